@@ -1,0 +1,125 @@
+//! Password hashing (argon2id) and the password policy.
+//!
+//! Hashing costs tens of milliseconds of CPU by design, so it runs on the
+//! blocking thread pool and never stalls the async runtime.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+pub const MIN_LENGTH: usize = 12;
+/// Bounds the work an attacker can ask of argon2 with one request.
+pub const MAX_LENGTH: usize = 256;
+/// How many earlier passwords a new one may not repeat.
+pub const HISTORY: i64 = 5;
+
+static COMMON: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| include_str!("common_passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty()).collect());
+
+/// Why a password is refused, in words shown beside the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("Use at least {MIN_LENGTH} characters.")]
+    TooShort,
+    #[error("Use at most {MAX_LENGTH} characters.")]
+    TooLong,
+    #[error("This password is on a list of common passwords; choose another.")]
+    Common,
+    #[error("The password must not contain your email name.")]
+    ContainsEmail,
+    #[error("You used this password recently; choose one you have not used before.")]
+    Reused,
+}
+
+/// Checks the rules that need no database: length, the common-password
+/// list and the email's local part. Reuse is checked by [`crate::domain::user`].
+pub fn check_policy(password: &str, email: &str) -> Result<(), PolicyError> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(PolicyError::TooShort);
+    }
+    if length > MAX_LENGTH {
+        return Err(PolicyError::TooLong);
+    }
+    let lower = password.to_lowercase();
+    if COMMON.contains(lower.as_str()) {
+        return Err(PolicyError::Common);
+    }
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    // A one- or two-letter local part would forbid half the alphabet.
+    if local.chars().count() >= 3 && lower.contains(&local) {
+        return Err(PolicyError::ContainsEmail);
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("password hashing task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+pub async fn hash(password: String) -> Result<String, HashError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| HashError::Hash(e.to_string()))
+    })
+    .await?
+}
+
+/// True when `password` matches `phc`. A malformed stored hash never matches.
+pub async fn verify(password: String, phc: String) -> Result<bool, HashError> {
+    Ok(tokio::task::spawn_blocking(move || verify_blocking(&password, &phc)).await?)
+}
+
+/// True when `password` matches any of `hashes` (used for the history check).
+pub async fn matches_any(password: String, hashes: Vec<String>) -> Result<bool, HashError> {
+    Ok(tokio::task::spawn_blocking(move || hashes.iter().any(|h| verify_blocking(&password, h))).await?)
+}
+
+fn verify_blocking(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A hash of a random password, verified against when the account does not
+/// exist, so an unknown email costs the same time as a wrong password.
+pub static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    Argon2::default()
+        .hash_password(crate::auth::random_token(24).as_bytes())
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_reasons() {
+        let email = "grace.hopper@example.com";
+        assert_eq!(check_policy("short", email), Err(PolicyError::TooShort));
+        assert_eq!(check_policy(&"x".repeat(300), email), Err(PolicyError::TooLong));
+        assert_eq!(check_policy("passwordpassword", email), Err(PolicyError::Common));
+        assert_eq!(check_policy("xx-Grace.Hopper-2026", email), Err(PolicyError::ContainsEmail));
+        assert_eq!(check_policy("copper kettle morning", email), Ok(()));
+        // Short local parts are not held against the password.
+        assert_eq!(check_policy("copper kettle morning", "jo@example.com"), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn hash_then_verify() -> Result<(), HashError> {
+        let h = hash("copper kettle morning".into()).await?;
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("copper kettle morning".into(), h.clone()).await?);
+        assert!(!verify("copper kettle evening".into(), h.clone()).await?);
+        assert!(!verify("anything".into(), "not a hash".into()).await?);
+        assert!(matches_any("copper kettle morning".into(), vec!["junk".into(), h]).await?);
+        Ok(())
+    }
+}

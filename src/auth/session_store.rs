@@ -1,0 +1,105 @@
+//! A tower-sessions store on sqlx 0.9 (the published sqlx store still uses
+//! sqlx 0.8, and we keep one sqlx in the tree).
+//!
+//! The whole record is kept as JSON; the signed-in user's id is copied into
+//! its own column so that deactivating a user ends all their sessions at once.
+
+use async_trait::async_trait;
+use sqlx::PgPool;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+/// The session key holding the signed-in user's id.
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Clone, Debug)]
+pub struct PgSessionStore {
+    pool: PgPool,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Removes expired sessions; run periodically. Idempotent, so every
+    /// process may run it.
+    pub async fn delete_expired(&self) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query("delete from sessions where expiry_date < now()").execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn expiry(record: &Record) -> Result<chrono::DateTime<chrono::Utc>, session_store::Error> {
+    chrono::DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0).ok_or_else(|| backend("expiry out of range"))
+}
+
+fn user_id(record: &Record) -> Option<uuid::Uuid> {
+    record.data.get(USER_ID_KEY).and_then(|v| v.as_str()).and_then(|s| s.parse().ok())
+}
+
+#[async_trait]
+impl SessionStore for PgSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // Ids are 128 random bits; on the astronomically unlikely clash, draw again.
+        loop {
+            let json = serde_json::to_value(&*record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+            let inserted = sqlx::query(
+                "insert into sessions (id, user_id, record, expiry_date) values ($1, $2, $3, $4)
+                 on conflict (id) do nothing",
+            )
+            .bind(record.id.to_string())
+            .bind(user_id(record))
+            .bind(json)
+            .bind(expiry(record)?)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let json = serde_json::to_value(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        sqlx::query(
+            "insert into sessions (id, user_id, record, expiry_date) values ($1, $2, $3, $4)
+             on conflict (id) do update set user_id = excluded.user_id, record = excluded.record,
+                                            expiry_date = excluded.expiry_date",
+        )
+        .bind(record.id.to_string())
+        .bind(user_id(record))
+        .bind(json)
+        .bind(expiry(record)?)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row: Option<(serde_json::Value,)> =
+            sqlx::query_as("select record from sessions where id = $1 and expiry_date > now()")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        row.map(|(json,)| serde_json::from_value(json).map_err(|e| session_store::Error::Decode(e.to_string())))
+            .transpose()
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query("delete from sessions where id = $1")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

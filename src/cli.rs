@@ -1,0 +1,117 @@
+//! The command line: `serve` (the default), `worker`, `migrate`,
+//! `admin create-user` and `seed-demo`.
+
+use crate::auth::{Role, password};
+use crate::config::Config;
+use crate::domain::audit::Actor;
+use crate::domain::user::{self, Email, UserFields};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "hiring-hare", version, about = "Recruitment requisitions from draft to hire")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and run the background workers (the default).
+    Serve,
+    /// Run only the background workers (to scale them out).
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Account administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Create (or complete) a demo organisation: departments, job levels and
+    /// one user per role. Safe to run again.
+    SeedDemo,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user; the password is read from standard input.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// One of: super_admin, admin, hiring_manager, approver, recruiter, interviewer, viewer. Repeat for several.
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<Role>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role {s:?}; use one of {}", names.join(", "))
+    })
+}
+
+pub type CliError = Box<dyn std::error::Error + Send + Sync>;
+
+pub async fn run() -> Result<(), CliError> {
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    crate::server::init_logging();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => crate::server::serve(config, true).await,
+        Command::Worker => crate::server::serve(config, false).await,
+        Command::Migrate => {
+            let db = crate::db::connect(&config, 2).await?;
+            crate::db::migrate(&db.pool).await?;
+            println!("The database is up to date.");
+            stop(db).await
+        }
+        Command::Admin { command: AdminCommand::CreateUser { email, name, roles } } => {
+            let db = crate::db::connect(&config, 2).await?;
+            crate::db::migrate(&db.pool).await?;
+            let result = create_user(&db.pool, &email, &name, roles).await;
+            stop(db).await?;
+            result
+        }
+        Command::SeedDemo => {
+            let db = crate::db::connect(&config, 2).await?;
+            crate::db::migrate(&db.pool).await?;
+            let result = crate::seed::demo(&db.pool).await;
+            stop(db).await?;
+            result
+        }
+    }
+}
+
+async fn stop(db: crate::db::Database) -> Result<(), CliError> {
+    db.pool.close().await;
+    if let Some(pg) = db.embedded {
+        pg.stop().await?;
+    }
+    Ok(())
+}
+
+async fn create_user(pool: &sqlx::PgPool, email: &str, name: &str, roles: Vec<Role>) -> Result<(), CliError> {
+    let email = Email::parse(email)?;
+    eprintln!("Password for {} (one line on standard input):", email.as_str());
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let pw = line.trim_end_matches(['\r', '\n']);
+    password::check_policy(pw, email.as_str())?;
+    let hash = password::hash(pw.to_owned()).await?;
+    let fields = UserFields {
+        email: email.clone(),
+        full_name: name.trim().to_owned(),
+        roles,
+        department_id: None,
+        manager_id: None,
+        time_zone: "UTC".into(),
+    };
+    let mut tx = pool.begin().await?;
+    let id = user::create(&mut tx, &Actor::system(), &fields, Some(&hash)).await?;
+    tx.commit().await?;
+    println!("Created {} ({id}).", email.as_str());
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Configuration, read once from the environment into a typed [`Config`].
+//!
+//! Environment variables only (twelve-factor): every setting has a default
+//! that works on a developer machine, so `cargo run` needs none of them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A setting that is present but unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {problem}")]
+pub struct ConfigError {
+    name: &'static str,
+    problem: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// External PostgreSQL; `None` runs the embedded cluster under `data_dir`.
+    pub database_url: Option<String>,
+    pub bind: SocketAddr,
+    /// Base of the links we put in mail, without a trailing slash.
+    pub public_url: String,
+    /// Keys token digests; generated once into `data_dir` when unset so that
+    /// tokens survive restarts.
+    pub secret_key: Vec<u8>,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Holds the embedded cluster, the file-transport mail and the secret.
+    pub data_dir: PathBuf,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Honour `X-Forwarded-For` for the client address (only behind a proxy
+    /// we trust; otherwise anyone could pick their own address).
+    pub trust_proxy_headers: bool,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let bind: SocketAddr = parse("BIND", var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into()))?;
+        let public_url = var("PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let secret_key = match var("SECRET_KEY") {
+            Some(key) if key.len() >= 32 => key.into_bytes(),
+            Some(_) => return Err(problem("SECRET_KEY", "must be at least 32 characters")),
+            None => stored_secret(&data_dir)?,
+        };
+        Ok(Self {
+            database_url: var("DATABASE_URL"),
+            bind,
+            public_url,
+            secret_key,
+            smtp_url: var("SMTP_URL"),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "Hiring Hare <no-reply@hiringhare.test>".into()),
+            data_dir,
+            session_idle: minutes("SESSION_IDLE_MINUTES", 8 * 60)?,
+            session_absolute: minutes("SESSION_ABSOLUTE_MINUTES", 7 * 24 * 60)?,
+            trust_proxy_headers: matches!(var("TRUST_PROXY_HEADERS").as_deref(), Some("1" | "true" | "yes")),
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn problem(name: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { name, problem: problem.into() }
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, value: String) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e| problem(name, format!("{value:?}: {e}")))
+}
+
+fn minutes(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+    let minutes: u64 = match var(name) {
+        Some(v) => parse(name, v)?,
+        None => default,
+    };
+    if minutes == 0 {
+        return Err(problem(name, "must be at least 1"));
+    }
+    Ok(Duration::from_secs(minutes * 60))
+}
+
+/// Reads `data_dir/secret_key`, creating it with 64 random bytes (hex) the
+/// first time. Generating a fresh secret at each boot would invalidate every
+/// emailed link on restart.
+fn stored_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, ConfigError> {
+    let path = data_dir.join("secret_key");
+    let io = |e: std::io::Error| problem("SECRET_KEY", format!("cannot use {}: {e}", path.display()));
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 32 => return Ok(s.trim().as_bytes().to_vec()),
+        Ok(_) => return Err(problem("SECRET_KEY", format!("{} is too short", path.display()))),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+        Err(_) => {}
+    }
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    let secret = crate::auth::random_token(48);
+    std::fs::write(&path, &secret).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(secret.into_bytes())
+}

@@ -1,0 +1,93 @@
+//! The database: which server (configured or embedded), the pool, and the
+//! migrations (ours in `migrations/`, and the job queue's schema).
+
+pub mod embedded;
+
+use crate::config::Config;
+use embedded::EmbeddedPostgres;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use std::time::Duration;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The database this process uses, and the embedded server if we run one
+/// (stop it on shutdown).
+pub struct Database {
+    pub pool: PgPool,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Embedded(#[from] embedded::EmbeddedError),
+    #[error("cannot connect to the database at DATABASE_URL: {0}")]
+    Connect(sqlx::Error),
+    #[error("cannot create the database {0}: {1}")]
+    Create(String, sqlx::Error),
+    #[error("migrating the database failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("setting up the job queue failed: {0}")]
+    Jobs(#[from] jobs::JobsError),
+}
+
+/// The database name the embedded cluster serves the app from.
+const EMBEDDED_DB: &str = "hiring_hare";
+
+pub async fn connect(config: &Config, max_connections: u32) -> Result<Database, DbError> {
+    let (url, embedded) = match &config.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let pg = EmbeddedPostgres::ensure_running(&config.data_dir).await?;
+            create_database_if_missing(&pg.url("postgres"), EMBEDDED_DB).await?;
+            (pg.url(EMBEDDED_DB), Some(pg))
+        }
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(&url)
+        .await
+        .map_err(DbError::Connect)?;
+    Ok(Database { pool, embedded })
+}
+
+async fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(), DbError> {
+    use sqlx::Connection;
+    let create = |e| DbError::Create(name.to_owned(), e);
+    let mut conn = sqlx::PgConnection::connect(admin_url).await.map_err(create)?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await
+        .map_err(create)?;
+    if !exists {
+        // The name is our constant, never input; CREATE DATABASE takes no parameters.
+        let sql = format!("create database \"{name}\"");
+        match sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await {
+            Ok(_) => {}
+            // Another process created it between our check and now.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+            Err(e) => return Err(create(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Applies our migrations and the job queue's.
+pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
+    MIGRATOR.run(pool).await?;
+    jobs::setup(pool).await?;
+    Ok(())
+}
+
+/// Ok when every migration this binary knows has been applied.
+pub async fn migrated(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations where success").fetch_one(pool).await?;
+    let known = MIGRATOR.iter().count() as i64;
+    if applied < known {
+        return Err(sqlx::Error::Protocol(format!("{applied} of {known} migrations applied")));
+    }
+    Ok(())
+}

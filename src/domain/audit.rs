@@ -1,0 +1,192 @@
+//! The audit trail: who did what to which entity, with the fields' values
+//! before and after, written in the transaction of the change itself.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::PgConnection;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use uuid::Uuid;
+
+/// The person (and request) behind a change.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    /// None for changes nobody signed in made (a password reset by token).
+    pub user_id: Option<Uuid>,
+    /// Set when acting as someone's delegate.
+    pub on_behalf_of: Option<Uuid>,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// Changes made by the application itself (command line, jobs).
+    pub fn system() -> Self {
+        Actor::default()
+    }
+}
+
+/// The fields a change touched: `{"field": {"before": x, "after": y}}`.
+#[derive(Debug, Default, Serialize)]
+pub struct Changes(BTreeMap<&'static str, Value>);
+
+impl Changes {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the field only if its value changed.
+    pub fn field<T: Serialize + PartialEq>(mut self, name: &'static str, before: &T, after: &T) -> Self {
+        if before != after {
+            self.0.insert(name, json!({ "before": before, "after": after }));
+        }
+        self
+    }
+
+    /// A field of a new entity (nothing before).
+    pub fn created<T: Serialize>(mut self, name: &'static str, value: &T) -> Self {
+        self.0.insert(name, json!({ "before": null, "after": value }));
+        self
+    }
+}
+
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: Option<Uuid>,
+    changes: Changes,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into audit_logs (actor_id, on_behalf_of_id, action, entity_type, entity_id, changes, ip, user_agent, request_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(actor.user_id)
+    .bind(actor.on_behalf_of)
+    .bind(action)
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(sqlx::types::Json(&changes))
+    .bind(actor.ip)
+    .bind(actor.user_agent.as_deref())
+    .bind(actor.request_id.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One row as the audit pages show it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Entry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub on_behalf_of_name: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<Uuid>,
+    pub changes: sqlx::types::Json<BTreeMap<String, Value>>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Entry {
+    /// `(field, before, after)` for display.
+    pub fn changed_fields(&self) -> Vec<(String, String, String)> {
+        self.changes
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), show(v.get("before")), show(v.get("after"))))
+            .collect()
+    }
+}
+
+fn show(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "—".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Filters of the admin audit search; every one optional.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct Search {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub entity_type: String,
+    #[serde(default)]
+    pub entity_id: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    /// Keyset pagination: rows with a smaller id than this.
+    pub before: Option<i64>,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// The select shared by the audit queries (a macro so `concat!` can build
+/// `&'static str` SQL from it).
+macro_rules! entry_select {
+    () => {
+        "select a.id, a.at, actor.full_name as actor_name, behalf.full_name as on_behalf_of_name,
+        a.action, a.entity_type, a.entity_id, a.changes, host(a.ip) as ip, a.user_agent, a.request_id
+   from audit_logs a
+   left join users actor on actor.id = a.actor_id
+   left join users behalf on behalf.id = a.on_behalf_of_id "
+    };
+}
+
+/// Newest first, one page (plus one row to tell whether more exist).
+pub async fn search(conn: &mut PgConnection, s: &Search) -> Result<Vec<Entry>, sqlx::Error> {
+    let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let date = |v: &str| chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
+    let sql = concat!(
+        entry_select!(),
+        "where ($1::text is null or actor.email ilike '%' || $1 || '%' or actor.full_name ilike '%' || $1 || '%')
+           and ($2::text is null or a.action like $2 || '%')
+           and ($3::text is null or a.entity_type = $3)
+           and ($4::uuid is null or a.entity_id = $4)
+           and ($5::date is null or a.at >= $5)
+           and ($6::date is null or a.at < $6 + 1)
+           and ($7::bigint is null or a.id < $7)
+         order by a.id desc limit $8"
+    );
+    sqlx::query_as(sql)
+        .bind(opt(&s.actor))
+        .bind(opt(&s.action))
+        .bind(opt(&s.entity_type))
+        .bind(s.entity_id.trim().parse::<Uuid>().ok())
+        .bind(date(&s.from))
+        .bind(date(&s.to))
+        .bind(s.before)
+        .bind(PAGE_SIZE + 1)
+        .fetch_all(conn)
+        .await
+}
+
+/// The changes made to an entity after `version` (recorded by updates that
+/// bump it), for the conflict page of a stale edit.
+pub async fn changes_since(
+    conn: &mut PgConnection,
+    entity_type: &str,
+    entity_id: Uuid,
+    version: i32,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let sql = concat!(
+        entry_select!(),
+        "where a.entity_type = $1 and a.entity_id = $2
+           and coalesce((a.changes -> 'version' ->> 'after')::int, 0) > $3
+         order by a.id"
+    );
+    sqlx::query_as(sql).bind(entity_type).bind(entity_id).bind(version).fetch_all(conn).await
+}

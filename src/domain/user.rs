@@ -1,0 +1,406 @@
+//! Users: accounts, roles, passwords and their history, deactivation.
+
+use super::audit::{self, Actor, Changes};
+use crate::auth::Role;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// An email address, trimmed and lower-cased: the form in which emails are
+/// stored and compared, so uniqueness is case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Email, &'static str> {
+        let e = input.trim().to_lowercase();
+        let valid = e.len() <= 254
+            && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+            && e.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if valid { Ok(Email(e)) } else { Err("Enter an email address like name@example.com.") }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A time zone name from the IANA database (e.g. `Europe/Berlin`).
+pub fn parse_time_zone(input: &str) -> Result<String, &'static str> {
+    input
+        .trim()
+        .parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_owned())
+        .map_err(|_| "Choose a time zone from the list.")
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub full_name: String,
+    pub roles: Vec<String>,
+    pub department_id: Option<Uuid>,
+    pub department_name: Option<String>,
+    pub manager_id: Option<Uuid>,
+    pub time_zone: String,
+    pub deactivated_at: Option<DateTime<Utc>>,
+    pub has_password: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn roles(&self) -> Vec<Role> {
+        self.roles.iter().filter_map(|r| Role::parse(r)).collect()
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.iter().any(|r| r == role.as_str())
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+}
+
+/// The select shared by user queries (a macro so `concat!` yields
+/// `&'static str` SQL).
+macro_rules! user_select {
+    () => {
+        "select u.id, u.email, u.full_name, u.roles, u.department_id, d.name as department_name,
+        u.manager_id, u.time_zone, u.deactivated_at,
+        u.password_hash is not null as has_password, u.version, u.created_at
+   from users u
+   left join departments d on d.id = u.department_id "
+    };
+}
+
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(concat!(user_select!(), "where u.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct ListFilter {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub role: String,
+    /// "active" (default), "deactivated" or "all".
+    #[serde(default)]
+    pub status: String,
+}
+
+pub async fn list(conn: &mut PgConnection, f: &ListFilter) -> Result<Vec<User>, sqlx::Error> {
+    let q = Some(f.q.trim()).filter(|q| !q.is_empty());
+    let role = Role::parse(&f.role).map(Role::as_str);
+    sqlx::query_as(concat!(
+        user_select!(),
+        "where ($1::text is null or u.full_name ilike '%' || $1 || '%' or u.email ilike '%' || $1 || '%')
+           and ($2::text is null or $2 = any(u.roles))
+           and case $3 when 'all' then true
+                       when 'deactivated' then u.deactivated_at is not null
+                       else u.deactivated_at is null end
+         order by lower(u.full_name) limit 500"
+    ))
+    .bind(q)
+    .bind(role)
+    .bind(f.status.as_str())
+    .fetch_all(conn)
+    .await
+}
+
+/// Active users as `(id, name)`, for choosing a manager or a head.
+pub async fn choices(conn: &mut PgConnection) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as("select id, full_name from users where deactivated_at is null order by lower(full_name)")
+        .fetch_all(conn)
+        .await
+}
+
+/// What an admin sets on a user (and on an invitation).
+#[derive(Debug, Clone)]
+pub struct UserFields {
+    pub email: Email,
+    pub full_name: String,
+    pub roles: Vec<Role>,
+    pub department_id: Option<Uuid>,
+    pub manager_id: Option<Uuid>,
+    pub time_zone: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("email already used")]
+    EmailTaken,
+    /// Someone saved the user since this form was loaded.
+    #[error("stale version")]
+    Stale,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn save_error(e: sqlx::Error) -> SaveError {
+    match super::unique_violation(&e) {
+        Some("users_email_key") => SaveError::EmailTaken,
+        _ => SaveError::Db(e),
+    }
+}
+
+fn role_names(roles: &[Role]) -> Vec<String> {
+    let mut names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Creates a user; `password_hash` None means invited (no password yet).
+pub async fn create(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    f: &UserFields,
+    password_hash: Option<&str>,
+) -> Result<Uuid, SaveError> {
+    let roles = role_names(&f.roles);
+    let id: Uuid = sqlx::query_scalar(
+        "insert into users (email, full_name, roles, department_id, manager_id, time_zone, password_hash)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
+    )
+    .bind(f.email.as_str())
+    .bind(f.full_name.trim())
+    .bind(&roles)
+    .bind(f.department_id)
+    .bind(f.manager_id)
+    .bind(&f.time_zone)
+    .bind(password_hash)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(save_error)?;
+    if let Some(hash) = password_hash {
+        remember_password(conn, id, hash).await?;
+    }
+    let changes = Changes::new()
+        .created("email", &f.email.as_str())
+        .created("full_name", &f.full_name.trim())
+        .created("roles", &roles)
+        .created("department_id", &f.department_id)
+        .created("manager_id", &f.manager_id)
+        .created("time_zone", &f.time_zone);
+    audit::record(conn, actor, "user.created", "user", Some(id), changes).await?;
+    Ok(id)
+}
+
+/// Saves an admin's edit, refusing it if the user changed since `version`.
+pub async fn update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    f: &UserFields,
+) -> Result<(), SaveError> {
+    let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+    let roles = role_names(&f.roles);
+    let done = sqlx::query(
+        "update users set email = $3, full_name = $4, roles = $5, department_id = $6, manager_id = $7,
+                time_zone = $8, version = version + 1, updated_at = now()
+          where id = $1 and version = $2",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(f.email.as_str())
+    .bind(f.full_name.trim())
+    .bind(&roles)
+    .bind(f.department_id)
+    .bind(f.manager_id)
+    .bind(&f.time_zone)
+    .execute(&mut *conn)
+    .await
+    .map_err(save_error)?;
+    if done.rows_affected() == 0 {
+        return Err(SaveError::Stale);
+    }
+    let changes = Changes::new()
+        .field("email", &before.email.as_str(), &f.email.as_str())
+        .field("full_name", &before.full_name.as_str(), &f.full_name.trim())
+        .field("roles", &before.roles, &roles)
+        .field("department_id", &before.department_id, &f.department_id)
+        .field("manager_id", &before.manager_id, &f.manager_id)
+        .field("time_zone", &before.time_zone, &f.time_zone)
+        .field("version", &version, &(version + 1));
+    audit::record(conn, actor, "user.updated", "user", Some(id), changes).await?;
+    // Fewer roles must take effect now, not at the next sign-in: the
+    // extractor reads roles from the row on every request, so nothing to do.
+    Ok(())
+}
+
+/// A user's own edit of their profile.
+pub async fn update_profile(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    full_name: &str,
+    time_zone: &str,
+) -> Result<(), SaveError> {
+    let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+    sqlx::query(
+        "update users set full_name = $2, time_zone = $3, version = version + 1, updated_at = now() where id = $1",
+    )
+    .bind(id)
+    .bind(full_name.trim())
+    .bind(time_zone)
+    .execute(&mut *conn)
+    .await?;
+    let changes = Changes::new()
+        .field("full_name", &before.full_name.as_str(), &full_name.trim())
+        .field("time_zone", &before.time_zone.as_str(), &time_zone)
+        .field("version", &before.version, &(before.version + 1));
+    audit::record(conn, actor, "user.profile_updated", "user", Some(id), changes).await?;
+    Ok(())
+}
+
+/// Deactivates the user and ends all their sessions in the same transaction.
+pub async fn deactivate(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
+    let done = sqlx::query(
+        "update users set deactivated_at = now(), version = version + 1, updated_at = now()
+          where id = $1 and deactivated_at is null returning version",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if done.is_none() {
+        return Err(SaveError::NotFound);
+    }
+    sqlx::query("delete from sessions where user_id = $1").bind(id).execute(&mut *conn).await?;
+    let changes = Changes::new().field("active", &true, &false);
+    audit::record(conn, actor, "user.deactivated", "user", Some(id), changes).await?;
+    Ok(())
+}
+
+pub async fn reactivate(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
+    let done = sqlx::query(
+        "update users set deactivated_at = null, version = version + 1, updated_at = now()
+          where id = $1 and deactivated_at is not null returning version",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if done.is_none() {
+        return Err(SaveError::NotFound);
+    }
+    let changes = Changes::new().field("active", &false, &true);
+    audit::record(conn, actor, "user.reactivated", "user", Some(id), changes).await?;
+    Ok(())
+}
+
+/// For sign-in: the account's id and password hash, active accounts only.
+pub async fn credentials(conn: &mut PgConnection, email: &str) -> Result<Option<(Uuid, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("select id, password_hash from users where email = $1 and deactivated_at is null")
+        .bind(email)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The hashes a new password may not match: the current one and those
+/// before it, up to [`crate::auth::password::HISTORY`].
+pub async fn recent_password_hashes(conn: &mut PgConnection, id: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select password_hash from password_history where user_id = $1 order by created_at desc limit $2",
+    )
+    .bind(id)
+    .bind(crate::auth::password::HISTORY)
+    .fetch_all(conn)
+    .await
+}
+
+async fn remember_password(conn: &mut PgConnection, id: Uuid, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into password_history (user_id, password_hash) values ($1, $2)")
+        .bind(id)
+        .bind(hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets a new password (already checked against policy and history) and
+/// ends the user's other sessions: whoever knew the old password is out.
+pub async fn set_password(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    hash: &str,
+    keep_session: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set password_hash = $2, updated_at = now() where id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(&mut *conn)
+        .await?;
+    remember_password(conn, id, hash).await?;
+    sqlx::query("delete from sessions where user_id = $1 and ($2::text is null or id <> $2)")
+        .bind(id)
+        .bind(keep_session)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(conn, actor, "user.password_changed", "user", Some(id), Changes::new()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_parsing() {
+        assert_eq!(Email::parse("  Ada@Example.COM ").map(|e| e.0), Ok("ada@example.com".to_owned()));
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com", "ada@.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn time_zones() {
+        assert_eq!(parse_time_zone("Europe/Berlin"), Ok("Europe/Berlin".to_owned()));
+        assert!(parse_time_zone("Mars/Olympus").is_err());
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error(transparent)]
+    Policy(#[from] crate::auth::password::PolicyError),
+    #[error(transparent)]
+    Hash(#[from] crate::auth::password::HashError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Sets `password` for the user if the policy and the history allow it.
+/// The one path every password change takes (reset, invitation, profile).
+pub async fn choose_password(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    email: &str,
+    password: &str,
+    keep_session: Option<&str>,
+) -> Result<(), PasswordError> {
+    use crate::auth::password;
+    password::check_policy(password, email)?;
+    let recent = recent_password_hashes(&mut *conn, id).await?;
+    if password::matches_any(password.to_owned(), recent).await? {
+        return Err(password::PolicyError::Reused.into());
+    }
+    let hash = password::hash(password.to_owned()).await?;
+    set_password(conn, actor, id, &hash, keep_session).await?;
+    Ok(())
+}

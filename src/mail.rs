@@ -1,0 +1,150 @@
+//! Mail: rendering messages from templates (HTML + text pairs under
+//! `templates/emails/`) and delivering queued ones with lettre.
+//!
+//! Delivery is SMTP when `SMTP_URL` is set; otherwise lettre's file
+//! transport writes `.eml` files into `data/mail`, so a demo with nothing
+//! configured still shows every message (also on the admin Outbox page).
+
+use crate::domain::outbox::{self, Mail};
+use askama::Template;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::PgPool;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Renders messages; knows the public URL that links must start with.
+#[derive(Clone, Debug)]
+pub struct MailRenderer {
+    pub public_url: Arc<str>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/invitation.txt")]
+struct InvitationText<'a> {
+    name: &'a str,
+    inviter: &'a str,
+    link: &'a str,
+    days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "emails/invitation.html")]
+struct InvitationHtml<'a> {
+    name: &'a str,
+    inviter: &'a str,
+    link: &'a str,
+    days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "emails/password_reset.txt")]
+struct ResetText<'a> {
+    name: &'a str,
+    link: &'a str,
+    minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "emails/password_reset.html")]
+struct ResetHtml<'a> {
+    name: &'a str,
+    link: &'a str,
+    minutes: i64,
+}
+
+impl MailRenderer {
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+
+    pub fn invitation(&self, to: &str, name: &str, inviter: &str, token: &str) -> Result<Mail, askama::Error> {
+        let link = self.link(&format!("/invitation/{token}"));
+        let days = crate::domain::token::Purpose::Invitation.lifetime().num_days();
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: format!("{inviter} invited you to Hiring Hare"),
+            text: InvitationText { name, inviter, link: &link, days }.render()?,
+            html: InvitationHtml { name, inviter, link: &link, days }.render()?,
+            template: "invitation",
+        })
+    }
+
+    pub fn password_reset(&self, to: &str, name: &str, token: &str) -> Result<Mail, askama::Error> {
+        let link = self.link(&format!("/password-reset/{token}"));
+        let minutes = crate::domain::token::Purpose::PasswordReset.lifetime().num_minutes();
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: "Reset your Hiring Hare password".into(),
+            text: ResetText { name, link: &link, minutes }.render()?,
+            html: ResetHtml { name, link: &link, minutes }.render()?,
+            template: "password_reset",
+        })
+    }
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// Sends outbox messages; the mail job calls it with a message id.
+pub struct Delivery {
+    pool: PgPool,
+    from: Mailbox,
+    transport: Transport,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("MAIL_FROM is not a valid mailbox: {0}")]
+    From(#[from] lettre::address::AddressError),
+    #[error("SMTP_URL is not usable: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("cannot create the mail directory {0}: {1}")]
+    Dir(String, std::io::Error),
+}
+
+impl Delivery {
+    pub fn new(pool: PgPool, config: &crate::config::Config) -> Result<Self, MailError> {
+        let transport = match &config.smtp_url {
+            Some(url) => Transport::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
+            None => {
+                let dir = config.data_dir.join("mail");
+                std::fs::create_dir_all(&dir).map_err(|e| MailError::Dir(dir.display().to_string(), e))?;
+                Transport::File(AsyncFileTransport::new(dir))
+            }
+        };
+        Ok(Delivery { pool, from: config.mail_from.parse()?, transport })
+    }
+
+    async fn send(&self, id: Uuid) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let mut conn = self.pool.acquire().await?;
+        let Some(msg) = outbox::find(&mut conn, id).await? else {
+            // Nothing to send: the row is gone (it never committed).
+            return Ok(());
+        };
+        if msg.sent_at.is_some() {
+            // A retried job after a send that succeeded: never send twice.
+            return Ok(());
+        }
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(msg.to_address.parse()?)
+            .subject(msg.subject.clone())
+            .message_id(Some(format!("<{}@hiringhare>", msg.id)))
+            .multipart(MultiPart::alternative_plain_html(msg.body_text.clone(), msg.body_html.clone()))?;
+        let sent = match &self.transport {
+            Transport::Smtp(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::File(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+        };
+        outbox::record_attempt(&mut conn, id, sent.as_ref().err().map(String::as_str)).await?;
+        sent.map_err(Into::into)
+    }
+}
+
+impl jobs::Mailer for Delivery {
+    async fn deliver(&self, outbox_id: Uuid) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.send(outbox_id).await
+    }
+}

@@ -1,0 +1,141 @@
+//! `seed-demo`: a demo organisation to try the app with. Idempotent: it
+//! adds what is missing and leaves what exists (passwords included) alone.
+
+use crate::auth::{Role, password};
+use crate::cli::CliError;
+use crate::domain::audit::Actor;
+use crate::domain::org::{self, DepartmentFields, LevelFields};
+use crate::domain::user::{self, Email, UserFields};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const DEMO_DOMAIN: &str = "demo.hiringhare.test";
+
+const PEOPLE: [(Role, &str); 7] = [
+    (Role::SuperAdmin, "Sasha Sterling"),
+    (Role::Admin, "Alex Morgan"),
+    (Role::HiringManager, "Harper Lee"),
+    (Role::Approver, "Avery Quinn"),
+    (Role::Recruiter, "Riley Chen"),
+    (Role::Interviewer, "Ivan Petrov"),
+    (Role::Viewer, "Vera Olsen"),
+];
+
+/// (name, parent, head's role)
+const DEPARTMENTS: [(&str, Option<&str>, Role); 6] = [
+    ("Engineering", None, Role::Approver),
+    ("Platform", Some("Engineering"), Role::HiringManager),
+    ("Mobile", Some("Engineering"), Role::HiringManager),
+    ("Product", None, Role::Approver),
+    ("Finance", None, Role::Admin),
+    ("People", None, Role::Recruiter),
+];
+
+/// (name, rank, band min, band max) in EUR.
+const LEVELS: [(&str, i32, i64, i64); 6] = [
+    ("Junior", 1, 42_000, 55_000),
+    ("Intermediate", 2, 52_000, 68_000),
+    ("Senior", 3, 65_000, 88_000),
+    ("Staff", 4, 85_000, 110_000),
+    ("Principal", 5, 105_000, 140_000),
+    ("Director", 6, 130_000, 180_000),
+];
+
+pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
+    let (demo_password, generated) = match std::env::var("HH_DEMO_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (generate_password(), true),
+    };
+    let mut tx = pool.begin().await?;
+    let actor = Actor::system();
+    let mut hash = None;
+    let mut created = Vec::new();
+    let mut ids = Vec::new();
+    for (role, name) in PEOPLE {
+        let email = Email::parse(&format!("{}@{DEMO_DOMAIN}", role.as_str()))?;
+        if let Some((id, _)) = user::credentials(&mut tx, email.as_str()).await? {
+            ids.push((role, id));
+            continue;
+        }
+        password::check_policy(&demo_password, email.as_str()).map_err(|e| format!("HH_DEMO_PASSWORD: {e}"))?;
+        if hash.is_none() {
+            hash = Some(password::hash(demo_password.clone()).await?);
+        }
+        let fields = UserFields {
+            email: email.clone(),
+            full_name: name.into(),
+            roles: vec![role],
+            department_id: None,
+            manager_id: None,
+            time_zone: "Europe/Berlin".into(),
+        };
+        let id = user::create(&mut tx, &actor, &fields, hash.as_deref()).await?;
+        ids.push((role, id));
+        created.push(email);
+    }
+    let id_of = |role: Role| ids.iter().find(|(r, _)| *r == role).map(|(_, id)| *id);
+
+    let existing = org::departments(&mut tx).await?;
+    let mut dept_ids: Vec<(String, Uuid)> = existing.iter().map(|d| (d.name.clone(), d.id)).collect();
+    for (name, parent, head) in DEPARTMENTS {
+        if dept_ids.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        let parent_id = parent.and_then(|p| dept_ids.iter().find(|(n, _)| *n == p).map(|(_, id)| *id));
+        let fields = DepartmentFields { name: name.into(), parent_id, head_id: id_of(head) };
+        let id = org::create_department(&mut tx, &actor, &fields).await?;
+        dept_ids.push((name.to_owned(), id));
+    }
+
+    let existing_levels = org::levels(&mut tx).await?;
+    for (name, rank, min, max) in LEVELS {
+        if existing_levels.iter().any(|l| l.name.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        let fields = LevelFields { name: name.into(), rank, salary_min: min, salary_max: max, currency: "EUR".into() };
+        org::create_level(&mut tx, &actor, &fields).await?;
+    }
+
+    // The hiring manager reports to the approver, who heads Engineering.
+    if let (Some(hm), Some(approver), Some(eng)) = (
+        id_of(Role::HiringManager),
+        id_of(Role::Approver),
+        dept_ids.iter().find(|(n, _)| n == "Platform").map(|(_, id)| *id),
+    ) {
+        sqlx::query("update users set manager_id = $2, department_id = $3 where id = $1 and manager_id is null")
+            .bind(hm)
+            .bind(approver)
+            .bind(eng)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+
+    if created.is_empty() {
+        println!("The demo organisation is complete already; nothing changed.");
+        return Ok(());
+    }
+    println!("Demo users created (one per role):");
+    for email in &created {
+        println!("    {}", email.as_str());
+    }
+    if generated {
+        println!("Their password (shown only now; set HH_DEMO_PASSWORD to choose it): {demo_password}");
+    } else {
+        println!("Their password is the one in HH_DEMO_PASSWORD.");
+    }
+    println!("Sign in as admin@{DEMO_DOMAIN} to manage users, departments and job levels.");
+    Ok(())
+}
+
+/// Four random words from a small list plus digits: easy to type, well
+/// above the policy's minimum.
+fn generate_password() -> String {
+    const WORDS: [&str; 32] = [
+        "amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris", "juniper", "kestrel",
+        "lagoon", "meadow", "nectar", "orchid", "pebble", "quartz", "raven", "sable", "tundra", "umber", "velvet",
+        "willow", "yarrow", "zephyr", "copper", "maple", "otter", "heron", "lumen", "prairie", "cobalt",
+    ];
+    let words: Vec<&str> = (0..4).map(|_| WORDS[rand::random_range(0..WORDS.len())]).collect();
+    format!("{}-{}", words.join("-"), rand::random_range(10..100))
+}

@@ -1,0 +1,194 @@
+//! Departments: a tree, each with a head.
+
+use crate::auth::{CurrentUser, Permission};
+use crate::domain::FieldErrors;
+use crate::domain::audit::Entry;
+use crate::domain::org::{self, Department, DepartmentForm, SaveError, TreeRow};
+use crate::domain::user;
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::render::{self, Layout};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/departments", get(list).post(create))
+        .route("/departments/{id}", get(edit).post(update))
+        .route("/departments/{id}/archive", post(archive))
+}
+
+/// The list with the tree, and the form to add one; or, with `editing`,
+/// the form to change one.
+#[derive(Template)]
+#[template(path = "pages/admin/departments.html")]
+struct DepartmentsPage {
+    layout: Layout,
+    tree: Vec<TreeRow>,
+    editing: Option<Department>,
+    form: DepartmentForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+    people: Vec<(Uuid, String)>,
+}
+
+impl DepartmentsPage {
+    fn is_parent(&self, id: &Uuid) -> bool {
+        self.form.parent_id == id.to_string()
+    }
+
+    fn is_head(&self, id: &Uuid) -> bool {
+        self.form.head_id == id.to_string()
+    }
+
+    /// A department cannot move under itself or its own sub-departments.
+    fn parent_choices(&self) -> Vec<&TreeRow> {
+        let Some(editing) = &self.editing else { return self.tree.iter().collect() };
+        let mut skip_depth = None;
+        self.tree
+            .iter()
+            .filter(|row| {
+                if let Some(depth) = skip_depth {
+                    if row.depth > depth {
+                        return false;
+                    }
+                    skip_depth = None;
+                }
+                if row.department.id == editing.id {
+                    skip_depth = Some(row.depth);
+                    return false;
+                }
+                true
+            })
+            .collect()
+    }
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    editing: Option<Department>,
+    form: DepartmentForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+) -> Result<DepartmentsPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let title = match &editing {
+        Some(d) => format!("Edit {}", d.name),
+        None => "Departments".into(),
+    };
+    Ok(DepartmentsPage {
+        layout: Layout::new(user, title).await?,
+        tree: org::tree(org::departments(&mut conn).await?),
+        editing,
+        form,
+        errors,
+        conflict,
+        people: user::choices(&mut conn).await?,
+    })
+}
+
+async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    render::page(&page(&state, &user, None, DepartmentForm::default(), FieldErrors::default(), Vec::new()).await?)
+}
+
+fn name_taken() -> FieldErrors {
+    let mut e = FieldErrors::default();
+    e.add("name", "A department with this name exists already.");
+    e
+}
+
+async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<DepartmentForm>) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let errors = match form.parse() {
+        Ok(fields) => {
+            let mut tx = state.pool.begin().await?;
+            match org::create_department(&mut tx, &user.actor(), &fields).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    render::flash(&user.session, "success", format!("Department “{}” added.", fields.name)).await?;
+                    return Ok(render::see_other("/admin/departments"));
+                }
+                Err(SaveError::NameTaken) => name_taken(),
+                Err(e) => return Err(AppError::internal(e)),
+            }
+        }
+        Err(errors) => errors,
+    };
+    let p = page(&state, &user, None, form, errors, Vec::new()).await?;
+    render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+}
+
+async fn find(state: &AppState, id: Uuid) -> Result<Department, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    org::department(&mut conn, id).await?.ok_or(AppError::NotFound)
+}
+
+async fn edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let d = find(&state, id).await?;
+    let form = DepartmentForm {
+        name: d.name.clone(),
+        parent_id: d.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        head_id: d.head_id.map(|h| h.to_string()).unwrap_or_default(),
+        version: d.version,
+    };
+    render::page(&page(&state, &user, Some(d), form, FieldErrors::default(), Vec::new()).await?)
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(mut form): Form<DepartmentForm>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let d = find(&state, id).await?;
+    let (status, errors, conflict) = match form.parse() {
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
+        Ok(fields) => {
+            let mut tx = state.pool.begin().await?;
+            match org::update_department(&mut tx, &user.actor(), id, form.version, &fields).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    render::flash(&user.session, "success", format!("Department “{}” saved.", fields.name)).await?;
+                    return Ok(render::see_other("/admin/departments"));
+                }
+                Err(SaveError::NameTaken) => (StatusCode::UNPROCESSABLE_ENTITY, name_taken(), Vec::new()),
+                Err(SaveError::Cycle) => {
+                    let mut e = FieldErrors::default();
+                    e.add("parent_id", "A department cannot sit under itself or one of its sub-departments.");
+                    (StatusCode::UNPROCESSABLE_ENTITY, e, Vec::new())
+                }
+                Err(SaveError::Stale) => {
+                    let changes = super::conflict(&mut tx, "department", id, form.version).await?;
+                    form.version = d.version;
+                    (StatusCode::CONFLICT, FieldErrors::default(), changes)
+                }
+                Err(SaveError::NotFound) => return Err(AppError::NotFound),
+                Err(e) => return Err(AppError::internal(e)),
+            }
+        }
+    };
+    let p = page(&state, &user, Some(d), form, errors, conflict).await?;
+    render::page_status(status, &p)
+}
+
+async fn archive(State(state): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let mut tx = state.pool.begin().await?;
+    match org::archive_department(&mut tx, &user.actor(), id).await {
+        Ok(()) => {}
+        Err(SaveError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(AppError::internal(e)),
+    }
+    tx.commit().await?;
+    render::flash(&user.session, "success", "Department archived; its sub-departments moved up a level.").await?;
+    Ok(render::see_other("/admin/departments"))
+}

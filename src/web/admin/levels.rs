@@ -1,0 +1,194 @@
+//! Job levels: rank and salary band. The table edits inline with htmx; the
+//! same row form is a page of its own without JavaScript.
+
+use crate::auth::{CurrentUser, Permission, csrf};
+use crate::domain::FieldErrors;
+use crate::domain::audit::Entry;
+use crate::domain::org::{self, JobLevel, LevelForm, SaveError};
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::render::{self, Hx, Layout};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/levels", get(list).post(create))
+        .route("/levels/{id}", get(row).post(update))
+        .route("/levels/{id}/edit", get(edit))
+        .route("/levels/{id}/archive", post(archive))
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/levels.html")]
+struct LevelsPage {
+    layout: Layout,
+    levels: Vec<JobLevel>,
+    form: LevelForm,
+    errors: FieldErrors,
+}
+
+/// A row of the table as shown.
+#[derive(Template)]
+#[template(path = "fragments/admin/_level_row.html")]
+struct LevelRow {
+    level: JobLevel,
+    csrf: String,
+}
+
+/// A row of the table as a form (htmx inline edit).
+#[derive(Template)]
+#[template(path = "fragments/admin/_level_edit_row.html")]
+struct LevelEditRow {
+    level: JobLevel,
+    form: LevelForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+    csrf: String,
+}
+
+/// The same form as a page of its own, for browsers without JavaScript.
+#[derive(Template)]
+#[template(path = "pages/admin/level_edit.html")]
+struct LevelEditPage {
+    layout: Layout,
+    level: JobLevel,
+    form: LevelForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+    csrf: String,
+}
+
+/// The edit form: the row for htmx, the page otherwise.
+async fn edit_form(
+    user: &CurrentUser,
+    hx: Hx,
+    status: StatusCode,
+    level: JobLevel,
+    form: LevelForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+) -> Result<Response, AppError> {
+    let csrf = csrf::token(&user.session).await?;
+    if hx.0 {
+        return render::fragment_status(status, &LevelEditRow { level, form, errors, conflict, csrf });
+    }
+    let layout = Layout::new(user, format!("Edit {}", level.name)).await?;
+    render::page_status(status, &LevelEditPage { layout, level, form, errors, conflict, csrf })
+}
+
+async fn levels_page(state: &AppState, user: &CurrentUser, form: LevelForm, errors: FieldErrors) -> Result<LevelsPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(LevelsPage { layout: Layout::new(user, "Job levels").await?, levels: org::levels(&mut conn).await?, form, errors })
+}
+
+async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let form = LevelForm { currency: "EUR".into(), ..Default::default() };
+    render::page(&levels_page(&state, &user, form, FieldErrors::default()).await?)
+}
+
+async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<LevelForm>) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let errors = match form.parse() {
+        Ok(fields) => {
+            let mut tx = state.pool.begin().await?;
+            match org::create_level(&mut tx, &user.actor(), &fields).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    render::flash(&user.session, "success", format!("Job level “{}” added.", fields.name)).await?;
+                    return Ok(render::see_other("/admin/levels"));
+                }
+                Err(SaveError::NameTaken) => {
+                    let mut e = FieldErrors::default();
+                    e.add("name", "A job level with this name exists already.");
+                    e
+                }
+                Err(e) => return Err(AppError::internal(e)),
+            }
+        }
+        Err(errors) => errors,
+    };
+    let page = levels_page(&state, &user, form, errors).await?;
+    render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+async fn find(state: &AppState, id: Uuid) -> Result<JobLevel, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    org::level(&mut conn, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The row as shown (htmx "Cancel" swaps it back in).
+async fn row(State(state): State<AppState>, user: CurrentUser, hx: Hx, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let level = find(&state, id).await?;
+    if !hx.0 {
+        return Ok(render::see_other("/admin/levels"));
+    }
+    render::fragment(&LevelRow { level, csrf: csrf::token(&user.session).await? })
+}
+
+async fn edit(State(state): State<AppState>, user: CurrentUser, hx: Hx, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let level = find(&state, id).await?;
+    let form = LevelForm::from_level(&level);
+    edit_form(&user, hx, StatusCode::OK, level, form, FieldErrors::default(), Vec::new()).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+    Path(id): Path<Uuid>,
+    Form(mut form): Form<LevelForm>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let level = find(&state, id).await?;
+    let (status, errors, conflict) = match form.parse() {
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
+        Ok(fields) => {
+            let mut tx = state.pool.begin().await?;
+            match org::update_level(&mut tx, &user.actor(), id, form.version, &fields).await {
+                Ok(saved) => {
+                    tx.commit().await?;
+                    if !hx.0 {
+                        render::flash(&user.session, "success", format!("Job level “{}” saved.", saved.name)).await?;
+                        return Ok(render::see_other("/admin/levels"));
+                    }
+                    return render::fragment(&LevelRow { level: saved, csrf: csrf::token(&user.session).await? });
+                }
+                Err(SaveError::NameTaken) => {
+                    let mut e = FieldErrors::default();
+                    e.add("name", "A job level with this name exists already.");
+                    (StatusCode::UNPROCESSABLE_ENTITY, e, Vec::new())
+                }
+                Err(SaveError::Stale) => {
+                    let changes = super::conflict(&mut tx, "job_level", id, form.version).await?;
+                    // Saving again applies this input over the current version.
+                    form.version = level.version;
+                    (StatusCode::CONFLICT, FieldErrors::default(), changes)
+                }
+                Err(SaveError::NotFound) => return Err(AppError::NotFound),
+                Err(e) => return Err(AppError::internal(e)),
+            }
+        }
+    };
+    edit_form(&user, hx, status, level, form, errors, conflict).await
+}
+async fn archive(State(state): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    user.require(Permission::ManageOrganisation)?;
+    let mut tx = state.pool.begin().await?;
+    match org::archive_level(&mut tx, &user.actor(), id).await {
+        Ok(()) => {}
+        Err(SaveError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(AppError::internal(e)),
+    }
+    tx.commit().await?;
+    render::flash(&user.session, "success", "Job level archived.").await?;
+    Ok(render::see_other("/admin/levels"))
+}

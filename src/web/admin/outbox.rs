@@ -1,0 +1,45 @@
+//! The mail outbox, for admins: what was sent, what waits, and the links in
+//! each message (so a demo without SMTP can follow an invitation).
+
+use crate::auth::{CurrentUser, Permission};
+use crate::domain::outbox::{self, Message, PAGE_SIZE};
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::render::{self, Layout};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/outbox", get(list))
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/outbox.html")]
+struct OutboxPage {
+    layout: Layout,
+    messages: Vec<Message>,
+    smtp: bool,
+    next_page: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct Page {
+    before: Option<DateTime<Utc>>,
+}
+
+async fn list(State(state): State<AppState>, user: CurrentUser, Query(page): Query<Page>) -> Result<Response, AppError> {
+    user.require(Permission::ViewAuditLog)?;
+    let mut conn = state.pool.acquire().await?;
+    let mut messages = outbox::recent(&mut conn, page.before).await?;
+    let next_page = if messages.len() as i64 > PAGE_SIZE {
+        messages.truncate(PAGE_SIZE as usize);
+        messages.last().map(|m| format!("/admin/outbox?before={}", crate::error::urlencode(&m.created_at.to_rfc3339())))
+    } else {
+        None
+    };
+    let layout = Layout::new(&user, "Outbox").await?;
+    render::page(&OutboxPage { layout, messages, smtp: state.config.smtp_url.is_some(), next_page })
+}

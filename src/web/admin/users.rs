@@ -1,0 +1,315 @@
+//! Users: list with filters (swapped by htmx without reload), invite, edit
+//! roles and details, deactivate (which ends their sessions at once).
+
+use crate::auth::{CurrentUser, Permission, Role};
+use crate::domain::audit::Entry;
+use crate::domain::org;
+use crate::domain::token::{self, Purpose};
+use crate::domain::user::{self, Email, ListFilter, SaveError, User, UserFields};
+use crate::domain::{FieldErrors, optional_id, outbox, required_text};
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::render::{self, Hx, Layout};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/users", get(list).post(invite))
+        .route("/users/new", get(new))
+        .route("/users/{id}", get(edit).post(update))
+        .route("/users/{id}/deactivate", post(deactivate))
+        .route("/users/{id}/reactivate", post(reactivate))
+        .route("/users/{id}/invitation", post(resend_invitation))
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/users.html", blocks = ["results"])]
+struct UsersPage {
+    layout: Layout,
+    filter: ListFilter,
+    users: Vec<User>,
+    roles: [Role; 7],
+}
+
+async fn list(State(state): State<AppState>, user: CurrentUser, hx: Hx, Query(filter): Query<ListFilter>) -> Result<Response, AppError> {
+    user.require(Permission::ManageUsers)?;
+    let mut conn = state.pool.acquire().await?;
+    let users = user::list(&mut conn, &filter).await?;
+    let layout = if hx.0 { Layout::bare() } else { Layout::new(&user, "Users").await? };
+    let page = UsersPage { layout, filter, users, roles: Role::ALL };
+    render::page_or_fragment(hx, &page, page.as_results())
+}
+
+/// The invite and edit form's input, kept as typed so it can be shown again.
+#[derive(Debug, Default, Clone)]
+struct UserForm {
+    email: String,
+    full_name: String,
+    roles: Vec<String>,
+    department_id: String,
+    manager_id: String,
+    time_zone: String,
+    version: i32,
+}
+
+impl UserForm {
+    /// Parsed by hand: `roles` repeats, which the plain urlencoded extractor
+    /// does not collect.
+    fn from_body(body: &[u8]) -> Self {
+        let mut f = UserForm::default();
+        for (k, v) in url::form_urlencoded::parse(body) {
+            let v = v.into_owned();
+            match &*k {
+                "email" => f.email = v,
+                "full_name" => f.full_name = v,
+                "roles" => f.roles.push(v),
+                "department_id" => f.department_id = v,
+                "manager_id" => f.manager_id = v,
+                "time_zone" => f.time_zone = v,
+                "version" => f.version = v.parse().unwrap_or_default(),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn from_user(u: &User) -> Self {
+        UserForm {
+            email: u.email.clone(),
+            full_name: u.full_name.clone(),
+            roles: u.roles.clone(),
+            department_id: u.department_id.map(|d| d.to_string()).unwrap_or_default(),
+            manager_id: u.manager_id.map(|m| m.to_string()).unwrap_or_default(),
+            time_zone: u.time_zone.clone(),
+            version: u.version,
+        }
+    }
+
+    fn parse(&self) -> Result<UserFields, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let email = Email::parse(&self.email).map_err(|m| e.add("email", m)).ok();
+        let full_name = required_text(&mut e, "full_name", &self.full_name, 120, "Enter the person's name.");
+        let roles: Vec<Role> = self.roles.iter().filter_map(|r| Role::parse(r)).collect();
+        if roles.is_empty() {
+            e.add("roles", "Choose at least one role.");
+        }
+        let department_id = optional_id(&mut e, "department_id", &self.department_id);
+        let manager_id = optional_id(&mut e, "manager_id", &self.manager_id);
+        let time_zone = if self.time_zone.trim().is_empty() { "UTC".into() } else { self.time_zone.clone() };
+        let time_zone = user::parse_time_zone(&time_zone).map_err(|m| e.add("time_zone", m)).unwrap_or_default();
+        match (e.is_empty(), email) {
+            (true, Some(email)) => Ok(UserFields { email, full_name, roles, department_id, manager_id, time_zone }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/user_form.html")]
+struct UserFormPage {
+    layout: Layout,
+    /// None when inviting.
+    user: Option<User>,
+    form: UserForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+    roles: [Role; 7],
+    /// Whether this admin may grant the admin roles.
+    can_grant_admin: bool,
+    departments: Vec<org::TreeRow>,
+    people: Vec<(Uuid, String)>,
+    time_zones: &'static [chrono_tz::Tz],
+}
+
+impl UserFormPage {
+    fn has_role(&self, role: &Role) -> bool {
+        self.form.roles.iter().any(|r| r == role.as_str())
+    }
+
+    /// Admin roles are shown to everyone but only super admins may change them.
+    fn role_locked(&self, role: &Role) -> bool {
+        matches!(role, Role::Admin | Role::SuperAdmin) && !self.can_grant_admin
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    me: &CurrentUser,
+    user: Option<User>,
+    form: UserForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+) -> Result<UserFormPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let title = match &user {
+        Some(u) => u.full_name.clone(),
+        None => "Invite a user".into(),
+    };
+    Ok(UserFormPage {
+        layout: Layout::new(me, title).await?,
+        user,
+        form,
+        errors,
+        conflict,
+        roles: Role::ALL,
+        can_grant_admin: me.can(Permission::GrantAdmin),
+        departments: org::tree(org::departments(&mut conn).await?),
+        people: user::choices(&mut conn).await?,
+        time_zones: &chrono_tz::TZ_VARIANTS,
+    })
+}
+
+async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+    me.require(Permission::ManageUsers)?;
+    let form = UserForm { time_zone: "UTC".into(), ..Default::default() };
+    render::page(&form_page(&state, &me, None, form, FieldErrors::default(), Vec::new()).await?)
+}
+
+/// Admin roles may only be granted or removed by someone who may grant them.
+fn check_admin_roles(me: &CurrentUser, before: &[String], after: &[Role]) -> Result<(), AppError> {
+    let changed = [Role::Admin, Role::SuperAdmin]
+        .into_iter()
+        .any(|r| before.iter().any(|b| b == r.as_str()) != after.contains(&r));
+    if changed {
+        me.require(Permission::GrantAdmin)?;
+    }
+    Ok(())
+}
+
+fn email_taken() -> FieldErrors {
+    let mut e = FieldErrors::default();
+    e.add("email", "Someone has this email already.");
+    e
+}
+
+async fn invite(State(state): State<AppState>, me: CurrentUser, body: Bytes) -> Result<Response, AppError> {
+    me.require(Permission::ManageUsers)?;
+    let form = UserForm::from_body(&body);
+    let errors = match form.parse() {
+        Err(errors) => errors,
+        Ok(fields) => {
+            check_admin_roles(&me, &[], &fields.roles)?;
+            let mut tx = state.pool.begin().await?;
+            match user::create(&mut tx, &me.actor(), &fields, None).await {
+                Ok(id) => {
+                    send_invitation(&state, &mut tx, &me, id).await?;
+                    tx.commit().await?;
+                    render::flash(&me.session, "success", format!("Invitation sent to {}.", fields.email.as_str())).await?;
+                    return Ok(render::see_other(&format!("/admin/users/{id}")));
+                }
+                Err(SaveError::EmailTaken) => email_taken(),
+                Err(e) => return Err(AppError::internal(e)),
+            }
+        }
+    };
+    let page = form_page(&state, &me, None, form, errors, Vec::new()).await?;
+    render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+async fn send_invitation(state: &AppState, tx: &mut sqlx::PgConnection, me: &CurrentUser, id: Uuid) -> Result<(), AppError> {
+    let u = user::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let t = token::issue(&mut *tx, &state.config.secret_key, id, Purpose::Invitation).await?;
+    let mail = state.mail.invitation(&u.email, &u.full_name, &me.full_name, &t)?;
+    outbox::queue(&mut *tx, &mail).await.map_err(AppError::internal)?;
+    Ok(())
+}
+
+async fn find(state: &AppState, id: Uuid) -> Result<User, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    user::find(&mut conn, id).await?.ok_or(AppError::NotFound)
+}
+
+async fn edit(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    me.require(Permission::ManageUsers)?;
+    let u = find(&state, id).await?;
+    let form = UserForm::from_user(&u);
+    render::page(&form_page(&state, &me, Some(u), form, FieldErrors::default(), Vec::new()).await?)
+}
+
+async fn update(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
+    me.require(Permission::ManageUsers)?;
+    let u = find(&state, id).await?;
+    let mut form = UserForm::from_body(&body);
+    let (status, errors, conflict) = match form.parse() {
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
+        Ok(fields) => {
+            check_admin_roles(&me, &u.roles, &fields.roles)?;
+            let mut tx = state.pool.begin().await?;
+            match user::update(&mut tx, &me.actor(), id, form.version, &fields).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    render::flash(&me.session, "success", format!("{} is saved.", fields.full_name)).await?;
+                    return Ok(render::see_other(&format!("/admin/users/{id}")));
+                }
+                Err(SaveError::EmailTaken) => (StatusCode::UNPROCESSABLE_ENTITY, email_taken(), Vec::new()),
+                Err(SaveError::Stale) => {
+                    let changes = super::conflict(&mut tx, "user", id, form.version).await?;
+                    form.version = u.version;
+                    (StatusCode::CONFLICT, FieldErrors::default(), changes)
+                }
+                Err(SaveError::NotFound) => return Err(AppError::NotFound),
+                Err(e) => return Err(AppError::internal(e)),
+            }
+        }
+    };
+    let page = form_page(&state, &me, Some(u), form, errors, conflict).await?;
+    render::page_status(status, &page)
+}
+
+/// Deactivating or reactivating an admin is itself an admin grant.
+fn check_may_toggle(me: &CurrentUser, u: &User) -> Result<(), AppError> {
+    if u.id == me.id {
+        return Err(AppError::Forbidden);
+    }
+    if u.has_role(Role::Admin) || u.has_role(Role::SuperAdmin) {
+        me.require(Permission::GrantAdmin)?;
+    }
+    Ok(())
+}
+
+async fn deactivate(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    me.require(Permission::ManageUsers)?;
+    let u = find(&state, id).await?;
+    check_may_toggle(&me, &u)?;
+    let mut tx = state.pool.begin().await?;
+    match user::deactivate(&mut tx, &me.actor(), id).await {
+        Ok(()) | Err(SaveError::NotFound) => {}
+        Err(e) => return Err(AppError::internal(e)),
+    }
+    tx.commit().await?;
+    render::flash(&me.session, "success", format!("{} is deactivated and signed out everywhere.", u.full_name)).await?;
+    Ok(render::see_other(&format!("/admin/users/{id}")))
+}
+
+async fn reactivate(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    me.require(Permission::ManageUsers)?;
+    let u = find(&state, id).await?;
+    check_may_toggle(&me, &u)?;
+    let mut tx = state.pool.begin().await?;
+    match user::reactivate(&mut tx, &me.actor(), id).await {
+        Ok(()) | Err(SaveError::NotFound) => {}
+        Err(e) => return Err(AppError::internal(e)),
+    }
+    tx.commit().await?;
+    render::flash(&me.session, "success", format!("{} is active again.", u.full_name)).await?;
+    Ok(render::see_other(&format!("/admin/users/{id}")))
+}
+
+async fn resend_invitation(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    me.require(Permission::ManageUsers)?;
+    let u = find(&state, id).await?;
+    if u.has_password || !u.is_active() {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = state.pool.begin().await?;
+    send_invitation(&state, &mut tx, &me, id).await?;
+    tx.commit().await?;
+    render::flash(&me.session, "success", format!("A new invitation is on its way to {}.", u.email)).await?;
+    Ok(render::see_other(&format!("/admin/users/{id}")))
+}

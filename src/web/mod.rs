@@ -1,0 +1,61 @@
+//! HTTP: one module per area. A handler extracts and validates input, checks
+//! permission, calls the domain, and renders a page or a fragment.
+
+pub mod admin;
+pub mod assets;
+pub mod health;
+pub mod home;
+pub mod middleware;
+pub mod profile;
+pub mod render;
+pub mod request;
+pub mod session;
+
+use crate::auth::session_store::PgSessionStore;
+use crate::config::Config;
+use crate::mail::MailRenderer;
+use axum::Router;
+use axum::routing::get;
+use sqlx::PgPool;
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub mail: MailRenderer,
+}
+
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
+        .with_name("hh_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.is_https())
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(state.config.session_idle).unwrap_or(time::Duration::hours(8)),
+        ));
+    let app = Router::new()
+        .merge(home::routes())
+        .merge(session::routes())
+        .merge(profile::routes())
+        .nest("/admin", admin::routes())
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .layer(axum::middleware::from_fn(crate::auth::csrf::verify))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::error_pages))
+        .layer(sessions);
+    Router::new()
+        .merge(app)
+        .merge(health::routes())
+        .route("/static/{name}", get(assets::serve))
+        .layer(axum::middleware::from_fn(middleware::log_requests))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

@@ -1,0 +1,117 @@
+//! A user's own profile: name, time zone and password.
+
+use super::AppState;
+use super::render::{self, Layout};
+use crate::auth::CurrentUser;
+use crate::domain::user::{self, PasswordError};
+use crate::domain::{FieldErrors, required_text};
+use crate::error::AppError;
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/profile", get(show).post(save)).route("/profile/password", post(change_password))
+}
+
+#[derive(Template)]
+#[template(path = "pages/profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    email: String,
+    full_name: String,
+    time_zone: String,
+    time_zones: &'static [chrono_tz::Tz],
+    errors: FieldErrors,
+    password_errors: FieldErrors,
+}
+
+impl ProfilePage {
+    async fn new(user: &CurrentUser) -> Result<Self, AppError> {
+        Ok(ProfilePage {
+            layout: Layout::new(user, "Your profile").await?,
+            email: user.email.clone(),
+            full_name: user.full_name.clone(),
+            time_zone: user.time_zone.clone(),
+            time_zones: &chrono_tz::TZ_VARIANTS,
+            errors: FieldErrors::default(),
+            password_errors: FieldErrors::default(),
+        })
+    }
+}
+
+async fn show(user: CurrentUser) -> Result<Response, AppError> {
+    render::page(&ProfilePage::new(&user).await?)
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+async fn save(State(state): State<AppState>, user: CurrentUser, Form(form): Form<ProfileForm>) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let name = required_text(&mut errors, "full_name", &form.full_name, 120, "Enter your name.");
+    let tz = user::parse_time_zone(&form.time_zone).map_err(|m| errors.add("time_zone", m)).ok();
+    let (false, Some(tz)) = (!errors.is_empty(), tz) else {
+        let mut page = ProfilePage::new(&user).await?;
+        page.full_name = form.full_name;
+        page.time_zone = form.time_zone;
+        page.errors = errors;
+        return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let mut tx = state.pool.begin().await?;
+    user::update_profile(&mut tx, &user.actor(), user.id, &name, &tz).await.map_err(AppError::internal)?;
+    tx.commit().await?;
+    render::flash(&user.session, "success", "Your profile is saved.").await?;
+    Ok(render::see_other("/profile"))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let mut tx = state.pool.begin().await?;
+    let current_hash = user::credentials(&mut tx, &user.email).await?.and_then(|(_, h)| h).unwrap_or_default();
+    if !crate::auth::password::verify(form.current, current_hash).await? {
+        errors.add("current", "This is not your current password.");
+    } else if form.password != form.confirm {
+        errors.add("confirm", "The two passwords differ; type the same password twice.");
+    } else {
+        let keep = user.session.id().map(|id| id.to_string());
+        match user::choose_password(&mut tx, &user.actor(), user.id, &user.email, &form.password, keep.as_deref()).await {
+            Ok(()) => {}
+            Err(PasswordError::Policy(p)) => errors.add("password", p.to_string()),
+            Err(PasswordError::Hash(e)) => return Err(e.into()),
+            Err(PasswordError::Db(e)) => return Err(e.into()),
+        }
+    }
+    if !errors.is_empty() {
+        tx.rollback().await?;
+        let mut page = ProfilePage::new(&user).await?;
+        page.password_errors = errors;
+        return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    tx.commit().await?;
+    render::flash(&user.session, "success", "Your password is changed. Your other sessions were signed out.").await?;
+    Ok(render::see_other("/profile"))
+}

@@ -1,0 +1,151 @@
+//! Page or fragment, decided once.
+//!
+//! A full page extends `layout/base.html`, which needs a [`Layout`]. An htmx
+//! request (not boosted, not a history restore) gets only the block of the
+//! page that it swaps; the page template renders that same block, so each
+//! piece of markup exists once. Every response says `Vary: HX-Request`.
+
+use crate::auth::{CurrentUser, Permission};
+use crate::error::AppError;
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+/// True when htmx asked for a fragment.
+#[derive(Debug, Clone, Copy)]
+pub struct Hx(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Hx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let has = |name: &str| parts.headers.get(name).is_some_and(|v| v == "true");
+        Ok(Hx(has("hx-request") && !has("hx-boosted") && !has("hx-history-restore-request")))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// "success", "error" or "info": also the CSS class.
+    pub kind: String,
+    pub message: String,
+}
+
+const FLASH_KEY: &str = "flash";
+
+/// A message for the next page this session sees (after a redirect).
+pub async fn flash(session: &Session, kind: &str, message: impl Into<String>) -> Result<(), AppError> {
+    session.insert(FLASH_KEY, Flash { kind: kind.into(), message: message.into() }).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What the layout around every page needs.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub user_name: Option<String>,
+    pub nav: Vec<NavLink>,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+}
+
+impl Layout {
+    pub async fn new(user: &CurrentUser, title: impl Into<String>) -> Result<Layout, AppError> {
+        let mut layout = Layout::anonymous(&user.session, title).await?;
+        layout.user_name = Some(user.full_name.clone());
+        layout.nav = nav(user, &user.meta.path);
+        Ok(layout)
+    }
+
+    /// For a fragment response, which never renders the layout: building a
+    /// real one would consume the flash meant for the next full page.
+    pub fn bare() -> Layout {
+        Layout { title: String::new(), user_name: None, nav: Vec::new(), csrf: String::new(), flash: None }
+    }
+
+    pub async fn anonymous(session: &Session, title: impl Into<String>) -> Result<Layout, AppError> {
+        Ok(Layout {
+            title: title.into(),
+            user_name: None,
+            nav: Vec::new(),
+            csrf: crate::auth::csrf::token(session).await?,
+            flash: session.remove::<Flash>(FLASH_KEY).await?,
+        })
+    }
+}
+
+/// The navigation a user's roles open up.
+fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
+    let mut links = vec![("/", "Home", true)];
+    let admin = user.can(Permission::ManageUsers);
+    links.extend([
+        ("/admin/users", "Users", admin),
+        ("/admin/departments", "Departments", user.can(Permission::ManageOrganisation)),
+        ("/admin/levels", "Job levels", user.can(Permission::ManageOrganisation)),
+        ("/admin/audit", "Audit log", user.can(Permission::ViewAuditLog)),
+        ("/admin/outbox", "Outbox", user.can(Permission::ViewAuditLog)),
+    ]);
+    links
+        .into_iter()
+        .filter(|(_, _, shown)| *shown)
+        .map(|(href, label, _)| NavLink {
+            href,
+            label,
+            current: if href == "/" { path == "/" } else { path.starts_with(href) },
+        })
+        .collect()
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut res = (status, Html(body)).into_response();
+    res.headers_mut().insert(header::VARY, HeaderValue::from_static("HX-Request"));
+    res
+}
+
+/// A whole page.
+pub fn page(t: &impl Template) -> Result<Response, AppError> {
+    Ok(html(StatusCode::OK, t.render()?))
+}
+
+/// A whole page with a status other than 200 (422, 409, 410).
+pub fn page_status(status: StatusCode, t: &impl Template) -> Result<Response, AppError> {
+    Ok(html(status, t.render()?))
+}
+
+/// The page, or for htmx the fragment of it.
+pub fn page_or_fragment(hx: Hx, page: &impl Template, fragment: impl Template) -> Result<Response, AppError> {
+    with_status(StatusCode::OK, hx, page, fragment)
+}
+
+/// As [`page_or_fragment`], with a status: 422 for a form with errors, 409
+/// for a stale edit (htmx is configured to swap those).
+pub fn with_status(status: StatusCode, hx: Hx, page: &impl Template, fragment: impl Template) -> Result<Response, AppError> {
+    let body = if hx.0 { fragment.render()? } else { page.render()? };
+    Ok(html(status, body))
+}
+
+/// A fragment on its own (htmx asked for exactly this piece).
+pub fn fragment(t: &impl Template) -> Result<Response, AppError> {
+    fragment_status(StatusCode::OK, t)
+}
+
+pub fn fragment_status(status: StatusCode, t: &impl Template) -> Result<Response, AppError> {
+    Ok(html(status, t.render()?))
+}
+
+/// After a successful POST: go to `to` (303, so a reload does not repost).
+/// htmx follows it, so the same response serves both.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}

@@ -1,0 +1,298 @@
+//! Signing in and out, forgotten passwords and invitations.
+
+use super::AppState;
+use super::render::{self, Layout};
+use crate::auth::{MaybeUser, password, throttle};
+use crate::domain::token::{self, Purpose};
+use crate::domain::user::{self, Email, PasswordError};
+use crate::domain::{FieldErrors, outbox};
+use crate::error::AppError;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/sign-in", get(sign_in_form).post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .route("/password-reset", get(forgot_form).post(forgot))
+        .route("/password-reset/{token}", get(reset_form).post(reset))
+        .route("/invitation/{token}", get(invitation_form).post(accept_invitation))
+}
+
+/// `next` if it is a path on this site, else home. Refuses anything a
+/// browser could read as another origin: `//host`, `/\host`, schemes, and
+/// control characters.
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if local { next } else { "/" }
+}
+
+#[derive(Template)]
+#[template(path = "pages/sign_in.html")]
+struct SignInPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn sign_in_form(who: MaybeUser, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    if who.user.is_some() {
+        return Ok(render::see_other(safe_next(&q.next)));
+    }
+    let layout = Layout::anonymous(&who.session, "Sign in").await?;
+    render::page(&SignInPage { layout, email: String::new(), next: safe_next(&q.next).to_owned(), error: None })
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+const WRONG: &str = "The email or password is not right. Check them and try again.";
+
+async fn sign_in(State(state): State<AppState>, who: MaybeUser, Form(form): Form<SignInForm>) -> Result<Response, AppError> {
+    let next = safe_next(&form.next).to_owned();
+    let email = form.email.trim().to_lowercase();
+    let mut conn = state.pool.acquire().await?;
+    throttle::check(&mut conn, &email, who.meta.ip).await?;
+    let account = user::credentials(&mut conn, &email).await?;
+    // Always verify against some hash so an unknown email takes as long as a
+    // wrong password.
+    let hash = account.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| password::DUMMY_HASH.clone());
+    let matched = password::verify(form.password, hash).await? && account.as_ref().is_some_and(|(_, h)| h.is_some());
+    throttle::record(&mut conn, &email, who.meta.ip, matched).await?;
+    let Some((user_id, _)) = account.filter(|_| matched) else {
+        let layout = Layout::anonymous(&who.session, "Sign in").await?;
+        let page = SignInPage { layout, email: form.email, next, error: Some(WRONG.into()) };
+        return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    crate::domain::audit::record(
+        &mut conn,
+        &who.meta.actor(Some(user_id)),
+        "user.signed_in",
+        "user",
+        Some(user_id),
+        Default::default(),
+    )
+    .await?;
+    crate::auth::user::sign_in(&who.session, user_id).await?;
+    Ok(render::see_other(&next))
+}
+
+async fn sign_out(State(state): State<AppState>, who: MaybeUser) -> Result<Response, AppError> {
+    if let Some(user) = &who.user {
+        let mut conn = state.pool.acquire().await?;
+        crate::domain::audit::record(&mut conn, &user.actor(), "user.signed_out", "user", Some(user.id), Default::default())
+            .await?;
+    }
+    crate::auth::user::sign_out(&who.session).await?;
+    render::flash(&who.session, "info", "You have signed out.").await?;
+    Ok(render::see_other("/sign-in"))
+}
+
+// ---- forgotten password -----------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "pages/forgot_password.html")]
+struct ForgotPage {
+    layout: Layout,
+    email: String,
+    error: Option<String>,
+    sent: bool,
+}
+
+async fn forgot_form(who: MaybeUser) -> Result<Response, AppError> {
+    let layout = Layout::anonymous(&who.session, "Reset your password").await?;
+    render::page(&ForgotPage { layout, email: String::new(), error: None, sent: false })
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Says the same whether or not the account exists, so the form cannot be
+/// used to learn who has an account.
+async fn forgot(State(state): State<AppState>, who: MaybeUser, Form(form): Form<ForgotForm>) -> Result<Response, AppError> {
+    let layout = Layout::anonymous(&who.session, "Reset your password").await?;
+    let email = match Email::parse(&form.email) {
+        Ok(e) => e,
+        Err(msg) => {
+            let page = ForgotPage { layout, email: form.email, error: Some(msg.into()), sent: false };
+            return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    // Counted like a failed sign-in, so the form cannot be used to flood an inbox.
+    throttle::check(&mut tx, email.as_str(), who.meta.ip).await?;
+    throttle::record(&mut tx, email.as_str(), who.meta.ip, false).await?;
+    if let Some((user_id, Some(_))) = user::credentials(&mut tx, email.as_str()).await?
+        && let Some(u) = user::find(&mut tx, user_id).await?
+    {
+        let t = token::issue(&mut tx, &state.config.secret_key, user_id, Purpose::PasswordReset).await?;
+        let mail = state.mail.password_reset(&u.email, &u.full_name, &t)?;
+        outbox::queue(&mut tx, &mail).await.map_err(AppError::internal)?;
+    }
+    tx.commit().await?;
+    render::page(&ForgotPage { layout, email: email.as_str().to_owned(), error: None, sent: true })
+}
+
+// ---- choosing a password by emailed token (reset and invitation) -------------
+
+#[derive(Template)]
+#[template(path = "pages/choose_password.html")]
+struct ChoosePasswordPage {
+    layout: Layout,
+    heading: &'static str,
+    intro: String,
+    action: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "pages/message.html")]
+struct MessagePage {
+    layout: Layout,
+    heading: &'static str,
+    message: &'static str,
+    link: &'static str,
+    link_text: &'static str,
+}
+
+fn flow(purpose: Purpose) -> (&'static str, &'static str) {
+    match purpose {
+        Purpose::PasswordReset => ("Choose a new password", "/password-reset"),
+        Purpose::Invitation => ("Welcome to Hiring Hare", "/invitation"),
+    }
+}
+
+async fn token_dead(who: &MaybeUser, purpose: Purpose) -> Result<Response, AppError> {
+    let layout = Layout::anonymous(&who.session, "Link no longer valid").await?;
+    let (message, link, link_text) = match purpose {
+        Purpose::PasswordReset => (
+            "This password-reset link has expired or was already used. Ask for a new one; the latest link always works for an hour.",
+            "/password-reset",
+            "Ask for a new link",
+        ),
+        Purpose::Invitation => (
+            "This invitation has expired or was already used. If you already chose a password, sign in; otherwise ask your admin to invite you again.",
+            "/sign-in",
+            "Go to sign in",
+        ),
+    };
+    let page = MessagePage { layout, heading: "This link no longer works", message, link, link_text };
+    render::page_status(StatusCode::GONE, &page)
+}
+
+async fn choose_form(state: &AppState, who: MaybeUser, purpose: Purpose, t: &str) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let Some(user_id) = token::peek(&mut conn, &state.config.secret_key, t, purpose).await? else {
+        return token_dead(&who, purpose).await;
+    };
+    let u = user::find(&mut conn, user_id).await?.ok_or(AppError::NotFound)?;
+    let (heading, base) = flow(purpose);
+    let layout = Layout::anonymous(&who.session, heading).await?;
+    let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
+    render::page(&ChoosePasswordPage { layout, heading, intro, action: format!("{base}/{t}"), errors: FieldErrors::default() })
+}
+
+#[derive(Deserialize)]
+pub struct ChooseForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn choose(state: &AppState, who: MaybeUser, purpose: Purpose, t: &str, form: ChooseForm) -> Result<Response, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let Some(user_id) = token::consume(&mut tx, &state.config.secret_key, t, purpose).await? else {
+        return token_dead(&who, purpose).await;
+    };
+    let u = user::find(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::default();
+    if form.password != form.confirm {
+        errors.add("confirm", "The two passwords differ; type the same password twice.");
+    } else {
+        match user::choose_password(&mut tx, &who.meta.actor(Some(user_id)), user_id, &u.email, &form.password, None).await {
+            Ok(()) => {}
+            Err(PasswordError::Policy(p)) => errors.add("password", p.to_string()),
+            Err(PasswordError::Hash(e)) => return Err(e.into()),
+            Err(PasswordError::Db(e)) => return Err(e.into()),
+        }
+    }
+    if !errors.is_empty() {
+        // Rolling back keeps the token usable for the corrected attempt.
+        tx.rollback().await?;
+        let (heading, base) = flow(purpose);
+        let layout = Layout::anonymous(&who.session, heading).await?;
+        let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
+        let page = ChoosePasswordPage { layout, heading, intro, action: format!("{base}/{t}"), errors };
+        return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    tx.commit().await?;
+    crate::auth::user::sign_in(&who.session, user_id).await?;
+    render::flash(&who.session, "success", "Your password is set. You are signed in.").await?;
+    Ok(render::see_other("/"))
+}
+
+async fn reset_form(State(state): State<AppState>, who: MaybeUser, Path(t): Path<String>) -> Result<Response, AppError> {
+    choose_form(&state, who, Purpose::PasswordReset, &t).await
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    who: MaybeUser,
+    Path(t): Path<String>,
+    Form(form): Form<ChooseForm>,
+) -> Result<Response, AppError> {
+    choose(&state, who, Purpose::PasswordReset, &t, form).await
+}
+
+async fn invitation_form(State(state): State<AppState>, who: MaybeUser, Path(t): Path<String>) -> Result<Response, AppError> {
+    choose_form(&state, who, Purpose::Invitation, &t).await
+}
+
+async fn accept_invitation(
+    State(state): State<AppState>,
+    who: MaybeUser,
+    Path(t): Path<String>,
+    Form(form): Form<ChooseForm>,
+) -> Result<Response, AppError> {
+    choose(&state, who, Purpose::Invitation, &t, form).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_only_ever_local() {
+        assert_eq!(safe_next("/approvals/42"), "/approvals/42");
+        assert_eq!(safe_next("/requirements?status=open&page=2"), "/requirements?status=open&page=2");
+        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "\\\\evil", "evil.example", "", "/\t/evil", "javascript:alert(1)"] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
+}
