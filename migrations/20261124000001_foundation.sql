@@ -80,7 +80,7 @@ create index password_history_user_idx on password_history (user_id, created_at 
 create table sessions (
     id          text primary key,
     user_id     uuid references users (id),
-    record      jsonb not null,
+    data        jsonb not null,
     expiry_date timestamptz not null
 );
 create index sessions_user_idx on sessions (user_id);

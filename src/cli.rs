@@ -8,7 +8,11 @@ use crate::domain::user::{self, Email, UserFields};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "hiring-hare", version, about = "Recruitment requisitions from draft to hire")]
+#[command(
+    name = "hiring-hare",
+    version,
+    about = "Recruitment requisitions from draft to hire"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -68,7 +72,9 @@ pub async fn run() -> Result<(), CliError> {
             println!("The database is up to date.");
             stop(db).await
         }
-        Command::Admin { command: AdminCommand::CreateUser { email, name, roles } } => {
+        Command::Admin {
+            command: AdminCommand::CreateUser { email, name, roles },
+        } => {
             let db = crate::db::connect(&config, 2).await?;
             crate::db::migrate(&db.pool).await?;
             let result = create_user(&db.pool, &email, &name, roles).await;
@@ -93,9 +99,17 @@ async fn stop(db: crate::db::Database) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn create_user(pool: &sqlx::PgPool, email: &str, name: &str, roles: Vec<Role>) -> Result<(), CliError> {
+async fn create_user(
+    pool: &sqlx::PgPool,
+    email: &str,
+    name: &str,
+    roles: Vec<Role>,
+) -> Result<(), CliError> {
     let email = Email::parse(email)?;
-    eprintln!("Password for {} (one line on standard input):", email.as_str());
+    eprintln!(
+        "Password for {} (one line on standard input):",
+        email.as_str()
+    );
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
     let pw = line.trim_end_matches(['\r', '\n']);

@@ -39,7 +39,10 @@ pub struct Config {
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
-        let bind: SocketAddr = parse("BIND", var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into()))?;
+        let bind: SocketAddr = parse(
+            "BIND",
+            var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+        )?;
         let public_url = var("PUBLIC_URL")
             .unwrap_or_else(|| format!("http://{bind}"))
             .trim_end_matches('/')
@@ -55,11 +58,15 @@ impl Config {
             public_url,
             secret_key,
             smtp_url: var("SMTP_URL"),
-            mail_from: var("MAIL_FROM").unwrap_or_else(|| "Hiring Hare <no-reply@hiringhare.test>".into()),
+            mail_from: var("MAIL_FROM")
+                .unwrap_or_else(|| "Hiring Hare <no-reply@hiringhare.test>".into()),
             data_dir,
             session_idle: minutes("SESSION_IDLE_MINUTES", 8 * 60)?,
             session_absolute: minutes("SESSION_ABSOLUTE_MINUTES", 7 * 24 * 60)?,
-            trust_proxy_headers: matches!(var("TRUST_PROXY_HEADERS").as_deref(), Some("1" | "true" | "yes")),
+            trust_proxy_headers: matches!(
+                var("TRUST_PROXY_HEADERS").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
         })
     }
 
@@ -73,14 +80,19 @@ fn var(name: &str) -> Option<String> {
 }
 
 fn problem(name: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { name, problem: problem.into() }
+    ConfigError {
+        name,
+        problem: problem.into(),
+    }
 }
 
 fn parse<T: std::str::FromStr>(name: &'static str, value: String) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
-    value.parse().map_err(|e| problem(name, format!("{value:?}: {e}")))
+    value
+        .parse()
+        .map_err(|e| problem(name, format!("{value:?}: {e}")))
 }
 
 fn minutes(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
@@ -99,10 +111,16 @@ fn minutes(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
 /// emailed link on restart.
 fn stored_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, ConfigError> {
     let path = data_dir.join("secret_key");
-    let io = |e: std::io::Error| problem("SECRET_KEY", format!("cannot use {}: {e}", path.display()));
+    let io =
+        |e: std::io::Error| problem("SECRET_KEY", format!("cannot use {}: {e}", path.display()));
     match std::fs::read_to_string(&path) {
         Ok(s) if s.trim().len() >= 32 => return Ok(s.trim().as_bytes().to_vec()),
-        Ok(_) => return Err(problem("SECRET_KEY", format!("{} is too short", path.display()))),
+        Ok(_) => {
+            return Err(problem(
+                "SECRET_KEY",
+                format!("{} is too short", path.display()),
+            ));
+        }
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
         Err(_) => {}
     }

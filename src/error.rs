@@ -66,7 +66,10 @@ pub struct ErrorPage {
 impl ErrorPage {
     pub fn response(status: StatusCode, retry_after: Option<u64>) -> Response {
         let mut res = status.into_response();
-        res.extensions_mut().insert(ErrorPage { status, retry_after });
+        res.extensions_mut().insert(ErrorPage {
+            status,
+            retry_after,
+        });
         res
     }
 }
@@ -75,10 +78,13 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::NotFound => ErrorPage::response(StatusCode::NOT_FOUND, None),
-            AppError::Forbidden | AppError::Csrf => ErrorPage::response(StatusCode::FORBIDDEN, None),
+            AppError::Forbidden | AppError::Csrf => {
+                ErrorPage::response(StatusCode::FORBIDDEN, None)
+            }
             AppError::TooManyRequests(RetryAfter(secs)) => {
                 let mut res = ErrorPage::response(StatusCode::TOO_MANY_REQUESTS, Some(secs));
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
                 res
             }
             AppError::SignInRequired { next, htmx } => {

@@ -58,26 +58,58 @@ impl MailRenderer {
         format!("{}{path}", self.public_url)
     }
 
-    pub fn invitation(&self, to: &str, name: &str, inviter: &str, token: &str) -> Result<Mail, askama::Error> {
+    pub fn invitation(
+        &self,
+        to: &str,
+        name: &str,
+        inviter: &str,
+        token: &str,
+    ) -> Result<Mail, askama::Error> {
         let link = self.link(&format!("/invitation/{token}"));
-        let days = crate::domain::token::Purpose::Invitation.lifetime().num_days();
+        let days = crate::domain::token::Purpose::Invitation
+            .lifetime()
+            .num_days();
         Ok(Mail {
             to: to.to_owned(),
             subject: format!("{inviter} invited you to Hiring Hare"),
-            text: InvitationText { name, inviter, link: &link, days }.render()?,
-            html: InvitationHtml { name, inviter, link: &link, days }.render()?,
+            text: InvitationText {
+                name,
+                inviter,
+                link: &link,
+                days,
+            }
+            .render()?,
+            html: InvitationHtml {
+                name,
+                inviter,
+                link: &link,
+                days,
+            }
+            .render()?,
             template: "invitation",
         })
     }
 
     pub fn password_reset(&self, to: &str, name: &str, token: &str) -> Result<Mail, askama::Error> {
         let link = self.link(&format!("/password-reset/{token}"));
-        let minutes = crate::domain::token::Purpose::PasswordReset.lifetime().num_minutes();
+        let minutes = crate::domain::token::Purpose::PasswordReset
+            .lifetime()
+            .num_minutes();
         Ok(Mail {
             to: to.to_owned(),
             subject: "Reset your Hiring Hare password".into(),
-            text: ResetText { name, link: &link, minutes }.render()?,
-            html: ResetHtml { name, link: &link, minutes }.render()?,
+            text: ResetText {
+                name,
+                link: &link,
+                minutes,
+            }
+            .render()?,
+            html: ResetHtml {
+                name,
+                link: &link,
+                minutes,
+            }
+            .render()?,
             template: "password_reset",
         })
     }
@@ -108,14 +140,21 @@ pub enum MailError {
 impl Delivery {
     pub fn new(pool: PgPool, config: &crate::config::Config) -> Result<Self, MailError> {
         let transport = match &config.smtp_url {
-            Some(url) => Transport::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
+            Some(url) => {
+                Transport::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build())
+            }
             None => {
                 let dir = config.data_dir.join("mail");
-                std::fs::create_dir_all(&dir).map_err(|e| MailError::Dir(dir.display().to_string(), e))?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| MailError::Dir(dir.display().to_string(), e))?;
                 Transport::File(AsyncFileTransport::new(dir))
             }
         };
-        Ok(Delivery { pool, from: config.mail_from.parse()?, transport })
+        Ok(Delivery {
+            pool,
+            from: config.mail_from.parse()?,
+            transport,
+        })
     }
 
     async fn send(&self, id: Uuid) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -133,7 +172,10 @@ impl Delivery {
             .to(msg.to_address.parse()?)
             .subject(msg.subject.clone())
             .message_id(Some(format!("<{}@hiringhare>", msg.id)))
-            .multipart(MultiPart::alternative_plain_html(msg.body_text.clone(), msg.body_html.clone()))?;
+            .multipart(MultiPart::alternative_plain_html(
+                msg.body_text.clone(),
+                msg.body_html.clone(),
+            ))?;
         let sent = match &self.transport {
             Transport::Smtp(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
             Transport::File(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
@@ -144,7 +186,10 @@ impl Delivery {
 }
 
 impl jobs::Mailer for Delivery {
-    async fn deliver(&self, outbox_id: Uuid) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    async fn deliver(
+        &self,
+        outbox_id: Uuid,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         self.send(outbox_id).await
     }
 }

@@ -1,20 +1,9 @@
 //! Hiring Hare: one binary for the web app, the background workers and the
-//! operator commands.
-
-mod auth;
-mod cli;
-mod config;
-mod db;
-mod domain;
-mod error;
-mod mail;
-mod seed;
-mod server;
-mod web;
+//! operator commands (see `hiring_hare::cli`).
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match cli::run().await {
+    match hiring_hare::cli::run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

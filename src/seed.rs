@@ -57,7 +57,8 @@ pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
             ids.push((role, id));
             continue;
         }
-        password::check_policy(&demo_password, email.as_str()).map_err(|e| format!("HH_DEMO_PASSWORD: {e}"))?;
+        password::check_policy(&demo_password, email.as_str())
+            .map_err(|e| format!("HH_DEMO_PASSWORD: {e}"))?;
         if hash.is_none() {
             hash = Some(password::hash(demo_password.clone()).await?);
         }
@@ -76,23 +77,38 @@ pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
     let id_of = |role: Role| ids.iter().find(|(r, _)| *r == role).map(|(_, id)| *id);
 
     let existing = org::departments(&mut tx).await?;
-    let mut dept_ids: Vec<(String, Uuid)> = existing.iter().map(|d| (d.name.clone(), d.id)).collect();
+    let mut dept_ids: Vec<(String, Uuid)> =
+        existing.iter().map(|d| (d.name.clone(), d.id)).collect();
     for (name, parent, head) in DEPARTMENTS {
         if dept_ids.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
             continue;
         }
-        let parent_id = parent.and_then(|p| dept_ids.iter().find(|(n, _)| *n == p).map(|(_, id)| *id));
-        let fields = DepartmentFields { name: name.into(), parent_id, head_id: id_of(head) };
+        let parent_id =
+            parent.and_then(|p| dept_ids.iter().find(|(n, _)| *n == p).map(|(_, id)| *id));
+        let fields = DepartmentFields {
+            name: name.into(),
+            parent_id,
+            head_id: id_of(head),
+        };
         let id = org::create_department(&mut tx, &actor, &fields).await?;
         dept_ids.push((name.to_owned(), id));
     }
 
     let existing_levels = org::levels(&mut tx).await?;
     for (name, rank, min, max) in LEVELS {
-        if existing_levels.iter().any(|l| l.name.eq_ignore_ascii_case(name)) {
+        if existing_levels
+            .iter()
+            .any(|l| l.name.eq_ignore_ascii_case(name))
+        {
             continue;
         }
-        let fields = LevelFields { name: name.into(), rank, salary_min: min, salary_max: max, currency: "EUR".into() };
+        let fields = LevelFields {
+            name: name.into(),
+            rank,
+            salary_min: min,
+            salary_max: max,
+            currency: "EUR".into(),
+        };
         org::create_level(&mut tx, &actor, &fields).await?;
     }
 
@@ -100,7 +116,10 @@ pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
     if let (Some(hm), Some(approver), Some(eng)) = (
         id_of(Role::HiringManager),
         id_of(Role::Approver),
-        dept_ids.iter().find(|(n, _)| n == "Platform").map(|(_, id)| *id),
+        dept_ids
+            .iter()
+            .find(|(n, _)| n == "Platform")
+            .map(|(_, id)| *id),
     ) {
         sqlx::query("update users set manager_id = $2, department_id = $3 where id = $1 and manager_id is null")
             .bind(hm)
@@ -120,7 +139,9 @@ pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
         println!("    {}", email.as_str());
     }
     if generated {
-        println!("Their password (shown only now; set HH_DEMO_PASSWORD to choose it): {demo_password}");
+        println!(
+            "Their password (shown only now; set HH_DEMO_PASSWORD to choose it): {demo_password}"
+        );
     } else {
         println!("Their password is the one in HH_DEMO_PASSWORD.");
     }
@@ -132,10 +153,13 @@ pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
 /// above the policy's minimum.
 fn generate_password() -> String {
     const WORDS: [&str; 32] = [
-        "amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris", "juniper", "kestrel",
-        "lagoon", "meadow", "nectar", "orchid", "pebble", "quartz", "raven", "sable", "tundra", "umber", "velvet",
-        "willow", "yarrow", "zephyr", "copper", "maple", "otter", "heron", "lumen", "prairie", "cobalt",
+        "amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris", "juniper",
+        "kestrel", "lagoon", "meadow", "nectar", "orchid", "pebble", "quartz", "raven", "sable",
+        "tundra", "umber", "velvet", "willow", "yarrow", "zephyr", "copper", "maple", "otter",
+        "heron", "lumen", "prairie", "cobalt",
     ];
-    let words: Vec<&str> = (0..4).map(|_| WORDS[rand::random_range(0..WORDS.len())]).collect();
+    let words: Vec<&str> = (0..4)
+        .map(|_| WORDS[rand::random_range(0..WORDS.len())])
+        .collect();
     format!("{}-{}", words.join("-"), rand::random_range(10..100))
 }

@@ -11,13 +11,24 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
-    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .try_init();
 }
 
 pub fn state(pool: sqlx::PgPool, config: Config) -> AppState {
-    let mail = MailRenderer { public_url: config.public_url.clone().into() };
-    AppState { pool, config: Arc::new(config), mail }
+    let mail = MailRenderer {
+        public_url: config.public_url.clone().into(),
+    };
+    AppState {
+        pool,
+        config: Arc::new(config),
+        mail,
+    }
 }
 
 pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
@@ -30,16 +41,25 @@ pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
         let _ = stop_tx.send(true);
     });
     let delivery = Arc::new(Delivery::new(db.pool.clone(), &config)?);
-    let workers = tokio::spawn(jobs::run_workers(db.pool.clone(), delivery, stopped(stop_rx.clone())));
+    let workers = tokio::spawn(jobs::run_workers(
+        db.pool.clone(),
+        delivery,
+        stopped(stop_rx.clone()),
+    ));
     tokio::spawn(housekeeping(db.pool.clone()));
 
     if web {
-        let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         greet(&db.pool, &config).await;
         let app = router(state(db.pool.clone(), config));
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(stopped(stop_rx))
-            .await?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(stopped(stop_rx))
+        .await?;
     } else {
         println!("Hiring Hare workers are running. Press Ctrl-C to stop.");
         stopped(stop_rx).await;
@@ -60,10 +80,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -91,14 +112,21 @@ async fn housekeeping(pool: sqlx::PgPool) {
 /// Tells the person who just ran `cargo run` where to go and how to get in.
 async fn greet(pool: &sqlx::PgPool, config: &Config) {
     println!("Hiring Hare is running at {}/", config.public_url);
-    let users: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(pool).await.unwrap_or(0);
+    let users: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(pool)
+        .await
+        .unwrap_or(0);
     if users == 0 {
         println!("There are no users yet. Create the demo organisation and its users with:");
         println!("    cargo run --release -- seed-demo");
         println!("or your own first account with:");
-        println!("    cargo run --release -- admin create-user --email you@example.com --name \"Your Name\" --role super_admin");
+        println!(
+            "    cargo run --release -- admin create-user --email you@example.com --name \"Your Name\" --role super_admin"
+        );
     } else {
-        println!("Sign in with your account (demo: admin@demo.hiringhare.test and the password seed-demo printed).");
+        println!(
+            "Sign in with your account (demo: admin@demo.hiringhare.test and the password seed-demo printed)."
+        );
     }
     println!("Press Ctrl-C to stop.");
 }

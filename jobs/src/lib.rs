@@ -12,17 +12,17 @@
 //!
 //! Typical use from the main crate:
 //!
-//! 1. at start-up, [`setup`] (idempotent migrations of the `apalis` schema);
+//! 1. at start-up, [`setup()`] (idempotent migrations of the `apalis` schema);
 //! 2. in a request handler, write the outbox row and call [`enqueue_mail`]
 //!    with the same transaction;
 //! 3. in `main`, spawn [`run_workers`] with a shutdown future.
 //!
-//! Adding a job: create a module next to [`mail`] with its queue name, payload,
+//! Adding a job: create a module next to `mail` with its queue name, payload,
 //! `enqueue_*` function and a `register` function, then add one line to the
 //! job list in `runner::register_all`.
 
 mod error;
-pub mod mail;
+mod mail;
 mod queue;
 mod retry;
 mod runner;

@@ -103,12 +103,13 @@ pub(crate) async fn failed(
         return err;
     };
     let delay = backoff(attempt.number);
-    let rescheduled =
-        sqlx::query("UPDATE apalis.jobs SET run_at = now() + make_interval(secs => $2) WHERE id = $1")
-            .bind(task_id)
-            .bind(delay.as_secs_f64())
-            .execute(pool)
-            .await;
+    let rescheduled = sqlx::query(
+        "UPDATE apalis.jobs SET run_at = now() + make_interval(secs => $2) WHERE id = $1",
+    )
+    .bind(task_id)
+    .bind(delay.as_secs_f64())
+    .execute(pool)
+    .await;
     match rescheduled {
         Ok(_) => tracing::warn!(
             queue,
@@ -143,7 +144,11 @@ mod tests {
             for _ in 0..50 {
                 let delay = backoff(index + 1);
                 assert!(delay >= base, "attempt {}: {delay:?} < {base:?}", index + 1);
-                assert!(delay <= base + base / 5, "attempt {}: {delay:?} too long", index + 1);
+                assert!(
+                    delay <= base + base / 5,
+                    "attempt {}: {delay:?} too long",
+                    index + 1
+                );
             }
         }
         // Absurd attempt numbers saturate instead of overflowing.
@@ -153,7 +158,11 @@ mod tests {
 
     #[test]
     fn retries_left_follows_max_attempts() {
-        let attempt = |number, max| Attempt { task_id: None, number, max };
+        let attempt = |number, max| Attempt {
+            task_id: None,
+            number,
+            max,
+        };
         assert!(attempt(1, Some(8)).has_retries_left());
         assert!(attempt(7, Some(8)).has_retries_left());
         assert!(!attempt(8, Some(8)).has_retries_left());

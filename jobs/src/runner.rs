@@ -54,7 +54,12 @@ pub async fn run_workers<M: Mailer>(
     let env = Env {
         pool,
         mailer,
-        instance: uuid::Uuid::new_v4().simple().to_string().chars().take(12).collect(),
+        instance: uuid::Uuid::new_v4()
+            .simple()
+            .to_string()
+            .chars()
+            .take(12)
+            .collect(),
     };
     let monitor = register_all(Monitor::new(), &env).should_restart(|worker, error| {
         if worker.is_shutting_down() {
@@ -145,7 +150,13 @@ mod tests {
     #[test]
     fn worker_names_differ_per_instance_and_restart() {
         assert_eq!(worker_name("hh.mail", "abc", 0), "hh.mail@abc-0");
-        assert_ne!(worker_name("hh.mail", "abc", 0), worker_name("hh.mail", "abc", 1));
-        assert_ne!(worker_name("hh.mail", "abc", 0), worker_name("hh.mail", "abd", 0));
+        assert_ne!(
+            worker_name("hh.mail", "abc", 0),
+            worker_name("hh.mail", "abc", 1)
+        );
+        assert_ne!(
+            worker_name("hh.mail", "abc", 0),
+            worker_name("hh.mail", "abd", 0)
+        );
     }
 }

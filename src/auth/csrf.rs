@@ -49,7 +49,11 @@ pub async fn verify(session: Session, req: Request, next: Next) -> Response {
 
 async fn check(session: &Session, req: Request) -> Result<Request, AppError> {
     let expected = session.get::<String>(KEY).await?.ok_or(AppError::Csrf)?;
-    let header_token = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header_token = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let (req, sent) = match header_token {
         Some(t) => (req, Some(t)),
         None => form_token(req).await?,
@@ -72,7 +76,11 @@ async fn form_token(req: Request) -> Result<(Request, Option<String>), AppError>
         return Ok((req, None));
     }
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| AppError::Csrf)?;
-    let token = url::form_urlencoded::parse(&bytes).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned());
+    let bytes = to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| AppError::Csrf)?;
+    let token = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == FIELD)
+        .map(|(_, v)| v.into_owned());
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }

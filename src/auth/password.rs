@@ -15,8 +15,13 @@ pub const MAX_LENGTH: usize = 256;
 /// How many earlier passwords a new one may not repeat.
 pub const HISTORY: i64 = 5;
 
-static COMMON: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| include_str!("common_passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty()).collect());
+static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("common_passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+});
 
 /// Why a password is refused, in words shown beside the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,11 +85,18 @@ pub async fn verify(password: String, phc: String) -> Result<bool, HashError> {
 
 /// True when `password` matches any of `hashes` (used for the history check).
 pub async fn matches_any(password: String, hashes: Vec<String>) -> Result<bool, HashError> {
-    Ok(tokio::task::spawn_blocking(move || hashes.iter().any(|h| verify_blocking(&password, h))).await?)
+    Ok(
+        tokio::task::spawn_blocking(move || hashes.iter().any(|h| verify_blocking(&password, h)))
+            .await?,
+    )
 }
 
 fn verify_blocking(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A hash of a random password, verified against when the account does not
@@ -104,12 +116,24 @@ mod tests {
     fn policy_reasons() {
         let email = "grace.hopper@example.com";
         assert_eq!(check_policy("short", email), Err(PolicyError::TooShort));
-        assert_eq!(check_policy(&"x".repeat(300), email), Err(PolicyError::TooLong));
-        assert_eq!(check_policy("passwordpassword", email), Err(PolicyError::Common));
-        assert_eq!(check_policy("xx-Grace.Hopper-2026", email), Err(PolicyError::ContainsEmail));
+        assert_eq!(
+            check_policy(&"x".repeat(300), email),
+            Err(PolicyError::TooLong)
+        );
+        assert_eq!(
+            check_policy("passwordpassword", email),
+            Err(PolicyError::Common)
+        );
+        assert_eq!(
+            check_policy("xx-Grace.Hopper-2026", email),
+            Err(PolicyError::ContainsEmail)
+        );
         assert_eq!(check_policy("copper kettle morning", email), Ok(()));
         // Short local parts are not held against the password.
-        assert_eq!(check_policy("copper kettle morning", "jo@example.com"), Ok(()));
+        assert_eq!(
+            check_policy("copper kettle morning", "jo@example.com"),
+            Ok(())
+        );
     }
 
     #[tokio::test]

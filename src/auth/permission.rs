@@ -101,7 +101,10 @@ const TABLE: &[(Permission, &[Role])] = {
         (Permission::ManageCandidates, &[Recruiter, Admin]),
         (Permission::ManageInterviews, &[Recruiter, Admin]),
         (Permission::ManageOffers, &[Recruiter, Admin]),
-        (Permission::ViewCompanyReports, &[Viewer, Approver, Recruiter, HiringManager, Admin]),
+        (
+            Permission::ViewCompanyReports,
+            &[Viewer, Approver, Recruiter, HiringManager, Admin],
+        ),
     ]
 };
 
@@ -132,7 +135,10 @@ mod tests {
         assert!(allows(&[Role::SuperAdmin], Permission::GrantAdmin));
         assert!(!allows(&[Role::Admin], Permission::GrantAdmin));
         assert!(allows(&[Role::Admin], Permission::ManageUsers));
-        assert!(!allows(&[Role::HiringManager, Role::Recruiter], Permission::ManageUsers));
+        assert!(!allows(
+            &[Role::HiringManager, Role::Recruiter],
+            Permission::ManageUsers
+        ));
         assert!(!allows(&[], Permission::ViewCompanyReports));
     }
 }

@@ -1,8 +1,9 @@
 //! A tower-sessions store on sqlx 0.9 (the published sqlx store still uses
 //! sqlx 0.8, and we keep one sqlx in the tree).
 //!
-//! The whole record is kept as JSON; the signed-in user's id is copied into
-//! its own column so that deactivating a user ends all their sessions at once.
+//! The session data is kept as JSON beside its id and expiry; the signed-in
+//! user's id is copied into its own column so that deactivating a user ends
+//! all their sessions at once.
 
 use async_trait::async_trait;
 use sqlx::PgPool;
@@ -25,7 +26,9 @@ impl PgSessionStore {
     /// Removes expired sessions; run periodically. Idempotent, so every
     /// process may run it.
     pub async fn delete_expired(&self) -> Result<u64, sqlx::Error> {
-        let done = sqlx::query("delete from sessions where expiry_date < now()").execute(&self.pool).await?;
+        let done = sqlx::query("delete from sessions where expiry_date < now()")
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 }
@@ -35,11 +38,22 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
 }
 
 fn expiry(record: &Record) -> Result<chrono::DateTime<chrono::Utc>, session_store::Error> {
-    chrono::DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0).ok_or_else(|| backend("expiry out of range"))
+    chrono::DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0)
+        .ok_or_else(|| backend("expiry out of range"))
+}
+
+/// The data alone: the id (an i128) does not fit JSON numbers, and has its
+/// own column anyway.
+fn data(record: &Record) -> Result<serde_json::Value, session_store::Error> {
+    serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
 fn user_id(record: &Record) -> Option<uuid::Uuid> {
-    record.data.get(USER_ID_KEY).and_then(|v| v.as_str()).and_then(|s| s.parse().ok())
+    record
+        .data
+        .get(USER_ID_KEY)
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
 }
 
 #[async_trait]
@@ -47,9 +61,9 @@ impl SessionStore for PgSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits; on the astronomically unlikely clash, draw again.
         loop {
-            let json = serde_json::to_value(&*record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+            let json = data(record)?;
             let inserted = sqlx::query(
-                "insert into sessions (id, user_id, record, expiry_date) values ($1, $2, $3, $4)
+                "insert into sessions (id, user_id, data, expiry_date) values ($1, $2, $3, $4)
                  on conflict (id) do nothing",
             )
             .bind(record.id.to_string())
@@ -67,10 +81,10 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let json = serde_json::to_value(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let json = data(record)?;
         sqlx::query(
-            "insert into sessions (id, user_id, record, expiry_date) values ($1, $2, $3, $4)
-             on conflict (id) do update set user_id = excluded.user_id, record = excluded.record,
+            "insert into sessions (id, user_id, data, expiry_date) values ($1, $2, $3, $4)
+             on conflict (id) do update set user_id = excluded.user_id, data = excluded.data,
                                             expiry_date = excluded.expiry_date",
         )
         .bind(record.id.to_string())
@@ -84,14 +98,23 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row: Option<(serde_json::Value,)> =
-            sqlx::query_as("select record from sessions where id = $1 and expiry_date > now()")
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-        row.map(|(json,)| serde_json::from_value(json).map_err(|e| session_store::Error::Decode(e.to_string())))
-            .transpose()
+        let row: Option<(serde_json::Value, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+            "select data, expiry_date from sessions where id = $1 and expiry_date > now()",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some((json, expiry)) = row else {
+            return Ok(None);
+        };
+        let decode = |e: &dyn std::fmt::Display| session_store::Error::Decode(e.to_string());
+        Ok(Some(Record {
+            id: *id,
+            data: serde_json::from_value(json).map_err(|e| decode(&e))?,
+            expiry_date: time::OffsetDateTime::from_unix_timestamp(expiry.timestamp())
+                .map_err(|e| decode(&e))?,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {

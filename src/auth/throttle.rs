@@ -18,7 +18,11 @@ pub struct RetryAfter(pub u64);
 
 /// Refuses when either limit is reached. Failures before the account's last
 /// successful sign-in do not count against it.
-pub async fn check(conn: &mut PgConnection, email: &str, ip: Option<IpAddr>) -> Result<(), CheckError> {
+pub async fn check(
+    conn: &mut PgConnection,
+    email: &str,
+    ip: Option<IpAddr>,
+) -> Result<(), CheckError> {
     let account: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
         "select count(*), min(at) from (
              select at from login_attempts
@@ -59,7 +63,12 @@ fn retry_after(oldest: Option<DateTime<Utc>>) -> RetryAfter {
     RetryAfter(until.num_seconds().clamp(1, WINDOW.num_seconds()) as u64)
 }
 
-pub async fn record(conn: &mut PgConnection, email: &str, ip: Option<IpAddr>, succeeded: bool) -> Result<(), sqlx::Error> {
+pub async fn record(
+    conn: &mut PgConnection,
+    email: &str,
+    ip: Option<IpAddr>,
+    succeeded: bool,
+) -> Result<(), sqlx::Error> {
     sqlx::query("insert into login_attempts (email, ip, succeeded) values ($1, $2, $3)")
         .bind(email)
         .bind(ip)

@@ -42,7 +42,11 @@ impl CurrentUser {
 
     /// The server-side permission check every handler makes.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.can(permission) { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     /// Who to record in the audit trail for a change made in this request.
@@ -78,20 +82,28 @@ struct UserRow {
 }
 
 async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
-    let session = Session::from_request_parts(parts, state).await.map_err(|(_, msg)| AppError::internal(msg))?;
+    let session = Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, msg)| AppError::internal(msg))?;
     load_from(session, RequestMeta::from_parts(parts, state), state).await
 }
 
 /// The signed-in user of `session`, if the session is live and the account active.
-pub async fn load_from(session: Session, meta: RequestMeta, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+pub async fn load_from(
+    session: Session,
+    meta: RequestMeta,
+    state: &AppState,
+) -> Result<Option<CurrentUser>, AppError> {
     let Some(user_id) = session.get::<Uuid>(USER_ID_KEY).await? else {
         return Ok(None);
     };
     let now = Utc::now();
     let signed_in_at: DateTime<Utc> = session.get(SIGNED_IN_AT).await?.unwrap_or(now);
     let seen_at: DateTime<Utc> = session.get(SEEN_AT).await?.unwrap_or(signed_in_at);
-    let expired = now - signed_in_at > chrono::Duration::from_std(state.config.session_absolute).unwrap_or_default()
-        || now - seen_at > chrono::Duration::from_std(state.config.session_idle).unwrap_or_default();
+    let expired = now - signed_in_at
+        > chrono::Duration::from_std(state.config.session_absolute).unwrap_or_default()
+        || now - seen_at
+            > chrono::Duration::from_std(state.config.session_idle).unwrap_or_default();
     if expired {
         session.flush().await?;
         return Ok(None);
@@ -124,7 +136,10 @@ pub async fn load_from(session: Session, meta: RequestMeta, state: &AppState) ->
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match load(parts, state).await? {
             Some(user) => Ok(user),
             None => Err(AppError::SignInRequired {
@@ -140,7 +155,10 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// the browser said, else home.
 fn sign_in_return_path(parts: &Parts) -> String {
     if parts.method == axum::http::Method::GET {
-        return parts.uri.path_and_query().map_or("/".into(), |p| p.as_str().to_owned());
+        return parts
+            .uri
+            .path_and_query()
+            .map_or("/".into(), |p| p.as_str().to_owned());
     }
     parts
         .headers
@@ -164,9 +182,18 @@ pub struct MaybeUser {
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = load(parts, state).await?;
-        let session = Session::from_request_parts(parts, state).await.map_err(|(_, msg)| AppError::internal(msg))?;
-        Ok(MaybeUser { user, session, meta: RequestMeta::from_parts(parts, state) })
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, msg)| AppError::internal(msg))?;
+        Ok(MaybeUser {
+            user,
+            session,
+            meta: RequestMeta::from_parts(parts, state),
+        })
     }
 }

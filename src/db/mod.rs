@@ -56,16 +56,22 @@ pub async fn connect(config: &Config, max_connections: u32) -> Result<Database, 
 async fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(), DbError> {
     use sqlx::Connection;
     let create = |e| DbError::Create(name.to_owned(), e);
-    let mut conn = sqlx::PgConnection::connect(admin_url).await.map_err(create)?;
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
+    let mut conn = sqlx::PgConnection::connect(admin_url)
         .await
         .map_err(create)?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(create)?;
     if !exists {
         // The name is our constant, never input; CREATE DATABASE takes no parameters.
         let sql = format!("create database \"{name}\"");
-        match sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await {
+        match sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+        {
             Ok(_) => {}
             // Another process created it between our check and now.
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
@@ -84,10 +90,14 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
 
 /// Ok when every migration this binary knows has been applied.
 pub async fn migrated(pool: &PgPool) -> Result<(), sqlx::Error> {
-    let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations where success").fetch_one(pool).await?;
+    let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
+        .fetch_one(pool)
+        .await?;
     let known = MIGRATOR.iter().count() as i64;
     if applied < known {
-        return Err(sqlx::Error::Protocol(format!("{applied} of {known} migrations applied")));
+        return Err(sqlx::Error::Protocol(format!(
+            "{applied} of {known} migrations applied"
+        )));
     }
     Ok(())
 }

@@ -38,16 +38,23 @@ impl Changes {
     }
 
     /// Records the field only if its value changed.
-    pub fn field<T: Serialize + PartialEq>(mut self, name: &'static str, before: &T, after: &T) -> Self {
+    pub fn field<T: Serialize + PartialEq>(
+        mut self,
+        name: &'static str,
+        before: &T,
+        after: &T,
+    ) -> Self {
         if before != after {
-            self.0.insert(name, json!({ "before": before, "after": after }));
+            self.0
+                .insert(name, json!({ "before": before, "after": after }));
         }
         self
     }
 
     /// A field of a new entity (nothing before).
     pub fn created<T: Serialize>(mut self, name: &'static str, value: &T) -> Self {
-        self.0.insert(name, json!({ "before": null, "after": value }));
+        self.0
+            .insert(name, json!({ "before": null, "after": value }));
         self
     }
 }
@@ -188,5 +195,10 @@ pub async fn changes_since(
            and coalesce((a.changes -> 'version' ->> 'after')::int, 0) > $3
          order by a.id"
     );
-    sqlx::query_as(sql).bind(entity_type).bind(entity_id).bind(version).fetch_all(conn).await
+    sqlx::query_as(sql)
+        .bind(entity_type)
+        .bind(entity_id)
+        .bind(version)
+        .fetch_all(conn)
+        .await
 }

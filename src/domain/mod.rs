@@ -28,7 +28,10 @@ impl FieldErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -37,12 +40,22 @@ impl FieldErrors {
 
     /// `Ok(value)` when no problem was found.
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() { Ok(value()) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
     }
 }
 
 /// Trims `input`; records `message` against `field` when empty or too long.
-pub fn required_text(errors: &mut FieldErrors, field: &'static str, input: &str, max: usize, message: &str) -> String {
+pub fn required_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+    max: usize,
+    message: &str,
+) -> String {
     let v = input.trim();
     if v.is_empty() {
         errors.add(field, message);
@@ -53,7 +66,11 @@ pub fn required_text(errors: &mut FieldErrors, field: &'static str, input: &str,
 }
 
 /// An optional id from a `<select>`: empty means none.
-pub fn optional_id(errors: &mut FieldErrors, field: &'static str, input: &str) -> Option<uuid::Uuid> {
+pub fn optional_id(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+) -> Option<uuid::Uuid> {
     let v = input.trim();
     if v.is_empty() {
         return None;

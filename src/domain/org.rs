@@ -56,7 +56,10 @@ pub async fn departments(conn: &mut PgConnection) -> Result<Vec<Department>, sql
     .await
 }
 
-pub async fn department(conn: &mut PgConnection, id: Uuid) -> Result<Option<Department>, sqlx::Error> {
+pub async fn department(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<Department>, sqlx::Error> {
     sqlx::query_as(
         "select d.id, d.name, d.parent_id, d.head_id, u.full_name as head_name, d.version
            from departments d left join users u on u.id = d.head_id
@@ -72,9 +75,21 @@ pub async fn department(conn: &mut PgConnection, id: Uuid) -> Result<Option<Depa
 pub fn tree(all: Vec<Department>) -> Vec<TreeRow> {
     let ids: std::collections::HashSet<Uuid> = all.iter().map(|d| d.id).collect();
     let mut out = Vec::with_capacity(all.len());
-    fn walk(parent: Option<Uuid>, depth: usize, all: &[Department], ids: &std::collections::HashSet<Uuid>, out: &mut Vec<TreeRow>) {
-        for d in all.iter().filter(|d| d.parent_id.filter(|p| ids.contains(p)) == parent) {
-            out.push(TreeRow { department: d.clone(), depth });
+    fn walk(
+        parent: Option<Uuid>,
+        depth: usize,
+        all: &[Department],
+        ids: &std::collections::HashSet<Uuid>,
+        out: &mut Vec<TreeRow>,
+    ) {
+        for d in all
+            .iter()
+            .filter(|d| d.parent_id.filter(|p| ids.contains(p)) == parent)
+        {
+            out.push(TreeRow {
+                department: d.clone(),
+                depth,
+            });
             walk(Some(d.id), depth + 1, all, ids, out);
         }
     }
@@ -104,26 +119,50 @@ pub struct DepartmentFields {
 impl DepartmentForm {
     pub fn parse(&self) -> Result<DepartmentFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let name = required_text(&mut e, "name", &self.name, 120, "Enter the department's name.");
+        let name = required_text(
+            &mut e,
+            "name",
+            &self.name,
+            120,
+            "Enter the department's name.",
+        );
         let parent_id = optional_id(&mut e, "parent_id", &self.parent_id);
         let head_id = optional_id(&mut e, "head_id", &self.head_id);
-        e.into_result(|| DepartmentFields { name, parent_id, head_id })
+        e.into_result(|| DepartmentFields {
+            name,
+            parent_id,
+            head_id,
+        })
     }
 }
 
-pub async fn create_department(conn: &mut PgConnection, actor: &Actor, f: &DepartmentFields) -> Result<Uuid, SaveError> {
-    let id: Uuid = sqlx::query_scalar("insert into departments (name, parent_id, head_id) values ($1, $2, $3) returning id")
-        .bind(&f.name)
-        .bind(f.parent_id)
-        .bind(f.head_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(save_error)?;
+pub async fn create_department(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    f: &DepartmentFields,
+) -> Result<Uuid, SaveError> {
+    let id: Uuid = sqlx::query_scalar(
+        "insert into departments (name, parent_id, head_id) values ($1, $2, $3) returning id",
+    )
+    .bind(&f.name)
+    .bind(f.parent_id)
+    .bind(f.head_id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(save_error)?;
     let changes = Changes::new()
         .created("name", &f.name)
         .created("parent_id", &f.parent_id)
         .created("head_id", &f.head_id);
-    audit::record(conn, actor, "department.created", "department", Some(id), changes).await?;
+    audit::record(
+        conn,
+        actor,
+        "department.created",
+        "department",
+        Some(id),
+        changes,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -134,7 +173,9 @@ pub async fn update_department(
     version: i32,
     f: &DepartmentFields,
 ) -> Result<(), SaveError> {
-    let before = department(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+    let before = department(&mut *conn, id)
+        .await?
+        .ok_or(SaveError::NotFound)?;
     if let Some(parent) = f.parent_id
         && is_within(&mut *conn, parent, id).await?
     {
@@ -160,12 +201,24 @@ pub async fn update_department(
         .field("parent_id", &before.parent_id, &f.parent_id)
         .field("head_id", &before.head_id, &f.head_id)
         .field("version", &version, &(version + 1));
-    audit::record(conn, actor, "department.updated", "department", Some(id), changes).await?;
+    audit::record(
+        conn,
+        actor,
+        "department.updated",
+        "department",
+        Some(id),
+        changes,
+    )
+    .await?;
     Ok(())
 }
 
 /// True when `node` is `ancestor` or lies beneath it.
-async fn is_within(conn: &mut PgConnection, node: Uuid, ancestor: Uuid) -> Result<bool, sqlx::Error> {
+async fn is_within(
+    conn: &mut PgConnection,
+    node: Uuid,
+    ancestor: Uuid,
+) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
         "with recursive up(id, parent_id) as (
              select id, parent_id from departments where id = $1
@@ -179,8 +232,14 @@ async fn is_within(conn: &mut PgConnection, node: Uuid, ancestor: Uuid) -> Resul
 }
 
 /// Archives a department; its sub-departments move up to its parent.
-pub async fn archive_department(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
-    let before = department(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+pub async fn archive_department(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), SaveError> {
+    let before = department(&mut *conn, id)
+        .await?
+        .ok_or(SaveError::NotFound)?;
     sqlx::query("update departments set parent_id = $2, version = version + 1, updated_at = now() where parent_id = $1")
         .bind(id)
         .bind(before.parent_id)
@@ -190,8 +249,15 @@ pub async fn archive_department(conn: &mut PgConnection, actor: &Actor, id: Uuid
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    audit::record(conn, actor, "department.archived", "department", Some(id), Changes::new().field("archived", &false, &true))
-        .await?;
+    audit::record(
+        conn,
+        actor,
+        "department.archived",
+        "department",
+        Some(id),
+        Changes::new().field("archived", &false, &true),
+    )
+    .await?;
     Ok(())
 }
 
@@ -274,7 +340,11 @@ impl LevelForm {
                 0
             }
         };
-        let money = |e: &mut FieldErrors, field: &'static str, v: &str| match v.trim().replace([',', '_', ' '], "").parse::<i64>() {
+        let money = |e: &mut FieldErrors, field: &'static str, v: &str| match v
+            .trim()
+            .replace([',', '_', ' '], "")
+            .parse::<i64>()
+        {
             Ok(n) if n >= 0 => n,
             _ => {
                 e.add(field, "Enter an amount in whole units, like 85000.");
@@ -283,18 +353,29 @@ impl LevelForm {
         };
         let salary_min = money(&mut e, "salary_min", &self.salary_min);
         let salary_max = money(&mut e, "salary_max", &self.salary_max);
-        if e.get("salary_min").is_none() && e.get("salary_max").is_none() && salary_min > salary_max {
+        if e.get("salary_min").is_none() && e.get("salary_max").is_none() && salary_min > salary_max
+        {
             e.add("salary_max", "The maximum must be at least the minimum.");
         }
         let currency = self.currency.trim().to_uppercase();
         if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
             e.add("currency", "Enter a three-letter currency code, like EUR.");
         }
-        e.into_result(|| LevelFields { name, rank, salary_min, salary_max, currency })
+        e.into_result(|| LevelFields {
+            name,
+            rank,
+            salary_min,
+            salary_max,
+            currency,
+        })
     }
 }
 
-pub async fn create_level(conn: &mut PgConnection, actor: &Actor, f: &LevelFields) -> Result<Uuid, SaveError> {
+pub async fn create_level(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    f: &LevelFields,
+) -> Result<Uuid, SaveError> {
     let id: Uuid = sqlx::query_scalar(
         "insert into job_levels (name, rank, salary_min, salary_max, currency) values ($1, $2, $3, $4, $5) returning id",
     )
@@ -312,7 +393,15 @@ pub async fn create_level(conn: &mut PgConnection, actor: &Actor, f: &LevelField
         .created("salary_min", &f.salary_min)
         .created("salary_max", &f.salary_max)
         .created("currency", &f.currency);
-    audit::record(conn, actor, "job_level.created", "job_level", Some(id), changes).await?;
+    audit::record(
+        conn,
+        actor,
+        "job_level.created",
+        "job_level",
+        Some(id),
+        changes,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -348,11 +437,23 @@ pub async fn update_level(
         .field("salary_max", &before.salary_max, &f.salary_max)
         .field("currency", &before.currency, &f.currency)
         .field("version", &version, &(version + 1));
-    audit::record(conn, actor, "job_level.updated", "job_level", Some(id), changes).await?;
+    audit::record(
+        conn,
+        actor,
+        "job_level.updated",
+        "job_level",
+        Some(id),
+        changes,
+    )
+    .await?;
     Ok(after)
 }
 
-pub async fn archive_level(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
+pub async fn archive_level(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), SaveError> {
     let done = sqlx::query(
         "update job_levels set archived_at = now(), version = version + 1, updated_at = now()
           where id = $1 and archived_at is null",
@@ -363,8 +464,15 @@ pub async fn archive_level(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> 
     if done.rows_affected() == 0 {
         return Err(SaveError::NotFound);
     }
-    audit::record(conn, actor, "job_level.archived", "job_level", Some(id), Changes::new().field("archived", &false, &true))
-        .await?;
+    audit::record(
+        conn,
+        actor,
+        "job_level.archived",
+        "job_level",
+        Some(id),
+        Changes::new().field("archived", &false, &true),
+    )
+    .await?;
     Ok(())
 }
 
@@ -385,9 +493,22 @@ mod tests {
         let e = form.parse().err().unwrap_or_default();
         assert!(e.get("name").is_some());
         assert!(e.get("rank").is_some());
-        assert_eq!(e.get("salary_max"), Some("The maximum must be at least the minimum."));
+        assert_eq!(
+            e.get("salary_max"),
+            Some("The maximum must be at least the minimum.")
+        );
         assert!(e.get("currency").is_some());
-        let ok = LevelForm { name: "Senior".into(), rank: "5".into(), salary_min: "80 000".into(), salary_max: "120000".into(), currency: "eur".into(), version: 1 };
-        assert_eq!(ok.parse().map(|f| (f.salary_min, f.currency)), Ok((80_000, "EUR".to_owned())));
+        let ok = LevelForm {
+            name: "Senior".into(),
+            rank: "5".into(),
+            salary_min: "80 000".into(),
+            salary_max: "120000".into(),
+            currency: "eur".into(),
+            version: 1,
+        };
+        assert_eq!(
+            ok.parse().map(|f| (f.salary_min, f.currency)),
+            Ok((80_000, "EUR".to_owned()))
+        );
     }
 }

@@ -78,7 +78,10 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Message>, 
 pub const PAGE_SIZE: i64 = 50;
 
 /// Newest first; `before` is the created_at of the last row of the previous page.
-pub async fn recent(conn: &mut PgConnection, before: Option<DateTime<Utc>>) -> Result<Vec<Message>, sqlx::Error> {
+pub async fn recent(
+    conn: &mut PgConnection,
+    before: Option<DateTime<Utc>>,
+) -> Result<Vec<Message>, sqlx::Error> {
     sqlx::query_as(
         "select id, to_address, subject, body_text, body_html, template, attempts, last_error, sent_at, created_at
            from outbox where ($1::timestamptz is null or created_at < $1)
@@ -91,7 +94,11 @@ pub async fn recent(conn: &mut PgConnection, before: Option<DateTime<Utc>>) -> R
 }
 
 /// Marks a delivery attempt. `error` None means sent.
-pub async fn record_attempt(conn: &mut PgConnection, id: Uuid, error: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn record_attempt(
+    conn: &mut PgConnection,
+    id: Uuid,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "update outbox set attempts = attempts + 1, last_error = $2,
                 sent_at = case when $2::text is null then now() else sent_at end

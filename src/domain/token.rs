@@ -33,7 +33,12 @@ impl Purpose {
 
 /// Issues a new token, voiding the user's earlier unused ones of the same
 /// purpose (only the latest mail works).
-pub async fn issue(conn: &mut PgConnection, secret: &[u8], user_id: Uuid, purpose: Purpose) -> Result<String, sqlx::Error> {
+pub async fn issue(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    user_id: Uuid,
+    purpose: Purpose,
+) -> Result<String, sqlx::Error> {
     sqlx::query("update user_tokens set used_at = now() where user_id = $1 and purpose = $2 and used_at is null")
         .bind(user_id)
         .bind(purpose.as_str())
@@ -51,7 +56,12 @@ pub async fn issue(conn: &mut PgConnection, secret: &[u8], user_id: Uuid, purpos
 }
 
 /// The user a live token belongs to, without using it (to show the form).
-pub async fn peek(conn: &mut PgConnection, secret: &[u8], token: &str, purpose: Purpose) -> Result<Option<Uuid>, sqlx::Error> {
+pub async fn peek(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    token: &str,
+    purpose: Purpose,
+) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
         "select t.user_id from user_tokens t join users u on u.id = t.user_id
           where t.digest = $1 and t.purpose = $2 and t.used_at is null and t.expires_at > now()
@@ -64,7 +74,12 @@ pub async fn peek(conn: &mut PgConnection, secret: &[u8], token: &str, purpose: 
 }
 
 /// Uses the token: returns its user once; None if unknown, used or expired.
-pub async fn consume(conn: &mut PgConnection, secret: &[u8], token: &str, purpose: Purpose) -> Result<Option<Uuid>, sqlx::Error> {
+pub async fn consume(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    token: &str,
+    purpose: Purpose,
+) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
         "update user_tokens t set used_at = now() from users u
           where u.id = t.user_id and t.digest = $1 and t.purpose = $2 and t.used_at is null

@@ -23,7 +23,11 @@ impl Email {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
             });
-        if valid { Ok(Email(e)) } else { Err("Enter an email address like name@example.com.") }
+        if valid {
+            Ok(Email(e))
+        } else {
+            Err("Enter an email address like name@example.com.")
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -121,9 +125,11 @@ pub async fn list(conn: &mut PgConnection, f: &ListFilter) -> Result<Vec<User>, 
 
 /// Active users as `(id, name)`, for choosing a manager or a head.
 pub async fn choices(conn: &mut PgConnection) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
-    sqlx::query_as("select id, full_name from users where deactivated_at is null order by lower(full_name)")
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(
+        "select id, full_name from users where deactivated_at is null order by lower(full_name)",
+    )
+    .fetch_all(conn)
+    .await
 }
 
 /// What an admin sets on a user (and on an invitation).
@@ -264,7 +270,15 @@ pub async fn update_profile(
         .field("full_name", &before.full_name.as_str(), &full_name.trim())
         .field("time_zone", &before.time_zone.as_str(), &time_zone)
         .field("version", &before.version, &(before.version + 1));
-    audit::record(conn, actor, "user.profile_updated", "user", Some(id), changes).await?;
+    audit::record(
+        conn,
+        actor,
+        "user.profile_updated",
+        "user",
+        Some(id),
+        changes,
+    )
+    .await?;
     Ok(())
 }
 
@@ -280,7 +294,10 @@ pub async fn deactivate(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Res
     if done.is_none() {
         return Err(SaveError::NotFound);
     }
-    sqlx::query("delete from sessions where user_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("delete from sessions where user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     let changes = Changes::new().field("active", &true, &false);
     audit::record(conn, actor, "user.deactivated", "user", Some(id), changes).await?;
     Ok(())
@@ -303,16 +320,24 @@ pub async fn reactivate(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Res
 }
 
 /// For sign-in: the account's id and password hash, active accounts only.
-pub async fn credentials(conn: &mut PgConnection, email: &str) -> Result<Option<(Uuid, Option<String>)>, sqlx::Error> {
-    sqlx::query_as("select id, password_hash from users where email = $1 and deactivated_at is null")
-        .bind(email)
-        .fetch_optional(conn)
-        .await
+pub async fn credentials(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<Option<(Uuid, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, password_hash from users where email = $1 and deactivated_at is null",
+    )
+    .bind(email)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The hashes a new password may not match: the current one and those
 /// before it, up to [`crate::auth::password::HISTORY`].
-pub async fn recent_password_hashes(conn: &mut PgConnection, id: Uuid) -> Result<Vec<String>, sqlx::Error> {
+pub async fn recent_password_hashes(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "select password_hash from password_history where user_id = $1 order by created_at desc limit $2",
     )
@@ -322,7 +347,11 @@ pub async fn recent_password_hashes(conn: &mut PgConnection, id: Uuid) -> Result
     .await
 }
 
-async fn remember_password(conn: &mut PgConnection, id: Uuid, hash: &str) -> Result<(), sqlx::Error> {
+async fn remember_password(
+    conn: &mut PgConnection,
+    id: Uuid,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("insert into password_history (user_id, password_hash) values ($1, $2)")
         .bind(id)
         .bind(hash)
@@ -351,7 +380,15 @@ pub async fn set_password(
         .bind(keep_session)
         .execute(&mut *conn)
         .await?;
-    audit::record(conn, actor, "user.password_changed", "user", Some(id), Changes::new()).await?;
+    audit::record(
+        conn,
+        actor,
+        "user.password_changed",
+        "user",
+        Some(id),
+        Changes::new(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -361,15 +398,30 @@ mod tests {
 
     #[test]
     fn email_parsing() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").map(|e| e.0), Ok("ada@example.com".to_owned()));
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com", "ada@.com"] {
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").map(|e| e.0),
+            Ok("ada@example.com".to_owned())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ada@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn time_zones() {
-        assert_eq!(parse_time_zone("Europe/Berlin"), Ok("Europe/Berlin".to_owned()));
+        assert_eq!(
+            parse_time_zone("Europe/Berlin"),
+            Ok("Europe/Berlin".to_owned())
+        );
         assert!(parse_time_zone("Mars/Olympus").is_err());
     }
 }

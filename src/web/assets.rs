@@ -23,9 +23,14 @@ struct Index {
 }
 
 static INDEX: LazyLock<Index> = LazyLock::new(|| {
-    let mut index = Index { hashed: HashMap::new(), logical: HashMap::new() };
+    let mut index = Index {
+        hashed: HashMap::new(),
+        logical: HashMap::new(),
+    };
     for name in Files::iter() {
-        let Some(file) = Files::get(&name) else { continue };
+        let Some(file) = Files::get(&name) else {
+            continue;
+        };
         let digest = hex::encode(&sha2::Sha256::digest(&file.data)[..4]);
         let hashed = match name.rsplit_once('.') {
             Some((stem, ext)) => format!("{stem}.{digest}.{ext}"),
@@ -58,6 +63,9 @@ pub async fn serve(Path(name): Path<String>) -> Response {
     if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
         headers.insert(header::CONTENT_TYPE, v);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
     res
 }

@@ -19,7 +19,9 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 async fn check_ready(state: &AppState) -> Result<(), String> {
-    crate::db::migrated(&state.pool).await.map_err(|e| e.to_string())
+    crate::db::migrated(&state.pool)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
@@ -37,7 +39,11 @@ async fn health(State(state): State<AppState>) -> Response {
         "error": ready.as_ref().err(),
         "version": env!("CARGO_PKG_VERSION"),
     });
-    let status = if ready.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, axum::Json(body)).into_response()
 }
 
@@ -51,6 +57,10 @@ pub fn install_metrics() {
 async fn metrics(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_connections").set(f64::from(state.pool.size()));
     metrics::gauge!("db_pool_idle_connections").set(state.pool.num_idle() as f64);
-    let body = PROMETHEUS.get().and_then(Option::as_ref).map(PrometheusHandle::render).unwrap_or_default();
+    let body = PROMETHEUS
+        .get()
+        .and_then(Option::as_ref)
+        .map(PrometheusHandle::render)
+        .unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -22,6 +22,15 @@ struct HomePage {
 
 async fn home(user: CurrentUser) -> Result<Response, AppError> {
     let layout = Layout::new(&user, "Home").await?;
-    let first_name = user.full_name.split_whitespace().next().unwrap_or_default().to_owned();
-    render::page(&HomePage { layout, first_name, roles: user.roles.clone() })
+    let first_name = user
+        .full_name
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    render::page(&HomePage {
+        layout,
+        first_name,
+        roles: user.roles.clone(),
+    })
 }

@@ -20,13 +20,28 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     if state.config.is_https() {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     if !h.contains_key(header::CACHE_CONTROL) {
         // Pages carry personal data and CSRF tokens: never from a shared cache.
@@ -38,9 +53,18 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
 /// One JSON log line and the request metrics per request.
 pub async fn log_requests(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
     let method = req.method().clone();
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let slot = UserSlot::default();
     let mut req = req;
     req.extensions_mut().insert(slot.clone());
@@ -58,7 +82,8 @@ pub async fn log_requests(req: Request, next: Next) -> Response {
         latency_ms = latency.as_secs_f64() * 1000.0,
     );
     metrics::counter!("http_requests_total", "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route).record(latency.as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(latency.as_secs_f64());
     res
 }
 
@@ -123,14 +148,29 @@ async fn render_error(
         ),
         _ => ("Something went wrong", "We could not complete this request. It has been logged; try again in a moment.".into()),
     };
-    let request_id = (page.status == StatusCode::INTERNAL_SERVER_ERROR).then(|| meta.request_id.clone()).flatten();
-    let user = crate::auth::user::load_from(session.clone(), meta, state).await.ok().flatten();
+    let request_id = (page.status == StatusCode::INTERNAL_SERVER_ERROR)
+        .then(|| meta.request_id.clone())
+        .flatten();
+    let user = crate::auth::user::load_from(session.clone(), meta, state)
+        .await
+        .ok()
+        .flatten();
     let layout = match &user {
         Some(user) => super::render::Layout::new(user, heading).await?,
         None => super::render::Layout::anonymous(&session, heading).await?,
     };
-    let t = ErrorTemplate { layout, status: page.status.as_u16(), heading, message, request_id };
-    let body = if htmx { t.as_content().render()? } else { t.render()? };
+    let t = ErrorTemplate {
+        layout,
+        status: page.status.as_u16(),
+        heading,
+        message,
+        request_id,
+    };
+    let body = if htmx {
+        t.as_content().render()?
+    } else {
+        t.render()?
+    };
     Ok((page.status, Html(body)).into_response())
 }
 

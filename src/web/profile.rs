@@ -15,7 +15,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/profile", get(show).post(save)).route("/profile/password", post(change_password))
+    axum::Router::new()
+        .route("/profile", get(show).post(save))
+        .route("/profile/password", post(change_password))
 }
 
 #[derive(Template)]
@@ -56,10 +58,22 @@ pub struct ProfileForm {
     time_zone: String,
 }
 
-async fn save(State(state): State<AppState>, user: CurrentUser, Form(form): Form<ProfileForm>) -> Result<Response, AppError> {
+async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
-    let name = required_text(&mut errors, "full_name", &form.full_name, 120, "Enter your name.");
-    let tz = user::parse_time_zone(&form.time_zone).map_err(|m| errors.add("time_zone", m)).ok();
+    let name = required_text(
+        &mut errors,
+        "full_name",
+        &form.full_name,
+        120,
+        "Enter your name.",
+    );
+    let tz = user::parse_time_zone(&form.time_zone)
+        .map_err(|m| errors.add("time_zone", m))
+        .ok();
     let (false, Some(tz)) = (!errors.is_empty(), tz) else {
         let mut page = ProfilePage::new(&user).await?;
         page.full_name = form.full_name;
@@ -68,7 +82,9 @@ async fn save(State(state): State<AppState>, user: CurrentUser, Form(form): Form
         return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let mut tx = state.pool.begin().await?;
-    user::update_profile(&mut tx, &user.actor(), user.id, &name, &tz).await.map_err(AppError::internal)?;
+    user::update_profile(&mut tx, &user.actor(), user.id, &name, &tz)
+        .await
+        .map_err(AppError::internal)?;
     tx.commit().await?;
     render::flash(&user.session, "success", "Your profile is saved.").await?;
     Ok(render::see_other("/profile"))
@@ -91,14 +107,29 @@ async fn change_password(
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
     let mut tx = state.pool.begin().await?;
-    let current_hash = user::credentials(&mut tx, &user.email).await?.and_then(|(_, h)| h).unwrap_or_default();
+    let current_hash = user::credentials(&mut tx, &user.email)
+        .await?
+        .and_then(|(_, h)| h)
+        .unwrap_or_default();
     if !crate::auth::password::verify(form.current, current_hash).await? {
         errors.add("current", "This is not your current password.");
     } else if form.password != form.confirm {
-        errors.add("confirm", "The two passwords differ; type the same password twice.");
+        errors.add(
+            "confirm",
+            "The two passwords differ; type the same password twice.",
+        );
     } else {
         let keep = user.session.id().map(|id| id.to_string());
-        match user::choose_password(&mut tx, &user.actor(), user.id, &user.email, &form.password, keep.as_deref()).await {
+        match user::choose_password(
+            &mut tx,
+            &user.actor(),
+            user.id,
+            &user.email,
+            &form.password,
+            keep.as_deref(),
+        )
+        .await
+        {
             Ok(()) => {}
             Err(PasswordError::Policy(p)) => errors.add("password", p.to_string()),
             Err(PasswordError::Hash(e)) => return Err(e.into()),
@@ -112,6 +143,11 @@ async fn change_password(
         return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     tx.commit().await?;
-    render::flash(&user.session, "success", "Your password is changed. Your other sessions were signed out.").await?;
+    render::flash(
+        &user.session,
+        "success",
+        "Your password is changed. Your other sessions were signed out.",
+    )
+    .await?;
     Ok(render::see_other("/profile"))
 }

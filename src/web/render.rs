@@ -24,7 +24,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Hx {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let has = |name: &str| parts.headers.get(name).is_some_and(|v| v == "true");
-        Ok(Hx(has("hx-request") && !has("hx-boosted") && !has("hx-history-restore-request")))
+        Ok(Hx(has("hx-request")
+            && !has("hx-boosted")
+            && !has("hx-history-restore-request")))
     }
 }
 
@@ -38,8 +40,20 @@ pub struct Flash {
 const FLASH_KEY: &str = "flash";
 
 /// A message for the next page this session sees (after a redirect).
-pub async fn flash(session: &Session, kind: &str, message: impl Into<String>) -> Result<(), AppError> {
-    session.insert(FLASH_KEY, Flash { kind: kind.into(), message: message.into() }).await?;
+pub async fn flash(
+    session: &Session,
+    kind: &str,
+    message: impl Into<String>,
+) -> Result<(), AppError> {
+    session
+        .insert(
+            FLASH_KEY,
+            Flash {
+                kind: kind.into(),
+                message: message.into(),
+            },
+        )
+        .await?;
     Ok(())
 }
 
@@ -71,10 +85,19 @@ impl Layout {
     /// For a fragment response, which never renders the layout: building a
     /// real one would consume the flash meant for the next full page.
     pub fn bare() -> Layout {
-        Layout { title: String::new(), user_name: None, nav: Vec::new(), csrf: String::new(), flash: None }
+        Layout {
+            title: String::new(),
+            user_name: None,
+            nav: Vec::new(),
+            csrf: String::new(),
+            flash: None,
+        }
     }
 
-    pub async fn anonymous(session: &Session, title: impl Into<String>) -> Result<Layout, AppError> {
+    pub async fn anonymous(
+        session: &Session,
+        title: impl Into<String>,
+    ) -> Result<Layout, AppError> {
         Ok(Layout {
             title: title.into(),
             user_name: None,
@@ -91,10 +114,26 @@ fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
     let admin = user.can(Permission::ManageUsers);
     links.extend([
         ("/admin/users", "Users", admin),
-        ("/admin/departments", "Departments", user.can(Permission::ManageOrganisation)),
-        ("/admin/levels", "Job levels", user.can(Permission::ManageOrganisation)),
-        ("/admin/audit", "Audit log", user.can(Permission::ViewAuditLog)),
-        ("/admin/outbox", "Outbox", user.can(Permission::ViewAuditLog)),
+        (
+            "/admin/departments",
+            "Departments",
+            user.can(Permission::ManageOrganisation),
+        ),
+        (
+            "/admin/levels",
+            "Job levels",
+            user.can(Permission::ManageOrganisation),
+        ),
+        (
+            "/admin/audit",
+            "Audit log",
+            user.can(Permission::ViewAuditLog),
+        ),
+        (
+            "/admin/outbox",
+            "Outbox",
+            user.can(Permission::ViewAuditLog),
+        ),
     ]);
     links
         .into_iter()
@@ -102,14 +141,19 @@ fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
         .map(|(href, label, _)| NavLink {
             href,
             label,
-            current: if href == "/" { path == "/" } else { path.starts_with(href) },
+            current: if href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            },
         })
         .collect()
 }
 
 fn html(status: StatusCode, body: String) -> Response {
     let mut res = (status, Html(body)).into_response();
-    res.headers_mut().insert(header::VARY, HeaderValue::from_static("HX-Request"));
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
     res
 }
 
@@ -124,14 +168,27 @@ pub fn page_status(status: StatusCode, t: &impl Template) -> Result<Response, Ap
 }
 
 /// The page, or for htmx the fragment of it.
-pub fn page_or_fragment(hx: Hx, page: &impl Template, fragment: impl Template) -> Result<Response, AppError> {
+pub fn page_or_fragment(
+    hx: Hx,
+    page: &impl Template,
+    fragment: impl Template,
+) -> Result<Response, AppError> {
     with_status(StatusCode::OK, hx, page, fragment)
 }
 
 /// As [`page_or_fragment`], with a status: 422 for a form with errors, 409
 /// for a stale edit (htmx is configured to swap those).
-pub fn with_status(status: StatusCode, hx: Hx, page: &impl Template, fragment: impl Template) -> Result<Response, AppError> {
-    let body = if hx.0 { fragment.render()? } else { page.render()? };
+pub fn with_status(
+    status: StatusCode,
+    hx: Hx,
+    page: &impl Template,
+    fragment: impl Template,
+) -> Result<Response, AppError> {
+    let body = if hx.0 {
+        fragment.render()?
+    } else {
+        page.render()?
+    };
     Ok(html(status, body))
 }
 

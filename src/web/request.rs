@@ -4,7 +4,7 @@
 
 use crate::domain::audit::Actor;
 use crate::web::AppState;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, OriginalUri};
 use axum::http::request::Parts;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
@@ -34,13 +34,21 @@ impl RequestMeta {
             .flatten()
             .and_then(|v| v.split(',').next())
             .and_then(|v| v.trim().parse().ok());
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
         RequestMeta {
             ip: forwarded.or(peer),
             user_agent: header("user-agent").map(|ua| ua.chars().take(512).collect()),
             request_id: header("x-request-id").map(str::to_owned),
-            path: parts.uri.path().to_owned(),
-            slot: parts.extensions.get::<UserSlot>().cloned().unwrap_or_default(),
+            // Inside a nested router `parts.uri` has lost its prefix.
+            path: parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |o| &o.0).path().to_owned(),
+            slot: parts
+                .extensions
+                .get::<UserSlot>()
+                .cloned()
+                .unwrap_or_default(),
         }
     }
 

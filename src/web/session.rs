@@ -21,7 +21,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/sign-out", post(sign_out))
         .route("/password-reset", get(forgot_form).post(forgot))
         .route("/password-reset/{token}", get(reset_form).post(reset))
-        .route("/invitation/{token}", get(invitation_form).post(accept_invitation))
+        .route(
+            "/invitation/{token}",
+            get(invitation_form).post(accept_invitation),
+        )
 }
 
 /// `next` if it is a path on this site, else home. Refuses anything a
@@ -55,7 +58,12 @@ async fn sign_in_form(who: MaybeUser, Query(q): Query<NextQuery>) -> Result<Resp
         return Ok(render::see_other(safe_next(&q.next)));
     }
     let layout = Layout::anonymous(&who.session, "Sign in").await?;
-    render::page(&SignInPage { layout, email: String::new(), next: safe_next(&q.next).to_owned(), error: None })
+    render::page(&SignInPage {
+        layout,
+        email: String::new(),
+        next: safe_next(&q.next).to_owned(),
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -70,7 +78,11 @@ pub struct SignInForm {
 
 const WRONG: &str = "The email or password is not right. Check them and try again.";
 
-async fn sign_in(State(state): State<AppState>, who: MaybeUser, Form(form): Form<SignInForm>) -> Result<Response, AppError> {
+async fn sign_in(
+    State(state): State<AppState>,
+    who: MaybeUser,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, AppError> {
     let next = safe_next(&form.next).to_owned();
     let email = form.email.trim().to_lowercase();
     let mut conn = state.pool.acquire().await?;
@@ -78,12 +90,21 @@ async fn sign_in(State(state): State<AppState>, who: MaybeUser, Form(form): Form
     let account = user::credentials(&mut conn, &email).await?;
     // Always verify against some hash so an unknown email takes as long as a
     // wrong password.
-    let hash = account.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| password::DUMMY_HASH.clone());
-    let matched = password::verify(form.password, hash).await? && account.as_ref().is_some_and(|(_, h)| h.is_some());
+    let hash = account
+        .as_ref()
+        .and_then(|(_, h)| h.clone())
+        .unwrap_or_else(|| password::DUMMY_HASH.clone());
+    let matched = password::verify(form.password, hash).await?
+        && account.as_ref().is_some_and(|(_, h)| h.is_some());
     throttle::record(&mut conn, &email, who.meta.ip, matched).await?;
     let Some((user_id, _)) = account.filter(|_| matched) else {
         let layout = Layout::anonymous(&who.session, "Sign in").await?;
-        let page = SignInPage { layout, email: form.email, next, error: Some(WRONG.into()) };
+        let page = SignInPage {
+            layout,
+            email: form.email,
+            next,
+            error: Some(WRONG.into()),
+        };
         return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     crate::domain::audit::record(
@@ -102,8 +123,15 @@ async fn sign_in(State(state): State<AppState>, who: MaybeUser, Form(form): Form
 async fn sign_out(State(state): State<AppState>, who: MaybeUser) -> Result<Response, AppError> {
     if let Some(user) = &who.user {
         let mut conn = state.pool.acquire().await?;
-        crate::domain::audit::record(&mut conn, &user.actor(), "user.signed_out", "user", Some(user.id), Default::default())
-            .await?;
+        crate::domain::audit::record(
+            &mut conn,
+            &user.actor(),
+            "user.signed_out",
+            "user",
+            Some(user.id),
+            Default::default(),
+        )
+        .await?;
     }
     crate::auth::user::sign_out(&who.session).await?;
     render::flash(&who.session, "info", "You have signed out.").await?;
@@ -123,7 +151,12 @@ struct ForgotPage {
 
 async fn forgot_form(who: MaybeUser) -> Result<Response, AppError> {
     let layout = Layout::anonymous(&who.session, "Reset your password").await?;
-    render::page(&ForgotPage { layout, email: String::new(), error: None, sent: false })
+    render::page(&ForgotPage {
+        layout,
+        email: String::new(),
+        error: None,
+        sent: false,
+    })
 }
 
 #[derive(Deserialize)]
@@ -134,12 +167,21 @@ pub struct ForgotForm {
 
 /// Says the same whether or not the account exists, so the form cannot be
 /// used to learn who has an account.
-async fn forgot(State(state): State<AppState>, who: MaybeUser, Form(form): Form<ForgotForm>) -> Result<Response, AppError> {
+async fn forgot(
+    State(state): State<AppState>,
+    who: MaybeUser,
+    Form(form): Form<ForgotForm>,
+) -> Result<Response, AppError> {
     let layout = Layout::anonymous(&who.session, "Reset your password").await?;
     let email = match Email::parse(&form.email) {
         Ok(e) => e,
         Err(msg) => {
-            let page = ForgotPage { layout, email: form.email, error: Some(msg.into()), sent: false };
+            let page = ForgotPage {
+                layout,
+                email: form.email,
+                error: Some(msg.into()),
+                sent: false,
+            };
             return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
@@ -150,12 +192,25 @@ async fn forgot(State(state): State<AppState>, who: MaybeUser, Form(form): Form<
     if let Some((user_id, Some(_))) = user::credentials(&mut tx, email.as_str()).await?
         && let Some(u) = user::find(&mut tx, user_id).await?
     {
-        let t = token::issue(&mut tx, &state.config.secret_key, user_id, Purpose::PasswordReset).await?;
+        let t = token::issue(
+            &mut tx,
+            &state.config.secret_key,
+            user_id,
+            Purpose::PasswordReset,
+        )
+        .await?;
         let mail = state.mail.password_reset(&u.email, &u.full_name, &t)?;
-        outbox::queue(&mut tx, &mail).await.map_err(AppError::internal)?;
+        outbox::queue(&mut tx, &mail)
+            .await
+            .map_err(AppError::internal)?;
     }
     tx.commit().await?;
-    render::page(&ForgotPage { layout, email: email.as_str().to_owned(), error: None, sent: true })
+    render::page(&ForgotPage {
+        layout,
+        email: email.as_str().to_owned(),
+        error: None,
+        sent: true,
+    })
 }
 
 // ---- choosing a password by emailed token (reset and invitation) -------------
@@ -201,20 +256,39 @@ async fn token_dead(who: &MaybeUser, purpose: Purpose) -> Result<Response, AppEr
             "Go to sign in",
         ),
     };
-    let page = MessagePage { layout, heading: "This link no longer works", message, link, link_text };
+    let page = MessagePage {
+        layout,
+        heading: "This link no longer works",
+        message,
+        link,
+        link_text,
+    };
     render::page_status(StatusCode::GONE, &page)
 }
 
-async fn choose_form(state: &AppState, who: MaybeUser, purpose: Purpose, t: &str) -> Result<Response, AppError> {
+async fn choose_form(
+    state: &AppState,
+    who: MaybeUser,
+    purpose: Purpose,
+    t: &str,
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let Some(user_id) = token::peek(&mut conn, &state.config.secret_key, t, purpose).await? else {
         return token_dead(&who, purpose).await;
     };
-    let u = user::find(&mut conn, user_id).await?.ok_or(AppError::NotFound)?;
+    let u = user::find(&mut conn, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (heading, base) = flow(purpose);
     let layout = Layout::anonymous(&who.session, heading).await?;
     let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
-    render::page(&ChoosePasswordPage { layout, heading, intro, action: format!("{base}/{t}"), errors: FieldErrors::default() })
+    render::page(&ChoosePasswordPage {
+        layout,
+        heading,
+        intro,
+        action: format!("{base}/{t}"),
+        errors: FieldErrors::default(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -225,17 +299,37 @@ pub struct ChooseForm {
     confirm: String,
 }
 
-async fn choose(state: &AppState, who: MaybeUser, purpose: Purpose, t: &str, form: ChooseForm) -> Result<Response, AppError> {
+async fn choose(
+    state: &AppState,
+    who: MaybeUser,
+    purpose: Purpose,
+    t: &str,
+    form: ChooseForm,
+) -> Result<Response, AppError> {
     let mut tx = state.pool.begin().await?;
     let Some(user_id) = token::consume(&mut tx, &state.config.secret_key, t, purpose).await? else {
         return token_dead(&who, purpose).await;
     };
-    let u = user::find(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let u = user::find(&mut tx, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
     if form.password != form.confirm {
-        errors.add("confirm", "The two passwords differ; type the same password twice.");
+        errors.add(
+            "confirm",
+            "The two passwords differ; type the same password twice.",
+        );
     } else {
-        match user::choose_password(&mut tx, &who.meta.actor(Some(user_id)), user_id, &u.email, &form.password, None).await {
+        match user::choose_password(
+            &mut tx,
+            &who.meta.actor(Some(user_id)),
+            user_id,
+            &u.email,
+            &form.password,
+            None,
+        )
+        .await
+        {
             Ok(()) => {}
             Err(PasswordError::Policy(p)) => errors.add("password", p.to_string()),
             Err(PasswordError::Hash(e)) => return Err(e.into()),
@@ -248,16 +342,31 @@ async fn choose(state: &AppState, who: MaybeUser, purpose: Purpose, t: &str, for
         let (heading, base) = flow(purpose);
         let layout = Layout::anonymous(&who.session, heading).await?;
         let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
-        let page = ChoosePasswordPage { layout, heading, intro, action: format!("{base}/{t}"), errors };
+        let page = ChoosePasswordPage {
+            layout,
+            heading,
+            intro,
+            action: format!("{base}/{t}"),
+            errors,
+        };
         return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     tx.commit().await?;
     crate::auth::user::sign_in(&who.session, user_id).await?;
-    render::flash(&who.session, "success", "Your password is set. You are signed in.").await?;
+    render::flash(
+        &who.session,
+        "success",
+        "Your password is set. You are signed in.",
+    )
+    .await?;
     Ok(render::see_other("/"))
 }
 
-async fn reset_form(State(state): State<AppState>, who: MaybeUser, Path(t): Path<String>) -> Result<Response, AppError> {
+async fn reset_form(
+    State(state): State<AppState>,
+    who: MaybeUser,
+    Path(t): Path<String>,
+) -> Result<Response, AppError> {
     choose_form(&state, who, Purpose::PasswordReset, &t).await
 }
 
@@ -270,7 +379,11 @@ async fn reset(
     choose(&state, who, Purpose::PasswordReset, &t, form).await
 }
 
-async fn invitation_form(State(state): State<AppState>, who: MaybeUser, Path(t): Path<String>) -> Result<Response, AppError> {
+async fn invitation_form(
+    State(state): State<AppState>,
+    who: MaybeUser,
+    Path(t): Path<String>,
+) -> Result<Response, AppError> {
     choose_form(&state, who, Purpose::Invitation, &t).await
 }
 
@@ -290,8 +403,20 @@ mod tests {
     #[test]
     fn next_is_only_ever_local() {
         assert_eq!(safe_next("/approvals/42"), "/approvals/42");
-        assert_eq!(safe_next("/requirements?status=open&page=2"), "/requirements?status=open&page=2");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "\\\\evil", "evil.example", "", "/\t/evil", "javascript:alert(1)"] {
+        assert_eq!(
+            safe_next("/requirements?status=open&page=2"),
+            "/requirements?status=open&page=2"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "\\\\evil",
+            "evil.example",
+            "",
+            "/\t/evil",
+            "javascript:alert(1)",
+        ] {
             assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
     }

@@ -24,21 +24,42 @@ struct AuditPage {
     next_page: Option<String>,
 }
 
-async fn search(State(state): State<AppState>, user: CurrentUser, hx: Hx, Query(search): Query<Search>) -> Result<Response, AppError> {
+async fn search(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+    Query(search): Query<Search>,
+) -> Result<Response, AppError> {
     user.require(Permission::ViewAuditLog)?;
     let mut conn = state.pool.acquire().await?;
     let mut entries = audit::search(&mut conn, &search).await?;
     let next_page = if entries.len() as i64 > PAGE_SIZE {
         entries.truncate(PAGE_SIZE as usize);
         entries.last().map(|last| {
-            let next = Search { before: Some(last.id), ..search.clone() };
-            format!("/admin/audit?{}", serde_urlencoded::to_string(SearchQuery::from(&next)).unwrap_or_default())
+            let next = Search {
+                before: Some(last.id),
+                ..search.clone()
+            };
+            format!(
+                "/admin/audit?{}",
+                serde_urlencoded::to_string(SearchQuery::from(&next)).unwrap_or_default()
+            )
         })
     } else {
         None
     };
-    let layout = if hx.0 { Layout::bare() } else { Layout::new(&user, "Audit log").await? };
-    let page = AuditPage { layout, search, entries, entity_types: &["user", "department", "job_level"], next_page };
+    let layout = if hx.0 {
+        Layout::bare()
+    } else {
+        Layout::new(&user, "Audit log").await?
+    };
+    let page = AuditPage {
+        layout,
+        search,
+        entries,
+        entity_types: &["user", "department", "job_level"],
+        next_page,
+    };
     render::page_or_fragment(hx, &page, page.as_results())
 }
 

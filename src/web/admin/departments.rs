@@ -48,7 +48,9 @@ impl DepartmentsPage {
 
     /// A department cannot move under itself or its own sub-departments.
     fn parent_choices(&self) -> Vec<&TreeRow> {
-        let Some(editing) = &self.editing else { return self.tree.iter().collect() };
+        let Some(editing) = &self.editing else {
+            return self.tree.iter().collect();
+        };
         let mut skip_depth = None;
         self.tree
             .iter()
@@ -95,7 +97,17 @@ async fn page(
 
 async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    render::page(&page(&state, &user, None, DepartmentForm::default(), FieldErrors::default(), Vec::new()).await?)
+    render::page(
+        &page(
+            &state,
+            &user,
+            None,
+            DepartmentForm::default(),
+            FieldErrors::default(),
+            Vec::new(),
+        )
+        .await?,
+    )
 }
 
 fn name_taken() -> FieldErrors {
@@ -104,7 +116,11 @@ fn name_taken() -> FieldErrors {
     e
 }
 
-async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<DepartmentForm>) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<DepartmentForm>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let errors = match form.parse() {
         Ok(fields) => {
@@ -112,7 +128,12 @@ async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Fo
             match org::create_department(&mut tx, &user.actor(), &fields).await {
                 Ok(_) => {
                     tx.commit().await?;
-                    render::flash(&user.session, "success", format!("Department “{}” added.", fields.name)).await?;
+                    render::flash(
+                        &user.session,
+                        "success",
+                        format!("Department “{}” added.", fields.name),
+                    )
+                    .await?;
                     return Ok(render::see_other("/admin/departments"));
                 }
                 Err(SaveError::NameTaken) => name_taken(),
@@ -127,10 +148,16 @@ async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Fo
 
 async fn find(state: &AppState, id: Uuid) -> Result<Department, AppError> {
     let mut conn = state.pool.acquire().await?;
-    org::department(&mut conn, id).await?.ok_or(AppError::NotFound)
+    org::department(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
-async fn edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn edit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let d = find(&state, id).await?;
     let form = DepartmentForm {
@@ -139,7 +166,17 @@ async fn edit(State(state): State<AppState>, user: CurrentUser, Path(id): Path<U
         head_id: d.head_id.map(|h| h.to_string()).unwrap_or_default(),
         version: d.version,
     };
-    render::page(&page(&state, &user, Some(d), form, FieldErrors::default(), Vec::new()).await?)
+    render::page(
+        &page(
+            &state,
+            &user,
+            Some(d),
+            form,
+            FieldErrors::default(),
+            Vec::new(),
+        )
+        .await?,
+    )
 }
 
 async fn update(
@@ -157,13 +194,23 @@ async fn update(
             match org::update_department(&mut tx, &user.actor(), id, form.version, &fields).await {
                 Ok(()) => {
                     tx.commit().await?;
-                    render::flash(&user.session, "success", format!("Department “{}” saved.", fields.name)).await?;
+                    render::flash(
+                        &user.session,
+                        "success",
+                        format!("Department “{}” saved.", fields.name),
+                    )
+                    .await?;
                     return Ok(render::see_other("/admin/departments"));
                 }
-                Err(SaveError::NameTaken) => (StatusCode::UNPROCESSABLE_ENTITY, name_taken(), Vec::new()),
+                Err(SaveError::NameTaken) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, name_taken(), Vec::new())
+                }
                 Err(SaveError::Cycle) => {
                     let mut e = FieldErrors::default();
-                    e.add("parent_id", "A department cannot sit under itself or one of its sub-departments.");
+                    e.add(
+                        "parent_id",
+                        "A department cannot sit under itself or one of its sub-departments.",
+                    );
                     (StatusCode::UNPROCESSABLE_ENTITY, e, Vec::new())
                 }
                 Err(SaveError::Stale) => {
@@ -180,7 +227,11 @@ async fn update(
     render::page_status(status, &p)
 }
 
-async fn archive(State(state): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn archive(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let mut tx = state.pool.begin().await?;
     match org::archive_department(&mut tx, &user.actor(), id).await {
@@ -189,6 +240,11 @@ async fn archive(State(state): State<AppState>, user: CurrentUser, Path(id): Pat
         Err(e) => return Err(AppError::internal(e)),
     }
     tx.commit().await?;
-    render::flash(&user.session, "success", "Department archived; its sub-departments moved up a level.").await?;
+    render::flash(
+        &user.session,
+        "success",
+        "Department archived; its sub-departments moved up a level.",
+    )
+    .await?;
     Ok(render::see_other("/admin/departments"))
 }

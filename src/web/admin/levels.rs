@@ -76,24 +76,60 @@ async fn edit_form(
 ) -> Result<Response, AppError> {
     let csrf = csrf::token(&user.session).await?;
     if hx.0 {
-        return render::fragment_status(status, &LevelEditRow { level, form, errors, conflict, csrf });
+        return render::fragment_status(
+            status,
+            &LevelEditRow {
+                level,
+                form,
+                errors,
+                conflict,
+                csrf,
+            },
+        );
     }
     let layout = Layout::new(user, format!("Edit {}", level.name)).await?;
-    render::page_status(status, &LevelEditPage { layout, level, form, errors, conflict, csrf })
+    render::page_status(
+        status,
+        &LevelEditPage {
+            layout,
+            level,
+            form,
+            errors,
+            conflict,
+            csrf,
+        },
+    )
 }
 
-async fn levels_page(state: &AppState, user: &CurrentUser, form: LevelForm, errors: FieldErrors) -> Result<LevelsPage, AppError> {
+async fn levels_page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: LevelForm,
+    errors: FieldErrors,
+) -> Result<LevelsPage, AppError> {
     let mut conn = state.pool.acquire().await?;
-    Ok(LevelsPage { layout: Layout::new(user, "Job levels").await?, levels: org::levels(&mut conn).await?, form, errors })
+    Ok(LevelsPage {
+        layout: Layout::new(user, "Job levels").await?,
+        levels: org::levels(&mut conn).await?,
+        form,
+        errors,
+    })
 }
 
 async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let form = LevelForm { currency: "EUR".into(), ..Default::default() };
+    let form = LevelForm {
+        currency: "EUR".into(),
+        ..Default::default()
+    };
     render::page(&levels_page(&state, &user, form, FieldErrors::default()).await?)
 }
 
-async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<LevelForm>) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<LevelForm>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let errors = match form.parse() {
         Ok(fields) => {
@@ -101,7 +137,12 @@ async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Fo
             match org::create_level(&mut tx, &user.actor(), &fields).await {
                 Ok(_) => {
                     tx.commit().await?;
-                    render::flash(&user.session, "success", format!("Job level “{}” added.", fields.name)).await?;
+                    render::flash(
+                        &user.session,
+                        "success",
+                        format!("Job level “{}” added.", fields.name),
+                    )
+                    .await?;
                     return Ok(render::see_other("/admin/levels"));
                 }
                 Err(SaveError::NameTaken) => {
@@ -124,20 +165,42 @@ async fn find(state: &AppState, id: Uuid) -> Result<JobLevel, AppError> {
 }
 
 /// The row as shown (htmx "Cancel" swaps it back in).
-async fn row(State(state): State<AppState>, user: CurrentUser, hx: Hx, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn row(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let level = find(&state, id).await?;
     if !hx.0 {
         return Ok(render::see_other("/admin/levels"));
     }
-    render::fragment(&LevelRow { level, csrf: csrf::token(&user.session).await? })
+    render::fragment(&LevelRow {
+        level,
+        csrf: csrf::token(&user.session).await?,
+    })
 }
 
-async fn edit(State(state): State<AppState>, user: CurrentUser, hx: Hx, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn edit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let level = find(&state, id).await?;
     let form = LevelForm::from_level(&level);
-    edit_form(&user, hx, StatusCode::OK, level, form, FieldErrors::default(), Vec::new()).await
+    edit_form(
+        &user,
+        hx,
+        StatusCode::OK,
+        level,
+        form,
+        FieldErrors::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 async fn update(
@@ -157,10 +220,18 @@ async fn update(
                 Ok(saved) => {
                     tx.commit().await?;
                     if !hx.0 {
-                        render::flash(&user.session, "success", format!("Job level “{}” saved.", saved.name)).await?;
+                        render::flash(
+                            &user.session,
+                            "success",
+                            format!("Job level “{}” saved.", saved.name),
+                        )
+                        .await?;
                         return Ok(render::see_other("/admin/levels"));
                     }
-                    return render::fragment(&LevelRow { level: saved, csrf: csrf::token(&user.session).await? });
+                    return render::fragment(&LevelRow {
+                        level: saved,
+                        csrf: csrf::token(&user.session).await?,
+                    });
                 }
                 Err(SaveError::NameTaken) => {
                     let mut e = FieldErrors::default();
@@ -180,7 +251,11 @@ async fn update(
     };
     edit_form(&user, hx, status, level, form, errors, conflict).await
 }
-async fn archive(State(state): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn archive(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let mut tx = state.pool.begin().await?;
     match org::archive_level(&mut tx, &user.actor(), id).await {

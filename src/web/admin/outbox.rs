@@ -30,16 +30,30 @@ pub struct Page {
     before: Option<DateTime<Utc>>,
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser, Query(page): Query<Page>) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(page): Query<Page>,
+) -> Result<Response, AppError> {
     user.require(Permission::ViewAuditLog)?;
     let mut conn = state.pool.acquire().await?;
     let mut messages = outbox::recent(&mut conn, page.before).await?;
     let next_page = if messages.len() as i64 > PAGE_SIZE {
         messages.truncate(PAGE_SIZE as usize);
-        messages.last().map(|m| format!("/admin/outbox?before={}", crate::error::urlencode(&m.created_at.to_rfc3339())))
+        messages.last().map(|m| {
+            format!(
+                "/admin/outbox?before={}",
+                crate::error::urlencode(&m.created_at.to_rfc3339())
+            )
+        })
     } else {
         None
     };
     let layout = Layout::new(&user, "Outbox").await?;
-    render::page(&OutboxPage { layout, messages, smtp: state.config.smtp_url.is_some(), next_page })
+    render::page(&OutboxPage {
+        layout,
+        messages,
+        smtp: state.config.smtp_url.is_some(),
+        next_page,
+    })
 }

@@ -37,12 +37,26 @@ struct UsersPage {
     roles: [Role; 7],
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser, hx: Hx, Query(filter): Query<ListFilter>) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+    Query(filter): Query<ListFilter>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageUsers)?;
     let mut conn = state.pool.acquire().await?;
     let users = user::list(&mut conn, &filter).await?;
-    let layout = if hx.0 { Layout::bare() } else { Layout::new(&user, "Users").await? };
-    let page = UsersPage { layout, filter, users, roles: Role::ALL };
+    let layout = if hx.0 {
+        Layout::bare()
+    } else {
+        Layout::new(&user, "Users").await?
+    };
+    let page = UsersPage {
+        layout,
+        filter,
+        users,
+        roles: Role::ALL,
+    };
     render::page_or_fragment(hx, &page, page.as_results())
 }
 
@@ -93,18 +107,39 @@ impl UserForm {
 
     fn parse(&self) -> Result<UserFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let email = Email::parse(&self.email).map_err(|m| e.add("email", m)).ok();
-        let full_name = required_text(&mut e, "full_name", &self.full_name, 120, "Enter the person's name.");
+        let email = Email::parse(&self.email)
+            .map_err(|m| e.add("email", m))
+            .ok();
+        let full_name = required_text(
+            &mut e,
+            "full_name",
+            &self.full_name,
+            120,
+            "Enter the person's name.",
+        );
         let roles: Vec<Role> = self.roles.iter().filter_map(|r| Role::parse(r)).collect();
         if roles.is_empty() {
             e.add("roles", "Choose at least one role.");
         }
         let department_id = optional_id(&mut e, "department_id", &self.department_id);
         let manager_id = optional_id(&mut e, "manager_id", &self.manager_id);
-        let time_zone = if self.time_zone.trim().is_empty() { "UTC".into() } else { self.time_zone.clone() };
-        let time_zone = user::parse_time_zone(&time_zone).map_err(|m| e.add("time_zone", m)).unwrap_or_default();
+        let time_zone = if self.time_zone.trim().is_empty() {
+            "UTC".into()
+        } else {
+            self.time_zone.clone()
+        };
+        let time_zone = user::parse_time_zone(&time_zone)
+            .map_err(|m| e.add("time_zone", m))
+            .unwrap_or_default();
         match (e.is_empty(), email) {
-            (true, Some(email)) => Ok(UserFields { email, full_name, roles, department_id, manager_id, time_zone }),
+            (true, Some(email)) => Ok(UserFields {
+                email,
+                full_name,
+                roles,
+                department_id,
+                manager_id,
+                time_zone,
+            }),
             _ => Err(e),
         }
     }
@@ -167,7 +202,10 @@ async fn form_page(
 
 async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
-    let form = UserForm { time_zone: "UTC".into(), ..Default::default() };
+    let form = UserForm {
+        time_zone: "UTC".into(),
+        ..Default::default()
+    };
     render::page(&form_page(&state, &me, None, form, FieldErrors::default(), Vec::new()).await?)
 }
 
@@ -188,7 +226,11 @@ fn email_taken() -> FieldErrors {
     e
 }
 
-async fn invite(State(state): State<AppState>, me: CurrentUser, body: Bytes) -> Result<Response, AppError> {
+async fn invite(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: Bytes,
+) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let form = UserForm::from_body(&body);
     let errors = match form.parse() {
@@ -200,7 +242,12 @@ async fn invite(State(state): State<AppState>, me: CurrentUser, body: Bytes) -> 
                 Ok(id) => {
                     send_invitation(&state, &mut tx, &me, id).await?;
                     tx.commit().await?;
-                    render::flash(&me.session, "success", format!("Invitation sent to {}.", fields.email.as_str())).await?;
+                    render::flash(
+                        &me.session,
+                        "success",
+                        format!("Invitation sent to {}.", fields.email.as_str()),
+                    )
+                    .await?;
                     return Ok(render::see_other(&format!("/admin/users/{id}")));
                 }
                 Err(SaveError::EmailTaken) => email_taken(),
@@ -212,11 +259,20 @@ async fn invite(State(state): State<AppState>, me: CurrentUser, body: Bytes) -> 
     render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-async fn send_invitation(state: &AppState, tx: &mut sqlx::PgConnection, me: &CurrentUser, id: Uuid) -> Result<(), AppError> {
+async fn send_invitation(
+    state: &AppState,
+    tx: &mut sqlx::PgConnection,
+    me: &CurrentUser,
+    id: Uuid,
+) -> Result<(), AppError> {
     let u = user::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     let t = token::issue(&mut *tx, &state.config.secret_key, id, Purpose::Invitation).await?;
-    let mail = state.mail.invitation(&u.email, &u.full_name, &me.full_name, &t)?;
-    outbox::queue(&mut *tx, &mail).await.map_err(AppError::internal)?;
+    let mail = state
+        .mail
+        .invitation(&u.email, &u.full_name, &me.full_name, &t)?;
+    outbox::queue(&mut *tx, &mail)
+        .await
+        .map_err(AppError::internal)?;
     Ok(())
 }
 
@@ -225,14 +281,33 @@ async fn find(state: &AppState, id: Uuid) -> Result<User, AppError> {
     user::find(&mut conn, id).await?.ok_or(AppError::NotFound)
 }
 
-async fn edit(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn edit(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let u = find(&state, id).await?;
     let form = UserForm::from_user(&u);
-    render::page(&form_page(&state, &me, Some(u), form, FieldErrors::default(), Vec::new()).await?)
+    render::page(
+        &form_page(
+            &state,
+            &me,
+            Some(u),
+            form,
+            FieldErrors::default(),
+            Vec::new(),
+        )
+        .await?,
+    )
 }
 
-async fn update(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
+async fn update(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let u = find(&state, id).await?;
     let mut form = UserForm::from_body(&body);
@@ -244,10 +319,17 @@ async fn update(State(state): State<AppState>, me: CurrentUser, Path(id): Path<U
             match user::update(&mut tx, &me.actor(), id, form.version, &fields).await {
                 Ok(()) => {
                     tx.commit().await?;
-                    render::flash(&me.session, "success", format!("{} is saved.", fields.full_name)).await?;
+                    render::flash(
+                        &me.session,
+                        "success",
+                        format!("{} is saved.", fields.full_name),
+                    )
+                    .await?;
                     return Ok(render::see_other(&format!("/admin/users/{id}")));
                 }
-                Err(SaveError::EmailTaken) => (StatusCode::UNPROCESSABLE_ENTITY, email_taken(), Vec::new()),
+                Err(SaveError::EmailTaken) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, email_taken(), Vec::new())
+                }
                 Err(SaveError::Stale) => {
                     let changes = super::conflict(&mut tx, "user", id, form.version).await?;
                     form.version = u.version;
@@ -273,7 +355,11 @@ fn check_may_toggle(me: &CurrentUser, u: &User) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn deactivate(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn deactivate(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let u = find(&state, id).await?;
     check_may_toggle(&me, &u)?;
@@ -283,11 +369,20 @@ async fn deactivate(State(state): State<AppState>, me: CurrentUser, Path(id): Pa
         Err(e) => return Err(AppError::internal(e)),
     }
     tx.commit().await?;
-    render::flash(&me.session, "success", format!("{} is deactivated and signed out everywhere.", u.full_name)).await?;
+    render::flash(
+        &me.session,
+        "success",
+        format!("{} is deactivated and signed out everywhere.", u.full_name),
+    )
+    .await?;
     Ok(render::see_other(&format!("/admin/users/{id}")))
 }
 
-async fn reactivate(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn reactivate(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let u = find(&state, id).await?;
     check_may_toggle(&me, &u)?;
@@ -297,11 +392,20 @@ async fn reactivate(State(state): State<AppState>, me: CurrentUser, Path(id): Pa
         Err(e) => return Err(AppError::internal(e)),
     }
     tx.commit().await?;
-    render::flash(&me.session, "success", format!("{} is active again.", u.full_name)).await?;
+    render::flash(
+        &me.session,
+        "success",
+        format!("{} is active again.", u.full_name),
+    )
+    .await?;
     Ok(render::see_other(&format!("/admin/users/{id}")))
 }
 
-async fn resend_invitation(State(state): State<AppState>, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn resend_invitation(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let u = find(&state, id).await?;
     if u.has_password || !u.is_active() {
@@ -310,6 +414,11 @@ async fn resend_invitation(State(state): State<AppState>, me: CurrentUser, Path(
     let mut tx = state.pool.begin().await?;
     send_invitation(&state, &mut tx, &me, id).await?;
     tx.commit().await?;
-    render::flash(&me.session, "success", format!("A new invitation is on its way to {}.", u.email)).await?;
+    render::flash(
+        &me.session,
+        "success",
+        format!("A new invitation is on its way to {}.", u.email),
+    )
+    .await?;
     Ok(render::see_other(&format!("/admin/users/{id}")))
 }

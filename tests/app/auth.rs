@@ -1,0 +1,511 @@
+//! Signing in and out, `next`, throttling, CSRF, passwords and sessions.
+
+use crate::harness::{PASSWORD, TestApp, link_in};
+use hiring_hare::auth::Role;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn deep_link_signs_in_and_lands_on_the_page() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada Admin", &[Role::Admin])
+        .await;
+    let client = app.client();
+    let res = client.get("/admin/users?q=ada").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/sign-in?next=%2Fadmin%2Fusers%3Fq%3Dada");
+    let form = client.get(res.location()).await;
+    assert_eq!(
+        form.attr("input[name=next]", "value").as_deref(),
+        Some("/admin/users?q=ada")
+    );
+    let res = client
+        .sign_in("ADA@example.com ", PASSWORD, "/admin/users?q=ada")
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/admin/users?q=ada");
+    let page = client.get("/admin/users?q=ada").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.texts("table.data tbody th")
+            .contains(&"Ada Admin".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn next_never_leaves_the_site() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    for bad in [
+        "//evil.example",
+        "https://evil.example/x",
+        "/\\evil.example",
+        "http:/evil.example",
+    ] {
+        let client = app.client();
+        let res = client.sign_in("ada@example.com", PASSWORD, bad).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{bad}");
+        assert_eq!(res.location(), "/", "{bad}");
+    }
+    let client = app.client();
+    let res = client
+        .sign_in("ada@example.com", PASSWORD, "/approvals/42")
+        .await;
+    assert_eq!(res.location(), "/approvals/42");
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let wrong = app
+        .client()
+        .sign_in("ada@example.com", "not the password", "/")
+        .await;
+    let unknown = app
+        .client()
+        .sign_in("nobody@example.com", PASSWORD, "/")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        wrong.texts("#sign-in-error"),
+        unknown.texts("#sign-in-error")
+    );
+    // The email typed is kept; the password is not.
+    assert_eq!(
+        wrong.attr("#email", "value").as_deref(),
+        Some("ada@example.com")
+    );
+    assert_eq!(wrong.attr("#password", "value"), None);
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_a_while() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let client = app.client();
+    for _ in 0..5 {
+        assert_eq!(
+            client
+                .sign_in("ada@example.com", "wrong password!!", "/")
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    // Even the right password is refused now, with a real page and Retry-After.
+    let res = client.sign_in("ada@example.com", PASSWORD, "/").await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert_eq!(res.texts("h1"), vec!["Too many attempts"]);
+    // Another account from the same address is not locked.
+    app.user("bob@example.com", "Bob", &[Role::Viewer]).await;
+    assert_eq!(
+        client
+            .sign_in("bob@example.com", PASSWORD, "/")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn one_address_spraying_many_accounts_is_slowed_down() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let client = app.client();
+    // Below the per-account limit on each account, but 50 failures in all.
+    for i in 0..50 {
+        let res = client
+            .sign_in(&format!("user{i}@example.com"), "wrong password!!", "/")
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {i}");
+    }
+    assert_eq!(
+        client
+            .sign_in("ada@example.com", PASSWORD, "/")
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn posts_without_the_csrf_token_are_refused() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Admin).await;
+    let form = [
+        ("name", "Sales"),
+        ("parent_id", ""),
+        ("head_id", ""),
+        ("version", "0"),
+    ];
+    let res = client.post_raw("/admin/departments", &form).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let mut wrong = form.to_vec();
+    wrong.push(("csrf_token", "forged"));
+    assert_eq!(
+        client.post_raw("/admin/departments", &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A sign-in form posted from elsewhere (no session token) is refused too.
+    let fresh = app.client();
+    let res = fresh
+        .post_raw("/sign-in", &[("email", "x@example.com"), ("password", "y")])
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Nothing was created by the refused posts.
+    let count: i64 = sqlx::query_scalar("select count(*) from departments")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    // The same form with the token (as a field, or as htmx's header) works.
+    assert_eq!(
+        client.post("/admin/departments", &form).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let res = client
+        .post_hx(
+            "/admin/departments",
+            &[("name", "Ops"), ("parent_id", ""), ("head_id", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sign_in_rotates_the_session_id_and_sign_out_is_a_post() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let client = app.client();
+    client.get("/sign-in").await;
+    let before: Vec<String> = sqlx::query_scalar("select id from sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 1);
+    client.sign_in("ada@example.com", PASSWORD, "/").await;
+    let after: Vec<String> = sqlx::query_scalar("select id from sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), 1);
+    assert_ne!(before, after, "the session id must change at sign-in");
+    assert_eq!(
+        client.get("/sign-out").await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert_eq!(client.get("/").await.status, StatusCode::OK);
+    let res = client.post("/sign-out", &[]).await;
+    assert_eq!(res.location(), "/sign-in");
+    assert_eq!(client.get("/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn idle_and_absolute_timeouts_end_the_session() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Viewer).await;
+    assert_eq!(client.get("/").await.status, StatusCode::OK);
+    // Nine hours without activity (the idle limit is eight).
+    sqlx::query("update sessions set data = jsonb_set(data, '{seen_at}', to_jsonb(now() - interval '9 hours'))")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(client.get("/").await.status, StatusCode::SEE_OTHER);
+
+    let (client, _) = app.signed_in(Role::Viewer).await;
+    // Active a minute ago, but signed in eight days ago (the limit is seven).
+    sqlx::query(
+        "update sessions set data = jsonb_set(jsonb_set(data, '{signed_in_at}', to_jsonb(now() - interval '8 days')),
+                                              '{seen_at}', to_jsonb(now() - interval '1 minute'))
+          where user_id is not null",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(client.get("/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn deactivation_ends_every_session_at_once() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (victim, victim_id) = app.signed_in(Role::Recruiter).await;
+    let (victim_phone, _) = {
+        let c = app.client();
+        let email: String = sqlx::query_scalar("select email from users where id = $1")
+            .bind(victim_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        c.sign_in(&email, PASSWORD, "/").await;
+        (c, ())
+    };
+    assert_eq!(victim.get("/").await.status, StatusCode::OK);
+    assert_eq!(victim_phone.get("/").await.status, StatusCode::OK);
+    let res = admin
+        .post(&format!("/admin/users/{victim_id}/deactivate"), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(victim.get("/").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(victim_phone.get("/").await.status, StatusCode::SEE_OTHER);
+    let sessions: i64 = sqlx::query_scalar("select count(*) from sessions where user_id = $1")
+        .bind(victim_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    assert_eq!(app.audit_count("user.deactivated", victim_id).await, 1);
+    // And they cannot sign in again.
+    let email: String = sqlx::query_scalar("select email from users where id = $1")
+        .bind(victim_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.client().sign_in(&email, PASSWORD, "/").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn password_policy_reasons_are_shown_beside_the_field() {
+    let app = TestApp::spawn().await;
+    app.user("grace.hopper@example.com", "Grace", &[Role::Viewer])
+        .await;
+    let client = app.client();
+    client
+        .sign_in("grace.hopper@example.com", PASSWORD, "/")
+        .await;
+    let cases = [
+        ("short pw", "Use at least 12 characters."),
+        (
+            "passwordpassword",
+            "This password is on a list of common passwords; choose another.",
+        ),
+        (
+            "my name is grace.hopper!",
+            "The password must not contain your email name.",
+        ),
+        (
+            PASSWORD,
+            "You used this password recently; choose one you have not used before.",
+        ),
+    ];
+    for (new, reason) in cases {
+        let res = client
+            .post(
+                "/profile/password",
+                &[("current", PASSWORD), ("password", new), ("confirm", new)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{new}");
+        assert_eq!(
+            res.field_error("password").as_deref(),
+            Some(reason),
+            "{new}"
+        );
+        assert_eq!(
+            res.attr("#password", "aria-invalid").as_deref(),
+            Some("true")
+        );
+    }
+    let res = client
+        .post(
+            "/profile/password",
+            &[("current", "nope"), ("password", "x"), ("confirm", "x")],
+        )
+        .await;
+    assert_eq!(
+        res.field_error("current").as_deref(),
+        Some("This is not your current password.")
+    );
+}
+
+#[tokio::test]
+async fn the_last_five_passwords_cannot_be_reused() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let client = app.client();
+    client.sign_in("ada@example.com", PASSWORD, "/").await;
+    let passwords = [
+        "violet harbor one",
+        "violet harbor two",
+        "violet harbor three",
+        "violet harbor four",
+        "violet harbor five",
+    ];
+    let mut current = PASSWORD;
+    for next in passwords {
+        let res = client
+            .post(
+                "/profile/password",
+                &[("current", current), ("password", next), ("confirm", next)],
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "{next}: {:?}",
+            res.field_error("password")
+        );
+        current = next;
+    }
+    // The original is now six passwords back: allowed. The second is four back: refused.
+    let res = client
+        .post(
+            "/profile/password",
+            &[
+                ("current", current),
+                ("password", "violet harbor two"),
+                ("confirm", "violet harbor two"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = client
+        .post(
+            "/profile/password",
+            &[
+                ("current", current),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn changing_the_password_signs_out_other_sessions() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let laptop = app.client();
+    laptop.sign_in("ada@example.com", PASSWORD, "/").await;
+    let phone = app.client();
+    phone.sign_in("ada@example.com", PASSWORD, "/").await;
+    let new = "saffron lantern river";
+    let res = laptop
+        .post(
+            "/profile/password",
+            &[("current", PASSWORD), ("password", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(laptop.get("/").await.status, StatusCode::OK);
+    assert_eq!(phone.get("/").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.client()
+            .sign_in("ada@example.com", new, "/")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn forgotten_password_by_single_use_link() {
+    let app = TestApp::spawn().await;
+    let id = app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let client = app.client();
+    client.get("/password-reset").await;
+    let res = client
+        .post("/password-reset", &[("email", "Ada@Example.com")])
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    // The same answer for an unknown email, and no mail.
+    let unknown = client
+        .post("/password-reset", &[("email", "nobody@example.com")])
+        .await;
+    assert_eq!(unknown.texts(".flash.success").len(), 1);
+    assert_eq!(app.last_mail_to("nobody@example.com").await, None);
+    let mail = app
+        .last_mail_to("ada@example.com")
+        .await
+        .expect("a reset mail");
+    let link = link_in(&mail, "/password-reset/").expect("a reset link");
+    let form = client.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    // A bad password keeps the link usable.
+    let res = client
+        .post(&link, &[("password", "short"), ("confirm", "short")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let new = "saffron lantern river";
+    let res = client
+        .post(&link, &[("password", new), ("confirm", new)])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        client.get("/").await.status,
+        StatusCode::OK,
+        "signed in after the reset"
+    );
+    assert_eq!(app.audit_count("user.password_changed", id).await, 1);
+    // Used once: the link is dead now.
+    let again = app.client().get(&link).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert_eq!(again.texts("h1"), vec!["This link no longer works"]);
+    // Expired links are dead too.
+    app.client()
+        .post("/password-reset", &[("email", "ada@example.com")])
+        .await;
+    let link = link_in(
+        &app.last_mail_to("ada@example.com").await.unwrap(),
+        "/password-reset/",
+    )
+    .unwrap();
+    sqlx::query("update user_tokens set expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.client().get(&link).await.status, StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn profile_keeps_input_on_error_and_saves() {
+    let app = TestApp::spawn().await;
+    let (client, id) = app.signed_in(Role::Viewer).await;
+    let res = client
+        .post(
+            "/profile",
+            &[("full_name", "Ada Lovelace"), ("time_zone", "Mars/Olympus")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.attr("#full_name", "value").as_deref(),
+        Some("Ada Lovelace")
+    );
+    assert_eq!(
+        res.field_error("time_zone").as_deref(),
+        Some("Choose a time zone from the list.")
+    );
+    let res = client
+        .post(
+            "/profile",
+            &[
+                ("full_name", "Ada Lovelace"),
+                ("time_zone", "Europe/London"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let (name, tz): (String, String) =
+        sqlx::query_as("select full_name, time_zone from users where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (name.as_str(), tz.as_str()),
+        ("Ada Lovelace", "Europe/London")
+    );
+    assert_eq!(app.audit_count("user.profile_updated", id).await, 1);
+}

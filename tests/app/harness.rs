@@ -1,0 +1,477 @@
+//! The test harness: a real PostgreSQL (the embedded cluster under `data/`
+//! unless DATABASE_URL names a server), a fresh database per test cloned
+//! from a migrated template, the app served on a free loopback port, and
+//! HTTP clients with their own cookie jars that handle CSRF like a browser.
+
+use hiring_hare::auth::{Role, password};
+use hiring_hare::config::Config;
+use hiring_hare::db::embedded::EmbeddedPostgres;
+use hiring_hare::domain::audit::Actor;
+use hiring_hare::domain::user::{self, Email, UserFields};
+use reqwest::StatusCode;
+use scraper::{Html, Selector};
+use sha2::Digest as _;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "copper kettle morning";
+
+/// The server tests run against: its admin URL, and a way to build a URL
+/// for one database on it.
+struct Server {
+    admin_url: String,
+    /// Kept alive for the whole test run (and left running afterwards, to be
+    /// reused by the next run or by `cargo run`).
+    embedded: Option<EmbeddedPostgres>,
+    template: String,
+}
+
+impl Server {
+    fn url(&self, db: &str) -> String {
+        match &self.embedded {
+            Some(pg) => pg.url(db),
+            None => {
+                let mut url = url::Url::parse(&self.admin_url).expect("DATABASE_URL is a URL");
+                url.set_path(&format!("/{db}"));
+                url.to_string()
+            }
+        }
+    }
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+
+fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Starts (or finds) the server and builds the template database, once per
+/// test process. Runs on its own thread and runtime: each `#[tokio::test]`
+/// has its own runtime, and nothing made here may be tied to one of them.
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let (admin_url, embedded) = match std::env::var("DATABASE_URL") {
+                    Ok(url) if !url.is_empty() => (url, None),
+                    _ => {
+                        let pg = EmbeddedPostgres::ensure_running(&repo_dir().join("data"))
+                            .await
+                            .unwrap();
+                        (pg.url("postgres"), Some(pg))
+                    }
+                };
+                let mut server = Server {
+                    admin_url,
+                    embedded,
+                    template: String::new(),
+                };
+                server.template = template(&server).await;
+                server
+            })
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+/// The template's name carries a digest of the migrations, so a changed
+/// migration gets a new template instead of a stale one.
+async fn template(server: &Server) -> String {
+    let mut digest = sha2::Sha256::new();
+    for m in hiring_hare::db::MIGRATOR.iter() {
+        digest.update(m.checksum.as_ref());
+    }
+    digest.update(env!("CARGO_PKG_VERSION"));
+    let name = format!("hh_template_{}", &hex::encode(digest.finalize())[..12]);
+    let mut admin = PgConnection::connect(&server.admin_url).await.unwrap();
+    // One test process at a time builds it.
+    sqlx::query("select pg_advisory_lock(7171)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    if !exists {
+        let building = format!("{name}_building");
+        exec(&mut admin, &format!("drop database if exists {building}")).await;
+        exec(&mut admin, &format!("create database {building}")).await;
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&server.url(&building))
+            .await
+            .unwrap();
+        hiring_hare::db::migrate(&pool).await.unwrap();
+        pool.close().await;
+        exec(
+            &mut admin,
+            &format!("alter database {building} rename to {name}"),
+        )
+        .await;
+    }
+    // Databases of earlier runs of this binary.
+    let stale: Vec<String> =
+        sqlx::query_scalar("select datname from pg_database where datname like 'hh_test_%'")
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+    for db in stale {
+        exec(
+            &mut admin,
+            &format!("drop database if exists {db} with (force)"),
+        )
+        .await;
+    }
+    sqlx::query("select pg_advisory_unlock(7171)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    name
+}
+
+async fn exec(conn: &mut PgConnection, sql: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(conn)
+        .await
+        .unwrap();
+}
+
+/// A fresh, migrated database for one test.
+pub async fn fresh_database() -> (PgPool, String) {
+    let server = server();
+    let name = format!("hh_test_{}", Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&server.admin_url).await.unwrap();
+    exec(
+        &mut admin,
+        &format!("create database {name} template {}", server.template),
+    )
+    .await;
+    let url = server.url(&name);
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .connect(&url)
+        .await
+        .unwrap();
+    (pool, url)
+}
+
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub pool: PgPool,
+    pub config: Config,
+    /// Holds `data/mail` for the file transport.
+    pub data_dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn test_config(data_dir: &std::path::Path) -> Config {
+    Config {
+        database_url: None,
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: String::new(),
+        secret_key: b"test-secret-key-test-secret-key-test".to_vec(),
+        smtp_url: None,
+        mail_from: "Hiring Hare <no-reply@hiringhare.test>".into(),
+        data_dir: data_dir.to_owned(),
+        session_idle: Duration::from_secs(8 * 3600),
+        session_absolute: Duration::from_secs(7 * 24 * 3600),
+        trust_proxy_headers: false,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns the app after `adjust` has changed its configuration.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let (pool, _) = fresh_database().await;
+        let data_dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut config = test_config(data_dir.path());
+        config.public_url = format!("http://{addr}");
+        adjust(&mut config);
+        hiring_hare::web::health::install_metrics();
+        let app =
+            hiring_hare::web::router(hiring_hare::server::state(pool.clone(), config.clone()));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestApp {
+            addr,
+            pool,
+            config,
+            data_dir,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Runs the background workers (mail delivery) until the test ends.
+    pub fn run_workers(&self) {
+        let delivery = hiring_hare::mail::Delivery::new(self.pool.clone(), &self.config).unwrap();
+        tokio::spawn(jobs::run_workers(
+            self.pool.clone(),
+            std::sync::Arc::new(delivery),
+            std::future::pending(),
+        ));
+    }
+
+    /// Creates an active user with `roles` and the test password.
+    pub async fn user(&self, email: &str, name: &str, roles: &[Role]) -> Uuid {
+        static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        let hash = HASH
+            .get_or_init(|| async { password::hash(PASSWORD.into()).await.unwrap() })
+            .await;
+        let fields = UserFields {
+            email: Email::parse(email).unwrap(),
+            full_name: name.into(),
+            roles: roles.to_vec(),
+            department_id: None,
+            manager_id: None,
+            time_zone: "UTC".into(),
+        };
+        let mut conn = self.pool.acquire().await.unwrap();
+        user::create(&mut conn, &Actor::system(), &fields, Some(hash))
+            .await
+            .unwrap()
+    }
+
+    /// A user with `role`, signed in through the sign-in form.
+    pub async fn signed_in(&self, role: Role) -> (Client, Uuid) {
+        let email = format!("{}-{}@example.com", role.as_str(), Uuid::new_v4().simple());
+        let id = self
+            .user(&email, &format!("Test {}", role.label()), &[role])
+            .await;
+        let client = self.client();
+        let res = client.sign_in(&email, PASSWORD, "/").await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "sign-in as {role} failed: {}",
+            res.body
+        );
+        (client, id)
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            base: format!("http://{}", self.addr),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            csrf: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The text of the last mail queued to `to`.
+    pub async fn last_mail_to(&self, to: &str) -> Option<String> {
+        sqlx::query_scalar(
+            "select body_text from outbox where to_address = $1 order by created_at desc limit 1",
+        )
+        .bind(to)
+        .fetch_optional(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    pub async fn audit_count(&self, action: &str, entity_id: Uuid) -> i64 {
+        sqlx::query_scalar("select count(*) from audit_logs where action = $1 and entity_id = $2")
+            .bind(action)
+            .bind(entity_id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// The first link in `text` that starts with `prefix` (after the host).
+pub fn link_in(text: &str, path_prefix: &str) -> Option<String> {
+    text.split_whitespace()
+        .filter_map(|w| url::Url::parse(w).ok())
+        .find(|u| u.path().starts_with(path_prefix))
+        .map(|u| u.path().to_owned())
+}
+
+/// A browser-like HTTP client: cookies kept, redirects not followed (tests
+/// assert them), and the CSRF token of the last page sent with each form.
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    csrf: std::sync::Mutex<Option<String>>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// Texts of the elements matching `css`.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let sel = Selector::parse(css).unwrap();
+        self.html()
+            .select(&sel)
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        let sel = Selector::parse(css).unwrap();
+        self.html()
+            .select(&sel)
+            .next()
+            .and_then(|e| e.value().attr(attr).map(str::to_owned))
+    }
+
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The message shown beside `field` (by the error id convention).
+    pub fn field_error(&self, field: &str) -> Option<String> {
+        self.texts(&format!("#{field}-error")).into_iter().next()
+    }
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// An htmx request for a fragment.
+    pub async fn get_hx(&self, path: &str) -> Page {
+        self.send(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .header("HX-Request", "true"),
+        )
+        .await
+    }
+
+    /// Posts a form with the CSRF token of the last page fetched (fetching
+    /// `/profile` or `/sign-in` first if none was).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf_token", &token));
+        self.post_raw(path, &fields).await
+    }
+
+    /// As [`post`], the way htmx sends it: token in the header.
+    pub async fn post_hx(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", token)
+            .form(form);
+        self.send(req).await
+    }
+
+    /// Posts exactly `form`, with no token added.
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(self.http.post(format!("{}{path}", self.base)).form(form))
+            .await
+    }
+
+    pub async fn csrf_token(&self) -> String {
+        if let Some(t) = self.csrf.lock().unwrap().clone() {
+            return t;
+        }
+        let page = self.get("/sign-in").await;
+        if page.status == StatusCode::SEE_OTHER {
+            self.get("/profile").await;
+        }
+        self.csrf
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("a page with a CSRF token")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str, next: &str) -> Page {
+        self.get(&format!(
+            "/sign-in?next={}",
+            hiring_hare::error::urlencode(next)
+        ))
+        .await;
+        let res = self
+            .post(
+                "/sign-in",
+                &[("email", email), ("password", password), ("next", next)],
+            )
+            .await;
+        // The token changes at sign-in.
+        *self.csrf.lock().unwrap() = None;
+        res
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Page {
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.text().await.unwrap();
+        let page = Page {
+            status,
+            headers,
+            body,
+        };
+        if let Some(t) = page.attr("input[name=csrf_token]", "value") {
+            *self.csrf.lock().unwrap() = Some(t);
+        }
+        page
+    }
+}

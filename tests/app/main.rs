@@ -1,0 +1,12 @@
+//! The integration tests: one binary, each test on a fresh database cloned
+//! from a migrated template, talking to a real server over HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+
+mod admin;
+mod auth;
+mod browser;
+mod mail;
+mod platform;
