@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(home::routes())
         .merge(session::routes())
         .merge(profile::routes())
-        .nest("/admin", admin::routes())
+        .merge(admin::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(axum::middleware::from_fn(crate::auth::csrf::verify))
         .layer(axum::middleware::from_fn_with_state(

@@ -4,7 +4,7 @@
 
 use crate::domain::audit::Actor;
 use crate::web::AppState;
-use axum::extract::{ConnectInfo, OriginalUri};
+use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
@@ -42,8 +42,7 @@ impl RequestMeta {
             ip: forwarded.or(peer),
             user_agent: header("user-agent").map(|ua| ua.chars().take(512).collect()),
             request_id: header("x-request-id").map(str::to_owned),
-            // Inside a nested router `parts.uri` has lost its prefix.
-            path: parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |o| &o.0).path().to_owned(),
+            path: parts.uri.path().to_owned(),
             slot: parts
                 .extensions
                 .get::<UserSlot>()

@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/audit", get(search))
+    axum::Router::new().route("/admin/audit", get(search))
 }
 
 #[derive(Template)]

@@ -18,9 +18,9 @@ use uuid::Uuid;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/departments", get(list).post(create))
-        .route("/departments/{id}", get(edit).post(update))
-        .route("/departments/{id}/archive", post(archive))
+        .route("/admin/departments", get(list).post(create))
+        .route("/admin/departments/{id}", get(edit).post(update))
+        .route("/admin/departments/{id}/archive", post(archive))
 }
 
 /// The list with the tree, and the form to add one; or, with `editing`,

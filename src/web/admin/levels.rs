@@ -18,10 +18,10 @@ use uuid::Uuid;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/levels", get(list).post(create))
-        .route("/levels/{id}", get(row).post(update))
-        .route("/levels/{id}/edit", get(edit))
-        .route("/levels/{id}/archive", post(archive))
+        .route("/admin/levels", get(list).post(create))
+        .route("/admin/levels/{id}", get(row).post(update))
+        .route("/admin/levels/{id}/edit", get(edit))
+        .route("/admin/levels/{id}/archive", post(archive))
 }
 
 #[derive(Template)]

@@ -13,7 +13,7 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/outbox", get(list))
+    axum::Router::new().route("/admin/outbox", get(list))
 }
 
 #[derive(Template)]

@@ -20,12 +20,12 @@ use uuid::Uuid;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/users", get(list).post(invite))
-        .route("/users/new", get(new))
-        .route("/users/{id}", get(edit).post(update))
-        .route("/users/{id}/deactivate", post(deactivate))
-        .route("/users/{id}/reactivate", post(reactivate))
-        .route("/users/{id}/invitation", post(resend_invitation))
+        .route("/admin/users", get(list).post(invite))
+        .route("/admin/users/new", get(new))
+        .route("/admin/users/{id}", get(edit).post(update))
+        .route("/admin/users/{id}/deactivate", post(deactivate))
+        .route("/admin/users/{id}/reactivate", post(reactivate))
+        .route("/admin/users/{id}/invitation", post(resend_invitation))
 }
 
 #[derive(Template)]
