@@ -1,1 +1,150 @@
-//! (to be written)
+//! What every response shares: error pages in the layout, security headers,
+//! static files, compression, health and metrics.
+
+use crate::harness::TestApp;
+use hiring_hare::auth::Role;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn not_found_is_a_real_page_in_the_layout() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let res = admin.get("/no/such/page").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(res.texts("h1"), vec!["Page not found"]);
+    assert!(
+        res.texts("nav.main-nav a").contains(&"Users".to_owned()),
+        "the signed-in navigation is there"
+    );
+    let res = admin
+        .get(&format!("/admin/users/{}", uuid::Uuid::new_v4()))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(res.texts(".error-page .code"), vec!["404"]);
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let res = viewer.get("/admin/levels").await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(res.texts("h1"), vec!["Not allowed"]);
+    assert!(
+        !res.texts("nav.main-nav a").contains(&"Users".to_owned()),
+        "navigation follows the role"
+    );
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let res = app.client().get("/sign-in").await;
+    let csp = res.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
+    assert_eq!(res.headers["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers["referrer-policy"], "same-origin");
+    assert_eq!(res.headers["cache-control"], "no-store");
+    assert!(res.headers.contains_key("x-request-id"));
+    let cookie = res.headers["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    // No inline script or style for the CSP to block.
+    assert!(res.texts("script:not([src])").is_empty());
+    assert!(res.texts("style").is_empty());
+    assert!(
+        res.html()
+            .select(&scraper::Selector::parse("[style]").unwrap())
+            .next()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn static_files_have_hashed_names_and_are_cached_forever() {
+    let app = TestApp::spawn().await;
+    let page = app.client().get("/sign-in").await;
+    let css = page.attr("link[rel=stylesheet]", "href").unwrap();
+    let js = page.attr("script[src]", "src").unwrap();
+    assert!(regex_like(&css, "/static/app.", ".css"), "{css}");
+    assert!(regex_like(&js, "/static/htmx.min.", ".js"), "{js}");
+    let res = reqwest::Client::new()
+        .get(app.url(&css))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(res.headers()["content-type"], "text/css");
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let res = reqwest::get(app.url("/static/app.css")).await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "only the hashed name is served"
+    );
+}
+
+fn regex_like(s: &str, prefix: &str, suffix: &str) -> bool {
+    s.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|hash| hash.len() == 8 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let app = TestApp::spawn().await;
+    let live = reqwest::get(app.url("/health/live")).await.unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    assert_eq!(
+        reqwest::get(app.url("/health/ready"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let health: serde_json::Value = serde_json::from_str(
+        &reqwest::get(app.url("/health"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(health["live"], true);
+    assert_eq!(health["ready"], true);
+    app.client().get("/sign-in").await;
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("http_requests_total{route=\"/sign-in\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("http_request_duration_seconds"));
+    assert!(metrics.contains("db_pool_connections"));
+    // Not ready when a migration is missing.
+    sqlx::query("delete from _sqlx_migrations")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        reqwest::get(app.url("/health/ready"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
