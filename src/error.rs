@@ -47,6 +47,16 @@ internal_from!(
     jobs::JobsError,
 );
 
+/// For a save whose failures the handler does not show on the form.
+impl From<crate::domain::SaveError> for AppError {
+    fn from(e: crate::domain::SaveError) -> Self {
+        match e {
+            crate::domain::SaveError::NotFound => AppError::NotFound,
+            e => AppError::Internal(Box::new(e)),
+        }
+    }
+}
+
 impl From<crate::auth::throttle::CheckError> for AppError {
     fn from(e: crate::auth::throttle::CheckError) -> Self {
         match e {

@@ -9,11 +9,33 @@ pub mod outbox;
 pub mod token;
 pub mod user;
 
-/// A unique index or constraint name, when `e` is a unique violation.
-pub fn unique_violation(e: &sqlx::Error) -> Option<&str> {
-    match e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint(),
-        _ => None,
+/// Why saving an entity did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// A value that must be unique (an email, a name) is taken; the
+    /// constraint says which.
+    #[error("{0} is taken")]
+    Taken(String),
+    /// A department cannot sit under itself or its own sub-department.
+    #[error("a department cannot sit under itself")]
+    Cycle,
+    /// Someone saved the row since the form was loaded (optimistic locking).
+    #[error("stale version")]
+    Stale,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for SaveError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                SaveError::Taken(db.constraint().unwrap_or_default().to_owned())
+            }
+            _ => SaveError::Db(e),
+        }
     }
 }
 

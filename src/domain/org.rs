@@ -2,30 +2,9 @@
 //! (a rank and a salary band).
 
 use super::audit::{self, Actor, Changes};
-use super::{FieldErrors, optional_id, required_text};
+use super::{FieldErrors, SaveError, optional_id, required_text};
 use sqlx::PgConnection;
 use uuid::Uuid;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SaveError {
-    #[error("name already used")]
-    NameTaken,
-    #[error("a department cannot sit under itself or its own sub-department")]
-    Cycle,
-    #[error("stale version")]
-    Stale,
-    #[error("not found")]
-    NotFound,
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
-fn save_error(e: sqlx::Error) -> SaveError {
-    match super::unique_violation(&e) {
-        Some("departments_name_key" | "job_levels_name_key") => SaveError::NameTaken,
-        _ => SaveError::Db(e),
-    }
-}
 
 // ---- departments ----------------------------------------------------------
 
@@ -148,8 +127,7 @@ pub async fn create_department(
     .bind(f.parent_id)
     .bind(f.head_id)
     .fetch_one(&mut *conn)
-    .await
-    .map_err(save_error)?;
+    .await?;
     let changes = Changes::new()
         .created("name", &f.name)
         .created("parent_id", &f.parent_id)
@@ -192,7 +170,7 @@ pub async fn update_department(
     .bind(f.head_id)
     .execute(&mut *conn)
     .await
-    .map_err(save_error)?;
+    ?;
     if done.rows_affected() == 0 {
         return Err(SaveError::Stale);
     }
@@ -386,7 +364,7 @@ pub async fn create_level(
     .bind(&f.currency)
     .fetch_one(&mut *conn)
     .await
-    .map_err(save_error)?;
+    ?;
     let changes = Changes::new()
         .created("name", &f.name)
         .created("rank", &f.rank)
@@ -428,7 +406,7 @@ pub async fn update_level(
     .bind(&f.currency)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(save_error)?;
+    ?;
     let after = after.ok_or(SaveError::Stale)?;
     let changes = Changes::new()
         .field("name", &before.name, &f.name)

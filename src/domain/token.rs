@@ -4,6 +4,7 @@
 //! Using a token marks it used in the same statement that checks it, so two
 //! clicks cannot both succeed.
 
+use super::audit::{self, Actor, Changes};
 use crate::auth::{random_token, token_digest};
 use chrono::Duration;
 use sqlx::PgConnection;
@@ -16,6 +17,14 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// The audit action of sending one.
+    fn sent_action(self) -> &'static str {
+        match self {
+            Purpose::PasswordReset => "user.password_reset_sent",
+            Purpose::Invitation => "user.invitation_sent",
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Purpose::PasswordReset => "password_reset",
@@ -36,6 +45,7 @@ impl Purpose {
 pub async fn issue(
     conn: &mut PgConnection,
     secret: &[u8],
+    actor: &Actor,
     user_id: Uuid,
     purpose: Purpose,
 ) -> Result<String, sqlx::Error> {
@@ -50,8 +60,17 @@ pub async fn issue(
         .bind(purpose.as_str())
         .bind(token_digest(secret, &token))
         .bind(purpose.lifetime())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    audit::record(
+        conn,
+        actor,
+        purpose.sent_action(),
+        "user",
+        Some(user_id),
+        Changes::new(),
+    )
+    .await?;
     Ok(token)
 }
 

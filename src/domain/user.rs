@@ -1,5 +1,6 @@
 //! Users: accounts, roles, passwords and their history, deactivation.
 
+use super::SaveError;
 use super::audit::{self, Actor, Changes};
 use crate::auth::Role;
 use chrono::{DateTime, Utc};
@@ -143,26 +144,6 @@ pub struct UserFields {
     pub time_zone: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SaveError {
-    #[error("email already used")]
-    EmailTaken,
-    /// Someone saved the user since this form was loaded.
-    #[error("stale version")]
-    Stale,
-    #[error("not found")]
-    NotFound,
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
-fn save_error(e: sqlx::Error) -> SaveError {
-    match super::unique_violation(&e) {
-        Some("users_email_key") => SaveError::EmailTaken,
-        _ => SaveError::Db(e),
-    }
-}
-
 fn role_names(roles: &[Role]) -> Vec<String> {
     let mut names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
     names.sort();
@@ -191,7 +172,7 @@ pub async fn create(
     .bind(password_hash)
     .fetch_one(&mut *conn)
     .await
-    .map_err(save_error)?;
+    ?;
     if let Some(hash) = password_hash {
         remember_password(conn, id, hash).await?;
     }
@@ -231,7 +212,7 @@ pub async fn update(
     .bind(&f.time_zone)
     .execute(&mut *conn)
     .await
-    .map_err(save_error)?;
+    ?;
     if done.rows_affected() == 0 {
         return Err(SaveError::Stale);
     }
@@ -282,40 +263,46 @@ pub async fn update_profile(
     Ok(())
 }
 
-/// Deactivates the user and ends all their sessions in the same transaction.
-pub async fn deactivate(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
+/// Deactivates the user, ending all their sessions in the same
+/// transaction, or makes them active again.
+pub async fn set_active(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    active: bool,
+) -> Result<(), SaveError> {
     let done = sqlx::query(
-        "update users set deactivated_at = now(), version = version + 1, updated_at = now()
-          where id = $1 and deactivated_at is null returning version",
+        "update users set deactivated_at = case when $2 then null else now() end,
+                version = version + 1, updated_at = now()
+          where id = $1 and (deactivated_at is null) <> $2",
     )
     .bind(id)
-    .fetch_optional(&mut *conn)
+    .bind(active)
+    .execute(&mut *conn)
     .await?;
-    if done.is_none() {
+    if done.rows_affected() == 0 {
         return Err(SaveError::NotFound);
     }
-    sqlx::query("delete from sessions where user_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    let changes = Changes::new().field("active", &true, &false);
-    audit::record(conn, actor, "user.deactivated", "user", Some(id), changes).await?;
-    Ok(())
-}
-
-pub async fn reactivate(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
-    let done = sqlx::query(
-        "update users set deactivated_at = null, version = version + 1, updated_at = now()
-          where id = $1 and deactivated_at is not null returning version",
+    if !active {
+        sqlx::query("delete from sessions where user_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let action = if active {
+        "user.reactivated"
+    } else {
+        "user.deactivated"
+    };
+    audit::record(
+        conn,
+        actor,
+        action,
+        "user",
+        Some(id),
+        Changes::new().field("active", &!active, &active),
     )
-    .bind(id)
-    .fetch_optional(&mut *conn)
     .await?;
-    if done.is_none() {
-        return Err(SaveError::NotFound);
-    }
-    let changes = Changes::new().field("active", &false, &true);
-    audit::record(conn, actor, "user.reactivated", "user", Some(id), changes).await?;
     Ok(())
 }
 

@@ -28,7 +28,7 @@ async fn home(user: CurrentUser) -> Result<Response, AppError> {
         .next()
         .unwrap_or_default()
         .to_owned();
-    render::page(&HomePage {
+    render::ok(&HomePage {
         layout,
         first_name,
         roles: user.roles.clone(),

@@ -3,7 +3,7 @@
 use super::AppState;
 use super::render::{self, Layout};
 use crate::auth::CurrentUser;
-use crate::domain::user::{self, PasswordError};
+use crate::domain::user;
 use crate::domain::{FieldErrors, required_text};
 use crate::error::AppError;
 use askama::Template;
@@ -47,7 +47,7 @@ impl ProfilePage {
 }
 
 async fn show(user: CurrentUser) -> Result<Response, AppError> {
-    render::page(&ProfilePage::new(&user).await?)
+    render::ok(&ProfilePage::new(&user).await?)
 }
 
 #[derive(Deserialize)]
@@ -79,15 +79,13 @@ async fn save(
         page.full_name = form.full_name;
         page.time_zone = form.time_zone;
         page.errors = errors;
-        return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let mut tx = state.pool.begin().await?;
     user::update_profile(&mut tx, &user.actor(), user.id, &name, &tz)
         .await
         .map_err(AppError::internal)?;
-    tx.commit().await?;
-    render::flash(&user.session, "success", "Your profile is saved.").await?;
-    Ok(render::see_other("/profile"))
+    render::saved(tx, &user.session, "Your profile is saved.", "/profile").await
 }
 
 #[derive(Deserialize)]
@@ -120,7 +118,7 @@ async fn change_password(
         );
     } else {
         let keep = user.session.id().map(|id| id.to_string());
-        match user::choose_password(
+        let chosen = user::choose_password(
             &mut tx,
             &user.actor(),
             user.id,
@@ -128,26 +126,22 @@ async fn change_password(
             &form.password,
             keep.as_deref(),
         )
-        .await
-        {
-            Ok(()) => {}
-            Err(PasswordError::Policy(p)) => errors.add("password", p.to_string()),
-            Err(PasswordError::Hash(e)) => return Err(e.into()),
-            Err(PasswordError::Db(e)) => return Err(e.into()),
+        .await;
+        if let Some(problem) = super::session::password_problem(chosen)? {
+            errors.add("password", problem);
         }
     }
     if !errors.is_empty() {
         tx.rollback().await?;
         let mut page = ProfilePage::new(&user).await?;
         page.password_errors = errors;
-        return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    tx.commit().await?;
-    render::flash(
+    render::saved(
+        tx,
         &user.session,
-        "success",
         "Your password is changed. Your other sessions were signed out.",
+        "/profile",
     )
-    .await?;
-    Ok(render::see_other("/profile"))
+    .await
 }

@@ -157,14 +157,15 @@ fn html(status: StatusCode, body: String) -> Response {
     res
 }
 
-/// A whole page.
-pub fn page(t: &impl Template) -> Result<Response, AppError> {
-    Ok(html(StatusCode::OK, t.render()?))
+/// A page or a fragment, as it is.
+pub fn ok(t: &impl Template) -> Result<Response, AppError> {
+    status(StatusCode::OK, t)
 }
 
-/// A whole page with a status other than 200 (422, 409, 410).
-pub fn page_status(status: StatusCode, t: &impl Template) -> Result<Response, AppError> {
-    Ok(html(status, t.render()?))
+/// A page or fragment with another status: 422 for a form with errors, 409
+/// for a stale edit, 410 for a dead link.
+pub fn status(code: StatusCode, t: &impl Template) -> Result<Response, AppError> {
+    Ok(html(code, t.render()?))
 }
 
 /// The page, or for htmx the fragment of it.
@@ -192,13 +193,17 @@ pub fn with_status(
     Ok(html(status, body))
 }
 
-/// A fragment on its own (htmx asked for exactly this piece).
-pub fn fragment(t: &impl Template) -> Result<Response, AppError> {
-    fragment_status(StatusCode::OK, t)
-}
-
-pub fn fragment_status(status: StatusCode, t: &impl Template) -> Result<Response, AppError> {
-    Ok(html(status, t.render()?))
+/// Commits a change, leaves `message` for the next page and goes to `to`:
+/// how every successful plain-form POST ends.
+pub async fn saved(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    session: &Session,
+    message: impl Into<String>,
+    to: &str,
+) -> Result<Response, AppError> {
+    tx.commit().await?;
+    flash(session, "success", message).await?;
+    Ok(see_other(to))
 }
 
 /// After a successful POST: go to `to` (303, so a reload does not repost).

@@ -58,7 +58,7 @@ async fn sign_in_form(who: MaybeUser, Query(q): Query<NextQuery>) -> Result<Resp
         return Ok(render::see_other(safe_next(&q.next)));
     }
     let layout = Layout::anonymous(&who.session, "Sign in").await?;
-    render::page(&SignInPage {
+    render::ok(&SignInPage {
         layout,
         email: String::new(),
         next: safe_next(&q.next).to_owned(),
@@ -105,7 +105,7 @@ async fn sign_in(
             next,
             error: Some(WRONG.into()),
         };
-        return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     crate::domain::audit::record(
         &mut conn,
@@ -151,7 +151,7 @@ struct ForgotPage {
 
 async fn forgot_form(who: MaybeUser) -> Result<Response, AppError> {
     let layout = Layout::anonymous(&who.session, "Reset your password").await?;
-    render::page(&ForgotPage {
+    render::ok(&ForgotPage {
         layout,
         email: String::new(),
         error: None,
@@ -182,7 +182,7 @@ async fn forgot(
                 error: Some(msg.into()),
                 sent: false,
             };
-            return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let mut tx = state.pool.begin().await?;
@@ -195,6 +195,7 @@ async fn forgot(
         let t = token::issue(
             &mut tx,
             &state.config.secret_key,
+            &who.meta.actor(None),
             user_id,
             Purpose::PasswordReset,
         )
@@ -205,7 +206,7 @@ async fn forgot(
             .map_err(AppError::internal)?;
     }
     tx.commit().await?;
-    render::page(&ForgotPage {
+    render::ok(&ForgotPage {
         layout,
         email: email.as_str().to_owned(),
         error: None,
@@ -263,7 +264,7 @@ async fn token_dead(who: &MaybeUser, purpose: Purpose) -> Result<Response, AppEr
         link,
         link_text,
     };
-    render::page_status(StatusCode::GONE, &page)
+    render::status(StatusCode::GONE, &page)
 }
 
 async fn choose_form(
@@ -282,7 +283,7 @@ async fn choose_form(
     let (heading, base) = flow(purpose);
     let layout = Layout::anonymous(&who.session, heading).await?;
     let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
-    render::page(&ChoosePasswordPage {
+    render::ok(&ChoosePasswordPage {
         layout,
         heading,
         intro,
@@ -320,7 +321,7 @@ async fn choose(
             "The two passwords differ; type the same password twice.",
         );
     } else {
-        match user::choose_password(
+        let chosen = user::choose_password(
             &mut tx,
             &who.meta.actor(Some(user_id)),
             user_id,
@@ -328,12 +329,9 @@ async fn choose(
             &form.password,
             None,
         )
-        .await
-        {
-            Ok(()) => {}
-            Err(PasswordError::Policy(p)) => errors.add("password", p.to_string()),
-            Err(PasswordError::Hash(e)) => return Err(e.into()),
-            Err(PasswordError::Db(e)) => return Err(e.into()),
+        .await;
+        if let Some(problem) = password_problem(chosen)? {
+            errors.add("password", problem);
         }
     }
     if !errors.is_empty() {
@@ -349,7 +347,7 @@ async fn choose(
             action: format!("{base}/{t}"),
             errors,
         };
-        return render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     tx.commit().await?;
     crate::auth::user::sign_in(&who.session, user_id).await?;
@@ -360,6 +358,17 @@ async fn choose(
     )
     .await?;
     Ok(render::see_other("/"))
+}
+
+/// The policy's reason for refusing a password, to show beside the field;
+/// other failures are errors.
+pub fn password_problem(chosen: Result<(), PasswordError>) -> Result<Option<String>, AppError> {
+    match chosen {
+        Ok(()) => Ok(None),
+        Err(PasswordError::Policy(p)) => Ok(Some(p.to_string())),
+        Err(PasswordError::Hash(e)) => Err(e.into()),
+        Err(PasswordError::Db(e)) => Err(e.into()),
+    }
 }
 
 async fn reset_form(

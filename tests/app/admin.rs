@@ -13,18 +13,25 @@ struct Fixture {
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
-    let user = app.user("target@example.com", "Tara Target", &[Role::Viewer]).await;
-    let department: Uuid = sqlx::query_scalar("insert into departments (name) values ('Research') returning id")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let user = app
+        .user("target@example.com", "Tara Target", &[Role::Viewer])
+        .await;
+    let department: Uuid =
+        sqlx::query_scalar("insert into departments (name) values ('Research') returning id")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     let level: Uuid = sqlx::query_scalar(
         "insert into job_levels (name, rank, salary_min, salary_max, currency) values ('Senior', 3, 60000, 80000, 'EUR') returning id",
     )
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    Fixture { user, department, level }
+    Fixture {
+        user,
+        department,
+        level,
+    }
 }
 
 fn routes(f: &Fixture) -> Vec<(&'static str, String, Vec<(&'static str, String)>)> {
@@ -55,8 +62,16 @@ fn routes(f: &Fixture) -> Vec<(&'static str, String, Vec<(&'static str, String)>
         ("POST", "/admin/users".into(), vec![("email", "".into())]),
         ("GET", "/admin/departments".into(), vec![]),
         ("GET", format!("/admin/departments/{d}"), vec![]),
-        ("POST", "/admin/departments".into(), vec![("name", "".into())]),
-        ("POST", format!("/admin/departments/{d}"), vec![("name", "Research".into()), ("version", "1".into())]),
+        (
+            "POST",
+            "/admin/departments".into(),
+            vec![("name", "".into())],
+        ),
+        (
+            "POST",
+            format!("/admin/departments/{d}"),
+            vec![("name", "Research".into()), ("version", "1".into())],
+        ),
         ("GET", "/admin/levels".into(), vec![]),
         ("GET", format!("/admin/levels/{l}/edit"), vec![]),
         ("GET", format!("/admin/levels/{l}"), vec![]),
@@ -70,7 +85,12 @@ fn routes(f: &Fixture) -> Vec<(&'static str, String, Vec<(&'static str, String)>
     ]
 }
 
-async fn call(client: &Client, method: &str, path: &str, form: &[(&'static str, String)]) -> StatusCode {
+async fn call(
+    client: &Client,
+    method: &str,
+    path: &str,
+    form: &[(&'static str, String)],
+) -> StatusCode {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     match method {
         "GET" => client.get(path).await.status,
@@ -115,9 +135,16 @@ async fn admin_routes_send_strangers_to_sign_in() {
     for (method, path, form) in routes(&f) {
         // The client holds an anonymous session's CSRF token, so posts reach
         // the handler and are turned away there.
-        assert_eq!(call(&client, method, &path, &form).await, StatusCode::SEE_OTHER, "{method} {path}");
+        assert_eq!(
+            call(&client, method, &path, &form).await,
+            StatusCode::SEE_OTHER,
+            "{method} {path}"
+        );
     }
-    let unchanged: i64 = sqlx::query_scalar("select count(*) from audit_logs").fetch_one(&app.pool).await.unwrap();
+    let unchanged: i64 = sqlx::query_scalar("select count(*) from audit_logs")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(unchanged, 1, "only the fixture user's creation");
 }
 
@@ -126,13 +153,23 @@ async fn audit_rows_cannot_be_changed_or_deleted() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     admin.post("/admin/departments", &[("name", "Sales")]).await;
-    let before: i64 = sqlx::query_scalar("select count(*) from audit_logs").fetch_one(&app.pool).await.unwrap();
+    let before: i64 = sqlx::query_scalar("select count(*) from audit_logs")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert!(before >= 2);
-    for sql in ["update audit_logs set action = 'forged'", "delete from audit_logs", "truncate audit_logs"] {
+    for sql in [
+        "update audit_logs set action = 'forged'",
+        "delete from audit_logs",
+        "truncate audit_logs",
+    ] {
         let err = sqlx::query(sql).execute(&app.pool).await.expect_err(sql);
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
-    let after: i64 = sqlx::query_scalar("select count(*) from audit_logs").fetch_one(&app.pool).await.unwrap();
+    let after: i64 = sqlx::query_scalar("select count(*) from audit_logs")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(before, after);
 }
 
@@ -140,14 +177,42 @@ async fn audit_rows_cannot_be_changed_or_deleted() {
 async fn each_admin_change_writes_its_audit_row_with_the_request() {
     let app = TestApp::spawn().await;
     let (admin, admin_id) = app.signed_in(Role::Admin).await;
-    assert_eq!(admin.post("/admin/departments", &[("name", "Sales")]).await.status, StatusCode::SEE_OTHER);
-    let dept: Uuid = sqlx::query_scalar("select id from departments where name = 'Sales'").fetch_one(&app.pool).await.unwrap();
-    admin.post(&format!("/admin/departments/{dept}"), &[("name", "Sales & Marketing"), ("version", "1")]).await;
+    assert_eq!(
+        admin
+            .post("/admin/departments", &[("name", "Sales")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let dept: Uuid = sqlx::query_scalar("select id from departments where name = 'Sales'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     admin
-        .post("/admin/levels", &[("name", "Lead"), ("rank", "4"), ("salary_min", "70000"), ("salary_max", "90000"), ("currency", "eur")])
+        .post(
+            &format!("/admin/departments/{dept}"),
+            &[("name", "Sales & Marketing"), ("version", "1")],
+        )
         .await;
-    let level: Uuid = sqlx::query_scalar("select id from job_levels where name = 'Lead'").fetch_one(&app.pool).await.unwrap();
-    admin.post(&format!("/admin/levels/{level}/archive"), &[]).await;
+    admin
+        .post(
+            "/admin/levels",
+            &[
+                ("name", "Lead"),
+                ("rank", "4"),
+                ("salary_min", "70000"),
+                ("salary_max", "90000"),
+                ("currency", "eur"),
+            ],
+        )
+        .await;
+    let level: Uuid = sqlx::query_scalar("select id from job_levels where name = 'Lead'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    admin
+        .post(&format!("/admin/levels/{level}/archive"), &[])
+        .await;
     assert_eq!(app.audit_count("department.created", dept).await, 1);
     assert_eq!(app.audit_count("department.updated", dept).await, 1);
     assert_eq!(app.audit_count("job_level.created", level).await, 1);
@@ -159,11 +224,18 @@ async fn each_admin_change_writes_its_audit_row_with_the_request() {
     .await
     .unwrap();
     assert_eq!(actor, admin_id);
-    assert_eq!(changes["name"], serde_json::json!({"before": "Sales", "after": "Sales & Marketing"}));
+    assert_eq!(
+        changes["name"],
+        serde_json::json!({"before": "Sales", "after": "Sales & Marketing"})
+    );
     assert!(request_id.is_some_and(|r| r.len() >= 32));
     assert_eq!(ip.as_deref(), Some("127.0.0.1"));
     // The audit search finds it, newest first, filtered by entity.
-    let page = admin.get(&format!("/admin/audit?entity_type=department&entity_id={dept}")).await;
+    let page = admin
+        .get(&format!(
+            "/admin/audit?entity_type=department&entity_id={dept}"
+        ))
+        .await;
     let actions = page.texts("table.data tbody td code");
     assert_eq!(actions, vec!["department.updated", "department.created"]);
 }
@@ -175,20 +247,56 @@ async fn a_stale_edit_shows_who_changed_what_and_keeps_the_input() {
     let (first, _) = app.signed_in(Role::Admin).await;
     let (second, _) = app.signed_in(Role::Admin).await;
     let editing = second.get(&format!("/admin/levels/{}/edit", f.level)).await;
-    assert_eq!(editing.attr("input[name=version]", "value").as_deref(), Some("1"));
+    assert_eq!(
+        editing.attr("input[name=version]", "value").as_deref(),
+        Some("1")
+    );
     let form = |name: &'static str, max: &'static str| {
-        vec![("name", name), ("rank", "3"), ("salary_min", "60000"), ("salary_max", max), ("currency", "EUR"), ("version", "1")]
+        vec![
+            ("name", name),
+            ("rank", "3"),
+            ("salary_min", "60000"),
+            ("salary_max", max),
+            ("currency", "EUR"),
+            ("version", "1"),
+        ]
     };
-    assert_eq!(first.post(&format!("/admin/levels/{}", f.level), &form("Senior II", "80000")).await.status, StatusCode::SEE_OTHER);
-    let res = second.post(&format!("/admin/levels/{}", f.level), &form("Senior", "95000")).await;
+    assert_eq!(
+        first
+            .post(
+                &format!("/admin/levels/{}", f.level),
+                &form("Senior II", "80000")
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let res = second
+        .post(
+            &format!("/admin/levels/{}", f.level),
+            &form("Senior", "95000"),
+        )
+        .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     let alert = res.texts("[role=alert]").join(" ");
     assert!(alert.contains("Someone else saved this"), "{alert}");
     assert!(alert.contains("Test Admin"), "who: {alert}");
     assert!(alert.contains("name: Senior → Senior II"), "what: {alert}");
-    assert_eq!(res.attr("#salary_max", "value").as_deref(), Some("95000"), "input kept");
-    assert_eq!(res.attr("input[name=version]", "value").as_deref(), Some("2"), "saving again applies it");
-    let saved: i64 = sqlx::query_scalar("select salary_max from job_levels where id = $1").bind(f.level).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(
+        res.attr("#salary_max", "value").as_deref(),
+        Some("95000"),
+        "input kept"
+    );
+    assert_eq!(
+        res.attr("input[name=version]", "value").as_deref(),
+        Some("2"),
+        "saving again applies it"
+    );
+    let saved: i64 = sqlx::query_scalar("select salary_max from job_levels where id = $1")
+        .bind(f.level)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(saved, 80000, "the stale save changed nothing");
 }
 
@@ -197,19 +305,39 @@ async fn inline_edit_answers_htmx_with_the_row_only() {
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let form = admin.get_hx(&format!("/admin/levels/{}/edit", f.level)).await;
+    let form = admin
+        .get_hx(&format!("/admin/levels/{}/edit", f.level))
+        .await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(!form.body.contains("<html"), "a fragment, not a page");
-    assert!(form.body.trim_start().starts_with(&format!("<tr id=\"level-{}\"", f.level)));
+    assert!(
+        form.body
+            .trim_start()
+            .starts_with(&format!("<tr id=\"level-{}\"", f.level))
+    );
     assert_eq!(form.headers["vary"], "HX-Request");
-    let fields = [("name", "Senior"), ("rank", "3"), ("salary_min", "60000"), ("salary_max", "50000"), ("currency", "EUR"), ("version", "1")];
-    let bad = admin.post_hx(&format!("/admin/levels/{}", f.level), &fields).await;
+    let fields = [
+        ("name", "Senior"),
+        ("rank", "3"),
+        ("salary_min", "60000"),
+        ("salary_max", "50000"),
+        ("currency", "EUR"),
+        ("version", "1"),
+    ];
+    let bad = admin
+        .post_hx(&format!("/admin/levels/{}", f.level), &fields)
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("The maximum must be at least the minimum."));
+    assert!(
+        bad.body
+            .contains("The maximum must be at least the minimum.")
+    );
     assert!(!bad.body.contains("<html"));
     let mut fields = fields;
     fields[3] = ("salary_max", "85000");
-    let ok = admin.post_hx(&format!("/admin/levels/{}", f.level), &fields).await;
+    let ok = admin
+        .post_hx(&format!("/admin/levels/{}", f.level), &fields)
+        .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert!(ok.body.contains("85000") && !ok.body.contains("<form class=\"field-row\""));
 }
@@ -217,12 +345,24 @@ async fn inline_edit_answers_htmx_with_the_row_only() {
 #[tokio::test]
 async fn user_filter_swaps_results_with_htmx_and_works_without() {
     let app = TestApp::spawn().await;
-    app.user("recruit.one@example.com", "Rita Recruiter", &[Role::Recruiter]).await;
-    app.user("view.one@example.com", "Victor Viewer", &[Role::Viewer]).await;
+    app.user(
+        "recruit.one@example.com",
+        "Rita Recruiter",
+        &[Role::Recruiter],
+    )
+    .await;
+    app.user("view.one@example.com", "Victor Viewer", &[Role::Viewer])
+        .await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let page = admin.get("/admin/users?q=&role=recruiter&status=active").await;
+    let page = admin
+        .get("/admin/users?q=&role=recruiter&status=active")
+        .await;
     assert_eq!(page.texts("table.data tbody th"), vec!["Rita Recruiter"]);
-    assert_eq!(page.attr("#role option[selected]", "value").as_deref(), Some("recruiter"), "filter kept in the form");
+    assert_eq!(
+        page.attr("#role option[selected]", "value").as_deref(),
+        Some("recruiter"),
+        "filter kept in the form"
+    );
     let fragment = admin.get_hx("/admin/users?q=victor").await;
     assert!(!fragment.body.contains("<html"));
     assert_eq!(fragment.texts("table.data tbody th"), vec!["Victor Viewer"]);
@@ -232,59 +372,167 @@ async fn user_filter_swaps_results_with_htmx_and_works_without() {
 async fn invite_form_errors_keep_the_input() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let res = admin.post("/admin/users", &[("email", "not-an-email"), ("full_name", "Nia New"), ("time_zone", "UTC")]).await;
+    let res = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "not-an-email"),
+                ("full_name", "Nia New"),
+                ("time_zone", "UTC"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.attr("#full_name", "value").as_deref(), Some("Nia New"));
     assert_eq!(res.attr("#email", "value").as_deref(), Some("not-an-email"));
-    assert_eq!(res.attr("#email", "aria-describedby").as_deref(), Some("email-error"));
+    assert_eq!(
+        res.attr("#email", "aria-describedby").as_deref(),
+        Some("email-error")
+    );
     assert!(res.field_error("email").is_some());
-    assert_eq!(res.field_error("roles").as_deref(), Some("Choose at least one role."));
+    assert_eq!(
+        res.field_error("roles").as_deref(),
+        Some("Choose at least one role.")
+    );
     // A taken email is reported beside the field, whatever its case.
     app.user("taken@example.com", "Tom", &[Role::Viewer]).await;
     let res = admin
-        .post("/admin/users", &[("email", "TAKEN@example.com"), ("full_name", "Tom Two"), ("roles", "viewer"), ("time_zone", "UTC")])
+        .post(
+            "/admin/users",
+            &[
+                ("email", "TAKEN@example.com"),
+                ("full_name", "Tom Two"),
+                ("roles", "viewer"),
+                ("time_zone", "UTC"),
+            ],
+        )
         .await;
-    assert_eq!(res.field_error("email").as_deref(), Some("Someone has this email already."));
+    assert_eq!(
+        res.field_error("email").as_deref(),
+        Some("Someone has this email already.")
+    );
 }
 
 #[tokio::test]
 async fn only_a_super_admin_grants_admin() {
     let app = TestApp::spawn().await;
-    let target = app.user("target@example.com", "Tara", &[Role::Viewer]).await;
+    let target = app
+        .user("target@example.com", "Tara", &[Role::Viewer])
+        .await;
     let (admin, admin_id) = app.signed_in(Role::Admin).await;
-    let grant = [("email", "target@example.com"), ("full_name", "Tara"), ("roles", "admin"), ("time_zone", "UTC"), ("version", "1")];
-    assert_eq!(admin.post(&format!("/admin/users/{target}"), &grant).await.status, StatusCode::FORBIDDEN);
-    let invite = [("email", "new@example.com"), ("full_name", "New"), ("roles", "super_admin"), ("time_zone", "UTC")];
-    assert_eq!(admin.post("/admin/users", &invite).await.status, StatusCode::FORBIDDEN);
+    let grant = [
+        ("email", "target@example.com"),
+        ("full_name", "Tara"),
+        ("roles", "admin"),
+        ("time_zone", "UTC"),
+        ("version", "1"),
+    ];
+    assert_eq!(
+        admin
+            .post(&format!("/admin/users/{target}"), &grant)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let invite = [
+        ("email", "new@example.com"),
+        ("full_name", "New"),
+        ("roles", "super_admin"),
+        ("time_zone", "UTC"),
+    ];
+    assert_eq!(
+        admin.post("/admin/users", &invite).await.status,
+        StatusCode::FORBIDDEN
+    );
     // Nor deactivate themselves.
-    assert_eq!(admin.post(&format!("/admin/users/{admin_id}/deactivate"), &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin
+            .post(&format!("/admin/users/{admin_id}/deactivate"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let (root, _) = app.signed_in(Role::SuperAdmin).await;
-    assert_eq!(root.post(&format!("/admin/users/{target}"), &grant).await.status, StatusCode::SEE_OTHER);
-    let roles: Vec<String> = sqlx::query_scalar("select roles from users where id = $1").bind(target).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(
+        root.post(&format!("/admin/users/{target}"), &grant)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let roles: Vec<String> = sqlx::query_scalar("select roles from users where id = $1")
+        .bind(target)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(roles, vec!["admin"]);
-    let changes: serde_json::Value =
-        sqlx::query_scalar("select changes from audit_logs where action = 'user.updated' and entity_id = $1").bind(target).fetch_one(&app.pool).await.unwrap();
-    assert_eq!(changes["roles"], serde_json::json!({"before": ["viewer"], "after": ["admin"]}));
+    let changes: serde_json::Value = sqlx::query_scalar(
+        "select changes from audit_logs where action = 'user.updated' and entity_id = $1",
+    )
+    .bind(target)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        changes["roles"],
+        serde_json::json!({"before": ["viewer"], "after": ["admin"]})
+    );
 }
 
 #[tokio::test]
 async fn departments_form_a_tree_without_cycles() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    admin.post("/admin/departments", &[("name", "Engineering")]).await;
-    let eng: Uuid = sqlx::query_scalar("select id from departments where name = 'Engineering'").fetch_one(&app.pool).await.unwrap();
-    admin.post("/admin/departments", &[("name", "Platform"), ("parent_id", &eng.to_string())]).await;
-    let platform: Uuid = sqlx::query_scalar("select id from departments where name = 'Platform'").fetch_one(&app.pool).await.unwrap();
+    admin
+        .post("/admin/departments", &[("name", "Engineering")])
+        .await;
+    let eng: Uuid = sqlx::query_scalar("select id from departments where name = 'Engineering'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    admin
+        .post(
+            "/admin/departments",
+            &[("name", "Platform"), ("parent_id", &eng.to_string())],
+        )
+        .await;
+    let platform: Uuid = sqlx::query_scalar("select id from departments where name = 'Platform'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let page = admin.get("/admin/departments").await;
     assert_eq!(page.texts(".tree li.depth-1 a"), vec!["Platform"]);
-    let res = admin.post(&format!("/admin/departments/{eng}"), &[("name", "Engineering"), ("parent_id", &platform.to_string()), ("version", "1")]).await;
+    let res = admin
+        .post(
+            &format!("/admin/departments/{eng}"),
+            &[
+                ("name", "Engineering"),
+                ("parent_id", &platform.to_string()),
+                ("version", "1"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(res.field_error("parent_id").as_deref(), Some("A department cannot sit under itself or one of its sub-departments."));
+    assert_eq!(
+        res.field_error("parent_id").as_deref(),
+        Some("A department cannot sit under itself or one of its sub-departments.")
+    );
     // Archiving the parent moves the child up.
-    admin.post(&format!("/admin/departments/{eng}/archive"), &[]).await;
-    let parent: Option<Uuid> = sqlx::query_scalar("select parent_id from departments where id = $1").bind(platform).fetch_one(&app.pool).await.unwrap();
+    admin
+        .post(&format!("/admin/departments/{eng}/archive"), &[])
+        .await;
+    let parent: Option<Uuid> =
+        sqlx::query_scalar("select parent_id from departments where id = $1")
+            .bind(platform)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(parent, None);
     // A duplicate name, in any case, is refused beside the field.
-    let res = admin.post("/admin/departments", &[("name", "PLATFORM")]).await;
-    assert_eq!(res.field_error("name").as_deref(), Some("A department with this name exists already."));
+    let res = admin
+        .post("/admin/departments", &[("name", "PLATFORM")])
+        .await;
+    assert_eq!(
+        res.field_error("name").as_deref(),
+        Some("A department with this name exists already.")
+    );
 }

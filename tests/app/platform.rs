@@ -148,3 +148,31 @@ async fn health_and_metrics() {
         StatusCode::SERVICE_UNAVAILABLE
     );
 }
+
+#[tokio::test]
+async fn seed_demo_is_idempotent_and_gives_one_user_per_role() {
+    let app = TestApp::spawn().await;
+    hiring_hare::seed::demo(&app.pool).await.unwrap();
+    hiring_hare::seed::demo(&app.pool).await.unwrap();
+    let counts: (i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from users), (select count(*) from departments), (select count(*) from job_levels)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(counts, (7, 6, 6));
+    for role in Role::ALL {
+        let roles: Vec<String> = sqlx::query_scalar("select roles from users where email = $1")
+            .bind(format!("{}@demo.hiringhare.test", role.as_str()))
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(roles, vec![role.as_str()]);
+    }
+    let heads: i64 =
+        sqlx::query_scalar("select count(*) from departments where head_id is not null")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(heads, 6);
+}

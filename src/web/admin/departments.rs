@@ -2,8 +2,9 @@
 
 use crate::auth::{CurrentUser, Permission};
 use crate::domain::FieldErrors;
+use crate::domain::SaveError;
 use crate::domain::audit::Entry;
-use crate::domain::org::{self, Department, DepartmentForm, SaveError, TreeRow};
+use crate::domain::org::{self, Department, DepartmentForm, TreeRow};
 use crate::domain::user;
 use crate::error::AppError;
 use crate::web::AppState;
@@ -97,7 +98,7 @@ async fn page(
 
 async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    render::page(
+    render::ok(
         &page(
             &state,
             &user,
@@ -127,23 +128,22 @@ async fn create(
             let mut tx = state.pool.begin().await?;
             match org::create_department(&mut tx, &user.actor(), &fields).await {
                 Ok(_) => {
-                    tx.commit().await?;
-                    render::flash(
+                    return render::saved(
+                        tx,
                         &user.session,
-                        "success",
                         format!("Department “{}” added.", fields.name),
+                        "/admin/departments",
                     )
-                    .await?;
-                    return Ok(render::see_other("/admin/departments"));
+                    .await;
                 }
-                Err(SaveError::NameTaken) => name_taken(),
+                Err(SaveError::Taken(_)) => name_taken(),
                 Err(e) => return Err(AppError::internal(e)),
             }
         }
         Err(errors) => errors,
     };
     let p = page(&state, &user, None, form, errors, Vec::new()).await?;
-    render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+    render::status(StatusCode::UNPROCESSABLE_ENTITY, &p)
 }
 
 async fn find(state: &AppState, id: Uuid) -> Result<Department, AppError> {
@@ -166,7 +166,7 @@ async fn edit(
         head_id: d.head_id.map(|h| h.to_string()).unwrap_or_default(),
         version: d.version,
     };
-    render::page(
+    render::ok(
         &page(
             &state,
             &user,
@@ -193,16 +193,15 @@ async fn update(
             let mut tx = state.pool.begin().await?;
             match org::update_department(&mut tx, &user.actor(), id, form.version, &fields).await {
                 Ok(()) => {
-                    tx.commit().await?;
-                    render::flash(
+                    return render::saved(
+                        tx,
                         &user.session,
-                        "success",
                         format!("Department “{}” saved.", fields.name),
+                        "/admin/departments",
                     )
-                    .await?;
-                    return Ok(render::see_other("/admin/departments"));
+                    .await;
                 }
-                Err(SaveError::NameTaken) => {
+                Err(SaveError::Taken(_)) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, name_taken(), Vec::new())
                 }
                 Err(SaveError::Cycle) => {
@@ -218,13 +217,12 @@ async fn update(
                     form.version = d.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)
                 }
-                Err(SaveError::NotFound) => return Err(AppError::NotFound),
-                Err(e) => return Err(AppError::internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
     };
     let p = page(&state, &user, Some(d), form, errors, conflict).await?;
-    render::page_status(status, &p)
+    render::status(status, &p)
 }
 
 async fn archive(
@@ -236,15 +234,13 @@ async fn archive(
     let mut tx = state.pool.begin().await?;
     match org::archive_department(&mut tx, &user.actor(), id).await {
         Ok(()) => {}
-        Err(SaveError::NotFound) => return Err(AppError::NotFound),
-        Err(e) => return Err(AppError::internal(e)),
+        Err(e) => return Err(e.into()),
     }
-    tx.commit().await?;
-    render::flash(
+    render::saved(
+        tx,
         &user.session,
-        "success",
         "Department archived; its sub-departments moved up a level.",
+        "/admin/departments",
     )
-    .await?;
-    Ok(render::see_other("/admin/departments"))
+    .await
 }

@@ -3,8 +3,9 @@
 
 use crate::auth::{CurrentUser, Permission, csrf};
 use crate::domain::FieldErrors;
+use crate::domain::SaveError;
 use crate::domain::audit::Entry;
-use crate::domain::org::{self, JobLevel, LevelForm, SaveError};
+use crate::domain::org::{self, JobLevel, LevelForm};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::render::{self, Hx, Layout};
@@ -76,7 +77,7 @@ async fn edit_form(
 ) -> Result<Response, AppError> {
     let csrf = csrf::token(&user.session).await?;
     if hx.0 {
-        return render::fragment_status(
+        return render::status(
             status,
             &LevelEditRow {
                 level,
@@ -88,7 +89,7 @@ async fn edit_form(
         );
     }
     let layout = Layout::new(user, format!("Edit {}", level.name)).await?;
-    render::page_status(
+    render::status(
         status,
         &LevelEditPage {
             layout,
@@ -122,7 +123,7 @@ async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Respon
         currency: "EUR".into(),
         ..Default::default()
     };
-    render::page(&levels_page(&state, &user, form, FieldErrors::default()).await?)
+    render::ok(&levels_page(&state, &user, form, FieldErrors::default()).await?)
 }
 
 async fn create(
@@ -136,16 +137,15 @@ async fn create(
             let mut tx = state.pool.begin().await?;
             match org::create_level(&mut tx, &user.actor(), &fields).await {
                 Ok(_) => {
-                    tx.commit().await?;
-                    render::flash(
+                    return render::saved(
+                        tx,
                         &user.session,
-                        "success",
                         format!("Job level “{}” added.", fields.name),
+                        "/admin/levels",
                     )
-                    .await?;
-                    return Ok(render::see_other("/admin/levels"));
+                    .await;
                 }
-                Err(SaveError::NameTaken) => {
+                Err(SaveError::Taken(_)) => {
                     let mut e = FieldErrors::default();
                     e.add("name", "A job level with this name exists already.");
                     e
@@ -156,7 +156,7 @@ async fn create(
         Err(errors) => errors,
     };
     let page = levels_page(&state, &user, form, errors).await?;
-    render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
 async fn find(state: &AppState, id: Uuid) -> Result<JobLevel, AppError> {
@@ -176,7 +176,7 @@ async fn row(
     if !hx.0 {
         return Ok(render::see_other("/admin/levels"));
     }
-    render::fragment(&LevelRow {
+    render::ok(&LevelRow {
         level,
         csrf: csrf::token(&user.session).await?,
     })
@@ -228,12 +228,12 @@ async fn update(
                         .await?;
                         return Ok(render::see_other("/admin/levels"));
                     }
-                    return render::fragment(&LevelRow {
+                    return render::ok(&LevelRow {
                         level: saved,
                         csrf: csrf::token(&user.session).await?,
                     });
                 }
-                Err(SaveError::NameTaken) => {
+                Err(SaveError::Taken(_)) => {
                     let mut e = FieldErrors::default();
                     e.add("name", "A job level with this name exists already.");
                     (StatusCode::UNPROCESSABLE_ENTITY, e, Vec::new())
@@ -244,8 +244,7 @@ async fn update(
                     form.version = level.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)
                 }
-                Err(SaveError::NotFound) => return Err(AppError::NotFound),
-                Err(e) => return Err(AppError::internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
     };
@@ -260,10 +259,7 @@ async fn archive(
     let mut tx = state.pool.begin().await?;
     match org::archive_level(&mut tx, &user.actor(), id).await {
         Ok(()) => {}
-        Err(SaveError::NotFound) => return Err(AppError::NotFound),
-        Err(e) => return Err(AppError::internal(e)),
+        Err(e) => return Err(e.into()),
     }
-    tx.commit().await?;
-    render::flash(&user.session, "success", "Job level archived.").await?;
-    Ok(render::see_other("/admin/levels"))
+    render::saved(tx, &user.session, "Job level archived.", "/admin/levels").await
 }

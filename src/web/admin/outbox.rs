@@ -50,7 +50,7 @@ async fn list(
         None
     };
     let layout = Layout::new(&user, "Outbox").await?;
-    render::page(&OutboxPage {
+    render::ok(&OutboxPage {
         layout,
         messages,
         smtp: state.config.smtp_url.is_some(),

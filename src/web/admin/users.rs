@@ -2,10 +2,11 @@
 //! roles and details, deactivate (which ends their sessions at once).
 
 use crate::auth::{CurrentUser, Permission, Role};
+use crate::domain::SaveError;
 use crate::domain::audit::Entry;
 use crate::domain::org;
 use crate::domain::token::{self, Purpose};
-use crate::domain::user::{self, Email, ListFilter, SaveError, User, UserFields};
+use crate::domain::user::{self, Email, ListFilter, User, UserFields};
 use crate::domain::{FieldErrors, optional_id, outbox, required_text};
 use crate::error::AppError;
 use crate::web::AppState;
@@ -206,7 +207,7 @@ async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response,
         time_zone: "UTC".into(),
         ..Default::default()
     };
-    render::page(&form_page(&state, &me, None, form, FieldErrors::default(), Vec::new()).await?)
+    render::ok(&form_page(&state, &me, None, form, FieldErrors::default(), Vec::new()).await?)
 }
 
 /// Admin roles may only be granted or removed by someone who may grant them.
@@ -241,22 +242,21 @@ async fn invite(
             match user::create(&mut tx, &me.actor(), &fields, None).await {
                 Ok(id) => {
                     send_invitation(&state, &mut tx, &me, id).await?;
-                    tx.commit().await?;
-                    render::flash(
+                    return render::saved(
+                        tx,
                         &me.session,
-                        "success",
                         format!("Invitation sent to {}.", fields.email.as_str()),
+                        &format!("/admin/users/{id}"),
                     )
-                    .await?;
-                    return Ok(render::see_other(&format!("/admin/users/{id}")));
+                    .await;
                 }
-                Err(SaveError::EmailTaken) => email_taken(),
+                Err(SaveError::Taken(_)) => email_taken(),
                 Err(e) => return Err(AppError::internal(e)),
             }
         }
     };
     let page = form_page(&state, &me, None, form, errors, Vec::new()).await?;
-    render::page_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
 async fn send_invitation(
@@ -266,7 +266,14 @@ async fn send_invitation(
     id: Uuid,
 ) -> Result<(), AppError> {
     let u = user::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let t = token::issue(&mut *tx, &state.config.secret_key, id, Purpose::Invitation).await?;
+    let t = token::issue(
+        &mut *tx,
+        &state.config.secret_key,
+        &me.actor(),
+        id,
+        Purpose::Invitation,
+    )
+    .await?;
     let mail = state
         .mail
         .invitation(&u.email, &u.full_name, &me.full_name, &t)?;
@@ -289,7 +296,7 @@ async fn edit(
     me.require(Permission::ManageUsers)?;
     let u = find(&state, id).await?;
     let form = UserForm::from_user(&u);
-    render::page(
+    render::ok(
         &form_page(
             &state,
             &me,
@@ -318,16 +325,15 @@ async fn update(
             let mut tx = state.pool.begin().await?;
             match user::update(&mut tx, &me.actor(), id, form.version, &fields).await {
                 Ok(()) => {
-                    tx.commit().await?;
-                    render::flash(
+                    return render::saved(
+                        tx,
                         &me.session,
-                        "success",
                         format!("{} is saved.", fields.full_name),
+                        &format!("/admin/users/{id}"),
                     )
-                    .await?;
-                    return Ok(render::see_other(&format!("/admin/users/{id}")));
+                    .await;
                 }
-                Err(SaveError::EmailTaken) => {
+                Err(SaveError::Taken(_)) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, email_taken(), Vec::new())
                 }
                 Err(SaveError::Stale) => {
@@ -335,13 +341,12 @@ async fn update(
                     form.version = u.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)
                 }
-                Err(SaveError::NotFound) => return Err(AppError::NotFound),
-                Err(e) => return Err(AppError::internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
     };
     let page = form_page(&state, &me, Some(u), form, errors, conflict).await?;
-    render::page_status(status, &page)
+    render::status(status, &page)
 }
 
 /// Deactivating or reactivating an admin is itself an admin grant.
@@ -356,49 +361,42 @@ fn check_may_toggle(me: &CurrentUser, u: &User) -> Result<(), AppError> {
 }
 
 async fn deactivate(
-    State(state): State<AppState>,
+    state: State<AppState>,
     me: CurrentUser,
-    Path(id): Path<Uuid>,
+    id: Path<Uuid>,
 ) -> Result<Response, AppError> {
-    me.require(Permission::ManageUsers)?;
-    let u = find(&state, id).await?;
-    check_may_toggle(&me, &u)?;
-    let mut tx = state.pool.begin().await?;
-    match user::deactivate(&mut tx, &me.actor(), id).await {
-        Ok(()) | Err(SaveError::NotFound) => {}
-        Err(e) => return Err(AppError::internal(e)),
-    }
-    tx.commit().await?;
-    render::flash(
-        &me.session,
-        "success",
-        format!("{} is deactivated and signed out everywhere.", u.full_name),
-    )
-    .await?;
-    Ok(render::see_other(&format!("/admin/users/{id}")))
+    set_active(state, me, id, false).await
 }
 
 async fn reactivate(
+    state: State<AppState>,
+    me: CurrentUser,
+    id: Path<Uuid>,
+) -> Result<Response, AppError> {
+    set_active(state, me, id, true).await
+}
+
+async fn set_active(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<Uuid>,
+    active: bool,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let u = find(&state, id).await?;
     check_may_toggle(&me, &u)?;
     let mut tx = state.pool.begin().await?;
-    match user::reactivate(&mut tx, &me.actor(), id).await {
+    match user::set_active(&mut tx, &me.actor(), id, active).await {
+        // Already so (a double click): nothing to do.
         Ok(()) | Err(SaveError::NotFound) => {}
-        Err(e) => return Err(AppError::internal(e)),
+        Err(e) => return Err(e.into()),
     }
-    tx.commit().await?;
-    render::flash(
-        &me.session,
-        "success",
-        format!("{} is active again.", u.full_name),
-    )
-    .await?;
-    Ok(render::see_other(&format!("/admin/users/{id}")))
+    let message = if active {
+        format!("{} is active again.", u.full_name)
+    } else {
+        format!("{} is deactivated and signed out everywhere.", u.full_name)
+    };
+    render::saved(tx, &me.session, message, &format!("/admin/users/{id}")).await
 }
 
 async fn resend_invitation(
@@ -413,12 +411,11 @@ async fn resend_invitation(
     }
     let mut tx = state.pool.begin().await?;
     send_invitation(&state, &mut tx, &me, id).await?;
-    tx.commit().await?;
-    render::flash(
+    render::saved(
+        tx,
         &me.session,
-        "success",
         format!("A new invitation is on its way to {}.", u.email),
+        &format!("/admin/users/{id}"),
     )
-    .await?;
-    Ok(render::see_other(&format!("/admin/users/{id}")))
+    .await
 }
