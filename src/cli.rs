@@ -124,7 +124,13 @@ async fn create_user(
         time_zone: "UTC".into(),
     };
     let mut tx = pool.begin().await?;
-    let id = user::create(&mut tx, &Actor::system(), &fields, Some(&hash)).await?;
+    let id = match user::create(&mut tx, &Actor::system(), &fields, Some(&hash)).await {
+        Ok(id) => id,
+        Err(crate::domain::SaveError::Taken(_)) => {
+            return Err(format!("{} has an account already", email.as_str()).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     tx.commit().await?;
     println!("Created {} ({id}).", email.as_str());
     Ok(())

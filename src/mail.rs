@@ -181,6 +181,9 @@ impl Delivery {
             Transport::File(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
         };
         outbox::record_attempt(&mut conn, id, sent.as_ref().err().map(String::as_str)).await?;
+        let outcome = if sent.is_ok() { "sent" } else { "failed" };
+        metrics::counter!("jobs_total", "queue" => jobs::MAIL_QUEUE, "outcome" => outcome)
+            .increment(1);
         sent.map_err(Into::into)
     }
 }

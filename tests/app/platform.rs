@@ -176,3 +176,59 @@ async fn seed_demo_is_idempotent_and_gives_one_user_per_role() {
             .unwrap();
     assert_eq!(heads, 6);
 }
+
+/// The command line, as an operator runs it: the real binary against a
+/// fresh database named by DATABASE_URL.
+#[tokio::test]
+async fn admin_create_user_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let (pool, url) = crate::harness::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let run = |password: &'static str| {
+        let url = url.clone();
+        let data = data.path().to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hiring-hare"))
+                .args([
+                    "admin",
+                    "create-user",
+                    "--email",
+                    "Root@Example.com",
+                    "--name",
+                    "Rosa Root",
+                ])
+                .args(["--role", "super_admin", "--role", "approver"])
+                .env("DATABASE_URL", url)
+                .env("DATA_DIR", data)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{password}\n").as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        })
+    };
+    let weak = run("short").await.unwrap();
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("Use at least 12 characters."));
+    let ok = run(crate::harness::PASSWORD).await.unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let roles: Vec<String> =
+        sqlx::query_scalar("select roles from users where email = 'root@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(roles, vec!["approver", "super_admin"]);
+    let again = run(crate::harness::PASSWORD).await.unwrap();
+    assert!(!again.status.success(), "the email is taken now");
+}

@@ -1,69 +1,22 @@
-//! Integration tests for the job queue against a real PostgreSQL.
+//! The job queue (`jobs` crate) against the test PostgreSQL: setting up its
+//! schema, enqueueing inside the caller's transaction, retries with
+//! back-off, the attempt limit, poison payloads, and graceful shutdown.
 //!
-//! Every test gets its own fresh database from [`fresh_database_url`]; that
-//! helper is the only place that knows where the server is.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! These use a stand-in [`Mailer`] so they test the queue, not mail; the
+//! real delivery is covered in `mail.rs`.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
-
-use jobs::{BoxError, MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, SendMail};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool, postgres::PgPoolOptions};
+use crate::harness::fresh_database;
+use ::jobs::{BoxError, MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, SendMail};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{AssertSqlSafe, PgPool};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-// ---------------------------------------------------------------------------
-// Test database (swap this block for the project's harness).
-// ---------------------------------------------------------------------------
+type Task = (String, Vec<u8>, String, i32, i32);
 
-/// Server used when `JOBS_TEST_DATABASE_URL` is not set.
-const LOCAL_SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// Creates an empty database and returns its URL.
-async fn fresh_database_url() -> String {
-    let server =
-        std::env::var("JOBS_TEST_DATABASE_URL").unwrap_or_else(|_| LOCAL_SERVER.to_owned());
-    let name = format!("jobs_test_{}", Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&server)
-        .await
-        .expect("connect to test server");
-    // The name is generated above (hex only), so formatting it in is safe.
-    sqlx::raw_sql(AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    admin.close().await.expect("close admin connection");
-    // Replace the database path of the server URL, keeping any `?query`.
-    let (base, query) = server
-        .split_once('?')
-        .map_or((server.as_str(), None), |(b, q)| (b, Some(q)));
-    let (prefix, _old_db) = base.rsplit_once('/').expect("database URL has a path");
-    match query {
-        Some(query) => format!("{prefix}/{name}?{query}"),
-        None => format!("{prefix}/{name}"),
-    }
-}
-
-// ---------------------------------------------------------------------------
-
-async fn pool(url: &str) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(8)
-        .connect(url)
-        .await
-        .expect("connect to test database")
-}
-
-/// A fresh database with the job schema installed.
-async fn migrated_pool() -> PgPool {
-    let pool = pool(&fresh_database_url().await).await;
-    jobs::setup(&pool).await.expect("setup");
-    pool
-}
-
-async fn mail_tasks(pool: &PgPool) -> Vec<(String, Vec<u8>, String, i32, i32)> {
+async fn mail_tasks(pool: &PgPool) -> Vec<Task> {
     sqlx::query_as(
         "SELECT id, job, status, attempts, max_attempts FROM apalis.jobs WHERE job_type = $1 ORDER BY id",
     )
@@ -71,6 +24,29 @@ async fn mail_tasks(pool: &PgPool) -> Vec<(String, Vec<u8>, String, i32, i32)> {
     .fetch_all(pool)
     .await
     .expect("list tasks")
+}
+
+/// An empty database (no migrations at all) on the test server; returns its URL.
+async fn empty_database_url() -> String {
+    let (pool, url) = fresh_database().await;
+    // `hh_test_` so the harness drops it with the other test databases.
+    let name = format!("hh_test_{}_empty", Uuid::new_v4().simple());
+    sqlx::raw_sql(AssertSqlSafe(format!("create database {name}")))
+        .execute(&pool)
+        .await
+        .expect("create an empty database");
+    pool.close().await;
+    let mut url = url::Url::parse(&url).expect("database URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+async fn pool(url: &str) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(8)
+        .connect(url)
+        .await
+        .expect("connect to test database")
 }
 
 /// Records deliveries; fails the first `fail_first` attempts per id
@@ -118,16 +94,15 @@ impl Mailer for RecordingMailer {
     }
 }
 
-/// Starts `run_workers`; returns the shutdown trigger and the join handle.
-fn start_workers(
-    pool: &PgPool,
-    mailer: Arc<RecordingMailer>,
-) -> (
+type Workers = (
     tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<Result<(), jobs::JobsError>>,
-) {
+    tokio::task::JoinHandle<Result<(), ::jobs::JobsError>>,
+);
+
+/// Starts `run_workers`; returns the shutdown trigger and the join handle.
+fn start_workers(pool: &PgPool, mailer: Arc<RecordingMailer>) -> Workers {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(jobs::run_workers(pool.clone(), mailer, async move {
+    let handle = tokio::spawn(::jobs::run_workers(pool.clone(), mailer, async move {
         let _ = stopped.await;
     }));
     (stop, handle)
@@ -144,10 +119,27 @@ async fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> b
     condition()
 }
 
-async fn stop_workers(
-    stop: tokio::sync::oneshot::Sender<()>,
-    handle: tokio::task::JoinHandle<Result<(), jobs::JobsError>>,
-) {
+/// Waits until a worker listens for new tasks (its LISTEN connection is
+/// open), so what follows exercises NOTIFY rather than polling.
+async fn wait_for_listener(pool: &PgPool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+              WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if listening > 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no worker listens for tasks");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn stop_workers((stop, handle): Workers) {
     stop.send(()).expect("workers still running");
     let started = Instant::now();
     tokio::time::timeout(Duration::from_secs(10), handle)
@@ -164,13 +156,13 @@ async fn stop_workers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_is_idempotent_and_safe_to_run_concurrently() {
-    let url = fresh_database_url().await;
+    let url = empty_database_url().await;
     // Separate pools = separate sessions, like two processes starting at once.
     let (a, b) = (pool(&url).await, pool(&url).await);
-    let (first, second) = tokio::join!(jobs::setup(&a), jobs::setup(&b));
+    let (first, second) = tokio::join!(::jobs::setup(&a), ::jobs::setup(&b));
     first.expect("first concurrent setup");
     second.expect("second concurrent setup");
-    jobs::setup(&a).await.expect("setup again");
+    ::jobs::setup(&a).await.expect("setup again");
 
     let tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'apalis' AND table_name IN ('jobs', 'workers')",
@@ -195,15 +187,21 @@ async fn setup_is_idempotent_and_safe_to_run_concurrently() {
     .await
     .unwrap();
     assert_eq!(held, 0);
+
+    // The app's migrations, which run `setup` after its own, still work on
+    // top (and `setup` again on an app database is a no-op).
+    hiring_hare::db::migrate(&a)
+        .await
+        .expect("app migrations after setup");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enqueue_mail_is_part_of_the_callers_transaction() {
-    let pool = migrated_pool().await;
+    let (pool, _) = fresh_database().await;
 
     // Rolled back: no task.
     let mut tx = pool.begin().await.unwrap();
-    jobs::enqueue_mail(&mut tx, Uuid::new_v4())
+    ::jobs::enqueue_mail(&mut tx, Uuid::new_v4())
         .await
         .expect("enqueue");
     tx.rollback().await.unwrap();
@@ -215,7 +213,7 @@ async fn enqueue_mail_is_part_of_the_callers_transaction() {
     // Not visible to others before commit, exactly one task after.
     let outbox_id = Uuid::new_v4();
     let mut tx = pool.begin().await.unwrap();
-    jobs::enqueue_mail(&mut tx, outbox_id)
+    ::jobs::enqueue_mail(&mut tx, outbox_id)
         .await
         .expect("enqueue");
     let inside: i64 = sqlx::query_scalar("SELECT count(*) FROM apalis.jobs")
@@ -244,15 +242,14 @@ async fn enqueue_mail_is_part_of_the_callers_transaction() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_is_delivered_after_a_retry_and_workers_shut_down() {
-    let pool = migrated_pool().await;
+    let (pool, _) = fresh_database().await;
     let mailer = RecordingMailer::failing_first(1);
-    let (stop, handle) = start_workers(&pool, Arc::clone(&mailer));
-    // Let the worker start listening, so this exercises NOTIFY, not polling.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let workers = start_workers(&pool, Arc::clone(&mailer));
+    wait_for_listener(&pool).await;
 
     let outbox_id = Uuid::new_v4();
     let mut tx = pool.begin().await.unwrap();
-    jobs::enqueue_mail(&mut tx, outbox_id).await.unwrap();
+    ::jobs::enqueue_mail(&mut tx, outbox_id).await.unwrap();
     tx.commit().await.unwrap();
     let committed = Instant::now();
 
@@ -291,7 +288,7 @@ async fn mail_is_delivered_after_a_retry_and_workers_shut_down() {
     }
     assert_eq!(last, Some(("Done".to_owned(), 2)));
 
-    stop_workers(stop, handle).await;
+    stop_workers(workers).await;
     assert_eq!(
         mailer.delivered(),
         vec![outbox_id],
@@ -301,50 +298,56 @@ async fn mail_is_delivered_after_a_retry_and_workers_shut_down() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_task_is_not_retried_after_its_last_attempt() {
-    let pool = migrated_pool().await;
-    // A task with a single attempt (enqueue_mail always uses MAIL_MAX_ATTEMPTS).
+    let (pool, _) = fresh_database().await;
+    // A task with a single attempt (enqueue_mail always uses MAIL_MAX_ATTEMPTS,
+    // so the limit is lowered before the task is committed).
     let outbox_id = Uuid::new_v4();
-    let task =
-        apalis::prelude::TaskBuilder::new(serde_json::to_vec(&SendMail { outbox_id }).unwrap())
-            .max_attempts(1)
-            .build();
-    let mut conn = pool.acquire().await.unwrap();
-    apalis_postgres::queries::push_tasks(&mut *conn, MAIL_QUEUE, vec![task])
+    let mut tx = pool.begin().await.unwrap();
+    ::jobs::enqueue_mail(&mut tx, outbox_id).await.unwrap();
+    sqlx::query("UPDATE apalis.jobs SET max_attempts = 1 WHERE job_type = $1")
+        .bind(MAIL_QUEUE)
+        .execute(&mut *tx)
         .await
         .unwrap();
-    drop(conn);
+    tx.commit().await.unwrap();
 
     let mailer = RecordingMailer::failing_first(usize::MAX);
-    let (stop, handle) = start_workers(&pool, Arc::clone(&mailer));
+    let workers = start_workers(&pool, Arc::clone(&mailer));
     assert!(
         wait_until(Duration::from_secs(5), || mailer.attempts(outbox_id).len()
             == 1)
         .await
     );
-    // Well past back-off + poll interval: still a single attempt.
+    // Proving a negative: wait well past the back-off (1 s + 20 % jitter)
+    // plus the 1 s poll interval; still a single attempt.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(mailer.attempts(outbox_id).len(), 1);
     let tasks = mail_tasks(&pool).await;
     assert_eq!((tasks[0].2.as_str(), tasks[0].3), ("Failed", 1));
-    stop_workers(stop, handle).await;
+    stop_workers(workers).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_payload_is_killed_without_stopping_the_worker() {
-    let pool = migrated_pool().await;
-    let poison = apalis::prelude::TaskBuilder::new(br#"{"unexpected":true}"#.to_vec()).build();
-    let mut conn = pool.acquire().await.unwrap();
-    apalis_postgres::queries::push_tasks(&mut *conn, MAIL_QUEUE, vec![poison])
-        .await
-        .unwrap();
-    drop(conn);
+    let (pool, _) = fresh_database().await;
+    // A task whose payload is not a SendMail (e.g. written by another version).
+    let mut tx = pool.begin().await.unwrap();
+    ::jobs::enqueue_mail(&mut tx, Uuid::new_v4()).await.unwrap();
+    sqlx::query(
+        r#"UPDATE apalis.jobs SET job = convert_to('{"unexpected":true}', 'UTF8') WHERE job_type = $1"#,
+    )
+    .bind(MAIL_QUEUE)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 
     let mailer = RecordingMailer::failing_first(0);
-    let (stop, handle) = start_workers(&pool, Arc::clone(&mailer));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let workers = start_workers(&pool, Arc::clone(&mailer));
+    wait_for_listener(&pool).await;
     let outbox_id = Uuid::new_v4();
     let mut tx = pool.begin().await.unwrap();
-    jobs::enqueue_mail(&mut tx, outbox_id).await.unwrap();
+    ::jobs::enqueue_mail(&mut tx, outbox_id).await.unwrap();
     tx.commit().await.unwrap();
 
     assert!(
@@ -366,5 +369,5 @@ async fn undecodable_payload_is_killed_without_stopping_the_worker() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(statuses, ["Done", "Killed"]);
-    stop_workers(stop, handle).await;
+    stop_workers(workers).await;
 }
