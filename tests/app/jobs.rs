@@ -139,6 +139,22 @@ async fn wait_for_listener(pool: &PgPool) {
     }
 }
 
+/// apalis' insert trigger NOTIFYs only when the task's `run_at` (this
+/// process' clock, truncated to whole seconds) is not after `now()`, the
+/// start of the enqueueing transaction. A transaction that starts just
+/// before a second boundary and pushes just after it is therefore found by
+/// the 1 s polling instead. Tests that time NOTIFY start their transaction
+/// well inside a second.
+async fn not_near_a_second_boundary() {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_millis();
+    if millis > 800 {
+        tokio::time::sleep(Duration::from_millis(u64::from(1000 - millis) + 10)).await;
+    }
+}
+
 async fn stop_workers((stop, handle): Workers) {
     stop.send(()).expect("workers still running");
     let started = Instant::now();
@@ -248,6 +264,7 @@ async fn mail_is_delivered_after_a_retry_and_workers_shut_down() {
     wait_for_listener(&pool).await;
 
     let outbox_id = Uuid::new_v4();
+    not_near_a_second_boundary().await;
     let mut tx = pool.begin().await.unwrap();
     ::jobs::enqueue_mail(&mut tx, outbox_id).await.unwrap();
     tx.commit().await.unwrap();
