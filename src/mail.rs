@@ -157,6 +157,21 @@ impl Delivery {
         })
     }
 
+    fn build(
+        &self,
+        msg: &outbox::Message,
+    ) -> Result<Message, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(msg.to_address.parse()?)
+            .subject(msg.subject.clone())
+            .message_id(Some(format!("<{}@hiringhare>", msg.id)))
+            .multipart(MultiPart::alternative_plain_html(
+                msg.body_text.clone(),
+                msg.body_html.clone(),
+            ))?)
+    }
+
     async fn send(&self, id: Uuid) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let mut conn = self.pool.acquire().await?;
         let Some(msg) = outbox::find(&mut conn, id).await? else {
@@ -167,18 +182,14 @@ impl Delivery {
             // A retried job after a send that succeeded: never send twice.
             return Ok(());
         }
-        let email = Message::builder()
-            .from(self.from.clone())
-            .to(msg.to_address.parse()?)
-            .subject(msg.subject.clone())
-            .message_id(Some(format!("<{}@hiringhare>", msg.id)))
-            .multipart(MultiPart::alternative_plain_html(
-                msg.body_text.clone(),
-                msg.body_html.clone(),
-            ))?;
-        let sent = match &self.transport {
-            Transport::Smtp(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::File(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+        let sent = match self.build(&msg) {
+            Ok(email) => match &self.transport {
+                Transport::Smtp(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+                Transport::File(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+            },
+            // A bad address will not get better, but it is recorded like any
+            // failure so the Outbox page shows why the message is stuck.
+            Err(e) => Err(e.to_string()),
         };
         outbox::record_attempt(&mut conn, id, sent.as_ref().err().map(String::as_str)).await?;
         let outcome = if sent.is_ok() { "sent" } else { "failed" };

@@ -50,8 +50,15 @@ pub(crate) async fn push<T: Serialize>(
 ) -> Result<(), JobsError> {
     // PostgresStorage uses apalis' JsonCodec: the `job` column holds the
     // JSON document as bytes (serde_json::to_vec).
+    // The run time comes from the transaction's own clock: apalis' insert
+    // trigger only NOTIFYs workers when `run_at <= now()`, and an app-clock
+    // time a moment past the transaction start would skip the wake-up.
+    let now: i64 = sqlx::query_scalar("select floor(extract(epoch from now()))::bigint")
+        .fetch_one(&mut *conn)
+        .await?;
     let task = TaskBuilder::new(serde_json::to_vec(payload)?)
         .max_attempts(max_attempts)
+        .run_at_timestamp(now as u64)
         .build();
     apalis_postgres::queries::push_tasks(conn, queue, vec![task]).await?;
     Ok(())

@@ -55,6 +55,11 @@ pub struct Message {
 }
 
 impl Message {
+    /// Every delivery attempt failed: the queue will not try again.
+    pub fn gave_up(&self) -> bool {
+        self.sent_at.is_none() && self.attempts as usize >= jobs::MAIL_MAX_ATTEMPTS
+    }
+
     /// The links in the message, so the Outbox page can show them (a demo
     /// without SMTP can still follow an invitation).
     pub fn links(&self) -> Vec<&str> {

@@ -34,7 +34,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
-fn routes(f: &Fixture) -> Vec<(&'static str, String, Vec<(&'static str, String)>)> {
+/// (method, path, form fields)
+type Route = (&'static str, String, Vec<(&'static str, String)>);
+
+fn routes(f: &Fixture) -> Vec<Route> {
     let (u, d, l) = (f.user, f.department, f.level);
     let user_form = vec![
         ("email", "target@example.com".to_owned()),

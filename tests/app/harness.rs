@@ -151,7 +151,7 @@ async fn exec(conn: &mut PgConnection, sql: &str) {
 /// A fresh, migrated database for one test.
 pub async fn fresh_database() -> (PgPool, String) {
     let server = server();
-    let name = format!("hh_test_{}", Uuid::new_v4().simple());
+    let name = format!("hh_test_{}_{}", std::process::id(), Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&server.admin_url).await.unwrap();
     exec(
         &mut admin,

@@ -30,7 +30,7 @@ async fn mail_tasks(pool: &PgPool) -> Vec<Task> {
 async fn empty_database_url() -> String {
     let (pool, url) = fresh_database().await;
     // `hh_test_` so the harness drops it with the other test databases.
-    let name = format!("hh_test_{}_empty", Uuid::new_v4().simple());
+    let name = format!("hh_test_{}_{}_empty", std::process::id(), Uuid::new_v4().simple());
     sqlx::raw_sql(AssertSqlSafe(format!("create database {name}")))
         .execute(&pool)
         .await

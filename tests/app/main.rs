@@ -8,5 +8,6 @@ mod harness;
 mod admin;
 mod auth;
 mod browser;
+mod jobs;
 mod mail;
 mod platform;
