@@ -213,7 +213,13 @@ async fn update(
                     (StatusCode::UNPROCESSABLE_ENTITY, e, Vec::new())
                 }
                 Err(SaveError::Stale) => {
-                    let changes = super::conflict(&mut tx, "department", id, form.version).await?;
+                    let changes = crate::domain::audit::changes_since(
+                        &mut tx,
+                        "department",
+                        id,
+                        form.version,
+                    )
+                    .await?;
                     form.version = d.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)
                 }

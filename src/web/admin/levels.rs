@@ -239,7 +239,9 @@ async fn update(
                     (StatusCode::UNPROCESSABLE_ENTITY, e, Vec::new())
                 }
                 Err(SaveError::Stale) => {
-                    let changes = super::conflict(&mut tx, "job_level", id, form.version).await?;
+                    let changes =
+                        crate::domain::audit::changes_since(&mut tx, "job_level", id, form.version)
+                            .await?;
                     // Saving again applies this input over the current version.
                     form.version = level.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)

@@ -17,13 +17,3 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(audit::routes())
         .merge(outbox::routes())
 }
-
-/// The changes others saved since a form was loaded, for a stale edit.
-pub async fn conflict(
-    conn: &mut sqlx::PgConnection,
-    entity_type: &str,
-    id: uuid::Uuid,
-    version: i32,
-) -> Result<Vec<crate::domain::audit::Entry>, sqlx::Error> {
-    crate::domain::audit::changes_since(conn, entity_type, id, version).await
-}

@@ -337,7 +337,9 @@ async fn update(
                     (StatusCode::UNPROCESSABLE_ENTITY, email_taken(), Vec::new())
                 }
                 Err(SaveError::Stale) => {
-                    let changes = super::conflict(&mut tx, "user", id, form.version).await?;
+                    let changes =
+                        crate::domain::audit::changes_since(&mut tx, "user", id, form.version)
+                            .await?;
                     form.version = u.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)
                 }
