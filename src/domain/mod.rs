@@ -45,6 +45,11 @@ impl From<sqlx::Error> for SaveError {
 pub struct FieldErrors(Vec<(&'static str, String)>);
 
 impl FieldErrors {
+    /// A single problem.
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        FieldErrors(vec![(field, message.into())])
+    }
+
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.push((field, message.into()));
     }

@@ -112,9 +112,7 @@ async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Respon
 }
 
 fn name_taken() -> FieldErrors {
-    let mut e = FieldErrors::default();
-    e.add("name", "A department with this name exists already.");
-    e
+    FieldErrors::one("name", "A department with this name exists already.")
 }
 
 async fn create(
@@ -137,7 +135,7 @@ async fn create(
                     .await;
                 }
                 Err(SaveError::Taken(_)) => name_taken(),
-                Err(e) => return Err(AppError::internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
         Err(errors) => errors,
@@ -204,14 +202,14 @@ async fn update(
                 Err(SaveError::Taken(_)) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, name_taken(), Vec::new())
                 }
-                Err(SaveError::Cycle) => {
-                    let mut e = FieldErrors::default();
-                    e.add(
+                Err(SaveError::Cycle) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    FieldErrors::one(
                         "parent_id",
                         "A department cannot sit under itself or one of its sub-departments.",
-                    );
-                    (StatusCode::UNPROCESSABLE_ENTITY, e, Vec::new())
-                }
+                    ),
+                    Vec::new(),
+                ),
                 Err(SaveError::Stale) => {
                     let changes = crate::domain::audit::changes_since(
                         &mut tx,

@@ -146,11 +146,9 @@ async fn create(
                     .await;
                 }
                 Err(SaveError::Taken(_)) => {
-                    let mut e = FieldErrors::default();
-                    e.add("name", "A job level with this name exists already.");
-                    e
+                    FieldErrors::one("name", "A job level with this name exists already.")
                 }
-                Err(e) => return Err(AppError::internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
         Err(errors) => errors,
@@ -233,11 +231,11 @@ async fn update(
                         csrf: csrf::token(&user.session).await?,
                     });
                 }
-                Err(SaveError::Taken(_)) => {
-                    let mut e = FieldErrors::default();
-                    e.add("name", "A job level with this name exists already.");
-                    (StatusCode::UNPROCESSABLE_ENTITY, e, Vec::new())
-                }
+                Err(SaveError::Taken(_)) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    FieldErrors::one("name", "A job level with this name exists already."),
+                    Vec::new(),
+                ),
                 Err(SaveError::Stale) => {
                     let changes =
                         crate::domain::audit::changes_since(&mut tx, "job_level", id, form.version)

@@ -222,9 +222,7 @@ fn check_admin_roles(me: &CurrentUser, before: &[String], after: &[Role]) -> Res
 }
 
 fn email_taken() -> FieldErrors {
-    let mut e = FieldErrors::default();
-    e.add("email", "Someone has this email already.");
-    e
+    FieldErrors::one("email", "Someone has this email already.")
 }
 
 async fn invite(
@@ -251,7 +249,7 @@ async fn invite(
                     .await;
                 }
                 Err(SaveError::Taken(_)) => email_taken(),
-                Err(e) => return Err(AppError::internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
     };
