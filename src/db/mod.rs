@@ -22,7 +22,7 @@ pub struct Database {
 pub enum DbError {
     #[error(transparent)]
     Embedded(#[from] embedded::EmbeddedError),
-    #[error("cannot connect to the database at DATABASE_URL: {0}")]
+    #[error("cannot connect to the database: {0} (check DATABASE_URL, or unset it to use the embedded PostgreSQL)")]
     Connect(sqlx::Error),
     #[error("cannot create the database {0}: {1}")]
     Create(String, sqlx::Error),
@@ -44,6 +44,14 @@ pub async fn connect(config: &Config, max_connections: u32) -> Result<Database, 
             (pg.url(EMBEDDED_DB), Some(pg))
         }
     };
+    // One plain connection first: its error says what is wrong ("connection
+    // refused", "password authentication failed"), where the pool would
+    // only report that it timed out.
+    {
+        use sqlx::Connection;
+        let conn = sqlx::PgConnection::connect(&url).await.map_err(DbError::Connect)?;
+        let _ = conn.close().await;
+    }
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
