@@ -120,13 +120,15 @@ impl Browser {
     }
 
     async fn start_with(javascript: bool) -> Browser {
-        let chromedriver = program("CHROMEDRIVER", &["chromedriver"]).unwrap_or_else(|| {
-            panic!(
-                "browser tests need ChromeDriver, and `chromedriver` is not on PATH: \
-                 install the Debian packages `chromium` and `chromium-driver` \
-                 (or set CHROMEDRIVER to its path)"
-            )
-        });
+        let chromedriver = program("CHROMEDRIVER", &["chromedriver"])
+            .filter(|p| p.is_file())
+            .unwrap_or_else(|| {
+                panic!(
+                    "browser tests need ChromeDriver, and there is no `chromedriver` on PATH \
+                     (or at CHROMEDRIVER): install the Debian packages `chromium` and \
+                     `chromium-driver`, or set CHROMEDRIVER to its path"
+                )
+            });
         let chrome = std::env::var_os("CHROME_BIN")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
