@@ -22,7 +22,9 @@ pub struct Database {
 pub enum DbError {
     #[error(transparent)]
     Embedded(#[from] embedded::EmbeddedError),
-    #[error("cannot connect to the database: {0} (check DATABASE_URL, or unset it to use the embedded PostgreSQL)")]
+    #[error(
+        "cannot connect to the database: {0} (check DATABASE_URL, or unset it to use the embedded PostgreSQL)"
+    )]
     Connect(sqlx::Error),
     #[error("cannot create the database {0}: {1}")]
     Create(String, sqlx::Error),
@@ -49,7 +51,9 @@ pub async fn connect(config: &Config, max_connections: u32) -> Result<Database, 
     // only report that it timed out.
     {
         use sqlx::Connection;
-        let conn = sqlx::PgConnection::connect(&url).await.map_err(DbError::Connect)?;
+        let conn = sqlx::PgConnection::connect(&url)
+            .await
+            .map_err(DbError::Connect)?;
         let _ = conn.close().await;
     }
     let pool = PgPoolOptions::new()

@@ -286,7 +286,7 @@ async fn a_stale_edit_shows_who_changed_what_and_keeps_the_input() {
     assert!(alert.contains("Test Admin"), "who: {alert}");
     assert!(alert.contains("name: Senior → Senior II"), "what: {alert}");
     assert_eq!(
-        res.attr("#salary_max", "value").as_deref(),
+        res.attr("input[name=salary_max]", "value").as_deref(),
         Some("95000"),
         "input kept"
     );
