@@ -10,8 +10,6 @@
 
 FROM rust:1.95-bookworm AS builder
 WORKDIR /src
-# No database at build time (compile-time checked queries use .sqlx/).
-ENV SQLX_OFFLINE=true
 COPY . .
 RUN cargo build --release --locked --bin hiring-hare \
     && cp target/release/hiring-hare /usr/local/bin/hiring-hare
