@@ -78,6 +78,8 @@ pub enum Permission {
     /// Read the audit log and the mail outbox.
     ViewAuditLog,
     CreateRequirement,
+    /// Edit any live requirement, see confidential ones, delete (soft).
+    AdministerRequirements,
     ManageWorkflows,
     /// Approve, reject or ask for changes on an approval step naming you.
     DecideApprovals,
@@ -96,6 +98,7 @@ const TABLE: &[(Permission, &[Role])] = {
         (Permission::ManageOrganisation, &[Admin]),
         (Permission::ViewAuditLog, &[Admin]),
         (Permission::CreateRequirement, &[HiringManager, Admin]),
+        (Permission::AdministerRequirements, &[Admin]),
         (Permission::ManageWorkflows, &[Admin]),
         (Permission::DecideApprovals, &[Approver, Admin]),
         (Permission::ManageCandidates, &[Recruiter, Admin]),

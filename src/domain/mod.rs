@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod org;
 pub mod outbox;
+pub mod requirement;
 pub mod token;
 pub mod user;
 

@@ -5,10 +5,12 @@ pub mod admin;
 pub mod assets;
 pub mod health;
 pub mod home;
+pub mod markdown;
 pub mod middleware;
 pub mod profile;
 pub mod render;
 pub mod request;
+pub mod requirements;
 pub mod session;
 
 use crate::auth::session_store::PgSessionStore;
@@ -43,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(home::routes())
         .merge(session::routes())
         .merge(profile::routes())
+        .merge(requirements::routes())
         .merge(admin::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(axum::middleware::from_fn(crate::auth::csrf::verify))

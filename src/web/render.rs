@@ -110,7 +110,7 @@ impl Layout {
 
 /// The navigation a user's roles open up.
 fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
-    let mut links = vec![("/", "Home", true)];
+    let mut links = vec![("/", "Home", true), ("/requirements", "Requirements", true)];
     let admin = user.can(Permission::ManageUsers);
     links.extend([
         ("/admin/users", "Users", admin),

@@ -11,3 +11,4 @@ mod browser;
 mod jobs;
 mod mail;
 mod platform;
+mod requirements;

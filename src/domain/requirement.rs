@@ -1,0 +1,1038 @@
+//! Requirements (requisitions): their fields and validation, reference
+//! codes, the lifecycle state machine, and the SQL that keeps them.
+
+use super::audit::{self, Actor, Changes};
+use super::{FieldErrors, SaveError, optional_id, required_text};
+use crate::auth::permission::allows;
+use crate::auth::{Permission, Role};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::Deserialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Where a requirement is in its life (DOMAIN.md, "Requirement").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    PendingApproval,
+    ChangesRequested,
+    Approved,
+    Rejected,
+    Open,
+    OnHold,
+    Filled,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 9] = [
+        Status::Draft,
+        Status::PendingApproval,
+        Status::ChangesRequested,
+        Status::Approved,
+        Status::Rejected,
+        Status::Open,
+        Status::OnHold,
+        Status::Filled,
+        Status::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::PendingApproval => "pending_approval",
+            Status::ChangesRequested => "changes_requested",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::Open => "open",
+            Status::OnHold => "on_hold",
+            Status::Filled => "filled",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "Draft",
+            Status::PendingApproval => "Pending approval",
+            Status::ChangesRequested => "Changes requested",
+            Status::Approved => "Approved",
+            Status::Rejected => "Rejected",
+            Status::Open => "Open",
+            Status::OnHold => "On hold",
+            Status::Filled => "Filled",
+            Status::Cancelled => "Cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Rejected, filled and cancelled requirements never change again.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Rejected | Status::Filled | Status::Cancelled)
+    }
+}
+
+/// What someone asks to do to a requirement's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Send a draft (or a requirement whose changes were requested) for approval.
+    Submit,
+    /// Every approval step approved (the approval engine decides this).
+    Approve,
+    Reject,
+    RequestChanges,
+    /// Publish an approved requirement: recruiting starts.
+    Open,
+    Hold,
+    Resume,
+    Cancel,
+    /// Every opening is filled or closed.
+    Fill,
+}
+
+impl Action {
+    pub fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "submit" => Action::Submit,
+            "open" => Action::Open,
+            "hold" => Action::Hold,
+            "resume" => Action::Resume,
+            "cancel" => Action::Cancel,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Submit => "submit",
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::RequestChanges => "request_changes",
+            Action::Open => "open",
+            Action::Hold => "hold",
+            Action::Resume => "resume",
+            Action::Cancel => "cancel",
+            Action::Fill => "fill",
+        }
+    }
+
+    /// The button that asks for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Submit => "Submit for approval",
+            Action::Approve => "Approve",
+            Action::Reject => "Reject",
+            Action::RequestChanges => "Ask for changes",
+            Action::Open => "Open for recruiting",
+            Action::Hold => "Put on hold",
+            Action::Resume => "Resume",
+            Action::Cancel => "Cancel requirement",
+            Action::Fill => "Mark filled",
+        }
+    }
+
+    /// Whether the transition must say why.
+    pub fn needs_reason(self) -> bool {
+        matches!(
+            self,
+            Action::Reject | Action::RequestChanges | Action::Cancel
+        )
+    }
+}
+
+/// The lifecycle, in one place: the status `action` leads to from `from`,
+/// or None when the action is not allowed there.
+pub fn transition(from: Status, action: Action) -> Option<Status> {
+    use Action as A;
+    use Status as S;
+    match (from, action) {
+        (S::Draft | S::ChangesRequested, A::Submit) => Some(S::PendingApproval),
+        (S::PendingApproval, A::Approve) => Some(S::Approved),
+        (S::PendingApproval, A::Reject) => Some(S::Rejected),
+        (S::PendingApproval, A::RequestChanges) => Some(S::ChangesRequested),
+        (S::Approved, A::Open) => Some(S::Open),
+        (S::Open, A::Hold) => Some(S::OnHold),
+        (S::OnHold, A::Resume) => Some(S::Open),
+        (S::Open | S::OnHold, A::Fill) => Some(S::Filled),
+        (s, A::Cancel) if !s.is_final() => Some(S::Cancelled),
+        _ => None,
+    }
+}
+
+pub const EMPLOYMENT_TYPES: [(&str, &str); 5] = [
+    ("full_time", "Full-time"),
+    ("part_time", "Part-time"),
+    ("contract", "Contract"),
+    ("intern", "Intern"),
+    ("temporary", "Temporary"),
+];
+pub const REMOTE_POLICIES: [(&str, &str); 3] = [
+    ("onsite", "On site"),
+    ("hybrid", "Hybrid"),
+    ("remote", "Remote"),
+];
+pub const PRIORITIES: [(&str, &str); 4] = [
+    ("low", "Low"),
+    ("normal", "Normal"),
+    ("high", "High"),
+    ("urgent", "Urgent"),
+];
+pub const REASONS: [(&str, &str); 2] = [("new", "New headcount"), ("backfill", "Backfill")];
+
+/// The label of `value` in one of the choice lists above.
+pub fn label(choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
+    choices
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or("", |(_, l)| l)
+}
+
+/// The form as typed, kept to show again with its errors.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RequirementForm {
+    pub title: String,
+    pub department_id: String,
+    pub job_level_id: String,
+    pub hiring_manager_id: String,
+    pub recruiter_id: String,
+    pub headcount: String,
+    pub employment_type: String,
+    pub location: String,
+    pub remote_policy: String,
+    pub salary_min: String,
+    pub salary_max: String,
+    pub currency: String,
+    pub reason: String,
+    pub replaces: String,
+    pub target_start: String,
+    pub priority: String,
+    pub description: String,
+    /// Comma-separated.
+    pub skills: String,
+    pub confidential: Option<String>,
+    pub version: i32,
+}
+
+/// A requirement's fields, valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequirementFields {
+    pub title: String,
+    pub department_id: Uuid,
+    pub job_level_id: Uuid,
+    pub hiring_manager_id: Uuid,
+    pub recruiter_id: Option<Uuid>,
+    pub headcount: i32,
+    pub employment_type: String,
+    pub location: String,
+    pub remote_policy: String,
+    pub salary_min: i64,
+    pub salary_max: i64,
+    pub currency: String,
+    pub reason: String,
+    pub replaces: String,
+    pub target_start: Option<NaiveDate>,
+    pub priority: String,
+    pub description: String,
+    pub skills: Vec<String>,
+    pub confidential: bool,
+}
+
+/// A job level's band, for the salary check.
+#[derive(Debug, Clone, Copy)]
+pub struct Band {
+    pub min: i64,
+    pub max: i64,
+}
+
+fn choice(
+    e: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    choices: &[(&str, &str)],
+) -> String {
+    if !choices.iter().any(|(v, _)| *v == value) {
+        e.add(field, "Choose one of the options.");
+    }
+    value.to_owned()
+}
+
+fn money(e: &mut FieldErrors, field: &'static str, v: &str) -> i64 {
+    match v.trim().replace([',', '_', ' '], "").parse::<i64>() {
+        Ok(n) if n >= 0 => n,
+        _ => {
+            e.add(field, "Enter an amount in whole units, like 85000.");
+            0
+        }
+    }
+}
+
+impl RequirementForm {
+    pub fn from_requirement(r: &Requirement) -> Self {
+        RequirementForm {
+            title: r.title.clone(),
+            department_id: r.department_id.to_string(),
+            job_level_id: r.job_level_id.to_string(),
+            hiring_manager_id: r.hiring_manager_id.to_string(),
+            recruiter_id: r.recruiter_id.map(|id| id.to_string()).unwrap_or_default(),
+            headcount: r.headcount.to_string(),
+            employment_type: r.employment_type.clone(),
+            location: r.location.clone(),
+            remote_policy: r.remote_policy.clone(),
+            salary_min: r.salary_min.to_string(),
+            salary_max: r.salary_max.to_string(),
+            currency: r.currency.clone(),
+            reason: r.reason.clone(),
+            replaces: r.replaces.clone(),
+            target_start: r.target_start.map(|d| d.to_string()).unwrap_or_default(),
+            priority: r.priority.clone(),
+            description: r.description.clone(),
+            skills: r.skills.join(", "),
+            confidential: r.confidential.then(|| "on".to_owned()),
+            version: r.version,
+        }
+    }
+
+    /// Checks every field; `band` is the chosen level's salary band, if the
+    /// level exists. A salary above the band is allowed (it needs an extra
+    /// approval), one entirely below it is not.
+    pub fn parse(&self, band: Option<Band>) -> Result<RequirementFields, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let title = required_text(&mut e, "title", &self.title, 200, "Enter the job title.");
+        let required_id = |e: &mut FieldErrors, field: &'static str, v: &str, msg: &str| {
+            let id = optional_id(e, field, v);
+            if id.is_none() && e.get(field).is_none() {
+                e.add(field, msg);
+            }
+            id.unwrap_or_default()
+        };
+        let department_id = required_id(
+            &mut e,
+            "department_id",
+            &self.department_id,
+            "Choose the department.",
+        );
+        let job_level_id = required_id(
+            &mut e,
+            "job_level_id",
+            &self.job_level_id,
+            "Choose the job level.",
+        );
+        let hiring_manager_id = required_id(
+            &mut e,
+            "hiring_manager_id",
+            &self.hiring_manager_id,
+            "Choose the hiring manager.",
+        );
+        let recruiter_id = optional_id(&mut e, "recruiter_id", &self.recruiter_id);
+        let headcount = match self.headcount.trim().parse::<i32>() {
+            Ok(n) if (1..=500).contains(&n) => n,
+            _ => {
+                e.add(
+                    "headcount",
+                    "Enter how many people to hire: a whole number, at least 1.",
+                );
+                1
+            }
+        };
+        let employment_type = choice(
+            &mut e,
+            "employment_type",
+            &self.employment_type,
+            &EMPLOYMENT_TYPES,
+        );
+        let remote_policy = choice(
+            &mut e,
+            "remote_policy",
+            &self.remote_policy,
+            &REMOTE_POLICIES,
+        );
+        let priority = choice(&mut e, "priority", &self.priority, &PRIORITIES);
+        let reason = choice(&mut e, "reason", &self.reason, &REASONS);
+        let salary_min = money(&mut e, "salary_min", &self.salary_min);
+        let salary_max = money(&mut e, "salary_max", &self.salary_max);
+        let salaries_ok = e.get("salary_min").is_none() && e.get("salary_max").is_none();
+        if salaries_ok && salary_min > salary_max {
+            e.add("salary_max", "The maximum must be at least the minimum.");
+        } else if let (true, Some(band)) = (salaries_ok, band)
+            && salary_max < band.min
+        {
+            e.add(
+                "salary_max",
+                format!(
+                    "The range lies below this level's band ({} – {}).",
+                    band.min, band.max
+                ),
+            );
+        }
+        let currency = self.currency.trim().to_uppercase();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            e.add("currency", "Enter a three-letter currency code, like EUR.");
+        }
+        let replaces = self.replaces.trim().to_owned();
+        if reason == "backfill" && replaces.is_empty() {
+            e.add("replaces", "Say whom this hire replaces.");
+        }
+        let target_start = match self.target_start.trim() {
+            "" => None,
+            d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    e.add("target_start", "Enter a date like 2027-03-01.");
+                    None
+                }
+            },
+        };
+        let description = self.description.trim().to_owned();
+        if description.chars().count() > 20_000 {
+            e.add("description", "Use at most 20,000 characters.");
+        }
+        let mut skills: Vec<String> = Vec::new();
+        for skill in self
+            .skills
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            if !skills.iter().any(|s| s.eq_ignore_ascii_case(skill)) {
+                skills.push(skill.to_owned());
+            }
+        }
+        e.into_result(|| RequirementFields {
+            title,
+            department_id,
+            job_level_id,
+            hiring_manager_id,
+            recruiter_id,
+            headcount,
+            employment_type,
+            location: self.location.trim().to_owned(),
+            remote_policy,
+            salary_min,
+            salary_max,
+            currency,
+            reason: reason.clone(),
+            replaces: if reason == "backfill" {
+                replaces
+            } else {
+                String::new()
+            },
+            target_start,
+            priority,
+            description,
+            skills,
+            confidential: self.confidential.is_some(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Requirement {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub department_id: Uuid,
+    pub department_name: String,
+    pub job_level_id: Uuid,
+    pub job_level_name: String,
+    pub band_min: i64,
+    pub band_max: i64,
+    pub band_currency: String,
+    pub hiring_manager_id: Uuid,
+    pub hiring_manager_name: String,
+    pub recruiter_id: Option<Uuid>,
+    pub recruiter_name: Option<String>,
+    pub headcount: i32,
+    pub employment_type: String,
+    pub location: String,
+    pub remote_policy: String,
+    pub salary_min: i64,
+    pub salary_max: i64,
+    pub currency: String,
+    pub reason: String,
+    pub replaces: String,
+    pub target_start: Option<NaiveDate>,
+    pub priority: String,
+    pub description: String,
+    pub skills: Vec<String>,
+    pub confidential: bool,
+    pub status: String,
+    pub created_by: Uuid,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Requirement {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+
+    /// The people named on it: they (and admins) see it when confidential.
+    pub fn names(&self, user: Uuid) -> bool {
+        user == self.hiring_manager_id || user == self.created_by || self.recruiter_id == Some(user)
+    }
+
+    pub fn visible_to(&self, user: Uuid, roles: &[Role]) -> bool {
+        !self.confidential || self.names(user) || allows(roles, Permission::AdministerRequirements)
+    }
+
+    /// Who may edit every field now: the hiring manager (or creator) of a
+    /// draft or a requirement sent back for changes, and admins.
+    pub fn editable_by(&self, user: Uuid, roles: &[Role]) -> bool {
+        let admin = allows(roles, Permission::AdministerRequirements);
+        let own = user == self.hiring_manager_id || user == self.created_by;
+        let open_for_edit = matches!(self.status(), Status::Draft | Status::ChangesRequested);
+        admin && !self.status().is_final() || own && open_for_edit
+    }
+
+    /// True when the salary range reaches above the level's band.
+    pub fn above_band(&self) -> bool {
+        self.salary_max > self.band_max
+    }
+
+    pub fn actions_for(&self, user: Uuid, roles: &[Role]) -> Vec<Action> {
+        let admin = allows(roles, Permission::AdministerRequirements);
+        let own = user == self.hiring_manager_id || user == self.created_by;
+        let recruiter = self.recruiter_id == Some(user);
+        [
+            Action::Submit,
+            Action::Open,
+            Action::Hold,
+            Action::Resume,
+            Action::Cancel,
+        ]
+        .into_iter()
+        .filter(|a| transition(self.status(), *a).is_some())
+        .filter(|a| match a {
+            Action::Submit | Action::Cancel => own || admin,
+            _ => own || recruiter || admin,
+        })
+        .collect()
+    }
+}
+
+/// The select shared by requirement queries (a macro so `concat!` yields
+/// `&'static str` SQL).
+macro_rules! requirement_select {
+    () => {
+        "select r.id, r.reference, r.title, r.department_id, d.name as department_name,
+                r.job_level_id, l.name as job_level_name, l.salary_min as band_min, l.salary_max as band_max,
+                l.currency as band_currency, r.hiring_manager_id, hm.full_name as hiring_manager_name,
+                r.recruiter_id, rc.full_name as recruiter_name, r.headcount, r.employment_type, r.location,
+                r.remote_policy, r.salary_min, r.salary_max, r.currency, r.reason, r.replaces, r.target_start,
+                r.priority, r.description, r.skills, r.confidential, r.status, r.created_by, r.version,
+                r.created_at, r.updated_at
+           from requirements r
+           join departments d on d.id = r.department_id
+           join job_levels l on l.id = r.job_level_id
+           join users hm on hm.id = r.hiring_manager_id
+           left join users rc on rc.id = r.recruiter_id "
+    };
+}
+
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Requirement>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        requirement_select!(),
+        "where r.id = $1 and r.deleted_at is null"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The chosen level's band, for [`RequirementForm::parse`].
+pub async fn band(conn: &mut PgConnection, level: &str) -> Result<Option<Band>, sqlx::Error> {
+    let Ok(id) = level.trim().parse::<Uuid>() else {
+        return Ok(None);
+    };
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "select salary_min, salary_max from job_levels where id = $1 and archived_at is null",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(min, max)| Band { min, max }))
+}
+
+/// The next reference code of this year, e.g. HH-2026-0042.
+async fn next_reference(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
+    let year = Utc::now().year();
+    let n: i32 = sqlx::query_scalar(
+        "insert into requirement_counters (year, last) values ($1, 1)
+         on conflict (year) do update set last = requirement_counters.last + 1 returning last",
+    )
+    .bind(year)
+    .fetch_one(conn)
+    .await?;
+    Ok(format!("HH-{year}-{n:04}"))
+}
+
+fn changes(before: Option<&RequirementFields>, f: &RequirementFields) -> Changes {
+    macro_rules! fields {
+        ($($name:ident),*) => {{
+            let mut c = Changes::new();
+            $(c = match before {
+                Some(b) => c.field(stringify!($name), &b.$name, &f.$name),
+                None => c.created(stringify!($name), &f.$name),
+            };)*
+            c
+        }};
+    }
+    fields!(
+        title,
+        department_id,
+        job_level_id,
+        hiring_manager_id,
+        recruiter_id,
+        headcount,
+        employment_type,
+        location,
+        remote_policy,
+        salary_min,
+        salary_max,
+        currency,
+        reason,
+        replaces,
+        target_start,
+        priority,
+        description,
+        skills,
+        confidential
+    )
+}
+
+impl Requirement {
+    fn fields(&self) -> RequirementFields {
+        RequirementFields {
+            title: self.title.clone(),
+            department_id: self.department_id,
+            job_level_id: self.job_level_id,
+            hiring_manager_id: self.hiring_manager_id,
+            recruiter_id: self.recruiter_id,
+            headcount: self.headcount,
+            employment_type: self.employment_type.clone(),
+            location: self.location.clone(),
+            remote_policy: self.remote_policy.clone(),
+            salary_min: self.salary_min,
+            salary_max: self.salary_max,
+            currency: self.currency.clone(),
+            reason: self.reason.clone(),
+            replaces: self.replaces.clone(),
+            target_start: self.target_start,
+            priority: self.priority.clone(),
+            description: self.description.clone(),
+            skills: self.skills.clone(),
+            confidential: self.confidential,
+        }
+    }
+}
+
+/// Creates a draft with its reference code.
+pub async fn create(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    f: &RequirementFields,
+) -> Result<Uuid, SaveError> {
+    let reference = next_reference(&mut *conn).await?;
+    let id: Uuid = sqlx::query_scalar(
+        "insert into requirements (reference, title, department_id, job_level_id, hiring_manager_id, recruiter_id,
+                headcount, employment_type, location, remote_policy, salary_min, salary_max, currency, reason,
+                replaces, target_start, priority, description, skills, confidential, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         returning id",
+    )
+    .bind(&reference)
+    .bind(&f.title)
+    .bind(f.department_id)
+    .bind(f.job_level_id)
+    .bind(f.hiring_manager_id)
+    .bind(f.recruiter_id)
+    .bind(f.headcount)
+    .bind(&f.employment_type)
+    .bind(&f.location)
+    .bind(&f.remote_policy)
+    .bind(f.salary_min)
+    .bind(f.salary_max)
+    .bind(&f.currency)
+    .bind(&f.reason)
+    .bind(&f.replaces)
+    .bind(f.target_start)
+    .bind(&f.priority)
+    .bind(&f.description)
+    .bind(&f.skills)
+    .bind(f.confidential)
+    .bind(actor.user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let c = changes(None, f).created("reference", &reference);
+    audit::record(
+        conn,
+        actor,
+        "requirement.created",
+        "requirement",
+        Some(id),
+        c,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Saves an edit, refusing it if the requirement changed since `version`.
+pub async fn update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    f: &RequirementFields,
+) -> Result<(), SaveError> {
+    let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+    let done = sqlx::query(
+        "update requirements set title = $3, department_id = $4, job_level_id = $5, hiring_manager_id = $6,
+                recruiter_id = $7, headcount = $8, employment_type = $9, location = $10, remote_policy = $11,
+                salary_min = $12, salary_max = $13, currency = $14, reason = $15, replaces = $16,
+                target_start = $17, priority = $18, description = $19, skills = $20, confidential = $21,
+                version = version + 1, updated_at = now()
+          where id = $1 and version = $2 and deleted_at is null",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(&f.title)
+    .bind(f.department_id)
+    .bind(f.job_level_id)
+    .bind(f.hiring_manager_id)
+    .bind(f.recruiter_id)
+    .bind(f.headcount)
+    .bind(&f.employment_type)
+    .bind(&f.location)
+    .bind(&f.remote_policy)
+    .bind(f.salary_min)
+    .bind(f.salary_max)
+    .bind(&f.currency)
+    .bind(&f.reason)
+    .bind(&f.replaces)
+    .bind(f.target_start)
+    .bind(&f.priority)
+    .bind(&f.description)
+    .bind(&f.skills)
+    .bind(f.confidential)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(SaveError::Stale);
+    }
+    let c = changes(Some(&before.fields()), f).field("version", &version, &(version + 1));
+    audit::record(
+        conn,
+        actor,
+        "requirement.updated",
+        "requirement",
+        Some(id),
+        c,
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error("{action} is not possible while the requirement is {from}")]
+    NotAllowed {
+        action: &'static str,
+        from: &'static str,
+    },
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error(transparent)]
+    Save(#[from] SaveError),
+}
+
+impl From<sqlx::Error> for TransitionError {
+    fn from(e: sqlx::Error) -> Self {
+        TransitionError::Save(e.into())
+    }
+}
+
+/// Moves the requirement through its lifecycle, recording the transition
+/// row and its audit row. `version` guards against acting on a stale page.
+pub async fn apply(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    action: Action,
+    reason: &str,
+) -> Result<Status, TransitionError> {
+    let reason = reason.trim();
+    if action.needs_reason() && reason.is_empty() {
+        return Err(TransitionError::ReasonRequired);
+    }
+    let r = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+    let from = r.status();
+    let to = transition(from, action).ok_or(TransitionError::NotAllowed {
+        action: action.as_str(),
+        from: from.as_str(),
+    })?;
+    let done = sqlx::query(
+        "update requirements set status = $3, version = version + 1, updated_at = now()
+          where id = $1 and version = $2 and deleted_at is null",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(to.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(SaveError::Stale.into());
+    }
+    if to == Status::Open {
+        // One opening per head, created when recruiting starts.
+        sqlx::query("insert into openings (requirement_id) select $1 from generate_series(1, $2)")
+            .bind(id)
+            .bind(r.headcount)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "insert into requirement_transitions (requirement_id, from_status, to_status, reason, actor_id)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
+    .await?;
+    let c = Changes::new()
+        .field("status", &from.as_str(), &to.as_str())
+        .created("reason", &reason)
+        .field("version", &version, &(version + 1));
+    audit::record(
+        conn,
+        actor,
+        &format!("requirement.{}", action.as_str()),
+        "requirement",
+        Some(id),
+        c,
+    )
+    .await?;
+    Ok(to)
+}
+
+/// Soft delete (admins): the row stays for the audit trail.
+pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
+    let done = sqlx::query("update requirements set deleted_at = now(), updated_at = now() where id = $1 and deleted_at is null")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(SaveError::NotFound);
+    }
+    audit::record(
+        conn,
+        actor,
+        "requirement.deleted",
+        "requirement",
+        Some(id),
+        Changes::new().field("deleted", &false, &true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// One row of the history shown on a requirement.
+#[derive(Debug, sqlx::FromRow)]
+pub struct TransitionRow {
+    pub from_status: String,
+    pub to_status: String,
+    pub reason: String,
+    pub actor_name: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn transitions(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Vec<TransitionRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select t.from_status, t.to_status, t.reason, u.full_name as actor_name, t.at
+           from requirement_transitions t left join users u on u.id = t.actor_id
+          where t.requirement_id = $1 order by t.id desc",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
+/// The list's filters, all optional; they live in the URL.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct ListFilter {
+    pub q: String,
+    pub status: String,
+    pub department: String,
+    /// Keyset pagination: rows created before this row of the previous page.
+    pub after: String,
+}
+
+pub const PAGE_SIZE: i64 = 25;
+
+/// One row of the list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListRow {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub department_name: String,
+    pub hiring_manager_name: String,
+    pub headcount: i32,
+    pub priority: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ListRow {
+    pub fn status_label(&self) -> &'static str {
+        Status::parse(&self.status).map_or("", Status::label)
+    }
+}
+
+/// A page of requirements the user may see, newest first, plus one row to
+/// tell whether more follow. Keyset pagination (by created_at, id) costs
+/// the same on page 400 as on page 1, and no exact count is taken.
+pub async fn list(
+    conn: &mut PgConnection,
+    viewer: Uuid,
+    sees_confidential: bool,
+    f: &ListFilter,
+) -> Result<Vec<ListRow>, sqlx::Error> {
+    let q = Some(f.q.trim()).filter(|q| !q.is_empty());
+    let status = Status::parse(&f.status).map(Status::as_str);
+    let department = f.department.trim().parse::<Uuid>().ok();
+    let after = f.after.trim().parse::<Uuid>().ok();
+    sqlx::query_as(
+        "select r.id, r.reference, r.title, d.name as department_name, hm.full_name as hiring_manager_name,
+                r.headcount, r.priority, r.status, r.created_at
+           from requirements r
+           join departments d on d.id = r.department_id
+           join users hm on hm.id = r.hiring_manager_id
+          where r.deleted_at is null
+            and ($2 or not r.confidential or $1 in (r.hiring_manager_id, r.created_by, r.recruiter_id))
+            and ($3::text is null or r.search @@ websearch_to_tsquery('simple', $3)
+                                  or r.search @@ websearch_to_tsquery('english', $3))
+            and ($4::text is null or r.status = $4)
+            and ($5::uuid is null or r.department_id = $5)
+            and ($6::uuid is null or (r.created_at, r.id) < (select created_at, id from requirements where id = $6))
+          order by r.created_at desc, r.id desc
+          limit $7",
+    )
+    .bind(viewer)
+    .bind(sees_confidential)
+    .bind(q)
+    .bind(status)
+    .bind(department)
+    .bind(after)
+    .bind(PAGE_SIZE + 1)
+    .fetch_all(conn)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_follows_the_diagram() {
+        use Action as A;
+        use Status as S;
+        assert_eq!(transition(S::Draft, A::Submit), Some(S::PendingApproval));
+        assert_eq!(
+            transition(S::ChangesRequested, A::Submit),
+            Some(S::PendingApproval)
+        );
+        assert_eq!(
+            transition(S::PendingApproval, A::Approve),
+            Some(S::Approved)
+        );
+        assert_eq!(
+            transition(S::PendingApproval, A::RequestChanges),
+            Some(S::ChangesRequested)
+        );
+        assert_eq!(transition(S::PendingApproval, A::Reject), Some(S::Rejected));
+        assert_eq!(transition(S::Approved, A::Open), Some(S::Open));
+        assert_eq!(transition(S::Open, A::Hold), Some(S::OnHold));
+        assert_eq!(transition(S::OnHold, A::Resume), Some(S::Open));
+        assert_eq!(transition(S::OnHold, A::Fill), Some(S::Filled));
+        for s in Status::ALL {
+            assert_eq!(transition(s, A::Cancel).is_some(), !s.is_final(), "{s:?}");
+        }
+        // Refused: skipping approval, reopening the final states.
+        assert_eq!(transition(S::Draft, A::Open), None);
+        assert_eq!(transition(S::Draft, A::Approve), None);
+        assert_eq!(transition(S::Rejected, A::Submit), None);
+        assert_eq!(transition(S::Filled, A::Resume), None);
+        assert_eq!(transition(S::Cancelled, A::Submit), None);
+    }
+
+    fn valid() -> RequirementForm {
+        let id = Uuid::new_v4().to_string();
+        RequirementForm {
+            title: "Backend engineer".into(),
+            department_id: id.clone(),
+            job_level_id: id.clone(),
+            hiring_manager_id: id,
+            headcount: "2".into(),
+            employment_type: "full_time".into(),
+            remote_policy: "hybrid".into(),
+            salary_min: "60000".into(),
+            salary_max: "80000".into(),
+            currency: "eur".into(),
+            reason: "new".into(),
+            priority: "normal".into(),
+            skills: "Rust, SQL, , Rust".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn form_rules_sit_beside_their_fields() {
+        let band = Some(Band {
+            min: 60_000,
+            max: 90_000,
+        });
+        let ok = valid().parse(band).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((ok.currency.as_str(), ok.headcount), ("EUR", 2));
+        assert_eq!(ok.skills, vec!["Rust".to_owned(), "SQL".to_owned()]);
+        let mut f = valid();
+        f.headcount = "0".into();
+        f.salary_min = "90000".into();
+        f.reason = "backfill".into();
+        f.title = " ".into();
+        let e = f.parse(band).err().unwrap_or_default();
+        assert!(e.get("headcount").is_some());
+        assert_eq!(
+            e.get("salary_max"),
+            Some("The maximum must be at least the minimum.")
+        );
+        assert_eq!(e.get("replaces"), Some("Say whom this hire replaces."));
+        assert!(e.get("title").is_some());
+        let mut f = valid();
+        f.salary_min = "10000".into();
+        f.salary_max = "20000".into();
+        assert!(
+            f.parse(band)
+                .err()
+                .unwrap_or_default()
+                .get("salary_max")
+                .is_some_and(|m| m.contains("below"))
+        );
+        // Above the band is allowed (it routes to an extra approval).
+        let mut f = valid();
+        f.salary_max = "150000".into();
+        assert!(f.parse(band).is_ok());
+    }
+}

@@ -1,0 +1,406 @@
+//! Requirements: the list (filters in the URL, swapped by htmx), the form
+//! to draft and edit one, its page, and its lifecycle transitions.
+
+use super::AppState;
+use super::render::{self, Hx, Layout};
+use crate::auth::{CurrentUser, Permission};
+use crate::domain::audit::{self, Entry};
+use crate::domain::requirement::{
+    self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
+    REMOTE_POLICIES, Requirement, RequirementForm, Status, TransitionError, TransitionRow,
+};
+use crate::domain::{FieldErrors, SaveError, org, user};
+use crate::error::AppError;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/requirements", get(list).post(create))
+        .route("/requirements/new", get(new))
+        .route("/requirements/{id}", get(show).post(update))
+        .route("/requirements/{id}/edit", get(edit))
+        .route("/requirements/{id}/transitions", post(transition))
+        .route("/requirements/{id}/deletion", post(delete))
+}
+
+// ---- list -----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "pages/requirements/list.html", blocks = ["results"])]
+struct ListPage {
+    layout: Layout,
+    filter: ListFilter,
+    rows: Vec<ListRow>,
+    departments: Vec<org::TreeRow>,
+    statuses: [Status; 9],
+    can_create: bool,
+    next_page: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    hx: Hx,
+    Query(filter): Query<ListFilter>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let mut rows = requirement::list(
+        &mut conn,
+        me.id,
+        me.can(Permission::AdministerRequirements),
+        &filter,
+    )
+    .await?;
+    let next_page = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|last| {
+            let next = ListFilter {
+                after: last.id.to_string(),
+                ..filter.clone()
+            };
+            format!(
+                "/requirements?{}",
+                serde_urlencoded::to_string(&next).unwrap_or_default()
+            )
+        })
+    } else {
+        None
+    };
+    let (layout, departments) = if hx.0 {
+        (Layout::bare(), Vec::new())
+    } else {
+        (
+            Layout::new(&me, "Requirements").await?,
+            org::tree(org::departments(&mut conn).await?),
+        )
+    };
+    let page = ListPage {
+        layout,
+        filter,
+        rows,
+        departments,
+        statuses: Status::ALL,
+        can_create: me.can(Permission::CreateRequirement),
+        next_page,
+    };
+    render::page_or_fragment(hx, &page, page.as_results())
+}
+
+// ---- the form ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "pages/requirements/form.html")]
+struct FormPage {
+    layout: Layout,
+    /// None when drafting a new one.
+    requirement: Option<Requirement>,
+    form: RequirementForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+    departments: Vec<org::TreeRow>,
+    levels: Vec<org::JobLevel>,
+    people: Vec<(Uuid, String)>,
+}
+
+/// A `<select>` of fixed choices: (name, label, [(value, label, selected)]).
+type Choice = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str, bool)>,
+);
+
+impl FormPage {
+    fn choices(&self) -> [Choice; 4] {
+        let options = |list: &[(&'static str, &'static str)], current: &str| {
+            list.iter().map(|(v, l)| (*v, *l, *v == current)).collect()
+        };
+        [
+            (
+                "employment_type",
+                "Employment type",
+                options(&EMPLOYMENT_TYPES, &self.form.employment_type),
+            ),
+            (
+                "remote_policy",
+                "Where",
+                options(&REMOTE_POLICIES, &self.form.remote_policy),
+            ),
+            (
+                "priority",
+                "Priority",
+                options(&PRIORITIES, &self.form.priority),
+            ),
+            ("reason", "Reason", options(&REASONS, &self.form.reason)),
+        ]
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    me: &CurrentUser,
+    requirement: Option<Requirement>,
+    form: RequirementForm,
+    errors: FieldErrors,
+    conflict: Vec<Entry>,
+) -> Result<FormPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let title = match &requirement {
+        Some(r) => format!("Edit {}", r.reference),
+        None => "New requirement".into(),
+    };
+    Ok(FormPage {
+        layout: Layout::new(me, title).await?,
+        requirement,
+        form,
+        errors,
+        conflict,
+        departments: org::tree(org::departments(&mut conn).await?),
+        levels: org::levels(&mut conn).await?,
+        people: user::choices(&mut conn).await?,
+    })
+}
+
+async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+    me.require(Permission::CreateRequirement)?;
+    let form = RequirementForm {
+        hiring_manager_id: me.id.to_string(),
+        headcount: "1".into(),
+        employment_type: "full_time".into(),
+        remote_policy: "hybrid".into(),
+        priority: "normal".into(),
+        reason: "new".into(),
+        currency: "EUR".into(),
+        ..Default::default()
+    };
+    render::ok(&form_page(&state, &me, None, form, FieldErrors::default(), Vec::new()).await?)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Form(form): Form<RequirementForm>,
+) -> Result<Response, AppError> {
+    me.require(Permission::CreateRequirement)?;
+    let mut tx = state.pool.begin().await?;
+    let band = requirement::band(&mut tx, &form.job_level_id).await?;
+    match form.parse(band) {
+        Ok(fields) => {
+            let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
+            render::saved(
+                tx,
+                &me.session,
+                "Draft saved. Submit it for approval when it is ready.",
+                &format!("/requirements/{id}"),
+            )
+            .await
+        }
+        Err(errors) => {
+            let page = form_page(&state, &me, None, form, errors, Vec::new()).await?;
+            render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+/// The requirement if `me` may see it; a confidential one is "not found"
+/// to others, so its existence does not leak.
+async fn visible(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<Requirement, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    requirement::find(&mut conn, id)
+        .await?
+        .filter(|r| r.visible_to(me.id, &me.roles))
+        .ok_or(AppError::NotFound)
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let r = visible(&state, &me, id).await?;
+    if !r.editable_by(me.id, &me.roles) {
+        return Err(AppError::Forbidden);
+    }
+    let form = RequirementForm::from_requirement(&r);
+    render::ok(
+        &form_page(
+            &state,
+            &me,
+            Some(r),
+            form,
+            FieldErrors::default(),
+            Vec::new(),
+        )
+        .await?,
+    )
+}
+
+async fn update(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(mut form): Form<RequirementForm>,
+) -> Result<Response, AppError> {
+    let r = visible(&state, &me, id).await?;
+    if !r.editable_by(me.id, &me.roles) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.pool.begin().await?;
+    let band = requirement::band(&mut tx, &form.job_level_id).await?;
+    let (status, errors, conflict) = match form.parse(band) {
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
+        Ok(fields) => {
+            match requirement::update(&mut tx, &me.actor(), id, form.version, &fields).await {
+                Ok(()) => {
+                    return render::saved(
+                        tx,
+                        &me.session,
+                        "Requirement saved.",
+                        &format!("/requirements/{id}"),
+                    )
+                    .await;
+                }
+                Err(SaveError::Stale) => {
+                    let changes =
+                        audit::changes_since(&mut tx, "requirement", id, form.version).await?;
+                    form.version = r.version;
+                    (StatusCode::CONFLICT, FieldErrors::default(), changes)
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let page = form_page(&state, &me, Some(r), form, errors, conflict).await?;
+    render::status(status, &page)
+}
+
+// ---- the page ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "pages/requirements/show.html")]
+struct ShowPage {
+    layout: Layout,
+    r: Requirement,
+    description_html: String,
+    actions: Vec<Action>,
+    can_edit: bool,
+    can_delete: bool,
+    history: Vec<TransitionRow>,
+    error: Option<String>,
+}
+
+impl ShowPage {
+    fn status_label(&self, s: &str) -> &'static str {
+        Status::parse(s).map_or("", Status::label)
+    }
+
+    fn label(&self, choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
+        requirement::label(choices, value)
+    }
+}
+
+async fn show_page(
+    state: &AppState,
+    me: &CurrentUser,
+    r: Requirement,
+    error: Option<String>,
+) -> Result<ShowPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(ShowPage {
+        layout: Layout::new(me, format!("{} {}", r.reference, r.title)).await?,
+        description_html: super::markdown::to_safe_html(&r.description),
+        actions: r.actions_for(me.id, &me.roles),
+        can_edit: r.editable_by(me.id, &me.roles),
+        can_delete: me.can(Permission::AdministerRequirements),
+        history: requirement::transitions(&mut conn, r.id).await?,
+        r,
+        error,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let r = visible(&state, &me, id).await?;
+    render::ok(&show_page(&state, &me, r, None).await?)
+}
+
+#[derive(serde::Deserialize)]
+pub struct TransitionForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    version: i32,
+}
+
+async fn transition(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<TransitionForm>,
+) -> Result<Response, AppError> {
+    let r = visible(&state, &me, id).await?;
+    let action = Action::parse(&form.action).ok_or(AppError::NotFound)?;
+    if !r.actions_for(me.id, &me.roles).contains(&action) && transition_allowed_by_state(&r, action)
+    {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.pool.begin().await?;
+    let problem = match requirement::apply(
+        &mut tx,
+        &me.actor(),
+        id,
+        form.version,
+        action,
+        &form.reason,
+    )
+    .await
+    {
+        Ok(to) => {
+            let message = format!("{} is now {}.", r.reference, to.label().to_lowercase());
+            return render::saved(tx, &me.session, message, &format!("/requirements/{id}")).await;
+        }
+        Err(TransitionError::ReasonRequired) => "Say why: a reason is required.".to_owned(),
+        Err(TransitionError::NotAllowed { .. }) => {
+            format!(
+                "This is not possible while the requirement is {}.",
+                r.status().label().to_lowercase()
+            )
+        }
+        Err(TransitionError::Save(SaveError::Stale)) => {
+            "Someone changed this requirement meanwhile; check it again below, then retry."
+                .to_owned()
+        }
+        Err(TransitionError::Save(e)) => return Err(e.into()),
+    };
+    tx.rollback().await?;
+    let r = visible(&state, &me, id).await?;
+    let page = show_page(&state, &me, r, Some(problem)).await?;
+    render::status(StatusCode::CONFLICT, &page)
+}
+
+/// A transition the state would allow but the user's role does not is
+/// forbidden; one the state refuses is explained on the page instead.
+fn transition_allowed_by_state(r: &Requirement, action: Action) -> bool {
+    requirement::transition(r.status(), action).is_some()
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    me.require(Permission::AdministerRequirements)?;
+    let mut tx = state.pool.begin().await?;
+    requirement::delete(&mut tx, &me.actor(), id).await?;
+    render::saved(tx, &me.session, "Requirement deleted.", "/requirements").await
+}
