@@ -6,6 +6,7 @@
 //! configured still shows every message (also on the admin Outbox page).
 
 use crate::domain::outbox::{self, Mail};
+use crate::domain::requirement::Requirement;
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -53,7 +54,109 @@ struct ResetHtml<'a> {
     minutes: i64,
 }
 
+#[derive(Template)]
+#[template(path = "emails/approval_pending.txt")]
+struct PendingText<'a> {
+    name: &'a str,
+    r: &'a Requirement,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/approval_pending.html")]
+struct PendingHtml<'a> {
+    name: &'a str,
+    r: &'a Requirement,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/requirement_decided.txt")]
+struct DecidedText<'a> {
+    name: &'a str,
+    r: &'a Requirement,
+    outcome: &'a str,
+    comment: &'a str,
+    by: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/requirement_decided.html")]
+struct DecidedHtml<'a> {
+    name: &'a str,
+    r: &'a Requirement,
+    outcome: &'a str,
+    comment: &'a str,
+    by: &'a str,
+    link: &'a str,
+}
+
 impl MailRenderer {
+    /// `approval.pending`: to an approver whose step has started.
+    pub fn approval_pending(
+        &self,
+        to: &str,
+        name: &str,
+        r: &Requirement,
+        task: Uuid,
+    ) -> Result<Mail, askama::Error> {
+        let link = self.link(&format!("/approvals/{task}"));
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: format!("Approval needed: {} {}", r.reference, r.title),
+            text: PendingText {
+                name,
+                r,
+                link: &link,
+            }
+            .render()?,
+            html: PendingHtml {
+                name,
+                r,
+                link: &link,
+            }
+            .render()?,
+            template: "approval.pending",
+        })
+    }
+
+    /// To the requester, on each decision that moves the requirement.
+    pub fn requirement_decided(
+        &self,
+        to: &str,
+        name: &str,
+        r: &Requirement,
+        outcome: &str,
+        comment: &str,
+        by: &str,
+    ) -> Result<Mail, askama::Error> {
+        let link = self.link(&format!("/requirements/{}", r.id));
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: format!("{} {} was {outcome}", r.reference, r.title),
+            text: DecidedText {
+                name,
+                r,
+                outcome,
+                comment,
+                by,
+                link: &link,
+            }
+            .render()?,
+            html: DecidedHtml {
+                name,
+                r,
+                outcome,
+                comment,
+                by,
+                link: &link,
+            }
+            .render()?,
+            template: "requirement.decided",
+        })
+    }
+
     pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.public_url)
     }

@@ -3,6 +3,7 @@
 //! Functions take a `&mut PgConnection` so a caller can compose several in
 //! one transaction (the change, its audit row and its mail commit together).
 
+pub mod approval;
 pub mod audit;
 pub mod org;
 pub mod outbox;

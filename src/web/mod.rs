@@ -2,6 +2,7 @@
 //! permission, calls the domain, and renders a page or a fragment.
 
 pub mod admin;
+pub mod approvals;
 pub mod assets;
 pub mod health;
 pub mod home;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::routes())
         .merge(profile::routes())
         .merge(requirements::routes())
+        .merge(approvals::routes())
         .merge(admin::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(axum::middleware::from_fn(crate::auth::csrf::verify))

@@ -110,7 +110,11 @@ impl Layout {
 
 /// The navigation a user's roles open up.
 fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
-    let mut links = vec![("/", "Home", true), ("/requirements", "Requirements", true)];
+    let mut links = vec![
+        ("/", "Home", true),
+        ("/requirements", "Requirements", true),
+        ("/approvals", "Approvals", true),
+    ];
     let admin = user.can(Permission::ManageUsers);
     links.extend([
         ("/admin/users", "Users", admin),

@@ -4,6 +4,7 @@
 use super::AppState;
 use super::render::{self, Hx, Layout};
 use crate::auth::{CurrentUser, Permission};
+use crate::domain::approval::{self, DecideError};
 use crate::domain::audit::{self, Entry};
 use crate::domain::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
@@ -355,32 +356,39 @@ async fn transition(
         return Err(AppError::Forbidden);
     }
     let mut tx = state.pool.begin().await?;
-    let problem = match requirement::apply(
-        &mut tx,
-        &me.actor(),
-        id,
-        form.version,
-        action,
-        &form.reason,
-    )
-    .await
-    {
-        Ok(to) => {
-            let message = format!("{} is now {}.", r.reference, to.label().to_lowercase());
+    let result = if action == Action::Submit {
+        approval::submit(&mut tx, &me.actor(), &state.mail, id, form.version).await
+    } else {
+        requirement::apply(&mut tx, &me.actor(), id, form.version, action, &form.reason)
+            .await
+            .map(|_| ())
+            .map_err(Into::into)
+    };
+    let problem = match result {
+        Ok(()) => {
+            let message = format!("{}: {}: done.", r.reference, action.label());
             return render::saved(tx, &me.session, message, &format!("/requirements/{id}")).await;
         }
-        Err(TransitionError::ReasonRequired) => "Say why: a reason is required.".to_owned(),
-        Err(TransitionError::NotAllowed { .. }) => {
+        Err(DecideError::Transition(TransitionError::ReasonRequired)) => {
+            "Say why: a reason is required.".to_owned()
+        }
+        Err(DecideError::Transition(TransitionError::NotAllowed { .. })) => {
             format!(
                 "This is not possible while the requirement is {}.",
                 r.status().label().to_lowercase()
             )
         }
-        Err(TransitionError::Save(SaveError::Stale)) => {
+        Err(DecideError::Transition(TransitionError::Save(SaveError::Stale))) => {
             "Someone changed this requirement meanwhile; check it again below, then retry."
                 .to_owned()
         }
-        Err(TransitionError::Save(e)) => return Err(e.into()),
+        Err(DecideError::Transition(TransitionError::Save(e))) => return Err(e.into()),
+        Err(DecideError::NoApprovers) => {
+            "Nobody can approve this requirement yet: its department needs a head, \
+             or someone needs the approver role. Ask an admin."
+                .to_owned()
+        }
+        Err(e) => return Err(AppError::internal(e)),
     };
     tx.rollback().await?;
     let r = visible(&state, &me, id).await?;

@@ -475,3 +475,15 @@ impl Client {
         page
     }
 }
+
+impl TestApp {
+    /// The text of the last mail queued to the user with `id`.
+    pub async fn last_mail_to_id(&self, id: Uuid) -> Option<String> {
+        let email: String = sqlx::query_scalar("select email from users where id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+        self.last_mail_to(&email).await
+    }
+}

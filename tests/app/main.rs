@@ -6,6 +6,7 @@
 mod harness;
 
 mod admin;
+mod approvals;
 mod auth;
 mod browser;
 mod jobs;

@@ -6,12 +6,12 @@ use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-struct Org {
-    department: Uuid,
-    level: Uuid,
+pub struct Org {
+    pub department: Uuid,
+    pub level: Uuid,
 }
 
-async fn org(app: &TestApp) -> Org {
+pub async fn org(app: &TestApp) -> Org {
     let department =
         sqlx::query_scalar("insert into departments (name) values ('Engineering') returning id")
             .fetch_one(&app.pool)
@@ -57,7 +57,7 @@ async fn post(
     client.post(path, &fields).await
 }
 
-async fn draft(app: &TestApp, client: &Client, o: &Org, manager: Uuid, title: &str) -> Uuid {
+pub async fn draft(app: &TestApp, client: &Client, o: &Org, manager: Uuid, title: &str) -> Uuid {
     let res = post(client, "/requirements", &form(o, manager, title)).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let id = res
@@ -257,6 +257,19 @@ async fn the_lifecycle_allows_what_the_diagram_allows() {
             .join(" ")
             .contains("not possible while the requirement is draft")
     );
+    // Submitting needs someone who may approve it.
+    let nobody = hm
+        .post(&path, &[("action", "submit"), ("version", "1")])
+        .await;
+    assert_eq!(nobody.status, StatusCode::CONFLICT);
+    assert!(
+        nobody
+            .texts("[role=alert]")
+            .join(" ")
+            .contains("Nobody can approve this requirement yet")
+    );
+    app.user("finance@example.com", "Fiona Finance", &[Role::Approver])
+        .await;
     // Someone else may not submit it.
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     assert_eq!(

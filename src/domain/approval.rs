@@ -1,0 +1,482 @@
+//! The approval engine: a submitted requirement runs through its
+//! workflow's steps; each step's approvers decide in parallel, steps in
+//! order. Decisions are rows ([`approval_tasks`]), taken under a lock on the
+//! approval so two approvers deciding at once leave one consistent outcome.
+//!
+//! [`approval_tasks`]: ../../../migrations/20261124000003_approvals.sql
+
+use super::SaveError;
+use super::audit::{self, Actor, Changes};
+use super::outbox;
+use super::requirement::{self, Action, Requirement, TransitionError};
+use crate::mail::MailRenderer;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    RequestChanges,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Option<Decision> {
+        Some(match s {
+            "approve" => Decision::Approve,
+            "reject" => Decision::Reject,
+            "request_changes" => Decision::RequestChanges,
+            _ => return None,
+        })
+    }
+
+    fn task_status(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+            Decision::RequestChanges => "changes_requested",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error("this approval is not waiting for you")]
+    NotYours,
+    #[error("this approval was already decided")]
+    Decided,
+    #[error("a comment is required")]
+    CommentRequired,
+    /// No step has anyone who may approve: submitting would approve by default.
+    #[error("nobody can approve this requirement")]
+    NoApprovers,
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("rendering mail failed: {0}")]
+    Mail(#[from] askama::Error),
+    #[error(transparent)]
+    Queue(#[from] outbox::QueueError),
+}
+
+impl From<sqlx::Error> for DecideError {
+    fn from(e: sqlx::Error) -> Self {
+        DecideError::Transition(e.into())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Step {
+    position: i32,
+    name: String,
+    approver_kind: String,
+    approver_ids: Vec<Uuid>,
+    approver_role: Option<String>,
+    required: Option<i32>,
+}
+
+/// Who may approve `step` for `r`: never the requirement's own people.
+async fn approvers(
+    conn: &mut PgConnection,
+    step: &Step,
+    r: &Requirement,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let ids: Vec<Uuid> =
+        match step.approver_kind.as_str() {
+            "users" => step.approver_ids.clone(),
+            "role" => sqlx::query_scalar(
+                "select id from users where $1 = any(roles) and deactivated_at is null order by id",
+            )
+            .bind(&step.approver_role)
+            .fetch_all(&mut *conn)
+            .await?,
+            "department_head" => {
+                sqlx::query_scalar(
+                    "select head_id from departments where id = $1 and head_id is not null",
+                )
+                .bind(r.department_id)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+            _ => {
+                sqlx::query_scalar(
+                    "select manager_id from users where id = $1 and manager_id is not null",
+                )
+                .bind(r.hiring_manager_id)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+        };
+    let active: Vec<Uuid> = sqlx::query_scalar(
+        "select id from users where id = any($1) and deactivated_at is null order by id",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(active.into_iter().filter(|id| !r.names(*id)).collect())
+}
+
+/// Submits the requirement and starts its approval (in the caller's
+/// transaction): tasks for every step, the first step's approvers told.
+pub async fn submit(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &MailRenderer,
+    requirement_id: Uuid,
+    version: i32,
+) -> Result<(), DecideError> {
+    requirement::apply(
+        &mut *conn,
+        actor,
+        requirement_id,
+        version,
+        Action::Submit,
+        "",
+    )
+    .await?;
+    let r = requirement::find(&mut *conn, requirement_id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let (workflow_id, workflow_version): (Uuid, i32) = sqlx::query_as(
+        "select id, version from approval_workflows
+          where subject = 'requirement' and is_default and archived_at is null",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let approval_id: Uuid = sqlx::query_scalar(
+        "insert into approvals (requirement_id, workflow_id, workflow_version, requester_id)
+         values ($1, $2, $3, $4) returning id",
+    )
+    .bind(r.id)
+    .bind(workflow_id)
+    .bind(workflow_version)
+    .bind(r.hiring_manager_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let steps: Vec<Step> = sqlx::query_as(
+        "select position, name, approver_kind, approver_ids, approver_role, required
+           from workflow_steps where workflow_id = $1 order by position",
+    )
+    .bind(workflow_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for step in &steps {
+        let people = approvers(&mut *conn, step, &r).await?;
+        if people.is_empty() {
+            // Nobody eligible (no head set, or only the requester): the step
+            // is skipped, and the skip is on record.
+            let c = Changes::new()
+                .created("step", &step.name)
+                .created("reason", &"no eligible approver");
+            audit::record(
+                &mut *conn,
+                actor,
+                "approval.step_skipped",
+                "requirement",
+                Some(r.id),
+                c,
+            )
+            .await?;
+            continue;
+        }
+        sqlx::query(
+            "insert into approval_tasks (approval_id, step, step_name, required, approver_id)
+             select $1, $2, $3, $4, unnest($5::uuid[])",
+        )
+        .bind(approval_id)
+        .bind(step.position)
+        .bind(&step.name)
+        .bind(step.required.map(|n| n.min(people.len() as i32)))
+        .bind(&people)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let tasks: i64 =
+        sqlx::query_scalar("select count(*) from approval_tasks where approval_id = $1")
+            .bind(approval_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if tasks == 0 {
+        return Err(DecideError::NoApprovers);
+    }
+    advance(conn, actor, mail, approval_id, &r).await
+}
+
+/// Starts the next step that has approvers, or, when none is left, marks
+/// the approval and the requirement approved.
+async fn advance(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &MailRenderer,
+    approval_id: Uuid,
+    r: &Requirement,
+) -> Result<(), DecideError> {
+    let next: Option<i32> = sqlx::query_scalar(
+        "select min(step) from approval_tasks where approval_id = $1 and status = 'waiting'",
+    )
+    .bind(approval_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let Some(step) = next else {
+        sqlx::query("update approvals set status = 'approved', decided_at = now() where id = $1")
+            .bind(approval_id)
+            .execute(&mut *conn)
+            .await?;
+        let version = current_version(conn, r.id).await?;
+        requirement::apply(&mut *conn, actor, r.id, version, Action::Approve, "").await?;
+        let requester = contact(conn, r.hiring_manager_id).await?;
+        let m = mail.requirement_decided(
+            &requester.0,
+            &requester.1,
+            r,
+            "approved",
+            "",
+            actor_name(conn, actor).await?.as_str(),
+        )?;
+        outbox::queue(&mut *conn, &m).await?;
+        return Ok(());
+    };
+    let started: Vec<(Uuid, String, String)> = sqlx::query_as(
+        "update approval_tasks t set status = 'pending' from users u
+          where t.approval_id = $1 and t.step = $2 and t.status = 'waiting' and u.id = t.approver_id
+          returning t.id, u.email, u.full_name",
+    )
+    .bind(approval_id)
+    .bind(step)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (task_id, email, name) in started {
+        let m = mail.approval_pending(&email, &name, r, task_id)?;
+        outbox::queue(&mut *conn, &m).await?;
+    }
+    Ok(())
+}
+
+async fn current_version(conn: &mut PgConnection, id: Uuid) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+async fn contact(conn: &mut PgConnection, id: Uuid) -> Result<(String, String), sqlx::Error> {
+    sqlx::query_as("select email, full_name from users where id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+async fn actor_name(conn: &mut PgConnection, actor: &Actor) -> Result<String, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar("select full_name from users where id = $1")
+            .bind(actor.user_id)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or_else(|| "Hiring Hare".into()),
+    )
+}
+
+/// Records `decision` on the task by its approver, and moves the approval
+/// (and the requirement) on. The approval row is locked first, so decisions
+/// on one approval are taken one at a time.
+pub async fn decide(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &MailRenderer,
+    task_id: Uuid,
+    decision: Decision,
+    comment: &str,
+) -> Result<(), DecideError> {
+    let comment = comment.trim();
+    if decision != Decision::Approve && comment.is_empty() {
+        return Err(DecideError::CommentRequired);
+    }
+    let (approval_id, requirement_id): (Uuid, Uuid) = sqlx::query_as(
+        "select a.id, a.requirement_id from approvals a join approval_tasks t on t.approval_id = a.id
+          where t.id = $1 for update of a",
+    )
+    .bind(task_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let (approver, status, step, required): (Uuid, String, i32, Option<i32>) = sqlx::query_as(
+        "select approver_id, status, step, required from approval_tasks where id = $1",
+    )
+    .bind(task_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if Some(approver) != actor.user_id && actor.on_behalf_of != Some(approver) {
+        return Err(DecideError::NotYours);
+    }
+    if status != "pending" {
+        return Err(DecideError::Decided);
+    }
+    sqlx::query(
+        "update approval_tasks set status = $2, decided_by = $3, comment = $4, decided_at = now() where id = $1",
+    )
+    .bind(task_id)
+    .bind(decision.task_status())
+    .bind(actor.user_id)
+    .bind(comment)
+    .execute(&mut *conn)
+    .await?;
+    let c = Changes::new()
+        .created("decision", &decision.task_status())
+        .created("comment", &comment);
+    audit::record(
+        &mut *conn,
+        actor,
+        &format!("approval.{}", decision.task_status()),
+        "approval_task",
+        Some(task_id),
+        c,
+    )
+    .await?;
+    let r = requirement::find(&mut *conn, requirement_id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    if decision != Decision::Approve {
+        let (approval_status, action) = match decision {
+            Decision::Reject => ("rejected", Action::Reject),
+            _ => ("changes_requested", Action::RequestChanges),
+        };
+        supersede(conn, approval_id, None).await?;
+        sqlx::query("update approvals set status = $2, decided_at = now() where id = $1")
+            .bind(approval_id)
+            .bind(approval_status)
+            .execute(&mut *conn)
+            .await?;
+        requirement::apply(&mut *conn, actor, r.id, r.version, action, comment).await?;
+        let requester = contact(conn, r.hiring_manager_id).await?;
+        let label = if decision == Decision::Reject {
+            "rejected"
+        } else {
+            "sent back for changes"
+        };
+        let name = actor_name(conn, actor).await?;
+        let m = mail.requirement_decided(&requester.0, &requester.1, &r, label, comment, &name)?;
+        outbox::queue(&mut *conn, &m).await?;
+        return Ok(());
+    }
+    let (approved, total): (i64, i64) = sqlx::query_as(
+        "select count(*) filter (where status = 'approved'), count(*) from approval_tasks
+          where approval_id = $1 and step = $2",
+    )
+    .bind(approval_id)
+    .bind(step)
+    .fetch_one(&mut *conn)
+    .await?;
+    let needed = required.map_or(total, i64::from);
+    if approved >= needed {
+        supersede(conn, approval_id, Some(step)).await?;
+        advance(conn, actor, mail, approval_id, &r).await?;
+    }
+    Ok(())
+}
+
+/// Ends the still-open tasks of one step (or of the whole approval).
+async fn supersede(
+    conn: &mut PgConnection,
+    approval_id: Uuid,
+    step: Option<i32>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update approval_tasks set status = 'superseded', decided_at = now()
+          where approval_id = $1 and ($2::int is null or step = $2) and status in ('pending', 'waiting')",
+    )
+    .bind(approval_id)
+    .bind(step)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One task as the inbox and the decision page show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Task {
+    pub id: Uuid,
+    pub requirement_id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub step: i32,
+    pub step_name: String,
+    pub approver_id: Uuid,
+    pub approver_name: String,
+    pub status: String,
+    pub comment: String,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+macro_rules! task_select {
+    () => {
+        "select t.id, a.requirement_id, r.reference, r.title, t.step, t.step_name, t.approver_id,
+                u.full_name as approver_name, t.status, t.comment, t.created_at, t.decided_at
+           from approval_tasks t
+           join approvals a on a.id = t.approval_id
+           join requirements r on r.id = a.requirement_id
+           join users u on u.id = t.approver_id "
+    };
+}
+
+pub async fn task(conn: &mut PgConnection, id: Uuid) -> Result<Option<Task>, sqlx::Error> {
+    sqlx::query_as(concat!(task_select!(), "where t.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Waiting for `user` (pending), or decided by them, newest first.
+pub async fn inbox(
+    conn: &mut PgConnection,
+    user: Uuid,
+    pending: bool,
+) -> Result<Vec<Task>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        task_select!(),
+        "where t.approver_id = $1 and r.deleted_at is null
+           and case when $2 then t.status = 'pending'
+                    else t.status in ('approved', 'rejected', 'changes_requested') end
+         order by coalesce(t.decided_at, t.created_at) desc limit 100"
+    ))
+    .bind(user)
+    .bind(pending)
+    .fetch_all(conn)
+    .await
+}
+
+/// Every decision and open task of the requirement's approvals, in order.
+pub async fn trail(
+    conn: &mut PgConnection,
+    requirement_id: Uuid,
+) -> Result<Vec<Task>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        task_select!(),
+        "where a.requirement_id = $1 and t.status <> 'superseded' order by a.created_at, t.step, u.full_name"
+    ))
+    .bind(requirement_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn pending_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from approval_tasks where approver_id = $1 and status = 'pending'",
+    )
+    .bind(user)
+    .fetch_one(conn)
+    .await
+}
+
+impl Task {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "pending" => "Waiting",
+            "approved" => "Approved",
+            "rejected" => "Rejected",
+            "changes_requested" => "Changes requested",
+            "waiting" => "Not yet reached",
+            _ => "Not needed",
+        }
+    }
+}

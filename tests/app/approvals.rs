@@ -1,0 +1,354 @@
+//! The approval chain: the default workflow (department head, then
+//! finance), decisions from the mailed link, refusals, and two approvers
+//! deciding at the same moment.
+
+use crate::harness::{Client, PASSWORD, TestApp, link_in};
+use crate::requirements::{Org, draft, org};
+use hiring_hare::auth::Role;
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+struct Chain {
+    org: Org,
+    hm: Client,
+    hm_id: Uuid,
+    requirement: Uuid,
+}
+
+/// A head for the department, two finance approvers, and a submitted draft.
+async fn submitted(app: &TestApp) -> Chain {
+    let org = org(app).await;
+    let head = app
+        .user("head@example.com", "Hana Head", &[Role::Viewer])
+        .await;
+    sqlx::query("update departments set head_id = $1")
+        .bind(head)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.user("fin1@example.com", "Finn One", &[Role::Approver])
+        .await;
+    app.user("fin2@example.com", "Finn Two", &[Role::Approver])
+        .await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let requirement = draft(app, &hm, &org, hm_id, "Platform engineer").await;
+    let res = hm
+        .post(
+            &format!("/requirements/{requirement}/transitions"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    Chain {
+        org,
+        hm,
+        hm_id,
+        requirement,
+    }
+}
+
+async fn status(app: &TestApp, id: Uuid) -> String {
+    sqlx::query_scalar("select status from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn signed_in_as(app: &TestApp, email: &str) -> Client {
+    let c = app.client();
+    assert_eq!(
+        c.sign_in(email, PASSWORD, "/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    c
+}
+
+#[tokio::test]
+async fn the_chain_runs_from_the_mailed_link_to_open() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    // Only the department head is asked first.
+    assert!(app.last_mail_to("fin1@example.com").await.is_none());
+    let mail = app
+        .last_mail_to("head@example.com")
+        .await
+        .expect("approval.pending to the head");
+    let link = link_in(&mail, "/approvals/").expect("a link to the decision page");
+    // Signed out, the link goes through sign-in and lands on the page.
+    let head = app.client();
+    let res = head.get(&link).await;
+    assert_eq!(
+        res.location(),
+        format!("/sign-in?next={}", hiring_hare::error::urlencode(&link))
+    );
+    assert_eq!(
+        head.sign_in("head@example.com", PASSWORD, &link)
+            .await
+            .location(),
+        link
+    );
+    let page = head.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.texts("dl.meta dd")
+            .contains(&"60000–90000 EUR".to_owned()),
+        "the band is shown"
+    );
+    assert!(page.texts("h2").contains(&"Your decision".to_owned()));
+    assert_eq!(
+        head.post(&format!("{link}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        status(&app, chain.requirement).await,
+        "pending_approval",
+        "finance is next"
+    );
+    // Finance: both approvers are asked; "all" must approve.
+    for (email, last) in [("fin1@example.com", false), ("fin2@example.com", true)] {
+        let link = link_in(&app.last_mail_to(email).await.unwrap(), "/approvals/").unwrap();
+        let c = signed_in_as(&app, email).await;
+        assert_eq!(
+            c.get("/approvals").await.texts("#waiting tbody th").len(),
+            1,
+            "in {email}'s inbox"
+        );
+        assert_eq!(
+            c.post(
+                &format!("{link}/decision"),
+                &[("decision", "approve"), ("comment", "Budgeted")]
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(status(&app, chain.requirement).await == "approved", last);
+    }
+    let mail = app.last_mail_to_id(chain.hm_id).await.unwrap();
+    assert!(mail.contains("was approved"), "{mail}");
+    let page = chain
+        .hm
+        .get(&format!("/requirements/{}", chain.requirement))
+        .await;
+    assert_eq!(page.texts(".page-header .status"), vec!["Approved"]);
+    let res = chain
+        .hm
+        .post(
+            &format!("/requirements/{}/transitions", chain.requirement),
+            &[
+                ("action", "open"),
+                (
+                    "version",
+                    &page.attr("input[name=version]", "value").unwrap(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(status(&app, chain.requirement).await, "open");
+    let _ = chain.org;
+}
+
+#[tokio::test]
+async fn decisions_that_must_be_refused_are_refused() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = link_in(
+        &app.last_mail_to("head@example.com").await.unwrap(),
+        "/approvals/",
+    )
+    .unwrap();
+    // Not theirs: finance (not yet reached) and the requester.
+    let fin = signed_in_as(&app, "fin1@example.com").await;
+    assert_eq!(
+        fin.post(&format!("{link}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        chain
+            .hm
+            .post(&format!("{link}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let head = signed_in_as(&app, "head@example.com").await;
+    // Rejecting or asking for changes needs a comment.
+    let res = head
+        .post(
+            &format!("{link}/decision"),
+            &[("decision", "reject"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("comment").is_some());
+    let res = head
+        .post(
+            &format!("{link}/decision"),
+            &[
+                ("decision", "request_changes"),
+                ("comment", "Lower the maximum"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(status(&app, chain.requirement).await, "changes_requested");
+    let mail = app.last_mail_to_id(chain.hm_id).await.unwrap();
+    assert!(
+        mail.contains("sent back for changes") && mail.contains("Lower the maximum"),
+        "{mail}"
+    );
+    // Decided once: a second decision is refused and explained.
+    let again = head
+        .post(&format!("{link}/decision"), &[("decision", "approve")])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again
+            .texts("[role=alert]")
+            .join(" ")
+            .contains("already decided")
+    );
+    // The requester can edit again and resubmit; the head is asked again.
+    assert_eq!(
+        chain
+            .hm
+            .get(&format!("/requirements/{}/edit", chain.requirement))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(chain.requirement)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = chain
+        .hm
+        .post(
+            &format!("/requirements/{}/transitions", chain.requirement),
+            &[("action", "submit"), ("version", &version.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let pending: i64 = sqlx::query_scalar("select count(*) from approval_tasks t join users u on u.id = t.approver_id where u.email = 'head@example.com' and t.status = 'pending'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 1);
+}
+
+#[tokio::test]
+async fn nobody_approves_their_own_requirement() {
+    let app = TestApp::spawn().await;
+    let org = org(&app).await;
+    // The hiring manager is also the department head and an approver.
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    sqlx::query("update users set roles = '{hiring_manager,approver}' where id = $1")
+        .bind(hm_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("update departments set head_id = $1")
+        .bind(hm_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.user("fin1@example.com", "Finn One", &[Role::Approver])
+        .await;
+    let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
+    hm.post(
+        &format!("/requirements/{id}/transitions"),
+        &[("action", "submit"), ("version", "1")],
+    )
+    .await;
+    let own: i64 = sqlx::query_scalar("select count(*) from approval_tasks where approver_id = $1")
+        .bind(hm_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(own, 0);
+    assert_eq!(
+        app.audit_count("approval.step_skipped", id).await,
+        1,
+        "the skipped head step is on record"
+    );
+    assert!(
+        app.last_mail_to("fin1@example.com").await.is_some(),
+        "finance is asked at once"
+    );
+}
+
+#[tokio::test]
+async fn two_approvers_deciding_at_once_leave_one_outcome() {
+    for round in 0..4 {
+        let app = TestApp::spawn().await;
+        let chain = submitted(&app).await;
+        let head_link = link_in(
+            &app.last_mail_to("head@example.com").await.unwrap(),
+            "/approvals/",
+        )
+        .unwrap();
+        let head = signed_in_as(&app, "head@example.com").await;
+        head.post(&format!("{head_link}/decision"), &[("decision", "approve")])
+            .await;
+        let l1 = link_in(
+            &app.last_mail_to("fin1@example.com").await.unwrap(),
+            "/approvals/",
+        )
+        .unwrap();
+        let l2 = link_in(
+            &app.last_mail_to("fin2@example.com").await.unwrap(),
+            "/approvals/",
+        )
+        .unwrap();
+        let (c1, c2) = (
+            signed_in_as(&app, "fin1@example.com").await,
+            signed_in_as(&app, "fin2@example.com").await,
+        );
+        c1.csrf_token().await;
+        c2.csrf_token().await;
+        let p1 = format!("{l1}/decision");
+        let p2 = format!("{l2}/decision");
+        let (a, b) = tokio::join!(
+            c1.post(&p1, &[("decision", "approve")]),
+            c2.post(&p2, &[("decision", "reject"), ("comment", "No budget")]),
+        );
+        assert!(
+            a.status == StatusCode::SEE_OTHER || a.status == StatusCode::CONFLICT,
+            "round {round}: {}",
+            a.status
+        );
+        assert_eq!(b.status, StatusCode::SEE_OTHER, "round {round}");
+        assert_eq!(
+            status(&app, chain.requirement).await,
+            "rejected",
+            "round {round}"
+        );
+        let (approved_transitions, rejected_transitions): (i64, i64) = sqlx::query_as(
+            "select count(*) filter (where to_status = 'approved'), count(*) filter (where to_status = 'rejected')
+               from requirement_transitions where requirement_id = $1",
+        )
+        .bind(chain.requirement)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            (approved_transitions, rejected_transitions),
+            (0, 1),
+            "round {round}"
+        );
+        let open: i64 = sqlx::query_scalar(
+            "select count(*) from approval_tasks where status in ('pending', 'waiting')",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(open, 0, "round {round}: nothing left waiting");
+    }
+}
