@@ -31,6 +31,9 @@ pub struct CurrentUser {
     pub full_name: String,
     pub roles: Vec<Role>,
     pub time_zone: String,
+    /// Approvals waiting for this user, for the count in the navigation
+    /// (read with the user, in the same query).
+    pub pending_approvals: i64,
     pub meta: RequestMeta,
     pub session: Session,
 }
@@ -79,6 +82,7 @@ struct UserRow {
     full_name: String,
     roles: Vec<String>,
     time_zone: String,
+    pending_approvals: i64,
 }
 
 async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
@@ -109,7 +113,10 @@ pub async fn load_from(
         return Ok(None);
     }
     let row: Option<UserRow> = sqlx::query_as(
-        "select id, email, full_name, roles, time_zone from users where id = $1 and deactivated_at is null",
+        "select u.id, u.email, u.full_name, u.roles, u.time_zone,
+                (select count(*) from approval_tasks t where t.approver_id = u.id and t.status = 'pending')
+                    as pending_approvals
+           from users u where u.id = $1 and u.deactivated_at is null",
     )
     .bind(user_id)
     .fetch_optional(&state.pool)
@@ -128,6 +135,7 @@ pub async fn load_from(
         full_name: row.full_name,
         roles: row.roles.iter().filter_map(|r| Role::parse(r)).collect(),
         time_zone: row.time_zone,
+        pending_approvals: row.pending_approvals,
         meta,
         session,
     }))

@@ -62,6 +62,8 @@ pub struct NavLink {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// A count shown beside the label (things waiting), when not zero.
+    pub count: i64,
 }
 
 /// What the layout around every page needs.
@@ -149,6 +151,11 @@ fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
                 path == "/"
             } else {
                 path.starts_with(href)
+            },
+            count: if href == "/approvals" {
+                user.pending_approvals
+            } else {
+                0
             },
         })
         .collect()

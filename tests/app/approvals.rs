@@ -352,3 +352,15 @@ async fn two_approvers_deciding_at_once_leave_one_outcome() {
         assert_eq!(open, 0, "round {round}: nothing left waiting");
     }
 }
+
+#[tokio::test]
+async fn the_navigation_counts_what_waits_for_me() {
+    let app = TestApp::spawn().await;
+    submitted(&app).await;
+    let head = signed_in_as(&app, "head@example.com").await;
+    let nav = head.get("/").await.texts("nav.main-nav a");
+    assert!(nav.contains(&"Approvals 1 waiting".to_owned()), "{nav:?}");
+    let fin = signed_in_as(&app, "fin1@example.com").await;
+    let nav = fin.get("/").await.texts("nav.main-nav a");
+    assert!(nav.contains(&"Approvals".to_owned()), "{nav:?}");
+}
