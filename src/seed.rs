@@ -3,9 +3,12 @@
 
 use crate::auth::{Role, password};
 use crate::cli::CliError;
+use crate::domain::approval::{self, Decision};
 use crate::domain::audit::Actor;
 use crate::domain::org::{self, DepartmentFields, LevelFields};
+use crate::domain::requirement::{self, Action, RequirementFields};
 use crate::domain::user::{self, Email, UserFields};
+use crate::mail::MailRenderer;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -41,7 +44,7 @@ const LEVELS: [(&str, i32, i64, i64); 6] = [
     ("Director", 6, 130_000, 180_000),
 ];
 
-pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
+pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
     let (demo_password, generated) = match std::env::var("HH_DEMO_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
         _ => (generate_password(), true),
@@ -128,6 +131,7 @@ pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
             .execute(&mut *tx)
             .await?;
     }
+    requirements(&mut tx, mail, &id_of, &dept_ids).await?;
     tx.commit().await?;
 
     if created.is_empty() {
@@ -146,6 +150,131 @@ pub async fn demo(pool: &PgPool) -> Result<(), CliError> {
         println!("Their password is the one in HH_DEMO_PASSWORD.");
     }
     println!("Sign in as admin@{DEMO_DOMAIN} to manage users, departments and job levels.");
+    Ok(())
+}
+
+/// (title, department, status to reach) for the demo requirements.
+const REQUIREMENTS: [(&str, &str, &str); 6] = [
+    ("Backend engineer", "Platform", "draft"),
+    ("Product designer", "Product", "pending_approval"),
+    ("iOS developer", "Mobile", "pending_approval"),
+    ("Site reliability engineer", "Platform", "approved"),
+    ("Data analyst", "Product", "open"),
+    ("Payroll specialist", "Finance", "cancelled"),
+];
+
+/// A few requirements in different states, taken there through the same
+/// domain functions a person's clicks use. Only when there are none yet.
+async fn requirements(
+    conn: &mut sqlx::PgConnection,
+    mail: &MailRenderer,
+    id_of: &dyn Fn(Role) -> Option<Uuid>,
+    departments: &[(String, Uuid)],
+) -> Result<(), CliError> {
+    let existing: i64 = sqlx::query_scalar("select count(*) from requirements")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (Some(hm), Some(approver), true) = (
+        id_of(Role::HiringManager),
+        id_of(Role::Approver),
+        existing == 0,
+    ) else {
+        return Ok(());
+    };
+    let level: Uuid = sqlx::query_scalar("select id from job_levels where name = 'Senior'")
+        .fetch_one(&mut *conn)
+        .await?;
+    let as_hm = Actor {
+        user_id: Some(hm),
+        ..Actor::system()
+    };
+    let as_approver = Actor {
+        user_id: Some(approver),
+        ..Actor::system()
+    };
+    for (title, department, target) in REQUIREMENTS {
+        let Some((_, department_id)) = departments.iter().find(|(n, _)| n == department) else {
+            continue;
+        };
+        let fields = RequirementFields {
+            title: title.into(),
+            department_id: *department_id,
+            job_level_id: level,
+            hiring_manager_id: hm,
+            recruiter_id: id_of(Role::Recruiter),
+            headcount: 1 + (title.len() % 3) as i32,
+            employment_type: "full_time".into(),
+            location: "Berlin".into(),
+            remote_policy: "hybrid".into(),
+            salary_min: 68_000,
+            salary_max: 84_000,
+            currency: "EUR".into(),
+            reason: "new".into(),
+            replaces: String::new(),
+            target_start: None,
+            priority: "normal".into(),
+            description: format!(
+                "We are looking for a **{title}** to join the team.\n\n- Work with a friendly team\n- Ship often"
+            ),
+            skills: vec!["Communication".into()],
+            confidential: false,
+        };
+        let id = requirement::create(&mut *conn, &as_hm, &fields).await?;
+        if target == "draft" {
+            continue;
+        }
+        if target == "cancelled" {
+            requirement::apply(
+                &mut *conn,
+                &as_hm,
+                id,
+                1,
+                Action::Cancel,
+                "Budget moved to next year",
+            )
+            .await?;
+            continue;
+        }
+        approval::submit(&mut *conn, &as_hm, mail, id, 1).await?;
+        if target == "pending_approval" {
+            continue;
+        }
+        // Decide every task waiting on it, as its approver, until approved.
+        loop {
+            let waiting: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                "select t.id, t.approver_id from approval_tasks t join approvals a on a.id = t.approval_id
+                  where a.requirement_id = $1 and t.status = 'pending'",
+            )
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+            if waiting.is_empty() {
+                break;
+            }
+            for (task, who) in waiting {
+                let actor = Actor {
+                    user_id: Some(who),
+                    ..as_approver.clone()
+                };
+                approval::decide(
+                    &mut *conn,
+                    &actor,
+                    mail,
+                    task,
+                    Decision::Approve,
+                    "Looks good",
+                )
+                .await?;
+            }
+        }
+        if target == "open" {
+            let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+            requirement::apply(&mut *conn, &as_hm, id, version, Action::Open, "").await?;
+        }
+    }
     Ok(())
 }
 

@@ -152,8 +152,11 @@ async fn health_and_metrics() {
 #[tokio::test]
 async fn seed_demo_is_idempotent_and_gives_one_user_per_role() {
     let app = TestApp::spawn().await;
-    hiring_hare::seed::demo(&app.pool).await.unwrap();
-    hiring_hare::seed::demo(&app.pool).await.unwrap();
+    let mail = hiring_hare::mail::MailRenderer {
+        public_url: app.url("").into(),
+    };
+    hiring_hare::seed::demo(&app.pool, &mail).await.unwrap();
+    hiring_hare::seed::demo(&app.pool, &mail).await.unwrap();
     let counts: (i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from users), (select count(*) from departments), (select count(*) from job_levels)",
     )
@@ -175,6 +178,34 @@ async fn seed_demo_is_idempotent_and_gives_one_user_per_role() {
             .await
             .unwrap();
     assert_eq!(heads, 6);
+    let statuses: Vec<String> =
+        sqlx::query_scalar("select status from requirements order by reference")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        statuses,
+        vec![
+            "draft",
+            "pending_approval",
+            "pending_approval",
+            "approved",
+            "open",
+            "cancelled"
+        ]
+    );
+    // The pending ones wait for someone, with a mail linking the decision page.
+    let waiting: i64 =
+        sqlx::query_scalar("select count(*) from approval_tasks where status = 'pending'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(waiting >= 2, "{waiting}");
+    let links: i64 = sqlx::query_scalar("select count(*) from outbox where template = 'approval.pending' and body_text like '%/approvals/%'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(links >= waiting);
 }
 
 /// The command line, as an operator runs it: the real binary against a
