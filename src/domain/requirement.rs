@@ -875,6 +875,14 @@ pub struct ListFilter {
     pub q: String,
     pub status: String,
     pub department: String,
+    pub level: String,
+    pub hiring_manager: String,
+    pub recruiter: String,
+    pub priority: String,
+    /// Created on or after this date (YYYY-MM-DD).
+    pub from: String,
+    /// Created on or before this date.
+    pub to: String,
     /// Keyset pagination: rows created before this row of the previous page.
     pub after: String,
 }
@@ -901,19 +909,23 @@ impl ListRow {
     }
 }
 
-/// A page of requirements the user may see, newest first, plus one row to
-/// tell whether more follow. Keyset pagination (by created_at, id) costs
-/// the same on page 400 as on page 1, and no exact count is taken.
+/// Up to `limit` requirements the user may see, newest first (a page asks
+/// for one row more, to tell whether another page follows). Keyset
+/// pagination (by created_at, id) costs the same on page 400 as on page 1,
+/// and no exact count is taken.
 pub async fn list(
     conn: &mut PgConnection,
     viewer: Uuid,
     sees_confidential: bool,
     f: &ListFilter,
+    limit: i64,
 ) -> Result<Vec<ListRow>, sqlx::Error> {
     let q = Some(f.q.trim()).filter(|q| !q.is_empty());
     let status = Status::parse(&f.status).map(Status::as_str);
     let department = f.department.trim().parse::<Uuid>().ok();
-    let after = f.after.trim().parse::<Uuid>().ok();
+    let id = |v: &str| v.trim().parse::<Uuid>().ok();
+    let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
+    let after = id(&f.after);
     sqlx::query_as(
         "select r.id, r.reference, r.title, d.name as department_name, hm.full_name as hiring_manager_name,
                 r.headcount, r.priority, r.status, r.created_at
@@ -927,6 +939,12 @@ pub async fn list(
             and ($4::text is null or r.status = $4)
             and ($5::uuid is null or r.department_id = $5)
             and ($6::uuid is null or (r.created_at, r.id) < (select created_at, id from requirements where id = $6))
+            and ($8::uuid is null or r.job_level_id = $8)
+            and ($9::uuid is null or r.hiring_manager_id = $9)
+            and ($10::uuid is null or r.recruiter_id = $10)
+            and ($11::text is null or r.priority = $11)
+            and ($12::date is null or r.created_at >= $12)
+            and ($13::date is null or r.created_at < $13 + 1)
           order by r.created_at desc, r.id desc
           limit $7",
     )
@@ -936,7 +954,13 @@ pub async fn list(
     .bind(status)
     .bind(department)
     .bind(after)
-    .bind(PAGE_SIZE + 1)
+    .bind(limit)
+    .bind(id(&f.level))
+    .bind(id(&f.hiring_manager))
+    .bind(id(&f.recruiter))
+    .bind(Some(f.priority.as_str()).filter(|p| PRIORITIES.iter().any(|(v, _)| v == p)))
+    .bind(date(&f.from))
+    .bind(date(&f.to))
     .fetch_all(conn)
     .await
 }

@@ -16,7 +16,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use uuid::Uuid;
 
@@ -24,6 +24,7 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/requirements", get(list).post(create))
         .route("/requirements/new", get(new))
+        .route("/requirements.csv", get(export))
         .route("/requirements/{id}", get(show).post(update))
         .route("/requirements/{id}/edit", get(edit))
         .route("/requirements/{id}/transitions", post(transition))
@@ -39,6 +40,11 @@ struct ListPage {
     filter: ListFilter,
     rows: Vec<ListRow>,
     departments: Vec<org::TreeRow>,
+    levels: Vec<org::JobLevel>,
+    people: Vec<(Uuid, String)>,
+    priorities: &'static [(&'static str, &'static str)],
+    /// The CSV of the current filter.
+    export: String,
     statuses: [Status; 9],
     can_create: bool,
     next_page: Option<String>,
@@ -51,34 +57,38 @@ async fn list(
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let mut rows = requirement::list(
-        &mut conn,
-        me.id,
-        me.can(Permission::AdministerRequirements),
-        &filter,
-    )
-    .await?;
+    let sees_all = me.can(Permission::AdministerRequirements);
+    let mut rows = requirement::list(&mut conn, me.id, sees_all, &filter, PAGE_SIZE + 1).await?;
+    let query = |f: &ListFilter| serde_urlencoded::to_string(f).unwrap_or_default();
     let next_page = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|last| {
-            let next = ListFilter {
-                after: last.id.to_string(),
-                ..filter.clone()
-            };
             format!(
                 "/requirements?{}",
-                serde_urlencoded::to_string(&next).unwrap_or_default()
+                query(&ListFilter {
+                    after: last.id.to_string(),
+                    ..filter.clone()
+                })
             )
         })
     } else {
         None
     };
-    let (layout, departments) = if hx.0 {
-        (Layout::bare(), Vec::new())
+    let export = format!(
+        "/requirements.csv?{}",
+        query(&ListFilter {
+            after: String::new(),
+            ..filter.clone()
+        })
+    );
+    let (layout, departments, levels, people) = if hx.0 {
+        (Layout::bare(), Vec::new(), Vec::new(), Vec::new())
     } else {
         (
             Layout::new(&me, "Requirements").await?,
             org::tree(org::departments(&mut conn).await?),
+            org::levels(&mut conn).await?,
+            user::choices(&mut conn).await?,
         )
     };
     let page = ListPage {
@@ -86,11 +96,83 @@ async fn list(
         filter,
         rows,
         departments,
+        levels,
+        people,
+        priorities: &PRIORITIES,
+        export,
         statuses: Status::ALL,
         can_create: me.can(Permission::CreateRequirement),
         next_page,
     };
     render::page_or_fragment(hx, &page, page.as_results())
+}
+
+/// Most rows one export holds; the list's filters narrow a larger set.
+const EXPORT_LIMIT: i64 = 10_000;
+
+/// The current filter as CSV (all pages, up to [`EXPORT_LIMIT`] rows).
+async fn export(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(filter): Query<ListFilter>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let filter = ListFilter {
+        after: String::new(),
+        ..filter
+    };
+    let rows = requirement::list(
+        &mut conn,
+        me.id,
+        me.can(Permission::AdministerRequirements),
+        &filter,
+        EXPORT_LIMIT,
+    )
+    .await?;
+    let mut csv = String::from(
+        "reference,title,department,hiring_manager,headcount,priority,status,created\r\n",
+    );
+    for r in &rows {
+        let fields = [
+            r.reference.as_str(),
+            &r.title,
+            &r.department_name,
+            &r.hiring_manager_name,
+            &r.headcount.to_string(),
+            &r.priority,
+            r.status_label(),
+            &r.created_at.format("%Y-%m-%d").to_string(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        csv.push_str(&line.join(","));
+        csv.push_str("\r\n");
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"requirements.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// One CSV field, quoted when needed. A leading =, +, - or @ is defused
+/// with an apostrophe so a spreadsheet never runs it as a formula.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
 }
 
 // ---- the form ---------------------------------------------------------------

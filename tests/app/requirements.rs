@@ -410,3 +410,36 @@ async fn the_list_filters_searches_and_pages_in_the_url() {
         Some("open")
     );
 }
+
+#[tokio::test]
+async fn the_current_filter_exports_to_csv_without_formulas() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    draft(&app, &hm, &o, hm_id, "=HYPERLINK(\"http://evil\")").await;
+    let mut urgent = form(&o, hm_id, "Urgent, \"senior\" engineer");
+    urgent[11] = ("priority", "urgent".into());
+    post(&hm, "/requirements", &urgent).await;
+    let page = hm.get("/requirements?priority=urgent").await;
+    assert_eq!(
+        page.texts("table.data tbody th"),
+        vec!["Urgent, \"senior\" engineer"]
+    );
+    let export = page.attr("#export", "href").unwrap();
+    assert!(export.contains("priority=urgent"), "{export}");
+    let csv = hm.get(&export).await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(
+        lines[1].contains("\"Urgent, \"\"senior\"\" engineer\""),
+        "{}",
+        lines[1]
+    );
+    let all = hm.get("/requirements.csv").await;
+    assert!(
+        all.body.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "formula defused: {}",
+        all.body
+    );
+}
