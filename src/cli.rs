@@ -84,9 +84,7 @@ pub async fn run() -> Result<(), CliError> {
         Command::SeedDemo => {
             let db = crate::db::connect(&config, 2).await?;
             crate::db::migrate(&db.pool).await?;
-            let mail = crate::mail::MailRenderer {
-                public_url: config.public_url.clone().into(),
-            };
+            let mail = crate::mail::MailRenderer::new(&config);
             let result = crate::seed::demo(&db.pool, &mail).await;
             stop(db).await?;
             result

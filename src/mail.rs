@@ -18,6 +18,8 @@ use uuid::Uuid;
 #[derive(Clone, Debug)]
 pub struct MailRenderer {
     pub public_url: Arc<str>,
+    /// Keys the single-use tokens carried by links in mail.
+    pub secret: Arc<[u8]>,
 }
 
 #[derive(Template)]
@@ -93,15 +95,25 @@ struct DecidedHtml<'a> {
 }
 
 impl MailRenderer {
-    /// `approval.pending`: to an approver whose step has started.
+    pub fn new(config: &crate::config::Config) -> Self {
+        MailRenderer {
+            public_url: config.public_url.clone().into(),
+            secret: config.secret_key.clone().into(),
+        }
+    }
+
+    /// `approval.pending`: to an approver whose step has started. `token`
+    /// opens the page once without a password (see
+    /// [`crate::domain::approval::use_link`]).
     pub fn approval_pending(
         &self,
         to: &str,
         name: &str,
         r: &Requirement,
         task: Uuid,
+        token: &str,
     ) -> Result<Mail, askama::Error> {
-        let link = self.link(&format!("/approvals/{task}"));
+        let link = self.link(&format!("/approvals/{task}?token={token}"));
         Ok(Mail {
             to: to.to_owned(),
             subject: format!("Approval needed: {} {}", r.reference, r.title),

@@ -21,9 +21,7 @@ pub fn init_logging() {
 }
 
 pub fn state(pool: sqlx::PgPool, config: Config) -> AppState {
-    let mail = MailRenderer {
-        public_url: config.public_url.clone().into(),
-    };
+    let mail = MailRenderer::new(&config);
     AppState {
         pool,
         config: Arc::new(config),

@@ -246,10 +246,96 @@ async fn advance(
     .fetch_all(&mut *conn)
     .await?;
     for (task_id, email, name) in started {
-        let m = mail.approval_pending(&email, &name, r, task_id)?;
+        let token = issue_link(&mut *conn, &mail.secret, task_id, r.id).await?;
+        let m = mail.approval_pending(&email, &name, r, task_id, &token)?;
         outbox::queue(&mut *conn, &m).await?;
     }
     Ok(())
+}
+
+/// How long an emailed approval link works.
+const LINK_LIFETIME: chrono::Duration = chrono::Duration::hours(72);
+
+/// A new single-use link token for the task, bound to the requirement's
+/// current version.
+async fn issue_link(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    task: Uuid,
+    requirement: Uuid,
+) -> Result<String, sqlx::Error> {
+    let token = crate::auth::random_token(32);
+    sqlx::query(
+        "insert into approval_links (task_id, requirement_version, digest, expires_at)
+         select $1, version, $2, now() + $3::interval from requirements where id = $4",
+    )
+    .bind(task)
+    .bind(crate::auth::token_digest(secret, &token))
+    .bind(LINK_LIFETIME)
+    .bind(requirement)
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+/// What an emailed link is worth when it is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Good, and now used: act as this approver on this task only.
+    Valid {
+        approver: Uuid,
+    },
+    Used,
+    Expired,
+    /// The requirement changed since the mail, or the task is decided.
+    Stale,
+    Unknown,
+}
+
+/// Checks the link token for `task` and uses it up if it is good. The
+/// update both checks and marks, so two clicks cannot both pass.
+pub async fn use_link(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    task: Uuid,
+    token: &str,
+) -> Result<Link, sqlx::Error> {
+    let row: Option<(bool, bool, bool, Uuid)> = sqlx::query_as(
+        "select l.used_at is not null, l.expires_at <= now(),
+                l.requirement_version <> r.version or t.status <> 'pending', t.approver_id
+           from approval_links l
+           join approval_tasks t on t.id = l.task_id
+           join approvals a on a.id = t.approval_id
+           join requirements r on r.id = a.requirement_id
+          where l.digest = $1 and l.task_id = $2",
+    )
+    .bind(crate::auth::token_digest(secret, token))
+    .bind(task)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((used, expired, stale, approver)) = row else {
+        return Ok(Link::Unknown);
+    };
+    if used {
+        return Ok(Link::Used);
+    }
+    if expired {
+        return Ok(Link::Expired);
+    }
+    if stale {
+        return Ok(Link::Stale);
+    }
+    let taken = sqlx::query(
+        "update approval_links set used_at = now() where digest = $1 and used_at is null",
+    )
+    .bind(crate::auth::token_digest(secret, token))
+    .execute(conn)
+    .await?;
+    Ok(if taken.rows_affected() == 1 {
+        Link::Valid { approver }
+    } else {
+        Link::Used
+    })
 }
 
 async fn current_version(conn: &mut PgConnection, id: Uuid) -> Result<i32, sqlx::Error> {

@@ -3,14 +3,14 @@
 
 use super::AppState;
 use super::render::{self, Layout};
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, MaybeUser};
 use crate::domain::approval::{self, DecideError, Decision, Task};
 use crate::domain::requirement::{self, Requirement, TransitionError};
 use crate::domain::{FieldErrors, SaveError};
 use crate::error::AppError;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -61,11 +61,33 @@ impl DecisionPage {
     }
 }
 
+/// The session key that lets a signed-out approver, who followed a good
+/// emailed link, see and decide that one approval: `(task, approver)`.
+const GRANT: &str = "approval_grant";
+
+/// Who is looking at a decision page: a signed-in user, or an approver who
+/// came by an emailed link (then only for that task).
+struct Viewer {
+    id: Uuid,
+    roles: Vec<crate::auth::Role>,
+    layout: Layout,
+}
+
+impl Viewer {
+    async fn of(user: &CurrentUser, title: &str) -> Result<Viewer, AppError> {
+        Ok(Viewer {
+            id: user.id,
+            roles: user.roles.clone(),
+            layout: Layout::new(user, title).await?,
+        })
+    }
+}
+
 /// The page for `task`: its approver sees it; so does whoever may see the
 /// requirement (read-only), as DOMAIN.md lets everyone read requirements.
 async fn page(
     state: &AppState,
-    me: &CurrentUser,
+    viewer: Viewer,
     id: Uuid,
     comment: String,
     errors: FieldErrors,
@@ -77,12 +99,12 @@ async fn page(
         .ok_or(AppError::NotFound)?;
     let r = requirement::find(&mut conn, task.requirement_id)
         .await?
-        .filter(|r| r.visible_to(me.id, &me.roles) || task.approver_id == me.id)
+        .filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
         .ok_or(AppError::NotFound)?;
     let trail = approval::trail(&mut conn, r.id).await?;
     Ok(DecisionPage {
-        layout: Layout::new(me, format!("Approve {}", r.reference)).await?,
-        mine: task.approver_id == me.id,
+        layout: viewer.layout,
+        mine: task.approver_id == viewer.id,
         task,
         r,
         trail,
@@ -92,12 +114,96 @@ async fn page(
     })
 }
 
+/// The approver an emailed link let into this task's page, if any.
+async fn granted(who: &MaybeUser, task: Uuid) -> Result<Option<Uuid>, AppError> {
+    Ok(who
+        .session
+        .get::<(Uuid, Uuid)>(GRANT)
+        .await?
+        .filter(|(t, _)| *t == task)
+        .map(|(_, approver)| approver))
+}
+
+async fn viewer(who: &MaybeUser, id: Uuid) -> Result<Option<Viewer>, AppError> {
+    if let Some(user) = &who.user {
+        return Ok(Some(Viewer::of(user, "Approval").await?));
+    }
+    Ok(match granted(who, id).await? {
+        Some(approver) => Some(Viewer {
+            id: approver,
+            roles: Vec::new(),
+            layout: Layout::anonymous(&who.session, "Approval").await?,
+        }),
+        None => None,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn sign_in_for(id: Uuid) -> AppError {
+    AppError::SignInRequired {
+        next: format!("/approvals/{id}"),
+        htmx: false,
+    }
+}
+
 async fn show(
     State(state): State<AppState>,
-    me: CurrentUser,
+    who: MaybeUser,
     Path(id): Path<Uuid>,
+    Query(q): Query<LinkQuery>,
 ) -> Result<Response, AppError> {
-    render::ok(&page(&state, &me, id, String::new(), FieldErrors::default(), None).await?)
+    if who.user.is_none() && granted(&who, id).await?.is_none() {
+        if q.token.is_empty() {
+            return Err(sign_in_for(id));
+        }
+        let mut conn = state.pool.acquire().await?;
+        match approval::use_link(&mut conn, &state.mail.secret, id, &q.token).await? {
+            approval::Link::Valid { approver } => who.session.insert(GRANT, (id, approver)).await?,
+            dead => return dead_link(&who, id, dead).await,
+        }
+    }
+    let viewer = viewer(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
+    render::ok(
+        &page(
+            &state,
+            viewer,
+            id,
+            String::new(),
+            FieldErrors::default(),
+            None,
+        )
+        .await?,
+    )
+}
+
+/// A used, expired or stale link: say so, and offer the way on (signing in
+/// always reaches the current page).
+async fn dead_link(who: &MaybeUser, id: Uuid, link: approval::Link) -> Result<Response, AppError> {
+    let message = match link {
+        approval::Link::Used => {
+            "This link was already used: each mailed link opens the page once. Sign in to see the approval."
+        }
+        approval::Link::Expired => {
+            "This link has expired: mailed links work for 72 hours. Sign in to see the approval."
+        }
+        approval::Link::Stale => {
+            "The requirement changed since this mail was sent, or the approval was decided. Sign in to see the current version."
+        }
+        _ => "This link is not valid. Sign in to see the approval.",
+    };
+    let page = super::session::MessagePage {
+        layout: Layout::anonymous(&who.session, "Link no longer valid").await?,
+        heading: "This link no longer works",
+        message,
+        link: format!("/sign-in?next=%2Fapprovals%2F{id}"),
+        link_text: "Sign in",
+    };
+    render::status(StatusCode::GONE, &page)
 }
 
 #[derive(serde::Deserialize)]
@@ -110,56 +216,55 @@ pub struct DecisionForm {
 
 async fn decide(
     State(state): State<AppState>,
-    me: CurrentUser,
+    who: MaybeUser,
     Path(id): Path<Uuid>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let decision = Decision::parse(&form.decision).ok_or(AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
-    let (status, errors, problem) = match approval::decide(
-        &mut tx,
-        &me.actor(),
-        &state.mail,
-        id,
-        decision,
-        &form.comment,
-    )
-    .await
-    {
-        Ok(()) => {
-            return render::saved(tx, &me.session, "Your decision is recorded.", "/approvals")
-                .await;
+    let (actor, done) = match &who.user {
+        Some(user) => (user.actor(), "/approvals".to_owned()),
+        None => {
+            let approver = granted(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
+            (who.meta.actor(Some(approver)), format!("/approvals/{id}"))
         }
-        Err(DecideError::NotYours) => return Err(AppError::Forbidden),
-        Err(DecideError::CommentRequired) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            FieldErrors::one(
-                "comment",
-                "Say why: the requester needs to know what to change.",
-            ),
-            None,
-        ),
-        Err(DecideError::Decided) => (
-            StatusCode::CONFLICT,
-            FieldErrors::default(),
-            Some("This approval was already decided.".to_owned()),
-        ),
-        Err(DecideError::Transition(TransitionError::Save(SaveError::NotFound))) => {
-            return Err(AppError::NotFound);
-        }
-        Err(DecideError::Transition(
-            TransitionError::NotAllowed { .. } | TransitionError::Save(SaveError::Stale),
-        )) => (
-            StatusCode::CONFLICT,
-            FieldErrors::default(),
-            Some(
-                "The requirement changed meanwhile; it is no longer waiting for this decision."
-                    .to_owned(),
-            ),
-        ),
-        Err(e) => return Err(AppError::internal(e)),
     };
+    let mut tx = state.pool.begin().await?;
+    let (status, errors, problem) =
+        match approval::decide(&mut tx, &actor, &state.mail, id, decision, &form.comment).await {
+            Ok(()) => {
+                return render::saved(tx, &who.session, "Your decision is recorded.", &done).await;
+            }
+            Err(DecideError::NotYours) => return Err(AppError::Forbidden),
+            Err(DecideError::CommentRequired) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FieldErrors::one(
+                    "comment",
+                    "Say why: the requester needs to know what to change.",
+                ),
+                None,
+            ),
+            Err(DecideError::Decided) => (
+                StatusCode::CONFLICT,
+                FieldErrors::default(),
+                Some("This approval was already decided.".to_owned()),
+            ),
+            Err(DecideError::Transition(TransitionError::Save(SaveError::NotFound))) => {
+                return Err(AppError::NotFound);
+            }
+            Err(DecideError::Transition(
+                TransitionError::NotAllowed { .. } | TransitionError::Save(SaveError::Stale),
+            )) => (
+                StatusCode::CONFLICT,
+                FieldErrors::default(),
+                Some(
+                    "The requirement changed meanwhile; it is no longer waiting for this decision."
+                        .to_owned(),
+                ),
+            ),
+            Err(e) => return Err(AppError::internal(e)),
+        };
     tx.rollback().await?;
-    let p = page(&state, &me, id, form.comment, errors, problem).await?;
+    let viewer = viewer(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
+    let p = page(&state, viewer, id, form.comment, errors, problem).await?;
     render::status(status, &p)
 }

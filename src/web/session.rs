@@ -226,14 +226,15 @@ struct ChoosePasswordPage {
     errors: FieldErrors,
 }
 
+/// A page that says one thing and offers the way forward (a dead link).
 #[derive(Template)]
 #[template(path = "pages/message.html")]
-struct MessagePage {
-    layout: Layout,
-    heading: &'static str,
-    message: &'static str,
-    link: &'static str,
-    link_text: &'static str,
+pub struct MessagePage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub message: &'static str,
+    pub link: String,
+    pub link_text: &'static str,
 }
 
 fn flow(purpose: Purpose) -> (&'static str, &'static str) {
@@ -261,7 +262,7 @@ async fn token_dead(who: &MaybeUser, purpose: Purpose) -> Result<Response, AppEr
         layout,
         heading: "This link no longer works",
         message,
-        link,
+        link: link.to_owned(),
         link_text,
     };
     render::status(StatusCode::GONE, &page)

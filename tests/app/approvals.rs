@@ -364,3 +364,107 @@ async fn the_navigation_counts_what_waits_for_me() {
     let nav = fin.get("/").await.texts("nav.main-nav a");
     assert!(nav.contains(&"Approvals".to_owned()), "{nav:?}");
 }
+
+/// The emailed link with its token (path and query).
+async fn mailed_link(app: &TestApp, to: &str) -> String {
+    let mail = app.last_mail_to(to).await.unwrap();
+    let url = mail
+        .split_whitespace()
+        .find(|w| w.contains("/approvals/"))
+        .unwrap();
+    let url = url::Url::parse(url).unwrap();
+    format!("{}?{}", url.path(), url.query().unwrap())
+}
+
+#[tokio::test]
+async fn the_mailed_link_opens_that_approval_once_without_a_password() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = mailed_link(&app, "head@example.com").await;
+    let task = link
+        .trim_start_matches("/approvals/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let head = app.client();
+    let page = head.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.texts("h2").contains(&"Your decision".to_owned()));
+    // Only that approval: the rest of the app still wants a password.
+    assert_eq!(head.get("/approvals").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        head.get(&format!("/requirements/{}", chain.requirement))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // A mail scanner's GET decided nothing; the decision is a POST from the page.
+    assert_eq!(status(&app, chain.requirement).await, "pending_approval");
+    let res = head
+        .post(
+            &format!("/approvals/{task}/decision"),
+            &[("decision", "approve"), ("comment", "Fine")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let decided_by: Uuid =
+        sqlx::query_scalar("select decided_by from approval_tasks where id = $1::uuid")
+            .bind(&task)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let head_id: Uuid = sqlx::query_scalar("select id from users where email = 'head@example.com'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(decided_by, head_id, "recorded as the approver");
+    // Used once: the same link in another browser is dead, and says how to go on.
+    let again = app.client().get(&link).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert!(again.texts("main p").join(" ").contains("already used"));
+    assert_eq!(
+        again.attr("main a.button", "href").as_deref(),
+        Some(format!("/sign-in?next=%2Fapprovals%2F{task}").as_str())
+    );
+    // A forged token opens nothing.
+    let forged = app
+        .client()
+        .get(&format!("/approvals/{task}?token=forged"))
+        .await;
+    assert_eq!(forged.status, StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn expired_and_stale_links_are_dead() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = mailed_link(&app, "head@example.com").await;
+    sqlx::query("update approval_links set expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let res = app.client().get(&link).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(res.texts("main p").join(" ").contains("expired"));
+    sqlx::query("update approval_links set expires_at = now() + interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // An admin edits the requirement after the mail: the link is stale.
+    sqlx::query("update requirements set version = version + 1 where id = $1")
+        .bind(chain.requirement)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let res = app.client().get(&link).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(
+        res.texts("main p")
+            .join(" ")
+            .contains("changed since this mail")
+    );
+    // Signed in, the approver still reaches the page.
+    let head = signed_in_as(&app, "head@example.com").await;
+    assert_eq!(head.get(&link).await.status, StatusCode::OK);
+}

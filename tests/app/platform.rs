@@ -152,9 +152,7 @@ async fn health_and_metrics() {
 #[tokio::test]
 async fn seed_demo_is_idempotent_and_gives_one_user_per_role() {
     let app = TestApp::spawn().await;
-    let mail = hiring_hare::mail::MailRenderer {
-        public_url: app.url("").into(),
-    };
+    let mail = hiring_hare::mail::MailRenderer::new(&app.config);
     hiring_hare::seed::demo(&app.pool, &mail).await.unwrap();
     hiring_hare::seed::demo(&app.pool, &mail).await.unwrap();
     let counts: (i64, i64, i64) = sqlx::query_as(
