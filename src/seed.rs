@@ -131,6 +131,7 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
             .execute(&mut *tx)
             .await?;
     }
+    above_band_workflow(&mut tx).await?;
     requirements(&mut tx, mail, &id_of, &dept_ids).await?;
     tx.commit().await?;
 
@@ -150,6 +151,25 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
         println!("Their password is the one in HH_DEMO_PASSWORD.");
     }
     println!("Sign in as admin@{DEMO_DOMAIN} to manage users, departments and job levels.");
+    Ok(())
+}
+
+/// Salaries above the level's band need an executive too: the default's
+/// two steps, then the super admin.
+async fn above_band_workflow(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "with w as (
+             insert into approval_workflows (subject, name, conditions)
+             select 'requirement', 'Above the band', '{\"above_band\": true}'
+              where not exists (select 1 from approval_workflows where name = 'Above the band')
+             returning id)
+         insert into workflow_steps (workflow_id, position, name, approver_kind, approver_role)
+         select id, 1, 'Department head', 'department_head', null from w
+         union all select id, 2, 'Finance', 'role', 'approver' from w
+         union all select id, 3, 'Executive', 'role', 'super_admin' from w",
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

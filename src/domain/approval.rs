@@ -65,6 +65,69 @@ impl From<sqlx::Error> for DecideError {
     }
 }
 
+/// A workflow's conditions (DOMAIN.md, "Approval workflows"). Every
+/// condition set must hold; an empty set matches everything.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Conditions {
+    pub department_id: Option<Uuid>,
+    pub min_level_rank: Option<i32>,
+    pub min_headcount: Option<i32>,
+    pub above_band: Option<bool>,
+    pub employment_type: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Conditions {
+    pub fn matches(&self, r: &Requirement) -> bool {
+        self.department_id.is_none_or(|d| d == r.department_id)
+            && self.min_level_rank.is_none_or(|n| r.level_rank >= n)
+            && self.min_headcount.is_none_or(|n| r.headcount >= n)
+            && self.above_band.is_none_or(|a| a == r.above_band())
+            && self
+                .employment_type
+                .as_ref()
+                .is_none_or(|t| *t == r.employment_type)
+            && self.reason.as_ref().is_none_or(|t| *t == r.reason)
+    }
+
+    /// How specific: the number of conditions set. The most specific
+    /// matching workflow applies.
+    pub fn specificity(&self) -> usize {
+        [
+            self.department_id.is_some(),
+            self.min_level_rank.is_some(),
+            self.min_headcount.is_some(),
+            self.above_band.is_some(),
+            self.employment_type.is_some(),
+            self.reason.is_some(),
+        ]
+        .into_iter()
+        .filter(|set| *set)
+        .count()
+    }
+}
+
+/// The workflow that applies to `r`: the most specific match, the default
+/// when nothing else matches (it always exists, and matches everything).
+async fn workflow_for(
+    conn: &mut PgConnection,
+    r: &Requirement,
+) -> Result<(Uuid, i32), sqlx::Error> {
+    let all: Vec<(Uuid, i32, bool, sqlx::types::Json<Conditions>)> = sqlx::query_as(
+        "select id, version, is_default, conditions from approval_workflows
+          where subject = 'requirement' and archived_at is null order by created_at, id",
+    )
+    .fetch_all(conn)
+    .await?;
+    all.into_iter()
+        .filter(|(_, _, default, c)| *default || c.matches(r))
+        // The default loses every tie with a workflow written for the case.
+        .max_by_key(|(_, _, default, c)| (c.specificity(), !*default))
+        .map(|(id, version, _, _)| (id, version))
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
 #[derive(sqlx::FromRow)]
 struct Step {
     position: i32,
@@ -137,12 +200,7 @@ pub async fn submit(
     let r = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    let (workflow_id, workflow_version): (Uuid, i32) = sqlx::query_as(
-        "select id, version from approval_workflows
-          where subject = 'requirement' and is_default and archived_at is null",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let (workflow_id, workflow_version) = workflow_for(&mut *conn, &r).await?;
     let approval_id: Uuid = sqlx::query_scalar(
         "insert into approvals (requirement_id, workflow_id, workflow_version, requester_id)
          values ($1, $2, $3, $4) returning id",

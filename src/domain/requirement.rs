@@ -441,6 +441,7 @@ pub struct Requirement {
     pub band_min: i64,
     pub band_max: i64,
     pub band_currency: String,
+    pub level_rank: i32,
     pub hiring_manager_id: Uuid,
     pub hiring_manager_name: String,
     pub recruiter_id: Option<Uuid>,
@@ -521,7 +522,7 @@ macro_rules! requirement_select {
     () => {
         "select r.id, r.reference, r.title, r.department_id, d.name as department_name,
                 r.job_level_id, l.name as job_level_name, l.salary_min as band_min, l.salary_max as band_max,
-                l.currency as band_currency, r.hiring_manager_id, hm.full_name as hiring_manager_name,
+                l.currency as band_currency, l.rank as level_rank, r.hiring_manager_id, hm.full_name as hiring_manager_name,
                 r.recruiter_id, rc.full_name as recruiter_name, r.headcount, r.employment_type, r.location,
                 r.remote_policy, r.salary_min, r.salary_max, r.currency, r.reason, r.replaces, r.target_start,
                 r.priority, r.description, r.skills, r.confidential, r.status, r.created_by, r.version,

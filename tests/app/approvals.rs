@@ -468,3 +468,125 @@ async fn expired_and_stale_links_are_dead() {
     let head = signed_in_as(&app, "head@example.com").await;
     assert_eq!(head.get(&link).await.status, StatusCode::OK);
 }
+
+/// A workflow written with SQL, as the admin pages (to come) will.
+async fn workflow(app: &TestApp, conditions: &str, steps: &[(&str, &str, Option<i32>)]) -> Uuid {
+    let id: Uuid = sqlx::query_scalar("insert into approval_workflows (subject, name, conditions) values ('requirement', 'Special', $1::jsonb) returning id")
+        .bind(conditions)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for (i, (name, role, required)) in steps.iter().enumerate() {
+        sqlx::query("insert into workflow_steps (workflow_id, position, name, approver_kind, approver_role, required) values ($1, $2, $3, 'role', $4, $5)")
+            .bind(id)
+            .bind(i as i32 + 1)
+            .bind(name)
+            .bind(role)
+            .bind(required)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    id
+}
+
+#[tokio::test]
+async fn the_most_specific_workflow_applies_and_n_of_m_completes_a_step() {
+    let app = TestApp::spawn().await;
+    // Above the band: one of the two finance approvers is enough, then a super admin.
+    let special = workflow(
+        &app,
+        r#"{"above_band": true}"#,
+        &[
+            ("Finance", "approver", Some(1)),
+            ("Executive", "super_admin", None),
+        ],
+    )
+    .await;
+    let org = org(&app).await;
+    app.user("fin1@example.com", "Finn One", &[Role::Approver])
+        .await;
+    app.user("fin2@example.com", "Finn Two", &[Role::Approver])
+        .await;
+    app.user("ceo@example.com", "Cleo Exec", &[Role::SuperAdmin])
+        .await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let within = draft(&app, &hm, &org, hm_id, "Within band").await;
+    let above = {
+        let mut f = crate::requirements::form(&org, hm_id, "Above band");
+        f[8] = ("salary_max", "120000".into());
+        let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = hm.post("/requirements", &fields).await;
+        res.location()
+            .trim_start_matches("/requirements/")
+            .parse::<Uuid>()
+            .unwrap()
+    };
+    for id in [within, above] {
+        let res = hm
+            .post(
+                &format!("/requirements/{id}/transitions"),
+                &[("action", "submit"), ("version", "1")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let used = |id: Uuid| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Uuid>(
+                "select workflow_id from approvals where requirement_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(used(above).await, special);
+    assert_ne!(
+        used(within).await,
+        special,
+        "the default applies within the band"
+    );
+    // One finance approval completes the step; the other is no longer asked.
+    let task: Uuid = sqlx::query_scalar(
+        "select t.id from approval_tasks t join approvals a on a.id = t.approval_id join users u on u.id = t.approver_id
+          where a.requirement_id = $1 and u.email = 'fin1@example.com'",
+    )
+    .bind(above)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let fin1 = signed_in_as(&app, "fin1@example.com").await;
+    assert_eq!(
+        fin1.post(
+            &format!("/approvals/{task}/decision"),
+            &[("decision", "approve")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let states: Vec<(String, String)> = sqlx::query_as(
+        "select u.email, t.status from approval_tasks t join approvals a on a.id = t.approval_id join users u on u.id = t.approver_id
+          where a.requirement_id = $1 order by u.email",
+    )
+    .bind(above)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let states: Vec<(&str, &str)> = states
+        .iter()
+        .map(|(e, s)| (e.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("ceo@example.com", "pending"),
+            ("fin1@example.com", "approved"),
+            ("fin2@example.com", "superseded")
+        ]
+    );
+    assert!(app.last_mail_to("ceo@example.com").await.is_some());
+}

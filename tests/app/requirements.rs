@@ -26,7 +26,7 @@ pub async fn org(app: &TestApp) -> Org {
     Org { department, level }
 }
 
-fn form(o: &Org, manager: Uuid, title: &str) -> Vec<(&'static str, String)> {
+pub fn form(o: &Org, manager: Uuid, title: &str) -> Vec<(&'static str, String)> {
     vec![
         ("title", title.to_owned()),
         ("department_id", o.department.to_string()),
