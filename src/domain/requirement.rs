@@ -845,6 +845,27 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<
     Ok(())
 }
 
+/// Live requirements that look like `r` (same title, department and level),
+/// shown as a warning before submitting: a warning, never a block.
+pub async fn possible_duplicates(
+    conn: &mut PgConnection,
+    r: &Requirement,
+) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, reference from requirements
+          where id <> $1 and deleted_at is null and lower(title) = lower($2)
+            and department_id = $3 and job_level_id = $4
+            and status in ('pending_approval', 'approved', 'open', 'on_hold')
+          order by created_at",
+    )
+    .bind(r.id)
+    .bind(&r.title)
+    .bind(r.department_id)
+    .bind(r.job_level_id)
+    .fetch_all(conn)
+    .await
+}
+
 /// One row of the history shown on a requirement.
 #[derive(Debug, sqlx::FromRow)]
 pub struct TransitionRow {

@@ -374,6 +374,8 @@ struct ShowPage {
     can_edit: bool,
     can_delete: bool,
     history: Vec<TransitionRow>,
+    /// Look-alikes already in flight, warned about before submitting.
+    duplicates: Vec<(Uuid, String)>,
     error: Option<String>,
 }
 
@@ -401,6 +403,11 @@ async fn show_page(
         can_edit: r.editable_by(me.id, &me.roles),
         can_delete: me.can(Permission::AdministerRequirements),
         history: requirement::transitions(&mut conn, r.id).await?,
+        duplicates: if r.actions_for(me.id, &me.roles).contains(&Action::Submit) {
+            requirement::possible_duplicates(&mut conn, &r).await?
+        } else {
+            Vec::new()
+        },
         r,
         error,
     })

@@ -443,3 +443,39 @@ async fn the_current_filter_exports_to_csv_without_formulas() {
         all.body
     );
 }
+
+#[tokio::test]
+async fn a_possible_duplicate_is_a_warning_at_submit() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    app.user("fin@example.com", "Fin", &[Role::Approver]).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let first = draft(&app, &hm, &o, hm_id, "Platform engineer").await;
+    let second = draft(&app, &hm, &o, hm_id, "platform ENGINEER").await;
+    assert!(
+        hm.get(&format!("/requirements/{second}"))
+            .await
+            .texts("#duplicates")
+            .is_empty(),
+        "a draft is no duplicate"
+    );
+    hm.post(
+        &format!("/requirements/{first}/transitions"),
+        &[("action", "submit"), ("version", "1")],
+    )
+    .await;
+    let page = hm.get(&format!("/requirements/{second}")).await;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert!(
+        page.texts("#duplicates")
+            .join(" ")
+            .contains(&format!("HH-{year}-0001"))
+    );
+    let res = hm
+        .post(
+            &format!("/requirements/{second}/transitions"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "not a block");
+}
