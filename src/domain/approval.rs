@@ -449,9 +449,19 @@ pub async fn decide(
     .bind(task_id)
     .fetch_one(&mut *conn)
     .await?;
-    if Some(approver) != actor.user_id && actor.on_behalf_of != Some(approver) {
+    let Some(deciding) = actor.user_id else {
         return Err(DecideError::NotYours);
-    }
+    };
+    let actor = &if deciding == approver {
+        actor.clone()
+    } else if delegates_to(&mut *conn, approver, deciding).await? {
+        Actor {
+            on_behalf_of: Some(approver),
+            ..actor.clone()
+        }
+    } else {
+        return Err(DecideError::NotYours);
+    };
     if status != "pending" {
         return Err(DecideError::Decided);
     }
@@ -518,6 +528,31 @@ pub async fn decide(
     Ok(())
 }
 
+/// True when `approver` is out of office today with `delegate` acting for them.
+async fn delegates_to(
+    conn: &mut PgConnection,
+    approver: Uuid,
+    delegate: Uuid,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from users where id = $1 and delegate_id = $2
+                          and current_date between delegate_from and delegate_until)",
+    )
+    .bind(approver)
+    .bind(delegate)
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether `user` may decide the task: its approver, or their delegate today.
+pub async fn may_decide(
+    conn: &mut PgConnection,
+    user: Uuid,
+    task: &Task,
+) -> Result<bool, sqlx::Error> {
+    Ok(task.approver_id == user || delegates_to(conn, task.approver_id, user).await?)
+}
+
 /// Ends the still-open tasks of one step (or of the whole approval).
 async fn supersede(
     conn: &mut PgConnection,
@@ -548,6 +583,8 @@ pub struct Task {
     pub approver_name: String,
     pub status: String,
     pub comment: String,
+    /// Who decided, when not the approver: their delegate.
+    pub decided_by_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
 }
@@ -555,11 +592,14 @@ pub struct Task {
 macro_rules! task_select {
     () => {
         "select t.id, a.requirement_id, r.reference, r.title, t.step, t.step_name, t.approver_id,
-                u.full_name as approver_name, t.status, t.comment, t.created_at, t.decided_at
+                u.full_name as approver_name, t.status, t.comment,
+                case when t.decided_by <> t.approver_id then d.full_name end as decided_by_name,
+                t.created_at, t.decided_at
            from approval_tasks t
            join approvals a on a.id = t.approval_id
            join requirements r on r.id = a.requirement_id
-           join users u on u.id = t.approver_id "
+           join users u on u.id = t.approver_id
+           left join users d on d.id = t.decided_by "
     };
 }
 
@@ -570,7 +610,8 @@ pub async fn task(conn: &mut PgConnection, id: Uuid) -> Result<Option<Task>, sql
         .await
 }
 
-/// Waiting for `user` (pending), or decided by them, newest first.
+/// Waiting for `user` (theirs, and those of people they stand in for
+/// today), or decided by them, newest first.
 pub async fn inbox(
     conn: &mut PgConnection,
     user: Uuid,
@@ -578,9 +619,13 @@ pub async fn inbox(
 ) -> Result<Vec<Task>, sqlx::Error> {
     sqlx::query_as(concat!(
         task_select!(),
-        "where t.approver_id = $1 and r.deleted_at is null
-           and case when $2 then t.status = 'pending'
-                    else t.status in ('approved', 'rejected', 'changes_requested') end
+        "where r.deleted_at is null
+           and case when $2
+                    then t.status = 'pending'
+                         and (t.approver_id = $1 or t.approver_id in (
+                               select id from users where delegate_id = $1
+                                  and current_date between delegate_from and delegate_until))
+                    else t.decided_by = $1 and t.status in ('approved', 'rejected', 'changes_requested') end
          order by coalesce(t.decided_at, t.created_at) desc limit 100"
     ))
     .bind(user)

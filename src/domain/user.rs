@@ -413,6 +413,117 @@ mod tests {
     }
 }
 
+/// An out-of-office delegation as typed on the profile page.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DelegationForm {
+    pub delegate_id: String,
+    pub delegate_from: String,
+    pub delegate_until: String,
+}
+
+/// Who stands in for a user, and when (both days included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delegation {
+    pub delegate: Uuid,
+    pub from: chrono::NaiveDate,
+    pub until: chrono::NaiveDate,
+}
+
+impl DelegationForm {
+    /// None clears the delegation (no delegate chosen).
+    pub fn parse(&self, user: Uuid) -> Result<Option<Delegation>, super::FieldErrors> {
+        let mut e = super::FieldErrors::default();
+        let Some(delegate) = super::optional_id(&mut e, "delegate_id", &self.delegate_id) else {
+            return e.into_result(|| None);
+        };
+        if delegate == user {
+            e.add(
+                "delegate_id",
+                "Choose someone else: you cannot stand in for yourself.",
+            );
+        }
+        let mut date = |field: &'static str, v: &str| match chrono::NaiveDate::parse_from_str(
+            v.trim(),
+            "%Y-%m-%d",
+        ) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                e.add(field, "Enter a date like 2027-03-01.");
+                None
+            }
+        };
+        let from = date("delegate_from", &self.delegate_from);
+        let until = date("delegate_until", &self.delegate_until);
+        if let (Some(f), Some(u)) = (from, until)
+            && f > u
+        {
+            e.add(
+                "delegate_until",
+                "The last day must not be before the first.",
+            );
+        }
+        match (from, until) {
+            (Some(from), Some(until)) => e.into_result(|| {
+                Some(Delegation {
+                    delegate,
+                    from,
+                    until,
+                })
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+pub async fn delegation(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<Delegation>, sqlx::Error> {
+    let row: Option<(
+        Option<Uuid>,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+    )> = sqlx::query_as(
+        "select delegate_id, delegate_from, delegate_until from users where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some((Some(delegate), Some(from), Some(until))) => Some(Delegation {
+            delegate,
+            from,
+            until,
+        }),
+        _ => None,
+    })
+}
+
+pub async fn set_delegation(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    d: Option<Delegation>,
+) -> Result<(), sqlx::Error> {
+    let before = delegation(&mut *conn, id).await?;
+    sqlx::query(
+        "update users set delegate_id = $2, delegate_from = $3, delegate_until = $4, updated_at = now() where id = $1",
+    )
+    .bind(id)
+    .bind(d.map(|d| d.delegate))
+    .bind(d.map(|d| d.from))
+    .bind(d.map(|d| d.until))
+    .execute(&mut *conn)
+    .await?;
+    let show = |d: Option<Delegation>| {
+        d.map(|d| format!("{} from {} until {}", d.delegate, d.from, d.until))
+    };
+    let c = Changes::new().field("delegation", &show(before), &show(d));
+    audit::record(conn, actor, "user.delegation_set", "user", Some(id), c).await?;
+    Ok(())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
     #[error(transparent)]

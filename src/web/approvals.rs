@@ -27,6 +27,7 @@ pub fn routes() -> axum::Router<AppState> {
 #[template(path = "pages/approvals/inbox.html")]
 struct InboxPage {
     layout: Layout,
+    me: Uuid,
     waiting: Vec<Task>,
     decided: Vec<Task>,
 }
@@ -37,6 +38,7 @@ async fn inbox(State(state): State<AppState>, me: CurrentUser) -> Result<Respons
     let decided = approval::inbox(&mut conn, me.id, false).await?;
     render::ok(&InboxPage {
         layout: Layout::new(&me, "Approvals").await?,
+        me: me.id,
         waiting,
         decided,
     })

@@ -18,6 +18,7 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/profile", get(show).post(save))
         .route("/profile/password", post(change_password))
+        .route("/profile/delegation", post(delegate))
 }
 
 #[derive(Template)]
@@ -30,11 +31,31 @@ struct ProfilePage {
     time_zones: &'static [chrono_tz::Tz],
     errors: FieldErrors,
     password_errors: FieldErrors,
+    delegation: user::DelegationForm,
+    delegation_errors: FieldErrors,
+    people: Vec<(uuid::Uuid, String)>,
 }
 
 impl ProfilePage {
-    async fn new(user: &CurrentUser) -> Result<Self, AppError> {
+    async fn new(state: &AppState, user: &CurrentUser) -> Result<Self, AppError> {
+        let mut conn = state.pool.acquire().await?;
+        let delegation = match user::delegation(&mut conn, user.id).await? {
+            Some(d) => user::DelegationForm {
+                delegate_id: d.delegate.to_string(),
+                delegate_from: d.from.to_string(),
+                delegate_until: d.until.to_string(),
+            },
+            None => user::DelegationForm::default(),
+        };
+        let people = user::choices(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| *id != user.id)
+            .collect();
         Ok(ProfilePage {
+            delegation,
+            delegation_errors: FieldErrors::default(),
+            people,
             layout: Layout::new(user, "Your profile").await?,
             email: user.email.clone(),
             full_name: user.full_name.clone(),
@@ -46,8 +67,8 @@ impl ProfilePage {
     }
 }
 
-async fn show(user: CurrentUser) -> Result<Response, AppError> {
-    render::ok(&ProfilePage::new(&user).await?)
+async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    render::ok(&ProfilePage::new(&state, &user).await?)
 }
 
 #[derive(Deserialize)]
@@ -75,7 +96,7 @@ async fn save(
         .map_err(|m| errors.add("time_zone", m))
         .ok();
     let (false, Some(tz)) = (!errors.is_empty(), tz) else {
-        let mut page = ProfilePage::new(&user).await?;
+        let mut page = ProfilePage::new(&state, &user).await?;
         page.full_name = form.full_name;
         page.time_zone = form.time_zone;
         page.errors = errors;
@@ -133,7 +154,7 @@ async fn change_password(
     }
     if !errors.is_empty() {
         tx.rollback().await?;
-        let mut page = ProfilePage::new(&user).await?;
+        let mut page = ProfilePage::new(&state, &user).await?;
         page.password_errors = errors;
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
@@ -144,4 +165,30 @@ async fn change_password(
         "/profile",
     )
     .await
+}
+
+/// Out of office: who decides approvals in my name, and when.
+async fn delegate(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<user::DelegationForm>,
+) -> Result<Response, AppError> {
+    match form.parse(user.id) {
+        Ok(d) => {
+            let mut tx = state.pool.begin().await?;
+            user::set_delegation(&mut tx, &user.actor(), user.id, d).await?;
+            let message = if d.is_some() {
+                "Your stand-in is set."
+            } else {
+                "You have no stand-in now."
+            };
+            render::saved(tx, &user.session, message, "/profile").await
+        }
+        Err(errors) => {
+            let mut page = ProfilePage::new(&state, &user).await?;
+            page.delegation = form;
+            page.delegation_errors = errors;
+            render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }

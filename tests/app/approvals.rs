@@ -590,3 +590,105 @@ async fn the_most_specific_workflow_applies_and_n_of_m_completes_a_step() {
     );
     assert!(app.last_mail_to("ceo@example.com").await.is_some());
 }
+
+#[tokio::test]
+async fn a_stand_in_decides_in_the_approvers_name_while_they_are_away() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let stand_in = app
+        .user("deputy@example.com", "Dana Deputy", &[Role::Viewer])
+        .await;
+    let head = signed_in_as(&app, "head@example.com").await;
+    head.get("/profile").await;
+    // Errors stay beside their fields.
+    let res = head
+        .post(
+            "/profile/delegation",
+            &[
+                ("delegate_id", &stand_in.to_string()),
+                ("delegate_from", "2026-12-10"),
+                ("delegate_until", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.field_error("delegate_until").as_deref(),
+        Some("The last day must not be before the first.")
+    );
+    // Away from next week: not yet a stand-in.
+    let next_week = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
+    let today = chrono::Utc::now().date_naive().to_string();
+    head.post(
+        "/profile/delegation",
+        &[
+            ("delegate_id", &stand_in.to_string()),
+            ("delegate_from", &next_week),
+            ("delegate_until", &next_week),
+        ],
+    )
+    .await;
+    let deputy = signed_in_as(&app, "deputy@example.com").await;
+    assert!(
+        deputy
+            .get("/approvals")
+            .await
+            .texts("#waiting tbody th")
+            .is_empty()
+    );
+    let task = link_in(
+        &app.last_mail_to("head@example.com").await.unwrap(),
+        "/approvals/",
+    )
+    .unwrap();
+    assert_eq!(
+        deputy
+            .post(&format!("{task}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Away from today: the request already waiting is theirs to decide.
+    let res = head
+        .post(
+            "/profile/delegation",
+            &[
+                ("delegate_id", &stand_in.to_string()),
+                ("delegate_from", &today),
+                ("delegate_until", &next_week),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let inbox = deputy.get("/approvals").await;
+    assert_eq!(inbox.texts("#waiting tbody tr").len(), 1);
+    assert!(
+        inbox
+            .texts("#waiting tbody th .tag")
+            .contains(&"for Hana Head".to_owned()),
+        "delegated items are marked"
+    );
+    assert_eq!(
+        deputy
+            .post(&format!("{task}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let (actor, on_behalf): (Uuid, Option<Uuid>) = sqlx::query_as(
+        "select actor_id, on_behalf_of_id from audit_logs where action = 'approval.approved'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let head_id: Uuid = sqlx::query_scalar("select id from users where email = 'head@example.com'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!((actor, on_behalf), (stand_in, Some(head_id)));
+    let trail = chain.hm.get(&task).await.texts("#trail li").join(" | ");
+    assert!(
+        trail.contains("Approved by Dana Deputy on behalf of Hana Head"),
+        "{trail}"
+    );
+}
