@@ -528,6 +528,56 @@ pub async fn decide(
     Ok(())
 }
 
+/// An admin hands a waiting task to someone else, who is told by mail.
+pub async fn reassign(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &MailRenderer,
+    task_id: Uuid,
+    to: Uuid,
+) -> Result<(), DecideError> {
+    let task = task(&mut *conn, task_id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let r = requirement::find(&mut *conn, task.requirement_id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    if r.names(to) {
+        return Err(DecideError::NotYours);
+    }
+    let moved: Option<(String, String)> = sqlx::query_as(
+        "update approval_tasks t set approver_id = $2 from users u
+          where t.id = $1 and t.status = 'pending' and u.id = $2 and u.deactivated_at is null
+            and not exists (select 1 from approval_tasks o
+                             where o.approval_id = t.approval_id and o.step = t.step and o.approver_id = $2)
+          returning u.email, u.full_name",
+    )
+    .bind(task_id)
+    .bind(to)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((email, name)) = moved else {
+        return Err(DecideError::Decided);
+    };
+    let c = Changes::new().field("approver_id", &task.approver_id, &to);
+    audit::record(
+        &mut *conn,
+        actor,
+        "approval.reassigned",
+        "approval_task",
+        Some(task_id),
+        c,
+    )
+    .await?;
+    let token = issue_link(&mut *conn, &mail.secret, task_id, r.id).await?;
+    outbox::queue(
+        &mut *conn,
+        &mail.approval_pending(&email, &name, &r, task_id, &token)?,
+    )
+    .await?;
+    Ok(())
+}
+
 /// True when `approver` is out of office today with `delegate` acting for them.
 async fn delegates_to(
     conn: &mut PgConnection,

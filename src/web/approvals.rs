@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::render::{self, Layout};
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::{CurrentUser, MaybeUser, Permission};
 use crate::domain::approval::{self, DecideError, Decision, Task};
 use crate::domain::requirement::{self, Requirement, TransitionError};
 use crate::domain::{FieldErrors, SaveError};
@@ -21,6 +21,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/approvals", get(inbox))
         .route("/approvals/{id}", get(show))
         .route("/approvals/{id}/decision", post(decide))
+        .route("/approvals/{id}/reassignment", post(reassign))
 }
 
 #[derive(Template)]
@@ -52,6 +53,8 @@ struct DecisionPage {
     r: Requirement,
     trail: Vec<Task>,
     mine: bool,
+    /// Admins may hand a waiting task to someone else: the choices.
+    reassign_to: Vec<(Uuid, String)>,
     comment: String,
     errors: FieldErrors,
     problem: Option<String>,
@@ -72,6 +75,7 @@ const GRANT: &str = "approval_grant";
 struct Viewer {
     id: Uuid,
     roles: Vec<crate::auth::Role>,
+    admin: bool,
     layout: Layout,
 }
 
@@ -80,6 +84,7 @@ impl Viewer {
         Ok(Viewer {
             id: user.id,
             roles: user.roles.clone(),
+            admin: user.can(Permission::ManageWorkflows),
             layout: Layout::new(user, title).await?,
         })
     }
@@ -104,9 +109,20 @@ async fn page(
         .filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
         .ok_or(AppError::NotFound)?;
     let trail = approval::trail(&mut conn, r.id).await?;
+    let mine = approval::may_decide(&mut conn, viewer.id, &task).await?;
+    let reassign_to = if viewer.admin && task.status == "pending" {
+        let people = crate::domain::user::choices(&mut conn).await?;
+        people
+            .into_iter()
+            .filter(|(id, _)| !r.names(*id) && *id != task.approver_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(DecisionPage {
         layout: viewer.layout,
-        mine: task.approver_id == viewer.id,
+        mine,
+        reassign_to,
         task,
         r,
         trail,
@@ -134,6 +150,7 @@ async fn viewer(who: &MaybeUser, id: Uuid) -> Result<Option<Viewer>, AppError> {
         Some(approver) => Some(Viewer {
             id: approver,
             roles: Vec::new(),
+            admin: false,
             layout: Layout::anonymous(&who.session, "Approval").await?,
         }),
         None => None,
@@ -269,4 +286,53 @@ async fn decide(
     let viewer = viewer(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
     let p = page(&state, viewer, id, form.comment, errors, problem).await?;
     render::status(status, &p)
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReassignForm {
+    #[serde(default)]
+    to: String,
+}
+
+/// Admins hand a waiting task to another approver.
+async fn reassign(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ReassignForm>,
+) -> Result<Response, AppError> {
+    me.require(Permission::ManageWorkflows)?;
+    let to: Uuid = form.to.parse().map_err(|_| AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    match approval::reassign(&mut tx, &me.actor(), &state.mail, id, to).await {
+        Ok(()) => {
+            render::saved(
+                tx,
+                &me.session,
+                "The approval is reassigned.",
+                &format!("/approvals/{id}"),
+            )
+            .await
+        }
+        Err(DecideError::NotYours) => Err(AppError::Forbidden),
+        Err(DecideError::Decided) => {
+            tx.rollback().await?;
+            let viewer = Viewer::of(&me, "Approval").await?;
+            let problem = Some("It can no longer be reassigned: it was decided, or that person is already on this step.".to_owned());
+            let p = page(
+                &state,
+                viewer,
+                id,
+                String::new(),
+                FieldErrors::default(),
+                problem,
+            )
+            .await?;
+            render::status(StatusCode::CONFLICT, &p)
+        }
+        Err(DecideError::Transition(TransitionError::Save(SaveError::NotFound))) => {
+            Err(AppError::NotFound)
+        }
+        Err(e) => Err(AppError::internal(e)),
+    }
 }

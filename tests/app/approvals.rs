@@ -668,6 +668,14 @@ async fn a_stand_in_decides_in_the_approvers_name_while_they_are_away() {
             .contains(&"for Hana Head".to_owned()),
         "delegated items are marked"
     );
+    assert!(
+        deputy
+            .get(&task)
+            .await
+            .texts("h2")
+            .contains(&"Your decision".to_owned()),
+        "the stand-in gets the form"
+    );
     assert_eq!(
         deputy
             .post(&format!("{task}/decision"), &[("decision", "approve")])
@@ -691,4 +699,79 @@ async fn a_stand_in_decides_in_the_approvers_name_while_they_are_away() {
         trail.contains("Approved by Dana Deputy on behalf of Hana Head"),
         "{trail}"
     );
+}
+
+#[tokio::test]
+async fn an_admin_reassigns_a_waiting_approval() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let task = link_in(
+        &app.last_mail_to("head@example.com").await.unwrap(),
+        "/approvals/",
+    )
+    .unwrap();
+    let new_head = app
+        .user("acting@example.com", "Acting Head", &[Role::Viewer])
+        .await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    assert!(
+        admin
+            .get(&task)
+            .await
+            .texts("h2")
+            .contains(&"Reassign".to_owned())
+    );
+    // Not to the requester, and not by a non-admin.
+    assert_eq!(
+        admin
+            .post(
+                &format!("{task}/reassignment"),
+                &[("to", &chain.hm_id.to_string())]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let head = signed_in_as(&app, "head@example.com").await;
+    assert_eq!(
+        head.post(
+            &format!("{task}/reassignment"),
+            &[("to", &new_head.to_string())]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin
+            .post(
+                &format!("{task}/reassignment"),
+                &[("to", &new_head.to_string())]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        app.last_mail_to("acting@example.com")
+            .await
+            .is_some_and(|m| m.contains("/approvals/"))
+    );
+    assert_eq!(
+        head.post(&format!("{task}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "no longer theirs"
+    );
+    let acting = signed_in_as(&app, "acting@example.com").await;
+    assert_eq!(
+        acting
+            .post(&format!("{task}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let task_id: Uuid = task.trim_start_matches("/approvals/").parse().unwrap();
+    assert_eq!(app.audit_count("approval.reassigned", task_id).await, 1);
 }
