@@ -94,6 +94,28 @@ struct DecidedHtml<'a> {
     link: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "emails/approval_overdue.txt")]
+struct OverdueText<'a> {
+    name: &'a str,
+    r: &'a Requirement,
+    approver: &'a str,
+    escalation: bool,
+    days: i64,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/approval_overdue.html")]
+struct OverdueHtml<'a> {
+    name: &'a str,
+    r: &'a Requirement,
+    approver: &'a str,
+    escalation: bool,
+    days: i64,
+    link: &'a str,
+}
+
 impl MailRenderer {
     pub fn new(config: &crate::config::Config) -> Self {
         MailRenderer {
@@ -130,6 +152,56 @@ impl MailRenderer {
             }
             .render()?,
             template: "approval.pending",
+        })
+    }
+
+    /// `approval.reminder`: to the approver past the SLA, or (escalation) to
+    /// their manager and the admins after a second SLA.
+    #[allow(clippy::too_many_arguments)] // one field per fact the mail states
+    pub fn approval_overdue(
+        &self,
+        to: &str,
+        name: &str,
+        r: &Requirement,
+        task: Uuid,
+        approver: &str,
+        escalation: bool,
+        days: i64,
+    ) -> Result<Mail, askama::Error> {
+        let link = self.link(&format!("/approvals/{task}"));
+        let subject = if escalation {
+            format!(
+                "Overdue approval: {} has waited {days} business days on {}",
+                approver, r.reference
+            )
+        } else {
+            format!(
+                "Reminder: {} {} is waiting for your approval",
+                r.reference, r.title
+            )
+        };
+        Ok(Mail {
+            to: to.to_owned(),
+            subject,
+            text: OverdueText {
+                name,
+                r,
+                approver,
+                escalation,
+                days,
+                link: &link,
+            }
+            .render()?,
+            html: OverdueHtml {
+                name,
+                r,
+                approver,
+                escalation,
+                days,
+                link: &link,
+            }
+            .render()?,
+            template: "approval.reminder",
         })
     }
 

@@ -44,7 +44,7 @@ pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
         delivery,
         stopped(stop_rx.clone()),
     ));
-    tokio::spawn(housekeeping(db.pool.clone()));
+    tokio::spawn(housekeeping(db.pool.clone(), MailRenderer::new(&config)));
 
     if web {
         let listener = tokio::net::TcpListener::bind(config.bind)
@@ -89,9 +89,10 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Deletes expired sessions and old sign-in attempts. Both deletes are
-/// idempotent, so every process may run this.
-async fn housekeeping(pool: sqlx::PgPool) {
+/// Deletes expired sessions and old sign-in attempts, and sends approval
+/// reminders. Each is idempotent (reminders are claimed by a unique row),
+/// so every process may run this.
+async fn housekeeping(pool: sqlx::PgPool, mail: MailRenderer) {
     let store = crate::auth::session_store::PgSessionStore::new(pool.clone());
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -103,6 +104,9 @@ async fn housekeeping(pool: sqlx::PgPool) {
             && let Err(e) = crate::auth::throttle::prune(&mut conn).await
         {
             tracing::warn!(error = %e, "pruning sign-in attempts failed");
+        }
+        if let Err(e) = remind(&pool, &mail).await {
+            tracing::warn!(error = %e, "sending approval reminders failed");
         }
     }
 }
@@ -127,4 +131,14 @@ async fn greet(pool: &sqlx::PgPool, config: &Config) {
         );
     }
     println!("Press Ctrl-C to stop.");
+}
+
+async fn remind(pool: &sqlx::PgPool, mail: &MailRenderer) -> Result<(), CliError> {
+    let mut tx = pool.begin().await?;
+    let sent = crate::domain::approval::remind_overdue(&mut tx, mail, chrono::Utc::now()).await?;
+    tx.commit().await?;
+    if sent > 0 {
+        tracing::info!(sent, "approval reminders queued");
+    }
+    Ok(())
 }

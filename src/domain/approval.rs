@@ -14,6 +14,23 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+#[cfg(test)]
+mod tests {
+    use super::business_days_between;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn slas_count_weekdays_only() {
+        let friday = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+        let monday = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let tuesday = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        assert_eq!(business_days_between(friday, monday), 1);
+        assert_eq!(business_days_between(friday, tuesday), 2);
+        assert_eq!(business_days_between(monday, tuesday), 1);
+        assert_eq!(business_days_between(monday, monday), 0);
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Approve,
@@ -295,7 +312,7 @@ async fn advance(
         return Ok(());
     };
     let started: Vec<(Uuid, String, String)> = sqlx::query_as(
-        "update approval_tasks t set status = 'pending' from users u
+        "update approval_tasks t set status = 'pending', started_at = now() from users u
           where t.approval_id = $1 and t.step = $2 and t.status = 'waiting' and u.id = t.approver_id
           returning t.id, u.email, u.full_name",
     )
@@ -576,6 +593,102 @@ pub async fn reassign(
     )
     .await?;
     Ok(())
+}
+
+/// Whole weekdays (Monday to Friday) from `start` to `now`: SLAs count
+/// business days, so a Friday request is not overdue on Monday morning.
+pub fn business_days_between(start: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    use chrono::Datelike;
+    let mut days = 0;
+    let mut day = start;
+    while day + chrono::Duration::days(1) <= now {
+        day += chrono::Duration::days(1);
+        if day.weekday().number_from_monday() <= 5 {
+            days += 1;
+        }
+    }
+    days
+}
+
+/// Reminds approvers whose task is past its step's SLA, and after a second
+/// SLA tells their manager and the admins. Each goes out once per task: the
+/// reminder row is claimed before the mail is queued, in one transaction,
+/// so processes running this at the same moment cannot both send.
+pub async fn remind_overdue(
+    conn: &mut PgConnection,
+    mail: &MailRenderer,
+    now: DateTime<Utc>,
+) -> Result<usize, DecideError> {
+    let pending: Vec<(Uuid, Uuid, DateTime<Utc>, i32, Uuid)> = sqlx::query_as(
+        "select t.id, t.approver_id, t.started_at, coalesce(s.sla_hours, 48), a.requirement_id
+           from approval_tasks t
+           join approvals a on a.id = t.approval_id
+           left join workflow_steps s on s.workflow_id = a.workflow_id and s.position = t.step
+          where t.status = 'pending' and t.started_at is not null",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut sent = 0;
+    for (task_id, approver, started, sla_hours, requirement_id) in pending {
+        let sla_days = ((i64::from(sla_hours) + 23) / 24).max(1);
+        let waited = business_days_between(started, now);
+        for (kind, due) in [("reminder", sla_days), ("escalation", 2 * sla_days)] {
+            if waited < due {
+                continue;
+            }
+            let claimed = sqlx::query("insert into approval_reminders (task_id, kind) values ($1, $2) on conflict do nothing")
+                .bind(task_id)
+                .bind(kind)
+                .execute(&mut *conn)
+                .await?;
+            if claimed.rows_affected() == 0 {
+                continue;
+            }
+            let r = requirement::find(&mut *conn, requirement_id)
+                .await?
+                .ok_or(TransitionError::Save(SaveError::NotFound))?;
+            let (email, name) = contact(conn, approver).await?;
+            let recipients: Vec<(String, String)> = if kind == "reminder" {
+                vec![(email, name.clone())]
+            } else {
+                sqlx::query_as(
+                    "select email, full_name from users
+                      where deactivated_at is null
+                        and (id = (select manager_id from users where id = $1)
+                             or roles && array['admin', 'super_admin'])",
+                )
+                .bind(approver)
+                .fetch_all(&mut *conn)
+                .await?
+            };
+            for (to, to_name) in recipients {
+                let m = mail.approval_overdue(
+                    &to,
+                    &to_name,
+                    &r,
+                    task_id,
+                    &name,
+                    kind == "escalation",
+                    waited,
+                )?;
+                outbox::queue(&mut *conn, &m).await?;
+                sent += 1;
+            }
+            let c = Changes::new()
+                .created("kind", &kind)
+                .created("business_days_waited", &waited);
+            audit::record(
+                &mut *conn,
+                &Actor::system(),
+                &format!("approval.{kind}"),
+                "approval_task",
+                Some(task_id),
+                c,
+            )
+            .await?;
+        }
+    }
+    Ok(sent)
 }
 
 /// True when `approver` is out of office today with `delegate` acting for them.

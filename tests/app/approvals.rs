@@ -775,3 +775,69 @@ async fn an_admin_reassigns_a_waiting_approval() {
     let task_id: Uuid = task.trim_start_matches("/approvals/").parse().unwrap();
     assert_eq!(app.audit_count("approval.reassigned", task_id).await, 1);
 }
+
+#[tokio::test]
+async fn overdue_approvals_are_reminded_then_escalated_once() {
+    use chrono::TimeZone;
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let boss = app
+        .user("boss@example.com", "Bea Boss", &[Role::Viewer])
+        .await;
+    sqlx::query("update users set manager_id = $1 where email = 'head@example.com'")
+        .bind(boss)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.user("root@example.com", "Rory Admin", &[Role::Admin])
+        .await;
+    // The head's step started on a Monday; the SLA is two business days.
+    let monday = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    sqlx::query("update approval_tasks set started_at = $1 where status = 'pending'")
+        .bind(monday)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mail = hiring_hare::mail::MailRenderer::new(&app.config);
+    let run = |days: i64| {
+        let (pool, mail) = (app.pool.clone(), mail.clone());
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            let n = hiring_hare::domain::approval::remind_overdue(
+                &mut tx,
+                &mail,
+                monday + chrono::Duration::days(days),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    let count = |to: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("select count(*) from outbox where to_address = $1 and template = 'approval.reminder'")
+                .bind(to)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(run(1).await, 0, "within the SLA");
+    assert_eq!(run(2).await, 1, "Wednesday: the head is reminded");
+    assert_eq!(run(2).await, 0, "run twice, sent once");
+    assert_eq!(count("head@example.com").await, 1);
+    // A week later (4 business days = two SLAs): manager and admins are told, once.
+    let (a, b) = tokio::join!(run(7), run(7));
+    assert_eq!(a + b, 2, "two processes at once still send once");
+    assert_eq!(
+        (
+            count("boss@example.com").await,
+            count("root@example.com").await
+        ),
+        (1, 1)
+    );
+    assert_eq!(count("head@example.com").await, 1);
+    let _ = chain;
+}
