@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 /// How long anything asynchronous (delivery, a retry) may take.
-const PATIENCE: Duration = Duration::from_secs(10);
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Polls `check` every 50 ms until it gives a value; fails after [`PATIENCE`].
 async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
