@@ -235,7 +235,19 @@ pub async fn submit(
     .bind(workflow_id)
     .fetch_all(&mut *conn)
     .await?;
-    for step in &steps {
+    // A resubmission after "request changes" resumes at the step that asked:
+    // the steps before it approved this requirement already.
+    let resume_at: i32 = sqlx::query_scalar(
+        "select coalesce(max(t.step), 1) from approval_tasks t
+           join approvals a on a.id = t.approval_id
+          where a.requirement_id = $1 and t.status = 'changes_requested'
+            and a.created_at = (select max(created_at) from approvals where requirement_id = $1 and id <> $2)",
+    )
+    .bind(r.id)
+    .bind(approval_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    for step in steps.iter().filter(|s| s.position >= resume_at) {
         let people = approvers(&mut *conn, step, &r).await?;
         if people.is_empty() {
             // Nobody eligible (no head set, or only the requester): the step

@@ -841,3 +841,57 @@ async fn overdue_approvals_are_reminded_then_escalated_once() {
     assert_eq!(count("head@example.com").await, 1);
     let _ = chain;
 }
+
+#[tokio::test]
+async fn a_resubmission_resumes_at_the_step_that_asked_for_changes() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let head_link = link_in(
+        &app.last_mail_to("head@example.com").await.unwrap(),
+        "/approvals/",
+    )
+    .unwrap();
+    signed_in_as(&app, "head@example.com")
+        .await
+        .post(&format!("{head_link}/decision"), &[("decision", "approve")])
+        .await;
+    let fin_link = link_in(
+        &app.last_mail_to("fin1@example.com").await.unwrap(),
+        "/approvals/",
+    )
+    .unwrap();
+    let fin = signed_in_as(&app, "fin1@example.com").await;
+    let res = fin
+        .post(
+            &format!("{fin_link}/decision"),
+            &[("decision", "request_changes"), ("comment", "Cap at 80k")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(chain.requirement)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = chain
+        .hm
+        .post(
+            &format!("/requirements/{}/transitions", chain.requirement),
+            &[("action", "submit"), ("version", &version.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let pending: Vec<String> = sqlx::query_scalar(
+        "select u.email from approval_tasks t join approvals a on a.id = t.approval_id join users u on u.id = t.approver_id
+          where a.requirement_id = $1 and t.status = 'pending' order by u.email",
+    )
+    .bind(chain.requirement)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        pending,
+        vec!["fin1@example.com", "fin2@example.com"],
+        "finance again, not the head"
+    );
+}
