@@ -482,12 +482,18 @@ impl Requirement {
     }
 
     /// Who may edit every field now: the hiring manager (or creator) of a
-    /// draft or a requirement sent back for changes, and admins.
+    /// draft or a requirement sent back for changes, and admins until it is
+    /// approved. Once approved, an edit of a material field must go back
+    /// through approval; until that exists, approved requirements are not
+    /// edited at all, so nothing bypasses the approvers.
     pub fn editable_by(&self, user: Uuid, roles: &[Role]) -> bool {
         let admin = allows(roles, Permission::AdministerRequirements);
         let own = user == self.hiring_manager_id || user == self.created_by;
-        let open_for_edit = matches!(self.status(), Status::Draft | Status::ChangesRequested);
-        admin && !self.status().is_final() || own && open_for_edit
+        match self.status() {
+            Status::Draft | Status::ChangesRequested => own || admin,
+            Status::PendingApproval => admin,
+            _ => false,
+        }
     }
 
     /// True when the salary range reaches above the level's band.

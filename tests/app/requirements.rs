@@ -479,3 +479,36 @@ async fn a_possible_duplicate_is_a_warning_at_submit() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "not a block");
 }
+
+#[tokio::test]
+async fn approved_requirements_cannot_be_edited_around_the_approvers() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let id = draft(&app, &hm, &o, hm_id, "Platform engineer").await;
+    sqlx::query("update requirements set status = 'approved' where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    assert_eq!(
+        admin.get(&format!("/requirements/{id}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut more = form(&o, hm_id, "Platform engineer");
+    more[4] = ("headcount", "9".into());
+    more.push(("version", "1".into()));
+    assert_eq!(
+        post(&admin, &format!("/requirements/{id}"), &more)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let headcount: i32 = sqlx::query_scalar("select headcount from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(headcount, 2);
+}
