@@ -638,6 +638,33 @@ impl Requirement {
     }
 }
 
+/// Binds the fields as parameters $3 to $21, the order both the insert and
+/// the update use ($1 and $2 are theirs).
+fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    f: &'q RequirementFields,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    q.bind(&f.title)
+        .bind(f.department_id)
+        .bind(f.job_level_id)
+        .bind(f.hiring_manager_id)
+        .bind(f.recruiter_id)
+        .bind(f.headcount)
+        .bind(&f.employment_type)
+        .bind(&f.location)
+        .bind(&f.remote_policy)
+        .bind(f.salary_min)
+        .bind(f.salary_max)
+        .bind(&f.currency)
+        .bind(&f.reason)
+        .bind(&f.replaces)
+        .bind(f.target_start)
+        .bind(&f.priority)
+        .bind(&f.description)
+        .bind(&f.skills)
+        .bind(f.confidential)
+}
+
 /// Creates a draft with its reference code.
 pub async fn create(
     conn: &mut PgConnection,
@@ -645,36 +672,21 @@ pub async fn create(
     f: &RequirementFields,
 ) -> Result<Uuid, SaveError> {
     let reference = next_reference(&mut *conn).await?;
-    let id: Uuid = sqlx::query_scalar(
-        "insert into requirements (reference, title, department_id, job_level_id, hiring_manager_id, recruiter_id,
-                headcount, employment_type, location, remote_policy, salary_min, salary_max, currency, reason,
-                replaces, target_start, priority, description, skills, confidential, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-         returning id",
+    let row = bind_fields(
+        sqlx::query(
+            "insert into requirements (reference, created_by, title, department_id, job_level_id, hiring_manager_id,
+                    recruiter_id, headcount, employment_type, location, remote_policy, salary_min, salary_max,
+                    currency, reason, replaces, target_start, priority, description, skills, confidential)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+             returning id",
+        )
+        .bind(&reference)
+        .bind(actor.user_id),
+        f,
     )
-    .bind(&reference)
-    .bind(&f.title)
-    .bind(f.department_id)
-    .bind(f.job_level_id)
-    .bind(f.hiring_manager_id)
-    .bind(f.recruiter_id)
-    .bind(f.headcount)
-    .bind(&f.employment_type)
-    .bind(&f.location)
-    .bind(&f.remote_policy)
-    .bind(f.salary_min)
-    .bind(f.salary_max)
-    .bind(&f.currency)
-    .bind(&f.reason)
-    .bind(&f.replaces)
-    .bind(f.target_start)
-    .bind(&f.priority)
-    .bind(&f.description)
-    .bind(&f.skills)
-    .bind(f.confidential)
-    .bind(actor.user_id)
     .fetch_one(&mut *conn)
     .await?;
+    let id: Uuid = sqlx::Row::try_get(&row, "id")?;
     let c = changes(None, f).created("reference", &reference);
     audit::record(
         conn,
@@ -697,35 +709,19 @@ pub async fn update(
     f: &RequirementFields,
 ) -> Result<(), SaveError> {
     let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
-    let done = sqlx::query(
+    let done = bind_fields(
+        sqlx::query(
         "update requirements set title = $3, department_id = $4, job_level_id = $5, hiring_manager_id = $6,
                 recruiter_id = $7, headcount = $8, employment_type = $9, location = $10, remote_policy = $11,
                 salary_min = $12, salary_max = $13, currency = $14, reason = $15, replaces = $16,
                 target_start = $17, priority = $18, description = $19, skills = $20, confidential = $21,
                 version = version + 1, updated_at = now()
           where id = $1 and version = $2 and deleted_at is null",
+        )
+        .bind(id)
+        .bind(version),
+        f,
     )
-    .bind(id)
-    .bind(version)
-    .bind(&f.title)
-    .bind(f.department_id)
-    .bind(f.job_level_id)
-    .bind(f.hiring_manager_id)
-    .bind(f.recruiter_id)
-    .bind(f.headcount)
-    .bind(&f.employment_type)
-    .bind(&f.location)
-    .bind(&f.remote_policy)
-    .bind(f.salary_min)
-    .bind(f.salary_max)
-    .bind(&f.currency)
-    .bind(&f.reason)
-    .bind(&f.replaces)
-    .bind(f.target_start)
-    .bind(&f.priority)
-    .bind(&f.description)
-    .bind(&f.skills)
-    .bind(f.confidential)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
