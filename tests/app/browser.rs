@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// How long to wait for a page, an element or a swap before failing.
-const TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(20);
 const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A chromedriver child process, in a process group of its own so that
@@ -102,8 +102,8 @@ async fn start_driver(chromedriver: &Path, log: &Path) -> Result<Driver, String>
 }
 
 /// A headless Chromium session with its own chromedriver and profile.
-struct Browser {
-    client: fantoccini::Client,
+pub(crate) struct Browser {
+    pub(crate) client: fantoccini::Client,
     /// Declared before `profile` so Chromium is gone before its profile is
     /// deleted.
     _driver: Driver,
@@ -111,11 +111,11 @@ struct Browser {
 }
 
 impl Browser {
-    async fn start() -> Browser {
+    pub(crate) async fn start() -> Browser {
         Self::start_with(true).await
     }
 
-    async fn without_javascript() -> Browser {
+    pub(crate) async fn without_javascript() -> Browser {
         Self::start_with(false).await
     }
 
@@ -197,7 +197,7 @@ impl Browser {
 
     /// Ends the session (chromedriver closes Chromium); dropping the browser
     /// then stops chromedriver.
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         let Browser {
             client,
             _driver,
@@ -206,11 +206,11 @@ impl Browser {
         let _ = client.close().await;
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await.unwrap();
     }
 
-    async fn path_and_query(&self) -> String {
+    pub(crate) async fn path_and_query(&self) -> String {
         let url = self.client.current_url().await.unwrap();
         match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
@@ -219,7 +219,7 @@ impl Browser {
     }
 
     /// Waits until the address bar shows `path` (with its query).
-    async fn wait_for_path(&self, path: &str) {
+    pub(crate) async fn wait_for_path(&self, path: &str) {
         let began = Instant::now();
         loop {
             let now = self.path_and_query().await;
@@ -234,7 +234,7 @@ impl Browser {
         }
     }
 
-    async fn wait_for(&self, css: &str) -> Element {
+    pub(crate) async fn wait_for(&self, css: &str) -> Element {
         self.client
             .wait()
             .at_most(TIMEOUT)
@@ -243,7 +243,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css} within {TIMEOUT:?}: {e}"))
     }
 
-    async fn wait_for_xpath(&self, xpath: &str) -> Element {
+    pub(crate) async fn wait_for_xpath(&self, xpath: &str) -> Element {
         self.client
             .wait()
             .at_most(TIMEOUT)
@@ -253,13 +253,13 @@ impl Browser {
     }
 
     /// Clears the field and types `text` into it, as a person would.
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         let field = self.wait_for(css).await;
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
     }
 
-    async fn value(&self, css: &str) -> String {
+    pub(crate) async fn value(&self, css: &str) -> String {
         self.wait_for(css)
             .await
             .prop("value")
@@ -268,12 +268,12 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let text = self.wait_for(css).await.text().await.unwrap();
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
-    async fn texts(&self, css: &str) -> Vec<String> {
+    pub(crate) async fn texts(&self, css: &str) -> Vec<String> {
         let mut texts = Vec::new();
         for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
             let text = e.text().await.unwrap();
@@ -283,7 +283,7 @@ impl Browser {
     }
 
     /// Presses and releases `key` wherever the focus is.
-    async fn press(&self, key: Key) {
+    pub(crate) async fn press(&self, key: Key) {
         let key = char::from(key);
         let keys = KeyActions::new("keyboard".into())
             .then(KeyAction::Down { value: key })
@@ -291,12 +291,12 @@ impl Browser {
         self.client.perform_actions(keys).await.unwrap();
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.client.execute(script, Vec::new()).await.unwrap()
     }
 
     /// Fills and submits the sign-in form on the current page.
-    async fn sign_in(&self, email: &str, password: &str) {
+    pub(crate) async fn sign_in(&self, email: &str, password: &str) {
         self.fill("#email", email).await;
         self.fill("#password", password).await;
         self.wait_for_xpath("//form[@action='/sign-in']//button[normalize-space()='Sign in']")
@@ -385,7 +385,7 @@ async fn deep_link_sign_in_works_without_javascript() {
 }
 
 /// A job level made directly in the database.
-async fn level(app: &TestApp, name: &str, rank: i32, min: i64, max: i64) -> Uuid {
+pub(crate) async fn level(app: &TestApp, name: &str, rank: i32, min: i64, max: i64) -> Uuid {
     let mut conn = app.pool.acquire().await.unwrap();
     let fields = LevelFields {
         name: name.into(),
@@ -400,7 +400,7 @@ async fn level(app: &TestApp, name: &str, rank: i32, min: i64, max: i64) -> Uuid
 }
 
 /// A browser signed in as a new admin, on `path`.
-async fn admin_browser(app: &TestApp, path: &str) -> Browser {
+pub(crate) async fn admin_browser(app: &TestApp, path: &str) -> Browser {
     let email = format!("admin-{}@example.com", Uuid::new_v4().simple());
     app.user(&email, "Alex Admin", &[Role::Admin]).await;
     let browser = Browser::start().await;
@@ -544,9 +544,9 @@ async fn levels_edit_inline_without_leaving_the_page() {
 }
 
 /// Widths we design for: a phone and a laptop.
-const WIDTHS: [u32; 2] = [390, 1280];
+pub(crate) const WIDTHS: [u32; 2] = [390, 1280];
 
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -556,7 +556,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Sizes the viewport to `width` and checks the page got that width.
-async fn set_width(browser: &Browser, width: u32) {
+pub(crate) async fn set_width(browser: &Browser, width: u32) {
     browser.client.set_window_size(width, 900).await.unwrap();
     let inner = browser.js("return window.innerWidth").await;
     assert_eq!(inner, json!(width), "viewport width after resizing");
@@ -565,7 +565,7 @@ async fn set_width(browser: &Browser, width: u32) {
 /// Screenshots the current page as `name-width.png` and checks its layout:
 /// no sideways scrolling (wide tables scroll inside their own box) and the
 /// heading in view.
-async fn check_layout(browser: &Browser, name: &str, width: u32) {
+pub(crate) async fn check_layout(browser: &Browser, name: &str, width: u32) {
     browser.wait_for("main h1").await;
     let png = browser.client.screenshot().await.unwrap();
     let path = screenshot_dir().join(format!("{name}-{width}.png"));

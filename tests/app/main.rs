@@ -9,6 +9,7 @@ mod admin;
 mod approvals;
 mod auth;
 mod browser;
+mod browser_requirements;
 mod jobs;
 mod mail;
 mod platform;

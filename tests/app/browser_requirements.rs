@@ -1,0 +1,612 @@
+//! Browser tests of the requirement flow: a hiring manager drafts and
+//! submits a requirement through the form, the department head and finance
+//! approve it from the links in their mail, and the hiring manager sees it
+//! approved. Once with JavaScript, once without, and the pages screenshotted
+//! at phone and laptop widths.
+//!
+//! The mailed link carries a single-use token that opens that one decision
+//! page without a password; a link without a (valid) token goes through
+//! sign-in and lands on the page. Both ways are walked here.
+
+use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, screenshot_dir, set_width};
+use crate::harness::{Client, PASSWORD, TestApp, link_in};
+use crate::requirements::{Org, draft, org};
+use hiring_hare::auth::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Instant;
+use uuid::Uuid;
+
+/// The department head, a single finance approver and a hiring manager.
+struct People {
+    org: Org,
+    hm_id: Uuid,
+}
+
+const HEAD: &str = "head@example.com";
+const FINANCE: &str = "finance@example.com";
+const HM: &str = "hm@example.com";
+
+async fn people(app: &TestApp) -> People {
+    let org = org(app).await;
+    let head = app.user(HEAD, "Hana Head", &[Role::Viewer]).await;
+    sqlx::query("update departments set head_id = $1 where id = $2")
+        .bind(head)
+        .bind(org.department)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.user(FINANCE, "Finn Finance", &[Role::Approver]).await;
+    let hm_id = app
+        .user(HM, "Harriet Manager", &[Role::HiringManager])
+        .await;
+    People { org, hm_id }
+}
+
+/// The address in the last approval mail to `to`, exactly as mailed (with
+/// its token).
+async fn mailed_url(app: &TestApp, to: &str) -> String {
+    let mail = app
+        .last_mail_to(to)
+        .await
+        .unwrap_or_else(|| panic!("no mail to {to}"));
+    let url = mail
+        .split_whitespace()
+        .find(|w| w.contains("/approvals/"))
+        .unwrap_or_else(|| panic!("no approval link in the mail to {to}: {mail}"));
+    assert!(
+        url.starts_with(&app.url("/approvals/")),
+        "the link points at this app: {url}"
+    );
+    url.to_owned()
+}
+
+/// The task id in an approval link.
+fn task_of(link: &str) -> Uuid {
+    let path = url::Url::parse(link).map_or_else(|_| link.to_owned(), |u| u.path().to_owned());
+    path.trim_start_matches("/approvals/").parse().unwrap()
+}
+
+/// Waits until `xpath` matches; `what` says what the user should see.
+async fn see(browser: &Browser, what: &str, xpath: &str) {
+    browser
+        .client
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(fantoccini::Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("expected to see {what} ({xpath}) within {TIMEOUT:?}: {e}"));
+}
+
+/// The whitespace-normalised text of `css`, once it equals `expected`
+/// (pages reload in place: waiting for the text, not just the element).
+async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
+    let began = Instant::now();
+    loop {
+        // Read afresh each time; an element of the page being replaced goes
+        // stale between finding and reading it, and is read again.
+        let mut texts = Vec::new();
+        for e in browser
+            .client
+            .find_all(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_default()
+        {
+            if let Ok(text) = e.text().await {
+                texts.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+        }
+        if texts.iter().any(|t| t == expected) {
+            return;
+        }
+        assert!(
+            began.elapsed() < TIMEOUT,
+            "expected {css} to read {expected:?}, it reads {texts:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the address bar is `/requirements/{id}` and returns the id.
+async fn wait_for_requirement_page(browser: &Browser) -> Uuid {
+    let began = Instant::now();
+    loop {
+        let path = browser.path_and_query().await;
+        if let Some(Ok(id)) = path.strip_prefix("/requirements/").map(str::parse::<Uuid>) {
+            return id;
+        }
+        assert!(
+            began.elapsed() < TIMEOUT,
+            "expected to reach a requirement's page, still at {path}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn click_button(browser: &Browser, label: &str) {
+    browser
+        .wait_for_xpath(&format!("//main//button[normalize-space()='{label}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn choose(browser: &Browser, css: &str, label: &str) {
+    browser
+        .wait_for(css)
+        .await
+        .select_by_label(label)
+        .await
+        .unwrap_or_else(|e| panic!("no option {label:?} in {css}: {e}"));
+}
+
+/// The label of the option selected in `css`.
+async fn chosen(browser: &Browser, css: &str) -> String {
+    browser.text(&format!("{css} option:checked")).await
+}
+
+fn reference(n: u32) -> String {
+    format!("HH-{}-{n:04}", chrono::Utc::now().format("%Y"))
+}
+
+async fn status(app: &TestApp, id: Uuid) -> String {
+    sqlx::query_scalar("select status from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// Decides the open approval on the current page: comment, button, and the
+/// flash that says it is recorded.
+async fn approve_here(browser: &Browser, comment: &str) {
+    see(
+        browser,
+        "the decision form",
+        "//h2[normalize-space()='Your decision']",
+    )
+    .await;
+    browser.fill("#comment", comment).await;
+    click_button(browser, "Approve").await;
+    see(
+        browser,
+        "that the decision is recorded",
+        "//div[contains(@class, 'flash') and normalize-space()='Your decision is recorded.']",
+    )
+    .await;
+}
+
+/// The approval trail on a decision page.
+async fn trail(browser: &Browser) -> Vec<String> {
+    browser.wait_for("#trail").await;
+    browser.texts("#trail li").await
+}
+
+#[tokio::test]
+async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
+    let began = Instant::now();
+    let app = TestApp::spawn().await;
+    let p = people(&app).await;
+    let hm = Browser::start().await;
+
+    // The hiring manager signs in and starts from the list.
+    hm.goto(&app.url("/requirements")).await;
+    hm.wait_for_path("/sign-in?next=%2Frequirements").await;
+    hm.sign_in(HM, PASSWORD).await;
+    hm.wait_for_path("/requirements").await;
+    hm.wait_for_xpath("//main//a[normalize-space()='New requirement']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    hm.wait_for_path("/requirements/new").await;
+    assert_eq!(hm.text("main h1").await, "New requirement");
+    assert_eq!(
+        chosen(&hm, "#hiring_manager_id").await,
+        "Harriet Manager",
+        "the hiring manager is the one drafting, unless changed"
+    );
+
+    hm.fill("#title", "Platform engineer").await;
+    choose(&hm, "#department_id", "Engineering").await;
+    choose(&hm, "#job_level_id", "Senior (60000–90000 EUR)").await;
+    hm.fill("#headcount", "2").await;
+    choose(&hm, "#employment_type", "Full-time").await;
+    choose(&hm, "#remote_policy", "Remote").await;
+    choose(&hm, "#priority", "High").await;
+    choose(&hm, "#reason", "New headcount").await;
+    hm.fill("#salary_min", "65000").await;
+    hm.fill("#salary_max", "85000").await;
+    hm.fill("#currency", "EUR").await;
+    hm.fill("#skills", "Rust, PostgreSQL").await;
+    hm.fill("#description", "Build **the** platform.").await;
+    assert_eq!(chosen(&hm, "#department_id").await, "Engineering");
+    assert_eq!(chosen(&hm, "#priority").await, "High");
+    click_button(&hm, "Save draft").await;
+
+    let id = wait_for_requirement_page(&hm).await;
+    let reference = reference(1);
+    assert_eq!(hm.text("main h1 .hint").await, reference);
+    assert_eq!(
+        hm.text("main h1").await,
+        format!("{reference} Platform engineer")
+    );
+    assert_eq!(hm.text(".page-header .status").await, "Draft");
+    assert_eq!(
+        hm.text(".flash").await,
+        "Draft saved. Submit it for approval when it is ready."
+    );
+    let meta = hm.texts("dl.meta dd").await;
+    for shown in [
+        "Engineering",
+        "Senior (band 60000–90000 EUR)",
+        "Harriet Manager",
+        "2",
+        "Full-time, Remote",
+        "65000–85000 EUR",
+        "New headcount",
+        "High",
+        "Rust PostgreSQL",
+    ] {
+        assert!(meta.contains(&shown.to_owned()), "{shown:?} in {meta:?}");
+    }
+    assert_eq!(hm.text(".prose strong").await, "the", "Markdown rendered");
+
+    // Submitting: the page reloads in place and says it is pending.
+    see(
+        &hm,
+        "the next steps",
+        "//h2[normalize-space()='Next steps']",
+    )
+    .await;
+    click_button(&hm, "Submit for approval").await;
+    wait_for_text(&hm, ".page-header .status", "Pending approval").await;
+    hm.wait_for_path(&format!("/requirements/{id}")).await;
+    assert_eq!(
+        hm.text(".flash").await,
+        format!("{reference}: Submit for approval: done.")
+    );
+    assert_eq!(status(&app, id).await, "pending_approval");
+    assert!(
+        app.last_mail_to(FINANCE).await.is_none(),
+        "finance is asked only after the head"
+    );
+
+    // The department head, signed out in a browser of their own, opens the
+    // mailed link: its token opens the decision page without a password.
+    let head_link = mailed_url(&app, HEAD).await;
+    let head_task = task_of(&head_link);
+    let head = Browser::start().await;
+    head.goto(&head_link).await;
+    head.wait_for_path(&format!(
+        "/approvals/{head_task}?{}",
+        url::Url::parse(&head_link).unwrap().query().unwrap()
+    ))
+    .await;
+    assert_eq!(
+        head.text("main h1").await,
+        format!("{reference} Platform engineer")
+    );
+    assert!(
+        head.texts(".user-menu").await.is_empty(),
+        "nobody is signed in: the link opened only this page"
+    );
+    let summary = head.texts("dl.meta dd").await;
+    assert!(
+        summary.contains(&"60000–90000 EUR".to_owned())
+            && summary.contains(&"65000–85000 EUR".to_owned()),
+        "the band and the range are shown: {summary:?}"
+    );
+    assert_eq!(
+        head.text(".page-header p").await,
+        "Step: Department head · Waiting"
+    );
+    approve_here(&head, "Fits the plan").await;
+    head.wait_for_path(&format!("/approvals/{head_task}")).await;
+    assert_eq!(
+        trail(&head).await,
+        [
+            "Department head: Hana Head — Approved: “Fits the plan”",
+            "Finance: Finn Finance — Waiting"
+        ]
+    );
+    assert!(
+        head.texts("main h2")
+            .await
+            .iter()
+            .all(|h| h != "Your decision"),
+        "decided: the form is gone"
+    );
+    head.close().await;
+
+    // Finance opens their link only after it expired (72 hours): the page
+    // says so and offers to sign in, which lands on the decision page.
+    let finance_link = mailed_url(&app, FINANCE).await;
+    let finance_task = task_of(&finance_link);
+    sqlx::query(
+        "update approval_links set expires_at = now() - interval '1 second' where task_id = $1",
+    )
+    .bind(finance_task)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let finance = Browser::start().await;
+    finance.goto(&finance_link).await;
+    assert_eq!(finance.text("main h1").await, "This link no longer works");
+    assert!(finance.text("main p").await.contains("expired"), "says why");
+    finance
+        .wait_for_xpath("//main//a[normalize-space()='Sign in']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    finance
+        .wait_for_path(&format!("/sign-in?next=%2Fapprovals%2F{finance_task}"))
+        .await;
+    assert_eq!(finance.text("main h1").await, "Sign in");
+    finance.sign_in(FINANCE, PASSWORD).await;
+    finance
+        .wait_for_path(&format!("/approvals/{finance_task}"))
+        .await;
+    assert_eq!(
+        finance.text(".page-header p").await,
+        "Step: Finance · Waiting"
+    );
+    assert_eq!(finance.text(".user-menu summary").await, "Finn Finance");
+    approve_here(&finance, "Budgeted").await;
+    // Signed in, the decision leads back to the inbox.
+    finance.wait_for_path("/approvals").await;
+    assert_eq!(
+        finance.text("main .empty").await,
+        "Nothing is waiting for your decision."
+    );
+    let decided = finance.texts("#decided tbody tr").await;
+    assert!(
+        decided.len() == 1
+            && decided[0].starts_with(&format!("{reference} Platform engineer Finance Approved ")),
+        "in the decided list: {decided:?}"
+    );
+    finance.close().await;
+    assert_eq!(status(&app, id).await, "approved");
+
+    // The hiring manager reloads the requirement and sees it approved, with
+    // each status change in its history.
+    hm.client.refresh().await.unwrap();
+    wait_for_text(&hm, ".page-header .status", "Approved").await;
+    let history: Vec<String> = hm
+        .texts("main section.card ol li")
+        .await
+        .into_iter()
+        .map(|li| {
+            li.split_once(": ")
+                .map(|(_, what)| what.to_owned())
+                .unwrap_or(li)
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "Finn Finance moved it from Pending approval to Approved",
+            "Harriet Manager moved it from Draft to Pending approval",
+        ],
+        "the status history, newest first"
+    );
+    see(
+        &hm,
+        "the next step after approval",
+        "//main//button[normalize-space()='Open for recruiting']",
+    )
+    .await;
+    let mail = app.last_mail_to_id(p.hm_id).await.unwrap();
+    assert!(mail.contains("was approved"), "{mail}");
+    hm.close().await;
+    eprintln!("browser flow with JavaScript: {:?}", began.elapsed());
+}
+
+/// A draft submitted over HTTP by a signed-in hiring manager.
+async fn submitted(app: &TestApp, p: &People, title: &str) -> Uuid {
+    let hm = signed_in(app, HM).await;
+    let id = draft(app, &hm, &p.org, p.hm_id, title).await;
+    let res = hm
+        .post(
+            &format!("/requirements/{id}/transitions"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    id
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> Client {
+    let c = app.client();
+    assert_eq!(
+        c.sign_in(email, PASSWORD, "/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    c
+}
+
+#[tokio::test]
+async fn the_approval_path_works_without_javascript() {
+    let began = Instant::now();
+    let app = TestApp::spawn().await;
+    let p = people(&app).await;
+    let id = submitted(&app, &p, "Platform engineer").await;
+    let reference = reference(1);
+
+    // The head opens the decision page's address without the mail's token
+    // (as the inbox links it): sign-in first, then the page.
+    let mail = app.last_mail_to(HEAD).await.unwrap();
+    let link = link_in(&mail, "/approvals/").expect("a link to the decision page");
+    let head_task = task_of(&link);
+    let head = Browser::without_javascript().await;
+    head.goto(&app.url(&link)).await;
+    head.wait_for_path(&format!("/sign-in?next=%2Fapprovals%2F{head_task}"))
+        .await;
+    assert_eq!(
+        head.js("return typeof window.htmx").await,
+        json!("undefined"),
+        "JavaScript is off: htmx never ran"
+    );
+    head.sign_in(HEAD, PASSWORD).await;
+    head.wait_for_path(&link).await;
+    assert_eq!(
+        head.text("main h1").await,
+        format!("{reference} Platform engineer")
+    );
+    approve_here(&head, "Fits the plan").await;
+    head.wait_for_path("/approvals").await;
+    assert_eq!(
+        status(&app, id).await,
+        "pending_approval",
+        "finance is next"
+    );
+
+    // Finance opens the mailed link as it is: no password needed.
+    let finance_link = mailed_url(&app, FINANCE).await;
+    let finance_task = task_of(&finance_link);
+    let finance = Browser::without_javascript().await;
+    finance.goto(&finance_link).await;
+    see(
+        &finance,
+        "the decision form",
+        "//h2[normalize-space()='Your decision']",
+    )
+    .await;
+    assert_eq!(
+        finance.text(".page-header p").await,
+        "Step: Finance · Waiting"
+    );
+    approve_here(&finance, "Budgeted").await;
+    finance
+        .wait_for_path(&format!("/approvals/{finance_task}"))
+        .await;
+    assert_eq!(
+        finance.text(".page-header p").await,
+        "Step: Finance · Approved"
+    );
+    assert_eq!(
+        trail(&finance).await,
+        [
+            "Department head: Hana Head — Approved: “Fits the plan”",
+            "Finance: Finn Finance — Approved: “Budgeted”"
+        ]
+    );
+    finance.close().await;
+    assert_eq!(status(&app, id).await, "approved");
+
+    // The result is visible to the signed-in head, from the decision page's
+    // link to the whole requirement.
+    head.goto(&app.url(&link)).await;
+    head.wait_for_xpath("//main//a[normalize-space()='The whole requirement']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    head.wait_for_path(&format!("/requirements/{id}")).await;
+    assert_eq!(head.text(".page-header .status").await, "Approved");
+    assert_eq!(head.texts("main section.card ol li").await.len(), 2);
+    head.close().await;
+    eprintln!("browser approval without JavaScript: {:?}", began.elapsed());
+}
+
+#[tokio::test]
+async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
+    let app = TestApp::spawn().await;
+    let p = people(&app).await;
+    let long = "Principal platform reliability engineer, payments infrastructure and observability";
+    for title in ["Platform engineer", "Data engineer"] {
+        let hm = signed_in(&app, HM).await;
+        draft(&app, &hm, &p.org, p.hm_id, title).await;
+    }
+    let id = submitted(&app, &p, long).await;
+    let link = mailed_url(&app, HEAD).await;
+    let task = task_of(&link);
+
+    // The head is also a hiring manager here, to see the form.
+    sqlx::query("update users set roles = roles || '{hiring_manager}'::text[] where email = $1")
+        .bind(HEAD)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let browser = Browser::start().await;
+    browser
+        .goto(&app.url(&format!("/sign-in?next=%2Fapprovals%2F{task}")))
+        .await;
+    browser.sign_in(HEAD, PASSWORD).await;
+    browser.wait_for_path(&format!("/approvals/{task}")).await;
+    for width in WIDTHS {
+        set_width(&browser, width).await;
+        for (name, path) in [
+            ("requirements", "/requirements".to_owned()),
+            ("requirements-new", "/requirements/new".to_owned()),
+            ("requirement", format!("/requirements/{id}")),
+            ("approval", format!("/approvals/{task}")),
+            ("approvals", "/approvals".to_owned()),
+        ] {
+            browser.goto(&app.url(&path)).await;
+            browser.wait_for_path(&path).await;
+            check_layout(&browser, name, width).await;
+            let scroll = browser
+                .js("return document.documentElement.scrollWidth - window.innerWidth")
+                .await;
+            assert!(
+                scroll.as_i64() <= Some(0),
+                "{path} at {width}px scrolls sideways by {scroll}px"
+            );
+            full_page_screenshot(&browser, &format!("{name}-{width}-full"), width).await;
+        }
+    }
+    browser.close().await;
+
+    // Signed out: the decision page the mailed link opens, and the page the
+    // same link shows once used.
+    let anonymous = Browser::start().await;
+    anonymous.goto(&link).await;
+    see(
+        &anonymous,
+        "the decision form",
+        "//h2[normalize-space()='Your decision']",
+    )
+    .await;
+    for width in WIDTHS {
+        set_width(&anonymous, width).await;
+        anonymous
+            .goto(&app.url(&format!("/approvals/{task}")))
+            .await;
+        see(
+            &anonymous,
+            "the decision form",
+            "//h2[normalize-space()='Your decision']",
+        )
+        .await;
+        check_layout(&anonymous, "approval-by-link", width).await;
+        full_page_screenshot(&anonymous, &format!("approval-by-link-{width}-full"), width).await;
+    }
+    anonymous.close().await;
+    let used = Browser::start().await;
+    for width in WIDTHS {
+        set_width(&used, width).await;
+        used.goto(&link).await;
+        assert_eq!(used.text("main h1").await, "This link no longer works");
+        check_layout(&used, "approval-link-used", width).await;
+    }
+    used.close().await;
+}
+
+/// The whole page, top to bottom, as `name.png` (for a person to look at),
+/// then the window back at its usual height.
+async fn full_page_screenshot(browser: &Browser, name: &str, width: u32) {
+    // The window's height includes the browser's own bars.
+    let height = browser
+        .js("return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight")
+        .await
+        .as_u64()
+        .unwrap();
+    let height = u32::try_from(height).unwrap().clamp(900, 6000);
+    browser.client.set_window_size(width, height).await.unwrap();
+    let png = browser.client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    set_width(browser, width).await;
+}
