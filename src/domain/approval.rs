@@ -379,9 +379,9 @@ pub enum Link {
     Unknown,
 }
 
-/// Checks the link token for `task` and uses it up if it is good. The
-/// update both checks and marks, so two clicks cannot both pass.
-pub async fn use_link(
+/// What the link token for `task` is worth, without using it (a GET may
+/// come from a mail scanner: only the person's POST uses the link).
+pub async fn check_link(
     conn: &mut PgConnection,
     secret: &[u8],
     task: Uuid,
@@ -398,19 +398,28 @@ pub async fn use_link(
     )
     .bind(crate::auth::token_digest(secret, token))
     .bind(task)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(conn)
     .await?;
-    let Some((used, expired, stale, approver)) = row else {
-        return Ok(Link::Unknown);
-    };
-    if used {
-        return Ok(Link::Used);
-    }
-    if expired {
-        return Ok(Link::Expired);
-    }
-    if stale {
-        return Ok(Link::Stale);
+    Ok(match row {
+        None => Link::Unknown,
+        Some((true, _, _, _)) => Link::Used,
+        Some((_, true, _, _)) => Link::Expired,
+        Some((_, _, true, _)) => Link::Stale,
+        Some((_, _, _, approver)) => Link::Valid { approver },
+    })
+}
+
+/// Checks the link token and uses it up if it is good. The marking update
+/// only succeeds once, so two clicks cannot both pass.
+pub async fn use_link(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    task: Uuid,
+    token: &str,
+) -> Result<Link, sqlx::Error> {
+    let link = check_link(&mut *conn, secret, task, token).await?;
+    if !matches!(link, Link::Valid { .. }) {
+        return Ok(link);
     }
     let taken = sqlx::query(
         "update approval_links set used_at = now() where digest = $1 and used_at is null",
@@ -419,7 +428,7 @@ pub async fn use_link(
     .execute(conn)
     .await?;
     Ok(if taken.rows_affected() == 1 {
-        Link::Valid { approver }
+        link
     } else {
         Link::Used
     })

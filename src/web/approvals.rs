@@ -22,6 +22,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/approvals/{id}", get(show))
         .route("/approvals/{id}/decision", post(decide))
         .route("/approvals/{id}/reassignment", post(reassign))
+        .route("/approvals/{id}/link", post(open_link))
 }
 
 #[derive(Template)]
@@ -180,11 +181,24 @@ async fn show(
         if q.token.is_empty() {
             return Err(sign_in_for(id));
         }
+        // Looking is not using: a mail scanner's GET must not spend the link.
         let mut conn = state.pool.acquire().await?;
-        match approval::use_link(&mut conn, &state.mail.secret, id, &q.token).await? {
-            approval::Link::Valid { approver } => who.session.insert(GRANT, (id, approver)).await?,
-            dead => return dead_link(&who, id, dead).await,
-        }
+        return match approval::check_link(&mut conn, &state.mail.secret, id, &q.token).await? {
+            approval::Link::Valid { approver } => {
+                let name: String = crate::domain::user::find(&mut conn, approver)
+                    .await?
+                    .map(|u| u.full_name)
+                    .unwrap_or_default();
+                let page = LinkPage {
+                    layout: Layout::anonymous(&who.session, "Open the approval").await?,
+                    id,
+                    token: q.token,
+                    name,
+                };
+                render::ok(&page)
+            }
+            dead => dead_link(&who, id, dead).await,
+        };
     }
     let viewer = viewer(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
     render::ok(
@@ -198,6 +212,40 @@ async fn show(
         )
         .await?,
     )
+}
+
+/// The page a mailed link lands on: one button that uses the link.
+#[derive(Template)]
+#[template(path = "pages/approvals/link.html")]
+struct LinkPage {
+    layout: Layout,
+    id: Uuid,
+    token: String,
+    name: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// Uses the mailed link: this session may now see and decide that one
+/// approval as its approver.
+async fn open_link(
+    State(state): State<AppState>,
+    who: MaybeUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    match approval::use_link(&mut conn, &state.mail.secret, id, &form.token).await? {
+        approval::Link::Valid { approver } => {
+            who.session.insert(GRANT, (id, approver)).await?;
+            Ok(render::see_other(&format!("/approvals/{id}")))
+        }
+        dead => dead_link(&who, id, dead).await,
+    }
 }
 
 /// A used, expired or stale link: say so, and offer the way on (signing in

@@ -388,7 +388,22 @@ async fn the_mailed_link_opens_that_approval_once_without_a_password() {
         .unwrap()
         .to_owned();
     let head = app.client();
-    let page = head.get(&link).await;
+    // Looking at the link (a mail scanner does) uses nothing: it lands on a
+    // page whose button uses it.
+    let landing = head.get(&link).await;
+    assert_eq!(landing.status, StatusCode::OK, "{}", landing.body);
+    assert_eq!(
+        landing.attr("main form", "action").as_deref(),
+        Some(format!("/approvals/{task}/link").as_str())
+    );
+    assert_eq!(head.get(&link).await.status, StatusCode::OK, "still unused");
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let opened = head
+        .post(&format!("/approvals/{task}/link"), &[("token", &token)])
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER);
+    assert_eq!(opened.location(), format!("/approvals/{task}"));
+    let page = head.get(&format!("/approvals/{task}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.texts("h2").contains(&"Your decision".to_owned()));
     // Only that approval: the rest of the app still wants a password.
@@ -420,13 +435,18 @@ async fn the_mailed_link_opens_that_approval_once_without_a_password() {
         .unwrap();
     assert_eq!(decided_by, head_id, "recorded as the approver");
     // Used once: the same link in another browser is dead, and says how to go on.
-    let again = app.client().get(&link).await;
+    let other = app.client();
+    let again = other.get(&link).await;
     assert_eq!(again.status, StatusCode::GONE);
     assert!(again.texts("main p").join(" ").contains("already used"));
     assert_eq!(
         again.attr("main a.button", "href").as_deref(),
         Some(format!("/sign-in?next=%2Fapprovals%2F{task}").as_str())
     );
+    let twice = other
+        .post(&format!("/approvals/{task}/link"), &[("token", &token)])
+        .await;
+    assert_eq!(twice.status, StatusCode::GONE);
     // A forged token opens nothing.
     let forged = app
         .client()
