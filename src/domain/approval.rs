@@ -8,7 +8,7 @@
 use super::SaveError;
 use super::audit::{self, Actor, Changes};
 use super::outbox;
-use super::requirement::{self, Action, Requirement, TransitionError};
+use super::requirement::{self, Action, Requirement, RequirementFields, TransitionError};
 use crate::mail::MailRenderer;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -198,6 +198,9 @@ async fn approvers(
 
 /// Submits the requirement and starts its approval (in the caller's
 /// transaction): tasks for every step, the first step's approvers told.
+/// An approved requirement whose material fields were just edited goes
+/// through the same: the approval is then for the change, and the
+/// requirement returns to where it was once the change is decided.
 pub async fn submit(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -205,27 +208,38 @@ pub async fn submit(
     requirement_id: Uuid,
     version: i32,
 ) -> Result<(), DecideError> {
-    requirement::apply(
-        &mut *conn,
-        actor,
-        requirement_id,
-        version,
-        Action::Submit,
-        "",
-    )
-    .await?;
+    let before = requirement::find(&mut *conn, requirement_id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let (action, resume_status) = if before.approved() {
+        (Action::SubmitChange, Some(before.status))
+    } else {
+        // A resubmission after "request changes" carries on what the asking
+        // approval was for.
+        let earlier: Option<Option<String>> = sqlx::query_scalar(
+            "select resume_status from approvals where requirement_id = $1
+              order by created_at desc limit 1",
+        )
+        .bind(requirement_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        (Action::Submit, earlier.flatten())
+    };
+    requirement::apply(&mut *conn, actor, requirement_id, version, action, "").await?;
     let r = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
     let (workflow_id, workflow_version) = workflow_for(&mut *conn, &r).await?;
     let approval_id: Uuid = sqlx::query_scalar(
-        "insert into approvals (requirement_id, workflow_id, workflow_version, requester_id)
-         values ($1, $2, $3, $4) returning id",
+        "insert into approvals (requirement_id, workflow_id, workflow_version, requester_id, fields, resume_status)
+         values ($1, $2, $3, $4, $5, $6) returning id",
     )
     .bind(r.id)
     .bind(workflow_id)
     .bind(workflow_version)
     .bind(r.hiring_manager_id)
+    .bind(sqlx::types::Json(r.fields()))
+    .bind(resume_status)
     .fetch_one(&mut *conn)
     .await?;
     let steps: Vec<Step> = sqlx::query_as(
@@ -311,6 +325,7 @@ async fn advance(
             .await?;
         let version = current_version(conn, r.id).await?;
         requirement::apply(&mut *conn, actor, r.id, version, Action::Approve, "").await?;
+        return_to(conn, actor, approval_id, r.id).await?;
         let requester = contact(conn, r.hiring_manager_id).await?;
         let m = mail.requirement_decided(
             &requester.0,
@@ -434,6 +449,101 @@ pub async fn use_link(
     })
 }
 
+/// The fields of the newest approved approval of the requirement: what was
+/// last agreed to.
+pub async fn last_approved_fields(
+    conn: &mut PgConnection,
+    requirement_id: Uuid,
+) -> Result<Option<RequirementFields>, sqlx::Error> {
+    let fields: Option<sqlx::types::Json<RequirementFields>> = sqlx::query_scalar(
+        "select fields from approvals
+          where requirement_id = $1 and status = 'approved' and fields is not null
+          order by created_at desc limit 1",
+    )
+    .bind(requirement_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(fields.map(|f| f.0))
+}
+
+/// The approval before the one `task` belongs to: what its approvers saw,
+/// so this one's approvers see what changed since.
+pub struct Earlier {
+    pub approved: bool,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub fields: RequirementFields,
+}
+
+pub async fn earlier(conn: &mut PgConnection, task: Uuid) -> Result<Option<Earlier>, sqlx::Error> {
+    let row: Option<(bool, Option<DateTime<Utc>>, sqlx::types::Json<RequirementFields>)> =
+        sqlx::query_as(
+            "select p.status = 'approved', p.decided_at, p.fields
+               from approval_tasks t
+               join approvals cur on cur.id = t.approval_id
+               join approvals p on p.requirement_id = cur.requirement_id and p.created_at < cur.created_at
+              where t.id = $1 and p.fields is not null and p.status in ('approved', 'changes_requested')
+              order by p.created_at desc limit 1",
+        )
+        .bind(task)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(approved, decided_at, fields)| Earlier {
+        approved,
+        decided_at,
+        fields: fields.0,
+    }))
+}
+
+/// A rejected change to an approved requirement: the values last approved
+/// come back (the change is refused, not the job). False when the
+/// requirement was never approved, so the rejection ends it.
+async fn decline_change(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    r: &Requirement,
+) -> Result<bool, DecideError> {
+    let Some(approved) = last_approved_fields(&mut *conn, r.id).await? else {
+        return Ok(false);
+    };
+    requirement::update(&mut *conn, actor, r.id, r.version, &approved)
+        .await
+        .map_err(TransitionError::Save)?;
+    Ok(true)
+}
+
+/// After a change was decided, the requirement goes back to recruiting (or
+/// on hold) if that is where the change found it.
+async fn return_to(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    approval_id: Uuid,
+    requirement_id: Uuid,
+) -> Result<(), DecideError> {
+    let resume: Option<String> =
+        sqlx::query_scalar("select resume_status from approvals where id = $1")
+            .bind(approval_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let steps: &[Action] = match resume.as_deref() {
+        Some("open") => &[Action::Open],
+        Some("on_hold") => &[Action::Open, Action::Hold],
+        _ => &[],
+    };
+    for action in steps {
+        let version = current_version(conn, requirement_id).await?;
+        requirement::apply(
+            &mut *conn,
+            actor,
+            requirement_id,
+            version,
+            *action,
+            "back to where the change found it",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn current_version(conn: &mut PgConnection, id: Uuid) -> Result<i32, sqlx::Error> {
     sqlx::query_scalar("select version from requirements where id = $1")
         .bind(id)
@@ -538,12 +648,27 @@ pub async fn decide(
             .bind(approval_status)
             .execute(&mut *conn)
             .await?;
-        requirement::apply(&mut *conn, actor, r.id, r.version, action, comment).await?;
-        let requester = contact(conn, r.hiring_manager_id).await?;
-        let label = if decision == Decision::Reject {
-            "rejected"
+        let declined_change = action == Action::Reject && decline_change(conn, actor, &r).await?;
+        if declined_change {
+            let version = current_version(conn, r.id).await?;
+            requirement::apply(
+                &mut *conn,
+                actor,
+                r.id,
+                version,
+                Action::DeclineChange,
+                comment,
+            )
+            .await?;
+            return_to(conn, actor, approval_id, r.id).await?;
         } else {
-            "sent back for changes"
+            requirement::apply(&mut *conn, actor, r.id, r.version, action, comment).await?;
+        }
+        let requester = contact(conn, r.hiring_manager_id).await?;
+        let label = match decision {
+            Decision::Reject if declined_change => "kept at its approved values",
+            Decision::Reject => "rejected",
+            _ => "sent back for changes",
         };
         let name = actor_name(conn, actor).await?;
         let m = mail.requirement_decided(&requester.0, &requester.1, &r, label, comment, &name)?;

@@ -5,6 +5,7 @@
 
 pub mod approval;
 pub mod audit;
+pub mod history;
 pub mod org;
 pub mod outbox;
 pub mod requirement;

@@ -91,6 +91,10 @@ pub enum Action {
     Cancel,
     /// Every opening is filled or closed.
     Fill,
+    /// A material edit of an approved requirement goes back to approval.
+    SubmitChange,
+    /// The approvers declined a change: the approved values return.
+    DeclineChange,
 }
 
 impl Action {
@@ -116,6 +120,8 @@ impl Action {
             Action::Resume => "resume",
             Action::Cancel => "cancel",
             Action::Fill => "fill",
+            Action::SubmitChange => "submit_change",
+            Action::DeclineChange => "decline_change",
         }
     }
 
@@ -131,6 +137,8 @@ impl Action {
             Action::Resume => "Resume",
             Action::Cancel => "Cancel requirement",
             Action::Fill => "Mark filled",
+            Action::SubmitChange => "Send the change for approval",
+            Action::DeclineChange => "Decline the change",
         }
     }
 
@@ -138,7 +146,7 @@ impl Action {
     pub fn needs_reason(self) -> bool {
         matches!(
             self,
-            Action::Reject | Action::RequestChanges | Action::Cancel
+            Action::Reject | Action::RequestChanges | Action::Cancel | Action::DeclineChange
         )
     }
 }
@@ -157,6 +165,8 @@ pub fn transition(from: Status, action: Action) -> Option<Status> {
         (S::Open, A::Hold) => Some(S::OnHold),
         (S::OnHold, A::Resume) => Some(S::Open),
         (S::Open | S::OnHold, A::Fill) => Some(S::Filled),
+        (S::Approved | S::Open | S::OnHold, A::SubmitChange) => Some(S::PendingApproval),
+        (S::PendingApproval, A::DeclineChange) => Some(S::Approved),
         (s, A::Cancel) if !s.is_final() => Some(S::Cancelled),
         _ => None,
     }
@@ -217,8 +227,9 @@ pub struct RequirementForm {
     pub version: i32,
 }
 
-/// A requirement's fields, valid.
-#[derive(Debug, Clone, PartialEq)]
+/// A requirement's fields, valid. Serialized, they are what an approval
+/// was asked to approve.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct RequirementFields {
     pub title: String,
     pub department_id: Uuid,
@@ -481,19 +492,26 @@ impl Requirement {
         !self.confidential || self.names(user) || allows(roles, Permission::AdministerRequirements)
     }
 
-    /// Who may edit every field now: the hiring manager (or creator) of a
-    /// draft or a requirement sent back for changes, and admins until it is
-    /// approved. Once approved, an edit of a material field must go back
-    /// through approval; until that exists, approved requirements are not
-    /// edited at all, so nothing bypasses the approvers.
+    /// Who may edit it now: its hiring manager (or creator) and admins,
+    /// except while approvers are looking at it (admins only, to mend) and
+    /// once it is final. An approved requirement stays editable: a material
+    /// edit goes back to approval ([`is_material`]).
     pub fn editable_by(&self, user: Uuid, roles: &[Role]) -> bool {
         let admin = allows(roles, Permission::AdministerRequirements);
         let own = user == self.hiring_manager_id || user == self.created_by;
         match self.status() {
-            Status::Draft | Status::ChangesRequested => own || admin,
             Status::PendingApproval => admin,
-            _ => false,
+            s if s.is_final() => false,
+            _ => own || admin,
         }
+    }
+
+    /// Whether an edit now must be approved again before it counts.
+    pub fn approved(&self) -> bool {
+        matches!(
+            self.status(),
+            Status::Approved | Status::Open | Status::OnHold
+        )
     }
 
     /// True when the salary range reaches above the level's band.
@@ -612,8 +630,18 @@ fn changes(before: Option<&RequirementFields>, f: &RequirementFields) -> Changes
     )
 }
 
+/// Whether going from `before` to `after` changes what the approvers agreed
+/// to (DOMAIN.md): more heads, a higher salary ceiling, another level or
+/// department. Anything else is saved without a new approval.
+pub fn is_material(before: &RequirementFields, after: &RequirementFields) -> bool {
+    after.headcount > before.headcount
+        || after.salary_max > before.salary_max
+        || after.job_level_id != before.job_level_id
+        || after.department_id != before.department_id
+}
+
 impl Requirement {
-    fn fields(&self) -> RequirementFields {
+    pub fn fields(&self) -> RequirementFields {
         RequirementFields {
             title: self.title.clone(),
             department_id: self.department_id,
@@ -727,6 +755,19 @@ pub async fn update(
     if done.rows_affected() == 0 {
         return Err(SaveError::Stale);
     }
+    // Fewer heads: the newest open openings close, so openings never
+    // outnumber the headcount.
+    sqlx::query(
+        "update openings set status = 'closed', closed_reason = 'headcount reduced', updated_at = now()
+          where id in (select id from openings where requirement_id = $1 and status = 'open'
+                        order by created_at desc, id
+                        limit greatest((select count(*) from openings
+                                         where requirement_id = $1 and status <> 'closed') - $2, 0))",
+    )
+    .bind(id)
+    .bind(f.headcount)
+    .execute(&mut *conn)
+    .await?;
     let c = changes(Some(&before.fields()), f).field("version", &version, &(version + 1));
     audit::record(
         conn,
@@ -792,12 +833,17 @@ pub async fn apply(
         return Err(SaveError::Stale.into());
     }
     if to == Status::Open {
-        // One opening per head, created when recruiting starts.
-        sqlx::query("insert into openings (requirement_id) select $1 from generate_series(1, $2)")
-            .bind(id)
-            .bind(r.headcount)
-            .execute(&mut *conn)
-            .await?;
+        // One opening per head, created when recruiting starts (again, after
+        // an approved change: only the heads added since).
+        sqlx::query(
+            "insert into openings (requirement_id)
+             select $1 from generate_series(1, $2 - (select count(*)::int from openings
+                                                      where requirement_id = $1 and status <> 'closed'))",
+        )
+        .bind(id)
+        .bind(r.headcount)
+        .execute(&mut *conn)
+        .await?;
     }
     sqlx::query(
         "insert into requirement_transitions (requirement_id, from_status, to_status, reason, actor_id)
@@ -864,30 +910,6 @@ pub async fn possible_duplicates(
     .bind(&r.title)
     .bind(r.department_id)
     .bind(r.job_level_id)
-    .fetch_all(conn)
-    .await
-}
-
-/// One row of the history shown on a requirement.
-#[derive(Debug, sqlx::FromRow)]
-pub struct TransitionRow {
-    pub from_status: String,
-    pub to_status: String,
-    pub reason: String,
-    pub actor_name: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-pub async fn transitions(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Vec<TransitionRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select t.from_status, t.to_status, t.reason, u.full_name as actor_name, t.at
-           from requirement_transitions t left join users u on u.id = t.actor_id
-          where t.requirement_id = $1 order by t.id desc",
-    )
-    .bind(id)
     .fetch_all(conn)
     .await
 }

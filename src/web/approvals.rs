@@ -6,7 +6,7 @@ use super::render::{self, Layout};
 use crate::auth::{CurrentUser, MaybeUser, Permission};
 use crate::domain::approval::{self, DecideError, Decision, Task};
 use crate::domain::requirement::{self, Requirement, TransitionError};
-use crate::domain::{FieldErrors, SaveError};
+use crate::domain::{FieldErrors, SaveError, history};
 use crate::error::AppError;
 use askama::Template;
 use axum::Form;
@@ -53,6 +53,9 @@ struct DecisionPage {
     task: Task,
     r: Requirement,
     trail: Vec<Task>,
+    /// What changed since the approval before this one: its heading and the
+    /// fields (None for a first approval).
+    since: Option<(String, Vec<history::FieldChange>)>,
     mine: bool,
     /// Admins may hand a waiting task to someone else: the choices.
     reassign_to: Vec<(Uuid, String)>,
@@ -110,6 +113,22 @@ async fn page(
         .filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
         .ok_or(AppError::NotFound)?;
     let trail = approval::trail(&mut conn, r.id).await?;
+    let since = match approval::earlier(&mut conn, id).await? {
+        Some(e) => {
+            let changes = history::diff(&e.fields, &r.fields());
+            let when = e.decided_at.map(|d| d.format(" on %Y-%m-%d").to_string());
+            let heading = if e.approved {
+                format!("Changed since it was approved{}", when.unwrap_or_default())
+            } else {
+                format!(
+                    "Changed since changes were asked for{}",
+                    when.unwrap_or_default()
+                )
+            };
+            Some((heading, history::describe(&mut conn, &changes).await?))
+        }
+        None => None,
+    };
     let mine = approval::may_decide(&mut conn, viewer.id, &task).await?;
     let reassign_to = if viewer.admin && task.status == "pending" {
         let people = crate::domain::user::choices(&mut conn).await?;
@@ -127,6 +146,7 @@ async fn page(
         task,
         r,
         trail,
+        since,
         comment,
         errors,
         problem,

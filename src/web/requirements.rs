@@ -6,9 +6,10 @@ use super::render::{self, Hx, Layout};
 use crate::auth::{CurrentUser, Permission};
 use crate::domain::approval::{self, DecideError};
 use crate::domain::audit::{self, Entry};
+use crate::domain::history;
 use crate::domain::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
-    REMOTE_POLICIES, Requirement, RequirementForm, Status, TransitionError, TransitionRow,
+    REMOTE_POLICIES, Requirement, RequirementForm, Status, TransitionError,
 };
 use crate::domain::{FieldErrors, SaveError, org, user};
 use crate::error::AppError;
@@ -186,6 +187,8 @@ struct FormPage {
     form: RequirementForm,
     errors: FieldErrors,
     conflict: Vec<Entry>,
+    /// A problem with the whole save rather than one field.
+    error: Option<String>,
     departments: Vec<org::TreeRow>,
     levels: Vec<org::JobLevel>,
     people: Vec<(Uuid, String)>,
@@ -243,6 +246,7 @@ async fn form_page(
         form,
         errors,
         conflict,
+        error: None,
         departments: org::tree(org::departments(&mut conn).await?),
         levels: org::levels(&mut conn).await?,
         people: user::choices(&mut conn).await?,
@@ -335,30 +339,61 @@ async fn update(
     }
     let mut tx = state.pool.begin().await?;
     let band = requirement::band(&mut tx, &form.job_level_id).await?;
+    let mut error = None;
     let (status, errors, conflict) = match form.parse(band) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
-            match requirement::update(&mut tx, &me.actor(), id, form.version, &fields).await {
-                Ok(()) => {
-                    return render::saved(
-                        tx,
-                        &me.session,
-                        "Requirement saved.",
-                        &format!("/requirements/{id}"),
-                    )
-                    .await;
+            // Measured against what the approvers agreed to, not the last
+            // save: lowering then raising the headcount again is no change.
+            let reapprove = r.approved()
+                && requirement::is_material(
+                    &approval::last_approved_fields(&mut tx, id)
+                        .await?
+                        .unwrap_or_else(|| r.fields()),
+                    &fields,
+                );
+            let actor = me.actor();
+            let saved: Result<(), DecideError> = async {
+                requirement::update(&mut tx, &actor, id, form.version, &fields)
+                    .await
+                    .map_err(TransitionError::Save)?;
+                if reapprove {
+                    // The change counts once approved: its approval starts in
+                    // the transaction of the edit.
+                    approval::submit(&mut tx, &actor, &state.mail, id, form.version + 1).await?;
                 }
-                Err(SaveError::Stale) => {
+                Ok(())
+            }
+            .await;
+            match saved {
+                Ok(()) => {
+                    let message = if reapprove {
+                        "Saved. The change goes to the approvers first: until they approve it, \
+                         the requirement is pending approval."
+                    } else {
+                        "Requirement saved."
+                    };
+                    return render::saved(tx, &me.session, message, &format!("/requirements/{id}"))
+                        .await;
+                }
+                Err(DecideError::Transition(TransitionError::Save(SaveError::Stale))) => {
                     let changes =
                         audit::changes_since(&mut tx, "requirement", id, form.version).await?;
                     form.version = r.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)
                 }
-                Err(e) => return Err(e.into()),
+                Err(DecideError::NoApprovers) => {
+                    error = Some(NO_APPROVERS.to_owned());
+                    (StatusCode::CONFLICT, FieldErrors::default(), Vec::new())
+                }
+                Err(DecideError::Transition(TransitionError::Save(e))) => return Err(e.into()),
+                Err(e) => return Err(AppError::internal(e)),
             }
         }
     };
-    let page = form_page(&state, &me, Some(r), form, errors, conflict).await?;
+    tx.rollback().await?;
+    let mut page = form_page(&state, &me, Some(r), form, errors, conflict).await?;
+    page.error = error;
     render::status(status, &page)
 }
 
@@ -373,17 +408,13 @@ struct ShowPage {
     actions: Vec<Action>,
     can_edit: bool,
     can_delete: bool,
-    history: Vec<TransitionRow>,
+    history: Vec<history::Event>,
     /// Look-alikes already in flight, warned about before submitting.
     duplicates: Vec<(Uuid, String)>,
     error: Option<String>,
 }
 
 impl ShowPage {
-    fn status_label(&self, s: &str) -> &'static str {
-        Status::parse(s).map_or("", Status::label)
-    }
-
     fn label(&self, choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
         requirement::label(choices, value)
     }
@@ -402,7 +433,7 @@ async fn show_page(
         actions: r.actions_for(me.id, &me.roles),
         can_edit: r.editable_by(me.id, &me.roles),
         can_delete: me.can(Permission::AdministerRequirements),
-        history: requirement::transitions(&mut conn, r.id).await?,
+        history: history::timeline(&mut conn, r.id).await?,
         duplicates: if r.actions_for(me.id, &me.roles).contains(&Action::Submit) {
             requirement::possible_duplicates(&mut conn, &r).await?
         } else {
@@ -472,11 +503,7 @@ async fn transition(
                 .to_owned()
         }
         Err(DecideError::Transition(TransitionError::Save(e))) => return Err(e.into()),
-        Err(DecideError::NoApprovers) => {
-            "Nobody can approve this requirement yet: its department needs a head, \
-             or someone needs the approver role. Ask an admin."
-                .to_owned()
-        }
+        Err(DecideError::NoApprovers) => NO_APPROVERS.to_owned(),
         Err(e) => return Err(AppError::internal(e)),
     };
     tx.rollback().await?;
@@ -484,6 +511,9 @@ async fn transition(
     let page = show_page(&state, &me, r, Some(problem)).await?;
     render::status(StatusCode::CONFLICT, &page)
 }
+
+const NO_APPROVERS: &str = "Nobody can approve this requirement yet: its department needs a head, \
+                            or someone needs the approver role. Ask an admin.";
 
 /// A transition the state would allow but the user's role does not is
 /// forbidden; one the state refuses is explained on the page instead.

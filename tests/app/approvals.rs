@@ -8,15 +8,15 @@ use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-struct Chain {
-    org: Org,
-    hm: Client,
-    hm_id: Uuid,
-    requirement: Uuid,
+pub(crate) struct Chain {
+    pub org: Org,
+    pub hm: Client,
+    pub hm_id: Uuid,
+    pub requirement: Uuid,
 }
 
 /// A head for the department, two finance approvers, and a submitted draft.
-async fn submitted(app: &TestApp) -> Chain {
+pub(crate) async fn submitted(app: &TestApp) -> Chain {
     let org = org(app).await;
     let head = app
         .user("head@example.com", "Hana Head", &[Role::Viewer])
@@ -47,7 +47,7 @@ async fn submitted(app: &TestApp) -> Chain {
     }
 }
 
-async fn status(app: &TestApp, id: Uuid) -> String {
+pub(crate) async fn status(app: &TestApp, id: Uuid) -> String {
     sqlx::query_scalar("select status from requirements where id = $1")
         .bind(id)
         .fetch_one(&app.pool)
@@ -55,7 +55,7 @@ async fn status(app: &TestApp, id: Uuid) -> String {
         .unwrap()
 }
 
-async fn signed_in_as(app: &TestApp, email: &str) -> Client {
+pub(crate) async fn signed_in_as(app: &TestApp, email: &str) -> Client {
     let c = app.client();
     assert_eq!(
         c.sign_in(email, PASSWORD, "/").await.status,

@@ -10,6 +10,7 @@ mod approvals;
 mod auth;
 mod browser;
 mod browser_requirements;
+mod change_approval;
 mod jobs;
 mod mail;
 mod platform;

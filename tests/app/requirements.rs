@@ -286,9 +286,9 @@ async fn the_lifecycle_allows_what_the_diagram_allows() {
     let page = hm.get(&format!("/requirements/{id}")).await;
     assert_eq!(page.texts(".page-header .status"), vec!["Pending approval"]);
     assert!(
-        page.texts("ol li")
-            .join(" ")
-            .contains("from Draft to Pending approval")
+        page.texts("ol.timeline > li > p")
+            .iter()
+            .any(|e| e.contains("submitted it for approval, now Pending approval"))
     );
     assert_eq!(app.audit_count("requirement.submit", id).await, 1);
     // A stale page cannot act again, and pending requirements are not editable by their owner.
@@ -481,34 +481,51 @@ async fn a_possible_duplicate_is_a_warning_at_submit() {
 }
 
 #[tokio::test]
-async fn approved_requirements_cannot_be_edited_around_the_approvers() {
+async fn final_requirements_are_not_edited_and_approved_ones_do_not_skip_the_approvers() {
     let app = TestApp::spawn().await;
     let o = org(&app).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     let id = draft(&app, &hm, &o, hm_id, "Platform engineer").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let mut more = form(&o, hm_id, "Platform engineer");
+    more[4] = ("headcount", "9".into());
+    more.push(("version", "1".into()));
+    for final_status in ["cancelled", "rejected", "filled"] {
+        sqlx::query("update requirements set status = $2 where id = $1")
+            .bind(id)
+            .bind(final_status)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            admin.get(&format!("/requirements/{id}/edit")).await.status,
+            StatusCode::FORBIDDEN,
+            "{final_status}"
+        );
+        assert_eq!(
+            post(&admin, &format!("/requirements/{id}"), &more)
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "{final_status}"
+        );
+    }
+    // Approved, with nobody who could approve the change: the edit is
+    // refused with the reason, the input kept, nothing saved.
     sqlx::query("update requirements set status = 'approved' where id = $1")
         .bind(id)
         .execute(&app.pool)
         .await
         .unwrap();
-    let (admin, _) = app.signed_in(Role::Admin).await;
-    assert_eq!(
-        admin.get(&format!("/requirements/{id}/edit")).await.status,
-        StatusCode::FORBIDDEN
-    );
-    let mut more = form(&o, hm_id, "Platform engineer");
-    more[4] = ("headcount", "9".into());
-    more.push(("version", "1".into()));
-    assert_eq!(
-        post(&admin, &format!("/requirements/{id}"), &more)
+    let res = post(&admin, &format!("/requirements/{id}"), &more).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(res.texts(".flash.error")[0].contains("Nobody can approve"));
+    assert_eq!(res.attr("#headcount", "value").as_deref(), Some("9"));
+    let (headcount, status): (i32, String) =
+        sqlx::query_as("select headcount, status from requirements where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
             .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
-    let headcount: i32 = sqlx::query_scalar("select headcount from requirements where id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(headcount, 2);
+            .unwrap();
+    assert_eq!((headcount, status.as_str()), (2, "approved"));
 }

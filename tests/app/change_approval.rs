@@ -1,0 +1,244 @@
+//! Editing an approved requirement: a material change (more heads, a higher
+//! salary ceiling, another level or department) goes back to the approvers,
+//! who see what changed; other edits apply at once; a declined change
+//! brings the approved values back.
+
+use crate::approvals::{Chain, signed_in_as, status, submitted};
+use crate::harness::{Client, TestApp, link_in};
+use crate::requirements::form;
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+/// Approves every waiting task of the requirement, step by step, as its
+/// approvers (signed in).
+async fn approve_all(app: &TestApp, requirement: Uuid) {
+    loop {
+        let pending: Vec<(Uuid, String)> = sqlx::query_as(
+            "select t.id, u.email from approval_tasks t join approvals a on a.id = t.approval_id
+               join users u on u.id = t.approver_id
+              where a.requirement_id = $1 and t.status = 'pending'",
+        )
+        .bind(requirement)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        if pending.is_empty() {
+            return;
+        }
+        for (task, email) in pending {
+            let res = signed_in_as(app, &email)
+                .await
+                .post(
+                    &format!("/approvals/{task}/decision"),
+                    &[("decision", "approve")],
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        }
+    }
+}
+
+async fn version(app: &TestApp, id: Uuid) -> i32 {
+    sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// Saves the requirement's form with `changes` over the fields it was
+/// drafted with.
+async fn edit(
+    app: &TestApp,
+    chain: &Chain,
+    changes: &[(&'static str, &str)],
+) -> crate::harness::Page {
+    let mut fields = form(&chain.org, chain.hm_id, "Platform engineer");
+    for (name, value) in changes {
+        fields.retain(|(k, _)| k != name);
+        fields.push((name, (*value).to_owned()));
+    }
+    let v = version(app, chain.requirement).await.to_string();
+    let mut pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    pairs.push(("version", &v));
+    chain
+        .hm
+        .post(&format!("/requirements/{}", chain.requirement), &pairs)
+        .await
+}
+
+async fn live_openings(app: &TestApp, id: Uuid) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from openings where requirement_id = $1 and status <> 'closed'",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+async fn approvals(app: &TestApp, id: Uuid) -> i64 {
+    sqlx::query_scalar("select count(*) from approvals where requirement_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn open(app: &TestApp, hm: &Client, id: Uuid) {
+    let v = version(app, id).await.to_string();
+    let res = hm
+        .post(
+            &format!("/requirements/{id}/transitions"),
+            &[("action", "open"), ("version", &v)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+}
+
+#[tokio::test]
+async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let id = chain.requirement;
+    approve_all(&app, id).await;
+    open(&app, &chain.hm, id).await;
+    assert_eq!(live_openings(&app, id).await, 2);
+
+    // Not material: a lower ceiling and a new description apply at once.
+    let page = chain.hm.get(&format!("/requirements/{id}/edit")).await;
+    assert!(
+        page.texts("#reapproval-note")[0].contains("sends it back to its approvers"),
+        "the form says which edits need approval"
+    );
+    let res = edit(
+        &app,
+        &chain,
+        &[
+            ("salary_max", "80000"),
+            ("description", "Run the platform."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(status(&app, id).await, "open");
+    assert_eq!(approvals(&app, id).await, 1, "no new approval");
+
+    // Material: one more head and a higher ceiling than was approved.
+    let res = edit(
+        &app,
+        &chain,
+        &[
+            ("headcount", "3"),
+            ("salary_max", "88000"),
+            ("description", "Run the platform."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(status(&app, id).await, "pending_approval");
+    assert_eq!(approvals(&app, id).await, 2);
+    let shown = chain.hm.get(&format!("/requirements/{id}")).await;
+    assert!(
+        shown.body.contains("goes to the approvers first"),
+        "the hiring manager is told"
+    );
+    // While the approvers look at it, the hiring manager cannot edit it.
+    assert_eq!(
+        edit(&app, &chain, &[("headcount", "5")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The head's mail opens a page that shows what changed since approval.
+    let link = link_in(
+        &app.last_mail_to("head@example.com").await.unwrap(),
+        "/approvals/",
+    )
+    .unwrap();
+    let head = signed_in_as(&app, "head@example.com").await;
+    let page = head.get(&link).await;
+    assert!(
+        page.texts("#since h2")[0].starts_with("Changed since it was approved on "),
+        "{:?}",
+        page.texts("#since h2")
+    );
+    let rows = page.texts("#since tbody tr");
+    assert!(rows.contains(&"Headcount 2 3".to_owned()), "{rows:?}");
+    assert!(
+        rows.contains(&"Salary maximum 85000 88000".to_owned()),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("Description")),
+        "{rows:?}"
+    );
+    assert_eq!(rows.len(), 3, "only what changed: {rows:?}");
+
+    // Approved again: back to recruiting, with an opening for the new head.
+    approve_all(&app, id).await;
+    assert_eq!(status(&app, id).await, "open");
+    assert_eq!(live_openings(&app, id).await, 3);
+
+    // A change the head declines: the approved values come back.
+    let res = edit(
+        &app,
+        &chain,
+        &[
+            ("headcount", "4"),
+            ("salary_max", "88000"),
+            ("description", "Run the platform."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let task: Uuid = sqlx::query_scalar(
+        "select t.id from approval_tasks t join approvals a on a.id = t.approval_id
+          where a.requirement_id = $1 and t.status = 'pending'",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let res = head
+        .post(
+            &format!("/approvals/{task}/decision"),
+            &[("decision", "reject"), ("comment", "Three is the budget")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(status(&app, id).await, "open", "the job goes on");
+    let headcount: i32 = sqlx::query_scalar("select headcount from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(headcount, 3);
+    assert_eq!(live_openings(&app, id).await, 3);
+    let mail = app.last_mail_to_id(chain.hm_id).await.unwrap();
+    assert!(mail.contains("kept at its approved values"), "{mail}");
+
+    // The timeline tells it all, newest first, with the diffs.
+    let page = chain.hm.get(&format!("/requirements/{id}")).await;
+    let events = page.texts("ol.timeline > li > p");
+    assert!(
+        events[0].contains("Hana Head opened it for recruiting"),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("Hana Head declined the change")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("rejected (Department head): “Three is the budget”")),
+        "{events:?}"
+    );
+    assert!(
+        page.texts("ol.timeline tbody tr")
+            .contains(&"Headcount 4 3".to_owned()),
+        "the reverted field is shown"
+    );
+}
