@@ -42,9 +42,10 @@ pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
     let workers = tokio::spawn(jobs::run_workers(
         db.pool.clone(),
         delivery,
+        Arc::new(Reminding::new(db.pool.clone(), &config)),
         stopped(stop_rx.clone()),
     ));
-    tokio::spawn(housekeeping(db.pool.clone(), MailRenderer::new(&config)));
+    tokio::spawn(housekeeping(db.pool.clone()));
 
     if web {
         let listener = tokio::net::TcpListener::bind(config.bind)
@@ -89,10 +90,9 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Deletes expired sessions and old sign-in attempts, and sends approval
-/// reminders. Each is idempotent (reminders are claimed by a unique row),
+/// Deletes expired sessions and old sign-in attempts. Both are idempotent,
 /// so every process may run this.
-async fn housekeeping(pool: sqlx::PgPool, mail: MailRenderer) {
+async fn housekeeping(pool: sqlx::PgPool) {
     let store = crate::auth::session_store::PgSessionStore::new(pool.clone());
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -104,9 +104,6 @@ async fn housekeeping(pool: sqlx::PgPool, mail: MailRenderer) {
             && let Err(e) = crate::auth::throttle::prune(&mut conn).await
         {
             tracing::warn!(error = %e, "pruning sign-in attempts failed");
-        }
-        if let Err(e) = remind(&pool, &mail).await {
-            tracing::warn!(error = %e, "sending approval reminders failed");
         }
     }
 }
@@ -133,12 +130,26 @@ async fn greet(pool: &sqlx::PgPool, config: &Config) {
     println!("Press Ctrl-C to stop.");
 }
 
-async fn remind(pool: &sqlx::PgPool, mail: &MailRenderer) -> Result<(), CliError> {
-    let mut tx = pool.begin().await?;
-    let sent = crate::domain::approval::remind_overdue(&mut tx, mail, chrono::Utc::now()).await?;
-    tx.commit().await?;
-    if sent > 0 {
-        tracing::info!(sent, "approval reminders queued");
+/// The reminder job's way into the app (see `jobs::Reminders`).
+pub struct Reminding {
+    pool: sqlx::PgPool,
+    mail: MailRenderer,
+}
+
+impl Reminding {
+    pub fn new(pool: sqlx::PgPool, config: &Config) -> Self {
+        Reminding {
+            pool,
+            mail: MailRenderer::new(config),
+        }
     }
-    Ok(())
+}
+
+impl jobs::Reminders for Reminding {
+    async fn remind(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, jobs::BoxError> {
+        let mut tx = self.pool.begin().await?;
+        let sent = crate::domain::approval::remind_overdue(&mut tx, &self.mail, now).await?;
+        tx.commit().await?;
+        Ok(sent)
+    }
 }

@@ -10,7 +10,7 @@ use apalis::prelude::{Backend, BackendExt, Monitor};
 use apalis_core::backend::ext::lifecycle::BeforeStart;
 use sqlx::PgPool;
 
-use crate::{JobsError, Mailer, mail};
+use crate::{JobsError, Mailer, Reminders, mail, remind};
 
 /// How long [`run_workers`] waits, after `shutdown` resolved, for running
 /// tasks to finish. Tasks still running after that are abandoned; another
@@ -30,8 +30,13 @@ pub(crate) struct Env<M> {
 
 /// THE list of jobs. Adding a job = one line here (plus its module).
 /// Cron jobs (apalis-cron `CronScheduler` backends) are registered here too.
-fn register_all<M: Mailer>(monitor: Monitor, env: &Env<M>) -> Monitor {
-    mail::register(monitor, env)
+fn register_all<M: Mailer, R: Reminders>(
+    monitor: Monitor,
+    env: &Env<M>,
+    reminders: Arc<R>,
+) -> Monitor {
+    let monitor = mail::register(monitor, env);
+    remind::register(monitor, env, reminders)
 }
 
 /// Runs every background worker until `shutdown` resolves, then stops them
@@ -46,9 +51,10 @@ fn register_all<M: Mailer>(monitor: Monitor, env: &Env<M>) -> Monitor {
 ///
 /// Returns `Ok(())` after a graceful shutdown, or the workers' error if they
 /// all stopped for good before `shutdown` resolved.
-pub async fn run_workers<M: Mailer>(
+pub async fn run_workers<M: Mailer, R: Reminders>(
     pool: PgPool,
     mailer: Arc<M>,
+    reminders: Arc<R>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), JobsError> {
     let env = Env {
@@ -61,7 +67,7 @@ pub async fn run_workers<M: Mailer>(
             .take(12)
             .collect(),
     };
-    let monitor = register_all(Monitor::new(), &env).should_restart(|worker, error| {
+    let monitor = register_all(Monitor::new(), &env, reminders).should_restart(|worker, error| {
         if worker.is_shutting_down() {
             return false;
         }

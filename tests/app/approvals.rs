@@ -818,20 +818,18 @@ async fn overdue_approvals_are_reminded_then_escalated_once() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let mail = hiring_hare::mail::MailRenderer::new(&app.config);
+    // What the reminder job's tick runs, as each process would.
+    let job = std::sync::Arc::new(hiring_hare::server::Reminding::new(
+        app.pool.clone(),
+        &app.config,
+    ));
     let run = |days: i64| {
-        let (pool, mail) = (app.pool.clone(), mail.clone());
+        let job = std::sync::Arc::clone(&job);
         async move {
-            let mut tx = pool.begin().await.unwrap();
-            let n = hiring_hare::domain::approval::remind_overdue(
-                &mut tx,
-                &mail,
-                monday + chrono::Duration::days(days),
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-            n
+            use jobs::Reminders;
+            job.remind(monday + chrono::Duration::days(days))
+                .await
+                .unwrap()
         }
     };
     let count = |to: &'static str| {

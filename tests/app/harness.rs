@@ -241,12 +241,17 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// Runs the background workers (mail delivery) until the test ends.
+    /// Runs the background workers (mail delivery, reminders) until the
+    /// test ends.
     pub fn run_workers(&self) {
         let delivery = hiring_hare::mail::Delivery::new(self.pool.clone(), &self.config).unwrap();
         tokio::spawn(jobs::run_workers(
             self.pool.clone(),
             std::sync::Arc::new(delivery),
+            std::sync::Arc::new(hiring_hare::server::Reminding::new(
+                self.pool.clone(),
+                &self.config,
+            )),
             std::future::pending(),
         ));
     }

@@ -6,7 +6,7 @@
 //! real delivery is covered in `mail.rs`.
 
 use crate::harness::fresh_database;
-use ::jobs::{BoxError, MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, SendMail};
+use ::jobs::{BoxError, MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, Reminders, SendMail};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::collections::HashMap;
@@ -98,6 +98,13 @@ impl Mailer for RecordingMailer {
     }
 }
 
+/// These tests are about mail; nothing is ever due for reminding.
+impl Reminders for RecordingMailer {
+    async fn remind(&self, _now: chrono::DateTime<chrono::Utc>) -> Result<usize, BoxError> {
+        Ok(0)
+    }
+}
+
 type Workers = (
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<Result<(), ::jobs::JobsError>>,
@@ -106,9 +113,14 @@ type Workers = (
 /// Starts `run_workers`; returns the shutdown trigger and the join handle.
 fn start_workers(pool: &PgPool, mailer: Arc<RecordingMailer>) -> Workers {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(::jobs::run_workers(pool.clone(), mailer, async move {
-        let _ = stopped.await;
-    }));
+    let handle = tokio::spawn(::jobs::run_workers(
+        pool.clone(),
+        Arc::clone(&mailer),
+        mailer,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     (stop, handle)
 }
 
