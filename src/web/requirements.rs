@@ -409,6 +409,8 @@ struct ShowPage {
     can_edit: bool,
     can_delete: bool,
     history: Vec<history::Event>,
+    /// While pending approval: whose decision it waits for.
+    waiting: Vec<approval::Task>,
     /// Look-alikes already in flight, warned about before submitting.
     duplicates: Vec<(Uuid, String)>,
     error: Option<String>,
@@ -434,6 +436,15 @@ async fn show_page(
         can_edit: r.editable_by(me.id, &me.roles),
         can_delete: me.can(Permission::AdministerRequirements),
         history: history::timeline(&mut conn, r.id).await?,
+        waiting: if r.status() == Status::PendingApproval {
+            approval::trail(&mut conn, r.id)
+                .await?
+                .into_iter()
+                .filter(|t| t.status == "pending")
+                .collect()
+        } else {
+            Vec::new()
+        },
         duplicates: if r.actions_for(me.id, &me.roles).contains(&Action::Submit) {
             requirement::possible_duplicates(&mut conn, &r).await?
         } else {

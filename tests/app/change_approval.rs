@@ -143,6 +143,11 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         shown.body.contains("goes to the approvers first"),
         "the hiring manager is told"
     );
+    assert_eq!(
+        shown.texts("#waiting-for li"),
+        ["Hana Head (Department head)"],
+        "and sees whose decision it waits for"
+    );
     // While the approvers look at it, the hiring manager cannot edit it.
     assert_eq!(
         edit(&app, &chain, &[("headcount", "5")]).await.status,
