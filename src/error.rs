@@ -57,6 +57,16 @@ impl From<crate::domain::SaveError> for AppError {
     }
 }
 
+/// For a workflow change whose failures the handler does not show on a page.
+impl From<crate::domain::workflow::WorkflowError> for AppError {
+    fn from(e: crate::domain::workflow::WorkflowError) -> Self {
+        match e {
+            crate::domain::workflow::WorkflowError::NotFound => AppError::NotFound,
+            e => AppError::Internal(Box::new(e)),
+        }
+    }
+}
+
 impl From<crate::auth::throttle::CheckError> for AppError {
     fn from(e: crate::auth::throttle::CheckError) -> Self {
         match e {

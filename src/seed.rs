@@ -8,6 +8,7 @@ use crate::domain::audit::Actor;
 use crate::domain::org::{self, DepartmentFields, LevelFields};
 use crate::domain::requirement::{self, Action, RequirementFields};
 use crate::domain::user::{self, Email, UserFields};
+use crate::domain::workflow::{self, StepForm, Subject, WorkflowForm};
 use crate::mail::MailRenderer;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -131,7 +132,7 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
             .execute(&mut *tx)
             .await?;
     }
-    above_band_workflow(&mut tx).await?;
+    above_band_workflow(&mut tx, &actor).await?;
     requirements(&mut tx, mail, &id_of, &dept_ids).await?;
     tx.commit().await?;
 
@@ -155,21 +156,31 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
 }
 
 /// Salaries above the level's band need an executive too: the default's
-/// two steps, then the super admin.
-async fn above_band_workflow(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "with w as (
-             insert into approval_workflows (subject, name, conditions)
-             select 'requirement', 'Above the band', '{\"above_band\": true}'
-              where not exists (select 1 from approval_workflows where name = 'Above the band')
-             returning id)
-         insert into workflow_steps (workflow_id, position, name, approver_kind, approver_role)
-         select id, 1, 'Department head', 'department_head', null from w
-         union all select id, 2, 'Finance', 'role', 'approver' from w
-         union all select id, 3, 'Executive', 'role', 'super_admin' from w",
-    )
-    .execute(conn)
-    .await?;
+/// two steps, then the super admin. Made through the workflow engine, so it
+/// has its first version on record like one made on the admin pages.
+async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<(), CliError> {
+    const NAME: &str = "Above the band";
+    let existing = workflow::list(&mut *conn, Subject::Requirement, false).await?;
+    if existing.iter().any(|w| w.name == NAME) {
+        return Ok(());
+    }
+    let step = |name: &str, kind: &str, role: &str| StepForm {
+        name: name.into(),
+        approver_kind: kind.into(),
+        approver_role: role.into(),
+        ..StepForm::blank()
+    };
+    let form = WorkflowForm {
+        name: NAME.into(),
+        above_band: "true".into(),
+        steps: vec![
+            step("Department head", "department_head", ""),
+            step("Finance", "role", Role::Approver.as_str()),
+            step("Executive", "role", Role::SuperAdmin.as_str()),
+        ],
+        ..WorkflowForm::default()
+    };
+    workflow::create(conn, actor, Subject::Requirement, &form).await?;
     Ok(())
 }
 

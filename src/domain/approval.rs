@@ -9,6 +9,7 @@ use super::SaveError;
 use super::audit::{self, Actor, Changes};
 use super::outbox;
 use super::requirement::{self, Action, Requirement, RequirementFields, TransitionError};
+use super::workflow::{self, Step};
 use crate::mail::MailRenderer;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -80,79 +81,6 @@ impl From<sqlx::Error> for DecideError {
     fn from(e: sqlx::Error) -> Self {
         DecideError::Transition(e.into())
     }
-}
-
-/// A workflow's conditions (DOMAIN.md, "Approval workflows"). Every
-/// condition set must hold; an empty set matches everything.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct Conditions {
-    pub department_id: Option<Uuid>,
-    pub min_level_rank: Option<i32>,
-    pub min_headcount: Option<i32>,
-    pub above_band: Option<bool>,
-    pub employment_type: Option<String>,
-    pub reason: Option<String>,
-}
-
-impl Conditions {
-    pub fn matches(&self, r: &Requirement) -> bool {
-        self.department_id.is_none_or(|d| d == r.department_id)
-            && self.min_level_rank.is_none_or(|n| r.level_rank >= n)
-            && self.min_headcount.is_none_or(|n| r.headcount >= n)
-            && self.above_band.is_none_or(|a| a == r.above_band())
-            && self
-                .employment_type
-                .as_ref()
-                .is_none_or(|t| *t == r.employment_type)
-            && self.reason.as_ref().is_none_or(|t| *t == r.reason)
-    }
-
-    /// How specific: the number of conditions set. The most specific
-    /// matching workflow applies.
-    pub fn specificity(&self) -> usize {
-        [
-            self.department_id.is_some(),
-            self.min_level_rank.is_some(),
-            self.min_headcount.is_some(),
-            self.above_band.is_some(),
-            self.employment_type.is_some(),
-            self.reason.is_some(),
-        ]
-        .into_iter()
-        .filter(|set| *set)
-        .count()
-    }
-}
-
-/// The workflow that applies to `r`: the most specific match, the default
-/// when nothing else matches (it always exists, and matches everything).
-async fn workflow_for(
-    conn: &mut PgConnection,
-    r: &Requirement,
-) -> Result<(Uuid, i32), sqlx::Error> {
-    let all: Vec<(Uuid, i32, bool, sqlx::types::Json<Conditions>)> = sqlx::query_as(
-        "select id, version, is_default, conditions from approval_workflows
-          where subject = 'requirement' and archived_at is null order by created_at, id",
-    )
-    .fetch_all(conn)
-    .await?;
-    all.into_iter()
-        .filter(|(_, _, default, c)| *default || c.matches(r))
-        // The default loses every tie with a workflow written for the case.
-        .max_by_key(|(_, _, default, c)| (c.specificity(), !*default))
-        .map(|(id, version, _, _)| (id, version))
-        .ok_or(sqlx::Error::RowNotFound)
-}
-
-#[derive(sqlx::FromRow)]
-struct Step {
-    position: i32,
-    name: String,
-    approver_kind: String,
-    approver_ids: Vec<Uuid>,
-    approver_role: Option<String>,
-    required: Option<i32>,
 }
 
 /// Who may approve `step` for `r`: never the requirement's own people.
@@ -229,7 +157,7 @@ pub async fn submit(
     let r = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    let (workflow_id, workflow_version) = workflow_for(&mut *conn, &r).await?;
+    let (workflow_id, workflow_version, steps) = workflow::for_requirement(&mut *conn, &r).await?;
     let approval_id: Uuid = sqlx::query_scalar(
         "insert into approvals (requirement_id, workflow_id, workflow_version, requester_id, fields, resume_status)
          values ($1, $2, $3, $4, $5, $6) returning id",
@@ -241,13 +169,6 @@ pub async fn submit(
     .bind(sqlx::types::Json(r.fields()))
     .bind(resume_status)
     .fetch_one(&mut *conn)
-    .await?;
-    let steps: Vec<Step> = sqlx::query_as(
-        "select position, name, approver_kind, approver_ids, approver_role, required
-           from workflow_steps where workflow_id = $1 order by position",
-    )
-    .bind(workflow_id)
-    .fetch_all(&mut *conn)
     .await?;
     // A resubmission after "request changes" resumes at the step that asked:
     // the steps before it approved this requirement already.
@@ -261,7 +182,7 @@ pub async fn submit(
     .bind(approval_id)
     .fetch_one(&mut *conn)
     .await?;
-    for step in steps.iter().filter(|s| s.position >= resume_at) {
+    for (position, step) in (1..).zip(&steps).filter(|(p, _)| *p >= resume_at) {
         let people = approvers(&mut *conn, step, &r).await?;
         if people.is_empty() {
             // Nobody eligible (no head set, or only the requester): the step
@@ -280,14 +201,17 @@ pub async fn submit(
             .await?;
             continue;
         }
+        // The task keeps the step's terms (name, how many, SLA): a later
+        // edit of the workflow does not reach this approval.
         sqlx::query(
-            "insert into approval_tasks (approval_id, step, step_name, required, approver_id)
-             select $1, $2, $3, $4, unnest($5::uuid[])",
+            "insert into approval_tasks (approval_id, step, step_name, required, sla_hours, approver_id)
+             select $1, $2, $3, $4, $5, unnest($6::uuid[])",
         )
         .bind(approval_id)
-        .bind(step.position)
+        .bind(position)
         .bind(&step.name)
         .bind(step.required.map(|n| n.min(people.len() as i32)))
+        .bind(step.sla_hours)
         .bind(&people)
         .execute(&mut *conn)
         .await?;
@@ -766,10 +690,9 @@ pub async fn remind_overdue(
     now: DateTime<Utc>,
 ) -> Result<usize, DecideError> {
     let pending: Vec<(Uuid, Uuid, DateTime<Utc>, i32, Uuid)> = sqlx::query_as(
-        "select t.id, t.approver_id, t.started_at, coalesce(s.sla_hours, 48), a.requirement_id
+        "select t.id, t.approver_id, t.started_at, t.sla_hours, a.requirement_id
            from approval_tasks t
            join approvals a on a.id = t.approval_id
-           left join workflow_steps s on s.workflow_id = a.workflow_id and s.position = t.step
           where t.status = 'pending' and t.started_at is not null",
     )
     .fetch_all(&mut *conn)

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod requirement;
 pub mod token;
 pub mod user;
+pub mod workflow;
 
 /// Why saving an entity did not happen.
 #[derive(Debug, thiserror::Error)]

@@ -131,6 +131,11 @@ fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
             user.can(Permission::ManageOrganisation),
         ),
         (
+            "/admin/workflows",
+            "Workflows",
+            user.can(Permission::ManageWorkflows),
+        ),
+        (
             "/admin/audit",
             "Audit log",
             user.can(Permission::ViewAuditLog),

@@ -57,7 +57,7 @@ async fn search(
         layout,
         search,
         entries,
-        entity_types: &["user", "department", "job_level"],
+        entity_types: &["user", "department", "job_level", "approval_workflow"],
         next_page,
     };
     render::page_or_fragment(hx, &page, page.as_results())

@@ -1,11 +1,13 @@
-//! Administration: users, the organisation (departments, job levels), the
-//! audit log and the mail outbox. Every handler checks its permission.
+//! Administration: users, the organisation (departments, job levels),
+//! approval workflows, the audit log and the mail outbox. Every handler
+//! checks its permission.
 
 pub mod audit;
 pub mod departments;
 pub mod levels;
 pub mod outbox;
 pub mod users;
+pub mod workflows;
 
 use super::AppState;
 
@@ -16,4 +18,5 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(levels::routes())
         .merge(audit::routes())
         .merge(outbox::routes())
+        .merge(workflows::routes())
 }

@@ -1,0 +1,609 @@
+//! Approval workflows: the list, the form to create and edit one (its
+//! steps added, removed and reordered by submit buttons that re-render the
+//! form, so it works without JavaScript; htmx swaps just the form), and a
+//! workflow's page with its version history.
+
+use crate::auth::{CurrentUser, Permission, Role, csrf};
+use crate::domain::audit::Entry;
+use crate::domain::requirement::{EMPLOYMENT_TYPES, REASONS};
+use crate::domain::workflow::{
+    self, APPROVER_KINDS, Invalid, StepForm, Subject, Workflow, WorkflowError, WorkflowForm,
+};
+use crate::domain::{org, user};
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::render::{self, Hx, Layout};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/admin/workflows", get(list).post(create))
+        .route("/admin/workflows/new", get(new))
+        .route("/admin/workflows/{id}", get(show).post(update))
+        .route("/admin/workflows/{id}/edit", get(edit))
+        .route("/admin/workflows/{id}/archive", post(archive))
+        .route("/admin/workflows/{id}/default", post(make_default))
+}
+
+// ---- list -----------------------------------------------------------------------
+
+#[derive(serde::Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    archived: String,
+}
+
+/// A workflow as a row of the list, in words.
+struct Row {
+    workflow: Workflow,
+    conditions: String,
+    steps: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/workflows.html")]
+struct ListPage {
+    layout: Layout,
+    archived: bool,
+    rows: Vec<Row>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageWorkflows)?;
+    let archived = q.archived == "true";
+    let mut conn = state.pool.acquire().await?;
+    let names = workflow::names(&mut conn).await?;
+    let rows = workflow::list(&mut conn, Subject::Requirement, archived)
+        .await?
+        .into_iter()
+        .map(|w| Row {
+            conditions: w.conditions.describe(&names),
+            steps: w.steps.iter().map(|s| s.describe(&names)).collect(),
+            workflow: w,
+        })
+        .collect();
+    render::ok(&ListPage {
+        layout: Layout::new(&user, "Approval workflows").await?,
+        archived,
+        rows,
+    })
+}
+
+// ---- the form ---------------------------------------------------------------------
+
+/// Most steps a workflow may have; also bounds the indices a posted form
+/// can make us allocate.
+const MAX_STEPS: usize = 20;
+
+/// A change to the form's steps, asked for by one of its submit buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    Add,
+    Remove(usize),
+    Up(usize),
+    Down(usize),
+}
+
+impl Edit {
+    /// Applies the change; returns the id of the field to focus afterwards.
+    fn apply(self, form: &mut WorkflowForm) -> String {
+        let n = form.steps.len();
+        let focus = |i: usize| format!("steps-{i}-name");
+        match self {
+            Edit::Add if n < MAX_STEPS => {
+                form.steps.push(StepForm::blank());
+                focus(n)
+            }
+            Edit::Remove(i) if i < n => {
+                form.steps.remove(i);
+                if form.steps.is_empty() {
+                    "add-step".into()
+                } else {
+                    focus(i.min(form.steps.len() - 1))
+                }
+            }
+            Edit::Up(i) if i > 0 && i < n => {
+                form.steps.swap(i - 1, i);
+                focus(i - 1)
+            }
+            Edit::Down(i) if i + 1 < n => {
+                form.steps.swap(i, i + 1);
+                focus(i + 1)
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+/// Parsed by hand: steps come as indexed fields (`steps[0][name]`), people
+/// repeat (`steps[0][approver_ids]`), and the button pressed says whether
+/// to save or to change the steps.
+fn from_body(body: &[u8]) -> (WorkflowForm, Option<Edit>) {
+    let mut f = WorkflowForm::default();
+    let mut edit = None;
+    for (k, v) in url::form_urlencoded::parse(body) {
+        let v = v.into_owned();
+        let index = || v.trim().parse::<usize>().ok();
+        match &*k {
+            "name" => f.name = v,
+            "department_id" => f.department_id = v,
+            "min_level_rank" => f.min_level_rank = v,
+            "min_headcount" => f.min_headcount = v,
+            "above_band" => f.above_band = v,
+            "employment_type" => f.employment_type = v,
+            "reason" => f.reason = v,
+            "version" => f.version = v.parse().unwrap_or_default(),
+            "add_step" => edit = Some(Edit::Add),
+            "remove_step" => edit = index().map(Edit::Remove),
+            "up" => edit = index().map(Edit::Up),
+            "down" => edit = index().map(Edit::Down),
+            key => {
+                let Some((i, field)) = step_key(key) else {
+                    continue;
+                };
+                if f.steps.len() <= i {
+                    f.steps.resize_with(i + 1, StepForm::default);
+                }
+                let s = &mut f.steps[i];
+                match field {
+                    "name" => s.name = v,
+                    "approver_kind" => s.approver_kind = v,
+                    "approver_ids" => s.approver_ids.push(v),
+                    "approver_role" => s.approver_role = v,
+                    "required" => s.required = v,
+                    "sla_hours" => s.sla_hours = v,
+                    _ => {}
+                }
+            }
+        }
+    }
+    (f, edit)
+}
+
+/// `steps[3][name]` → (3, "name"), for indices below [`MAX_STEPS`].
+fn step_key(key: &str) -> Option<(usize, &str)> {
+    let rest = key.strip_prefix("steps[")?;
+    let (index, rest) = rest.split_once("][")?;
+    let field = rest.strip_suffix(']')?;
+    let i: usize = index.parse().ok()?;
+    (i < MAX_STEPS).then_some((i, field))
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/workflow_form.html", blocks = ["form"])]
+struct FormPage {
+    layout: Layout,
+    /// None when creating one.
+    workflow: Option<Workflow>,
+    form: WorkflowForm,
+    errors: Invalid,
+    conflict: Vec<Entry>,
+    /// The token for the form itself: a fragment has no layout to take it from.
+    csrf: String,
+    /// Where the form posts.
+    action: String,
+    /// The field to focus after a change to the steps.
+    focus: String,
+    departments: Vec<org::TreeRow>,
+    people: Vec<(Uuid, String)>,
+    roles: [Role; 7],
+    kinds: [(&'static str, &'static str); 4],
+    employment_types: [(&'static str, &'static str); 5],
+    reasons: [(&'static str, &'static str); 2],
+    max_steps: usize,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.fields.get(field)
+    }
+
+    fn step_error(&self, i: &usize, field: &str) -> Option<&str> {
+        self.errors.steps.get(*i).and_then(|e| e.get(field))
+    }
+
+    fn is_default(&self) -> bool {
+        self.workflow.as_ref().is_some_and(|w| w.is_default)
+    }
+
+    fn focused_step(&self, i: &usize) -> bool {
+        self.focus == format!("steps-{i}-name")
+    }
+
+    fn chosen(&self, step: &StepForm, id: &Uuid) -> bool {
+        step.approver_ids.iter().any(|s| *s == id.to_string())
+    }
+
+    /// `aria-describedby` for a step field: its hint and its error, if any.
+    fn described_by(&self, i: &usize, field: &str, hint: bool) -> String {
+        let mut ids = Vec::new();
+        if self.step_error(i, field).is_some() {
+            ids.push(format!("steps-{i}-{field}-error"));
+        }
+        if hint {
+            ids.push(format!("steps-{i}-{field}-hint"));
+        }
+        ids.join(" ")
+    }
+}
+
+/// What the form says beyond its input: problems, others' changes, and
+/// where the focus goes after a change to the steps.
+#[derive(Default)]
+struct Feedback {
+    errors: Invalid,
+    conflict: Vec<Entry>,
+    focus: String,
+}
+
+/// Renders the form: the whole page, or for htmx just the form.
+async fn form_response(
+    state: &AppState,
+    user: &CurrentUser,
+    hx: Hx,
+    status: StatusCode,
+    workflow: Option<Workflow>,
+    form: WorkflowForm,
+    feedback: Feedback,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (action, title) = match &workflow {
+        Some(w) => (
+            format!("/admin/workflows/{}", w.id),
+            format!("Edit {}", w.name),
+        ),
+        None => ("/admin/workflows".into(), "New workflow".into()),
+    };
+    let layout = if hx.0 {
+        Layout::bare()
+    } else {
+        Layout::new(user, title).await?
+    };
+    let page = FormPage {
+        layout,
+        workflow,
+        form,
+        errors: feedback.errors,
+        conflict: feedback.conflict,
+        csrf: csrf::token(&user.session).await?,
+        action,
+        focus: feedback.focus,
+        departments: org::tree(org::departments(&mut conn).await?),
+        people: user::choices(&mut conn).await?,
+        roles: Role::ALL,
+        kinds: APPROVER_KINDS,
+        employment_types: EMPLOYMENT_TYPES,
+        reasons: REASONS,
+        max_steps: MAX_STEPS,
+    };
+    render::with_status(status, hx, &page, page.as_form())
+}
+
+async fn new(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageWorkflows)?;
+    form_response(
+        &state,
+        &user,
+        hx,
+        StatusCode::OK,
+        None,
+        WorkflowForm::blank(),
+        Feedback::default(),
+    )
+    .await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageWorkflows)?;
+    let (mut form, edit) = from_body(&body);
+    if let Some(edit) = edit {
+        let focus = edit.apply(&mut form);
+        return form_response(
+            &state,
+            &user,
+            hx,
+            StatusCode::OK,
+            None,
+            form,
+            Feedback {
+                focus,
+                ..Feedback::default()
+            },
+        )
+        .await;
+    }
+    let mut tx = state.pool.begin().await?;
+    let errors = match workflow::create(&mut tx, &user.actor(), Subject::Requirement, &form).await {
+        Ok(id) => {
+            return render::saved(
+                tx,
+                &user.session,
+                format!("Workflow “{}” created.", form.name.trim()),
+                &format!("/admin/workflows/{id}"),
+            )
+            .await;
+        }
+        Err(WorkflowError::Invalid(errors)) => errors,
+        Err(e) => return Err(e.into()),
+    };
+    form_response(
+        &state,
+        &user,
+        hx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        form,
+        Feedback {
+            errors,
+            ..Feedback::default()
+        },
+    )
+    .await
+}
+
+async fn find(state: &AppState, id: Uuid) -> Result<Workflow, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    workflow::load(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A live workflow, for the form; archived ones are kept as they were.
+async fn find_live(state: &AppState, id: Uuid) -> Result<Workflow, AppError> {
+    Some(find(state, id).await?)
+        .filter(|w| w.archived_at.is_none())
+        .ok_or(AppError::NotFound)
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageWorkflows)?;
+    let w = find_live(&state, id).await?;
+    let form = WorkflowForm::from_workflow(&w);
+    form_response(
+        &state,
+        &user,
+        hx,
+        StatusCode::OK,
+        Some(w),
+        form,
+        Feedback::default(),
+    )
+    .await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    hx: Hx,
+    Path(id): Path<Uuid>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageWorkflows)?;
+    let w = find_live(&state, id).await?;
+    let (mut form, edit) = from_body(&body);
+    if let Some(edit) = edit {
+        let focus = edit.apply(&mut form);
+        return form_response(
+            &state,
+            &user,
+            hx,
+            StatusCode::OK,
+            Some(w),
+            form,
+            Feedback {
+                focus,
+                ..Feedback::default()
+            },
+        )
+        .await;
+    }
+    let mut tx = state.pool.begin().await?;
+    let (status, errors, conflict) = match workflow::save(&mut tx, &user.actor(), id, &form).await {
+        Ok(version) => {
+            return render::saved(
+                tx,
+                &user.session,
+                format!(
+                    "Workflow “{}” saved as version {version}.",
+                    form.name.trim()
+                ),
+                &format!("/admin/workflows/{id}"),
+            )
+            .await;
+        }
+        Err(WorkflowError::Invalid(errors)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new())
+        }
+        Err(WorkflowError::Stale) => {
+            let changes = workflow::changes_since(&mut tx, id, form.version).await?;
+            // Saving again applies this input over the current version.
+            form.version = w.version;
+            (StatusCode::CONFLICT, Invalid::default(), changes)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    form_response(
+        &state,
+        &user,
+        hx,
+        status,
+        Some(w),
+        form,
+        Feedback {
+            errors,
+            conflict,
+            focus: String::new(),
+        },
+    )
+    .await
+}
+
+// ---- a workflow and its history -------------------------------------------------
+
+/// One version in the history, in words.
+struct HistoryRow {
+    version: workflow::Version,
+    changes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/workflow.html")]
+struct ShowPage {
+    layout: Layout,
+    workflow: Workflow,
+    conditions: String,
+    steps: Vec<String>,
+    history: Vec<HistoryRow>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageWorkflows)?;
+    let w = find(&state, id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let names = workflow::names(&mut conn).await?;
+    let versions = workflow::versions(&mut conn, id).await?;
+    // Newest first: each version is compared with the one below it.
+    let history = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| HistoryRow {
+            changes: match versions.get(i + 1) {
+                Some(before) => workflow::changes_between(before, v, &names),
+                None => vec![format!(
+                    "First version: {}; {}.",
+                    v.conditions.describe(&names).to_lowercase(),
+                    v.steps
+                        .iter()
+                        .map(|s| s.describe(&names))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )],
+            },
+            version: v.clone(),
+        })
+        .collect();
+    render::ok(&ShowPage {
+        layout: Layout::new(&user, w.name.clone()).await?,
+        conditions: w.conditions.describe(&names),
+        steps: w.steps.iter().map(|s| s.describe(&names)).collect(),
+        workflow: w,
+        history,
+    })
+}
+
+async fn archive(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageWorkflows)?;
+    let mut tx = state.pool.begin().await?;
+    let to = format!("/admin/workflows/{id}");
+    match workflow::archive(&mut tx, &user.actor(), id).await {
+        Ok(()) => render::saved(tx, &user.session, "Workflow archived.", &to).await,
+        Err(WorkflowError::DefaultKept) => {
+            refused(
+                &user,
+                "The default workflow cannot be archived: make another one the default first.",
+                &to,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn make_default(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageWorkflows)?;
+    let mut tx = state.pool.begin().await?;
+    let to = format!("/admin/workflows/{id}");
+    match workflow::make_default(&mut tx, &user.actor(), id).await {
+        Ok(()) => render::saved(tx, &user.session, "This is now the default workflow.", &to).await,
+        Err(WorkflowError::Conditional) => refused(
+            &user,
+            "The default applies to every requirement: remove this workflow's conditions first.",
+            &to,
+        )
+        .await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Back to `to` with `message` saying why nothing changed.
+async fn refused(user: &CurrentUser, message: &str, to: &str) -> Result<Response, AppError> {
+    render::flash(&user.session, "error", message).await?;
+    Ok(render::see_other(to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_come_from_indexed_fields_and_buttons_say_what_to_do() {
+        let body = b"name=W&steps%5B1%5D%5Bname%5D=B&steps%5B0%5D%5Bname%5D=A\
+            &steps%5B0%5D%5Bapprover_ids%5D=x&steps%5B0%5D%5Bapprover_ids%5D=y\
+            &steps%5B99%5D%5Bname%5D=ignored&up=1";
+        let (form, edit) = from_body(body);
+        assert_eq!(form.name, "W");
+        let names: Vec<&str> = form.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(form.steps[0].approver_ids, ["x", "y"]);
+        assert_eq!(edit, Some(Edit::Up(1)));
+    }
+
+    #[test]
+    fn edits_move_and_remove_steps_within_bounds() {
+        let mut form = WorkflowForm::default();
+        for name in ["A", "B", "C"] {
+            form.steps.push(StepForm {
+                name: name.into(),
+                ..StepForm::blank()
+            });
+        }
+        let names = |f: &WorkflowForm| f.steps.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        assert_eq!(Edit::Up(2).apply(&mut form), "steps-1-name");
+        assert_eq!(names(&form), ["A", "C", "B"]);
+        Edit::Down(0).apply(&mut form);
+        assert_eq!(names(&form), ["C", "A", "B"]);
+        assert_eq!(Edit::Up(0).apply(&mut form), "");
+        assert_eq!(Edit::Down(2).apply(&mut form), "");
+        Edit::Remove(1).apply(&mut form);
+        assert_eq!(names(&form), ["C", "B"]);
+        assert_eq!(Edit::Add.apply(&mut form), "steps-2-name");
+        assert_eq!(form.steps.len(), 3);
+        assert_eq!(Edit::Remove(7).apply(&mut form), "");
+    }
+}
