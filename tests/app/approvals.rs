@@ -489,7 +489,7 @@ async fn expired_and_stale_links_are_dead() {
     assert_eq!(head.get(&link).await.status, StatusCode::OK);
 }
 
-/// A workflow written with SQL, as the admin pages (to come) will.
+/// A workflow written with SQL (workflows.rs makes them through the admin pages).
 async fn workflow(app: &TestApp, conditions: &str, steps: &[(&str, &str, Option<i32>)]) -> Uuid {
     let id: Uuid = sqlx::query_scalar("insert into approval_workflows (subject, name, conditions) values ('requirement', 'Special', $1::jsonb) returning id")
         .bind(conditions)

@@ -15,3 +15,4 @@ mod jobs;
 mod mail;
 mod platform;
 mod requirements;
+mod workflows;

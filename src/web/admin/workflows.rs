@@ -498,8 +498,8 @@ async fn show(
             changes: match versions.get(i + 1) {
                 Some(before) => workflow::changes_between(before, v, &names),
                 None => vec![format!(
-                    "First version: {}; {}.",
-                    v.conditions.describe(&names).to_lowercase(),
+                    "First version. Applies to: {}. Steps: {}.",
+                    v.conditions.describe(&names),
                     v.steps
                         .iter()
                         .map(|s| s.describe(&names))
