@@ -279,8 +279,9 @@ pub async fn for_requirement(
 ) -> Result<(Uuid, i32, Vec<Step>), sqlx::Error> {
     let all: Vec<Workflow> = sqlx::query_as(concat!(
         workflow_select!(),
-        "where w.subject = 'requirement' and w.archived_at is null order by w.created_at, w.id"
+        "where w.subject = $1 and w.archived_at is null order by w.created_at, w.id"
     ))
+    .bind(Subject::Requirement.as_str())
     .fetch_all(conn)
     .await?;
     all.into_iter()
@@ -548,16 +549,17 @@ fn parse_step(s: &StepForm, active: &[Uuid]) -> (Option<Step>, FieldErrors) {
     let mut approver_role = None;
     match kind.as_deref() {
         Some("users") => {
+            let mut inactive = false;
             for id in &s.approver_ids {
                 match id.parse::<Uuid>() {
-                    Ok(id) if active.contains(&id) && !approver_ids.contains(&id) => {
-                        approver_ids.push(id)
-                    }
                     Ok(id) if approver_ids.contains(&id) => {}
-                    _ => e.add("approver_ids", "Choose people who are active."),
+                    Ok(id) if active.contains(&id) => approver_ids.push(id),
+                    _ => inactive = true,
                 }
             }
-            if approver_ids.is_empty() && e.get("approver_ids").is_none() {
+            if inactive {
+                e.add("approver_ids", "Choose people who are active.");
+            } else if approver_ids.is_empty() {
                 e.add("approver_ids", "Choose at least one person.");
             }
         }
