@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod live;
 pub mod mail;
 pub mod seed;
 pub mod server;

@@ -116,6 +116,25 @@ struct OverdueHtml<'a> {
     link: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "emails/notices.txt")]
+struct NoticesText<'a> {
+    name: &'a str,
+    intro: &'a str,
+    items: &'a [(String, String)],
+    preferences: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/notices.html")]
+struct NoticesHtml<'a> {
+    name: &'a str,
+    subject: &'a str,
+    intro: &'a str,
+    items: &'a [(String, String)],
+    preferences: &'a str,
+}
+
 impl MailRenderer {
     pub fn new(config: &crate::config::Config) -> Self {
         MailRenderer {
@@ -238,6 +257,49 @@ impl MailRenderer {
             }
             .render()?,
             template: "requirement.decided",
+        })
+    }
+
+    /// Notifications by mail: one at once (`digest` false), or the day's
+    /// in the daily digest. `items` are (text, local path).
+    pub fn notices(
+        &self,
+        to: &str,
+        name: &str,
+        items: &[(String, String)],
+        digest: bool,
+    ) -> Result<Mail, askama::Error> {
+        let items: Vec<(String, String)> = items
+            .iter()
+            .map(|(text, path)| (text.clone(), self.link(path)))
+            .collect();
+        let (subject, intro) = match (digest, items.first()) {
+            (false, Some((text, _))) => (text.clone(), "There is news for you:".to_owned()),
+            _ => (
+                format!("Hiring Hare: {} since your last digest", items.len()),
+                "Here is what happened since your last digest:".to_owned(),
+            ),
+        };
+        let preferences = self.link("/profile/notifications");
+        Ok(Mail {
+            to: to.to_owned(),
+            text: NoticesText {
+                name,
+                intro: &intro,
+                items: &items,
+                preferences: &preferences,
+            }
+            .render()?,
+            html: NoticesHtml {
+                name,
+                subject: &subject,
+                intro: &intro,
+                items: &items,
+                preferences: &preferences,
+            }
+            .render()?,
+            subject,
+            template: if digest { "digest" } else { "notice" },
         })
     }
 

@@ -20,9 +20,12 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// The shared state of the web handlers; starts this process's listener
+/// for live updates.
 pub fn state(pool: sqlx::PgPool, config: Config) -> AppState {
     let mail = MailRenderer::new(&config);
     AppState {
+        live: crate::live::Live::start(pool.clone()),
         pool,
         config: Arc::new(config),
         mail,

@@ -7,6 +7,7 @@
 
 use super::SaveError;
 use super::audit::{self, Actor, Changes};
+use super::notify::{self, Event, Notice};
 use super::outbox;
 use super::requirement::{self, Action, Requirement, RequirementFields, TransitionError};
 use super::workflow::{self, Step};
@@ -75,6 +76,16 @@ pub enum DecideError {
     Mail(#[from] askama::Error),
     #[error(transparent)]
     Queue(#[from] outbox::QueueError),
+}
+
+impl From<notify::TellError> for DecideError {
+    fn from(e: notify::TellError) -> Self {
+        match e {
+            notify::TellError::Db(e) => e.into(),
+            notify::TellError::Mail(e) => DecideError::Mail(e),
+            notify::TellError::Queue(e) => DecideError::Queue(e),
+        }
+    }
 }
 
 impl From<sqlx::Error> for DecideError {
@@ -157,6 +168,17 @@ pub async fn submit(
     let r = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let text = format!("{} {} was submitted for approval", r.reference, r.title);
+    let link = format!("/requirements/{}", r.id);
+    let notice = Notice {
+        event: Event::RequirementSubmitted,
+        subject_type: "requirement",
+        subject_id: r.id,
+        text: &text,
+        link: &link,
+        actor: actor.user_id,
+    };
+    notify::tell(&mut *conn, mail, &notice, &r.people_but(actor.user_id)).await?;
     let (workflow_id, workflow_version, steps) = workflow::for_requirement(&mut *conn, &r).await?;
     let approval_id: Uuid = sqlx::query_scalar(
         "insert into approvals (requirement_id, workflow_id, workflow_version, requester_id, fields, resume_status)
@@ -250,32 +272,99 @@ async fn advance(
         let version = current_version(conn, r.id).await?;
         requirement::apply(&mut *conn, actor, r.id, version, Action::Approve, "").await?;
         return_to(conn, actor, approval_id, r.id).await?;
-        let requester = contact(conn, r.hiring_manager_id).await?;
-        let m = mail.requirement_decided(
-            &requester.0,
-            &requester.1,
+        let name = actor_name(conn, actor).await?;
+        tell_requester(
+            conn,
+            actor,
+            mail,
             r,
+            Event::ApprovalApproved,
             "approved",
             "",
-            actor_name(conn, actor).await?.as_str(),
-        )?;
-        outbox::queue(&mut *conn, &m).await?;
+            &name,
+        )
+        .await?;
         return Ok(());
     };
-    let started: Vec<(Uuid, String, String)> = sqlx::query_as(
-        "update approval_tasks t set status = 'pending', started_at = now() from users u
-          where t.approval_id = $1 and t.step = $2 and t.status = 'waiting' and u.id = t.approver_id
-          returning t.id, u.email, u.full_name",
+    let started: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "update approval_tasks set status = 'pending', started_at = now()
+          where approval_id = $1 and step = $2 and status = 'waiting'
+          returning id, approver_id",
     )
     .bind(approval_id)
     .bind(step)
     .fetch_all(&mut *conn)
     .await?;
-    for (task_id, email, name) in started {
-        let token = issue_link(&mut *conn, &mail.secret, task_id, r.id).await?;
-        let m = mail.approval_pending(&email, &name, r, task_id, &token)?;
-        outbox::queue(&mut *conn, &m).await?;
+    for (task_id, approver) in started {
+        ask(conn, actor, mail, r, task_id, approver).await?;
     }
+    Ok(())
+}
+
+/// Tells an approver that `task` waits for them: in the app, and by mail
+/// with a link that opens it (now, unless they chose the digest).
+async fn ask(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &MailRenderer,
+    r: &Requirement,
+    task_id: Uuid,
+    approver: Uuid,
+) -> Result<(), DecideError> {
+    let text = format!("{} {} waits for your approval", r.reference, r.title);
+    let link = format!("/approvals/{task_id}");
+    let notice = Notice {
+        event: Event::ApprovalPending,
+        subject_type: "approval_task",
+        subject_id: task_id,
+        text: &text,
+        link: &link,
+        actor: actor.user_id,
+    };
+    if notify::notify(&mut *conn, &notice, &[approver])
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let (email, name) = contact(conn, approver).await?;
+    let token = issue_link(&mut *conn, &mail.secret, task_id, r.id).await?;
+    let m = mail.approval_pending(&email, &name, r, task_id, &token)?;
+    outbox::queue(&mut *conn, &m).await?;
+    Ok(())
+}
+
+/// Tells the hiring manager how their requirement was decided.
+#[allow(clippy::too_many_arguments)]
+async fn tell_requester(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &MailRenderer,
+    r: &Requirement,
+    event: Event,
+    outcome: &str,
+    comment: &str,
+    by: &str,
+) -> Result<(), DecideError> {
+    let text = format!("{} {} was {outcome} by {by}", r.reference, r.title);
+    let link = format!("/requirements/{}", r.id);
+    let notice = Notice {
+        event,
+        subject_type: "requirement",
+        subject_id: r.id,
+        text: &text,
+        link: &link,
+        actor: actor.user_id,
+    };
+    if notify::notify(&mut *conn, &notice, &[r.hiring_manager_id])
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let (email, name) = contact(conn, r.hiring_manager_id).await?;
+    let m = mail.requirement_decided(&email, &name, r, outcome, comment, by)?;
+    outbox::queue(&mut *conn, &m).await?;
     Ok(())
 }
 
@@ -588,15 +677,15 @@ pub async fn decide(
         } else {
             requirement::apply(&mut *conn, actor, r.id, r.version, action, comment).await?;
         }
-        let requester = contact(conn, r.hiring_manager_id).await?;
-        let label = match decision {
-            Decision::Reject if declined_change => "kept at its approved values",
-            Decision::Reject => "rejected",
-            _ => "sent back for changes",
+        let (event, label) = match decision {
+            Decision::Reject if declined_change => {
+                (Event::ApprovalRejected, "kept at its approved values")
+            }
+            Decision::Reject => (Event::ApprovalRejected, "rejected"),
+            _ => (Event::ApprovalChangesRequested, "sent back for changes"),
         };
         let name = actor_name(conn, actor).await?;
-        let m = mail.requirement_decided(&requester.0, &requester.1, &r, label, comment, &name)?;
-        outbox::queue(&mut *conn, &m).await?;
+        tell_requester(conn, actor, mail, &r, event, label, comment, &name).await?;
         return Ok(());
     }
     let (approved, total): (i64, i64) = sqlx::query_as(
@@ -632,20 +721,19 @@ pub async fn reassign(
     if r.names(to) {
         return Err(DecideError::NotYours);
     }
-    let moved: Option<(String, String)> = sqlx::query_as(
+    let moved = sqlx::query(
         "update approval_tasks t set approver_id = $2 from users u
           where t.id = $1 and t.status = 'pending' and u.id = $2 and u.deactivated_at is null
             and not exists (select 1 from approval_tasks o
-                             where o.approval_id = t.approval_id and o.step = t.step and o.approver_id = $2)
-          returning u.email, u.full_name",
+                             where o.approval_id = t.approval_id and o.step = t.step and o.approver_id = $2)",
     )
     .bind(task_id)
     .bind(to)
-    .fetch_optional(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    let Some((email, name)) = moved else {
+    if moved.rows_affected() == 0 {
         return Err(DecideError::Decided);
-    };
+    }
     let c = Changes::new().field("approver_id", &task.approver_id, &to);
     audit::record(
         &mut *conn,
@@ -656,13 +744,7 @@ pub async fn reassign(
         c,
     )
     .await?;
-    let token = issue_link(&mut *conn, &mail.secret, task_id, r.id).await?;
-    outbox::queue(
-        &mut *conn,
-        &mail.approval_pending(&email, &name, &r, task_id, &token)?,
-    )
-    .await?;
-    Ok(())
+    ask(conn, actor, mail, &r, task_id, to).await
 }
 
 /// Whole weekdays (Monday to Friday) from `start` to `now`: SLAs count
@@ -716,12 +798,12 @@ pub async fn remind_overdue(
             let r = requirement::find(&mut *conn, requirement_id)
                 .await?
                 .ok_or(TransitionError::Save(SaveError::NotFound))?;
-            let (email, name) = contact(conn, approver).await?;
-            let recipients: Vec<(String, String)> = if kind == "reminder" {
-                vec![(email, name.clone())]
+            let (_, name) = contact(conn, approver).await?;
+            let recipients: Vec<Uuid> = if kind == "reminder" {
+                vec![approver]
             } else {
-                sqlx::query_as(
-                    "select email, full_name from users
+                sqlx::query_scalar(
+                    "select id from users
                       where deactivated_at is null
                         and (id = (select manager_id from users where id = $1)
                              or roles && array['admin', 'super_admin'])",
@@ -730,7 +812,22 @@ pub async fn remind_overdue(
                 .fetch_all(&mut *conn)
                 .await?
             };
-            for (to, to_name) in recipients {
+            let text = if kind == "reminder" {
+                format!("{} {} is overdue for your approval", r.reference, r.title)
+            } else {
+                format!("{} {} is overdue with {name}", r.reference, r.title)
+            };
+            let link = format!("/approvals/{task_id}");
+            let notice = Notice {
+                event: Event::ApprovalReminder,
+                subject_type: "approval_task",
+                subject_id: task_id,
+                text: &text,
+                link: &link,
+                actor: None,
+            };
+            for user in notify::notify(&mut *conn, &notice, &recipients).await? {
+                let (to, to_name) = contact(conn, user).await?;
                 let m = mail.approval_overdue(
                     &to,
                     &to_name,

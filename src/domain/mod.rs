@@ -6,6 +6,7 @@
 pub mod approval;
 pub mod audit;
 pub mod history;
+pub mod notify;
 pub mod org;
 pub mod outbox;
 pub mod requirement;

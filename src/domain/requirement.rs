@@ -488,6 +488,16 @@ impl Requirement {
         user == self.hiring_manager_id || user == self.created_by || self.recruiter_id == Some(user)
     }
 
+    /// Who hears of what happens to it (its hiring manager and recruiter),
+    /// but not `actor`: nobody is told of their own doing.
+    pub fn people_but(&self, actor: Option<Uuid>) -> Vec<Uuid> {
+        let mut people = vec![self.hiring_manager_id];
+        people.extend(self.recruiter_id);
+        people.dedup();
+        people.retain(|p| Some(*p) != actor);
+        people
+    }
+
     pub fn visible_to(&self, user: Uuid, roles: &[Role]) -> bool {
         !self.confidential || self.names(user) || allows(roles, Permission::AdministerRequirements)
     }

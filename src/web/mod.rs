@@ -4,10 +4,12 @@
 pub mod admin;
 pub mod approvals;
 pub mod assets;
+pub mod events;
 pub mod health;
 pub mod home;
 pub mod markdown;
 pub mod middleware;
+pub mod notifications;
 pub mod profile;
 pub mod render;
 pub mod request;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub mail: MailRenderer,
+    /// This process's fan-out of live updates to `/events` streams.
+    pub live: crate::live::Live,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -48,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .merge(profile::routes())
         .merge(requirements::routes())
         .merge(approvals::routes())
+        .merge(notifications::routes())
+        .merge(events::routes())
         .merge(admin::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(axum::middleware::from_fn(crate::auth::csrf::verify))

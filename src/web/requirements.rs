@@ -6,12 +6,12 @@ use super::render::{self, Hx, Layout};
 use crate::auth::{CurrentUser, Permission};
 use crate::domain::approval::{self, DecideError};
 use crate::domain::audit::{self, Entry};
-use crate::domain::history;
 use crate::domain::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
     REMOTE_POLICIES, Requirement, RequirementForm, Status, TransitionError,
 };
 use crate::domain::{FieldErrors, SaveError, org, user};
+use crate::domain::{history, notify};
 use crate::error::AppError;
 use askama::Template;
 use axum::Form;
@@ -490,10 +490,25 @@ async fn transition(
     let result = if action == Action::Submit {
         approval::submit(&mut tx, &me.actor(), &state.mail, id, form.version).await
     } else {
-        requirement::apply(&mut tx, &me.actor(), id, form.version, action, &form.reason)
-            .await
-            .map(|_| ())
-            .map_err(Into::into)
+        match requirement::apply(&mut tx, &me.actor(), id, form.version, action, &form.reason).await
+        {
+            Ok(Status::Open) => {
+                let text = format!("{} {} is open for recruiting", r.reference, r.title);
+                let link = format!("/requirements/{id}");
+                let notice = notify::Notice {
+                    event: notify::Event::RequirementOpened,
+                    subject_type: "requirement",
+                    subject_id: id,
+                    text: &text,
+                    link: &link,
+                    actor: Some(me.id),
+                };
+                notify::tell(&mut tx, &state.mail, &notice, &r.people_but(Some(me.id)))
+                    .await
+                    .map_err(DecideError::from)
+            }
+            other => other.map(|_| ()).map_err(Into::into),
+        }
     };
     let problem = match result {
         Ok(()) => {

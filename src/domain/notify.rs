@@ -1,0 +1,404 @@
+//! The events people are told about (DOMAIN.md, "Notifications"), in one
+//! place: who may silence which, how each is delivered by default, and the
+//! rows that make the bell, the list and the live updates.
+//!
+//! A notification is written in the transaction of the change it is about,
+//! with a `pg_notify` that only nudges the live streams once it commits: the
+//! rows are the truth, so a browser that was offline loses nothing.
+
+use super::outbox;
+use crate::mail::MailRenderer;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// The PostgreSQL channel live updates travel on.
+pub const CHANNEL: &str = "hh_events";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    RequirementSubmitted,
+    ApprovalPending,
+    ApprovalApproved,
+    ApprovalRejected,
+    ApprovalChangesRequested,
+    ApprovalReminder,
+    RequirementOpened,
+    Mention,
+}
+
+/// How a person wants to hear of an event by mail. In the app they always
+/// see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Immediately,
+    Digest,
+    Off,
+}
+
+impl Delivery {
+    pub const ALL: [Delivery; 3] = [Delivery::Immediately, Delivery::Digest, Delivery::Off];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Immediately => "immediately",
+            Delivery::Digest => "digest",
+            Delivery::Off => "off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Delivery> {
+        Delivery::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Immediately => "Mail at once",
+            Delivery::Digest => "In the daily digest",
+            Delivery::Off => "No mail",
+        }
+    }
+}
+
+impl Event {
+    pub const ALL: [Event; 8] = [
+        Event::ApprovalPending,
+        Event::ApprovalReminder,
+        Event::ApprovalApproved,
+        Event::ApprovalChangesRequested,
+        Event::ApprovalRejected,
+        Event::RequirementSubmitted,
+        Event::RequirementOpened,
+        Event::Mention,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::RequirementSubmitted => "requirement.submitted",
+            Event::ApprovalPending => "approval.pending",
+            Event::ApprovalApproved => "approval.approved",
+            Event::ApprovalRejected => "approval.rejected",
+            Event::ApprovalChangesRequested => "approval.changes_requested",
+            Event::ApprovalReminder => "approval.reminder",
+            Event::RequirementOpened => "requirement.opened",
+            Event::Mention => "mention",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// How the preference page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Event::RequirementSubmitted => "A requirement of mine is submitted",
+            Event::ApprovalPending => "An approval waits for me",
+            Event::ApprovalApproved => "A requirement of mine is approved",
+            Event::ApprovalRejected => "A requirement of mine is rejected",
+            Event::ApprovalChangesRequested => "Changes are asked for on a requirement of mine",
+            Event::ApprovalReminder => "An approval is overdue",
+            Event::RequirementOpened => "A requirement I recruit for opens",
+            Event::Mention => "Someone mentions me",
+        }
+    }
+
+    /// Mail when nobody chose otherwise: what needs the person's action
+    /// comes at once; what only informs, in the digest.
+    pub fn default_delivery(self) -> Delivery {
+        match self {
+            Event::RequirementSubmitted | Event::RequirementOpened => Delivery::Digest,
+            _ => Delivery::Immediately,
+        }
+    }
+
+    /// Whether mail may be switched off altogether. A waiting approval
+    /// blocks someone else's work: at least the digest must say so.
+    pub fn may_be_off(self) -> bool {
+        self != Event::ApprovalPending
+    }
+
+    /// `wanted` as far as this event allows.
+    pub fn allowed(self, wanted: Delivery) -> Delivery {
+        if wanted == Delivery::Off && !self.may_be_off() {
+            Delivery::Digest
+        } else {
+            wanted
+        }
+    }
+}
+
+/// What one event tells its recipients.
+pub struct Notice<'a> {
+    pub event: Event,
+    pub subject_type: &'static str,
+    pub subject_id: Uuid,
+    /// One line, e.g. "HH-2026-0042 Platform engineer waits for your approval".
+    pub text: &'a str,
+    /// Where the item leads, a local path.
+    pub link: &'a str,
+    pub actor: Option<Uuid>,
+}
+
+/// Tells `to` (in the caller's transaction) and returns those of them who
+/// want mail about it now; the others get it in the digest, or not at all.
+pub async fn notify(
+    conn: &mut PgConnection,
+    notice: &Notice<'_>,
+    to: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    if to.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query(
+        "insert into notifications (user_id, event, subject_type, subject_id, text, link, actor_id)
+         select unnest($1::uuid[]), $2, $3, $4, $5, $6, $7",
+    )
+    .bind(to)
+    .bind(notice.event.as_str())
+    .bind(notice.subject_type)
+    .bind(notice.subject_id)
+    .bind(notice.text)
+    .bind(notice.link)
+    .bind(notice.actor)
+    .execute(&mut *conn)
+    .await?;
+    // Delivered at commit, dropped on rollback: the streams only hear of
+    // what happened. Payloads are limited to 8000 bytes: a line of text and
+    // at most 100 recipients each.
+    let text: String = notice.text.chars().take(200).collect();
+    for users in to.chunks(100) {
+        let payload = serde_json::json!({
+            "users": users,
+            "event": notice.event.as_str(),
+            "text": text,
+            "link": notice.link,
+        });
+        sqlx::query("select pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let mut now = Vec::with_capacity(to.len());
+    for user in to {
+        if delivery(&mut *conn, *user, notice.event).await? == Delivery::Immediately {
+            now.push(*user);
+        }
+    }
+    Ok(now)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TellError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("rendering mail failed: {0}")]
+    Mail(#[from] askama::Error),
+    #[error(transparent)]
+    Queue(#[from] outbox::QueueError),
+}
+
+/// [`notify`], and the plain notice mail to those who want it now: for
+/// events without a mail of their own.
+pub async fn tell(
+    conn: &mut PgConnection,
+    mail: &MailRenderer,
+    notice: &Notice<'_>,
+    to: &[Uuid],
+) -> Result<(), TellError> {
+    for user in notify(&mut *conn, notice, to).await? {
+        let (email, name): (String, String) =
+            sqlx::query_as("select email, full_name from users where id = $1")
+                .bind(user)
+                .fetch_one(&mut *conn)
+                .await?;
+        let items = [(notice.text.to_owned(), notice.link.to_owned())];
+        outbox::queue(&mut *conn, &mail.notices(&email, &name, &items, false)?).await?;
+    }
+    Ok(())
+}
+
+/// The daily digest: to each person, one mail listing the notifications
+/// they chose to get that way and have not had yet. Each row is claimed
+/// (marked digested) in the statement that reads it, so processes running
+/// this at once never list a row twice. Returns the mails queued.
+pub async fn send_digests(
+    conn: &mut PgConnection,
+    mail: &MailRenderer,
+) -> Result<usize, TellError> {
+    // Which (user, event) pairs go to the digest: the chosen ones, and the
+    // events whose default is the digest where nothing was chosen.
+    let digest_defaults: Vec<&str> = Event::ALL
+        .into_iter()
+        .filter(|e| e.default_delivery() == Delivery::Digest)
+        .map(Event::as_str)
+        .collect();
+    let rows: Vec<(Uuid, String, String, String, String)> = sqlx::query_as(
+        "with claimed as (
+           update notifications n set digested_at = now()
+            where n.digested_at is null and n.read_at is null
+              and coalesce((select p.delivery from notification_preferences p
+                             where p.user_id = n.user_id and p.event = n.event),
+                           case when n.event = any($1) then 'digest' end) = 'digest'
+           returning n.user_id, n.text, n.link, n.created_at)
+         select c.user_id, u.email, u.full_name, c.text, c.link
+           from claimed c join users u on u.id = c.user_id
+          where u.deactivated_at is null
+          order by c.user_id, c.created_at",
+    )
+    .bind(&digest_defaults)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut sent = 0;
+    for person in rows.chunk_by(|a, b| a.0 == b.0) {
+        let (_, email, name, _, _) = &person[0];
+        let items: Vec<(String, String)> = person
+            .iter()
+            .map(|(_, _, _, text, link)| (text.clone(), link.clone()))
+            .collect();
+        outbox::queue(&mut *conn, &mail.notices(email, name, &items, true)?).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// How `user` wants mail about `event`.
+pub async fn delivery(
+    conn: &mut PgConnection,
+    user: Uuid,
+    event: Event,
+) -> Result<Delivery, sqlx::Error> {
+    let chosen: Option<String> = sqlx::query_scalar(
+        "select delivery from notification_preferences where user_id = $1 and event = $2",
+    )
+    .bind(user)
+    .bind(event.as_str())
+    .fetch_optional(conn)
+    .await?;
+    Ok(event.allowed(
+        chosen
+            .as_deref()
+            .and_then(Delivery::parse)
+            .unwrap_or(event.default_delivery()),
+    ))
+}
+
+/// Every event with the user's choice, for the preferences form.
+pub async fn preferences(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<Vec<(Event, Delivery)>, sqlx::Error> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("select event, delivery from notification_preferences where user_id = $1")
+            .bind(user)
+            .fetch_all(conn)
+            .await?;
+    Ok(Event::ALL
+        .into_iter()
+        .map(|e| {
+            let chosen = rows
+                .iter()
+                .find(|(k, _)| k == e.as_str())
+                .and_then(|(_, d)| Delivery::parse(d));
+            (e, e.allowed(chosen.unwrap_or(e.default_delivery())))
+        })
+        .collect())
+}
+
+pub async fn set_preference(
+    conn: &mut PgConnection,
+    user: Uuid,
+    event: Event,
+    wanted: Delivery,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into notification_preferences (user_id, event, delivery) values ($1, $2, $3)
+         on conflict (user_id, event) do update set delivery = excluded.delivery",
+    )
+    .bind(user)
+    .bind(event.as_str())
+    .bind(event.allowed(wanted).as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One notification as the list shows it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Item {
+    pub id: Uuid,
+    pub text: String,
+    pub link: String,
+    pub actor_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+pub const PAGE_SIZE: i64 = 30;
+
+/// The user's notifications, newest first (unread only if asked), one page
+/// plus a row to tell whether more exist.
+pub async fn list(
+    conn: &mut PgConnection,
+    user: Uuid,
+    unread_only: bool,
+    before: Option<DateTime<Utc>>,
+) -> Result<Vec<Item>, sqlx::Error> {
+    sqlx::query_as(
+        "select n.id, n.text, n.link, a.full_name as actor_name, n.created_at, n.read_at
+           from notifications n left join users a on a.id = n.actor_id
+          where n.user_id = $1 and (not $2 or n.read_at is null)
+            and ($3::timestamptz is null or n.created_at < $3)
+          order by n.created_at desc limit $4",
+    )
+    .bind(user)
+    .bind(unread_only)
+    .bind(before)
+    .bind(PAGE_SIZE + 1)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn unread_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from notifications where user_id = $1 and read_at is null")
+        .bind(user)
+        .fetch_one(conn)
+        .await
+}
+
+/// Marks one (`Some(id)`) or all of the user's notifications read; returns
+/// the link of the one, to go on to. Another user's id marks nothing.
+pub async fn mark_read(
+    conn: &mut PgConnection,
+    user: Uuid,
+    id: Option<Uuid>,
+) -> Result<Option<String>, sqlx::Error> {
+    let links: Vec<String> = sqlx::query_scalar(
+        "update notifications set read_at = coalesce(read_at, now())
+          where user_id = $1 and ($2::uuid is null or id = $2) and (read_at is null or $2 is not null)
+          returning link",
+    )
+    .bind(user)
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(id.and(links.into_iter().next()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_waiting_approval_cannot_be_silenced_entirely() {
+        assert_eq!(
+            Event::ApprovalPending.allowed(Delivery::Off),
+            Delivery::Digest
+        );
+        assert_eq!(Event::Mention.allowed(Delivery::Off), Delivery::Off);
+        for e in Event::ALL {
+            assert_eq!(Event::parse(e.as_str()), Some(e));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The notification centre: the list behind the bell, marking read, and
+//! each user's choice of mail per event.
+
+use super::AppState;
+use super::render::{self, Layout};
+use super::session::safe_next;
+use crate::auth::CurrentUser;
+use crate::domain::notify::{self, Delivery, Event, Item};
+use crate::error::AppError;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/notifications", get(list))
+        .route("/notifications/read", post(read_all))
+        .route("/notifications/{id}/read", post(read_one))
+        .route(
+            "/profile/notifications",
+            get(preferences).post(save_preferences),
+        )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    unread: Option<String>,
+    before: Option<DateTime<Utc>>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/notifications.html")]
+struct ListPage {
+    layout: Layout,
+    items: Vec<Item>,
+    unread_only: bool,
+    /// The `before` of the next page, when there is one.
+    next: Option<DateTime<Utc>>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let unread_only = q.unread.is_some();
+    let mut items = notify::list(&mut conn, me.id, unread_only, q.before).await?;
+    let next = (items.len() as i64 > notify::PAGE_SIZE)
+        .then(|| {
+            items.truncate(notify::PAGE_SIZE as usize);
+            items.last().map(|i| i.created_at)
+        })
+        .flatten();
+    render::ok(&ListPage {
+        layout: Layout::new(&me, "Notifications").await?,
+        items,
+        unread_only,
+        next,
+    })
+}
+
+/// Opens one notification: it is read, and its subject is where it leads.
+async fn read_one(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let link = notify::mark_read(&mut conn, me.id, Some(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render::see_other(safe_next(&link)))
+}
+
+async fn read_all(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+    let mut tx = state.pool.begin().await?;
+    notify::mark_read(&mut tx, me.id, None).await?;
+    render::saved(
+        tx,
+        &me.session,
+        "Every notification is marked read.",
+        "/notifications",
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "pages/notification_preferences.html")]
+struct PreferencesPage {
+    layout: Layout,
+    rows: Vec<(Event, Delivery)>,
+}
+
+impl PreferencesPage {
+    fn choices(&self, event: &Event) -> Vec<Delivery> {
+        Delivery::ALL
+            .into_iter()
+            .filter(|d| *d != Delivery::Off || event.may_be_off())
+            .collect()
+    }
+}
+
+async fn preferences(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let rows = notify::preferences(&mut conn, me.id).await?;
+    render::ok(&PreferencesPage {
+        layout: Layout::new(&me, "Notification mail").await?,
+        rows,
+    })
+}
+
+/// Each event's choice arrives as `<event>=<delivery>`; unknown names and
+/// values are ignored (the form only offers valid ones).
+async fn save_preferences(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let mut tx = state.pool.begin().await?;
+    for (event, wanted) in &form {
+        if let (Some(event), Some(wanted)) = (Event::parse(event), Delivery::parse(wanted)) {
+            notify::set_preference(&mut tx, me.id, event, wanted).await?;
+        }
+    }
+    render::saved(
+        tx,
+        &me.session,
+        "Your notification mail choices are saved.",
+        "/profile/notifications",
+    )
+    .await
+}
