@@ -10,6 +10,7 @@ use crate::domain::notify::CHANNEL;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -47,6 +48,7 @@ impl Message {
 #[derive(Clone)]
 pub struct Live {
     tx: broadcast::Sender<Arc<Message>>,
+    listening: Arc<AtomicBool>,
 }
 
 /// Messages a slow stream may fall behind by before it is told to resync.
@@ -57,9 +59,17 @@ impl Live {
     /// connection drops.
     pub fn start(pool: PgPool) -> Live {
         let (tx, _) = broadcast::channel(BACKLOG);
-        let live = Live { tx };
-        tokio::spawn(listen(pool, live.tx.clone()));
+        let live = Live {
+            tx,
+            listening: Arc::new(AtomicBool::new(false)),
+        };
+        tokio::spawn(listen(pool, live.clone()));
         live
+    }
+
+    /// Whether this process hears events now (part of readiness).
+    pub fn listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
@@ -72,7 +82,7 @@ impl Live {
     }
 }
 
-async fn listen(pool: PgPool, tx: broadcast::Sender<Arc<Message>>) {
+async fn listen(pool: PgPool, live: Live) {
     let mut delay = Duration::from_millis(250);
     loop {
         match PgListener::connect_with(&pool).await {
@@ -81,9 +91,11 @@ async fn listen(pool: PgPool, tx: broadcast::Sender<Arc<Message>>) {
                     tracing::warn!(error = %e, "cannot LISTEN for live updates");
                 } else {
                     delay = Duration::from_millis(250);
+                    live.listening.store(true, Ordering::Relaxed);
                     // Anything may have happened while not listening.
-                    let _ = tx.send(Arc::new(Message::resync()));
-                    hear(&mut listener, &tx).await;
+                    let _ = live.tx.send(Arc::new(Message::resync()));
+                    hear(&mut listener, &live.tx).await;
+                    live.listening.store(false, Ordering::Relaxed);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot connect to listen for live updates"),

@@ -45,7 +45,7 @@ pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
     let workers = tokio::spawn(jobs::run_workers(
         db.pool.clone(),
         delivery,
-        Arc::new(Reminding::new(db.pool.clone(), &config)),
+        Arc::new(Periodic::new(db.pool.clone(), &config)),
         stopped(stop_rx.clone()),
     ));
     tokio::spawn(housekeeping(db.pool.clone()));
@@ -133,25 +133,32 @@ async fn greet(pool: &sqlx::PgPool, config: &Config) {
     println!("Press Ctrl-C to stop.");
 }
 
-/// The reminder job's way into the app (see `jobs::Reminders`).
-pub struct Reminding {
+/// The periodic jobs' way into the app (see `jobs::Periodic`).
+pub struct Periodic {
     pool: sqlx::PgPool,
     mail: MailRenderer,
 }
 
-impl Reminding {
+impl Periodic {
     pub fn new(pool: sqlx::PgPool, config: &Config) -> Self {
-        Reminding {
+        Periodic {
             pool,
             mail: MailRenderer::new(config),
         }
     }
 }
 
-impl jobs::Reminders for Reminding {
+impl jobs::Periodic for Periodic {
     async fn remind(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, jobs::BoxError> {
         let mut tx = self.pool.begin().await?;
         let sent = crate::domain::approval::remind_overdue(&mut tx, &self.mail, now).await?;
+        tx.commit().await?;
+        Ok(sent)
+    }
+
+    async fn digest(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, jobs::BoxError> {
+        let mut tx = self.pool.begin().await?;
+        let sent = crate::domain::notify::send_digests(&mut tx, &self.mail, now).await?;
         tx.commit().await?;
         Ok(sent)
     }

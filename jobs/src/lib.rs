@@ -8,7 +8,7 @@
 //!
 //! Dependency direction: the main crate depends on `jobs`, never the reverse.
 //! Handlers reach the domain only through small traits the main crate
-//! implements ([`Mailer`], [`Reminders`]).
+//! implements ([`Mailer`], [`Periodic`]).
 //!
 //! Typical use from the main crate:
 //!
@@ -23,15 +23,15 @@
 
 mod error;
 mod mail;
+mod periodic;
 mod queue;
-mod remind;
 mod retry;
 mod runner;
 mod setup;
 
 pub use error::JobsError;
 pub use mail::{MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, SendMail, enqueue_mail};
-pub use remind::Reminders;
+pub use periodic::Periodic;
 pub use runner::{SHUTDOWN_GRACE, run_workers};
 pub use setup::setup;
 

@@ -10,7 +10,7 @@ use apalis::prelude::{Backend, BackendExt, Monitor};
 use apalis_core::backend::ext::lifecycle::BeforeStart;
 use sqlx::PgPool;
 
-use crate::{JobsError, Mailer, Reminders, mail, remind};
+use crate::{JobsError, Mailer, Periodic, mail, periodic};
 
 /// How long [`run_workers`] waits, after `shutdown` resolved, for running
 /// tasks to finish. Tasks still running after that are abandoned; another
@@ -30,13 +30,13 @@ pub(crate) struct Env<M> {
 
 /// THE list of jobs. Adding a job = one line here (plus its module).
 /// Cron jobs (apalis-cron `CronScheduler` backends) are registered here too.
-fn register_all<M: Mailer, R: Reminders>(
+fn register_all<M: Mailer, P: Periodic>(
     monitor: Monitor,
     env: &Env<M>,
-    reminders: Arc<R>,
+    periodic: Arc<P>,
 ) -> Monitor {
     let monitor = mail::register(monitor, env);
-    remind::register(monitor, env, reminders)
+    periodic::register(monitor, env, periodic)
 }
 
 /// Runs every background worker until `shutdown` resolves, then stops them
@@ -51,10 +51,10 @@ fn register_all<M: Mailer, R: Reminders>(
 ///
 /// Returns `Ok(())` after a graceful shutdown, or the workers' error if they
 /// all stopped for good before `shutdown` resolved.
-pub async fn run_workers<M: Mailer, R: Reminders>(
+pub async fn run_workers<M: Mailer, P: Periodic>(
     pool: PgPool,
     mailer: Arc<M>,
-    reminders: Arc<R>,
+    periodic: Arc<P>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), JobsError> {
     let env = Env {
@@ -67,7 +67,7 @@ pub async fn run_workers<M: Mailer, R: Reminders>(
             .take(12)
             .collect(),
     };
-    let monitor = register_all(Monitor::new(), &env, reminders).should_restart(|worker, error| {
+    let monitor = register_all(Monitor::new(), &env, periodic).should_restart(|worker, error| {
         if worker.is_shutting_down() {
             return false;
         }

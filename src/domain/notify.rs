@@ -219,13 +219,18 @@ pub async fn tell(
     Ok(())
 }
 
-/// The daily digest: to each person, one mail listing the notifications
-/// they chose to get that way and have not had yet. Each row is claimed
-/// (marked digested) in the statement that reads it, so processes running
-/// this at once never list a row twice. Returns the mails queued.
+/// The local hour at which people get their daily digest.
+pub const DIGEST_HOUR: i32 = 7;
+
+/// The daily digest: to each person whose local time is [`DIGEST_HOUR`] at
+/// `now`, one mail listing the unread notifications they chose to get that
+/// way and have not had yet. Each row is claimed (marked digested) by the
+/// statement that reads it, so processes running this at once never list a
+/// row twice. Returns the mails queued.
 pub async fn send_digests(
     conn: &mut PgConnection,
     mail: &MailRenderer,
+    now: DateTime<Utc>,
 ) -> Result<usize, TellError> {
     // Which (user, event) pairs go to the digest: the chosen ones, and the
     // events whose default is the digest where nothing was chosen.
@@ -237,17 +242,19 @@ pub async fn send_digests(
     let rows: Vec<(Uuid, String, String, String, String)> = sqlx::query_as(
         "with claimed as (
            update notifications n set digested_at = now()
-            where n.digested_at is null and n.read_at is null
+             from users u
+            where u.id = n.user_id and u.deactivated_at is null
+              and extract(hour from $2::timestamptz at time zone u.time_zone) = $3
+              and n.digested_at is null and n.read_at is null
               and coalesce((select p.delivery from notification_preferences p
                              where p.user_id = n.user_id and p.event = n.event),
                            case when n.event = any($1) then 'digest' end) = 'digest'
-           returning n.user_id, n.text, n.link, n.created_at)
-         select c.user_id, u.email, u.full_name, c.text, c.link
-           from claimed c join users u on u.id = c.user_id
-          where u.deactivated_at is null
-          order by c.user_id, c.created_at",
+           returning n.user_id, u.email, u.full_name, n.text, n.link, n.created_at)
+         select user_id, email, full_name, text, link from claimed order by user_id, created_at",
     )
     .bind(&digest_defaults)
+    .bind(now)
+    .bind(DIGEST_HOUR)
     .fetch_all(&mut *conn)
     .await?;
     let mut sent = 0;

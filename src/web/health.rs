@@ -21,7 +21,12 @@ pub fn routes() -> axum::Router<AppState> {
 async fn check_ready(state: &AppState) -> Result<(), String> {
     crate::db::migrated(&state.pool)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    // A process that does not hear events cannot pass them to its streams.
+    if !state.live.listening() {
+        return Err("not listening for live updates yet".into());
+    }
+    Ok(())
 }
 
 async fn ready(State(state): State<AppState>) -> Response {

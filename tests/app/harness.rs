@@ -170,6 +170,8 @@ pub async fn fresh_database() -> (PgPool, String) {
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub pool: PgPool,
+    /// The test's own database, for a second process to share.
+    pub database_url: String,
     pub config: Config,
     /// Holds `data/mail` for the file transport.
     pub data_dir: tempfile::TempDir,
@@ -206,7 +208,7 @@ impl TestApp {
 
     /// Spawns the app after `adjust` has changed its configuration.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let (pool, _) = fresh_database().await;
+        let (pool, database_url) = fresh_database().await;
         let data_dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -231,6 +233,7 @@ impl TestApp {
         TestApp {
             addr,
             pool,
+            database_url,
             config,
             data_dir,
             stop: Some(stop),
@@ -248,7 +251,7 @@ impl TestApp {
         tokio::spawn(jobs::run_workers(
             self.pool.clone(),
             std::sync::Arc::new(delivery),
-            std::sync::Arc::new(hiring_hare::server::Reminding::new(
+            std::sync::Arc::new(hiring_hare::server::Periodic::new(
                 self.pool.clone(),
                 &self.config,
             )),
@@ -294,15 +297,7 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
-        Client {
-            base: format!("http://{}", self.addr),
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            csrf: std::sync::Mutex::new(None),
-        }
+        Client::at(&format!("http://{}", self.addr))
     }
 
     /// The text of the last mail queued to `to`.
@@ -390,6 +385,28 @@ impl Page {
 }
 
 impl Client {
+    /// A browser-like client (cookies, no redirects followed) of the app
+    /// at `base`.
+    pub fn at(base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            csrf: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The raw response of a GET, to read a stream from.
+    pub async fn stream(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
     pub async fn get(&self, path: &str) -> Page {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await

@@ -6,7 +6,7 @@
 //! real delivery is covered in `mail.rs`.
 
 use crate::harness::fresh_database;
-use ::jobs::{BoxError, MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, Reminders, SendMail};
+use ::jobs::{BoxError, MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, Periodic, SendMail};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::collections::HashMap;
@@ -98,9 +98,13 @@ impl Mailer for RecordingMailer {
     }
 }
 
-/// These tests are about mail; nothing is ever due for reminding.
-impl Reminders for RecordingMailer {
+/// These tests are about mail; nothing periodic is ever due.
+impl Periodic for RecordingMailer {
     async fn remind(&self, _now: chrono::DateTime<chrono::Utc>) -> Result<usize, BoxError> {
+        Ok(0)
+    }
+
+    async fn digest(&self, _now: chrono::DateTime<chrono::Utc>) -> Result<usize, BoxError> {
         Ok(0)
     }
 }

@@ -13,6 +13,7 @@ mod browser_requirements;
 mod change_approval;
 mod jobs;
 mod mail;
+mod notifications;
 mod platform;
 mod requirements;
 mod workflows;

@@ -1,0 +1,332 @@
+//! Notifications: who is told of what, rows only for what committed, each
+//! person's mail choices, the daily digest once, and live delivery from one
+//! process to a browser stream held by another.
+
+use crate::approvals::{signed_in_as, submitted};
+use crate::harness::{Client, PASSWORD, TestApp};
+use crate::requirements::{draft, org};
+use hiring_hare::auth::Role;
+use reqwest::StatusCode;
+use std::time::Duration;
+use uuid::Uuid;
+
+async fn told(app: &TestApp, email: &str) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "select n.event, n.text, n.link from notifications n join users u on u.id = n.user_id
+          where u.email = $1 order by n.created_at",
+    )
+    .bind(email)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+async fn mails(app: &TestApp, email: &str, template: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from outbox where to_address = $1 and template = $2")
+        .bind(email)
+        .bind(template)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn pending_task(app: &TestApp, approver: &str) -> Uuid {
+    sqlx::query_scalar(
+        "select t.id from approval_tasks t join users u on u.id = t.approver_id
+          where u.email = $1 and t.status = 'pending'",
+    )
+    .bind(approver)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn each_event_reaches_its_people_and_only_what_committed() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let hm_email: String = sqlx::query_scalar("select email from users where id = $1")
+        .bind(chain.hm_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // The head's step started: the head is told, with the decision page.
+    let task = pending_task(&app, "head@example.com").await;
+    let head_told = told(&app, "head@example.com").await;
+    assert_eq!(head_told.len(), 1, "{head_told:?}");
+    assert_eq!(head_told[0].0, "approval.pending");
+    assert_eq!(head_told[0].2, format!("/approvals/{task}"));
+    assert!(
+        head_told[0]
+            .1
+            .ends_with("Platform engineer waits for your approval")
+    );
+    // Finance is not asked yet; the hiring manager submitted it themself.
+    assert!(told(&app, "fin1@example.com").await.is_empty());
+    assert!(told(&app, &hm_email).await.is_empty());
+
+    // A decision that fails (no comment on a rejection) tells nobody.
+    let head = signed_in_as(&app, "head@example.com").await;
+    let res = head
+        .post(
+            &format!("/approvals/{task}/decision"),
+            &[("decision", "reject")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(told(&app, &hm_email).await.is_empty());
+
+    // Asking for changes tells the hiring manager, in the app and by mail.
+    let res = head
+        .post(
+            &format!("/approvals/{task}/decision"),
+            &[
+                ("decision", "request_changes"),
+                ("comment", "Lower the top"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let hm_told = told(&app, &hm_email).await;
+    assert_eq!(hm_told.len(), 1);
+    assert_eq!(hm_told[0].0, "approval.changes_requested");
+    assert_eq!(hm_told[0].2, format!("/requirements/{}", chain.requirement));
+    assert_eq!(mails(&app, &hm_email, "requirement.decided").await, 1);
+
+    // The bell's list: unread first, a click reads it and leads to it.
+    let list = chain.hm.get("/notifications?unread=1").await;
+    let items = list.texts("#notification-list li button");
+    assert_eq!(items.len(), 1);
+    assert!(items[0].contains("sent back for changes by Hana Head"));
+    let id: Uuid = sqlx::query_scalar(
+        "select id from notifications where event = 'approval.changes_requested'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    // Not the head's to read.
+    assert_eq!(
+        head.post(&format!("/notifications/{id}/read"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let res = chain
+        .hm
+        .post(&format!("/notifications/{id}/read"), &[])
+        .await;
+    assert_eq!(
+        res.location(),
+        format!("/requirements/{}", chain.requirement)
+    );
+    assert!(
+        chain
+            .hm
+            .get("/notifications?unread=1")
+            .await
+            .texts("#notification-list li")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn mail_follows_each_persons_choice_and_the_digest_goes_once() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let head = app
+        .user("head@example.com", "Hana Head", &[Role::Viewer])
+        .await;
+    sqlx::query("update departments set head_id = $1")
+        .bind(head)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.user("fin@example.com", "Finn", &[Role::Approver]).await;
+    // The head wants no mail for waiting approvals: that becomes the digest.
+    let c = signed_in_as(&app, "head@example.com").await;
+    let res = c
+        .post(
+            "/profile/notifications",
+            &[("approval.pending", "off"), ("mention", "off")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let form = c.get("/profile/notifications").await;
+    assert_eq!(
+        form.attr("input[name='approval.pending'][checked]", "value")
+            .as_deref(),
+        Some("digest")
+    );
+    assert!(
+        form.texts("input[name='approval.pending'][value=off]")
+            .is_empty(),
+        "not offered"
+    );
+    assert_eq!(
+        form.attr("input[name=mention][checked]", "value")
+            .as_deref(),
+        Some("off")
+    );
+
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    for title in ["Platform engineer", "Data engineer"] {
+        let id = draft(&app, &hm, &o, hm_id, title).await;
+        let res = hm
+            .post(
+                &format!("/requirements/{id}/transitions"),
+                &[("action", "submit"), ("version", "1")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(told(&app, "head@example.com").await.len(), 2);
+    assert_eq!(
+        mails(&app, "head@example.com", "approval.pending").await,
+        0,
+        "no mail at once"
+    );
+
+    // The digest, in the head's morning (UTC here): one mail with both.
+    use chrono::TimeZone;
+    let seven = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 7, 0, 0).unwrap();
+    let eight = seven + chrono::Duration::hours(1);
+    let mail = hiring_hare::mail::MailRenderer::new(&app.config);
+    let digest = |now| {
+        let (pool, mail) = (app.pool.clone(), mail.clone());
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            let n = hiring_hare::domain::notify::send_digests(&mut tx, &mail, now)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    assert_eq!(digest(eight).await, 0, "not the head's morning");
+    let (a, b) = tokio::join!(digest(seven), digest(seven));
+    assert_eq!(a + b, 1, "two processes at once: one digest");
+    assert_eq!(mails(&app, "head@example.com", "digest").await, 1);
+    let body: String = sqlx::query_scalar(
+        "select body_text from outbox where to_address = 'head@example.com' and template = 'digest'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        body.contains("Platform engineer waits for your approval"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Data engineer waits for your approval"),
+        "{body}"
+    );
+    assert_eq!(digest(seven).await, 0, "sent once");
+}
+
+/// Reads the SSE stream until a `notification` event arrives.
+async fn hear_notification(stream: &mut reqwest::Response) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !seen.contains("event: notification") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("a notification within 20 s")
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+/// A second `hiring-hare serve` process on the test's database.
+struct Process {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn second_process(app: &TestApp) -> Process {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hiring-hare"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.database_url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", &base)
+        .env("DATA_DIR", app.data_dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Process { child, base };
+    let probe = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(res) = probe
+            .get(format!("{}/health/ready", process.base))
+            .send()
+            .await
+            && res.status().is_success()
+        {
+            return process;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the second process did not become ready");
+}
+
+#[tokio::test]
+async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let other = second_process(&app).await;
+    // The hiring manager's browser is connected to the other process.
+    let email: String = sqlx::query_scalar("select email from users where id = $1")
+        .bind(chain.hm_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let hm = Client::at(&other.base);
+    assert_eq!(
+        hm.sign_in(&email, PASSWORD, "/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut stream = hm.stream("/events").await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(
+        stream.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    // Its first words: a resync once its listener is up, or a heartbeat.
+    // The head decides on this process.
+    let task = pending_task(&app, "head@example.com").await;
+    let head = signed_in_as(&app, "head@example.com").await;
+    let res = head
+        .post(
+            &format!("/approvals/{task}/decision"),
+            &[
+                ("decision", "request_changes"),
+                ("comment", "Lower the top"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let heard = hear_notification(&mut stream).await;
+    assert!(
+        heard.contains("sent back for changes by Hana Head"),
+        "a toast with the news: {heard}"
+    );
+    // Anonymous streams are refused.
+    let anonymous = Client::at(&other.base).stream("/events").await;
+    assert_ne!(anonymous.status(), StatusCode::OK);
+    drop(other);
+}
