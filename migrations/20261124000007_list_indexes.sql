@@ -16,3 +16,17 @@ create index requirements_live_updated_idx on requirements (updated_at desc, id 
 create index requirements_live_title_idx on requirements (lower(title), id) where deleted_at is null;
 create index requirements_live_priority_idx on requirements (priority_rank(priority), created_at, id) where deleted_at is null;
 create index requirements_live_start_idx on requirements (coalesce(target_start, 'infinity'::date), id) where deleted_at is null;
+
+-- A filter on a department, a status, a hiring manager ("my
+-- requirements") or a recruiter, newest first: the filter's column, then
+-- the default order, so the index yields the page in order with nothing
+-- skipped. These replace the single-column (or id-less) indexes of the
+-- requirements migration, which made PostgreSQL read and sort every match.
+drop index requirements_department_idx;
+drop index requirements_status_idx;
+drop index requirements_hiring_manager_idx;
+drop index requirements_recruiter_idx;
+create index requirements_department_idx on requirements (department_id, created_at desc, id desc) where deleted_at is null;
+create index requirements_status_idx on requirements (status, created_at desc, id desc) where deleted_at is null;
+create index requirements_hiring_manager_idx on requirements (hiring_manager_id, created_at desc, id desc) where deleted_at is null;
+create index requirements_recruiter_idx on requirements (recruiter_id, created_at desc, id desc) where deleted_at is null;

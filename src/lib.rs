@@ -10,5 +10,6 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod seed;
+pub mod seed_load;
 pub mod server;
 pub mod web;

@@ -704,3 +704,37 @@ async fn the_order_lives_in_the_url_with_the_filters_and_the_export() {
         "HH-2020-0030"
     );
 }
+
+#[tokio::test]
+async fn the_navigation_counts_waiting_approvals_up_to_99_plus() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (_, hm_id) = app.signed_in(Role::HiringManager).await;
+    let (approver, approver_id) = app.signed_in(Role::Approver).await;
+    many(&app, &o, hm_id, 120).await;
+    let waiting = |n: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query(
+                "with a as (
+                     insert into approvals (requirement_id, workflow_id, workflow_version, requester_id)
+                     select r.id, w.id, w.version, r.hiring_manager_id
+                       from requirements r, approval_workflows w
+                      where w.is_default and not exists (select 1 from approvals x where x.requirement_id = r.id)
+                      limit $2 returning id)
+                 insert into approval_tasks (approval_id, step, step_name, approver_id, status, started_at)
+                 select id, 1, 'Department head', $1, 'pending', now() from a",
+            )
+            .bind(approver_id)
+            .bind(n)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    let badge = |page: crate::harness::Page| page.texts("nav a[href='/approvals'] .badge");
+    waiting(99).await;
+    assert_eq!(badge(approver.get("/").await), vec!["99 waiting"]);
+    waiting(21).await;
+    assert_eq!(badge(approver.get("/").await), vec!["99+ waiting"]);
+}
