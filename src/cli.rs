@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `worker`, `migrate`,
-//! `admin create-user` and `seed-demo`.
+//! `admin create-user`, `seed-demo` and `seed-load`.
 
 use crate::auth::{Role, password};
 use crate::config::Config;
@@ -34,6 +34,14 @@ enum Command {
     /// Create (or complete) a demo organisation: departments, job levels and
     /// one user per role. Safe to run again.
     SeedDemo,
+    /// Fill the database for load tests: the demo organisation, a larger
+    /// one, and requirements (with approvals, openings and audit rows) up
+    /// to the number given. Running it again adds only what is missing.
+    SeedLoad {
+        /// How many requirements there should be in all.
+        #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(i64).range(1..=10_000_000))]
+        requirements: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -86,6 +94,14 @@ pub async fn run() -> Result<(), CliError> {
             crate::db::migrate(&db.pool).await?;
             let mail = crate::mail::MailRenderer::new(&config);
             let result = crate::seed::demo(&db.pool, &mail).await;
+            stop(db).await?;
+            result
+        }
+        Command::SeedLoad { requirements } => {
+            let db = crate::db::connect(&config, 2).await?;
+            crate::db::migrate(&db.pool).await?;
+            let mail = crate::mail::MailRenderer::new(&config);
+            let result = crate::seed_load::load(&db.pool, &mail, requirements).await;
             stop(db).await?;
             result
         }

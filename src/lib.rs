@@ -11,5 +11,6 @@ pub mod error;
 pub mod live;
 pub mod mail;
 pub mod seed;
+pub mod seed_load;
 pub mod server;
 pub mod web;

@@ -24,6 +24,11 @@ const SEEN_AT: &str = "seen_at";
 /// hours does not need a database write on every request.
 const SEEN_GRANULARITY_SECS: i64 = 60;
 
+/// The navigation shows "99+" beyond this: counting an approver's
+/// thousands of waiting tasks exactly on every request would cost more than
+/// the page, for a number nobody reads digit by digit.
+pub const PENDING_BADGE_LIMIT: i64 = 100;
+
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     pub id: Uuid,
@@ -32,7 +37,8 @@ pub struct CurrentUser {
     pub roles: Vec<Role>,
     pub time_zone: String,
     /// Approvals waiting for this user, for the count in the navigation
-    /// (read with the user, in the same query).
+    /// (read with the user, in the same query), counted up to
+    /// [`PENDING_BADGE_LIMIT`].
     pub pending_approvals: i64,
     pub meta: RequestMeta,
     pub session: Session,
@@ -114,11 +120,13 @@ pub async fn load_from(
     }
     let row: Option<UserRow> = sqlx::query_as(
         "select u.id, u.email, u.full_name, u.roles, u.time_zone,
-                (select count(*) from approval_tasks t where t.approver_id = u.id and t.status = 'pending')
+                (select count(*) from (select from approval_tasks t
+                                         where t.approver_id = u.id and t.status = 'pending' limit $2) waiting)
                     as pending_approvals
            from users u where u.id = $1 and u.deactivated_at is null",
     )
     .bind(user_id)
+    .bind(PENDING_BADGE_LIMIT)
     .fetch_optional(&state.pool)
     .await?;
     let Some(row) = row else {

@@ -924,7 +924,7 @@ pub async fn possible_duplicates(
     .await
 }
 
-/// The list's filters, all optional; they live in the URL.
+/// The list's filters and order, all optional; they live in the URL.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct ListFilter {
@@ -939,8 +939,69 @@ pub struct ListFilter {
     pub from: String,
     /// Created on or before this date.
     pub to: String,
-    /// Keyset pagination: rows created before this row of the previous page.
+    /// One of [`Sort`]'s names; empty (or unknown) is the newest first.
+    pub sort: String,
+    /// Keyset pagination: the rows that follow this row (the last of the
+    /// previous page) in the chosen order.
     pub after: String,
+}
+
+/// The orders a recruiter picks from. Each is a keyset: a tuple of columns
+/// ending in the id (so it is total), all ascending or all descending, so a
+/// page continues with one row comparison, and each has an index (migration
+/// 20261124000007) that walks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Newest,
+    Oldest,
+    RecentlyUpdated,
+    Title,
+    /// Urgent first, then the newest.
+    Priority,
+    /// The soonest target start first; those without a date last.
+    TargetStart,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 6] = [
+        Sort::Newest,
+        Sort::Oldest,
+        Sort::RecentlyUpdated,
+        Sort::Title,
+        Sort::Priority,
+        Sort::TargetStart,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+            Sort::RecentlyUpdated => "updated",
+            Sort::Title => "title",
+            Sort::Priority => "priority",
+            Sort::TargetStart => "start",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Newest => "Newest first",
+            Sort::Oldest => "Oldest first",
+            Sort::RecentlyUpdated => "Recently updated",
+            Sort::Title => "Title, A to Z",
+            Sort::Priority => "Priority, urgent first",
+            Sort::TargetStart => "Target start, soonest first",
+        }
+    }
+
+    /// Unknown names fall back to the default: a stale bookmark still lists.
+    pub fn parse(s: &str) -> Sort {
+        Sort::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .unwrap_or_default()
+    }
 }
 
 pub const PAGE_SIZE: i64 = 25;
@@ -956,6 +1017,7 @@ pub struct ListRow {
     pub headcount: i32,
     pub priority: String,
     pub status: String,
+    pub target_start: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -965,10 +1027,49 @@ impl ListRow {
     }
 }
 
-/// Up to `limit` requirements the user may see, newest first (a page asks
-/// for one row more, to tell whether another page follows). Keyset
-/// pagination (by created_at, id) costs the same on page 400 as on page 1,
-/// and no exact count is taken.
+/// The list query for one order: `$key` is the keyset (as an expression
+/// list over `r`), `$cmp` how the rows after the cursor compare with it,
+/// `$order` the matching ORDER BY. The cursor's key is read from its row in
+/// a subquery (whose own `r` shadows the outer one), so the URL carries
+/// only an id. A macro, so every variant is a `&'static str`.
+macro_rules! list_query {
+    ($key:literal, $cmp:literal, $order:literal) => {
+        concat!(
+            "select r.id, r.reference, r.title, d.name as department_name, hm.full_name as hiring_manager_name,
+                    r.headcount, r.priority, r.status, r.target_start, r.created_at
+               from requirements r
+               join departments d on d.id = r.department_id
+               join users hm on hm.id = r.hiring_manager_id
+              where r.deleted_at is null
+                and ($2 or not r.confidential or $1 in (r.hiring_manager_id, r.created_by, r.recruiter_id))
+                and ($3::text is null or r.search @@ websearch_to_tsquery('simple', $3)
+                                      or r.search @@ websearch_to_tsquery('english', $3))
+                and ($4::text is null or r.status = $4)
+                and ($5::uuid is null or r.department_id = $5)
+                and ($6::uuid is null or (",
+            $key,
+            ") ",
+            $cmp,
+            " (select ",
+            $key,
+            " from requirements r where r.id = $6))
+                and ($8::uuid is null or r.job_level_id = $8)
+                and ($9::uuid is null or r.hiring_manager_id = $9)
+                and ($10::uuid is null or r.recruiter_id = $10)
+                and ($11::text is null or r.priority = $11)
+                and ($12::date is null or r.created_at >= $12)
+                and ($13::date is null or r.created_at < $13 + 1)
+              order by ",
+            $order,
+            " limit $7"
+        )
+    };
+}
+
+/// Up to `limit` requirements the user may see, in the filter's order (a
+/// page asks for one row more, to tell whether another page follows).
+/// Keyset pagination costs the same on page 400 as on page 1, and no exact
+/// count is taken.
 pub async fn list(
     conn: &mut PgConnection,
     viewer: Uuid,
@@ -982,43 +1083,40 @@ pub async fn list(
     let id = |v: &str| v.trim().parse::<Uuid>().ok();
     let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
     let after = id(&f.after);
-    sqlx::query_as(
-        "select r.id, r.reference, r.title, d.name as department_name, hm.full_name as hiring_manager_name,
-                r.headcount, r.priority, r.status, r.created_at
-           from requirements r
-           join departments d on d.id = r.department_id
-           join users hm on hm.id = r.hiring_manager_id
-          where r.deleted_at is null
-            and ($2 or not r.confidential or $1 in (r.hiring_manager_id, r.created_by, r.recruiter_id))
-            and ($3::text is null or r.search @@ websearch_to_tsquery('simple', $3)
-                                  or r.search @@ websearch_to_tsquery('english', $3))
-            and ($4::text is null or r.status = $4)
-            and ($5::uuid is null or r.department_id = $5)
-            and ($6::uuid is null or (r.created_at, r.id) < (select created_at, id from requirements where id = $6))
-            and ($8::uuid is null or r.job_level_id = $8)
-            and ($9::uuid is null or r.hiring_manager_id = $9)
-            and ($10::uuid is null or r.recruiter_id = $10)
-            and ($11::text is null or r.priority = $11)
-            and ($12::date is null or r.created_at >= $12)
-            and ($13::date is null or r.created_at < $13 + 1)
-          order by r.created_at desc, r.id desc
-          limit $7",
-    )
-    .bind(viewer)
-    .bind(sees_confidential)
-    .bind(q)
-    .bind(status)
-    .bind(department)
-    .bind(after)
-    .bind(limit)
-    .bind(id(&f.level))
-    .bind(id(&f.hiring_manager))
-    .bind(id(&f.recruiter))
-    .bind(Some(f.priority.as_str()).filter(|p| PRIORITIES.iter().any(|(v, _)| v == p)))
-    .bind(date(&f.from))
-    .bind(date(&f.to))
-    .fetch_all(conn)
-    .await
+    let sql = match Sort::parse(&f.sort) {
+        Sort::Newest => list_query!("r.created_at, r.id", "<", "r.created_at desc, r.id desc"),
+        Sort::Oldest => list_query!("r.created_at, r.id", ">", "r.created_at, r.id"),
+        Sort::RecentlyUpdated => {
+            list_query!("r.updated_at, r.id", "<", "r.updated_at desc, r.id desc")
+        }
+        Sort::Title => list_query!("lower(r.title), r.id", ">", "lower(r.title), r.id"),
+        Sort::Priority => list_query!(
+            "priority_rank(r.priority), r.created_at, r.id",
+            "<",
+            "priority_rank(r.priority) desc, r.created_at desc, r.id desc"
+        ),
+        Sort::TargetStart => list_query!(
+            "coalesce(r.target_start, 'infinity'::date), r.id",
+            ">",
+            "coalesce(r.target_start, 'infinity'::date), r.id"
+        ),
+    };
+    sqlx::query_as(sql)
+        .bind(viewer)
+        .bind(sees_confidential)
+        .bind(q)
+        .bind(status)
+        .bind(department)
+        .bind(after)
+        .bind(limit)
+        .bind(id(&f.level))
+        .bind(id(&f.hiring_manager))
+        .bind(id(&f.recruiter))
+        .bind(Some(f.priority.as_str()).filter(|p| PRIORITIES.iter().any(|(v, _)| v == p)))
+        .bind(date(&f.from))
+        .bind(date(&f.to))
+        .fetch_all(conn)
+        .await
 }
 
 #[cfg(test)]

@@ -66,6 +66,17 @@ pub struct NavLink {
     pub count: i64,
 }
 
+impl NavLink {
+    /// The count as shown: "99+" once it reaches the limit it is counted to.
+    pub fn count_label(&self) -> String {
+        if self.count >= crate::auth::user::PENDING_BADGE_LIMIT {
+            format!("{}+", crate::auth::user::PENDING_BADGE_LIMIT - 1)
+        } else {
+            self.count.to_string()
+        }
+    }
+}
+
 /// What the layout around every page needs.
 #[derive(Debug, Clone)]
 pub struct Layout {

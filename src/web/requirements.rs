@@ -8,7 +8,7 @@ use crate::domain::approval::{self, DecideError};
 use crate::domain::audit::{self, Entry};
 use crate::domain::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
-    REMOTE_POLICIES, Requirement, RequirementForm, Status, TransitionError,
+    REMOTE_POLICIES, Requirement, RequirementForm, Sort, Status, TransitionError,
 };
 use crate::domain::{FieldErrors, SaveError, org, user};
 use crate::domain::{history, notify};
@@ -47,6 +47,8 @@ struct ListPage {
     /// The CSV of the current filter.
     export: String,
     statuses: [Status; 9],
+    sort: Sort,
+    sorts: [Sort; 6],
     can_create: bool,
     next_page: Option<String>,
 }
@@ -92,6 +94,7 @@ async fn list(
             user::choices(&mut conn).await?,
         )
     };
+    let sort = Sort::parse(&filter.sort);
     let page = ListPage {
         layout,
         filter,
@@ -102,6 +105,8 @@ async fn list(
         priorities: &PRIORITIES,
         export,
         statuses: Status::ALL,
+        sort,
+        sorts: Sort::ALL,
         can_create: me.can(Permission::CreateRequirement),
         next_page,
     };
@@ -131,7 +136,7 @@ async fn export(
     )
     .await?;
     let mut csv = String::from(
-        "reference,title,department,hiring_manager,headcount,priority,status,created\r\n",
+        "reference,title,department,hiring_manager,headcount,priority,target_start,status,created\r\n",
     );
     for r in &rows {
         let fields = [
@@ -141,6 +146,7 @@ async fn export(
             &r.hiring_manager_name,
             &r.headcount.to_string(),
             &r.priority,
+            &r.target_start.map(|d| d.to_string()).unwrap_or_default(),
             r.status_label(),
             &r.created_at.format("%Y-%m-%d").to_string(),
         ];

@@ -261,3 +261,116 @@ async fn admin_create_user_reads_the_password_from_stdin() {
     let again = run(crate::harness::PASSWORD).await.unwrap();
     assert!(!again.status.success(), "the email is taken now");
 }
+
+#[tokio::test]
+async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approvals() {
+    let app = TestApp::spawn().await;
+    let mail = hiring_hare::mail::MailRenderer::new(&app.config);
+    hiring_hare::seed_load::load(&app.pool, &mail, 400)
+        .await
+        .unwrap();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from requirements")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 400);
+    // Again: nothing to add. More: only the difference.
+    hiring_hare::seed_load::load(&app.pool, &mail, 400)
+        .await
+        .unwrap();
+    assert_eq!(count().await, 400);
+    hiring_hare::seed_load::load(&app.pool, &mail, 450)
+        .await
+        .unwrap();
+    assert_eq!(count().await, 450);
+
+    // References look like the app's, are unique, and each year's counter
+    // is at its highest number, so the next draft continues after it.
+    let (malformed, distinct, behind): (i64, i64, i64) = sqlx::query_as(
+        "select count(*) filter (where reference !~ '^HH-\\d{4}-\\d{4,}$'), count(distinct reference),
+                (select count(*) from requirement_counters c
+                  where c.last < (select max(split_part(reference, '-', 3)::int) from requirements
+                                   where split_part(reference, '-', 2)::int = c.year))
+           from requirements",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((malformed, distinct, behind), (0, 450, 0));
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let last: i32 = sqlx::query_scalar("select last from requirement_counters where year = $1")
+        .bind(year.parse::<i32>().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let department: uuid::Uuid = sqlx::query_scalar("select id from departments limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let o = crate::requirements::Org {
+        department,
+        level: sqlx::query_scalar("select id from job_levels where name = 'Senior'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap(),
+    };
+    let id = crate::requirements::draft(&app, &hm, &o, hm_id, "Next one").await;
+    let reference: String = sqlx::query_scalar("select reference from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(reference, format!("HH-{year}-{:04}", last + 1));
+
+    // Every state occurs; search finds the generated text.
+    let states: i64 = sqlx::query_scalar("select count(distinct status) from requirements")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(states, 9);
+    let found: i64 = sqlx::query_scalar(
+        "select count(*) from requirements where search @@ websearch_to_tsquery('english', 'engineer')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(found > 0);
+
+    // Each pending approval waits for someone, and the demo approver can
+    // decide the tasks waiting for them.
+    let stuck: i64 = sqlx::query_scalar(
+        "select count(*) from approvals a where a.status = 'pending'
+            and not exists (select 1 from approval_tasks t where t.approval_id = a.id and t.status = 'pending')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stuck, 0);
+    let (approver, task): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
+        "select u.id, t.id from approval_tasks t join users u on u.id = t.approver_id
+          where u.email = 'approver@demo.hiringhare.test' and t.status = 'pending'
+          order by t.step desc limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let actor = hiring_hare::domain::audit::Actor {
+        user_id: Some(approver),
+        ..hiring_hare::domain::audit::Actor::system()
+    };
+    let mut tx = app.pool.begin().await.unwrap();
+    hiring_hare::domain::approval::decide(
+        &mut tx,
+        &actor,
+        &mail,
+        task,
+        hiring_hare::domain::approval::Decision::Approve,
+        "",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}

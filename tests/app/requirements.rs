@@ -529,3 +529,212 @@ async fn final_requirements_are_not_edited_and_approved_ones_do_not_skip_the_app
             .unwrap();
     assert_eq!((headcount, status.as_str()), (2, "approved"));
 }
+
+/// Inserts `n` requirements straight into the table (the list is what is
+/// under test here): references HH-2020-0001.., created an hour apart,
+/// updated in the reverse order, titles repeating every 7 in mixed case (so
+/// ties are broken by id across page boundaries), priorities cycling, and
+/// every fifth without a target start.
+async fn many(app: &TestApp, o: &Org, manager: Uuid, n: i32) {
+    sqlx::query(
+        "insert into requirements (reference, title, department_id, job_level_id, hiring_manager_id,
+                headcount, employment_type, remote_policy, salary_min, salary_max, currency, reason,
+                target_start, priority, created_by, created_at, updated_at)
+         select 'HH-2020-' || lpad(i::text, 4, '0'),
+                (array['analyst', 'Backend engineer', 'chemist', 'Designer', 'economist', 'Founder', 'geologist'])[1 + i % 7],
+                $1, $2, $3, 1, 'full_time', 'hybrid', 60000, 80000, 'EUR', 'new',
+                case when i % 5 = 0 then null else date '2027-01-01' + (i * 37) % 90 end,
+                (array['low', 'normal', 'high', 'urgent'])[1 + i % 4],
+                $3, timestamptz '2026-01-01' + i * interval '1 hour', timestamptz '2026-06-01' - i * interval '1 hour'
+           from generate_series(1, $4) i",
+    )
+    .bind(o.department)
+    .bind(o.level)
+    .bind(manager)
+    .bind(n)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+/// One column of the list's rows (1-based, the title being column 2).
+fn column(page: &crate::harness::Page, n: usize) -> Vec<String> {
+    page.texts(&format!("table.data tbody tr > :nth-child({n})"))
+}
+
+/// Every page of the list at `path`, followed through its "next page"
+/// links: (reference, title, priority, target start) per row.
+async fn all_pages(client: &Client, path: &str) -> Vec<(String, String, String, String)> {
+    let mut rows = Vec::new();
+    let mut next = Some(path.to_owned());
+    while let Some(path) = next {
+        let page = client.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let (refs, titles, prios, starts) = (
+            column(&page, 1),
+            column(&page, 2),
+            column(&page, 6),
+            column(&page, 7),
+        );
+        for i in 0..refs.len() {
+            rows.push((
+                refs[i].clone(),
+                titles[i].clone(),
+                prios[i].clone(),
+                starts[i].clone(),
+            ));
+        }
+        next = page.attr(".pagination a", "href");
+        assert!(rows.len() <= 200, "pagination does not end");
+    }
+    rows
+}
+
+#[tokio::test]
+async fn every_order_pages_through_each_row_exactly_once() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    many(&app, &o, hm_id, 60).await;
+    let reference = |i: i32| format!("HH-2020-{i:04}");
+    let ascending: Vec<String> = (1..=60).map(reference).collect();
+    let descending: Vec<String> = ascending.iter().rev().cloned().collect();
+    let refs = |rows: &[(String, String, String, String)]| -> Vec<String> {
+        rows.iter().map(|r| r.0.clone()).collect()
+    };
+
+    // The default and "newest" are the same; "oldest" and "recently
+    // updated" (updated in reverse creation order) go the other way.
+    assert_eq!(refs(&all_pages(&hm, "/requirements").await), descending);
+    assert_eq!(
+        refs(&all_pages(&hm, "/requirements?sort=newest").await),
+        descending
+    );
+    assert_eq!(
+        refs(&all_pages(&hm, "/requirements?sort=oldest").await),
+        ascending
+    );
+    assert_eq!(
+        refs(&all_pages(&hm, "/requirements?sort=updated").await),
+        ascending
+    );
+
+    // Title A to Z whatever the case; equal titles by id, so across the
+    // page boundaries (25, 50) no row is lost or repeated.
+    let by_title = all_pages(&hm, "/requirements?sort=title").await;
+    let mut seen = refs(&by_title);
+    seen.sort();
+    assert_eq!(seen, ascending, "each row exactly once");
+    let titles: Vec<String> = by_title.iter().map(|r| r.1.to_lowercase()).collect();
+    let mut sorted = titles.clone();
+    sorted.sort();
+    assert_eq!(titles, sorted);
+    assert_eq!(by_title[0].1, "analyst");
+    assert_eq!(by_title[59].1, "geologist");
+
+    // Priority: urgent first, and within a priority the newest first.
+    let by_priority = all_pages(&hm, "/requirements?sort=priority").await;
+    let mut seen = refs(&by_priority);
+    seen.sort();
+    assert_eq!(seen, ascending, "each row exactly once");
+    let rank = |p: &str| {
+        ["low", "normal", "high", "urgent"]
+            .iter()
+            .position(|x| *x == p)
+    };
+    let ranks: Vec<_> = by_priority.iter().map(|r| rank(&r.2)).collect();
+    assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
+    assert_eq!(by_priority[0].2, "urgent");
+    assert_eq!(by_priority[0].0, reference(59), "newest urgent first");
+    assert_eq!(by_priority[59].2, "low");
+
+    // Target start: soonest first, those without one last.
+    let by_start = all_pages(&hm, "/requirements?sort=start").await;
+    let mut seen = refs(&by_start);
+    seen.sort();
+    assert_eq!(seen, ascending, "each row exactly once");
+    let starts: Vec<String> = by_start.iter().map(|r| r.3.clone()).collect();
+    let (dated, undated) = starts.split_at(48);
+    assert!(dated.windows(2).all(|w| w[0] <= w[1]), "{dated:?}");
+    assert!(dated.iter().all(|d| d.starts_with("2027-")));
+    assert!(undated.iter().all(String::is_empty), "{undated:?}");
+}
+
+#[tokio::test]
+async fn the_order_lives_in_the_url_with_the_filters_and_the_export() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    many(&app, &o, hm_id, 30).await;
+    // Filtered (urgent: 4n+3) and sorted by title, without htmx.
+    let page = hm.get("/requirements?priority=urgent&sort=title").await;
+    assert_eq!(
+        page.attr("#sort option[selected]", "value").as_deref(),
+        Some("title")
+    );
+    let titles = column(&page, 2);
+    assert_eq!(titles.len(), 7);
+    let mut sorted = titles.clone();
+    sorted.sort_by_key(|t| t.to_lowercase());
+    assert_eq!(titles, sorted);
+    assert!(column(&page, 6).iter().all(|p| p == "urgent"));
+    // The same as an htmx fragment.
+    let fragment = hm.get_hx("/requirements?priority=urgent&sort=title").await;
+    assert!(!fragment.body.contains("<html"));
+    assert_eq!(column(&fragment, 2), titles);
+    // The CSV has the same rows in the same order.
+    let export = page.attr("#export", "href").unwrap();
+    assert!(export.contains("sort=title"), "{export}");
+    let csv = hm.get(&export).await;
+    let csv_titles: Vec<String> = csv
+        .body
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(csv_titles, titles);
+    // The next page keeps the order and the filters.
+    let all = hm.get("/requirements?sort=oldest").await;
+    let next = all.attr(".pagination a", "href").unwrap();
+    assert!(next.contains("sort=oldest"), "{next}");
+    assert_eq!(column(&hm.get(&next).await, 1)[0], "HH-2020-0026");
+    // An unknown order lists as the default does.
+    assert_eq!(
+        column(&hm.get("/requirements?sort=bogus").await, 1)[0],
+        "HH-2020-0030"
+    );
+}
+
+#[tokio::test]
+async fn the_navigation_counts_waiting_approvals_up_to_99_plus() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (_, hm_id) = app.signed_in(Role::HiringManager).await;
+    let (approver, approver_id) = app.signed_in(Role::Approver).await;
+    many(&app, &o, hm_id, 120).await;
+    let waiting = |n: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query(
+                "with a as (
+                     insert into approvals (requirement_id, workflow_id, workflow_version, requester_id)
+                     select r.id, w.id, w.version, r.hiring_manager_id
+                       from requirements r, approval_workflows w
+                      where w.is_default and not exists (select 1 from approvals x where x.requirement_id = r.id)
+                      limit $2 returning id)
+                 insert into approval_tasks (approval_id, step, step_name, approver_id, status, started_at)
+                 select id, 1, 'Department head', $1, 'pending', now() from a",
+            )
+            .bind(approver_id)
+            .bind(n)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    let badge = |page: crate::harness::Page| page.texts("nav a[href='/approvals'] .badge");
+    waiting(99).await;
+    assert_eq!(badge(approver.get("/").await), vec!["99 waiting"]);
+    waiting(21).await;
+    assert_eq!(badge(approver.get("/").await), vec!["99+ waiting"]);
+}
