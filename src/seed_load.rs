@@ -181,7 +181,7 @@ const GENERATE: &str = "create temp table load on commit drop as
        from shaped s left join requirement_counters c on c.year = s.year";
 
 /// The requirements and everything that hangs off them, from `load`.
-const REQUIREMENTS: [&str; 11] = [
+const REQUIREMENTS: [&str; 12] = [
     "insert into requirements (id, reference, title, department_id, job_level_id, hiring_manager_id,
             recruiter_id, headcount, employment_type, location, remote_policy, salary_min, salary_max, currency,
             reason, replaces, target_start, priority, description, skills, confidential, status, created_by,
@@ -271,6 +271,13 @@ const REQUIREMENTS: [&str; 11] = [
                                'comment', jsonb_build_object('before', null, 'after', t.comment))
        from approval_tasks t join load_approvals a on a.id = t.approval_id
       where t.decided_by is not null",
+    // Reminders and escalations of long-waiting tasks went out long ago
+    // (roughly: after two and four days).
+    "insert into approval_reminders (task_id, kind, sent_at)
+     select t.id, k.kind, t.started_at + k.after
+       from approval_tasks t join load_approvals a on a.id = t.approval_id
+       cross join (values ('reminder', interval '2 days'), ('escalation', interval '4 days')) k (kind, after)
+      where t.status = 'pending' and t.started_at + k.after < now()",
     // One opening per head once recruiting started; filled ones all
     // filled, open ones with some filled and at least one still open.
     "insert into openings (requirement_id, status, created_at, updated_at)

@@ -775,7 +775,10 @@ pub async fn remind_overdue(
         "select t.id, t.approver_id, t.started_at, t.sla_hours, a.requirement_id
            from approval_tasks t
            join approvals a on a.id = t.approval_id
-          where t.status = 'pending' and t.started_at is not null",
+          where t.status = 'pending' and t.started_at is not null
+            -- Escalated tasks are done with: with thousands waiting, each
+            -- tick would otherwise re-claim every one of them.
+            and not exists (select 1 from approval_reminders r where r.task_id = t.id and r.kind = 'escalation')",
     )
     .fetch_all(&mut *conn)
     .await?;

@@ -1,0 +1,60 @@
+-- wrk script for bench/run. Each thread is one signed-in person (wrk runs
+-- as many threads as connections): its session cookie and CSRF token are
+-- line <thread> of $BENCH_SESSIONS. With $BENCH_PATHS (a file of paths)
+-- the threads take turns over its lines; with $BENCH_POST=1 each path is
+-- posted once, as an approval decision, and never again. Prints one RESULT
+-- line with requests/s, p50/p95/p99 (ms) and failures (non-2xx/3xx,
+-- socket errors).
+local count = 0
+
+function setup(thread)
+   thread:set("index", count)
+   count = count + 1
+end
+
+function init(args)
+   local threads = tonumber(os.getenv("BENCH_THREADS"))
+   local k = 0
+   for line in io.lines(os.getenv("BENCH_SESSIONS")) do
+      if k == index then cookie, csrf = line:match("^(%S+)\t(%S+)$") end
+      k = k + 1
+   end
+   post = os.getenv("BENCH_POST") == "1"
+   mine = {}
+   local paths = os.getenv("BENCH_PATHS")
+   if paths and paths ~= "" then
+      k = 0
+      for line in io.lines(paths) do
+         if k % threads == index then table.insert(mine, line) end
+         k = k + 1
+      end
+   end
+   nxt = 1
+end
+
+function request()
+   local path = wrk.path
+   if #mine > 0 then
+      if post and nxt > #mine then
+         -- Out of waiting approvals: stop rather than decide one twice.
+         wrk.thread:stop()
+         return wrk.format("GET", "/health/live")
+      end
+      path = mine[nxt]
+      if post then nxt = nxt + 1 else nxt = nxt % #mine + 1 end
+   end
+   if post then
+      return wrk.format("POST", path,
+         { ["Cookie"] = cookie, ["Content-Type"] = "application/x-www-form-urlencoded" },
+         "decision=approve&csrf_token=" .. csrf)
+   end
+   return wrk.format("GET", path, { ["Cookie"] = cookie })
+end
+
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format("RESULT %d %.3f %.2f %.2f %.2f %d\n",
+      summary.requests, summary.duration / 1e6,
+      latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+      e.status + e.connect + e.read + e.write + e.timeout))
+end
