@@ -27,7 +27,7 @@ const SEEN_GRANULARITY_SECS: i64 = 60;
 /// The navigation shows "99+" beyond this: counting an approver's
 /// thousands of waiting tasks exactly on every request would cost more than
 /// the page, for a number nobody reads digit by digit.
-pub const PENDING_BADGE_LIMIT: i64 = 100;
+pub const BADGE_LIMIT: i64 = 100;
 
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
@@ -38,8 +38,10 @@ pub struct CurrentUser {
     pub time_zone: String,
     /// Approvals waiting for this user, for the count in the navigation
     /// (read with the user, in the same query), counted up to
-    /// [`PENDING_BADGE_LIMIT`].
+    /// [`BADGE_LIMIT`].
     pub pending_approvals: i64,
+    /// Unread notifications, for the bell, counted the same way.
+    pub unread_notifications: i64,
     pub meta: RequestMeta,
     pub session: Session,
 }
@@ -89,6 +91,7 @@ struct UserRow {
     roles: Vec<String>,
     time_zone: String,
     pending_approvals: i64,
+    unread_notifications: i64,
 }
 
 async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
@@ -122,11 +125,14 @@ pub async fn load_from(
         "select u.id, u.email, u.full_name, u.roles, u.time_zone,
                 (select count(*) from (select from approval_tasks t
                                          where t.approver_id = u.id and t.status = 'pending' limit $2) waiting)
-                    as pending_approvals
+                    as pending_approvals,
+                (select count(*) from (select from notifications n
+                                         where n.user_id = u.id and n.read_at is null limit $2) unread)
+                    as unread_notifications
            from users u where u.id = $1 and u.deactivated_at is null",
     )
     .bind(user_id)
-    .bind(PENDING_BADGE_LIMIT)
+    .bind(BADGE_LIMIT)
     .fetch_optional(&state.pool)
     .await?;
     let Some(row) = row else {
@@ -144,6 +150,7 @@ pub async fn load_from(
         roles: row.roles.iter().filter_map(|r| Role::parse(r)).collect(),
         time_zone: row.time_zone,
         pending_approvals: row.pending_approvals,
+        unread_notifications: row.unread_notifications,
         meta,
         session,
     }))

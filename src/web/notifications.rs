@@ -18,6 +18,7 @@ use uuid::Uuid;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/notifications", get(list))
+        .route("/notifications/bell", get(bell))
         .route("/notifications/read", post(read_all))
         .route("/notifications/{id}/read", post(read_one))
         .route(
@@ -62,6 +63,23 @@ async fn list(
         items,
         unread_only,
         next,
+    })
+}
+
+/// The bell alone, for the header to refresh when the live stream says
+/// something changed.
+#[derive(Template)]
+#[template(
+    source = r#"{% import "layout/bell.html" as b %}{% call b::bell(unread) %}{% endcall %}"#,
+    ext = "html"
+)]
+struct Bell {
+    unread: i64,
+}
+
+async fn bell(me: CurrentUser) -> Result<Response, AppError> {
+    render::ok(&Bell {
+        unread: me.unread_notifications,
     })
 }
 

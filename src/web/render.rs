@@ -67,13 +67,18 @@ pub struct NavLink {
 }
 
 impl NavLink {
-    /// The count as shown: "99+" once it reaches the limit it is counted to.
     pub fn count_label(&self) -> String {
-        if self.count >= crate::auth::user::PENDING_BADGE_LIMIT {
-            format!("{}+", crate::auth::user::PENDING_BADGE_LIMIT - 1)
-        } else {
-            self.count.to_string()
-        }
+        badge(&self.count)
+    }
+}
+
+/// A count as a badge shows it: "99+" once it reaches the limit it is
+/// counted to.
+pub fn badge(count: &i64) -> String {
+    if *count >= crate::auth::user::BADGE_LIMIT {
+        format!("{}+", crate::auth::user::BADGE_LIMIT - 1)
+    } else {
+        count.to_string()
     }
 }
 
@@ -85,6 +90,8 @@ pub struct Layout {
     pub nav: Vec<NavLink>,
     pub csrf: String,
     pub flash: Option<Flash>,
+    /// Unread notifications (the bell), for a signed-in user.
+    pub unread: i64,
 }
 
 impl Layout {
@@ -92,6 +99,7 @@ impl Layout {
         let mut layout = Layout::anonymous(&user.session, title).await?;
         layout.user_name = Some(user.full_name.clone());
         layout.nav = nav(user, &user.meta.path);
+        layout.unread = user.unread_notifications;
         Ok(layout)
     }
 
@@ -104,6 +112,7 @@ impl Layout {
             nav: Vec::new(),
             csrf: String::new(),
             flash: None,
+            unread: 0,
         }
     }
 
@@ -117,6 +126,7 @@ impl Layout {
             nav: Vec::new(),
             csrf: crate::auth::csrf::token(session).await?,
             flash: session.remove::<Flash>(FLASH_KEY).await?,
+            unread: 0,
         })
     }
 }

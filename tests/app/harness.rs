@@ -172,6 +172,8 @@ pub struct TestApp {
     pub pool: PgPool,
     /// The test's own database, for a second process to share.
     pub database_url: String,
+    /// The app's live-update fan-out (to see its streams).
+    pub live: hiring_hare::live::Live,
     pub config: Config,
     /// Holds `data/mail` for the file transport.
     pub data_dir: tempfile::TempDir,
@@ -216,8 +218,9 @@ impl TestApp {
         config.public_url = format!("http://{addr}");
         adjust(&mut config);
         hiring_hare::web::health::install_metrics();
-        let app =
-            hiring_hare::web::router(hiring_hare::server::state(pool.clone(), config.clone()));
+        let state = hiring_hare::server::state(pool.clone(), config.clone());
+        let live = state.live.clone();
+        let app = hiring_hare::web::router(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(
@@ -234,6 +237,7 @@ impl TestApp {
             addr,
             pool,
             database_url,
+            live,
             config,
             data_dir,
             stop: Some(stop),

@@ -330,3 +330,68 @@ async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
     assert_ne!(anonymous.status(), StatusCode::OK);
     drop(other);
 }
+
+/// Polls the page until `css` shows `expected` among its texts.
+async fn see_text(browser: &crate::browser::Browser, css: &str, expected: &str) {
+    for _ in 0..200 {
+        if browser
+            .texts(css)
+            .await
+            .iter()
+            .any(|t| t.contains(expected))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{css} never showed {expected:?}: {:?}",
+        browser.texts(css).await
+    );
+}
+
+#[tokio::test]
+async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
+    use crate::browser::{Browser, check_layout};
+    let app = TestApp::spawn().await;
+    let _chain = submitted(&app).await;
+    let finance = Browser::start().await;
+    finance.goto(&app.url("/sign-in?next=%2Fapprovals")).await;
+    finance.sign_in("fin1@example.com", PASSWORD).await;
+    finance.wait_for_path("/approvals").await;
+    assert!(
+        finance.texts("#bell .badge").await.is_empty(),
+        "nothing unread"
+    );
+    assert!(finance.texts("#waiting tbody tr").await.is_empty());
+    // The page's stream is connected before the head decides.
+    for _ in 0..200 {
+        if app.live.streams() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(app.live.streams() > 0, "the page opened its event stream");
+
+    let task = pending_task(&app, "head@example.com").await;
+    let head = signed_in_as(&app, "head@example.com").await;
+    let res = head
+        .post(
+            &format!("/approvals/{task}/decision"),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    // Without a reload: a toast, the bell's count, the row in the inbox.
+    see_text(&finance, "#toasts .toast", "waits for your approval").await;
+    see_text(&finance, "#bell .badge", "1").await;
+    see_text(&finance, "#waiting tbody th", "Platform engineer").await;
+    assert_eq!(
+        finance.path_and_query().await,
+        "/approvals",
+        "no navigation"
+    );
+    check_layout(&finance, "live-inbox", 1280).await;
+    finance.close().await;
+}
