@@ -9,8 +9,9 @@
 use crate::domain::notify::CHANNEL;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -38,29 +39,26 @@ impl Message {
             link: String::new(),
         }
     }
-
-    pub fn concerns(&self, user: Uuid) -> bool {
-        self.users.is_empty() || self.users.contains(&user)
-    }
 }
 
-/// The process's fan-out: streams subscribe, the listener publishes.
+/// The process's fan-out: streams subscribe, the listener publishes. Each
+/// user has a channel of their own, so an event wakes only the streams of
+/// the people it concerns, however many others are connected.
 #[derive(Clone)]
 pub struct Live {
-    tx: broadcast::Sender<Arc<Message>>,
+    users: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Arc<Message>>>>>,
     listening: Arc<AtomicBool>,
 }
 
 /// Messages a slow stream may fall behind by before it is told to resync.
-const BACKLOG: usize = 1024;
+const BACKLOG: usize = 64;
 
 impl Live {
     /// Starts listening on `pool`'s database, reconnecting when the
     /// connection drops.
     pub fn start(pool: PgPool) -> Live {
-        let (tx, _) = broadcast::channel(BACKLOG);
         let live = Live {
-            tx,
+            users: Arc::default(),
             listening: Arc::new(AtomicBool::new(false)),
         };
         tokio::spawn(listen(pool, live.clone()));
@@ -72,13 +70,40 @@ impl Live {
         self.listening.load(Ordering::Relaxed)
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
-        self.tx.subscribe()
+    pub fn subscribe(&self, user: Uuid) -> broadcast::Receiver<Arc<Message>> {
+        self.lock()
+            .entry(user)
+            .or_insert_with(|| broadcast::channel(BACKLOG).0)
+            .subscribe()
     }
 
-    /// Streams open in this process (for /metrics and the bench).
+    /// Streams open in this process (for the bench and tests).
     pub fn streams(&self) -> usize {
-        self.tx.receiver_count()
+        self.lock().values().map(|tx| tx.receiver_count()).sum()
+    }
+
+    fn publish(&self, m: Message) {
+        let m = Arc::new(m);
+        let mut users = self.lock();
+        if m.users.is_empty() {
+            for tx in users.values() {
+                let _ = tx.send(Arc::clone(&m));
+            }
+        } else {
+            for user in &m.users {
+                if let Some(tx) = users.get(user) {
+                    let _ = tx.send(Arc::clone(&m));
+                }
+            }
+        }
+        // Forget users whose last stream closed.
+        users.retain(|_, tx| tx.receiver_count() > 0);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, broadcast::Sender<Arc<Message>>>> {
+        // A panic while holding the lock cannot leave the map inconsistent
+        // (each operation is one call on it), so a poisoned lock is usable.
+        self.users.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -93,8 +118,8 @@ async fn listen(pool: PgPool, live: Live) {
                     delay = Duration::from_millis(250);
                     live.listening.store(true, Ordering::Relaxed);
                     // Anything may have happened while not listening.
-                    let _ = live.tx.send(Arc::new(Message::resync()));
-                    hear(&mut listener, &live.tx).await;
+                    live.publish(Message::resync());
+                    hear(&mut listener, &live).await;
                     live.listening.store(false, Ordering::Relaxed);
                 }
             }
@@ -109,12 +134,11 @@ async fn listen(pool: PgPool, live: Live) {
 }
 
 /// Passes notifications on until the connection drops.
-async fn hear(listener: &mut PgListener, tx: &broadcast::Sender<Arc<Message>>) {
+async fn hear(listener: &mut PgListener, live: &Live) {
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) => match serde_json::from_str::<Message>(n.payload()) {
-                // No receiver is fine: nobody is watching in this process.
-                Ok(m) => drop(tx.send(Arc::new(m))),
+                Ok(m) => live.publish(m),
                 Err(e) => tracing::warn!(error = %e, "unreadable live update"),
             },
             Ok(None) => return,

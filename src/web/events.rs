@@ -41,18 +41,14 @@ struct Toast<'a> {
 const HEARTBEAT: Duration = Duration::from_secs(20);
 
 async fn events(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
-    let user = me.id;
-    let rx = state.live.subscribe();
-    let stream = stream::unfold(rx, move |mut rx| async move {
-        loop {
-            let events = match rx.recv().await {
-                Ok(m) if m.concerns(user) => for_message(&m),
-                Ok(_) => continue,
-                Err(RecvError::Lagged(_)) => vec![changed()],
-                Err(RecvError::Closed) => return None,
-            };
-            return Some((stream::iter(events.into_iter().map(Ok)), rx));
-        }
+    let rx = state.live.subscribe(me.id);
+    let stream = stream::unfold(rx, |mut rx| async move {
+        let events = match rx.recv().await {
+            Ok(m) => for_message(&m),
+            Err(RecvError::Lagged(_)) => vec![changed()],
+            Err(RecvError::Closed) => return None,
+        };
+        Some((stream::iter(events.into_iter().map(Ok)), rx))
     });
     let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
         Box::pin(futures::StreamExt::flatten(stream));
