@@ -168,16 +168,12 @@ pub async fn submit(
     let r = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    let text = format!("{} {} was submitted for approval", r.reference, r.title);
-    let link = format!("/requirements/{}", r.id);
-    let notice = Notice {
-        event: Event::RequirementSubmitted,
-        subject_type: "requirement",
-        subject_id: r.id,
-        text: &text,
-        link: &link,
-        actor: actor.user_id,
-    };
+    let notice = Notice::requirement(
+        Event::RequirementSubmitted,
+        &r,
+        "was submitted for approval",
+        actor.user_id,
+    );
     notify::tell(&mut *conn, mail, &notice, &r.people_but(actor.user_id)).await?;
     let (workflow_id, workflow_version, steps) = workflow::for_requirement(&mut *conn, &r).await?;
     let approval_id: Uuid = sqlx::query_scalar(
@@ -311,16 +307,13 @@ async fn ask(
     task_id: Uuid,
     approver: Uuid,
 ) -> Result<(), DecideError> {
-    let text = format!("{} {} waits for your approval", r.reference, r.title);
-    let link = format!("/approvals/{task_id}");
-    let notice = Notice {
-        event: Event::ApprovalPending,
-        subject_type: "approval_task",
-        subject_id: task_id,
-        text: &text,
-        link: &link,
-        actor: actor.user_id,
-    };
+    let notice = Notice::task(
+        Event::ApprovalPending,
+        r,
+        task_id,
+        "waits for your approval",
+        actor.user_id,
+    );
     if notify::notify(&mut *conn, &notice, &[approver])
         .await?
         .is_empty()
@@ -346,16 +339,7 @@ async fn tell_requester(
     comment: &str,
     by: &str,
 ) -> Result<(), DecideError> {
-    let text = format!("{} {} was {outcome} by {by}", r.reference, r.title);
-    let link = format!("/requirements/{}", r.id);
-    let notice = Notice {
-        event,
-        subject_type: "requirement",
-        subject_id: r.id,
-        text: &text,
-        link: &link,
-        actor: actor.user_id,
-    };
+    let notice = Notice::requirement(event, r, &format!("was {outcome} by {by}"), actor.user_id);
     if notify::notify(&mut *conn, &notice, &[r.hiring_manager_id])
         .await?
         .is_empty()
@@ -815,20 +799,12 @@ pub async fn remind_overdue(
                 .fetch_all(&mut *conn)
                 .await?
             };
-            let text = if kind == "reminder" {
-                format!("{} {} is overdue for your approval", r.reference, r.title)
+            let what = if kind == "reminder" {
+                "is overdue for your approval".to_owned()
             } else {
-                format!("{} {} is overdue with {name}", r.reference, r.title)
+                format!("is overdue with {name}")
             };
-            let link = format!("/approvals/{task_id}");
-            let notice = Notice {
-                event: Event::ApprovalReminder,
-                subject_type: "approval_task",
-                subject_id: task_id,
-                text: &text,
-                link: &link,
-                actor: None,
-            };
+            let notice = Notice::task(Event::ApprovalReminder, &r, task_id, &what, None);
             for user in notify::notify(&mut *conn, &notice, &recipients).await? {
                 let (to, to_name) = contact(conn, user).await?;
                 let m = mail.approval_overdue(

@@ -7,6 +7,7 @@
 //! rows are the truth, so a browser that was offline loses nothing.
 
 use super::outbox;
+use super::requirement::Requirement;
 use crate::mail::MailRenderer;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -17,6 +18,7 @@ pub const CHANNEL: &str = "hh_events";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
+    RequirementCreated,
     RequirementSubmitted,
     ApprovalPending,
     ApprovalApproved,
@@ -61,12 +63,13 @@ impl Delivery {
 }
 
 impl Event {
-    pub const ALL: [Event; 8] = [
+    pub const ALL: [Event; 9] = [
         Event::ApprovalPending,
         Event::ApprovalReminder,
         Event::ApprovalApproved,
         Event::ApprovalChangesRequested,
         Event::ApprovalRejected,
+        Event::RequirementCreated,
         Event::RequirementSubmitted,
         Event::RequirementOpened,
         Event::Mention,
@@ -74,6 +77,7 @@ impl Event {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Event::RequirementCreated => "requirement.created",
             Event::RequirementSubmitted => "requirement.submitted",
             Event::ApprovalPending => "approval.pending",
             Event::ApprovalApproved => "approval.approved",
@@ -92,6 +96,7 @@ impl Event {
     /// How the preference page names it.
     pub fn label(self) -> &'static str {
         match self {
+            Event::RequirementCreated => "A requirement naming me is drafted",
             Event::RequirementSubmitted => "A requirement of mine is submitted",
             Event::ApprovalPending => "An approval waits for me",
             Event::ApprovalApproved => "A requirement of mine is approved",
@@ -107,7 +112,9 @@ impl Event {
     /// comes at once; what only informs, in the digest.
     pub fn default_delivery(self) -> Delivery {
         match self {
-            Event::RequirementSubmitted | Event::RequirementOpened => Delivery::Digest,
+            Event::RequirementCreated | Event::RequirementSubmitted | Event::RequirementOpened => {
+                Delivery::Digest
+            }
             _ => Delivery::Immediately,
         }
     }
@@ -129,22 +136,54 @@ impl Event {
 }
 
 /// What one event tells its recipients.
-pub struct Notice<'a> {
+pub struct Notice {
     pub event: Event,
     pub subject_type: &'static str,
     pub subject_id: Uuid,
     /// One line, e.g. "HH-2026-0042 Platform engineer waits for your approval".
-    pub text: &'a str,
+    pub text: String,
     /// Where the item leads, a local path.
-    pub link: &'a str,
+    pub link: String,
     pub actor: Option<Uuid>,
+}
+
+impl Notice {
+    /// News of a requirement: "<reference> <title> <what>", leading to it.
+    pub fn requirement(event: Event, r: &Requirement, what: &str, actor: Option<Uuid>) -> Notice {
+        Notice {
+            event,
+            subject_type: "requirement",
+            subject_id: r.id,
+            text: format!("{} {} {what}", r.reference, r.title),
+            link: format!("/requirements/{}", r.id),
+            actor,
+        }
+    }
+
+    /// News of an approval task of `r`, leading to its decision page.
+    pub fn task(
+        event: Event,
+        r: &Requirement,
+        task: Uuid,
+        what: &str,
+        actor: Option<Uuid>,
+    ) -> Notice {
+        Notice {
+            event,
+            subject_type: "approval_task",
+            subject_id: task,
+            text: format!("{} {} {what}", r.reference, r.title),
+            link: format!("/approvals/{task}"),
+            actor,
+        }
+    }
 }
 
 /// Tells `to` (in the caller's transaction) and returns those of them who
 /// want mail about it now; the others get it in the digest, or not at all.
 pub async fn notify(
     conn: &mut PgConnection,
-    notice: &Notice<'_>,
+    notice: &Notice,
     to: &[Uuid],
 ) -> Result<Vec<Uuid>, sqlx::Error> {
     if to.is_empty() {
@@ -158,8 +197,8 @@ pub async fn notify(
     .bind(notice.event.as_str())
     .bind(notice.subject_type)
     .bind(notice.subject_id)
-    .bind(notice.text)
-    .bind(notice.link)
+    .bind(&notice.text)
+    .bind(&notice.link)
     .bind(notice.actor)
     .execute(&mut *conn)
     .await?;
@@ -204,7 +243,7 @@ pub enum TellError {
 pub async fn tell(
     conn: &mut PgConnection,
     mail: &MailRenderer,
-    notice: &Notice<'_>,
+    notice: &Notice,
     to: &[Uuid],
 ) -> Result<(), TellError> {
     for user in notify(&mut *conn, notice, to).await? {
@@ -213,7 +252,7 @@ pub async fn tell(
                 .bind(user)
                 .fetch_one(&mut *conn)
                 .await?;
-        let items = [(notice.text.to_owned(), notice.link.to_owned())];
+        let items = [(notice.text.clone(), notice.link.clone())];
         outbox::queue(&mut *conn, &mail.notices(&email, &name, &items, false)?).await?;
     }
     Ok(())

@@ -285,6 +285,18 @@ async fn create(
     match form.parse(band) {
         Ok(fields) => {
             let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
+            let r = requirement::find(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let notice = notify::Notice::requirement(
+                notify::Event::RequirementCreated,
+                &r,
+                "was drafted",
+                Some(me.id),
+            );
+            notify::tell(&mut tx, &state.mail, &notice, &r.people_but(Some(me.id)))
+                .await
+                .map_err(AppError::internal)?;
             render::saved(
                 tx,
                 &me.session,
@@ -499,16 +511,12 @@ async fn transition(
         match requirement::apply(&mut tx, &me.actor(), id, form.version, action, &form.reason).await
         {
             Ok(Status::Open) => {
-                let text = format!("{} {} is open for recruiting", r.reference, r.title);
-                let link = format!("/requirements/{id}");
-                let notice = notify::Notice {
-                    event: notify::Event::RequirementOpened,
-                    subject_type: "requirement",
-                    subject_id: id,
-                    text: &text,
-                    link: &link,
-                    actor: Some(me.id),
-                };
+                let notice = notify::Notice::requirement(
+                    notify::Event::RequirementOpened,
+                    &r,
+                    "is open for recruiting",
+                    Some(me.id),
+                );
                 notify::tell(&mut tx, &state.mail, &notice, &r.people_but(Some(me.id)))
                     .await
                     .map_err(DecideError::from)
