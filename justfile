@@ -25,3 +25,8 @@ seed:
 # requirements from seed-load, wrk at 16 clients; prints req/s and p50/p95/p99.
 bench:
     bench/run
+
+# Live updates: 5,000 SSE streams on one process (its memory), and commit to
+# stream latency over 1,000 events.
+bench-live:
+    bench/live
