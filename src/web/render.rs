@@ -88,6 +88,8 @@ pub struct Layout {
     pub title: String,
     pub user_name: Option<String>,
     pub nav: Vec<NavLink>,
+    /// The admin area's own navigation, on its pages.
+    pub admin_nav: Vec<NavLink>,
     pub csrf: String,
     pub flash: Option<Flash>,
     /// Unread notifications (the bell), for a signed-in user.
@@ -99,6 +101,9 @@ impl Layout {
         let mut layout = Layout::anonymous(&user.session, title).await?;
         layout.user_name = Some(user.full_name.clone());
         layout.nav = nav(user, &user.meta.path);
+        if user.meta.path.starts_with("/admin") {
+            layout.admin_nav = admin_nav(user, &user.meta.path);
+        }
         layout.unread = user.unread_notifications;
         Ok(layout)
     }
@@ -110,6 +115,7 @@ impl Layout {
             title: String::new(),
             user_name: None,
             nav: Vec::new(),
+            admin_nav: Vec::new(),
             csrf: String::new(),
             flash: None,
             unread: 0,
@@ -124,6 +130,7 @@ impl Layout {
             title: title.into(),
             user_name: None,
             nav: Vec::new(),
+            admin_nav: Vec::new(),
             csrf: crate::auth::csrf::token(session).await?,
             flash: session.remove::<Flash>(FLASH_KEY).await?,
             unread: 0,
@@ -134,57 +141,62 @@ impl Layout {
 /// The navigation a user's roles open up.
 fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
     let mut links = vec![
-        ("/", "Home", true),
-        ("/requirements", "Requirements", true),
-        ("/approvals", "Approvals", true),
+        link(user, path, "/", "Home"),
+        link(user, path, "/requirements", "Requirements"),
+        link(user, path, "/approvals", "Approvals"),
     ];
-    let admin = user.can(Permission::ManageUsers);
-    links.extend([
-        ("/admin/users", "Users", admin),
+    // The admin pages share one entry (leading to the first the user may
+    // see), so the header keeps to one row; they list each other below it.
+    if let Some(first) = admin_nav(user, path).first() {
+        links.push(NavLink {
+            href: first.href,
+            label: "Admin",
+            current: path.starts_with("/admin"),
+            count: 0,
+        });
+    }
+    links
+}
+
+/// The admin pages the user may see, for the admin area's own navigation.
+fn admin_nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
+    [
+        ("/admin/users", "Users", Permission::ManageUsers),
         (
             "/admin/departments",
             "Departments",
-            user.can(Permission::ManageOrganisation),
+            Permission::ManageOrganisation,
         ),
         (
             "/admin/levels",
             "Job levels",
-            user.can(Permission::ManageOrganisation),
+            Permission::ManageOrganisation,
         ),
-        (
-            "/admin/workflows",
-            "Workflows",
-            user.can(Permission::ManageWorkflows),
-        ),
-        (
-            "/admin/audit",
-            "Audit log",
-            user.can(Permission::ViewAuditLog),
-        ),
-        (
-            "/admin/outbox",
-            "Outbox",
-            user.can(Permission::ViewAuditLog),
-        ),
-    ]);
-    links
-        .into_iter()
-        .filter(|(_, _, shown)| *shown)
-        .map(|(href, label, _)| NavLink {
-            href,
-            label,
-            current: if href == "/" {
-                path == "/"
-            } else {
-                path.starts_with(href)
-            },
-            count: if href == "/approvals" {
-                user.pending_approvals
-            } else {
-                0
-            },
-        })
-        .collect()
+        ("/admin/workflows", "Workflows", Permission::ManageWorkflows),
+        ("/admin/audit", "Audit log", Permission::ViewAuditLog),
+        ("/admin/outbox", "Outbox", Permission::ViewAuditLog),
+    ]
+    .into_iter()
+    .filter(|(_, _, p)| user.can(*p))
+    .map(|(href, label, _)| link(user, path, href, label))
+    .collect()
+}
+
+fn link(user: &CurrentUser, path: &str, href: &'static str, label: &'static str) -> NavLink {
+    NavLink {
+        href,
+        label,
+        current: if href == "/" {
+            path == "/"
+        } else {
+            path.starts_with(href)
+        },
+        count: if href == "/approvals" {
+            user.pending_approvals
+        } else {
+            0
+        },
+    }
 }
 
 fn html(status: StatusCode, body: String) -> Response {

@@ -13,7 +13,7 @@ async fn not_found_is_a_real_page_in_the_layout() {
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(res.texts("h1"), vec!["Page not found"]);
     assert!(
-        res.texts("nav.main-nav a").contains(&"Users".to_owned()),
+        res.texts("nav.main-nav a").contains(&"Admin".to_owned()),
         "the signed-in navigation is there"
     );
     let res = admin
@@ -26,7 +26,7 @@ async fn not_found_is_a_real_page_in_the_layout() {
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(res.texts("h1"), vec!["Not allowed"]);
     assert!(
-        !res.texts("nav.main-nav a").contains(&"Users".to_owned()),
+        !res.texts("nav.main-nav a").contains(&"Admin".to_owned()),
         "navigation follows the role"
     );
 }

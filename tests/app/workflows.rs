@@ -145,7 +145,10 @@ async fn only_admins_reach_the_workflow_pages() {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{role} {method} {path}");
             }
         }
-        let nav = client.get("/").await.texts("nav.main-nav a");
+        let nav = client
+            .get("/admin/workflows")
+            .await
+            .texts("nav.admin-nav a");
         assert_eq!(
             nav.contains(&"Workflows".to_owned()),
             admin,
