@@ -15,8 +15,9 @@ pub(crate) struct Chain {
     pub requirement: Uuid,
 }
 
-/// A head for the department, two finance approvers, and a submitted draft.
-pub(crate) async fn submitted(app: &TestApp) -> Chain {
+/// The organisation with a head for the department (Hana Head) and two
+/// finance approvers (fin1@, fin2@).
+pub(crate) async fn approvers(app: &TestApp) -> Org {
     let org = org(app).await;
     let head = app
         .user("head@example.com", "Hana Head", &[Role::Viewer])
@@ -30,6 +31,12 @@ pub(crate) async fn submitted(app: &TestApp) -> Chain {
         .await;
     app.user("fin2@example.com", "Finn Two", &[Role::Approver])
         .await;
+    org
+}
+
+/// [`approvers`], and a draft submitted by its hiring manager.
+pub(crate) async fn submitted(app: &TestApp) -> Chain {
+    let org = approvers(app).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     let requirement = draft(app, &hm, &org, hm_id, "Platform engineer").await;
     let res = hm

@@ -2,9 +2,9 @@
 //! person's mail choices, the daily digest once, and live delivery from one
 //! process to a browser stream held by another.
 
-use crate::approvals::{signed_in_as, submitted};
+use crate::approvals::{approvers, signed_in_as, submitted};
 use crate::harness::{Client, PASSWORD, TestApp};
-use crate::requirements::{draft, org};
+use crate::requirements::draft;
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -132,16 +132,7 @@ async fn each_event_reaches_its_people_and_only_what_committed() {
 #[tokio::test]
 async fn mail_follows_each_persons_choice_and_the_digest_goes_once() {
     let app = TestApp::spawn().await;
-    let o = org(&app).await;
-    let head = app
-        .user("head@example.com", "Hana Head", &[Role::Viewer])
-        .await;
-    sqlx::query("update departments set head_id = $1")
-        .bind(head)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    app.user("fin@example.com", "Finn", &[Role::Approver]).await;
+    let o = approvers(&app).await;
     // The head wants no mail for waiting approvals: that becomes the digest.
     let c = signed_in_as(&app, "head@example.com").await;
     let res = c

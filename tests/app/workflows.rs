@@ -5,7 +5,7 @@
 
 use crate::browser::{WIDTHS, admin_browser, check_layout, set_width};
 use crate::harness::{Client, Page, TestApp};
-use crate::requirements::{Org, draft, org};
+use crate::requirements::{Org, draft};
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -292,19 +292,7 @@ async fn the_form_keeps_input_beside_its_errors_and_edits_steps_without_saving()
 
 /// A department head, two finance approvers and an executive.
 async fn people(app: &TestApp) -> Org {
-    let o = org(app).await;
-    let head = app
-        .user("head@example.com", "Hana Head", &[Role::Viewer])
-        .await;
-    sqlx::query("update departments set head_id = $1")
-        .bind(head)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    app.user("fin1@example.com", "Finn One", &[Role::Approver])
-        .await;
-    app.user("fin2@example.com", "Finn Two", &[Role::Approver])
-        .await;
+    let o = crate::approvals::approvers(app).await;
     app.user("ceo@example.com", "Cleo Exec", &[Role::SuperAdmin])
         .await;
     o
