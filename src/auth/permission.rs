@@ -87,6 +87,11 @@ pub enum Permission {
     ManageInterviews,
     ManageOffers,
     ViewCompanyReports,
+    /// Write in the comment thread of something one may see. Viewers only
+    /// read: the matrix gives them no write anywhere.
+    Comment,
+    /// Edit or delete anyone's comment (authors may always change their own).
+    ModerateComments,
 }
 
 /// The table. `super_admin` is handled in [`allows`]: it may do everything.
@@ -108,6 +113,11 @@ const TABLE: &[(Permission, &[Role])] = {
             Permission::ViewCompanyReports,
             &[Viewer, Approver, Recruiter, HiringManager, Admin],
         ),
+        (
+            Permission::Comment,
+            &[Interviewer, Approver, Recruiter, HiringManager, Admin],
+        ),
+        (Permission::ModerateComments, &[Admin]),
     ]
 };
 

@@ -5,6 +5,7 @@
 
 pub mod approval;
 pub mod audit;
+pub mod comments;
 pub mod history;
 pub mod notify;
 pub mod org;

@@ -50,6 +50,8 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub full_name: String,
+    /// What others type after @ to mention them (see the comments migration).
+    pub handle: String,
     pub roles: Vec<String>,
     pub department_id: Option<Uuid>,
     pub department_name: Option<String>,
@@ -79,7 +81,7 @@ impl User {
 /// `&'static str` SQL).
 macro_rules! user_select {
     () => {
-        "select u.id, u.email, u.full_name, u.roles, u.department_id, d.name as department_name,
+        "select u.id, u.email, u.full_name, u.handle, u.roles, u.department_id, d.name as department_name,
         u.manager_id, u.time_zone, u.deactivated_at,
         u.password_hash is not null as has_password, u.version, u.created_at
    from users u
@@ -160,8 +162,8 @@ pub async fn create(
 ) -> Result<Uuid, SaveError> {
     let roles = role_names(&f.roles);
     let id: Uuid = sqlx::query_scalar(
-        "insert into users (email, full_name, roles, department_id, manager_id, time_zone, password_hash)
-         values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        "insert into users (email, full_name, roles, department_id, manager_id, time_zone, password_hash, handle)
+         values ($1, $2, $3, $4, $5, $6, $7, user_handle($2)) returning id",
     )
     .bind(f.email.as_str())
     .bind(f.full_name.trim())

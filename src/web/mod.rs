@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod approvals;
 pub mod assets;
+pub mod comments;
 pub mod events;
 pub mod health;
 pub mod home;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::routes())
         .merge(profile::routes())
         .merge(requirements::routes())
+        .merge(comments::routes())
         .merge(approvals::routes())
         .merge(notifications::routes())
         .merge(events::routes())

@@ -432,6 +432,7 @@ struct ShowPage {
     /// Look-alikes already in flight, warned about before submitting.
     duplicates: Vec<(Uuid, String)>,
     error: Option<String>,
+    thread: super::comments::Thread,
 }
 
 impl ShowPage {
@@ -468,9 +469,24 @@ async fn show_page(
         } else {
             Vec::new()
         },
+        thread: super::comments::requirement_thread(state, me, &r).await?,
         r,
         error,
     })
+}
+
+/// The page with its comment thread as a failed comment left it (the
+/// input kept, the problem shown), for a form posted without htmx.
+pub(super) async fn page_with_thread(
+    state: &AppState,
+    me: &CurrentUser,
+    r: Requirement,
+    thread: super::comments::Thread,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let mut page = show_page(state, me, r, None).await?;
+    page.thread = thread;
+    render::status(status, &page)
 }
 
 async fn show(

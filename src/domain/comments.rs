@@ -1,0 +1,419 @@
+//! Comment threads on requirements (and, with the same functions, on
+//! candidates and offers once they exist): Markdown written by people who
+//! may see the subject, edited and deleted by their author or an admin,
+//! every change audited, and `@handle` mentions told to the person named.
+
+use super::audit::{self, Actor, Changes};
+use super::notify::{self, Event, Notice, TellError};
+use super::{FieldErrors, SaveError};
+use crate::auth::{Permission, Role, permission::allows};
+use crate::mail::MailRenderer;
+use chrono::{DateTime, Utc};
+use pulldown_cmark::{Event as Md, Parser, Tag, TagEnd};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// What a thread belongs to. The table also admits candidates and offers:
+/// their variants come with them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Requirement(Uuid),
+}
+
+impl Subject {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Subject::Requirement(_) => "requirement",
+        }
+    }
+
+    pub fn id(self) -> Uuid {
+        match self {
+            Subject::Requirement(id) => id,
+        }
+    }
+
+    /// Where the thread is read: mentions link there.
+    pub fn link(self) -> String {
+        match self {
+            Subject::Requirement(id) => format!("/requirements/{id}#comments"),
+        }
+    }
+
+    fn parse(kind: &str, id: Uuid) -> Option<Subject> {
+        match kind {
+            "requirement" => Some(Subject::Requirement(id)),
+            _ => None,
+        }
+    }
+}
+
+/// The longest comment, in characters (the table checks it too).
+pub const MAX_BODY: usize = 10_000;
+
+/// A comment's text, trimmed, not empty, not too long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body(String);
+
+impl Body {
+    pub fn parse(input: &str) -> Result<Body, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let body = super::required_text(
+            &mut errors,
+            "body",
+            input,
+            MAX_BODY,
+            "Write something first.",
+        );
+        errors.into_result(|| Body(body))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One comment as a thread shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Comment {
+    pub id: Uuid,
+    pub subject_type: String,
+    pub subject_id: Uuid,
+    pub author_id: Uuid,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl Comment {
+    pub fn subject(&self) -> Option<Subject> {
+        Subject::parse(&self.subject_type, self.subject_id)
+    }
+
+    /// Its author may change it, and admins (to remove what should not be
+    /// there); nobody else.
+    pub fn editable_by(&self, user: Uuid, roles: &[Role]) -> bool {
+        self.author_id == user || allows(roles, Permission::ModerateComments)
+    }
+
+    pub fn edited(&self) -> bool {
+        self.version > 1
+    }
+}
+
+macro_rules! comment_select {
+    () => {
+        "select c.id, c.subject_type, c.subject_id, c.author_id, u.full_name as author_name,
+        c.body, c.created_at, c.updated_at, c.version
+   from comments c join users u on u.id = c.author_id "
+    };
+}
+
+/// The live comments on `subject`, oldest first.
+pub async fn thread(
+    conn: &mut PgConnection,
+    subject: Subject,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        comment_select!(),
+        "where c.subject_type = $1 and c.subject_id = $2 and c.deleted_at is null
+         order by c.created_at, c.id"
+    ))
+    .bind(subject.kind())
+    .bind(subject.id())
+    .fetch_all(conn)
+    .await
+}
+
+/// A comment that has not been deleted.
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Comment>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        comment_select!(),
+        "where c.id = $1 and c.deleted_at is null"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Whom a mention may reach and what they are told.
+pub struct Mentioning<'a> {
+    pub mail: &'a MailRenderer,
+    /// The subject as a line names it, e.g. "HH-2026-0042 Platform engineer".
+    pub about: &'a str,
+    /// Whether a person may see the subject: only they are told of it (a
+    /// confidential requirement stays unknown to the others).
+    pub may_see: &'a (dyn Fn(Uuid, &[Role]) -> bool + Sync),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommentError {
+    #[error(transparent)]
+    Save(#[from] SaveError),
+    #[error(transparent)]
+    Tell(#[from] TellError),
+}
+
+impl From<sqlx::Error> for CommentError {
+    fn from(e: sqlx::Error) -> Self {
+        CommentError::Save(e.into())
+    }
+}
+
+/// Adds a comment by `actor` (who must be signed in) and tells those it
+/// mentions.
+pub async fn add(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    subject: Subject,
+    body: &Body,
+    mentioning: &Mentioning<'_>,
+) -> Result<Uuid, CommentError> {
+    let author = actor.user_id.ok_or(SaveError::NotFound)?;
+    let id: Uuid = sqlx::query_scalar(
+        "insert into comments (subject_type, subject_id, author_id, body)
+         values ($1, $2, $3, $4) returning id",
+    )
+    .bind(subject.kind())
+    .bind(subject.id())
+    .bind(author)
+    .bind(body.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    let changes = Changes::new()
+        .created("subject_type", &subject.kind())
+        .created("subject_id", &subject.id())
+        .created("body", &body.as_str())
+        .created("version", &1);
+    audit::record(conn, actor, "comment.created", "comment", Some(id), changes).await?;
+    tell_mentioned(conn, author, subject, &mentions(body.as_str()), mentioning).await?;
+    Ok(id)
+}
+
+/// Saves an edit made on `version` of the comment; tells only the people
+/// the edit newly mentions (the others were told when first mentioned).
+pub async fn edit(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    before: &Comment,
+    version: i32,
+    body: &Body,
+    mentioning: &Mentioning<'_>,
+) -> Result<(), CommentError> {
+    let author = actor.user_id.ok_or(SaveError::NotFound)?;
+    let subject = before.subject().ok_or(SaveError::NotFound)?;
+    let done = sqlx::query(
+        "update comments set body = $3, version = version + 1, updated_at = now()
+          where id = $1 and version = $2 and deleted_at is null",
+    )
+    .bind(before.id)
+    .bind(version)
+    .bind(body.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(SaveError::Stale.into());
+    }
+    let changes = Changes::new()
+        .field("body", &before.body.as_str(), &body.as_str())
+        .field("version", &version, &(version + 1));
+    audit::record(
+        conn,
+        actor,
+        "comment.edited",
+        "comment",
+        Some(before.id),
+        changes,
+    )
+    .await?;
+    let already = mentions(&before.body);
+    let new: Vec<String> = mentions(body.as_str())
+        .into_iter()
+        .filter(|h| !already.contains(h))
+        .collect();
+    tell_mentioned(conn, author, subject, &new, mentioning).await?;
+    Ok(())
+}
+
+/// Deletes (softly) a comment; the audit row keeps what it said.
+pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Result<(), SaveError> {
+    let done =
+        sqlx::query("update comments set deleted_at = now() where id = $1 and deleted_at is null")
+            .bind(c.id)
+            .execute(&mut *conn)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(SaveError::NotFound);
+    }
+    let changes = Changes::new().field("body", &Some(c.body.as_str()), &None);
+    audit::record(
+        conn,
+        actor,
+        "comment.deleted",
+        "comment",
+        Some(c.id),
+        changes,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Tells the active people behind `handles` who may see the subject, but
+/// never the author of their own mention. Unknown handles are ignored: an
+/// `@` in prose is not an error.
+async fn tell_mentioned(
+    conn: &mut PgConnection,
+    author: Uuid,
+    subject: Subject,
+    handles: &[String],
+    mentioning: &Mentioning<'_>,
+) -> Result<(), TellError> {
+    if handles.is_empty() {
+        return Ok(());
+    }
+    let people: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
+        "select id, roles from users
+          where handle = any($1) and deactivated_at is null and id <> $2",
+    )
+    .bind(handles)
+    .bind(author)
+    .fetch_all(&mut *conn)
+    .await?;
+    let to: Vec<Uuid> = people
+        .into_iter()
+        .filter(|(id, roles)| {
+            let roles: Vec<Role> = roles.iter().filter_map(|r| Role::parse(r)).collect();
+            (mentioning.may_see)(*id, &roles)
+        })
+        .map(|(id, _)| id)
+        .collect();
+    if to.is_empty() {
+        return Ok(());
+    }
+    let author_name: String = sqlx::query_scalar("select full_name from users where id = $1")
+        .bind(author)
+        .fetch_one(&mut *conn)
+        .await?;
+    let notice = Notice {
+        event: Event::Mention,
+        subject_type: subject.kind(),
+        subject_id: subject.id(),
+        text: format!("{author_name} mentioned you on {}", mentioning.about),
+        link: subject.link(),
+        actor: Some(author),
+    };
+    notify::tell(conn, mentioning.mail, &notice, &to).await
+}
+
+/// A person to mention, as the suggestions list them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Mentionable {
+    pub id: Uuid,
+    pub full_name: String,
+    pub handle: String,
+    pub roles: Vec<String>,
+}
+
+impl Mentionable {
+    pub fn roles(&self) -> Vec<Role> {
+        self.roles.iter().filter_map(|r| Role::parse(r)).collect()
+    }
+}
+
+/// Active people whose handle or a word of whose name starts with `prefix`,
+/// by name (a few more than shown, for the caller to filter).
+pub async fn mentionable(
+    conn: &mut PgConnection,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<Mentionable>, sqlx::Error> {
+    // LIKE's own wildcards in what was typed match literally.
+    let escaped = prefix
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sqlx::query_as(
+        "select id, full_name, handle, roles from users
+          where deactivated_at is null
+            and (handle like $1 || '%' or lower(full_name) like $1 || '%'
+                 or lower(full_name) like '% ' || $1 || '%')
+          order by lower(full_name), handle limit $2",
+    )
+    .bind(escaped)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Whether `c` may be part of a handle.
+fn handle_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '.'
+}
+
+/// The handles `@mentioned` in a Markdown body, lower-cased, first
+/// occurrence first, each once. Code spans and blocks are quoted text, not
+/// mentions; neither is an email address (an `@` right after a letter,
+/// digit or dot). A handle ends before a trailing dot ("thanks @hana.").
+pub fn mentions(body: &str) -> Vec<String> {
+    // The prose outside code, with a line break wherever Markdown structure
+    // (or code) interrupts it, so "`x`@y" and "**a**@b" stay apart.
+    let mut prose = String::new();
+    let mut in_code_block = false;
+    for event in Parser::new(body) {
+        match event {
+            Md::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Md::End(TagEnd::CodeBlock) => in_code_block = false,
+            Md::Text(text) if !in_code_block => prose.push_str(&text),
+            _ => prose.push('\n'),
+        }
+    }
+    let mut found: Vec<String> = Vec::new();
+    let mut previous = None;
+    let mut chars = prose.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '@' && !previous.is_some_and(handle_char) {
+            let rest = &prose[i + 1..];
+            let end = rest.find(|c: char| !handle_char(c)).unwrap_or(rest.len());
+            let handle = rest[..end].trim_end_matches('.').to_ascii_lowercase();
+            let well_formed =
+                !handle.is_empty() && !handle.starts_with('.') && !handle.contains("..");
+            if well_formed && !found.contains(&handle) {
+                found.push(handle);
+            }
+        }
+        previous = Some(c);
+    }
+    found
+}
+
+/// The handle being typed just before `caret` (a char offset into `text`):
+/// the letters after the last `@` there, when nothing but handle characters
+/// follow it. What the mention suggestions are for.
+pub fn typing_handle(text: &str, caret: usize) -> Option<String> {
+    let before: String = text.chars().take(caret).collect();
+    let at = before.rfind('@')?;
+    let partial = &before[at + 1..];
+    let starts_word = before[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !handle_char(c));
+    (starts_word && partial.chars().all(handle_char)).then(|| partial.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typing_a_handle_is_the_word_after_the_last_at() {
+        assert_eq!(typing_handle("hi @ha", 6).as_deref(), Some("ha"));
+        assert_eq!(typing_handle("hi @", 4).as_deref(), Some(""));
+        assert_eq!(typing_handle("hi @ha there", 12), None);
+        assert_eq!(typing_handle("mail a@b", 8), None);
+        assert_eq!(typing_handle("@Ha and more", 3).as_deref(), Some("ha"));
+        assert_eq!(typing_handle("no at", 5), None);
+    }
+}

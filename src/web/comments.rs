@@ -1,0 +1,415 @@
+//! Comment threads: posting, editing and deleting comments (htmx swaps the
+//! thread; a plain form redirects back to the page), and the `@` mention
+//! suggestions. The thread markup is one fragment, included by the page of
+//! its subject.
+
+use super::AppState;
+use super::render::{self, Hx, Layout};
+use crate::auth::{CurrentUser, Permission, Role};
+use crate::domain::audit::{self, Entry};
+use crate::domain::comments::{self, Body, Comment, CommentError, Mentioning, Subject};
+use crate::domain::requirement::{self, Requirement};
+use crate::domain::{FieldErrors, SaveError};
+use crate::error::AppError;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/requirements/{id}/comments", post(create))
+        .route("/comments/{id}", post(update))
+        .route("/comments/{id}/deletion", post(delete))
+        .route("/mentions", get(mentions))
+}
+
+/// One comment as `me` sees it.
+pub struct Shown {
+    pub c: Comment,
+    pub html: String,
+    /// Edit and delete are offered (and allowed: the handlers check again).
+    pub can_change: bool,
+}
+
+/// The comment whose edit form is open again, with what was typed and why
+/// it was not saved.
+pub struct Editing {
+    pub id: Uuid,
+    pub body: String,
+    pub version: i32,
+    pub errors: FieldErrors,
+    /// What others saved since the edit began (a stale version).
+    pub conflict: Vec<Entry>,
+}
+
+/// A thread as the page (or the htmx fragment) shows it.
+pub struct Thread {
+    /// Where a new comment is posted.
+    pub action: String,
+    /// Where the textarea asks for mention suggestions.
+    pub mentions_url: String,
+    pub csrf: String,
+    pub comments: Vec<Shown>,
+    pub can_comment: bool,
+    /// The new comment's text, kept when it could not be saved.
+    pub draft: String,
+    pub errors: FieldErrors,
+    pub editing: Option<Editing>,
+}
+
+/// The edit form of one comment: open again with the kept input when its
+/// save failed, otherwise closed with the comment as it is.
+impl Thread {
+    fn editing(&self, id: &Uuid) -> Option<&Editing> {
+        self.editing.as_ref().filter(|e| e.id == *id)
+    }
+
+    pub fn edit_open(&self, id: &Uuid) -> bool {
+        self.editing(id).is_some()
+    }
+
+    pub fn edit_body<'a>(&'a self, c: &'a Comment) -> &'a str {
+        self.editing(&c.id).map_or(&c.body, |e| &e.body)
+    }
+
+    pub fn edit_version(&self, c: &Comment) -> i32 {
+        self.editing(&c.id).map_or(c.version, |e| e.version)
+    }
+
+    pub fn edit_error(&self, id: &Uuid) -> Option<&str> {
+        self.editing(id).and_then(|e| e.errors.get("body"))
+    }
+
+    pub fn edit_conflict(&self, id: &Uuid) -> &[Entry] {
+        self.editing(id).map_or(&[], |e| &e.conflict)
+    }
+}
+
+/// The thread of a requirement `me` may see.
+pub async fn requirement_thread(
+    state: &AppState,
+    me: &CurrentUser,
+    r: &Requirement,
+) -> Result<Thread, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let comments = comments::thread(&mut conn, Subject::Requirement(r.id))
+        .await?
+        .into_iter()
+        .map(|c| Shown {
+            html: super::markdown::to_safe_html(&c.body),
+            can_change: c.editable_by(me.id, &me.roles),
+            c,
+        })
+        .collect();
+    Ok(Thread {
+        action: format!("/requirements/{}/comments", r.id),
+        mentions_url: format!("/mentions?requirement={}", r.id),
+        csrf: crate::auth::csrf::token(&me.session).await?,
+        comments,
+        can_comment: me.can(Permission::Comment),
+        draft: String::new(),
+        errors: FieldErrors::default(),
+        editing: None,
+    })
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"{% include "fragments/comments/_thread.html" %}"#,
+    ext = "html"
+)]
+struct ThreadFragment {
+    thread: Thread,
+}
+
+/// The requirement if `me` may see it (a confidential one is "not found").
+async fn visible(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<Requirement, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    requirement::find(&mut conn, id)
+        .await?
+        .filter(|r| r.visible_to(me.id, &me.roles))
+        .ok_or(AppError::NotFound)
+}
+
+/// The subject's thread after a change: for htmx the fragment, otherwise the
+/// page (when showing a problem) or a redirect to it (after a save).
+async fn answer(
+    state: &AppState,
+    me: &CurrentUser,
+    hx: Hx,
+    r: Requirement,
+    status: StatusCode,
+    adjust: impl FnOnce(&mut Thread),
+    anchor: &str,
+) -> Result<Response, AppError> {
+    if !hx.0 && status.is_success() {
+        return Ok(render::see_other(&format!(
+            "/requirements/{}#{anchor}",
+            r.id
+        )));
+    }
+    let mut thread = requirement_thread(state, me, &r).await?;
+    adjust(&mut thread);
+    if hx.0 {
+        render::status(status, &ThreadFragment { thread })
+    } else {
+        super::requirements::page_with_thread(state, me, r, thread, status).await
+    }
+}
+
+fn mentioning<'a>(
+    state: &'a AppState,
+    about: &'a str,
+    may_see: &'a (dyn Fn(Uuid, &[Role]) -> bool + Sync),
+) -> Mentioning<'a> {
+    Mentioning {
+        mail: &state.mail,
+        about,
+        may_see,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    version: i32,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    hx: Hx,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CommentForm>,
+) -> Result<Response, AppError> {
+    let r = visible(&state, &me, id).await?;
+    me.require(Permission::Comment)?;
+    let body = match Body::parse(&form.body) {
+        Ok(body) => body,
+        Err(errors) => {
+            let keep = |t: &mut Thread| {
+                t.draft = form.body;
+                t.errors = errors;
+            };
+            return answer(
+                &state,
+                &me,
+                hx,
+                r,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                keep,
+                "comments",
+            )
+            .await;
+        }
+    };
+    let about = format!("{} {}", r.reference, r.title);
+    let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
+    let mut tx = state.pool.begin().await?;
+    let comment = comments::add(
+        &mut tx,
+        &me.actor(),
+        Subject::Requirement(r.id),
+        &body,
+        &mentioning(&state, &about, &may_see),
+    )
+    .await
+    .map_err(AppError::from)?;
+    tx.commit().await?;
+    answer(
+        &state,
+        &me,
+        hx,
+        r,
+        StatusCode::OK,
+        |_| {},
+        &format!("comment-{comment}"),
+    )
+    .await
+}
+
+/// The comment, if `me` may see its subject, and that subject.
+async fn load(
+    state: &AppState,
+    me: &CurrentUser,
+    id: Uuid,
+) -> Result<(Comment, Requirement), AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let c = comments::find(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = match c.subject() {
+        Some(Subject::Requirement(r)) => visible(state, me, r).await?,
+        None => return Err(AppError::NotFound),
+    };
+    Ok((c, r))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    hx: Hx,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CommentForm>,
+) -> Result<Response, AppError> {
+    let (c, r) = load(&state, &me, id).await?;
+    if !c.editable_by(me.id, &me.roles) {
+        return Err(AppError::Forbidden);
+    }
+    let typed = form.body.clone();
+    let reopen = move |errors: FieldErrors, conflict: Vec<Entry>, version: i32| {
+        move |t: &mut Thread| {
+            t.editing = Some(Editing {
+                id,
+                body: typed,
+                version,
+                errors,
+                conflict,
+            });
+        }
+    };
+    let body = match Body::parse(&form.body) {
+        Ok(body) => body,
+        Err(errors) => {
+            let keep = reopen(errors, Vec::new(), form.version);
+            return answer(
+                &state,
+                &me,
+                hx,
+                r,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                keep,
+                "comments",
+            )
+            .await;
+        }
+    };
+    let about = format!("{} {}", r.reference, r.title);
+    let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
+    let mut tx = state.pool.begin().await?;
+    let saved = comments::edit(
+        &mut tx,
+        &me.actor(),
+        &c,
+        form.version,
+        &body,
+        &mentioning(&state, &about, &may_see),
+    )
+    .await;
+    match saved {
+        Ok(()) => {
+            tx.commit().await?;
+            answer(
+                &state,
+                &me,
+                hx,
+                r,
+                StatusCode::OK,
+                |_| {},
+                &format!("comment-{id}"),
+            )
+            .await
+        }
+        Err(CommentError::Save(SaveError::Stale)) => {
+            let changes = audit::changes_since(&mut tx, "comment", id, form.version).await?;
+            tx.rollback().await?;
+            // Saving again applies the kept text over the current version.
+            let keep = reopen(FieldErrors::default(), changes, c.version);
+            answer(&state, &me, hx, r, StatusCode::CONFLICT, keep, "comments").await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    hx: Hx,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let (c, r) = load(&state, &me, id).await?;
+    if !c.editable_by(me.id, &me.roles) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.pool.begin().await?;
+    comments::delete(&mut tx, &me.actor(), &c).await?;
+    tx.commit().await?;
+    answer(&state, &me, hx, r, StatusCode::OK, |_| {}, "comments").await
+}
+
+impl From<CommentError> for AppError {
+    fn from(e: CommentError) -> Self {
+        match e {
+            CommentError::Save(e) => e.into(),
+            e => AppError::internal(e),
+        }
+    }
+}
+
+// ---- mention suggestions --------------------------------------------------
+
+/// How many people a suggestion list shows.
+const SUGGESTIONS: usize = 6;
+
+#[derive(serde::Deserialize)]
+pub struct MentionQuery {
+    /// What follows the `@` being typed (static/app.js sends it, from the
+    /// caret). Without it, the end of `body` is read instead.
+    q: Option<String>,
+    #[serde(default)]
+    body: String,
+    /// Only people who may see this requirement are suggested: the others
+    /// would not be told.
+    requirement: Option<Uuid>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/mentions.html", blocks = ["suggestions"])]
+struct MentionsPage {
+    layout: Layout,
+    /// None when nothing after an `@` is being typed: no list.
+    q: Option<String>,
+    people: Vec<comments::Mentionable>,
+}
+
+async fn mentions(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    hx: Hx,
+    Query(query): Query<MentionQuery>,
+) -> Result<Response, AppError> {
+    let q = match query.q {
+        Some(q) => Some(q.trim().trim_start_matches('@').to_lowercase()),
+        None => comments::typing_handle(&query.body, query.body.chars().count()),
+    };
+    let r = match query.requirement {
+        Some(id) => Some(visible(&state, &me, id).await?),
+        None => None,
+    };
+    let people = match &q {
+        Some(q) => {
+            let mut conn = state.pool.acquire().await?;
+            comments::mentionable(&mut conn, q, 50)
+                .await?
+                .into_iter()
+                .filter(|p| p.id != me.id)
+                .filter(|p| r.as_ref().is_none_or(|r| r.visible_to(p.id, &p.roles())))
+                .take(SUGGESTIONS)
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let layout = if hx.0 {
+        Layout::bare()
+    } else {
+        Layout::new(&me, "People to mention").await?
+    };
+    let page = MentionsPage { layout, q, people };
+    render::page_or_fragment(hx, &page, page.as_suggestions())
+}

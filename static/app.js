@@ -1,0 +1,90 @@
+// Hiring Hare's own script, small and optional: every page works without it.
+//
+// @mention suggestions. A comment textarea (data-mentions) asks /mentions
+// for people through htmx as one types; this script sends only what follows
+// the @ at the caret (not the whole text, which stays out of URLs and logs),
+// puts a chosen handle at the caret, and lets the arrow keys move between
+// the textarea and the suggestions.
+(function () {
+  "use strict";
+
+  // What follows an @ just before the caret, or null when no handle is
+  // being typed there (an email address is not a mention).
+  function typing(area) {
+    var before = area.value.slice(0, area.selectionStart);
+    var m = /(^|[^A-Za-z0-9.])@([A-Za-z0-9.]*)$/.exec(before);
+    return m ? m[2] : null;
+  }
+
+  function suggestions(area) {
+    return document.getElementById(area.id + "-suggestions");
+  }
+
+  function areaOf(button) {
+    var field = button.closest(".mention-field");
+    return field && field.querySelector("textarea[data-mentions]");
+  }
+
+  function insert(area, handle) {
+    var caret = area.selectionStart;
+    var before = area.value.slice(0, caret);
+    var after = area.value.slice(area.selectionEnd);
+    var m = /@[A-Za-z0-9.]*$/.exec(before);
+    var start = m ? caret - m[0].length : caret;
+    var text = "@" + handle + " ";
+    area.value = before.slice(0, start) + text + after;
+    area.focus();
+    area.setSelectionRange(start + text.length, start + text.length);
+    suggestions(area).innerHTML = "";
+  }
+
+  document.addEventListener("htmx:config:request", function (e) {
+    var ctx = e.detail && e.detail.ctx;
+    var area = ctx && ctx.sourceElement;
+    if (!area || !area.matches || !area.matches("textarea[data-mentions]")) return;
+    var q = typing(area);
+    if (q === null) {
+      e.preventDefault();
+      suggestions(area).innerHTML = "";
+      return;
+    }
+    ctx.request.body.delete("body");
+    ctx.request.body.set("q", q);
+  });
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("button[data-handle]");
+    var area = button && areaOf(button);
+    if (area) insert(area, button.getAttribute("data-handle"));
+  });
+
+  document.addEventListener("keydown", function (e) {
+    var el = e.target;
+    if (el.matches && el.matches("textarea[data-mentions]")) {
+      var first = suggestions(el) && suggestions(el).querySelector("button[data-handle]");
+      if (first && e.key === "ArrowDown") {
+        e.preventDefault();
+        first.focus();
+      } else if (e.key === "Escape" && suggestions(el)) {
+        suggestions(el).innerHTML = "";
+      }
+      return;
+    }
+    var button = el.closest && el.closest("button[data-handle]");
+    var area = button && areaOf(button);
+    if (!area) return;
+    var all = Array.prototype.slice.call(suggestions(area).querySelectorAll("button[data-handle]"));
+    var i = all.indexOf(button);
+    if (e.key === "ArrowDown" && i + 1 < all.length) {
+      e.preventDefault();
+      all[i + 1].focus();
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      (i > 0 ? all[i - 1] : area).focus();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      suggestions(area).innerHTML = "";
+      area.focus();
+    }
+  });
+})();
