@@ -5,12 +5,16 @@
 -- digits in dot-separated parts, made once from the full name
 -- ('Hana Head' -> 'hana.head', the next Hana Head gets 'hana.head2'). It is
 -- stable: renaming a user does not change it, so old mentions stay right.
--- ASCII only, so anyone can type it; a name with no ASCII letter gets 'user'.
+-- ASCII only, so anyone can type it: accents are dropped ('Zoë' -> 'zoe'),
+-- and a name with no ASCII letter at all gets 'user'.
 create function user_handle(full_name text) returns text
 language plpgsql volatile as $$
 declare
+    -- Accents off first: lower() leaves non-ASCII capitals alone under the
+    -- C collation, but 'Å' decomposes to an ASCII 'A' and a ring.
+    plain text := lower(regexp_replace(normalize(full_name, NFD), '[\u0300-\u036f]', '', 'g'));
     base text := coalesce(
-        nullif(btrim(left(btrim(regexp_replace(lower(full_name), '[^a-z0-9]+', '.', 'g'), '.'), 40), '.'), ''),
+        nullif(btrim(left(btrim(regexp_replace(plain, '[^a-z0-9]+', '.', 'g'), '.'), 40), '.'), ''),
         'user');
     candidate text := base;
     n integer := 1;

@@ -372,8 +372,7 @@ pub fn mentions(body: &str) -> Vec<String> {
     }
     let mut found: Vec<String> = Vec::new();
     let mut previous = None;
-    let mut chars = prose.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in prose.char_indices() {
         if c == '@' && !previous.is_some_and(handle_char) {
             let rest = &prose[i + 1..];
             let end = rest.find(|c: char| !handle_char(c)).unwrap_or(rest.len());

@@ -59,6 +59,9 @@ pub struct Thread {
     pub draft: String,
     pub errors: FieldErrors,
     pub editing: Option<Editing>,
+    /// Just posted through htmx: the emptied textarea takes the focus back
+    /// (the button that had it is gone with the swap).
+    pub posted: bool,
 }
 
 /// The edit form of one comment: open again with the kept input when its
@@ -114,6 +117,7 @@ pub async fn requirement_thread(
         draft: String::new(),
         errors: FieldErrors::default(),
         editing: None,
+        posted: false,
     })
 }
 
@@ -228,7 +232,7 @@ async fn create(
         hx,
         r,
         StatusCode::OK,
-        |_| {},
+        |t: &mut Thread| t.posted = true,
         &format!("comment-{comment}"),
     )
     .await

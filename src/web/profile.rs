@@ -26,6 +26,8 @@ pub fn routes() -> axum::Router<AppState> {
 struct ProfilePage {
     layout: Layout,
     email: String,
+    /// Shown so people know what others type to mention them.
+    handle: String,
     full_name: String,
     time_zone: String,
     time_zones: &'static [chrono_tz::Tz],
@@ -52,7 +54,12 @@ impl ProfilePage {
             .into_iter()
             .filter(|(id, _)| *id != user.id)
             .collect();
+        let handle = user::find(&mut conn, user.id)
+            .await?
+            .map(|u| u.handle)
+            .unwrap_or_default();
         Ok(ProfilePage {
+            handle,
             delegation,
             delegation_errors: FieldErrors::default(),
             people,

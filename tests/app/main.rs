@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod browser_requirements;
 mod change_approval;
+mod comments;
 mod jobs;
 mod mail;
 mod notifications;
