@@ -39,6 +39,19 @@ begin
     end loop;
 end $$;
 
+-- Every insert that names no handle gets one (the application's and the
+-- set-based loads alike). A row-level BEFORE trigger sees the rows an
+-- earlier row of the same statement inserted, so namesakes loaded together
+-- still get distinct handles.
+create function users_fill_handle() returns trigger
+language plpgsql as $$
+begin
+    new.handle := user_handle(new.full_name);
+    return new;
+end $$;
+create trigger users_fill_handle before insert on users
+    for each row when (new.handle is null) execute function users_fill_handle();
+
 alter table users
     alter column handle set not null,
     add constraint users_handle_key unique (handle),

@@ -50,7 +50,8 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub full_name: String,
-    /// What others type after @ to mention them (see the comments migration).
+    /// What others type after @ to mention them: made from the name by the
+    /// database when the user is inserted (see the comments migration).
     pub handle: String,
     pub roles: Vec<String>,
     pub department_id: Option<Uuid>,
@@ -162,8 +163,8 @@ pub async fn create(
 ) -> Result<Uuid, SaveError> {
     let roles = role_names(&f.roles);
     let id: Uuid = sqlx::query_scalar(
-        "insert into users (email, full_name, roles, department_id, manager_id, time_zone, password_hash, handle)
-         values ($1, $2, $3, $4, $5, $6, $7, user_handle($2)) returning id",
+        "insert into users (email, full_name, roles, department_id, manager_id, time_zone, password_hash)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
     )
     .bind(f.email.as_str())
     .bind(f.full_name.trim())
