@@ -5,10 +5,11 @@
 
 use super::AppState;
 use super::render::{self, Hx, Layout};
+use super::requirements::visible;
 use crate::auth::{CurrentUser, Permission, Role};
 use crate::domain::audit::{self, Entry};
 use crate::domain::comments::{self, Body, Comment, CommentError, Mentioning, Subject};
-use crate::domain::requirement::{self, Requirement};
+use crate::domain::requirement::Requirement;
 use crate::domain::{FieldErrors, SaveError};
 use crate::error::AppError;
 use askama::Template;
@@ -128,15 +129,6 @@ pub async fn requirement_thread(
 )]
 struct ThreadFragment {
     thread: Thread,
-}
-
-/// The requirement if `me` may see it (a confidential one is "not found").
-async fn visible(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<Requirement, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    requirement::find(&mut conn, id)
-        .await?
-        .filter(|r| r.visible_to(me.id, &me.roles))
-        .ok_or(AppError::NotFound)
 }
 
 /// The subject's thread after a change: for htmx the fragment, otherwise the

@@ -314,7 +314,11 @@ async fn create(
 
 /// The requirement if `me` may see it; a confidential one is "not found"
 /// to others, so its existence does not leak.
-async fn visible(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<Requirement, AppError> {
+pub(super) async fn visible(
+    state: &AppState,
+    me: &CurrentUser,
+    id: Uuid,
+) -> Result<Requirement, AppError> {
     let mut conn = state.pool.acquire().await?;
     requirement::find(&mut conn, id)
         .await?
