@@ -4,6 +4,11 @@
 //! The session data is kept as JSON beside its id and expiry; the signed-in
 //! user's id is copied into its own column so that deactivating a user ends
 //! all their sessions at once.
+//!
+//! Loading a session also reads its signed-in user (with the navigation's
+//! counts) in the same query, because every signed-in request needs both:
+//! one round trip instead of two. The user rides in the loaded record under
+//! [`LOADED_USER_KEY`] and is never written back.
 
 use async_trait::async_trait;
 use sqlx::PgPool;
@@ -12,6 +17,11 @@ use tower_sessions::session_store::{self, SessionStore};
 
 /// The session key holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
+
+/// Where [`PgSessionStore::load`] puts the signed-in user's row (see
+/// `crate::auth::user`), read by the current-user extractor. Dropped before
+/// every write, so it always reflects the database as of this request.
+pub const LOADED_USER_KEY: &str = "_loaded_user";
 
 #[derive(Clone, Debug)]
 pub struct PgSessionStore {
@@ -43,9 +53,14 @@ fn expiry(record: &Record) -> Result<chrono::DateTime<chrono::Utc>, session_stor
 }
 
 /// The data alone: the id (an i128) does not fit JSON numbers, and has its
-/// own column anyway.
+/// own column anyway. Without the user row the load added.
 fn data(record: &Record) -> Result<serde_json::Value, session_store::Error> {
-    serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+    let mut json = serde_json::to_value(&record.data)
+        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    if let Some(map) = json.as_object_mut() {
+        map.remove(LOADED_USER_KEY);
+    }
+    Ok(json)
 }
 
 fn user_id(record: &Record) -> Option<uuid::Uuid> {
@@ -98,13 +113,23 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row: Option<(serde_json::Value, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-            "select data, expiry_date from sessions where id = $1 and expiry_date > now()",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
+        let row: Option<(serde_json::Value, chrono::DateTime<chrono::Utc>)> =
+            sqlx::query_as(concat!(
+                "select case when u.id is null then s.data
+                             else s.data || jsonb_build_object($3::text, ",
+                crate::auth::user::signed_in_user!(),
+                ") end,
+                        s.expiry_date
+                   from sessions s
+                   left join users u on u.id = s.user_id and u.deactivated_at is null
+                  where s.id = $1 and s.expiry_date > now()"
+            ))
+            .bind(id.to_string())
+            .bind(crate::auth::user::BADGE_LIMIT)
+            .bind(LOADED_USER_KEY)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
         let Some((json, expiry)) = row else {
             return Ok(None);
         };

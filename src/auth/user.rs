@@ -7,7 +7,7 @@
 //! effect at once.
 
 use super::permission::{Permission, Role, allows};
-use super::session_store::USER_ID_KEY;
+use super::session_store::{LOADED_USER_KEY, USER_ID_KEY};
 use crate::domain::audit::Actor;
 use crate::error::AppError;
 use crate::web::AppState;
@@ -83,7 +83,25 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+/// The signed-in user's row as one JSON object, over `users u`, with the
+/// badge counts taken up to `$2` ([`BADGE_LIMIT`]). A macro so that the
+/// session load (which reads it beside the session, see
+/// `super::session_store`) and the fallback query below share one text and
+/// both stay `&'static str`.
+macro_rules! signed_in_user {
+    () => {
+        "jsonb_build_object(
+            'id', u.id, 'email', u.email, 'full_name', u.full_name, 'roles', u.roles,
+            'time_zone', u.time_zone,
+            'pending_approvals', (select count(*) from (select from approval_tasks t
+                                    where t.approver_id = u.id and t.status = 'pending' limit $2) waiting),
+            'unread_notifications', (select count(*) from (select from notifications n
+                                       where n.user_id = u.id and n.read_at is null limit $2) unread))"
+    };
+}
+pub(crate) use signed_in_user;
+
+#[derive(serde::Deserialize)]
 struct UserRow {
     id: Uuid,
     email: String,
@@ -121,20 +139,23 @@ pub async fn load_from(
         session.flush().await?;
         return Ok(None);
     }
-    let row: Option<UserRow> = sqlx::query_as(
-        "select u.id, u.email, u.full_name, u.roles, u.time_zone,
-                (select count(*) from (select from approval_tasks t
-                                         where t.approver_id = u.id and t.status = 'pending' limit $2) waiting)
-                    as pending_approvals,
-                (select count(*) from (select from notifications n
-                                         where n.user_id = u.id and n.read_at is null limit $2) unread)
-                    as unread_notifications
-           from users u where u.id = $1 and u.deactivated_at is null",
-    )
-    .bind(user_id)
-    .bind(BADGE_LIMIT)
-    .fetch_optional(&state.pool)
-    .await?;
+    // Normally the session load brought the row along; read it here only
+    // when it did not (a session signed in during this very request).
+    let row = match session.get::<UserRow>(LOADED_USER_KEY).await? {
+        Some(row) if row.id == user_id => Some(row),
+        _ => {
+            let json: Option<sqlx::types::Json<UserRow>> = sqlx::query_scalar(concat!(
+                "select ",
+                signed_in_user!(),
+                " from users u where u.id = $1 and u.deactivated_at is null"
+            ))
+            .bind(user_id)
+            .bind(BADGE_LIMIT)
+            .fetch_optional(&state.pool)
+            .await?;
+            json.map(|j| j.0)
+        }
+    };
     let Some(row) = row else {
         session.flush().await?;
         return Ok(None);

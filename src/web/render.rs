@@ -132,10 +132,21 @@ impl Layout {
             nav: Vec::new(),
             admin_nav: Vec::new(),
             csrf: crate::auth::csrf::token(session).await?,
-            flash: session.remove::<Flash>(FLASH_KEY).await?,
+            flash: take_flash(session).await?,
             unread: 0,
         })
     }
+}
+
+/// The flash left for this page, removed so it shows once. Looked up before
+/// removing: tower-sessions marks a session changed by any removal, even of
+/// a key it lacks, and a changed session is written back, so removing
+/// unconditionally cost every page view a write to `sessions`.
+async fn take_flash(session: &Session) -> Result<Option<Flash>, AppError> {
+    if session.get_value(FLASH_KEY).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(session.remove::<Flash>(FLASH_KEY).await?)
 }
 
 /// The navigation a user's roles open up.

@@ -232,6 +232,35 @@ async fn idle_and_absolute_timeouts_end_the_session() {
     assert_eq!(client.get("/").await.status, StatusCode::SEE_OTHER);
 }
 
+/// Reading pages leaves the session row alone (no write per page view),
+/// and the user row that loading the session brings along is never stored.
+#[tokio::test]
+async fn reading_pages_does_not_write_the_session() {
+    let app = TestApp::spawn().await;
+    let (client, user_id) = app.signed_in(Role::Viewer).await;
+    assert_eq!(client.get("/").await.status, StatusCode::OK);
+    let version = || async {
+        sqlx::query_as::<_, (String, bool)>(
+            "select xmin::text, data ? '_loaded_user' from sessions where user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let before = version().await;
+    assert!(!before.1, "the loaded user was stored in the session");
+    for path in ["/", "/profile", "/requirements", "/approvals"] {
+        let page = client.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains("Test Viewer"),
+            "{path} lacks the user's name"
+        );
+    }
+    assert_eq!(version().await, before);
+}
+
 #[tokio::test]
 async fn deactivation_ends_every_session_at_once() {
     let app = TestApp::spawn().await;
