@@ -1027,49 +1027,41 @@ impl ListRow {
     }
 }
 
-/// The list query for one order: `$key` is the keyset (as an expression
-/// list over `r`), `$cmp` how the rows after the cursor compare with it,
-/// `$order` the matching ORDER BY. The cursor's key is read from its row in
-/// a subquery (whose own `r` shadows the outer one), so the URL carries
-/// only an id. A macro, so every variant is a `&'static str`.
-macro_rules! list_query {
-    ($key:literal, $cmp:literal, $order:literal) => {
-        concat!(
-            "select r.id, r.reference, r.title, d.name as department_name, hm.full_name as hiring_manager_name,
-                    r.headcount, r.priority, r.status, r.target_start, r.created_at
-               from requirements r
-               join departments d on d.id = r.department_id
-               join users hm on hm.id = r.hiring_manager_id
-              where r.deleted_at is null
-                and ($2 or not r.confidential or $1 in (r.hiring_manager_id, r.created_by, r.recruiter_id))
-                and ($3::text is null or r.search @@ websearch_to_tsquery('simple', $3)
-                                      or r.search @@ websearch_to_tsquery('english', $3))
-                and ($4::text is null or r.status = $4)
-                and ($5::uuid is null or r.department_id = $5)
-                and ($6::uuid is null or (",
-            $key,
-            ") ",
-            $cmp,
-            " (select ",
-            $key,
-            " from requirements r where r.id = $6))
-                and ($8::uuid is null or r.job_level_id = $8)
-                and ($9::uuid is null or r.hiring_manager_id = $9)
-                and ($10::uuid is null or r.recruiter_id = $10)
-                and ($11::text is null or r.priority = $11)
-                and ($12::date is null or r.created_at >= $12)
-                and ($13::date is null or r.created_at < $13 + 1)
-              order by ",
-            $order,
-            " limit $7"
-        )
-    };
+impl Sort {
+    /// The order's keyset (an expression list over `r`), how the rows after
+    /// the cursor compare with it, and the matching ORDER BY.
+    fn keyset(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Sort::Newest => ("r.created_at, r.id", "<", "r.created_at desc, r.id desc"),
+            Sort::Oldest => ("r.created_at, r.id", ">", "r.created_at, r.id"),
+            Sort::RecentlyUpdated => ("r.updated_at, r.id", "<", "r.updated_at desc, r.id desc"),
+            Sort::Title => ("lower(r.title), r.id", ">", "lower(r.title), r.id"),
+            Sort::Priority => (
+                "priority_rank(r.priority), r.created_at, r.id",
+                "<",
+                "priority_rank(r.priority) desc, r.created_at desc, r.id desc",
+            ),
+            Sort::TargetStart => (
+                "coalesce(r.target_start, 'infinity'::date), r.id",
+                ">",
+                "coalesce(r.target_start, 'infinity'::date), r.id",
+            ),
+        }
+    }
 }
 
 /// Up to `limit` requirements the user may see, in the filter's order (a
 /// page asks for one row more, to tell whether another page follows).
 /// Keyset pagination costs the same on page 400 as on page 1, and no exact
 /// count is taken.
+///
+/// The statement holds only the filters in use (a `QueryBuilder`, the one
+/// dynamic query here): with every filter written as `($n is null or …)`,
+/// PostgreSQL planned all thirteen on every request, which took longer
+/// than running the query (0.85 ms against 0.1 ms at 100,000
+/// requirements). Each combination of filters is its own prepared
+/// statement; the plain list, the most common, then settles on a generic
+/// plan and is not planned at all.
 pub async fn list(
     conn: &mut PgConnection,
     viewer: Uuid,
@@ -1077,46 +1069,71 @@ pub async fn list(
     f: &ListFilter,
     limit: i64,
 ) -> Result<Vec<ListRow>, sqlx::Error> {
-    let q = Some(f.q.trim()).filter(|q| !q.is_empty());
-    let status = Status::parse(&f.status).map(Status::as_str);
-    let department = f.department.trim().parse::<Uuid>().ok();
     let id = |v: &str| v.trim().parse::<Uuid>().ok();
     let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
-    let after = id(&f.after);
-    let sql = match Sort::parse(&f.sort) {
-        Sort::Newest => list_query!("r.created_at, r.id", "<", "r.created_at desc, r.id desc"),
-        Sort::Oldest => list_query!("r.created_at, r.id", ">", "r.created_at, r.id"),
-        Sort::RecentlyUpdated => {
-            list_query!("r.updated_at, r.id", "<", "r.updated_at desc, r.id desc")
-        }
-        Sort::Title => list_query!("lower(r.title), r.id", ">", "lower(r.title), r.id"),
-        Sort::Priority => list_query!(
-            "priority_rank(r.priority), r.created_at, r.id",
-            "<",
-            "priority_rank(r.priority) desc, r.created_at desc, r.id desc"
-        ),
-        Sort::TargetStart => list_query!(
-            "coalesce(r.target_start, 'infinity'::date), r.id",
-            ">",
-            "coalesce(r.target_start, 'infinity'::date), r.id"
-        ),
-    };
-    sqlx::query_as(sql)
-        .bind(viewer)
-        .bind(sees_confidential)
-        .bind(q)
-        .bind(status)
-        .bind(department)
-        .bind(after)
-        .bind(limit)
-        .bind(id(&f.level))
-        .bind(id(&f.hiring_manager))
-        .bind(id(&f.recruiter))
-        .bind(Some(f.priority.as_str()).filter(|p| PRIORITIES.iter().any(|(v, _)| v == p)))
-        .bind(date(&f.from))
-        .bind(date(&f.to))
-        .fetch_all(conn)
-        .await
+    let (key, cmp, order) = Sort::parse(&f.sort).keyset();
+    let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+        "select r.id, r.reference, r.title, d.name as department_name, hm.full_name as hiring_manager_name,
+                r.headcount, r.priority, r.status, r.target_start, r.created_at
+           from requirements r
+           join departments d on d.id = r.department_id
+           join users hm on hm.id = r.hiring_manager_id
+          where r.deleted_at is null",
+    );
+    if !sees_confidential {
+        q.push(" and (not r.confidential or ")
+            .push_bind(viewer)
+            .push(" in (r.hiring_manager_id, r.created_by, r.recruiter_id))");
+    }
+    if let Some(text) = Some(f.q.trim()).filter(|q| !q.is_empty()) {
+        q.push(" and (r.search @@ websearch_to_tsquery('simple', ")
+            .push_bind(text.to_owned())
+            .push(") or r.search @@ websearch_to_tsquery('english', ")
+            .push_bind(text.to_owned())
+            .push("))");
+    }
+    if let Some(status) = Status::parse(&f.status) {
+        q.push(" and r.status = ").push_bind(status.as_str());
+    }
+    if let Some(department) = id(&f.department) {
+        q.push(" and r.department_id = ").push_bind(department);
+    }
+    if let Some(level) = id(&f.level) {
+        q.push(" and r.job_level_id = ").push_bind(level);
+    }
+    if let Some(manager) = id(&f.hiring_manager) {
+        q.push(" and r.hiring_manager_id = ").push_bind(manager);
+    }
+    if let Some(recruiter) = id(&f.recruiter) {
+        q.push(" and r.recruiter_id = ").push_bind(recruiter);
+    }
+    if let Some((priority, _)) = PRIORITIES.iter().find(|(v, _)| *v == f.priority) {
+        q.push(" and r.priority = ").push_bind(*priority);
+    }
+    if let Some(from) = date(&f.from) {
+        q.push(" and r.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = date(&f.to) {
+        q.push(" and r.created_at < ").push_bind(to).push(" + 1");
+    }
+    // The cursor's key is read from its row in a subquery (whose own `r`
+    // shadows the outer one), so the URL carries only an id.
+    if let Some(after) = id(&f.after) {
+        q.push(" and (")
+            .push(key)
+            .push(") ")
+            .push(cmp)
+            .push(" (select ")
+            .push(key)
+            .push(" from requirements r where r.id = ")
+            .push_bind(after)
+            .push(")");
+    }
+    // The limit is written into the statement, not bound: one of two
+    // constants of ours (a page, an export), and a generic plan needs it
+    // to know that only a page's rows are wanted.
+    q.push(" order by ").push(order).push(" limit ").push(limit);
+    q.build_query_as().fetch_all(conn).await
 }
 
 #[cfg(test)]

@@ -43,6 +43,10 @@ struct ListPage {
     departments: Vec<org::TreeRow>,
     levels: Vec<org::JobLevel>,
     people: Vec<(Uuid, String)>,
+    /// The filter's chosen ids, parsed once: the page marks the chosen
+    /// option among hundreds, and comparing each as a fresh string showed
+    /// in the profile.
+    chosen: Chosen,
     priorities: &'static [(&'static str, &'static str)],
     /// The CSV of the current filter.
     export: String,
@@ -51,6 +55,42 @@ struct ListPage {
     sorts: [Sort; 6],
     can_create: bool,
     next_page: Option<String>,
+}
+
+/// The ids a list filter has chosen (see [`ListPage::chosen`]).
+struct Chosen {
+    department: Option<Uuid>,
+    level: Option<Uuid>,
+    hiring_manager: Option<Uuid>,
+    recruiter: Option<Uuid>,
+}
+
+impl Chosen {
+    fn of(filter: &ListFilter) -> Chosen {
+        let id = |v: &str| v.trim().parse().ok();
+        Chosen {
+            department: id(&filter.department),
+            level: id(&filter.level),
+            hiring_manager: id(&filter.hiring_manager),
+            recruiter: id(&filter.recruiter),
+        }
+    }
+
+    fn department(&self, id: &Uuid) -> bool {
+        self.department == Some(*id)
+    }
+
+    fn level(&self, id: &Uuid) -> bool {
+        self.level == Some(*id)
+    }
+
+    fn hiring_manager(&self, id: &Uuid) -> bool {
+        self.hiring_manager == Some(*id)
+    }
+
+    fn recruiter(&self, id: &Uuid) -> bool {
+        self.recruiter == Some(*id)
+    }
 }
 
 async fn list(
@@ -97,6 +137,7 @@ async fn list(
     let sort = Sort::parse(&filter.sort);
     let page = ListPage {
         layout,
+        chosen: Chosen::of(&filter),
         filter,
         rows,
         departments,
