@@ -918,6 +918,33 @@ pub async fn task(conn: &mut PgConnection, id: Uuid) -> Result<Option<Task>, sql
         .await
 }
 
+/// A task and the [`trail`] of its requirement, in one round trip: the
+/// decision page shows both. The trail leaves superseded tasks out, as
+/// [`trail`] does, even when the task itself is one.
+pub async fn task_with_trail(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<(Task, Vec<Task>)>, sqlx::Error> {
+    let rows: Vec<Task> = sqlx::query_as(concat!(
+        task_select!(),
+        "where a.requirement_id = (select a.requirement_id from approval_tasks t
+                                     join approvals a on a.id = t.approval_id where t.id = $1)
+           and (t.status <> 'superseded' or t.id = $1)
+         order by a.created_at, t.step, u.full_name"
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    let Some(task) = rows.iter().find(|t| t.id == id).cloned() else {
+        return Ok(None);
+    };
+    let trail = rows
+        .into_iter()
+        .filter(|t| t.status != "superseded")
+        .collect();
+    Ok(Some((task, trail)))
+}
+
 /// Waiting for `user` (theirs, and those of people they stand in for
 /// today), or decided by them, newest first.
 pub async fn inbox(

@@ -105,14 +105,13 @@ async fn page(
     problem: Option<String>,
 ) -> Result<DecisionPage, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let task = approval::task(&mut conn, id)
+    let (task, trail) = approval::task_with_trail(&mut conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let r = requirement::find(&mut conn, task.requirement_id)
         .await?
         .filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
         .ok_or(AppError::NotFound)?;
-    let trail = approval::trail(&mut conn, r.id).await?;
     let since = match approval::earlier(&mut conn, id).await? {
         Some(e) => {
             let changes = history::diff(&e.fields, &r.fields());
