@@ -386,3 +386,79 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
     check_layout(&finance, "live-inbox", 1280).await;
     finance.close().await;
 }
+
+#[tokio::test]
+async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
+    let app = TestApp::spawn().await;
+    let o = approvers(&app).await;
+    let recruiter = app
+        .user("rex@example.com", "Rex Recruiter", &[Role::Recruiter])
+        .await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let hm_email: String = sqlx::query_scalar("select email from users where id = $1")
+        .bind(hm_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut fields = crate::requirements::form(&o, hm_id, "Platform engineer");
+    fields.push(("recruiter_id", recruiter.to_string()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = hm.post("/requirements", &pairs).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let id: Uuid = res
+        .location()
+        .trim_start_matches("/requirements/")
+        .parse()
+        .unwrap();
+    let res = hm
+        .post(
+            &format!("/requirements/{id}/transitions"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    // The chain approves; the hiring manager hears the outcome.
+    for email in ["head@example.com", "fin1@example.com", "fin2@example.com"] {
+        let task = pending_task(&app, email).await;
+        let res = signed_in_as(&app, email)
+            .await
+            .post(
+                &format!("/approvals/{task}/decision"),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+    }
+    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = hm
+        .post(
+            &format!("/requirements/{id}/transitions"),
+            &[("action", "open"), ("version", &version.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    let events = |rows: Vec<(String, String, String)>| -> Vec<String> {
+        rows.into_iter().map(|(event, _, _)| event).collect()
+    };
+    assert_eq!(
+        events(told(&app, "rex@example.com").await),
+        [
+            "requirement.created",
+            "requirement.submitted",
+            "requirement.opened"
+        ],
+        "the recruiter hears of each step, not of the approvers' decisions"
+    );
+    assert_eq!(
+        events(told(&app, &hm_email).await),
+        ["approval.approved"],
+        "the hiring manager hears the outcome, not of their own doing"
+    );
+    // These come to the recruiter in the digest by default, not at once.
+    assert_eq!(mails(&app, "rex@example.com", "notice").await, 0);
+}
