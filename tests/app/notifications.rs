@@ -462,3 +462,39 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
     // These come to the recruiter in the digest by default, not at once.
     assert_eq!(mails(&app, "rex@example.com", "notice").await, 0);
 }
+
+#[tokio::test]
+async fn a_submission_that_rolls_back_tells_nobody() {
+    let app = TestApp::spawn().await;
+    // Nobody can approve: no department head, nobody with the approver role.
+    let o = crate::requirements::org(&app).await;
+    let recruiter = app
+        .user("rex@example.com", "Rex Recruiter", &[Role::Recruiter])
+        .await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let mut fields = crate::requirements::form(&o, hm_id, "Platform engineer");
+    fields.push(("recruiter_id", recruiter.to_string()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let id: Uuid = hm
+        .post("/requirements", &pairs)
+        .await
+        .location()
+        .trim_start_matches("/requirements/")
+        .parse()
+        .unwrap();
+    let before = told(&app, "rex@example.com").await.len();
+    // Submitting tells the recruiter, then finds no approver and rolls back.
+    let res = hm
+        .post(
+            &format!("/requirements/{id}/transitions"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(res.texts(".flash.error")[0].contains("Nobody can approve"));
+    assert_eq!(
+        told(&app, "rex@example.com").await.len(),
+        before,
+        "no notification for what did not happen"
+    );
+}
