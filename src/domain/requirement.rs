@@ -1061,6 +1061,34 @@ impl Sort {
 /// than running the query (0.85 ms against 0.1 ms at 100,000
 /// requirements). Each combination of filters is its own prepared
 /// statement; the plain list, the most common, then settles on a generic
+/// A person filter: an id (from a link) or part of a name, as typed. A
+/// name box instead of a list of every person keeps the page small.
+fn person(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, column: &'static str, value: &str) {
+    let value = value.trim();
+    if value.is_empty() {
+        return;
+    }
+    match value.parse::<Uuid>() {
+        Ok(id) => {
+            q.push(" and ").push(column).push(" = ").push_bind(id);
+        }
+        Err(_) => {
+            let pattern = format!(
+                "%{}%",
+                value
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            q.push(" and ")
+                .push(column)
+                .push(" in (select id from users where full_name ilike ")
+                .push_bind(pattern)
+                .push(")");
+        }
+    }
+}
+
 /// plan and is not planned at all.
 pub async fn list(
     conn: &mut PgConnection,
@@ -1101,12 +1129,8 @@ pub async fn list(
     if let Some(level) = id(&f.level) {
         q.push(" and r.job_level_id = ").push_bind(level);
     }
-    if let Some(manager) = id(&f.hiring_manager) {
-        q.push(" and r.hiring_manager_id = ").push_bind(manager);
-    }
-    if let Some(recruiter) = id(&f.recruiter) {
-        q.push(" and r.recruiter_id = ").push_bind(recruiter);
-    }
+    person(&mut q, "r.hiring_manager_id", &f.hiring_manager);
+    person(&mut q, "r.recruiter_id", &f.recruiter);
     if let Some((priority, _)) = PRIORITIES.iter().find(|(v, _)| *v == f.priority) {
         q.push(" and r.priority = ").push_bind(*priority);
     }

@@ -42,7 +42,6 @@ struct ListPage {
     rows: Vec<ListRow>,
     departments: Vec<org::TreeRow>,
     levels: Vec<org::JobLevel>,
-    people: Vec<(Uuid, String)>,
     /// The filter's chosen ids, parsed once: the page marks the chosen
     /// option among hundreds, and comparing each as a fresh string showed
     /// in the profile.
@@ -61,8 +60,6 @@ struct ListPage {
 struct Chosen {
     department: Option<Uuid>,
     level: Option<Uuid>,
-    hiring_manager: Option<Uuid>,
-    recruiter: Option<Uuid>,
 }
 
 impl Chosen {
@@ -71,8 +68,6 @@ impl Chosen {
         Chosen {
             department: id(&filter.department),
             level: id(&filter.level),
-            hiring_manager: id(&filter.hiring_manager),
-            recruiter: id(&filter.recruiter),
         }
     }
 
@@ -82,14 +77,6 @@ impl Chosen {
 
     fn level(&self, id: &Uuid) -> bool {
         self.level == Some(*id)
-    }
-
-    fn hiring_manager(&self, id: &Uuid) -> bool {
-        self.hiring_manager == Some(*id)
-    }
-
-    fn recruiter(&self, id: &Uuid) -> bool {
-        self.recruiter == Some(*id)
     }
 }
 
@@ -124,14 +111,13 @@ async fn list(
             ..filter.clone()
         })
     );
-    let (layout, departments, levels, people) = if hx.0 {
-        (Layout::bare(), Vec::new(), Vec::new(), Vec::new())
+    let (layout, departments, levels) = if hx.0 {
+        (Layout::bare(), Vec::new(), Vec::new())
     } else {
         (
             Layout::new(&me, "Requirements").await?,
             org::tree(org::departments(&mut conn).await?),
             org::levels(&mut conn).await?,
-            user::choices(&mut conn).await?,
         )
     };
     let sort = Sort::parse(&filter.sort);
@@ -142,7 +128,6 @@ async fn list(
         rows,
         departments,
         levels,
-        people,
         priorities: &PRIORITIES,
         export,
         statuses: Status::ALL,

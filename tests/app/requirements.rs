@@ -409,6 +409,36 @@ async fn the_list_filters_searches_and_pages_in_the_url() {
         none.attr("#status option[selected]", "value").as_deref(),
         Some("open")
     );
+    // People are found by part of their name (or by id, from a link);
+    // LIKE's wildcards are taken literally.
+    let other = app
+        .user("olga@example.com", "Olga Other", &[Role::HiringManager])
+        .await;
+    let mut hers = form(&o, other, "Analyst");
+    hers.retain(|(k, _)| *k != "hiring_manager_id");
+    hers.push(("hiring_manager_id", other.to_string()));
+    assert_eq!(
+        post(&hm, "/requirements", &hers).await.status,
+        StatusCode::SEE_OTHER
+    );
+    for (filter, titles) in [
+        ("hiring_manager=olga", vec!["Analyst"]),
+        ("hiring_manager=OTHER", vec!["Analyst"]),
+        (&*format!("hiring_manager={other}"), vec!["Analyst"]),
+        ("hiring_manager=%25", vec![]),
+        ("recruiter=olga", vec![]),
+    ] {
+        let page = hm.get(&format!("/requirements?{filter}")).await;
+        assert_eq!(page.texts("table.data tbody th"), titles, "{filter}");
+    }
+    assert_eq!(
+        hm.get("/requirements?hiring_manager=olga")
+            .await
+            .attr("#hiring_manager", "value")
+            .as_deref(),
+        Some("olga"),
+        "the box keeps what was typed"
+    );
 }
 
 #[tokio::test]
