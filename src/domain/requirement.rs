@@ -1022,6 +1022,10 @@ pub struct ListRow {
 }
 
 impl ListRow {
+    pub fn priority_label(&self) -> &'static str {
+        label(&PRIORITIES, &self.priority)
+    }
+
     pub fn status_label(&self) -> &'static str {
         Status::parse(&self.status).map_or("", Status::label)
     }

@@ -668,15 +668,15 @@ async fn every_order_pages_through_each_row_exactly_once() {
     seen.sort();
     assert_eq!(seen, ascending, "each row exactly once");
     let rank = |p: &str| {
-        ["low", "normal", "high", "urgent"]
+        ["Low", "Normal", "High", "Urgent"]
             .iter()
             .position(|x| *x == p)
     };
     let ranks: Vec<_> = by_priority.iter().map(|r| rank(&r.2)).collect();
     assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
-    assert_eq!(by_priority[0].2, "urgent");
+    assert_eq!(by_priority[0].2, "Urgent");
     assert_eq!(by_priority[0].0, reference(59), "newest urgent first");
-    assert_eq!(by_priority[59].2, "low");
+    assert_eq!(by_priority[59].2, "Low");
 
     // Target start: soonest first, those without one last.
     let by_start = all_pages(&hm, "/requirements?sort=start").await;
@@ -707,7 +707,7 @@ async fn the_order_lives_in_the_url_with_the_filters_and_the_export() {
     let mut sorted = titles.clone();
     sorted.sort_by_key(|t| t.to_lowercase());
     assert_eq!(titles, sorted);
-    assert!(column(&page, 6).iter().all(|p| p == "urgent"));
+    assert!(column(&page, 6).iter().all(|p| p == "Urgent"));
     // The same as an htmx fragment.
     let fragment = hm.get_hx("/requirements?priority=urgent&sort=title").await;
     assert!(!fragment.body.contains("<html"));
