@@ -22,6 +22,10 @@ pub struct Message {
     /// Who it concerns; empty for everybody (a resync).
     #[serde(default)]
     pub users: Vec<Uuid>,
+    /// A requirement that changed, for the pages showing it.
+    #[serde(default)]
+    pub subject: Option<Uuid>,
+    #[serde(default)]
     pub event: String,
     #[serde(default)]
     pub text: String,
@@ -34,6 +38,7 @@ impl Message {
     fn resync() -> Message {
         Message {
             users: Vec::new(),
+            subject: None,
             event: "resync".into(),
             text: String::new(),
             link: String::new(),

@@ -631,6 +631,7 @@ pub async fn decide(
         c,
     )
     .await?;
+    notify::changed(&mut *conn, requirement_id).await?;
     let r = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;

@@ -309,6 +309,19 @@ pub async fn send_digests(
     Ok(sent)
 }
 
+/// Tells every stream that requirement `id` changed (a decision, an edit, a
+/// transition), at commit: pages showing it re-read themselves. Only the
+/// id travels; what a page re-reads is checked like any request.
+pub async fn changed(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    let payload = serde_json::json!({ "subject": id });
+    sqlx::query("select pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(payload.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// How `user` wants mail about `event`.
 pub async fn delivery(
     conn: &mut PgConnection,

@@ -778,6 +778,7 @@ pub async fn update(
     .bind(f.headcount)
     .execute(&mut *conn)
     .await?;
+    super::notify::changed(&mut *conn, id).await?;
     let c = changes(Some(&before.fields()), f).field("version", &version, &(version + 1));
     audit::record(
         conn,
@@ -866,6 +867,7 @@ pub async fn apply(
     .bind(actor.user_id)
     .execute(&mut *conn)
     .await?;
+    super::notify::changed(&mut *conn, id).await?;
     let c = Changes::new()
         .field("status", &from.as_str(), &to.as_str())
         .created("reason", &reason)

@@ -345,7 +345,22 @@ async fn see_text(browser: &crate::browser::Browser, css: &str, expected: &str) 
 async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
     use crate::browser::{Browser, check_layout};
     let app = TestApp::spawn().await;
-    let _chain = submitted(&app).await;
+    let chain = submitted(&app).await;
+    // The hiring manager watches the requirement's page meanwhile.
+    let email: String = sqlx::query_scalar("select email from users where id = $1")
+        .bind(chain.hm_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let page = format!("/requirements/{}", chain.requirement);
+    let hm = Browser::start().await;
+    hm.goto(&app.url(&format!(
+        "/sign-in?next={}",
+        hiring_hare::error::urlencode(&page)
+    )))
+    .await;
+    hm.sign_in(&email, PASSWORD).await;
+    hm.wait_for_path(&page).await;
     let finance = Browser::start().await;
     finance.goto(&app.url("/sign-in?next=%2Fapprovals")).await;
     finance.sign_in("fin1@example.com", PASSWORD).await;
@@ -357,12 +372,15 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
     assert!(finance.texts("#waiting tbody tr").await.is_empty());
     // The page's stream is connected before the head decides.
     for _ in 0..200 {
-        if app.live.streams() > 0 {
+        if app.live.streams() > 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert!(app.live.streams() > 0, "the page opened its event stream");
+    assert!(
+        app.live.streams() > 1,
+        "both pages opened their event stream"
+    );
 
     let task = pending_task(&app, "head@example.com").await;
     let head = signed_in_as(&app, "head@example.com").await;
@@ -385,6 +403,16 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
     );
     check_layout(&finance, "live-inbox", 1280).await;
     finance.close().await;
+    // The hiring manager was not notified (nothing for them yet), but the
+    // page they watch shows the head's decision.
+    see_text(
+        &hm,
+        "ol.timeline > li > p",
+        "Hana Head approved (Department head)",
+    )
+    .await;
+    assert_eq!(hm.path_and_query().await, page, "no navigation");
+    hm.close().await;
 }
 
 #[tokio::test]
