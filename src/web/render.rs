@@ -98,7 +98,17 @@ pub struct Layout {
 
 impl Layout {
     pub async fn new(user: &CurrentUser, title: impl Into<String>) -> Result<Layout, AppError> {
-        let mut layout = Layout::anonymous(&user.session, title).await?;
+        let mut layout = if user.meta.htmx {
+            // A page re-read in the background (a live update) must not
+            // take the flash meant for the page the user is going to.
+            Layout {
+                csrf: crate::auth::csrf::token(&user.session).await?,
+                title: title.into(),
+                ..Layout::bare()
+            }
+        } else {
+            Layout::anonymous(&user.session, title).await?
+        };
         layout.user_name = Some(user.full_name.clone());
         layout.nav = nav(user, &user.meta.path);
         if user.meta.path.starts_with("/admin") {

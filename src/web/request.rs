@@ -21,6 +21,9 @@ pub struct RequestMeta {
     pub request_id: Option<String>,
     /// The path and query asked for, to mark the current page in navigation.
     pub path: String,
+    /// Asked by htmx (a part of a page, or a page re-read in the
+    /// background), not by a navigation.
+    pub htmx: bool,
     slot: UserSlot,
 }
 
@@ -43,6 +46,7 @@ impl RequestMeta {
             user_agent: header("user-agent").map(|ua| ua.chars().take(512).collect()),
             request_id: header("x-request-id").map(str::to_owned),
             path: parts.uri.path().to_owned(),
+            htmx: parts.headers.contains_key("hx-request"),
             slot: parts
                 .extensions
                 .get::<UserSlot>()
