@@ -62,6 +62,27 @@ pub(crate) async fn status(app: &TestApp, id: Uuid) -> String {
         .unwrap()
 }
 
+/// Takes a lifecycle action (submit, open, …) on the requirement as it is
+/// now, as its page's button does.
+pub(crate) async fn act(
+    app: &TestApp,
+    client: &Client,
+    id: Uuid,
+    action: &str,
+) -> crate::harness::Page {
+    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    client
+        .post(
+            &format!("/requirements/{id}/transitions"),
+            &[("action", action), ("version", &version.to_string())],
+        )
+        .await
+}
+
 pub(crate) async fn signed_in_as(app: &TestApp, email: &str) -> Client {
     let c = app.client();
     assert_eq!(
@@ -230,18 +251,7 @@ async fn decisions_that_must_be_refused_are_refused() {
             .status,
         StatusCode::OK
     );
-    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
-        .bind(chain.requirement)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let res = chain
-        .hm
-        .post(
-            &format!("/requirements/{}/transitions", chain.requirement),
-            &[("action", "submit"), ("version", &version.to_string())],
-        )
-        .await;
+    let res = act(&app, &chain.hm, chain.requirement, "submit").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let pending: i64 = sqlx::query_scalar("select count(*) from approval_tasks t join users u on u.id = t.approver_id where u.email = 'head@example.com' and t.status = 'pending'")
         .fetch_one(&app.pool)
@@ -893,18 +903,7 @@ async fn a_resubmission_resumes_at_the_step_that_asked_for_changes() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
-        .bind(chain.requirement)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let res = chain
-        .hm
-        .post(
-            &format!("/requirements/{}/transitions", chain.requirement),
-            &[("action", "submit"), ("version", &version.to_string())],
-        )
-        .await;
+    let res = act(&app, &chain.hm, chain.requirement, "submit").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let pending: Vec<String> = sqlx::query_scalar(
         "select u.email from approval_tasks t join approvals a on a.id = t.approval_id join users u on u.id = t.approver_id

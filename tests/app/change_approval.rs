@@ -3,7 +3,7 @@
 //! who see what changed; other edits apply at once; a declined change
 //! brings the approved values back.
 
-use crate::approvals::{Chain, signed_in_as, status, submitted};
+use crate::approvals::{Chain, act, signed_in_as, status, submitted};
 use crate::harness::{Client, TestApp, link_in};
 use crate::requirements::form;
 use reqwest::StatusCode;
@@ -86,13 +86,7 @@ async fn approvals(app: &TestApp, id: Uuid) -> i64 {
 }
 
 async fn open(app: &TestApp, hm: &Client, id: Uuid) {
-    let v = version(app, id).await.to_string();
-    let res = hm
-        .post(
-            &format!("/requirements/{id}/transitions"),
-            &[("action", "open"), ("version", &v)],
-        )
-        .await;
+    let res = act(app, hm, id, "open").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
 }
 

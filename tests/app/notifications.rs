@@ -2,7 +2,7 @@
 //! person's mail choices, the daily digest once, and live delivery from one
 //! process to a browser stream held by another.
 
-use crate::approvals::{approvers, signed_in_as, submitted};
+use crate::approvals::{act, approvers, signed_in_as, submitted};
 use crate::harness::{Client, PASSWORD, TestApp};
 use crate::requirements::draft;
 use hiring_hare::auth::Role;
@@ -457,17 +457,7 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
     }
-    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let res = hm
-        .post(
-            &format!("/requirements/{id}/transitions"),
-            &[("action", "open"), ("version", &version.to_string())],
-        )
-        .await;
+    let res = act(&app, &hm, id, "open").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
     let events = |rows: Vec<(String, String, String)>| -> Vec<String> {
