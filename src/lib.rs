@@ -3,6 +3,7 @@
 //! the same router.
 
 pub mod auth;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -26,6 +26,7 @@ pub fn state(pool: sqlx::PgPool, config: Config) -> AppState {
     let mail = MailRenderer::new(&config);
     AppState {
         live: crate::live::Live::start(pool.clone()),
+        catalog: crate::catalog::Catalog::default(),
         pool,
         config: Arc::new(config),
         mail,

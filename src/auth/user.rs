@@ -42,6 +42,9 @@ pub struct CurrentUser {
     pub pending_approvals: i64,
     /// Unread notifications, for the bell, counted the same way.
     pub unread_notifications: i64,
+    /// The catalog's version when this request began (see
+    /// [`crate::catalog`]), read here because this query runs on every page.
+    pub catalog_version: i64,
     pub meta: RequestMeta,
     pub session: Session,
 }
@@ -84,7 +87,7 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
 }
 
 /// The signed-in user's row as one JSON object, over `users u`, with the
-/// badge counts taken up to `$2` ([`BADGE_LIMIT`]). A macro so that the
+/// badge counts taken up to `$2` ([`BADGE_LIMIT`]) and the catalog's version. A macro so that the
 /// session load (which reads it beside the session, see
 /// `super::session_store`) and the fallback query below share one text and
 /// both stay `&'static str`.
@@ -96,7 +99,8 @@ macro_rules! signed_in_user {
             'pending_approvals', (select count(*) from (select from approval_tasks t
                                     where t.approver_id = u.id and t.status = 'pending' limit $2) waiting),
             'unread_notifications', (select count(*) from (select from notifications n
-                                       where n.user_id = u.id and n.read_at is null limit $2) unread))"
+                                       where n.user_id = u.id and n.read_at is null limit $2) unread),
+            'catalog_version', (select version from catalog_version))"
     };
 }
 pub(crate) use signed_in_user;
@@ -110,6 +114,7 @@ struct UserRow {
     time_zone: String,
     pending_approvals: i64,
     unread_notifications: i64,
+    catalog_version: i64,
 }
 
 async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
@@ -172,6 +177,7 @@ pub async fn load_from(
         time_zone: row.time_zone,
         pending_approvals: row.pending_approvals,
         unread_notifications: row.unread_notifications,
+        catalog_version: row.catalog_version,
         meta,
         session,
     }))

@@ -1056,17 +1056,6 @@ impl Sort {
     }
 }
 
-/// Up to `limit` requirements the user may see, in the filter's order (a
-/// page asks for one row more, to tell whether another page follows).
-/// Keyset pagination costs the same on page 400 as on page 1, and no exact
-/// count is taken.
-///
-/// The statement holds only the filters in use (a `QueryBuilder`, the one
-/// dynamic query here): with every filter written as `($n is null or …)`,
-/// PostgreSQL planned all thirteen on every request, which took longer
-/// than running the query (0.85 ms against 0.1 ms at 100,000
-/// requirements). Each combination of filters is its own prepared
-/// statement; the plain list, the most common, then settles on a generic
 /// A person filter: an id (from a link) or part of a name, as typed. A
 /// name box instead of a list of every person keeps the page small.
 fn person(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, column: &'static str, value: &str) {
@@ -1095,7 +1084,25 @@ fn person(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, column: &'static str, valu
     }
 }
 
-/// plan and is not planned at all.
+/// Up to `limit` requirements the user may see, in the filter's order (a
+/// page asks for one row more, to tell whether another page follows).
+/// Keyset pagination costs the same on page 400 as on page 1, and no exact
+/// count is taken.
+///
+/// The statement holds only the filters in use (a `QueryBuilder`, the one
+/// dynamic query here): with every filter written as `($n is null or …)`,
+/// PostgreSQL planned all thirteen on every request, which took longer
+/// than running the query (0.85 ms against 0.1 ms at 100,000
+/// requirements). Each combination of filters is its own prepared
+/// statement, planned once per connection: the pool runs on generic plans
+/// (see `db::connect`).
+///
+/// A generic plan cannot know how many rows a search matches, and the
+/// right way to search differs: a common word fills a page from the first
+/// rows in the list's order, a rare one is quicker found through the text
+/// index. So a search first looks at the first [`SEARCH_WINDOW`] rows in
+/// order; if they hold a whole page, that page is the answer (every later
+/// row comes after it); otherwise the text index finds every match.
 pub async fn list(
     conn: &mut PgConnection,
     viewer: Uuid,
@@ -1103,28 +1110,144 @@ pub async fn list(
     f: &ListFilter,
     limit: i64,
 ) -> Result<Vec<ListRow>, sqlx::Error> {
+    let search = f.q.trim();
+    if search.is_empty() {
+        return list_query(viewer, sees_confidential, f, limit, Source::All)
+            .build_query_as()
+            .fetch_all(conn)
+            .await;
+    }
+    if limit < SEARCH_WINDOW {
+        let rows = list_query(viewer, sees_confidential, f, limit, Source::Window)
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await?;
+        if rows.len() as i64 == limit {
+            return Ok(rows);
+        }
+    }
+    list_query(viewer, sees_confidential, f, limit, Source::Matches)
+        .build_query_as()
+        .fetch_all(conn)
+        .await
+}
+
+/// How many rows, in the list's order, a search reads before it turns to
+/// the text index: about a millisecond's work.
+const SEARCH_WINDOW: i64 = 1000;
+
+/// Where a list query takes its rows from (see [`list`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    /// The requirements table, through the index of the list's order.
+    All,
+    /// The first [`SEARCH_WINDOW`] live rows after the cursor, in order.
+    Window,
+    /// Every match of the search, through the text index.
+    Matches,
+}
+
+fn list_query(
+    viewer: Uuid,
+    sees_confidential: bool,
+    f: &ListFilter,
+    limit: i64,
+    source: Source,
+) -> sqlx::QueryBuilder<sqlx::Postgres> {
+    const COLUMNS: &str =
+        "select r.id, r.reference, r.title, d.name as department_name, hm.full_name as hiring_manager_name,
+                r.headcount, r.priority, r.status, r.target_start, r.created_at";
+    const JOINS: &str = " join departments d on d.id = r.department_id
+          join users hm on hm.id = r.hiring_manager_id";
+    let (key, cmp, order) = Sort::parse(&f.sort).keyset();
+    // The cursor's key is read from its row in a subquery (whose own `r`
+    // shadows the outer one), so the URL carries only an id.
+    let after = f.after.trim().parse::<Uuid>().ok();
+    let cursor = |q: &mut sqlx::QueryBuilder<sqlx::Postgres>| {
+        if let Some(after) = after {
+            q.push(" and (")
+                .push(key)
+                .push(") ")
+                .push(cmp)
+                .push(" (select ")
+                .push(key)
+                .push(" from requirements r where r.id = ")
+                .push_bind(after)
+                .push(")");
+        }
+    };
+    // The limit is written into the statement, not bound: one of two
+    // constants of ours (a page, an export), and a generic plan needs it
+    // to know that only a page's rows are wanted.
+    let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
+    match source {
+        Source::All => {
+            q.push(COLUMNS).push(" from requirements r").push(JOINS);
+            q.push(" where r.deleted_at is null");
+            filters(&mut q, viewer, sees_confidential, f);
+            cursor(&mut q);
+        }
+        // Limits all the way down, with the joins outside: the window is
+        // then read in order and only as far as a page needs.
+        Source::Window => {
+            q.push(COLUMNS).push(
+                " from (select r.* from (select * from requirements r where r.deleted_at is null",
+            );
+            cursor(&mut q);
+            q.push(" order by ")
+                .push(order)
+                .push(" limit ")
+                .push(SEARCH_WINDOW);
+            q.push(") r where true");
+            search(&mut q, &f.q);
+            filters(&mut q, viewer, sees_confidential, f);
+            q.push(" order by ").push(order).push(" limit ").push(limit);
+            q.push(") r").push(JOINS);
+        }
+        // The matches are gathered first, as a fence: given an order and a
+        // limit, the planner would rather walk the order's index, which is
+        // the slow way to find a rare word. The filters go inside, where
+        // their indexes can narrow the text index's matches.
+        Source::Matches => {
+            q.push("with matches as materialized (select * from requirements r where r.deleted_at is null");
+            search(&mut q, &f.q);
+            filters(&mut q, viewer, sees_confidential, f);
+            cursor(&mut q);
+            q.push(") ")
+                .push(COLUMNS)
+                .push(" from matches r")
+                .push(JOINS);
+        }
+    }
+    q.push(" order by ").push(order).push(" limit ").push(limit);
+    q
+}
+
+/// The full-text condition: the words as typed, matched both as written
+/// and by their English stems.
+fn search(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, text: &str) {
+    // A scalar subquery, so a generic plan parses the words once per
+    // execution rather than once per row it checks.
+    q.push(" and r.search @@ (select websearch_to_tsquery('simple', ")
+        .push_bind(text.trim().to_owned())
+        .push(") || websearch_to_tsquery('english', ")
+        .push_bind(text.trim().to_owned())
+        .push("))");
+}
+
+/// Visibility and every filter but the search and the cursor.
+fn filters(
+    q: &mut sqlx::QueryBuilder<sqlx::Postgres>,
+    viewer: Uuid,
+    sees_confidential: bool,
+    f: &ListFilter,
+) {
     let id = |v: &str| v.trim().parse::<Uuid>().ok();
     let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
-    let (key, cmp, order) = Sort::parse(&f.sort).keyset();
-    let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-        "select r.id, r.reference, r.title, d.name as department_name, hm.full_name as hiring_manager_name,
-                r.headcount, r.priority, r.status, r.target_start, r.created_at
-           from requirements r
-           join departments d on d.id = r.department_id
-           join users hm on hm.id = r.hiring_manager_id
-          where r.deleted_at is null",
-    );
     if !sees_confidential {
         q.push(" and (not r.confidential or ")
             .push_bind(viewer)
             .push(" in (r.hiring_manager_id, r.created_by, r.recruiter_id))");
-    }
-    if let Some(text) = Some(f.q.trim()).filter(|q| !q.is_empty()) {
-        q.push(" and (r.search @@ websearch_to_tsquery('simple', ")
-            .push_bind(text.to_owned())
-            .push(") or r.search @@ websearch_to_tsquery('english', ")
-            .push_bind(text.to_owned())
-            .push("))");
     }
     if let Some(status) = Status::parse(&f.status) {
         q.push(" and r.status = ").push_bind(status.as_str());
@@ -1135,8 +1258,8 @@ pub async fn list(
     if let Some(level) = id(&f.level) {
         q.push(" and r.job_level_id = ").push_bind(level);
     }
-    person(&mut q, "r.hiring_manager_id", &f.hiring_manager);
-    person(&mut q, "r.recruiter_id", &f.recruiter);
+    person(q, "r.hiring_manager_id", &f.hiring_manager);
+    person(q, "r.recruiter_id", &f.recruiter);
     if let Some((priority, _)) = PRIORITIES.iter().find(|(v, _)| *v == f.priority) {
         q.push(" and r.priority = ").push_bind(*priority);
     }
@@ -1146,24 +1269,6 @@ pub async fn list(
     if let Some(to) = date(&f.to) {
         q.push(" and r.created_at < ").push_bind(to).push(" + 1");
     }
-    // The cursor's key is read from its row in a subquery (whose own `r`
-    // shadows the outer one), so the URL carries only an id.
-    if let Some(after) = id(&f.after) {
-        q.push(" and (")
-            .push(key)
-            .push(") ")
-            .push(cmp)
-            .push(" (select ")
-            .push(key)
-            .push(" from requirements r where r.id = ")
-            .push_bind(after)
-            .push(")");
-    }
-    // The limit is written into the statement, not bound: one of two
-    // constants of ours (a page, an export), and a generic plan needs it
-    // to know that only a page's rows are wanted.
-    q.push(" order by ").push(order).push(" limit ").push(limit);
-    q.build_query_as().fetch_all(conn).await
 }
 
 #[cfg(test)]

@@ -36,6 +36,8 @@ pub struct AppState {
     pub mail: MailRenderer,
     /// This process's fan-out of live updates to `/events` streams.
     pub live: crate::live::Live,
+    /// Departments and job levels, cached for the requirement pages.
+    pub catalog: crate::catalog::Catalog,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -4,13 +4,14 @@
 use super::AppState;
 use super::render::{self, Hx, Layout};
 use crate::auth::{CurrentUser, Permission};
+use crate::catalog::Snapshot;
 use crate::domain::approval::{self, DecideError};
 use crate::domain::audit::{self, Entry};
 use crate::domain::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
     REMOTE_POLICIES, Requirement, RequirementForm, Sort, Status, TransitionError,
 };
-use crate::domain::{FieldErrors, SaveError, org, user};
+use crate::domain::{FieldErrors, SaveError, user};
 use crate::domain::{history, notify};
 use crate::error::AppError;
 use askama::Template;
@@ -19,6 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub fn routes() -> axum::Router<AppState> {
@@ -40,8 +42,8 @@ struct ListPage {
     layout: Layout,
     filter: ListFilter,
     rows: Vec<ListRow>,
-    departments: Vec<org::TreeRow>,
-    levels: Vec<org::JobLevel>,
+    /// Empty for the results alone.
+    catalog: Arc<Snapshot>,
     /// The filter's chosen ids, parsed once: the page marks the chosen
     /// option among hundreds, and comparing each as a fresh string showed
     /// in the profile.
@@ -111,13 +113,12 @@ async fn list(
             ..filter.clone()
         })
     );
-    let (layout, departments, levels) = if hx.0 {
-        (Layout::bare(), Vec::new(), Vec::new())
+    let (layout, catalog) = if hx.0 {
+        (Layout::bare(), Arc::default())
     } else {
         (
             Layout::new(&me, "Requirements").await?,
-            org::tree(org::departments(&mut conn).await?),
-            org::levels(&mut conn).await?,
+            state.catalog.get(&mut conn, me.catalog_version).await?,
         )
     };
     let sort = Sort::parse(&filter.sort);
@@ -126,8 +127,7 @@ async fn list(
         chosen: Chosen::of(&filter),
         filter,
         rows,
-        departments,
-        levels,
+        catalog,
         priorities: &PRIORITIES,
         export,
         statuses: Status::ALL,
@@ -221,8 +221,7 @@ struct FormPage {
     conflict: Vec<Entry>,
     /// A problem with the whole save rather than one field.
     error: Option<String>,
-    departments: Vec<org::TreeRow>,
-    levels: Vec<org::JobLevel>,
+    catalog: Arc<Snapshot>,
     people: Vec<(Uuid, String)>,
 }
 
@@ -279,8 +278,7 @@ async fn form_page(
         errors,
         conflict,
         error: None,
-        departments: org::tree(org::departments(&mut conn).await?),
-        levels: org::levels(&mut conn).await?,
+        catalog: state.catalog.get(&mut conn, me.catalog_version).await?,
         people: user::choices(&mut conn).await?,
     })
 }

@@ -768,3 +768,101 @@ async fn the_navigation_counts_waiting_approvals_up_to_99_plus() {
     waiting(21).await;
     assert_eq!(badge(approver.get("/").await), vec!["99+ waiting"]);
 }
+
+#[tokio::test]
+async fn a_search_finds_common_words_in_order_and_rare_ones_anywhere() {
+    // More rows than a search reads before it turns to the text index
+    // (1,000), so both ways of searching are taken: a common word fills
+    // its pages from the newest rows, a rare one lies beyond them.
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    many(&app, &o, hm_id, 1100).await;
+    sqlx::query(
+        "update requirements set title = 'Zanzibar liaison' where reference in ('HH-2020-0003', 'HH-2020-0005')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let reference = |i: i32| format!("HH-2020-{i:04}");
+    let refs = |rows: Vec<(String, String, String, String)>| -> Vec<String> {
+        rows.into_iter().map(|r| r.0).collect()
+    };
+
+    // Geologists are every seventh row: 157 over seven pages, the last
+    // one short, so found through the index after the cursor.
+    let geologists: Vec<String> = (1..=1100)
+        .rev()
+        .filter(|i| i % 7 == 6)
+        .map(reference)
+        .collect();
+    assert_eq!(geologists.len(), 157);
+    assert_eq!(
+        refs(all_pages(&hm, "/requirements?q=geologist").await),
+        geologists
+    );
+    let mut by_title = refs(all_pages(&hm, "/requirements?q=Geologists&sort=oldest").await);
+    by_title.reverse();
+    assert_eq!(by_title, geologists, "stemmed, in the other order");
+
+    // The two oldest-but-few, beyond the newest thousand; then narrowed by
+    // a filter (priorities cycle: 3 is urgent, 5 normal).
+    assert_eq!(
+        refs(all_pages(&hm, "/requirements?q=zanzibar").await),
+        vec![reference(5), reference(3)]
+    );
+    assert_eq!(
+        refs(all_pages(&hm, "/requirements?q=zanzibar&priority=urgent").await),
+        vec![reference(3)]
+    );
+    assert!(refs(all_pages(&hm, "/requirements?q=zanzibar&priority=low").await).is_empty());
+    // A rare word among the newest rows, with fewer than a page of them.
+    sqlx::query("update requirements set title = 'Yak herder' where reference = 'HH-2020-1099'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        refs(all_pages(&hm, "/requirements?q=yak").await),
+        vec![reference(1099)]
+    );
+}
+
+#[tokio::test]
+async fn the_requirement_pages_offer_departments_and_levels_as_they_are_now() {
+    // They are cached in the process; every change must still show on
+    // the very next page, however it was made.
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, _) = app.signed_in(Role::HiringManager).await;
+    let options =
+        |page: &crate::harness::Page, select: &str| page.texts(&format!("#{select} option"));
+    let form = hm.get("/requirements/new").await;
+    assert!(options(&form, "department_id").contains(&"Engineering".to_owned()));
+    assert!(!options(&form, "department_id").contains(&"Research".to_owned()));
+
+    sqlx::query("insert into departments (name) values ('Research')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("update job_levels set name = 'Staff', salary_max = 95000 where id = $1")
+        .bind(o.level)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let form = hm.get("/requirements/new").await;
+    assert!(options(&form, "department_id").contains(&"Research".to_owned()));
+    assert_eq!(
+        options(&form, "job_level_id"),
+        vec!["— choose —", "Staff (60000–95000 EUR)"]
+    );
+
+    sqlx::query("update departments set archived_at = now() where id = $1")
+        .bind(o.department)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let list = hm.get("/requirements").await;
+    assert!(!options(&list, "department").contains(&"Engineering".to_owned()));
+    assert!(options(&list, "department").contains(&"Research".to_owned()));
+    assert!(options(&list, "level").contains(&"Staff".to_owned()));
+}

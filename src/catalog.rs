@@ -1,0 +1,55 @@
+//! The departments and job levels the requirement pages offer, cached in
+//! each process: reading them took a quarter of a list page's time, and
+//! they change a few times a year.
+//!
+//! A trigger counts every committed change in the `catalog_version` row,
+//! which the signed-in user's query brings along on every request
+//! ([`crate::auth::CurrentUser::catalog_version`]). A snapshot serves
+//! requests that saw the version it was read at; so a page never shows the
+//! catalog older than the request, in any process, with no query of its
+//! own while nothing changes.
+
+use crate::domain::org::{self, JobLevel, TreeRow};
+use sqlx::PgConnection;
+use std::sync::{Arc, Mutex};
+
+/// Active departments in tree order, and active job levels by rank.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub departments: Vec<TreeRow>,
+    pub levels: Vec<JobLevel>,
+}
+
+#[derive(Clone, Default)]
+pub struct Catalog {
+    cached: Arc<Mutex<Option<(i64, Arc<Snapshot>)>>>,
+}
+
+impl Catalog {
+    /// The catalog as of `version` (the one the request saw) or later.
+    pub async fn get(
+        &self,
+        conn: &mut PgConnection,
+        version: i64,
+    ) -> Result<Arc<Snapshot>, sqlx::Error> {
+        if let Some((seen, snapshot)) = &*self.lock()
+            && *seen == version
+        {
+            return Ok(Arc::clone(snapshot));
+        }
+        // Read after `version` was, so at least that new: keeping it under
+        // `version` can only cause one more read, never a stale page.
+        let snapshot = Arc::new(Snapshot {
+            departments: org::tree(org::departments(conn).await?),
+            levels: org::levels(conn).await?,
+        });
+        *self.lock() = Some((version, Arc::clone(&snapshot)));
+        Ok(snapshot)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, Arc<Snapshot>)>> {
+        // Replacing the value is one assignment: a poisoned lock still holds
+        // a whole one.
+        self.cached.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
