@@ -20,9 +20,12 @@ pub struct Snapshot {
     pub levels: Vec<JobLevel>,
 }
 
+/// A snapshot and the catalog version it was read at.
+type Versioned = Option<(i64, Arc<Snapshot>)>;
+
 #[derive(Clone, Default)]
 pub struct Catalog {
-    cached: Arc<Mutex<Option<(i64, Arc<Snapshot>)>>>,
+    cached: Arc<Mutex<Versioned>>,
 }
 
 impl Catalog {
@@ -47,7 +50,7 @@ impl Catalog {
         Ok(snapshot)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, Arc<Snapshot>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Versioned> {
         // Replacing the value is one assignment: a poisoned lock still holds
         // a whole one.
         self.cached.lock().unwrap_or_else(|e| e.into_inner())
