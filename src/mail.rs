@@ -422,8 +422,9 @@ impl Delivery {
     }
 
     async fn send(&self, id: Uuid) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let mut conn = self.pool.acquire().await?;
-        let Some(msg) = outbox::find(&mut conn, id).await? else {
+        // No connection is held while the mail server answers: a slow one
+        // would hold the pool's connections and stall the pages.
+        let Some(msg) = outbox::find(&mut *self.pool.acquire().await?, id).await? else {
             // Nothing to send: the row is gone (it never committed).
             return Ok(());
         };
@@ -440,7 +441,12 @@ impl Delivery {
             // failure so the Outbox page shows why the message is stuck.
             Err(e) => Err(e.to_string()),
         };
-        outbox::record_attempt(&mut conn, id, sent.as_ref().err().map(String::as_str)).await?;
+        outbox::record_attempt(
+            &mut *self.pool.acquire().await?,
+            id,
+            sent.as_ref().err().map(String::as_str),
+        )
+        .await?;
         let outcome = if sent.is_ok() { "sent" } else { "failed" };
         metrics::counter!("jobs_total", "queue" => jobs::MAIL_QUEUE, "outcome" => outcome)
             .increment(1);

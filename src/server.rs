@@ -34,7 +34,7 @@ pub fn state(pool: sqlx::PgPool, config: Config) -> AppState {
 }
 
 pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
-    let db = crate::db::connect(&config, 32).await?;
+    let db = crate::db::connect(&config, config.database_pool_size).await?;
     crate::db::migrate(&db.pool).await?;
     crate::web::health::install_metrics();
     let (stop_tx, stop_rx) = watch::channel(false);

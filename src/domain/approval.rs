@@ -580,20 +580,27 @@ pub async fn decide(
     if decision != Decision::Approve && comment.is_empty() {
         return Err(DecideError::CommentRequired);
     }
-    let (approval_id, requirement_id): (Uuid, Uuid) = sqlx::query_as(
-        "select a.id, a.requirement_id from approvals a join approval_tasks t on t.approval_id = a.id
-          where t.id = $1 for update of a",
+    // Decisions on one approval take turns on its lock. The task is locked
+    // too, so that after waiting its status is read as it is now (a row
+    // merely joined would be read as it was before the wait).
+    let (approval_id, requirement_id, approver, status, step, required): (
+        Uuid,
+        Uuid,
+        Uuid,
+        String,
+        i32,
+        Option<i32>,
+    ) = sqlx::query_as(
+        "select a.id, a.requirement_id, t.approver_id, t.status, t.step, t.required
+           from approvals a
+           join approval_tasks t on t.approval_id = a.id
+           join requirements r on r.id = a.requirement_id and r.deleted_at is null
+          where t.id = $1 for update of a, t",
     )
     .bind(task_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    let (approver, status, step, required): (Uuid, String, i32, Option<i32>) = sqlx::query_as(
-        "select approver_id, status, step, required from approval_tasks where id = $1",
-    )
-    .bind(task_id)
-    .fetch_one(&mut *conn)
-    .await?;
     let Some(deciding) = actor.user_id else {
         return Err(DecideError::NotYours);
     };
@@ -632,10 +639,15 @@ pub async fn decide(
     )
     .await?;
     notify::changed(&mut *conn, requirement_id).await?;
-    let r = requirement::find(&mut *conn, requirement_id)
-        .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    // Read only when the requirement moves on: most approvals leave it
+    // waiting for the rest of the step.
+    let requirement = async |conn: &mut PgConnection| {
+        requirement::find(conn, requirement_id)
+            .await?
+            .ok_or(TransitionError::Save(SaveError::NotFound))
+    };
     if decision != Decision::Approve {
+        let r = requirement(&mut *conn).await?;
         let (approval_status, action) = match decision {
             Decision::Reject => ("rejected", Action::Reject),
             _ => ("changes_requested", Action::RequestChanges),
@@ -683,6 +695,7 @@ pub async fn decide(
     .await?;
     let needed = required.map_or(total, i64::from);
     if approved >= needed {
+        let r = requirement(&mut *conn).await?;
         supersede(conn, approval_id, Some(step)).await?;
         advance(conn, actor, mail, approval_id, &r).await?;
     }
@@ -883,6 +896,9 @@ async fn supersede(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Task {
     pub id: Uuid,
+    /// The round of approval it belongs to (a requirement resubmitted or
+    /// changed after approval has several).
+    pub approval_id: Uuid,
     pub requirement_id: Uuid,
     pub reference: String,
     pub title: String,
@@ -900,7 +916,7 @@ pub struct Task {
 
 macro_rules! task_select {
     () => {
-        "select t.id, a.requirement_id, r.reference, r.title, t.step, t.step_name, t.approver_id,
+        "select t.id, t.approval_id, a.requirement_id, r.reference, r.title, t.step, t.step_name, t.approver_id,
                 u.full_name as approver_name, t.status, t.comment,
                 case when t.decided_by <> t.approver_id then d.full_name end as decided_by_name,
                 t.created_at, t.decided_at

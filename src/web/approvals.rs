@@ -112,7 +112,15 @@ async fn page(
         .await?
         .filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
         .ok_or(AppError::NotFound)?;
-    let since = match approval::earlier(&mut conn, id).await? {
+    // Only a later round has an earlier one to compare with; every round
+    // that was decided keeps its deciding tasks in the trail.
+    let later_round = trail.iter().any(|t| t.approval_id != task.approval_id);
+    let earlier = if later_round {
+        approval::earlier(&mut conn, id).await?
+    } else {
+        None
+    };
+    let since = match earlier {
         Some(e) => {
             let changes = history::diff(&e.fields, &r.fields());
             let when = e.decided_at.map(|d| d.format(" on %Y-%m-%d").to_string());

@@ -191,6 +191,7 @@ impl Drop for TestApp {
 pub fn test_config(data_dir: &std::path::Path) -> Config {
     Config {
         database_url: None,
+        database_pool_size: 8,
         bind: "127.0.0.1:0".parse().unwrap(),
         public_url: String::new(),
         secret_key: b"test-secret-key-test-secret-key-test".to_vec(),
