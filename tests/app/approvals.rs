@@ -302,6 +302,61 @@ async fn nobody_approves_their_own_requirement() {
 }
 
 #[tokio::test]
+async fn one_task_decided_twice_at_once_is_decided_once() {
+    // A double click, or the same approver in two tabs: the second
+    // decision must see the first, not the status it read before waiting.
+    // The test holds the approval's lock until both requests wait on it.
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = link_in(
+        &app.last_mail_to("head@example.com").await.unwrap(),
+        "/approvals/",
+    )
+    .unwrap();
+    let task: Uuid = link.trim_start_matches("/approvals/").parse().unwrap();
+    let (c1, c2) = (
+        signed_in_as(&app, "head@example.com").await,
+        signed_in_as(&app, "head@example.com").await,
+    );
+    c1.csrf_token().await;
+    c2.csrf_token().await;
+    let mut lock = app.pool.begin().await.unwrap();
+    sqlx::query(
+        "select 1 from approvals a join approval_tasks t on t.approval_id = a.id
+          where t.id = $1 for update of a",
+    )
+    .bind(task)
+    .execute(&mut *lock)
+    .await
+    .unwrap();
+    let path = format!("{link}/decision");
+    let first = c1.post(&path, &[("decision", "approve")]);
+    let second = c2.post(&path, &[("decision", "reject"), ("comment", "No budget")]);
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        lock.commit().await.unwrap();
+    };
+    let (a, b, ()) = tokio::join!(first, second, release);
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    let decisions: i64 = sqlx::query_scalar(
+        "select count(*) from audit_logs where entity_id = $1 and action like 'approval.%'",
+    )
+    .bind(task)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(decisions, 1);
+    let expected = if a.status == StatusCode::SEE_OTHER {
+        "pending_approval"
+    } else {
+        "rejected"
+    };
+    assert_eq!(status(&app, chain.requirement).await, expected);
+}
+
+#[tokio::test]
 async fn two_approvers_deciding_at_once_leave_one_outcome() {
     for round in 0..4 {
         let app = TestApp::spawn().await;
