@@ -137,7 +137,7 @@ async fn the_chain_runs_from_the_mailed_link_to_open() {
     );
     // Finance: both approvers are asked; "all" must approve.
     for (email, last) in [("fin1@example.com", false), ("fin2@example.com", true)] {
-        let link = link_in(&app.last_mail_to(email).await.unwrap(), "/approvals/").unwrap();
+        let link = approval_path(&app, email).await;
         let c = signed_in_as(&app, email).await;
         assert_eq!(
             c.get("/approvals").await.texts("#waiting tbody th").len(),
@@ -184,11 +184,7 @@ async fn the_chain_runs_from_the_mailed_link_to_open() {
 async fn decisions_that_must_be_refused_are_refused() {
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
-    let link = link_in(
-        &app.last_mail_to("head@example.com").await.unwrap(),
-        "/approvals/",
-    )
-    .unwrap();
+    let link = approval_path(&app, "head@example.com").await;
     // Not theirs: finance (not yet reached) and the requester.
     let fin = signed_in_as(&app, "fin1@example.com").await;
     assert_eq!(
@@ -308,11 +304,7 @@ async fn one_task_decided_twice_at_once_is_decided_once() {
     // The test holds the approval's lock until both requests wait on it.
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
-    let link = link_in(
-        &app.last_mail_to("head@example.com").await.unwrap(),
-        "/approvals/",
-    )
-    .unwrap();
+    let link = approval_path(&app, "head@example.com").await;
     let task: Uuid = link.trim_start_matches("/approvals/").parse().unwrap();
     let (c1, c2) = (
         signed_in_as(&app, "head@example.com").await,
@@ -361,24 +353,12 @@ async fn two_approvers_deciding_at_once_leave_one_outcome() {
     for round in 0..4 {
         let app = TestApp::spawn().await;
         let chain = submitted(&app).await;
-        let head_link = link_in(
-            &app.last_mail_to("head@example.com").await.unwrap(),
-            "/approvals/",
-        )
-        .unwrap();
+        let head_link = approval_path(&app, "head@example.com").await;
         let head = signed_in_as(&app, "head@example.com").await;
         head.post(&format!("{head_link}/decision"), &[("decision", "approve")])
             .await;
-        let l1 = link_in(
-            &app.last_mail_to("fin1@example.com").await.unwrap(),
-            "/approvals/",
-        )
-        .unwrap();
-        let l2 = link_in(
-            &app.last_mail_to("fin2@example.com").await.unwrap(),
-            "/approvals/",
-        )
-        .unwrap();
+        let l1 = approval_path(&app, "fin1@example.com").await;
+        let l2 = approval_path(&app, "fin2@example.com").await;
         let (c1, c2) = (
             signed_in_as(&app, "fin1@example.com").await,
             signed_in_as(&app, "fin2@example.com").await,
@@ -435,6 +415,11 @@ async fn the_navigation_counts_what_waits_for_me() {
     let fin = signed_in_as(&app, "fin1@example.com").await;
     let nav = fin.get("/").await.texts("nav.main-nav a");
     assert!(nav.contains(&"Approvals".to_owned()), "{nav:?}");
+}
+
+/// The decision page the last mail to `to` links to (without its token).
+pub(crate) async fn approval_path(app: &TestApp, to: &str) -> String {
+    link_in(&app.last_mail_to(to).await.unwrap(), "/approvals/").unwrap()
 }
 
 /// The emailed link with its token (path and query).
@@ -728,11 +713,7 @@ async fn a_stand_in_decides_in_the_approvers_name_while_they_are_away() {
             .texts("#waiting tbody th")
             .is_empty()
     );
-    let task = link_in(
-        &app.last_mail_to("head@example.com").await.unwrap(),
-        "/approvals/",
-    )
-    .unwrap();
+    let task = approval_path(&app, "head@example.com").await;
     assert_eq!(
         deputy
             .post(&format!("{task}/decision"), &[("decision", "approve")])
@@ -797,11 +778,7 @@ async fn a_stand_in_decides_in_the_approvers_name_while_they_are_away() {
 async fn an_admin_reassigns_a_waiting_approval() {
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
-    let task = link_in(
-        &app.last_mail_to("head@example.com").await.unwrap(),
-        "/approvals/",
-    )
-    .unwrap();
+    let task = approval_path(&app, "head@example.com").await;
     let new_head = app
         .user("acting@example.com", "Acting Head", &[Role::Viewer])
         .await;
@@ -936,20 +913,12 @@ async fn overdue_approvals_are_reminded_then_escalated_once() {
 async fn a_resubmission_resumes_at_the_step_that_asked_for_changes() {
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
-    let head_link = link_in(
-        &app.last_mail_to("head@example.com").await.unwrap(),
-        "/approvals/",
-    )
-    .unwrap();
+    let head_link = approval_path(&app, "head@example.com").await;
     signed_in_as(&app, "head@example.com")
         .await
         .post(&format!("{head_link}/decision"), &[("decision", "approve")])
         .await;
-    let fin_link = link_in(
-        &app.last_mail_to("fin1@example.com").await.unwrap(),
-        "/approvals/",
-    )
-    .unwrap();
+    let fin_link = approval_path(&app, "fin1@example.com").await;
     let fin = signed_in_as(&app, "fin1@example.com").await;
     let res = fin
         .post(

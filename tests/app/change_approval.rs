@@ -3,8 +3,8 @@
 //! who see what changed; other edits apply at once; a declined change
 //! brings the approved values back.
 
-use crate::approvals::{Chain, act, signed_in_as, status, submitted};
-use crate::harness::{Client, TestApp, link_in};
+use crate::approvals::{Chain, act, approval_path, signed_in_as, status, submitted};
+use crate::harness::{Client, TestApp};
 use crate::requirements::form;
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -149,11 +149,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
     );
 
     // The head's mail opens a page that shows what changed since approval.
-    let link = link_in(
-        &app.last_mail_to("head@example.com").await.unwrap(),
-        "/approvals/",
-    )
-    .unwrap();
+    let link = approval_path(&app, "head@example.com").await;
     let head = signed_in_as(&app, "head@example.com").await;
     let page = head.get(&link).await;
     assert!(
