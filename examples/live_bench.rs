@@ -152,6 +152,7 @@ async fn main() {
         .unwrap();
         tx.commit().await.unwrap();
         let committed = Instant::now();
+        hiring_hare::nudge::send(&pool).await.unwrap();
         while !buffer.contains(&text) {
             let chunk = tokio::time::timeout(Duration::from_secs(10), stream.chunk())
                 .await

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod live;
 pub mod mail;
+pub mod nudge;
 pub mod seed;
 pub mod seed_load;
 pub mod server;

@@ -135,6 +135,7 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
     above_band_workflow(&mut tx, &actor).await?;
     requirements(&mut tx, mail, &id_of, &dept_ids).await?;
     tx.commit().await?;
+    crate::nudge::send(pool).await?;
 
     if created.is_empty() {
         println!("The demo organisation is complete already; nothing changed.");

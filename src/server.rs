@@ -26,6 +26,7 @@ pub fn state(pool: sqlx::PgPool, config: Config) -> AppState {
     let mail = MailRenderer::new(&config);
     AppState {
         live: crate::live::Live::start(pool.clone()),
+        nudges: crate::nudge::Sender::start(pool.clone()),
         catalog: crate::catalog::Catalog::default(),
         pool,
         config: Arc::new(config),
@@ -154,6 +155,7 @@ impl jobs::Periodic for Periodic {
         let mut tx = self.pool.begin().await?;
         let sent = crate::domain::approval::remind_overdue(&mut tx, &self.mail, now).await?;
         tx.commit().await?;
+        crate::nudge::send(&self.pool).await?;
         Ok(sent)
     }
 
@@ -161,6 +163,7 @@ impl jobs::Periodic for Periodic {
         let mut tx = self.pool.begin().await?;
         let sent = crate::domain::notify::send_digests(&mut tx, &self.mail, now).await?;
         tx.commit().await?;
+        crate::nudge::send(&self.pool).await?;
         Ok(sent)
     }
 }

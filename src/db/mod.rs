@@ -115,8 +115,9 @@ async fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(), D
 
 /// Applies our migrations and the job queue's.
 pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
-    MIGRATOR.run(pool).await?;
+    // apalis' schema first: one of ours replaces its wake-up trigger.
     jobs::setup(pool).await?;
+    MIGRATOR.run(pool).await?;
     Ok(())
 }
 

@@ -3,8 +3,9 @@
 //! rows that make the bell, the list and the live updates.
 //!
 //! A notification is written in the transaction of the change it is about,
-//! with a `pg_notify` that only nudges the live streams once it commits: the
-//! rows are the truth, so a browser that was offline loses nothing.
+//! with a nudge (see `crate::nudge`) that tells the live streams once it has
+//! committed: the rows are the truth, so a browser that was offline loses
+//! nothing.
 
 use super::outbox;
 use super::requirement::Requirement;
@@ -202,9 +203,9 @@ pub async fn notify(
     .bind(notice.actor)
     .execute(&mut *conn)
     .await?;
-    // Delivered at commit, dropped on rollback: the streams only hear of
-    // what happened. Payloads are limited to 8000 bytes: a line of text and
-    // at most 100 recipients each.
+    // Sent after commit, dropped on rollback: the streams only hear of what
+    // happened. NOTIFY payloads are limited to 8000 bytes: a line of text
+    // and at most 100 recipients each.
     let text: String = notice.text.chars().take(200).collect();
     for users in to.chunks(100) {
         let payload = serde_json::json!({
@@ -213,11 +214,7 @@ pub async fn notify(
             "text": text,
             "link": notice.link,
         });
-        sqlx::query("select pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(payload.to_string())
-            .execute(&mut *conn)
-            .await?;
+        crate::nudge::nudge(&mut *conn, CHANNEL, &payload.to_string()).await?;
     }
     let mut now = Vec::with_capacity(to.len());
     for user in to {
@@ -310,16 +307,11 @@ pub async fn send_digests(
 }
 
 /// Tells every stream that requirement `id` changed (a decision, an edit, a
-/// transition), at commit: pages showing it re-read themselves. Only the
+/// transition), after commit: pages showing it re-read themselves. Only the
 /// id travels; what a page re-reads is checked like any request.
 pub async fn changed(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
     let payload = serde_json::json!({ "subject": id });
-    sqlx::query("select pg_notify($1, $2)")
-        .bind(CHANNEL)
-        .bind(payload.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
+    crate::nudge::nudge(conn, CHANNEL, &payload.to_string()).await
 }
 
 /// How `user` wants mail about `event`.

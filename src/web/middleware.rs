@@ -50,6 +50,18 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     res
 }
 
+/// After a request that may have changed something, sends what it nudged
+/// (see `crate::nudge`): every change commits in a POST handler before its
+/// response, so this is the one place the web needs.
+pub async fn send_nudges(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let changes = !req.method().is_safe();
+    let res = next.run(req).await;
+    if changes {
+        state.nudges.wake();
+    }
+    res
+}
+
 /// One JSON log line and the request metrics per request.
 pub async fn log_requests(req: Request, next: Next) -> Response {
     let start = Instant::now();

@@ -36,6 +36,8 @@ pub struct AppState {
     pub mail: MailRenderer,
     /// This process's fan-out of live updates to `/events` streams.
     pub live: crate::live::Live,
+    /// Sends what changes committed for live streams and workers to hear.
+    pub nudges: crate::nudge::Sender,
     /// Departments and job levels, cached for the requirement pages.
     pub catalog: crate::catalog::Catalog,
 }
@@ -61,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(axum::middleware::from_fn(crate::auth::csrf::verify))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::send_nudges,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::error_pages,

@@ -15,6 +15,7 @@ mod comments;
 mod jobs;
 mod mail;
 mod notifications;
+mod nudges;
 mod platform;
 mod requirements;
 mod workflows;

@@ -1,0 +1,71 @@
+//! NOTIFY after commit (`hiring_hare::nudge`): what a change tells the live
+//! streams and the mail workers waits in its transaction, is dropped with a
+//! rollback, and is sent once, after the commit, by a transaction of its own.
+
+use crate::harness::fresh_database;
+use hiring_hare::domain::notify::{CHANNEL, changed};
+use hiring_hare::nudge;
+use sqlx::postgres::{PgListener, PgNotification};
+use std::time::Duration;
+use uuid::Uuid;
+
+const JOBS_CHANNEL: &str = "apalis::job::insert";
+
+/// The next notification, or None when nothing comes within a moment.
+async fn heard(listener: &mut PgListener) -> Option<PgNotification> {
+    tokio::time::timeout(Duration::from_millis(300), listener.recv())
+        .await
+        .ok()
+        .map(|n| n.expect("the listener stays connected"))
+}
+
+#[tokio::test]
+async fn nudges_wait_for_the_commit_and_go_out_once() {
+    let (pool, _) = fresh_database().await;
+    let mut listener = PgListener::connect_with(&pool).await.unwrap();
+    listener.listen_all([CHANNEL, JOBS_CHANNEL]).await.unwrap();
+
+    let mut tx = pool.begin().await.unwrap();
+    changed(&mut tx, Uuid::new_v4()).await.unwrap();
+    ::jobs::enqueue_mail(&mut tx, Uuid::new_v4()).await.unwrap();
+    tx.rollback().await.unwrap();
+
+    let subject = Uuid::new_v4();
+    let mut tx = pool.begin().await.unwrap();
+    changed(&mut tx, subject).await.unwrap();
+    ::jobs::enqueue_mail(&mut tx, Uuid::new_v4()).await.unwrap();
+    let waiting: Vec<String> = sqlx::query_scalar("select channel from nudges order by id")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting,
+        [CHANNEL, JOBS_CHANNEL],
+        "the requirement's and apalis' wake-ups wait in the transaction"
+    );
+    tx.commit().await.unwrap();
+    assert!(
+        heard(&mut listener).await.is_none(),
+        "the commit itself sends nothing"
+    );
+
+    nudge::send(&pool).await.unwrap();
+    let first = heard(&mut listener).await.expect("the change is heard");
+    assert_eq!(first.channel(), CHANNEL);
+    assert!(first.payload().contains(&subject.to_string()));
+    let second = heard(&mut listener).await.expect("the worker is woken");
+    assert_eq!(second.channel(), JOBS_CHANNEL);
+    assert!(second.payload().contains(::jobs::MAIL_QUEUE));
+    assert!(
+        heard(&mut listener).await.is_none(),
+        "the rolled-back change is never heard"
+    );
+
+    nudge::send(&pool).await.unwrap();
+    assert!(heard(&mut listener).await.is_none(), "a nudge is sent once");
+    let left: i64 = sqlx::query_scalar("select count(*) from nudges")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
