@@ -268,7 +268,7 @@ async fn advance(
         let version = current_version(conn, r.id).await?;
         requirement::apply(&mut *conn, actor, r.id, version, Action::Approve, "").await?;
         return_to(conn, actor, approval_id, r.id).await?;
-        let name = actor_name(conn, actor).await?;
+        let name = name_of(conn, actor.user_id).await?;
         tell_requester(
             conn,
             actor,
@@ -314,16 +314,11 @@ async fn ask(
         "waits for your approval",
         actor.user_id,
     );
-    if notify::notify(&mut *conn, &notice, &[approver])
-        .await?
-        .is_empty()
-    {
-        return Ok(());
+    for to in notify::notify(&mut *conn, &notice, &[approver]).await? {
+        let token = issue_link(&mut *conn, &mail.secret, task_id, r.id).await?;
+        let m = mail.approval_pending(&to.email, &to.full_name, r, task_id, &token)?;
+        outbox::queue(&mut *conn, &m).await?;
     }
-    let (email, name) = contact(conn, approver).await?;
-    let token = issue_link(&mut *conn, &mail.secret, task_id, r.id).await?;
-    let m = mail.approval_pending(&email, &name, r, task_id, &token)?;
-    outbox::queue(&mut *conn, &m).await?;
     Ok(())
 }
 
@@ -340,15 +335,10 @@ async fn tell_requester(
     by: &str,
 ) -> Result<(), DecideError> {
     let notice = Notice::requirement(event, r, &format!("was {outcome} by {by}"), actor.user_id);
-    if notify::notify(&mut *conn, &notice, &[r.hiring_manager_id])
-        .await?
-        .is_empty()
-    {
-        return Ok(());
+    for to in notify::notify(&mut *conn, &notice, &[r.hiring_manager_id]).await? {
+        let m = mail.requirement_decided(&to.email, &to.full_name, r, outcome, comment, by)?;
+        outbox::queue(&mut *conn, &m).await?;
     }
-    let (email, name) = contact(conn, r.hiring_manager_id).await?;
-    let m = mail.requirement_decided(&email, &name, r, outcome, comment, by)?;
-    outbox::queue(&mut *conn, &m).await?;
     Ok(())
 }
 
@@ -548,17 +538,11 @@ async fn current_version(conn: &mut PgConnection, id: Uuid) -> Result<i32, sqlx:
         .await
 }
 
-async fn contact(conn: &mut PgConnection, id: Uuid) -> Result<(String, String), sqlx::Error> {
-    sqlx::query_as("select email, full_name from users where id = $1")
-        .bind(id)
-        .fetch_one(conn)
-        .await
-}
-
-async fn actor_name(conn: &mut PgConnection, actor: &Actor) -> Result<String, sqlx::Error> {
+/// The name of `user`, or of the app itself for the system.
+async fn name_of(conn: &mut PgConnection, user: Option<Uuid>) -> Result<String, sqlx::Error> {
     Ok(
         sqlx::query_scalar("select full_name from users where id = $1")
-            .bind(actor.user_id)
+            .bind(user)
             .fetch_optional(conn)
             .await?
             .unwrap_or_else(|| "Hiring Hare".into()),
@@ -617,14 +601,23 @@ pub async fn decide(
     if status != "pending" {
         return Err(DecideError::Decided);
     }
-    sqlx::query(
-        "update approval_tasks set status = $2, decided_by = $3, comment = $4, decided_at = now() where id = $1",
+    // The step's tally comes back with the decision. This statement's
+    // snapshot is taken after the lock above, so it holds every decision
+    // committed before ours; ours it still sees as pending.
+    let (approved, total): (i64, i64) = sqlx::query_as(
+        "with decided as (
+           update approval_tasks set status = $2, decided_by = $3, comment = $4, decided_at = now()
+            where id = $1)
+         select count(*) filter (where status = 'approved' or (id = $1 and $2 = 'approved')), count(*)
+           from approval_tasks where approval_id = $5 and step = $6",
     )
     .bind(task_id)
     .bind(decision.task_status())
     .bind(actor.user_id)
     .bind(comment)
-    .execute(&mut *conn)
+    .bind(approval_id)
+    .bind(step)
+    .fetch_one(&mut *conn)
     .await?;
     let c = Changes::new()
         .created("decision", &decision.task_status())
@@ -681,18 +674,10 @@ pub async fn decide(
             Decision::Reject => (Event::ApprovalRejected, "rejected"),
             _ => (Event::ApprovalChangesRequested, "sent back for changes"),
         };
-        let name = actor_name(conn, actor).await?;
+        let name = name_of(conn, actor.user_id).await?;
         tell_requester(conn, actor, mail, &r, event, label, comment, &name).await?;
         return Ok(());
     }
-    let (approved, total): (i64, i64) = sqlx::query_as(
-        "select count(*) filter (where status = 'approved'), count(*) from approval_tasks
-          where approval_id = $1 and step = $2",
-    )
-    .bind(approval_id)
-    .bind(step)
-    .fetch_one(&mut *conn)
-    .await?;
     let needed = required.map_or(total, i64::from);
     if approved >= needed {
         let r = requirement(&mut *conn).await?;
@@ -799,7 +784,7 @@ pub async fn remind_overdue(
             let r = requirement::find(&mut *conn, requirement_id)
                 .await?
                 .ok_or(TransitionError::Save(SaveError::NotFound))?;
-            let (_, name) = contact(conn, approver).await?;
+            let name = name_of(conn, Some(approver)).await?;
             let recipients: Vec<Uuid> = if kind == "reminder" {
                 vec![approver]
             } else {
@@ -819,11 +804,10 @@ pub async fn remind_overdue(
                 format!("is overdue with {name}")
             };
             let notice = Notice::task(Event::ApprovalReminder, &r, task_id, &what, None);
-            for user in notify::notify(&mut *conn, &notice, &recipients).await? {
-                let (to, to_name) = contact(conn, user).await?;
+            for to in notify::notify(&mut *conn, &notice, &recipients).await? {
                 let m = mail.approval_overdue(
-                    &to,
-                    &to_name,
+                    &to.email,
+                    &to.full_name,
                     &r,
                     task_id,
                     &name,

@@ -180,28 +180,52 @@ impl Notice {
     }
 }
 
+/// Someone to mail about a notice now.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Recipient {
+    pub id: Uuid,
+    pub email: String,
+    pub full_name: String,
+}
+
 /// Tells `to` (in the caller's transaction) and returns those of them who
 /// want mail about it now; the others get it in the digest, or not at all.
 pub async fn notify(
     conn: &mut PgConnection,
     notice: &Notice,
     to: &[Uuid],
-) -> Result<Vec<Uuid>, sqlx::Error> {
+) -> Result<Vec<Recipient>, sqlx::Error> {
     if to.is_empty() {
         return Ok(Vec::new());
     }
-    sqlx::query(
-        "insert into notifications (user_id, event, subject_type, subject_id, text, link, actor_id)
-         select unnest($1::uuid[]), $2, $3, $4, $5, $6, $7",
+    // Which choices, and whether no choice, mean mail now for this event.
+    let event = notice.event;
+    let now = |d: Delivery| event.allowed(d) == Delivery::Immediately;
+    let now_if_chosen: Vec<&str> = Delivery::ALL
+        .into_iter()
+        .filter(|d| now(*d))
+        .map(Delivery::as_str)
+        .collect();
+    let recipients = sqlx::query_as(
+        "with told as (
+           insert into notifications (user_id, event, subject_type, subject_id, text, link, actor_id)
+           select unnest($1::uuid[]), $2, $3, $4, $5, $6, $7
+           returning user_id)
+         select u.id, u.email, u.full_name
+           from told join users u on u.id = told.user_id
+           left join notification_preferences p on p.user_id = u.id and p.event = $2
+          where coalesce(p.delivery = any($8), $9)",
     )
     .bind(to)
-    .bind(notice.event.as_str())
+    .bind(event.as_str())
     .bind(notice.subject_type)
     .bind(notice.subject_id)
     .bind(&notice.text)
     .bind(&notice.link)
     .bind(notice.actor)
-    .execute(&mut *conn)
+    .bind(&now_if_chosen)
+    .bind(now(event.default_delivery()))
+    .fetch_all(&mut *conn)
     .await?;
     // Sent after commit, dropped on rollback: the streams only hear of what
     // happened. NOTIFY payloads are limited to 8000 bytes: a line of text
@@ -210,19 +234,13 @@ pub async fn notify(
     for users in to.chunks(100) {
         let payload = serde_json::json!({
             "users": users,
-            "event": notice.event.as_str(),
+            "event": event.as_str(),
             "text": text,
             "link": notice.link,
         });
         crate::nudge::nudge(&mut *conn, CHANNEL, &payload.to_string()).await?;
     }
-    let mut now = Vec::with_capacity(to.len());
-    for user in to {
-        if delivery(&mut *conn, *user, notice.event).await? == Delivery::Immediately {
-            now.push(*user);
-        }
-    }
-    Ok(now)
+    Ok(recipients)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -243,14 +261,13 @@ pub async fn tell(
     notice: &Notice,
     to: &[Uuid],
 ) -> Result<(), TellError> {
-    for user in notify(&mut *conn, notice, to).await? {
-        let (email, name): (String, String) =
-            sqlx::query_as("select email, full_name from users where id = $1")
-                .bind(user)
-                .fetch_one(&mut *conn)
-                .await?;
+    for r in notify(&mut *conn, notice, to).await? {
         let items = [(notice.text.clone(), notice.link.clone())];
-        outbox::queue(&mut *conn, &mail.notices(&email, &name, &items, false)?).await?;
+        outbox::queue(
+            &mut *conn,
+            &mail.notices(&r.email, &r.full_name, &items, false)?,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -312,27 +329,6 @@ pub async fn send_digests(
 pub async fn changed(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
     let payload = serde_json::json!({ "subject": id });
     crate::nudge::nudge(conn, CHANNEL, &payload.to_string()).await
-}
-
-/// How `user` wants mail about `event`.
-pub async fn delivery(
-    conn: &mut PgConnection,
-    user: Uuid,
-    event: Event,
-) -> Result<Delivery, sqlx::Error> {
-    let chosen: Option<String> = sqlx::query_scalar(
-        "select delivery from notification_preferences where user_id = $1 and event = $2",
-    )
-    .bind(user)
-    .bind(event.as_str())
-    .fetch_optional(conn)
-    .await?;
-    Ok(event.allowed(
-        chosen
-            .as_deref()
-            .and_then(Delivery::parse)
-            .unwrap_or(event.default_delivery()),
-    ))
 }
 
 /// Every event with the user's choice, for the preferences form.
