@@ -17,7 +17,8 @@ use sqlx::{PgConnection, PgPool};
 use crate::JobsError;
 
 /// Fallback polling period. New tasks normally wake the worker at once through
-/// the `apalis::job::insert` NOTIFY; polling catches what NOTIFY cannot:
+/// the `apalis::job::insert` NOTIFY (which the app sends just after the
+/// commit, see its `nudge` module); polling catches what NOTIFY cannot:
 /// retries whose back-off expired, tasks whose notification was skipped (the
 /// insert trigger only notifies when `run_at <= now()`, and `now()` is the
 /// *transaction start*), and a listener connection that was lost.
