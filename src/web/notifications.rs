@@ -67,19 +67,21 @@ async fn list(
 }
 
 /// The bell alone, for the header to refresh when the live stream says
-/// something changed.
+/// something changed, and the navigation's count of approvals waiting.
 #[derive(Template)]
 #[template(
-    source = r#"{% import "layout/bell.html" as b %}{% call b::bell(unread) %}{% endcall %}"#,
+    source = r#"{% import "layout/bell.html" as b %}{% call b::bell(unread) %}{% endcall %}{% call b::waiting(waiting, true) %}{% endcall %}"#,
     ext = "html"
 )]
 struct Bell {
     unread: i64,
+    waiting: i64,
 }
 
 async fn bell(me: CurrentUser) -> Result<Response, AppError> {
     render::ok(&Bell {
         unread: me.unread_notifications,
+        waiting: me.pending_approvals,
     })
 }
 

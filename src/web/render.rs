@@ -62,14 +62,8 @@ pub struct NavLink {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
-    /// A count shown beside the label (things waiting), when not zero.
-    pub count: i64,
-}
-
-impl NavLink {
-    pub fn count_label(&self) -> String {
-        badge(&self.count)
-    }
+    /// The things waiting, for the link that counts them.
+    pub count: Option<i64>,
 }
 
 /// A count as a badge shows it: "99+" once it reaches the limit it is
@@ -173,7 +167,7 @@ fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
             href: first.href,
             label: "Admin",
             current: path.starts_with("/admin"),
-            count: 0,
+            count: None,
         });
     }
     links
@@ -212,11 +206,7 @@ fn link(user: &CurrentUser, path: &str, href: &'static str, label: &'static str)
         } else {
             path.starts_with(href)
         },
-        count: if href == "/approvals" {
-            user.pending_approvals
-        } else {
-            0
-        },
+        count: (href == "/approvals").then_some(user.pending_approvals),
     }
 }
 

@@ -370,6 +370,10 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
         "nothing unread"
     );
     assert!(finance.texts("#waiting tbody tr").await.is_empty());
+    assert!(
+        finance.texts(".main-nav .badge").await.is_empty(),
+        "nothing waiting"
+    );
     // The page's stream is connected before the head decides.
     for _ in 0..200 {
         if app.live.streams() > 1 {
@@ -396,6 +400,7 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
     see_text(&finance, "#toasts .toast", "waits for your approval").await;
     see_text(&finance, "#bell .badge", "1").await;
     see_text(&finance, "#waiting tbody th", "Platform engineer").await;
+    see_text(&finance, "#approvals-waiting .badge", "1").await;
     assert_eq!(
         finance.path_and_query().await,
         "/approvals",
