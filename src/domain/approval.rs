@@ -993,6 +993,31 @@ pub async fn pending_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, s
     .await
 }
 
+/// The workflow version a requirement's latest round of approval follows
+/// (frozen when it was submitted).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Route {
+    pub workflow_id: Uuid,
+    pub name: String,
+    pub version: i32,
+}
+
+pub async fn route(
+    conn: &mut PgConnection,
+    requirement: Uuid,
+) -> Result<Option<Route>, sqlx::Error> {
+    sqlx::query_as(
+        "select a.workflow_id, v.name, a.workflow_version as version
+           from approvals a
+           join workflow_versions v on v.workflow_id = a.workflow_id and v.version = a.workflow_version
+          where a.requirement_id = $1
+          order by a.created_at desc limit 1",
+    )
+    .bind(requirement)
+    .fetch_optional(conn)
+    .await
+}
+
 impl Task {
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {

@@ -457,6 +457,10 @@ struct ShowPage {
     history: Vec<history::Event>,
     /// While pending approval: whose decision it waits for.
     waiting: Vec<approval::Task>,
+    /// The workflow its approval follows, once submitted; linked for those
+    /// who manage workflows.
+    route: Option<approval::Route>,
+    can_see_workflows: bool,
     /// Look-alikes already in flight, warned about before submitting.
     duplicates: Vec<(Uuid, String)>,
     error: Option<String>,
@@ -492,6 +496,8 @@ async fn show_page(
         } else {
             Vec::new()
         },
+        route: approval::route(&mut conn, r.id).await?,
+        can_see_workflows: me.can(Permission::ManageWorkflows),
         duplicates: if r.actions_for(me.id, &me.roles).contains(&Action::Submit) {
             requirement::possible_duplicates(&mut conn, &r).await?
         } else {

@@ -358,6 +358,31 @@ async fn an_edit_is_a_new_version_and_running_approvals_keep_theirs() {
     submit(&hm, after).await;
     assert_eq!(used(&app, before).await, ("Engineering".into(), 1));
     assert_eq!(used(&app, after).await, ("Engineering".into(), 2));
+    // Each requirement's page names the version it follows; those who
+    // manage workflows get a link to it.
+    let page = hm.get(&format!("/requirements/{before}")).await;
+    let shown = page.texts("dl.meta dd");
+    assert!(
+        shown.contains(&"Engineering, version 1".to_owned()),
+        "{shown:?}"
+    );
+    let page = admin.get(&format!("/requirements/{after}")).await;
+    let shown = page.texts("dl.meta dd");
+    assert!(
+        shown.contains(&"Engineering, version 2".to_owned()),
+        "{shown:?}"
+    );
+    assert_eq!(
+        page.attr("dl.meta dd a", "href"),
+        Some(format!("/admin/workflows/{id}"))
+    );
+    assert!(
+        hm.get(&format!("/requirements/{after}"))
+            .await
+            .attr("dl.meta dd a", "href")
+            .is_none(),
+        "no link for those who cannot open it"
+    );
     assert_eq!(tasks(&app, before).await, frozen, "untouched by the edit");
     assert_eq!(
         tasks(&app, after).await,
