@@ -376,8 +376,12 @@ pub enum Link {
     },
     Used,
     Expired,
-    /// The requirement changed since the mail, or the task is decided.
-    Stale,
+    /// The requirement changed since the mail (`sent`), or the task is
+    /// decided.
+    Stale {
+        requirement: Uuid,
+        sent: DateTime<Utc>,
+    },
     Unknown,
 }
 
@@ -389,9 +393,10 @@ pub async fn check_link(
     task: Uuid,
     token: &str,
 ) -> Result<Link, sqlx::Error> {
-    let row: Option<(bool, bool, bool, Uuid)> = sqlx::query_as(
+    let row: Option<(bool, bool, bool, Uuid, Uuid, DateTime<Utc>)> = sqlx::query_as(
         "select l.used_at is not null, l.expires_at <= now(),
-                l.requirement_version <> r.version or t.status <> 'pending', t.approver_id
+                l.requirement_version <> r.version or t.status <> 'pending', t.approver_id,
+                r.id, l.created_at
            from approval_links l
            join approval_tasks t on t.id = l.task_id
            join approvals a on a.id = t.approval_id
@@ -404,10 +409,10 @@ pub async fn check_link(
     .await?;
     Ok(match row {
         None => Link::Unknown,
-        Some((true, _, _, _)) => Link::Used,
-        Some((_, true, _, _)) => Link::Expired,
-        Some((_, _, true, _)) => Link::Stale,
-        Some((_, _, _, approver)) => Link::Valid { approver },
+        Some((true, ..)) => Link::Used,
+        Some((_, true, ..)) => Link::Expired,
+        Some((_, _, true, _, requirement, sent)) => Link::Stale { requirement, sent },
+        Some((_, _, _, approver, ..)) => Link::Valid { approver },
     })
 }
 

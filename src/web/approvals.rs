@@ -224,7 +224,7 @@ async fn show(
                 };
                 render::ok(&page)
             }
-            dead => dead_link(&who, id, dead).await,
+            dead => dead_link(&state, &who, id, dead).await,
         };
     }
     let viewer = viewer(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
@@ -271,13 +271,28 @@ async fn open_link(
             who.session.insert(GRANT, (id, approver)).await?;
             Ok(render::see_other(&format!("/approvals/{id}")))
         }
-        dead => dead_link(&who, id, dead).await,
+        dead => dead_link(&state, &who, id, dead).await,
     }
 }
 
-/// A used, expired or stale link: say so, and offer the way on (signing in
-/// always reaches the current page).
-async fn dead_link(who: &MaybeUser, id: Uuid, link: approval::Link) -> Result<Response, AppError> {
+/// A mailed link that no longer works: why, and for a stale one what
+/// happened since the mail (who did what, and which fields an edit changed:
+/// the details wait behind signing in, which always reaches the page).
+#[derive(Template)]
+#[template(path = "pages/approvals/dead_link.html")]
+struct DeadLinkPage {
+    layout: Layout,
+    id: Uuid,
+    message: &'static str,
+    since: Vec<history::Event>,
+}
+
+async fn dead_link(
+    state: &AppState,
+    who: &MaybeUser,
+    id: Uuid,
+    link: approval::Link,
+) -> Result<Response, AppError> {
     let message = match link {
         approval::Link::Used => {
             "This link was already used: each mailed link opens the page once. Sign in to see the approval."
@@ -285,17 +300,25 @@ async fn dead_link(who: &MaybeUser, id: Uuid, link: approval::Link) -> Result<Re
         approval::Link::Expired => {
             "This link has expired: mailed links work for 72 hours. Sign in to see the approval."
         }
-        approval::Link::Stale => {
+        approval::Link::Stale { .. } => {
             "The requirement changed since this mail was sent, or the approval was decided. Sign in to see the current version."
         }
         _ => "This link is not valid. Sign in to see the approval.",
     };
-    let page = super::session::MessagePage {
+    let since = match link {
+        approval::Link::Stale { requirement, sent } => {
+            let mut conn = state.pool.acquire().await?;
+            let mut events = history::timeline(&mut conn, requirement).await?;
+            events.retain(|e| e.at > sent);
+            events
+        }
+        _ => Vec::new(),
+    };
+    let page = DeadLinkPage {
         layout: Layout::anonymous(&who.session, "Link no longer valid").await?,
-        heading: "This link no longer works",
+        id,
         message,
-        link: format!("/sign-in?next=%2Fapprovals%2F{id}"),
-        link_text: "Sign in",
+        since,
     };
     render::status(StatusCode::GONE, &page)
 }

@@ -229,12 +229,12 @@ struct ChoosePasswordPage {
 /// A page that says one thing and offers the way forward (a dead link).
 #[derive(Template)]
 #[template(path = "pages/message.html")]
-pub struct MessagePage {
-    pub layout: Layout,
-    pub heading: &'static str,
-    pub message: &'static str,
-    pub link: String,
-    pub link_text: &'static str,
+struct MessagePage {
+    layout: Layout,
+    heading: &'static str,
+    message: &'static str,
+    link: String,
+    link_text: &'static str,
 }
 
 fn flow(purpose: Purpose) -> (&'static str, &'static str) {

@@ -423,7 +423,7 @@ pub(crate) async fn approval_path(app: &TestApp, to: &str) -> String {
 }
 
 /// The emailed link with its token (path and query).
-async fn mailed_link(app: &TestApp, to: &str) -> String {
+pub async fn mailed_link(app: &TestApp, to: &str) -> String {
     let mail = app.last_mail_to(to).await.unwrap();
     let url = mail
         .split_whitespace()
@@ -540,6 +540,10 @@ async fn expired_and_stale_links_are_dead() {
         res.texts("main p")
             .join(" ")
             .contains("changed since this mail")
+    );
+    assert!(
+        res.texts("#since-mail li").is_empty(),
+        "nothing recorded happened since"
     );
     // Signed in, the approver still reaches the page.
     let head = signed_in_as(&app, "head@example.com").await;

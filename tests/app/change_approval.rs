@@ -3,7 +3,7 @@
 //! who see what changed; other edits apply at once; a declined change
 //! brings the approved values back.
 
-use crate::approvals::{Chain, act, approval_path, signed_in_as, status, submitted};
+use crate::approvals::{Chain, act, approval_path, mailed_link, signed_in_as, status, submitted};
 use crate::harness::{Client, TestApp};
 use crate::requirements::form;
 use reqwest::StatusCode;
@@ -95,6 +95,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
     let id = chain.requirement;
+    let first_mail = mailed_link(&app, "head@example.com").await;
     approve_all(&app, id).await;
     open(&app, &chain.hm, id).await;
     assert_eq!(live_openings(&app, id).await, 2);
@@ -142,6 +143,22 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         ["Hana Head (Department head)"],
         "and sees whose decision it waits for"
     );
+    // The head's first mail is stale now; its link says what happened since
+    // (who, and which fields: the values wait behind signing in).
+    let res = app.client().get(&first_mail).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    let since = res.texts("#since-mail li");
+    assert!(
+        since.iter().any(|e| e.contains("Hana Head approved")),
+        "{since:?}"
+    );
+    assert!(
+        since
+            .iter()
+            .any(|e| e.contains("Headcount") && e.contains("Salary maximum")),
+        "{since:?}"
+    );
+    assert!(!res.body.contains("88000"), "no values without signing in");
     // While the approvers look at it, the hiring manager cannot edit it.
     assert_eq!(
         edit(&app, &chain, &[("headcount", "5")]).await.status,
