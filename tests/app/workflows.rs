@@ -623,6 +623,20 @@ async fn an_admin_builds_a_two_step_workflow_in_the_browser() {
             "//fieldset[@class='step']/legend[normalize-space()='Step 1: Head of department']",
         )
         .await;
+    // Each step shows only the field its kind of approver uses.
+    let shown = async |css: &str| browser.wait_for(css).await.is_displayed().await.unwrap();
+    assert!(
+        !shown("#steps-0-approver_ids").await,
+        "the head needs no people"
+    );
+    assert!(!shown("#steps-0-approver_role").await, "nor a role");
+    assert!(shown("#steps-1-approver_role").await);
+    assert!(!shown("#steps-1-approver_ids").await);
+    let kind = browser.wait_for("#steps-0-approver_kind").await;
+    kind.clone().select_by_value("users").await.unwrap();
+    assert!(shown("#steps-0-approver_ids").await, "people, once chosen");
+    kind.select_by_value("department_head").await.unwrap();
+    assert!(!shown("#steps-0-approver_ids").await);
     for width in WIDTHS {
         set_width(&browser, width).await;
         check_layout(&browser, "workflow-form", width).await;
