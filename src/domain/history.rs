@@ -153,6 +153,9 @@ fn show(field: &str, value: Option<&Value>, names: &HashMap<Uuid, String>) -> St
                 .unwrap_or_else(|| "(removed)".into()),
             Err(_) => s.clone(),
         },
+        Some(Value::Number(n)) if field.starts_with("salary_") => n
+            .as_i64()
+            .map_or_else(|| n.to_string(), |n| requirement::amount(&n)),
         Some(other) => other.to_string(),
     }
 }

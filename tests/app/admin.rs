@@ -342,7 +342,7 @@ async fn inline_edit_answers_htmx_with_the_row_only() {
         .post_hx(&format!("/admin/levels/{}", f.level), &fields)
         .await;
     assert_eq!(ok.status, StatusCode::OK);
-    assert!(ok.body.contains("85000") && !ok.body.contains("<form class=\"field-row\""));
+    assert!(ok.body.contains("85,000") && !ok.body.contains("<form class=\"field-row\""));
 }
 
 #[tokio::test]

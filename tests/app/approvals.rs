@@ -120,7 +120,7 @@ async fn the_chain_runs_from_the_mailed_link_to_open() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.texts("dl.meta dd")
-            .contains(&"60000–90000 EUR".to_owned()),
+            .contains(&"60,000–90,000 EUR".to_owned()),
         "the band is shown"
     );
     assert!(page.texts("h2").contains(&"Your decision".to_owned()));

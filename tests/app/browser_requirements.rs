@@ -222,7 +222,7 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
 
     hm.fill("#title", "Platform engineer").await;
     choose(&hm, "#department_id", "Engineering").await;
-    choose(&hm, "#job_level_id", "Senior (60000–90000 EUR)").await;
+    choose(&hm, "#job_level_id", "Senior (60,000–90,000 EUR)").await;
     hm.fill("#headcount", "2").await;
     choose(&hm, "#employment_type", "Full-time").await;
     choose(&hm, "#remote_policy", "Remote").await;
@@ -252,11 +252,11 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
     let meta = hm.texts("dl.meta dd").await;
     for shown in [
         "Engineering",
-        "Senior (band 60000–90000 EUR)",
+        "Senior (band 60,000–90,000 EUR)",
         "Harriet Manager",
         "2",
         "Full-time, Remote",
-        "65000–85000 EUR",
+        "65,000–85,000 EUR",
         "New headcount",
         "High",
         "Rust PostgreSQL",
@@ -301,8 +301,8 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
     );
     let summary = head.texts("dl.meta dd").await;
     assert!(
-        summary.contains(&"60000–90000 EUR".to_owned())
-            && summary.contains(&"65000–85000 EUR".to_owned()),
+        summary.contains(&"60,000–90,000 EUR".to_owned())
+            && summary.contains(&"65,000–85,000 EUR".to_owned()),
         "the band and the range are shown: {summary:?}"
     );
     assert_eq!(

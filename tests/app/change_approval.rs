@@ -158,7 +158,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
             .any(|e| e.contains("Headcount") && e.contains("Salary maximum")),
         "{since:?}"
     );
-    assert!(!res.body.contains("88000"), "no values without signing in");
+    assert!(!res.body.contains("88,000"), "no values without signing in");
     // While the approvers look at it, the hiring manager cannot edit it.
     assert_eq!(
         edit(&app, &chain, &[("headcount", "5")]).await.status,
@@ -177,7 +177,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
     let rows = page.texts("#since tbody tr");
     assert!(rows.contains(&"Headcount 2 3".to_owned()), "{rows:?}");
     assert!(
-        rows.contains(&"Salary maximum 85000 88000".to_owned()),
+        rows.contains(&"Salary maximum 85,000 88,000".to_owned()),
         "{rows:?}"
     );
     assert!(

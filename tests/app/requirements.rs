@@ -853,7 +853,7 @@ async fn the_requirement_pages_offer_departments_and_levels_as_they_are_now() {
     assert!(options(&form, "department_id").contains(&"Research".to_owned()));
     assert_eq!(
         options(&form, "job_level_id"),
-        vec!["— choose —", "Staff (60000–95000 EUR)"]
+        vec!["— choose —", "Staff (60,000–95,000 EUR)"]
     );
 
     sqlx::query("update departments set archived_at = now() where id = $1")
