@@ -183,7 +183,6 @@ impl Notice {
 /// Someone to mail about a notice now.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Recipient {
-    pub id: Uuid,
     pub email: String,
     pub full_name: String,
 }
@@ -211,7 +210,7 @@ pub async fn notify(
            insert into notifications (user_id, event, subject_type, subject_id, text, link, actor_id)
            select unnest($1::uuid[]), $2, $3, $4, $5, $6, $7
            returning user_id)
-         select u.id, u.email, u.full_name
+         select u.email, u.full_name
            from told join users u on u.id = told.user_id
            left join notification_preferences p on p.user_id = u.id and p.event = $2
           where coalesce(p.delivery = any($8), $9)",

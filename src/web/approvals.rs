@@ -293,26 +293,28 @@ async fn dead_link(
     id: Uuid,
     link: approval::Link,
 ) -> Result<Response, AppError> {
-    let message = match link {
-        approval::Link::Used => {
-            "This link was already used: each mailed link opens the page once. Sign in to see the approval."
-        }
-        approval::Link::Expired => {
-            "This link has expired: mailed links work for 72 hours. Sign in to see the approval."
-        }
-        approval::Link::Stale { .. } => {
-            "The requirement changed since this mail was sent, or the approval was decided. Sign in to see the current version."
-        }
-        _ => "This link is not valid. Sign in to see the approval.",
-    };
-    let since = match link {
+    let (message, since) = match link {
+        approval::Link::Used => (
+            "This link was already used: each mailed link opens the page once. Sign in to see the approval.",
+            Vec::new(),
+        ),
+        approval::Link::Expired => (
+            "This link has expired: mailed links work for 72 hours. Sign in to see the approval.",
+            Vec::new(),
+        ),
         approval::Link::Stale { requirement, sent } => {
             let mut conn = state.pool.acquire().await?;
             let mut events = history::timeline(&mut conn, requirement).await?;
             events.retain(|e| e.at > sent);
-            events
+            (
+                "The requirement changed since this mail was sent, or the approval was decided. Sign in to see the current version.",
+                events,
+            )
         }
-        _ => Vec::new(),
+        _ => (
+            "This link is not valid. Sign in to see the approval.",
+            Vec::new(),
+        ),
     };
     let page = DeadLinkPage {
         layout: Layout::anonymous(&who.session, "Link no longer valid").await?,
