@@ -5,6 +5,7 @@ use crate::auth::{Role, password};
 use crate::cli::CliError;
 use crate::domain::approval::{self, Decision};
 use crate::domain::audit::Actor;
+use crate::domain::opening::{self, Outcome};
 use crate::domain::org::{self, DepartmentFields, LevelFields};
 use crate::domain::requirement::{self, Action, RequirementFields};
 use crate::domain::user::{self, Email, UserFields};
@@ -185,15 +186,23 @@ async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Re
     Ok(())
 }
 
-/// (title, department, status to reach) for the demo requirements.
-const REQUIREMENTS: [(&str, &str, &str); 6] = [
+/// (title, department, status to reach) for the demo requirements: at
+/// least one in every state.
+const REQUIREMENTS: [(&str, &str, &str); 10] = [
     ("Backend engineer", "Platform", "draft"),
     ("Product designer", "Product", "pending_approval"),
     ("iOS developer", "Mobile", "pending_approval"),
+    ("Android developer", "Mobile", "changes_requested"),
+    ("Office manager", "Finance", "rejected"),
     ("Site reliability engineer", "Platform", "approved"),
     ("Data analyst", "Product", "open"),
+    ("QA engineer", "Mobile", "on_hold"),
+    ("Financial controller", "Finance", "filled"),
     ("Payroll specialist", "Finance", "cancelled"),
 ];
+
+/// Who the demo's filled requirement hired.
+const HIRES: [&str; 3] = ["Mina Okoro", "Tomás Reyes", "Lea Vogel"];
 
 /// A few requirements in different states, taken there through the same
 /// domain functions a person's clicks use. Only when there are none yet.
@@ -268,10 +277,17 @@ async fn requirements(
             continue;
         }
         approval::submit(&mut *conn, &as_hm, mail, id, 1).await?;
-        if target == "pending_approval" {
-            continue;
-        }
-        // Decide every task waiting on it, as its approver, until approved.
+        // Decide every task waiting on it, as its approver, until approved
+        // (or, for the requirements that stop on the way, the first one as
+        // they need).
+        let stop_at = match target {
+            "pending_approval" => continue,
+            "changes_requested" => {
+                Some((Decision::RequestChanges, "Please add the on-call duties"))
+            }
+            "rejected" => Some((Decision::Reject, "No budget for this role this year")),
+            _ => None,
+        };
         loop {
             let waiting: Vec<(Uuid, Uuid)> = sqlx::query_as(
                 "select t.id, t.approver_id from approval_tasks t join approvals a on a.id = t.approval_id
@@ -280,33 +296,59 @@ async fn requirements(
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-            if waiting.is_empty() {
+            let Some((task, who)) = waiting.first().copied() else {
+                break;
+            };
+            let actor = Actor {
+                user_id: Some(who),
+                ..as_approver.clone()
+            };
+            let (decision, comment) = stop_at.unwrap_or((Decision::Approve, "Looks good"));
+            approval::decide(&mut *conn, &actor, mail, task, decision, comment).await?;
+            if stop_at.is_some() {
                 break;
             }
-            for (task, who) in waiting {
-                let actor = Actor {
-                    user_id: Some(who),
-                    ..as_approver.clone()
-                };
-                approval::decide(
-                    &mut *conn,
-                    &actor,
-                    mail,
-                    task,
-                    Decision::Approve,
-                    "Looks good",
-                )
-                .await?;
-            }
         }
-        if target == "open" {
-            let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
-                .bind(id)
-                .fetch_one(&mut *conn)
-                .await?;
-            requirement::apply(&mut *conn, &as_hm, id, version, Action::Open, "").await?;
+        if matches!(target, "changes_requested" | "rejected" | "approved") {
+            continue;
+        }
+        let as_recruiter = Actor {
+            user_id: id_of(Role::Recruiter),
+            ..Actor::system()
+        };
+        act(&mut *conn, &as_hm, id, Action::Open).await?;
+        match target {
+            "on_hold" => act(&mut *conn, &as_recruiter, id, Action::Hold).await?,
+            "filled" => {
+                for (o, hire) in opening::of(&mut *conn, id)
+                    .await?
+                    .iter()
+                    .zip(HIRES.iter().cycle())
+                {
+                    let hire = Outcome::Filled {
+                        hire: (*hire).into(),
+                    };
+                    opening::settle(&mut *conn, &as_recruiter, id, o.id, &hire).await?;
+                }
+            }
+            _ => {}
         }
     }
+    Ok(())
+}
+
+/// Takes the requirement on by `action`, at its current version.
+async fn act(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<(), CliError> {
+    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    requirement::apply(conn, actor, id, version, action, "").await?;
     Ok(())
 }
 

@@ -280,12 +280,19 @@ const REQUIREMENTS: [&str; 12] = [
       where t.status = 'pending' and t.started_at + k.after < now()",
     // One opening per head once recruiting started; filled ones all
     // filled, open ones with some filled and at least one still open.
-    "insert into openings (requirement_id, status, created_at, updated_at)
-     select l.id,
-            case when l.status = 'filled' or (k < l.headcount and random() < 0.3) then 'filled' else 'open' end,
-            l.created_at + interval '3 days', l.updated_at
-       from load l cross join lateral generate_series(1, l.headcount) k
-      where l.status in ('open', 'on_hold', 'filled')",
+    "insert into openings (requirement_id, status, hire_name, settled_by, created_at, updated_at)
+     select o.id, o.status,
+            case when o.status = 'filled' then
+              (array['Alex', 'Bea', 'Carlos', 'Dana', 'Emre', 'Fatima', 'Gustav', 'Hana', 'Ivo', 'Julia'])[1 + floor(random() * 10)::int]
+              || ' ' ||
+              (array['Adams', 'Brandt', 'Cruz', 'Dahl', 'Egger', 'Fontaine', 'Gray', 'Holm', 'Ito', 'Jovanovic'])[1 + floor(random() * 10)::int]
+            end,
+            case when o.status = 'filled' then o.recruiter_id end,
+            o.created_at, o.updated_at
+       from (select l.id, l.recruiter_id, l.created_at + interval '3 days' as created_at, l.updated_at,
+                    case when l.status = 'filled' or (k < l.headcount and random() < 0.3) then 'filled' else 'open' end as status
+               from load l cross join lateral generate_series(1, l.headcount) k
+              where l.status in ('open', 'on_hold', 'filled')) o",
 ];
 
 /// Makes sure there are at least `target` requirements, creating the demo

@@ -497,9 +497,7 @@ async fn decline_change(
     let Some(approved) = last_approved_fields(&mut *conn, r.id).await? else {
         return Ok(false);
     };
-    requirement::update(&mut *conn, actor, r.id, r.version, &approved)
-        .await
-        .map_err(TransitionError::Save)?;
+    requirement::update(&mut *conn, actor, r.id, r.version, &approved).await?;
     Ok(true)
 }
 

@@ -213,6 +213,8 @@ pub async fn timeline(
            left join users behalf on behalf.id = a.on_behalf_of_id
            left join approval_tasks t on a.entity_type = 'approval_task' and t.id = a.entity_id
           where (a.entity_type = 'requirement' and a.entity_id = $1)
+             or (a.entity_type = 'opening' and a.entity_id in
+                   (select o.id from openings o where o.requirement_id = $1))
              or (a.entity_type = 'approval_task' and a.entity_id in
                    (select t.id from approval_tasks t join approvals p on p.id = t.approval_id
                      where p.requirement_id = $1))
@@ -237,6 +239,22 @@ pub async fn timeline(
                     String::new(),
                     in_words(changes, &names),
                 ),
+                "opening.filled" | "opening.closed" => (
+                    format!(
+                        "{} opening {}",
+                        row.action.trim_start_matches("opening."),
+                        changes
+                            .get("opening")
+                            .and_then(|o| o.get("after"))
+                            .map(Value::to_string)
+                            .unwrap_or_default()
+                    ),
+                    after("hire")
+                        .or_else(|| after("reason"))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    Vec::new(),
+                ),
                 action => (
                     what(action, row.step.as_deref()),
                     after("reason")
@@ -246,7 +264,11 @@ pub async fn timeline(
                     Vec::new(),
                 ),
             };
-            if let Some(status) = after("status").and_then(Status::parse) {
+            // An opening's status is its own, not the requirement's.
+            if let Some(status) = after("status")
+                .filter(|_| row.action.starts_with("requirement."))
+                .and_then(Status::parse)
+            {
                 said = format!("{said}, now {}", status.label());
             }
             Event {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod comments;
 pub mod history;
 pub mod notify;
+pub mod opening;
 pub mod org;
 pub mod outbox;
 pub mod requirement;
@@ -25,6 +26,10 @@ pub enum SaveError {
     /// A department cannot sit under itself or its own sub-department.
     #[error("a department cannot sit under itself")]
     Cycle,
+    /// A requirement's headcount cannot go below its openings already
+    /// filled (how many they are).
+    #[error("{0} openings are filled already")]
+    BelowFilled(i64),
     /// Someone saved the row since the form was loaded (optimistic locking).
     #[error("stale version")]
     Stale,

@@ -539,10 +539,15 @@ impl Requirement {
         self.salary_max > self.band_max
     }
 
+    /// Who runs its recruiting (opens, holds, fills or closes openings):
+    /// its hiring manager (or creator), its recruiter and admins.
+    pub fn recruited_by(&self, user: Uuid, roles: &[Role]) -> bool {
+        self.names(user) || allows(roles, Permission::AdministerRequirements)
+    }
+
     pub fn actions_for(&self, user: Uuid, roles: &[Role]) -> Vec<Action> {
         let admin = allows(roles, Permission::AdministerRequirements);
         let own = user == self.hiring_manager_id || user == self.created_by;
-        let recruiter = self.recruiter_id == Some(user);
         [
             Action::Submit,
             Action::Open,
@@ -554,7 +559,7 @@ impl Requirement {
         .filter(|a| transition(self.status(), *a).is_some())
         .filter(|a| match a {
             Action::Submit | Action::Cancel => own || admin,
-            _ => own || recruiter || admin,
+            _ => self.recruited_by(user, roles),
         })
         .collect()
     }
@@ -755,7 +760,7 @@ pub async fn update(
     id: Uuid,
     version: i32,
     f: &RequirementFields,
-) -> Result<(), SaveError> {
+) -> Result<(), TransitionError> {
     let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
     let done = bind_fields(
         sqlx::query(
@@ -773,7 +778,13 @@ pub async fn update(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::Stale);
+        return Err(SaveError::Stale.into());
+    }
+    // Read after the update took the row's lock, which settling an opening
+    // takes too: no hire slips in between.
+    let filled = super::opening::filled(&mut *conn, id).await?;
+    if i64::from(f.headcount) < filled {
+        return Err(SaveError::BelowFilled(filled).into());
     }
     // Fewer heads: the newest open openings close, so openings never
     // outnumber the headcount.
@@ -791,7 +802,7 @@ pub async fn update(
     super::notify::changed(&mut *conn, id).await?;
     let c = changes(Some(&before.fields()), f).field("version", &version, &(version + 1));
     audit::record(
-        conn,
+        &mut *conn,
         actor,
         "requirement.updated",
         "requirement",

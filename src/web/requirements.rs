@@ -12,7 +12,7 @@ use crate::domain::requirement::{
     REMOTE_POLICIES, Requirement, RequirementForm, Sort, Status, TransitionError,
 };
 use crate::domain::{FieldErrors, SaveError, user};
-use crate::domain::{history, notify};
+use crate::domain::{history, notify, opening};
 use crate::error::AppError;
 use askama::Template;
 use axum::Form;
@@ -31,6 +31,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/requirements/{id}", get(show).post(update))
         .route("/requirements/{id}/edit", get(edit))
         .route("/requirements/{id}/transitions", post(transition))
+        .route(
+            "/requirements/{id}/openings/{opening}",
+            post(settle_opening),
+        )
         .route("/requirements/{id}/deletion", post(delete))
 }
 
@@ -399,29 +403,41 @@ async fn update(
                     &fields,
                 );
             let actor = me.actor();
-            let saved: Result<(), DecideError> = async {
-                requirement::update(&mut tx, &actor, id, form.version, &fields)
-                    .await
-                    .map_err(TransitionError::Save)?;
+            let saved: Result<Option<Status>, DecideError> = async {
+                requirement::update(&mut tx, &actor, id, form.version, &fields).await?;
                 if reapprove {
                     // The change counts once approved: its approval starts in
                     // the transaction of the edit.
                     approval::submit(&mut tx, &actor, &state.mail, id, form.version + 1).await?;
+                    Ok(None)
+                } else {
+                    // Down to the heads already hired: nothing is left to
+                    // recruit.
+                    Ok(opening::fill_when_done(&mut tx, &actor, id).await?)
                 }
-                Ok(())
             }
             .await;
             match saved {
-                Ok(()) => {
+                Ok(filled) => {
                     let message = if reapprove {
                         "Saved. The change goes to the approvers first: until they approve it, \
                          the requirement is pending approval."
+                    } else if filled.is_some() {
+                        "Saved. Every opening is now filled or closed: the requirement is filled."
                     } else {
                         "Requirement saved."
                     };
                     return render::saved(tx, &me.session, message, &format!("/requirements/{id}"))
                         .await;
                 }
+                Err(DecideError::Transition(TransitionError::Save(SaveError::BelowFilled(n)))) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    FieldErrors::one(
+                        "headcount",
+                        format!("{n} openings are filled already: the headcount can't be lower."),
+                    ),
+                    Vec::new(),
+                ),
                 Err(DecideError::Transition(TransitionError::Save(SaveError::Stale))) => {
                     let changes =
                         audit::changes_since(&mut tx, "requirement", id, form.version).await?;
@@ -463,6 +479,11 @@ struct ShowPage {
     can_see_workflows: bool,
     /// Look-alikes already in flight, warned about before submitting.
     duplicates: Vec<(Uuid, String)>,
+    openings: Vec<opening::Opening>,
+    /// Whether `me` may fill or close its open openings now.
+    can_settle: bool,
+    /// The opening form that failed: kept as typed, its problems beside it.
+    settling: Option<SettleForm>,
     error: Option<String>,
     thread: super::comments::Thread,
 }
@@ -470,6 +491,32 @@ struct ShowPage {
 impl ShowPage {
     fn label(&self, choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
         requirement::label(choices, value)
+    }
+
+    /// Whether this opening's form is the one that failed.
+    fn failed(&self, opening: &Uuid) -> bool {
+        self.settling
+            .as_ref()
+            .is_some_and(|f| f.opening == *opening)
+    }
+
+    /// What the failed form of this opening and outcome held, and its
+    /// problem: empty for the others.
+    fn typed(&self, opening: &Uuid, outcome: &str) -> (&str, Option<&str>) {
+        match &self.settling {
+            Some(f) if f.opening == *opening && f.outcome == outcome => match outcome {
+                "filled" => (f.hire.as_str(), f.errors.get("hire")),
+                _ => (f.reason.as_str(), f.errors.get("reason")),
+            },
+            _ => ("", None),
+        }
+    }
+
+    fn filled_openings(&self) -> usize {
+        self.openings
+            .iter()
+            .filter(|o| o.status == "filled")
+            .count()
     }
 }
 
@@ -504,6 +551,10 @@ async fn show_page(
             Vec::new()
         },
         thread: super::comments::requirement_thread(state, me, &r).await?,
+        openings: opening::of(&mut conn, r.id).await?,
+        can_settle: r.recruited_by(me.id, &me.roles)
+            && matches!(r.status(), Status::Open | Status::OnHold),
+        settling: None,
         r,
         error,
     })
@@ -600,6 +651,98 @@ async fn transition(
     let r = visible(&state, &me, id).await?;
     let page = show_page(&state, &me, r, Some(problem)).await?;
     render::status(StatusCode::CONFLICT, &page)
+}
+
+/// The two ways an opening ends, as forms: (outcome, field, label, button
+/// and its class).
+const SETTLE_FORMS: [(&str, &str, &str, &str, &str); 2] = [
+    ("filled", "hire", "Person hired", "Mark filled", "button"),
+    (
+        "closed",
+        "reason",
+        "Why it closes",
+        "Close opening",
+        "button secondary",
+    ),
+];
+
+/// Filling or closing one opening: `outcome` says which, `hire` or
+/// `reason` the words.
+#[derive(serde::Deserialize, Default)]
+pub struct SettleForm {
+    #[serde(skip)]
+    opening: Uuid,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    hire: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(skip)]
+    errors: FieldErrors,
+}
+
+async fn settle_opening(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path((id, opening_id)): Path<(Uuid, Uuid)>,
+    Form(mut form): Form<SettleForm>,
+) -> Result<Response, AppError> {
+    let r = visible(&state, &me, id).await?;
+    if !r.recruited_by(me.id, &me.roles) {
+        return Err(AppError::Forbidden);
+    }
+    let words = if form.outcome == "filled" {
+        &form.hire
+    } else {
+        &form.reason
+    };
+    let outcome = opening::Outcome::parse(&form.outcome, words).ok_or(AppError::NotFound)?;
+    let (status, problem) = match outcome {
+        Err(errors) => {
+            form.errors = errors;
+            (StatusCode::UNPROCESSABLE_ENTITY, None)
+        }
+        Ok(outcome) => {
+            let mut tx = state.pool.begin().await?;
+            let problem = match opening::settle(&mut tx, &me.actor(), id, opening_id, &outcome)
+                .await
+            {
+                Ok(now) => {
+                    let message = match (&outcome, now) {
+                        (_, Status::Filled) => format!(
+                            "{}: every opening is filled or closed, so the requirement is filled.",
+                            r.reference
+                        ),
+                        (opening::Outcome::Filled { hire }, _) => {
+                            format!("Opening filled by {hire}.")
+                        }
+                        (opening::Outcome::Closed { .. }, _) => "Opening closed.".to_owned(),
+                    };
+                    return render::saved(tx, &me.session, message, &format!("/requirements/{id}"))
+                        .await;
+                }
+                Err(opening::SettleError::Settled { number, outcome }) => {
+                    format!("Opening {number} was settled meanwhile: {outcome}.")
+                }
+                Err(opening::SettleError::Transition(TransitionError::NotAllowed { .. })) => {
+                    "Openings are filled or closed only while the requirement is open or on hold."
+                        .to_owned()
+                }
+                Err(opening::SettleError::Transition(TransitionError::Save(e))) => {
+                    return Err(e.into());
+                }
+                Err(e) => return Err(AppError::internal(e)),
+            };
+            tx.rollback().await?;
+            (StatusCode::CONFLICT, Some(problem))
+        }
+    };
+    let r = visible(&state, &me, id).await?;
+    let mut page = show_page(&state, &me, r, problem).await?;
+    form.opening = opening_id;
+    page.settling = Some(form);
+    render::status(status, &page)
 }
 
 const NO_APPROVERS: &str = "Nobody can approve this requirement yet: its department needs a head, \

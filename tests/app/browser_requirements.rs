@@ -529,11 +529,29 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
     let app = TestApp::spawn().await;
     let p = people(&app).await;
     let long = "Principal platform reliability engineer, payments infrastructure and observability";
+    let mut drafts = Vec::new();
     for title in ["Platform engineer", "Data engineer"] {
         let hm = signed_in(&app, HM).await;
-        draft(&app, &hm, &p.org, p.hm_id, title).await;
+        drafts.push(draft(&app, &hm, &p.org, p.hm_id, title).await);
     }
     let id = submitted(&app, &p, long).await;
+    // One recruiting, run by the head: three openings, one filled, the
+    // first one's form open.
+    let recruiting = drafts[1];
+    sqlx::query(
+        "with r as (update requirements set status = 'open', headcount = 3,
+                           hiring_manager_id = (select id from users where email = $2)
+                     where id = $1 returning id)
+         insert into openings (requirement_id, status, hire_name, created_at)
+         select r.id, case when k = 3 then 'filled' else 'open' end, case when k = 3 then 'Mina Okoro' end,
+                now() - make_interval(mins => 3 - k)
+           from r cross join generate_series(1, 3) k",
+    )
+    .bind(recruiting)
+    .bind(HEAD)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let link = mailed_url(&app, HEAD).await;
     let task = task_of(&link);
 
@@ -555,11 +573,20 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
             ("requirements", "/requirements".to_owned()),
             ("requirements-new", "/requirements/new".to_owned()),
             ("requirement", format!("/requirements/{id}")),
+            ("requirement-open", format!("/requirements/{recruiting}")),
             ("approval", format!("/approvals/{task}")),
             ("approvals", "/approvals".to_owned()),
         ] {
             browser.goto(&app.url(&path)).await;
             browser.wait_for_path(&path).await;
+            if name == "requirement-open" {
+                browser
+                    .wait_for("#openings summary")
+                    .await
+                    .click()
+                    .await
+                    .unwrap();
+            }
             check_layout(&browser, name, width).await;
             let scroll = browser
                 .js("return document.documentElement.scrollWidth - window.innerWidth")

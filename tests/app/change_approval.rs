@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 /// Approves every waiting task of the requirement, step by step, as its
 /// approvers (signed in).
-async fn approve_all(app: &TestApp, requirement: Uuid) {
+pub(crate) async fn approve_all(app: &TestApp, requirement: Uuid) {
     loop {
         let pending: Vec<(Uuid, String)> = sqlx::query_as(
             "select t.id, u.email from approval_tasks t join approvals a on a.id = t.approval_id
@@ -48,7 +48,7 @@ async fn version(app: &TestApp, id: Uuid) -> i32 {
 
 /// Saves the requirement's form with `changes` over the fields it was
 /// drafted with.
-async fn edit(
+pub(crate) async fn edit(
     app: &TestApp,
     chain: &Chain,
     changes: &[(&'static str, &str)],
@@ -85,7 +85,7 @@ async fn approvals(app: &TestApp, id: Uuid) -> i64 {
         .unwrap()
 }
 
-async fn open(app: &TestApp, hm: &Client, id: Uuid) {
+pub(crate) async fn open(app: &TestApp, hm: &Client, id: Uuid) {
     let res = act(app, hm, id, "open").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
 }

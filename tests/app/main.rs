@@ -16,6 +16,7 @@ mod jobs;
 mod mail;
 mod notifications;
 mod nudges;
+mod openings;
 mod platform;
 mod requirements;
 mod workflows;

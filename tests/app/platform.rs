@@ -187,11 +187,24 @@ async fn seed_demo_is_idempotent_and_gives_one_user_per_role() {
             "draft",
             "pending_approval",
             "pending_approval",
+            "changes_requested",
+            "rejected",
             "approved",
             "open",
+            "on_hold",
+            "filled",
             "cancelled"
         ]
     );
+    // The filled one hired a named person into every opening.
+    let unnamed: i64 = sqlx::query_scalar(
+        "select count(*) from openings o join requirements r on r.id = o.requirement_id
+          where r.status = 'filled' and (o.status <> 'filled' or o.hire_name is null)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(unnamed, 0);
     // The pending ones wait for someone, with a mail linking the decision page.
     let waiting: i64 =
         sqlx::query_scalar("select count(*) from approval_tasks where status = 'pending'")

@@ -1,0 +1,269 @@
+//! Openings: one per head of an open requirement, each ending filled (by a
+//! hire) or closed (with a reason). When none is left open, the requirement
+//! is filled.
+
+use super::audit::{self, Actor, Changes};
+use super::requirement::{self, Action, Status, TransitionError};
+use super::{FieldErrors, SaveError};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct Opening {
+    pub id: Uuid,
+    /// 1, 2, … in the order the openings were made: what people call it.
+    pub number: i64,
+    pub status: String,
+    pub hire_name: Option<String>,
+    pub closed_reason: Option<String>,
+    pub settled_by_name: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Opening {
+    pub fn is_open(&self) -> bool {
+        self.status == "open"
+    }
+
+    /// "Open", "Filled by Ana Costa", "Closed: budget cut".
+    pub fn outcome(&self) -> String {
+        match (self.status.as_str(), &self.hire_name, &self.closed_reason) {
+            ("filled", Some(hire), _) => format!("Filled by {hire}"),
+            ("closed", _, Some(reason)) => format!("Closed: {reason}"),
+            ("open", ..) => "Open".into(),
+            (other, ..) => other.into(),
+        }
+    }
+}
+
+/// The requirement's openings, numbered.
+pub async fn of(
+    conn: &mut PgConnection,
+    requirement_id: Uuid,
+) -> Result<Vec<Opening>, sqlx::Error> {
+    sqlx::query_as(
+        "select * from (
+           select o.id, row_number() over (order by o.created_at, o.id) as number, o.status, o.hire_name,
+                  o.closed_reason, u.full_name as settled_by_name, o.updated_at
+             from openings o left join users u on u.id = o.settled_by
+            where o.requirement_id = $1) numbered
+          order by number",
+    )
+    .bind(requirement_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// How an opening ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Filled { hire: String },
+    Closed { reason: String },
+}
+
+/// The longest hire name or reason kept.
+const MAX_LEN: usize = 200;
+
+impl Outcome {
+    /// From the form: `outcome` is "filled" or "closed"; the words are the
+    /// hire's name or the reason. None for an outcome no form offers.
+    pub fn parse(outcome: &str, words: &str) -> Option<Result<Outcome, FieldErrors>> {
+        let words = words.trim();
+        let (field, missing) = match outcome {
+            "filled" => ("hire", "Name the person hired."),
+            "closed" => ("reason", "Say why the opening closes."),
+            _ => return None,
+        };
+        Some(if words.is_empty() {
+            Err(FieldErrors::one(field, missing))
+        } else if words.chars().count() > MAX_LEN {
+            Err(FieldErrors::one(
+                field,
+                format!("At most {MAX_LEN} characters."),
+            ))
+        } else if outcome == "filled" {
+            Ok(Outcome::Filled { hire: words.into() })
+        } else {
+            Ok(Outcome::Closed {
+                reason: words.into(),
+            })
+        })
+    }
+
+    fn status(&self) -> &'static str {
+        match self {
+            Outcome::Filled { .. } => "filled",
+            Outcome::Closed { .. } => "closed",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettleError {
+    /// Someone filled or closed it first.
+    #[error("opening {number} is already {outcome}")]
+    Settled { number: i64, outcome: String },
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+}
+
+impl From<SaveError> for SettleError {
+    fn from(e: SaveError) -> Self {
+        SettleError::Transition(e.into())
+    }
+}
+
+impl From<sqlx::Error> for SettleError {
+    fn from(e: sqlx::Error) -> Self {
+        SettleError::Transition(e.into())
+    }
+}
+
+/// Fills or closes one open opening of an open (or on hold) requirement,
+/// and fills the requirement when it was the last one open. Returns the
+/// requirement's status after it.
+pub async fn settle(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    requirement_id: Uuid,
+    opening_id: Uuid,
+    outcome: &Outcome,
+) -> Result<Status, SettleError> {
+    // The requirement's lock orders this against edits of its headcount
+    // and other openings settled at the same moment: the last one of two
+    // settled at once sees the other and fills the requirement.
+    let status: String = sqlx::query_scalar(
+        "select status from requirements where id = $1 and deleted_at is null for update",
+    )
+    .bind(requirement_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(SaveError::NotFound)?;
+    let status = Status::parse(&status).unwrap_or(Status::Draft);
+    if !matches!(status, Status::Open | Status::OnHold) {
+        return Err(TransitionError::NotAllowed {
+            action: outcome.status(),
+            from: status.as_str(),
+        }
+        .into());
+    }
+    let opening = of(&mut *conn, requirement_id)
+        .await?
+        .into_iter()
+        .find(|o| o.id == opening_id)
+        .ok_or(SaveError::NotFound)?;
+    if !opening.is_open() {
+        return Err(SettleError::Settled {
+            number: opening.number,
+            outcome: opening.outcome(),
+        });
+    }
+    let (hire, reason) = match outcome {
+        Outcome::Filled { hire } => (Some(hire.as_str()), None),
+        Outcome::Closed { reason } => (None, Some(reason.as_str())),
+    };
+    sqlx::query(
+        "update openings set status = $2, hire_name = $3, closed_reason = $4, settled_by = $5, updated_at = now()
+          where id = $1",
+    )
+    .bind(opening_id)
+    .bind(outcome.status())
+    .bind(hire)
+    .bind(reason)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
+    .await?;
+    let c = Changes::new()
+        .created("requirement_id", &requirement_id)
+        .created("opening", &opening.number)
+        .field("status", &"open", &outcome.status())
+        .created("hire", &hire)
+        .created("reason", &reason);
+    audit::record(
+        &mut *conn,
+        actor,
+        &format!("opening.{}", outcome.status()),
+        "opening",
+        Some(opening_id),
+        c,
+    )
+    .await?;
+    match fill_when_done(conn, actor, requirement_id).await? {
+        Some(filled) => Ok(filled),
+        None => {
+            super::notify::changed(&mut *conn, requirement_id).await?;
+            Ok(status)
+        }
+    }
+}
+
+/// Marks an open (or on hold) requirement filled once none of its openings
+/// is open any more; None when it stays as it is.
+pub async fn fill_when_done(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    requirement_id: Uuid,
+) -> Result<Option<Status>, TransitionError> {
+    let done: Option<i32> = sqlx::query_scalar(
+        "select r.version from requirements r
+          where r.id = $1 and r.status in ('open', 'on_hold')
+            and exists (select from openings o where o.requirement_id = r.id)
+            and not exists (select from openings o where o.requirement_id = r.id and o.status = 'open')",
+    )
+    .bind(requirement_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(version) = done else {
+        return Ok(None);
+    };
+    requirement::apply(
+        conn,
+        actor,
+        requirement_id,
+        version,
+        Action::Fill,
+        "Every opening is filled or closed",
+    )
+    .await
+    .map(Some)
+}
+
+/// How many of the requirement's openings are filled: its headcount can't
+/// go below that.
+pub async fn filled(conn: &mut PgConnection, requirement_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from openings where requirement_id = $1 and status = 'filled'",
+    )
+    .bind(requirement_id)
+    .fetch_one(conn)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_names_a_hire_or_a_reason() {
+        assert_eq!(
+            Outcome::parse("filled", "  Ana Costa "),
+            Some(Ok(Outcome::Filled {
+                hire: "Ana Costa".into()
+            }))
+        );
+        assert_eq!(
+            Outcome::parse("closed", "Budget cut"),
+            Some(Ok(Outcome::Closed {
+                reason: "Budget cut".into()
+            }))
+        );
+        let missing = Outcome::parse("filled", " ").unwrap().unwrap_err();
+        assert_eq!(missing.get("hire"), Some("Name the person hired."));
+        let long = Outcome::parse("closed", &"x".repeat(201))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(long.get("reason"), Some("At most 200 characters."));
+        assert_eq!(Outcome::parse("reopened", "x"), None);
+    }
+}

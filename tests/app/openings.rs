@@ -1,0 +1,269 @@
+//! Openings: one per head once a requirement opens, each filled by a hire
+//! or closed with a reason; the last one settled fills the requirement, and
+//! the headcount never drops below the hires.
+
+use crate::approvals::{Chain, status, submitted};
+use crate::change_approval::{approve_all, edit, open};
+use crate::harness::{Page, TestApp};
+use hiring_hare::auth::Role;
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+/// A requirement approved and opened: two openings.
+async fn opened(app: &TestApp) -> Chain {
+    let chain = submitted(app).await;
+    approve_all(app, chain.requirement).await;
+    open(app, &chain.hm, chain.requirement).await;
+    chain
+}
+
+/// The requirement's openings, oldest first.
+async fn openings(app: &TestApp, requirement: Uuid) -> Vec<Uuid> {
+    sqlx::query_scalar("select id from openings where requirement_id = $1 order by created_at, id")
+        .bind(requirement)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn settle(
+    client: &crate::harness::Client,
+    requirement: Uuid,
+    opening: Uuid,
+    form: &[(&str, &str)],
+) -> Page {
+    client
+        .post(
+            &format!("/requirements/{requirement}/openings/{opening}"),
+            form,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn openings_are_filled_or_closed_and_the_last_one_fills_the_requirement() {
+    let app = TestApp::spawn().await;
+    let chain = opened(&app).await;
+    let (id, hm) = (chain.requirement, &chain.hm);
+    let [first, second] = openings(&app, id).await[..] else {
+        panic!("one opening per head");
+    };
+    let page = hm.get(&format!("/requirements/{id}")).await;
+    assert_eq!(
+        page.texts("#openings .opening-name"),
+        ["Opening 1", "Opening 2"],
+        "numbered openings"
+    );
+    assert_eq!(page.texts("#openings h2 .hint"), ["0 of 2 filled"]);
+
+    // No name: the problem beside the field, that opening's form open.
+    let res = settle(hm, id, first, &[("outcome", "filled"), ("hire", "  ")]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.field_error("opening-1-hire").as_deref(),
+        Some("Name the person hired.")
+    );
+    assert_eq!(
+        res.texts("#openings details[open] summary"),
+        ["Fill or close opening 1"]
+    );
+
+    // Someone not on the requirement may not, whatever the page shows.
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let res = settle(
+        &viewer,
+        id,
+        first,
+        &[("outcome", "filled"), ("hire", "Ana Costa")],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    let res = settle(
+        hm,
+        id,
+        first,
+        &[("outcome", "filled"), ("hire", "Ana Costa")],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(status(&app, id).await, "open", "one opening is left");
+    assert_eq!(app.audit_count("opening.filled", first).await, 1);
+
+    // Twice: the second is told what happened instead.
+    let res = settle(
+        hm,
+        id,
+        first,
+        &[("outcome", "closed"), ("reason", "Budget cut")],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(
+        res.body
+            .contains("Opening 1 was settled meanwhile: Filled by Ana Costa."),
+        "{}",
+        res.body
+    );
+
+    let res = settle(
+        hm,
+        id,
+        second,
+        &[("outcome", "closed"), ("reason", "Budget cut")],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(status(&app, id).await, "filled");
+    assert_eq!(app.audit_count("requirement.fill", id).await, 1);
+
+    let page = hm.get(&format!("/requirements/{id}")).await;
+    assert!(
+        page.body.contains("the requirement is filled"),
+        "the flash says so"
+    );
+    assert_eq!(
+        page.texts("#openings .opening-outcome"),
+        ["Filled by Ana Costa", "Closed: Budget cut"]
+    );
+    assert!(
+        page.texts("#openings details").is_empty(),
+        "nothing left to settle"
+    );
+    let events = page.texts("ol.timeline > li > p");
+    assert!(
+        events[0].contains("marked it filled, now Filled"),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("closed opening 2: “Budget cut”")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("filled opening 1: “Ana Costa”")),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn openings_of_a_requirement_not_recruiting_stay_as_they_are() {
+    let app = TestApp::spawn().await;
+    let chain = opened(&app).await;
+    let id = chain.requirement;
+    let opening = openings(&app, id).await[0];
+    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = chain
+        .hm
+        .post(
+            &format!("/requirements/{id}/transitions"),
+            &[
+                ("action", "cancel"),
+                ("reason", "Reorganisation"),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = settle(
+        &chain.hm,
+        id,
+        opening,
+        &[("outcome", "filled"), ("hire", "Ana Costa")],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(
+        res.body
+            .contains("only while the requirement is open or on hold")
+    );
+    assert_eq!(app.audit_count("opening.filled", opening).await, 0);
+}
+
+#[tokio::test]
+async fn the_headcount_stays_at_or_above_the_hires_and_down_to_them_fills_it() {
+    let app = TestApp::spawn().await;
+    let chain = opened(&app).await;
+    let id = chain.requirement;
+    // A third head, approved: a third opening.
+    let same = [
+        ("salary_max", "85000"),
+        ("description", "Run the platform."),
+    ];
+    let res = edit(&app, &chain, &[&same[..], &[("headcount", "3")]].concat()).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    approve_all(&app, id).await;
+    assert_eq!(status(&app, id).await, "open");
+    let all = openings(&app, id).await;
+    assert_eq!(all.len(), 3);
+    for (opening, hire) in all.iter().zip(["Ana Costa", "Ben Dahl"]) {
+        let res = settle(
+            &chain.hm,
+            id,
+            *opening,
+            &[("outcome", "filled"), ("hire", hire)],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+
+    let res = edit(&app, &chain, &[&same[..], &[("headcount", "1")]].concat()).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(
+        res.field_error("headcount").as_deref(),
+        Some("2 openings are filled already: the headcount can't be lower.")
+    );
+    assert_eq!(
+        res.attr("#headcount", "value").as_deref(),
+        Some("1"),
+        "input kept"
+    );
+    assert_eq!(status(&app, id).await, "open");
+
+    // Down to the two hired: the third opening closes, and the job is done.
+    let res = edit(&app, &chain, &[&same[..], &[("headcount", "2")]].concat()).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(status(&app, id).await, "filled");
+    let closed: Option<String> =
+        sqlx::query_scalar("select closed_reason from openings where id = $1")
+            .bind(all[2])
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(closed.as_deref(), Some("headcount reduced"));
+}
+
+#[tokio::test]
+async fn the_last_two_openings_settled_at_once_fill_the_requirement_once() {
+    let app = TestApp::spawn().await;
+    let chain = opened(&app).await;
+    let id = chain.requirement;
+    let [first, second] = openings(&app, id).await[..] else {
+        panic!("one opening per head");
+    };
+    let (a, b) = tokio::join!(
+        settle(
+            &chain.hm,
+            id,
+            first,
+            &[("outcome", "filled"), ("hire", "Ana Costa")]
+        ),
+        settle(
+            &chain.hm,
+            id,
+            second,
+            &[("outcome", "closed"), ("reason", "Budget cut")]
+        ),
+    );
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(b.status, StatusCode::SEE_OTHER, "{}", b.body);
+    assert_eq!(status(&app, id).await, "filled");
+    assert_eq!(app.audit_count("requirement.fill", id).await, 1);
+}
