@@ -242,18 +242,19 @@ pub async fn submit(
     if tasks == 0 {
         return Err(DecideError::NoApprovers);
     }
-    advance(conn, actor, mail, approval_id, &r).await
+    advance(conn, actor, mail, approval_id, &r).await?;
+    Ok(())
 }
 
 /// Starts the next step that has approvers, or, when none is left, marks
-/// the approval and the requirement approved.
+/// the approval and the requirement approved (and says so: true).
 async fn advance(
     conn: &mut PgConnection,
     actor: &Actor,
     mail: &MailRenderer,
     approval_id: Uuid,
     r: &Requirement,
-) -> Result<(), DecideError> {
+) -> Result<bool, DecideError> {
     let next: Option<i32> = sqlx::query_scalar(
         "select min(step) from approval_tasks where approval_id = $1 and status = 'waiting'",
     )
@@ -280,7 +281,7 @@ async fn advance(
             &name,
         )
         .await?;
-        return Ok(());
+        return Ok(true);
     };
     let started: Vec<(Uuid, Uuid)> = sqlx::query_as(
         "update approval_tasks set status = 'pending', started_at = now()
@@ -294,7 +295,7 @@ async fn advance(
     for (task_id, approver) in started {
         ask(conn, actor, mail, r, task_id, approver).await?;
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Tells an approver that `task` waits for them: in the app, and by mail
@@ -570,15 +571,16 @@ pub async fn decide(
     // Decisions on one approval take turns on its lock. The task is locked
     // too, so that after waiting its status is read as it is now (a row
     // merely joined would be read as it was before the wait).
-    let (approval_id, requirement_id, approver, status, step, required): (
+    let (approval_id, requirement_id, approver, status, step, step_name, required): (
         Uuid,
         Uuid,
         Uuid,
         String,
         i32,
+        String,
         Option<i32>,
     ) = sqlx::query_as(
-        "select a.id, a.requirement_id, t.approver_id, t.status, t.step, t.required
+        "select a.id, a.requirement_id, t.approver_id, t.status, t.step, t.step_name, t.required
            from approvals a
            join approval_tasks t on t.approval_id = a.id
            join requirements r on r.id = a.requirement_id and r.deleted_at is null
@@ -635,15 +637,11 @@ pub async fn decide(
     )
     .await?;
     notify::changed(&mut *conn, requirement_id).await?;
-    // Read only when the requirement moves on: most approvals leave it
-    // waiting for the rest of the step.
-    let requirement = async |conn: &mut PgConnection| {
-        requirement::find(conn, requirement_id)
-            .await?
-            .ok_or(TransitionError::Save(SaveError::NotFound))
-    };
+    let r = requirement::find(conn, requirement_id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let name = name_of(conn, actor.user_id).await?;
     if decision != Decision::Approve {
-        let r = requirement(&mut *conn).await?;
         let (approval_status, action) = match decision {
             Decision::Reject => ("rejected", Action::Reject),
             _ => ("changes_requested", Action::RequestChanges),
@@ -677,15 +675,20 @@ pub async fn decide(
             Decision::Reject => (Event::ApprovalRejected, "rejected"),
             _ => (Event::ApprovalChangesRequested, "sent back for changes"),
         };
-        let name = name_of(conn, actor.user_id).await?;
         tell_requester(conn, actor, mail, &r, event, label, comment, &name).await?;
         return Ok(());
     }
     let needed = required.map_or(total, i64::from);
-    if approved >= needed {
-        let r = requirement(&mut *conn).await?;
+    let complete = approved >= needed && {
         supersede(conn, approval_id, Some(step)).await?;
-        advance(conn, actor, mail, approval_id, &r).await?;
+        advance(conn, actor, mail, approval_id, &r).await?
+    };
+    // The last approval tells the requester it is approved (in advance);
+    // the ones before say how far it got.
+    if !complete {
+        let label = format!("approved at the {step_name} step");
+        let event = Event::ApprovalStepApproved;
+        tell_requester(conn, actor, mail, &r, event, &label, comment, &name).await?;
     }
     Ok(())
 }

@@ -22,6 +22,8 @@ pub enum Event {
     RequirementCreated,
     RequirementSubmitted,
     ApprovalPending,
+    /// One approver approved; the approval goes on.
+    ApprovalStepApproved,
     ApprovalApproved,
     ApprovalRejected,
     ApprovalChangesRequested,
@@ -64,9 +66,10 @@ impl Delivery {
 }
 
 impl Event {
-    pub const ALL: [Event; 9] = [
+    pub const ALL: [Event; 10] = [
         Event::ApprovalPending,
         Event::ApprovalReminder,
+        Event::ApprovalStepApproved,
         Event::ApprovalApproved,
         Event::ApprovalChangesRequested,
         Event::ApprovalRejected,
@@ -81,6 +84,7 @@ impl Event {
             Event::RequirementCreated => "requirement.created",
             Event::RequirementSubmitted => "requirement.submitted",
             Event::ApprovalPending => "approval.pending",
+            Event::ApprovalStepApproved => "approval.step_approved",
             Event::ApprovalApproved => "approval.approved",
             Event::ApprovalRejected => "approval.rejected",
             Event::ApprovalChangesRequested => "approval.changes_requested",
@@ -100,6 +104,9 @@ impl Event {
             Event::RequirementCreated => "A requirement naming me is drafted",
             Event::RequirementSubmitted => "A requirement of mine is submitted",
             Event::ApprovalPending => "An approval waits for me",
+            Event::ApprovalStepApproved => {
+                "Someone approves a requirement of mine, more approvals to go"
+            }
             Event::ApprovalApproved => "A requirement of mine is approved",
             Event::ApprovalRejected => "A requirement of mine is rejected",
             Event::ApprovalChangesRequested => "Changes are asked for on a requirement of mine",
@@ -113,9 +120,10 @@ impl Event {
     /// comes at once; what only informs, in the digest.
     pub fn default_delivery(self) -> Delivery {
         match self {
-            Event::RequirementCreated | Event::RequirementSubmitted | Event::RequirementOpened => {
-                Delivery::Digest
-            }
+            Event::RequirementCreated
+            | Event::RequirementSubmitted
+            | Event::RequirementOpened
+            | Event::ApprovalStepApproved => Delivery::Digest,
             _ => Delivery::Immediately,
         }
     }

@@ -477,11 +477,25 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
         ],
         "the recruiter hears of each step, not of the approvers' decisions"
     );
+    let reference = format!("HH-{}-0001", chrono::Utc::now().format("%Y"));
+    let texts: Vec<String> = told(&app, &hm_email)
+        .await
+        .into_iter()
+        .map(|(event, text, _)| format!("{event}: {text}"))
+        .collect();
     assert_eq!(
-        events(told(&app, &hm_email).await),
-        ["approval.approved"],
-        "the hiring manager hears the outcome, not of their own doing"
+        texts,
+        [
+            "approval.step_approved: {reference} Platform engineer was approved at the Department head step by Hana Head",
+            "approval.step_approved: {reference} Platform engineer was approved at the Finance step by Finn One",
+            "approval.approved: {reference} Platform engineer was approved by Finn Two",
+        ]
+        .map(|line| line.replace("{reference}", &reference)),
+        "the hiring manager hears of each decision and the outcome, not of their own doing"
     );
+    // The outcome by mail at once; the decisions on the way wait for the
+    // daily digest (their default), so the mail is one.
+    assert_eq!(mails(&app, &hm_email, "requirement.decided").await, 1);
     // These come to the recruiter in the digest by default, not at once.
     assert_eq!(mails(&app, "rex@example.com", "notice").await, 0);
 }
