@@ -6,6 +6,7 @@
 pub mod approval;
 pub mod audit;
 pub mod comments;
+pub mod dashboard;
 pub mod history;
 pub mod notify;
 pub mod opening;

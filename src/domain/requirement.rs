@@ -142,6 +142,23 @@ impl Action {
         }
     }
 
+    /// The flash message once it is done: a sentence, as a person says it.
+    pub fn done(self) -> &'static str {
+        match self {
+            Action::Submit => "Submitted for approval.",
+            Action::Approve => "Approved.",
+            Action::Reject => "Rejected.",
+            Action::RequestChanges => "Changes requested.",
+            Action::Open => "Opened for recruiting.",
+            Action::Hold => "Put on hold.",
+            Action::Resume => "Recruiting resumed.",
+            Action::Cancel => "Requirement cancelled.",
+            Action::Fill => "Marked filled.",
+            Action::SubmitChange => "The change went to the approvers.",
+            Action::DeclineChange => "The change was declined.",
+        }
+    }
+
     /// Whether the transition must say why.
     pub fn needs_reason(self) -> bool {
         matches!(

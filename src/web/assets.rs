@@ -69,3 +69,10 @@ pub async fn serve(Path(name): Path<String>) -> Response {
     );
     res
 }
+
+/// Browsers and crawlers ask for `/favicon.ico` whatever the page links
+/// to: send them to the icon under its current hashed name (temporarily,
+/// as the name changes with the file).
+pub async fn favicon() -> Response {
+    axum::response::Redirect::temporary(&url("favicon.svg")).into_response()
+}

@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .merge(app)
         .merge(health::routes())
         .route("/static/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .layer(axum::middleware::from_fn(middleware::log_requests))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -627,8 +627,13 @@ async fn transition(
     };
     let problem = match result {
         Ok(()) => {
-            let message = format!("{}: {}: done.", r.reference, action.label());
-            return render::saved(tx, &me.session, message, &format!("/requirements/{id}")).await;
+            return render::saved(
+                tx,
+                &me.session,
+                action.done(),
+                &format!("/requirements/{id}"),
+            )
+            .await;
         }
         Err(DecideError::Transition(TransitionError::ReasonRequired)) => {
             "Say why: a reason is required.".to_owned()
