@@ -62,6 +62,27 @@ struct ListPage {
     next_page: Option<String>,
 }
 
+impl ListPage {
+    /// How many filters behind the "Filters" control are in use: it stays
+    /// open, and says how many, while any is.
+    fn filters_set(&self) -> usize {
+        let f = &self.filter;
+        [
+            &f.status,
+            &f.department,
+            &f.level,
+            &f.hiring_manager,
+            &f.recruiter,
+            &f.priority,
+            &f.from,
+            &f.to,
+        ]
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .count()
+    }
+}
+
 /// The ids a list filter has chosen (see [`ListPage::chosen`]).
 struct Chosen {
     department: Option<Uuid>,

@@ -573,6 +573,8 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
             ("requirement-open", format!("/requirements/{recruiting}")),
             ("approval", format!("/approvals/{task}")),
             ("approvals", "/approvals".to_owned()),
+            ("home", "/".to_owned()),
+            ("notifications", "/notifications".to_owned()),
         ] {
             browser.goto(&app.url(&path)).await;
             browser.wait_for_path(&path).await;
@@ -585,6 +587,25 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
                     .unwrap();
             }
             check_layout(&browser, name, width).await;
+            if name == "requirements" {
+                // The results come before the folded filters' contents, and
+                // each row's status is in view without scrolling sideways.
+                let placed = browser
+                    .js(
+                        "const row = document.querySelector('#requirement-results tbody tr');
+                         const status = row.querySelector('.status').getBoundingClientRect();
+                         return [row.getBoundingClientRect().top, status.right];",
+                    )
+                    .await;
+                assert!(
+                    placed[0].as_f64() < Some(500.0),
+                    "first row at {placed} at {width}px"
+                );
+                assert!(
+                    placed[1].as_f64() <= Some(f64::from(width)),
+                    "status at {placed}"
+                );
+            }
             let scroll = browser
                 .js("return document.documentElement.scrollWidth - window.innerWidth")
                 .await;
