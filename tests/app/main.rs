@@ -12,6 +12,7 @@ mod browser;
 mod browser_requirements;
 mod change_approval;
 mod comments;
+mod connections;
 mod jobs;
 mod mail;
 mod notifications;
