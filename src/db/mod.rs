@@ -37,9 +37,10 @@ pub struct Pools {
 }
 
 /// Connections of the background pool: apalis' LISTEN, its fetch and
-/// acknowledgement, and a few deliveries at once. Work beyond it waits for
-/// a connection; it never borrows the requests' pool.
-pub const BACKGROUND_POOL_SIZE: u32 = 5;
+/// acknowledgement, and the mail deliveries running at once (4, each holding
+/// one through its send: see [`crate::mail`]). Work beyond it waits for a
+/// connection; it never borrows the requests' pool.
+pub const BACKGROUND_POOL_SIZE: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

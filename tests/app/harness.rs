@@ -314,15 +314,21 @@ impl TestApp {
         Client::at(&format!("http://{}", self.addr))
     }
 
-    /// The text of the last mail queued to `to`.
+    /// The text of the last mail queued to `to`, as the mail transport gets
+    /// it: with the working token that the stored row only keeps sealed.
     pub async fn last_mail_to(&self, to: &str) -> Option<String> {
-        sqlx::query_scalar(
-            "select body_text from outbox where to_address = $1 order by created_at desc limit 1",
+        let id: Uuid = sqlx::query_scalar(
+            "select id from outbox where to_address = $1 order by created_at desc limit 1",
         )
         .bind(to)
         .fetch_optional(&self.pool)
         .await
-        .unwrap()
+        .unwrap()?;
+        let mut conn = self.pool.acquire().await.unwrap();
+        let message = hiring_hare::domain::outbox::find(&mut conn, id)
+            .await
+            .unwrap()?;
+        Some(message.as_sent(&self.config.secret_key).unwrap().0)
     }
 
     pub async fn audit_count(&self, action: &str, entity_id: Uuid) -> i64 {
