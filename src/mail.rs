@@ -11,7 +11,7 @@
 //! the same `Message-ID` (made from its outbox row) so mail clients show it
 //! once, and over the same `.eml` file.
 
-use crate::domain::outbox::{self, Mail, TOKEN_MASK};
+use crate::domain::outbox::{self, Mail, PUBLIC_URL_MARK, TOKEN_MASK};
 use crate::domain::requirement::Requirement;
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
@@ -21,10 +21,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Renders messages; knows the public URL that links must start with.
+/// Renders messages for the outbox. Their links start with
+/// [`PUBLIC_URL_MARK`], not with this process's `PUBLIC_URL`: the process
+/// that delivers them puts its own in, so mail queued by any command
+/// (`seed-demo`, `admin`, a worker) links to the server that sends it.
 #[derive(Clone, Debug)]
 pub struct MailRenderer {
-    pub public_url: Arc<str>,
     /// Keys the single-use tokens carried by links in mail.
     pub secret: Arc<[u8]>,
 }
@@ -36,8 +38,7 @@ fn sealed(
     to: &str,
     token: &str,
 ) -> Result<(&'static str, Option<Vec<u8>>), askama::Error> {
-    let sealed =
-        outbox::seal(secret, to, token).map_err(|e| askama::Error::Custom(Box::new(e)))?;
+    let sealed = outbox::seal(secret, to, token).map_err(|e| askama::Error::Custom(Box::new(e)))?;
     Ok((TOKEN_MASK, Some(sealed)))
 }
 
@@ -157,7 +158,6 @@ struct NoticesHtml<'a> {
 impl MailRenderer {
     pub fn new(config: &crate::config::Config) -> Self {
         MailRenderer {
-            public_url: config.public_url.clone().into(),
             secret: config.secret_key.clone().into(),
         }
     }
@@ -328,7 +328,7 @@ impl MailRenderer {
     }
 
     pub fn link(&self, path: &str) -> String {
-        format!("{}{path}", self.public_url)
+        format!("{PUBLIC_URL_MARK}{path}")
     }
 
     pub fn invitation(
@@ -405,6 +405,8 @@ pub struct Delivery {
     transport: Transport,
     /// Opens the tokens sealed into outbox rows.
     secret: Arc<[u8]>,
+    /// What the links start with.
+    public_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -436,6 +438,7 @@ impl Delivery {
             from: config.mail_from.parse()?,
             transport,
             secret: config.secret_key.clone().into(),
+            public_url: config.public_url.clone(),
         })
     }
 
@@ -443,7 +446,7 @@ impl Delivery {
         &self,
         msg: &outbox::Message,
     ) -> Result<Message, Box<dyn std::error::Error + Send + Sync>> {
-        let (text, html) = msg.as_sent(&self.secret)?;
+        let (text, html) = msg.as_sent(&self.secret, &self.public_url)?;
         Ok(Message::builder()
             .from(self.from.clone())
             .to(msg.to_address.parse()?)

@@ -7,6 +7,10 @@
 //! derived from `SECRET_KEY`. Delivery puts it back into the message handed
 //! to the transport ([`Message::as_sent`]); the Outbox page and anyone
 //! reading the table see the masked link.
+//!
+//! Links are stored starting with [`PUBLIC_URL_MARK`], which delivery
+//! replaces with its `PUBLIC_URL`: whichever command queued a message, it
+//! links to the server that sends it.
 
 use chrono::{DateTime, Utc};
 use ring::aead;
@@ -26,6 +30,9 @@ pub struct Mail {
     /// hold [`TOKEN_MASK`] in its place.
     pub sealed_token: Option<Vec<u8>>,
 }
+
+/// What stored links start with instead of an address (see the module doc).
+pub const PUBLIC_URL_MARK: &str = "{{PUBLIC_URL}}";
 
 /// What stored mail shows instead of a link's token. Not a possible token
 /// (those are URL-safe base64), so a masked link never opens anything.
@@ -49,8 +56,7 @@ fn sealing_key(secret: &[u8]) -> Result<aead::LessSafeKey, SealError> {
         &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret),
         b"hiring-hare outbox token sealing key",
     );
-    let unbound =
-        aead::UnboundKey::new(&aead::AES_256_GCM, key.as_ref()).map_err(|_| SealError)?;
+    let unbound = aead::UnboundKey::new(&aead::AES_256_GCM, key.as_ref()).map_err(|_| SealError)?;
     Ok(aead::LessSafeKey::new(unbound))
 }
 
@@ -74,9 +80,7 @@ pub fn seal(secret: &[u8], to: &str, token: &str) -> Result<Vec<u8>, SealError> 
 }
 
 fn open(secret: &[u8], to: &str, sealed: &[u8]) -> Result<String, SealError> {
-    let (nonce, sealed) = sealed
-        .split_at_checked(aead::NONCE_LEN)
-        .ok_or(SealError)?;
+    let (nonce, sealed) = sealed.split_at_checked(aead::NONCE_LEN).ok_or(SealError)?;
     let nonce = aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| SealError)?;
     let mut buf = sealed.to_vec();
     let token = sealing_key(secret)?
@@ -131,12 +135,18 @@ impl Message {
         self.sent_at.is_none() && self.attempts as usize >= jobs::MAIL_MAX_ATTEMPTS
     }
 
-    /// The links in the message as stored, so the Outbox page can show
-    /// them (those with a token masked: see [`Message::masked`]).
-    pub fn links(&self) -> Vec<&str> {
+    /// The links in the message as stored, starting with `public_url`, so
+    /// the Outbox page can show them (those with a token masked: see
+    /// [`Message::masked`]).
+    pub fn links(&self, public_url: &str) -> Vec<String> {
         self.body_text
             .split_whitespace()
-            .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+            .filter_map(|w| match w.strip_prefix(PUBLIC_URL_MARK) {
+                Some(path) => Some(format!("{public_url}{path}")),
+                // Queued before links were stored with the mark.
+                None if w.starts_with("http://") || w.starts_with("https://") => Some(w.to_owned()),
+                None => None,
+            })
             .collect()
     }
 
@@ -145,19 +155,22 @@ impl Message {
         link.contains(TOKEN_MASK)
     }
 
-    /// The text and HTML bodies as handed to the transport: the sealed
-    /// token, if any, opened and put back into the links.
-    pub fn as_sent(&self, secret: &[u8]) -> Result<(String, String), SealError> {
-        match &self.sealed_token {
-            None => Ok((self.body_text.clone(), self.body_html.clone())),
-            Some(sealed) => {
-                let token = open(secret, &self.to_address, sealed)?;
-                Ok((
-                    self.body_text.replace(TOKEN_MASK, &token),
-                    self.body_html.replace(TOKEN_MASK, &token),
-                ))
+    /// The text and HTML bodies as handed to the transport: links start
+    /// with `public_url`, and the sealed token, if any, is opened and put
+    /// back into them.
+    pub fn as_sent(&self, secret: &[u8], public_url: &str) -> Result<(String, String), SealError> {
+        let token = match &self.sealed_token {
+            None => None,
+            Some(sealed) => Some(open(secret, &self.to_address, sealed)?),
+        };
+        let fill = |body: &str| {
+            let body = body.replace(PUBLIC_URL_MARK, public_url);
+            match &token {
+                Some(token) => body.replace(TOKEN_MASK, token),
+                None => body,
             }
-        }
+        };
+        Ok((fill(&self.body_text), fill(&self.body_html)))
     }
 }
 

@@ -328,7 +328,12 @@ impl TestApp {
         let message = hiring_hare::domain::outbox::find(&mut conn, id)
             .await
             .unwrap()?;
-        Some(message.as_sent(&self.config.secret_key).unwrap().0)
+        Some(
+            message
+                .as_sent(&self.config.secret_key, &self.config.public_url)
+                .unwrap()
+                .0,
+        )
     }
 
     pub async fn audit_count(&self, action: &str, entity_id: Uuid) -> i64 {

@@ -721,3 +721,54 @@ async fn a_mail_file_holds_the_working_link_for_the_app_user_only_and_a_repeat_r
     );
     assert_eq!(again.header("message-id"), message.header("message-id"));
 }
+
+#[tokio::test]
+async fn mail_queued_by_seed_demo_links_to_the_public_url_of_the_process_that_sends_it() {
+    let app = TestApp::spawn_with(|c| c.public_url = "https://hire.example.org".into()).await;
+    // seed-demo, run with an address of its own (or none: BIND's default).
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_hiring-hare"))
+        .arg("seed-demo")
+        .env("DATABASE_URL", &app.database_url)
+        .env("PUBLIC_URL", "http://127.0.0.1:9")
+        .env(
+            "SECRET_KEY",
+            std::str::from_utf8(&app.config.secret_key).unwrap(),
+        )
+        .env("DATA_DIR", app.data_dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let queued: i64 = sqlx::query_scalar("select count(*) from outbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(queued > 0, "seed-demo queues approval mail");
+
+    app.run_workers();
+    eventually("every message to be sent", async || {
+        let unsent: i64 = sqlx::query_scalar("select count(*) from outbox where sent_at is null")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        (unsent == 0).then_some(())
+    })
+    .await;
+    let mut links = 0;
+    for file in std::fs::read_dir(app.data_dir.path().join("mail")).unwrap() {
+        let eml = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        for part in Part::parse(&eml).parts() {
+            let body = part.decoded();
+            for word in body.split(|c: char| c.is_whitespace() || c == '"') {
+                if word.starts_with("http") {
+                    assert!(word.starts_with("https://hire.example.org/"), "{word}");
+                    links += 1;
+                }
+            }
+            assert!(!body.contains("127.0.0.1:9"), "{body}");
+        }
+    }
+    assert!(links > 0);
+}
