@@ -76,7 +76,7 @@ pub async fn run() -> Result<(), CliError> {
         Command::Worker => crate::server::serve(config, false).await,
         Command::Migrate => {
             let db = crate::db::connect(&config, 2).await?;
-            crate::db::migrate(&db.pool).await?;
+            crate::db::migrate(&db.pools.requests).await?;
             println!("The database is up to date.");
             stop(db).await
         }
@@ -84,24 +84,24 @@ pub async fn run() -> Result<(), CliError> {
             command: AdminCommand::CreateUser { email, name, roles },
         } => {
             let db = crate::db::connect(&config, 2).await?;
-            crate::db::migrate(&db.pool).await?;
-            let result = create_user(&db.pool, &email, &name, roles).await;
+            crate::db::migrate(&db.pools.requests).await?;
+            let result = create_user(&db.pools.requests, &email, &name, roles).await;
             stop(db).await?;
             result
         }
         Command::SeedDemo => {
             let db = crate::db::connect(&config, 2).await?;
-            crate::db::migrate(&db.pool).await?;
+            crate::db::migrate(&db.pools.requests).await?;
             let mail = crate::mail::MailRenderer::new(&config);
-            let result = crate::seed::demo(&db.pool, &mail).await;
+            let result = crate::seed::demo(&db.pools.requests, &mail).await;
             stop(db).await?;
             result
         }
         Command::SeedLoad { requirements } => {
             let db = crate::db::connect(&config, 2).await?;
-            crate::db::migrate(&db.pool).await?;
+            crate::db::migrate(&db.pools.requests).await?;
             let mail = crate::mail::MailRenderer::new(&config);
-            let result = crate::seed_load::load(&db.pool, &mail, requirements).await;
+            let result = crate::seed_load::load(&db.pools.requests, &mail, requirements).await;
             stop(db).await?;
             result
         }
@@ -109,7 +109,7 @@ pub async fn run() -> Result<(), CliError> {
 }
 
 async fn stop(db: crate::db::Database) -> Result<(), CliError> {
-    db.pool.close().await;
+    db.pools.close().await;
     if let Some(pg) = db.embedded {
         pg.stop().await?;
     }

@@ -60,7 +60,9 @@ const BACKLOG: usize = 64;
 
 impl Live {
     /// Starts listening on `pool`'s database, reconnecting when the
-    /// connection drops.
+    /// connection drops. `pool` is the listener's own pool of one
+    /// ([`crate::db::Pools::listener`]): a LISTEN holds its connection for
+    /// good, which must not be one the pages need.
     pub fn start(pool: PgPool) -> Live {
         let live = Live {
             users: Arc::default(),

@@ -1,25 +1,45 @@
 //! Mail: rendering messages from templates (HTML + text pairs under
 //! `templates/emails/`) and delivering queued ones with lettre.
 //!
-//! Delivery is SMTP when `SMTP_URL` is set; otherwise lettre's file
-//! transport writes `.eml` files into `data/mail`, so a demo with nothing
-//! configured still shows every message (also on the admin Outbox page).
+//! Delivery is SMTP when `SMTP_URL` is set; otherwise each message is
+//! written as an `.eml` file into `data/mail`, readable by the app's user
+//! only (it holds the working link), so a demo with nothing configured
+//! still gets every message.
+//!
+//! Delivery is at least once: a message is marked sent right after the
+//! transport took it, and a crash in between sends it again on retry, with
+//! the same `Message-ID` (made from its outbox row) so mail clients show it
+//! once, and over the same `.eml` file.
 
-use crate::domain::outbox::{self, Mail};
+use crate::domain::outbox::{self, Mail, PUBLIC_URL_MARK, TOKEN_MASK};
 use crate::domain::requirement::Requirement;
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
+use std::path::PathBuf;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Renders messages; knows the public URL that links must start with.
+/// Renders messages for the outbox. Their links start with
+/// [`PUBLIC_URL_MARK`], not with this process's `PUBLIC_URL`: the process
+/// that delivers them puts its own in, so mail queued by any command
+/// (`seed-demo`, `admin`, a worker) links to the server that sends it.
 #[derive(Clone, Debug)]
 pub struct MailRenderer {
-    pub public_url: Arc<str>,
     /// Keys the single-use tokens carried by links in mail.
     pub secret: Arc<[u8]>,
+}
+
+/// A token for the outbox: the masked form for the stored bodies' links,
+/// and the token sealed for the message's one recipient.
+fn sealed(
+    secret: &[u8],
+    to: &str,
+    token: &str,
+) -> Result<(&'static str, Option<Vec<u8>>), askama::Error> {
+    let sealed = outbox::seal(secret, to, token).map_err(|e| askama::Error::Custom(Box::new(e)))?;
+    Ok((TOKEN_MASK, Some(sealed)))
 }
 
 #[derive(Template)]
@@ -138,7 +158,6 @@ struct NoticesHtml<'a> {
 impl MailRenderer {
     pub fn new(config: &crate::config::Config) -> Self {
         MailRenderer {
-            public_url: config.public_url.clone().into(),
             secret: config.secret_key.clone().into(),
         }
     }
@@ -154,6 +173,7 @@ impl MailRenderer {
         task: Uuid,
         token: &str,
     ) -> Result<Mail, askama::Error> {
+        let (token, sealed_token) = sealed(&self.secret, to, token)?;
         let link = self.link(&format!("/approvals/{task}?token={token}"));
         Ok(Mail {
             to: to.to_owned(),
@@ -171,6 +191,7 @@ impl MailRenderer {
             }
             .render()?,
             template: "approval.pending",
+            sealed_token,
         })
     }
 
@@ -221,6 +242,7 @@ impl MailRenderer {
             }
             .render()?,
             template: "approval.reminder",
+            sealed_token: None,
         })
     }
 
@@ -257,6 +279,7 @@ impl MailRenderer {
             }
             .render()?,
             template: "requirement.decided",
+            sealed_token: None,
         })
     }
 
@@ -300,11 +323,12 @@ impl MailRenderer {
             .render()?,
             subject,
             template: if digest { "digest" } else { "notice" },
+            sealed_token: None,
         })
     }
 
     pub fn link(&self, path: &str) -> String {
-        format!("{}{path}", self.public_url)
+        format!("{PUBLIC_URL_MARK}{path}")
     }
 
     pub fn invitation(
@@ -314,6 +338,7 @@ impl MailRenderer {
         inviter: &str,
         token: &str,
     ) -> Result<Mail, askama::Error> {
+        let (token, sealed_token) = sealed(&self.secret, to, token)?;
         let link = self.link(&format!("/invitation/{token}"));
         let days = crate::domain::token::Purpose::Invitation
             .lifetime()
@@ -336,10 +361,12 @@ impl MailRenderer {
             }
             .render()?,
             template: "invitation",
+            sealed_token,
         })
     }
 
     pub fn password_reset(&self, to: &str, name: &str, token: &str) -> Result<Mail, askama::Error> {
+        let (token, sealed_token) = sealed(&self.secret, to, token)?;
         let link = self.link(&format!("/password-reset/{token}"));
         let minutes = crate::domain::token::Purpose::PasswordReset
             .lifetime()
@@ -360,13 +387,15 @@ impl MailRenderer {
             }
             .render()?,
             template: "password_reset",
+            sealed_token,
         })
     }
 }
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// The directory the `.eml` files go to.
+    File(PathBuf),
 }
 
 /// Sends outbox messages; the mail job calls it with a message id.
@@ -374,6 +403,10 @@ pub struct Delivery {
     pool: PgPool,
     from: Mailbox,
     transport: Transport,
+    /// Opens the tokens sealed into outbox rows.
+    secret: Arc<[u8]>,
+    /// What the links start with.
+    public_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -387,6 +420,7 @@ pub enum MailError {
 }
 
 impl Delivery {
+    /// `pool` is the background pool ([`crate::db::Pools::background`]).
     pub fn new(pool: PgPool, config: &crate::config::Config) -> Result<Self, MailError> {
         let transport = match &config.smtp_url {
             Some(url) => {
@@ -396,13 +430,15 @@ impl Delivery {
                 let dir = config.data_dir.join("mail");
                 std::fs::create_dir_all(&dir)
                     .map_err(|e| MailError::Dir(dir.display().to_string(), e))?;
-                Transport::File(AsyncFileTransport::new(dir))
+                Transport::File(dir)
             }
         };
         Ok(Delivery {
             pool,
             from: config.mail_from.parse()?,
             transport,
+            secret: config.secret_key.clone().into(),
+            public_url: config.public_url.clone(),
         })
     }
 
@@ -410,21 +446,32 @@ impl Delivery {
         &self,
         msg: &outbox::Message,
     ) -> Result<Message, Box<dyn std::error::Error + Send + Sync>> {
+        let (text, html) = msg.as_sent(&self.secret, &self.public_url)?;
         Ok(Message::builder()
             .from(self.from.clone())
             .to(msg.to_address.parse()?)
             .subject(msg.subject.clone())
             .message_id(Some(format!("<{}@hiringhare>", msg.id)))
-            .multipart(MultiPart::alternative_plain_html(
-                msg.body_text.clone(),
-                msg.body_html.clone(),
-            ))?)
+            .multipart(MultiPart::alternative_plain_html(text, html))?)
+    }
+
+    async fn transmit(&self, id: Uuid, email: Message) -> Result<(), String> {
+        match &self.transport {
+            Transport::Smtp(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::File(dir) => write_eml(&dir.join(format!("{id}.eml")), &email.formatted())
+                .await
+                .map_err(|e| e.to_string()),
+        }
     }
 
     async fn send(&self, id: Uuid) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        // No connection is held while the mail server answers: a slow one
-        // would hold the pool's connections and stall the pages.
-        let Some(msg) = outbox::find(&mut *self.pool.acquire().await?, id).await? else {
+        // One connection of the background pool, from reading the row to
+        // marking it sent: with it in hand, the mark follows the transport
+        // at once, never after a wait for a free connection, which keeps
+        // short the window in which a crash makes a duplicate. (Pages are
+        // unaffected: they have a pool of their own.)
+        let mut conn = self.pool.acquire().await?;
+        let Some(msg) = outbox::find(&mut conn, id).await? else {
             // Nothing to send: the row is gone (it never committed).
             return Ok(());
         };
@@ -433,25 +480,31 @@ impl Delivery {
             return Ok(());
         }
         let sent = match self.build(&msg) {
-            Ok(email) => match &self.transport {
-                Transport::Smtp(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
-                Transport::File(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
-            },
+            Ok(email) => self.transmit(id, email).await,
             // A bad address will not get better, but it is recorded like any
             // failure so the Outbox page shows why the message is stuck.
             Err(e) => Err(e.to_string()),
         };
-        outbox::record_attempt(
-            &mut *self.pool.acquire().await?,
-            id,
-            sent.as_ref().err().map(String::as_str),
-        )
-        .await?;
+        outbox::record_attempt(&mut conn, id, sent.as_ref().err().map(String::as_str)).await?;
+        drop(conn);
         let outcome = if sent.is_ok() { "sent" } else { "failed" };
         metrics::counter!("jobs_total", "queue" => jobs::MAIL_QUEUE, "outcome" => outcome)
             .increment(1);
         sent.map_err(Into::into)
     }
+}
+
+/// Writes one message, readable by the app's user only: it holds the
+/// working link. A repeat (a retry after a crash) overwrites the same file.
+async fn write_eml(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt as _;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(bytes).await?;
+    file.flush().await
 }
 
 impl jobs::Mailer for Delivery {

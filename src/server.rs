@@ -4,6 +4,7 @@
 
 use crate::cli::CliError;
 use crate::config::Config;
+use crate::db::Pools;
 use crate::mail::{Delivery, MailRenderer};
 use crate::web::{AppState, router};
 use std::sync::Arc;
@@ -21,14 +22,15 @@ pub fn init_logging() {
 }
 
 /// The shared state of the web handlers; starts this process's listener
-/// for live updates.
-pub fn state(pool: sqlx::PgPool, config: Config) -> AppState {
+/// for live updates (on its own connection) and its nudge sender (on the
+/// background pool): handlers get the requests' pool alone.
+pub fn state(pools: &Pools, config: Config) -> AppState {
     let mail = MailRenderer::new(&config);
     AppState {
-        live: crate::live::Live::start(pool.clone()),
-        nudges: crate::nudge::Sender::start(pool.clone()),
+        live: crate::live::Live::start(pools.listener.clone()),
+        nudges: crate::nudge::Sender::start(pools.background.clone()),
         catalog: crate::catalog::Catalog::default(),
-        pool,
+        pool: pools.requests.clone(),
         config: Arc::new(config),
         mail,
     }
@@ -36,28 +38,29 @@ pub fn state(pool: sqlx::PgPool, config: Config) -> AppState {
 
 pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
     let db = crate::db::connect(&config, config.database_pool_size).await?;
-    crate::db::migrate(&db.pool).await?;
+    crate::db::migrate(&db.pools.requests).await?;
     crate::web::health::install_metrics();
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    let delivery = Arc::new(Delivery::new(db.pool.clone(), &config)?);
+    let background = &db.pools.background;
+    let delivery = Arc::new(Delivery::new(background.clone(), &config)?);
     let workers = tokio::spawn(jobs::run_workers(
-        db.pool.clone(),
+        background.clone(),
         delivery,
-        Arc::new(Periodic::new(db.pool.clone(), &config)),
+        Arc::new(Periodic::new(background.clone(), &config)),
         stopped(stop_rx.clone()),
     ));
-    tokio::spawn(housekeeping(db.pool.clone()));
+    tokio::spawn(housekeeping(background.clone()));
 
     if web {
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
-        greet(&db.pool, &config).await;
-        let app = router(state(db.pool.clone(), config));
+        greet(&db.pools.requests, &config).await;
+        let app = router(state(&db.pools, config));
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -69,7 +72,7 @@ pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
         stopped(stop_rx).await;
     }
     workers.await??;
-    db.pool.close().await;
+    db.pools.close().await;
     if let Some(pg) = db.embedded {
         pg.stop().await?;
     }

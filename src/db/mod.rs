@@ -14,9 +14,33 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The database this process uses, and the embedded server if we run one
 /// (stop it on shutdown).
 pub struct Database {
-    pub pool: PgPool,
+    pub pools: Pools,
     pub embedded: Option<EmbeddedPostgres>,
 }
+
+/// The connections one process keeps, kept apart so that background work
+/// can never take the connections pages need (with one shared pool, the
+/// live listener held one for good and busy workers starved sign-ins).
+///
+/// In all, a process opens at most `requests` (`DATABASE_POOL_SIZE`) +
+/// [`BACKGROUND_POOL_SIZE`] + 1 (the listener) connections.
+#[derive(Clone, Debug)]
+pub struct Pools {
+    /// Web requests only: each request takes at most one, and passes it down.
+    pub requests: PgPool,
+    /// Job workers (apalis keeps one of these for its LISTEN), mail
+    /// delivery, the nudge sender and housekeeping.
+    pub background: PgPool,
+    /// Exactly one connection, for the live updates' LISTEN (see
+    /// [`crate::live`]); a pool of one only so that `PgListener` reconnects.
+    pub listener: PgPool,
+}
+
+/// Connections of the background pool: apalis' LISTEN, its fetch and
+/// acknowledgement, and the mail deliveries running at once (4, each holding
+/// one through its send: see [`crate::mail`]). Work beyond it waits for a
+/// connection; it never borrows the requests' pool.
+pub const BACKGROUND_POOL_SIZE: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -37,6 +61,8 @@ pub enum DbError {
 /// The database name the embedded cluster serves the app from.
 const EMBEDDED_DB: &str = "hiring_hare";
 
+/// Connects to the configured (or embedded) database with `max_connections`
+/// for requests.
 pub async fn connect(config: &Config, max_connections: u32) -> Result<Database, DbError> {
     let (url, embedded) = match &config.database_url {
         Some(url) => (url.clone(), None),
@@ -46,12 +72,22 @@ pub async fn connect(config: &Config, max_connections: u32) -> Result<Database, 
             (pg.url(EMBEDDED_DB), Some(pg))
         }
     };
+    Ok(Database {
+        pools: open(&url, max_connections).await?,
+        embedded,
+    })
+}
+
+/// The pools of [`Pools`] on the database at `url`. Only the requests'
+/// pool connects now; the others open their connections when first used,
+/// so a command that needs no background work opens none.
+pub async fn open(url: &str, max_connections: u32) -> Result<Pools, DbError> {
     // One plain connection first: its error says what is wrong ("connection
     // refused", "password authentication failed"), where the pool would
     // only report that it timed out.
     {
         use sqlx::Connection;
-        let conn = sqlx::PgConnection::connect(&url)
+        let conn = sqlx::PgConnection::connect(url)
             .await
             .map_err(DbError::Connect)?;
         let _ = conn.close().await;
@@ -75,22 +111,38 @@ pub async fn connect(config: &Config, max_connections: u32) -> Result<Database, 
     // A connection is pinged before use only after resting a while (a
     // server restart shows there); sqlx's default pings on every acquire,
     // a round trip that was a third of a short page's database calls.
-    let pool = PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for > Duration::from_secs(5) {
-                    sqlx::Connection::ping(conn).await?;
-                }
-                Ok(true)
+    let pool = |max| {
+        PgPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > Duration::from_secs(5) {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
             })
-        })
-        .connect_with(options)
-        .await
-        .map_err(DbError::Connect)?;
-    Ok(Database { pool, embedded })
+    };
+    Ok(Pools {
+        requests: pool(max_connections)
+            .connect_with(options.clone())
+            .await
+            .map_err(DbError::Connect)?,
+        background: pool(BACKGROUND_POOL_SIZE).connect_lazy_with(options.clone()),
+        listener: pool(1).connect_lazy_with(options),
+    })
+}
+
+impl Pools {
+    /// Closes every pool (the listener's last, so live updates stop after
+    /// the work that makes them).
+    pub async fn close(&self) {
+        self.requests.close().await;
+        self.background.close().await;
+        self.listener.close().await;
+    }
 }
 
 async fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(), DbError> {
@@ -130,9 +182,9 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
 }
 
 /// Ok when every migration this binary knows has been applied.
-pub async fn migrated(pool: &PgPool) -> Result<(), sqlx::Error> {
+pub async fn migrated(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
     let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await?;
     let known = MIGRATOR.iter().count() as i64;
     if applied < known {

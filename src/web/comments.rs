@@ -18,6 +18,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use sqlx::{Connection as _, PgConnection};
 use uuid::Uuid;
 
 pub fn routes() -> axum::Router<AppState> {
@@ -95,12 +96,11 @@ impl Thread {
 
 /// The thread of a requirement `me` may see.
 pub async fn requirement_thread(
-    state: &AppState,
+    conn: &mut PgConnection,
     me: &CurrentUser,
     r: &Requirement,
 ) -> Result<Thread, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let comments = comments::thread(&mut conn, Subject::Requirement(r.id))
+    let comments = comments::thread(conn, Subject::Requirement(r.id))
         .await?
         .into_iter()
         .map(|c| Shown {
@@ -134,7 +134,7 @@ struct ThreadFragment {
 /// The subject's thread after a change: for htmx the fragment, otherwise the
 /// page (when showing a problem) or a redirect to it (after a save).
 async fn answer(
-    state: &AppState,
+    conn: &mut PgConnection,
     me: &CurrentUser,
     hx: Hx,
     r: Requirement,
@@ -148,12 +148,12 @@ async fn answer(
             r.id
         )));
     }
-    let mut thread = requirement_thread(state, me, &r).await?;
+    let mut thread = requirement_thread(&mut *conn, me, &r).await?;
     adjust(&mut thread);
     if hx.0 {
         render::status(status, &ThreadFragment { thread })
     } else {
-        super::requirements::page_with_thread(state, me, r, thread, status).await
+        super::requirements::page_with_thread(conn, me, r, thread, status).await
     }
 }
 
@@ -184,7 +184,8 @@ async fn create(
     Path(id): Path<Uuid>,
     Form(form): Form<CommentForm>,
 ) -> Result<Response, AppError> {
-    let r = visible(&state, &me, id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let r = visible(&mut conn, &me, id).await?;
     me.require(Permission::Comment)?;
     let body = match Body::parse(&form.body) {
         Ok(body) => body,
@@ -194,7 +195,7 @@ async fn create(
                 t.errors = errors;
             };
             return answer(
-                &state,
+                &mut conn,
                 &me,
                 hx,
                 r,
@@ -207,7 +208,7 @@ async fn create(
     };
     let about = format!("{} {}", r.reference, r.title);
     let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let comment = comments::add(
         &mut tx,
         &me.actor(),
@@ -219,7 +220,7 @@ async fn create(
     .map_err(AppError::from)?;
     tx.commit().await?;
     answer(
-        &state,
+        &mut conn,
         &me,
         hx,
         r,
@@ -232,16 +233,15 @@ async fn create(
 
 /// The comment, if `me` may see its subject, and that subject.
 async fn load(
-    state: &AppState,
+    conn: &mut PgConnection,
     me: &CurrentUser,
     id: Uuid,
 ) -> Result<(Comment, Requirement), AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let c = comments::find(&mut conn, id)
+    let c = comments::find(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let r = match c.subject() {
-        Some(Subject::Requirement(r)) => visible(state, me, r).await?,
+        Some(Subject::Requirement(r)) => visible(conn, me, r).await?,
         None => return Err(AppError::NotFound),
     };
     Ok((c, r))
@@ -254,7 +254,8 @@ async fn update(
     Path(id): Path<Uuid>,
     Form(form): Form<CommentForm>,
 ) -> Result<Response, AppError> {
-    let (c, r) = load(&state, &me, id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let (c, r) = load(&mut conn, &me, id).await?;
     if !c.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
@@ -275,7 +276,7 @@ async fn update(
         Err(errors) => {
             let keep = reopen(errors, Vec::new(), form.version);
             return answer(
-                &state,
+                &mut conn,
                 &me,
                 hx,
                 r,
@@ -288,7 +289,7 @@ async fn update(
     };
     let about = format!("{} {}", r.reference, r.title);
     let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let saved = comments::edit(
         &mut tx,
         &me.actor(),
@@ -302,7 +303,7 @@ async fn update(
         Ok(()) => {
             tx.commit().await?;
             answer(
-                &state,
+                &mut conn,
                 &me,
                 hx,
                 r,
@@ -317,7 +318,16 @@ async fn update(
             tx.rollback().await?;
             // Saving again applies the kept text over the current version.
             let keep = reopen(FieldErrors::default(), changes, c.version);
-            answer(&state, &me, hx, r, StatusCode::CONFLICT, keep, "comments").await
+            answer(
+                &mut conn,
+                &me,
+                hx,
+                r,
+                StatusCode::CONFLICT,
+                keep,
+                "comments",
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -329,14 +339,15 @@ async fn delete(
     hx: Hx,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (c, r) = load(&state, &me, id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let (c, r) = load(&mut conn, &me, id).await?;
     if !c.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     comments::delete(&mut tx, &me.actor(), &c).await?;
     tx.commit().await?;
-    answer(&state, &me, hx, r, StatusCode::OK, |_| {}, "comments").await
+    answer(&mut conn, &me, hx, r, StatusCode::OK, |_| {}, "comments").await
 }
 
 impl From<CommentError> for AppError {
@@ -360,9 +371,10 @@ pub struct MentionQuery {
     q: Option<String>,
     #[serde(default)]
     body: String,
-    /// Only people who may see this requirement are suggested: the others
-    /// would not be told.
-    requirement: Option<Uuid>,
+    /// The requirement being commented on, which `me` must see. Only people
+    /// who may see it are suggested: the others would not be told, and a
+    /// list without it would name everybody to anybody.
+    requirement: Uuid,
 }
 
 #[derive(Template)]
@@ -371,6 +383,8 @@ struct MentionsPage {
     layout: Layout,
     /// None when nothing after an `@` is being typed: no list.
     q: Option<String>,
+    /// Kept in the page's search form.
+    requirement: Uuid,
     people: Vec<comments::Mentionable>,
 }
 
@@ -384,21 +398,16 @@ async fn mentions(
         Some(q) => Some(q.trim().trim_start_matches('@').to_lowercase()),
         None => comments::typing_handle(&query.body, query.body.chars().count()),
     };
-    let r = match query.requirement {
-        Some(id) => Some(visible(&state, &me, id).await?),
-        None => None,
-    };
+    let mut conn = state.pool.acquire().await?;
+    let r = visible(&mut conn, &me, query.requirement).await?;
     let people = match &q {
-        Some(q) => {
-            let mut conn = state.pool.acquire().await?;
-            comments::mentionable(&mut conn, q, 50)
-                .await?
-                .into_iter()
-                .filter(|p| p.id != me.id)
-                .filter(|p| r.as_ref().is_none_or(|r| r.visible_to(p.id, &p.roles())))
-                .take(SUGGESTIONS)
-                .collect()
-        }
+        Some(q) => comments::mentionable(&mut conn, q, 50)
+            .await?
+            .into_iter()
+            .filter(|p| p.id != me.id)
+            .filter(|p| r.visible_to(p.id, &p.roles()))
+            .take(SUGGESTIONS)
+            .collect(),
         None => Vec::new(),
     };
     let layout = if hx.0 {
@@ -406,6 +415,11 @@ async fn mentions(
     } else {
         Layout::new(&me, "People to mention").await?
     };
-    let page = MentionsPage { layout, q, people };
+    let page = MentionsPage {
+        layout,
+        q,
+        requirement: r.id,
+        people,
+    };
     render::page_or_fragment(hx, &page, page.as_suggestions())
 }

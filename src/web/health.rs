@@ -18,8 +18,16 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+/// How long readiness waits for a request connection: a pool that cannot
+/// hand one out this fast is as good as down for the pages.
+const POOL_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn check_ready(state: &AppState) -> Result<(), String> {
-    crate::db::migrated(&state.pool)
+    let mut conn = tokio::time::timeout(POOL_PATIENCE, state.pool.acquire())
+        .await
+        .map_err(|_| "no database connection free for requests".to_owned())?
+        .map_err(|e| e.to_string())?;
+    crate::db::migrated(&mut conn)
         .await
         .map_err(|e| e.to_string())?;
     // A process that does not hear events cannot pass them to its streams.

@@ -20,6 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use sqlx::{Connection as _, PgConnection};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -285,13 +286,13 @@ impl FormPage {
 
 async fn form_page(
     state: &AppState,
+    conn: &mut PgConnection,
     me: &CurrentUser,
     requirement: Option<Requirement>,
     form: RequirementForm,
     errors: FieldErrors,
     conflict: Vec<Entry>,
 ) -> Result<FormPage, AppError> {
-    let mut conn = state.pool.acquire().await?;
     let title = match &requirement {
         Some(r) => format!("Edit {}", r.reference),
         None => "New requirement".into(),
@@ -303,8 +304,8 @@ async fn form_page(
         errors,
         conflict,
         error: None,
-        catalog: state.catalog.get(&mut conn, me.catalog_version).await?,
-        people: user::choices(&mut conn).await?,
+        catalog: state.catalog.get(&mut *conn, me.catalog_version).await?,
+        people: user::choices(conn).await?,
     })
 }
 
@@ -320,7 +321,19 @@ async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response,
         currency: "EUR".into(),
         ..Default::default()
     };
-    render::ok(&form_page(&state, &me, None, form, FieldErrors::default(), Vec::new()).await?)
+    let mut conn = state.pool.acquire().await?;
+    render::ok(
+        &form_page(
+            &state,
+            &mut conn,
+            &me,
+            None,
+            form,
+            FieldErrors::default(),
+            Vec::new(),
+        )
+        .await?,
+    )
 }
 
 async fn create(
@@ -355,7 +368,7 @@ async fn create(
             .await
         }
         Err(errors) => {
-            let page = form_page(&state, &me, None, form, errors, Vec::new()).await?;
+            let page = form_page(&state, &mut tx, &me, None, form, errors, Vec::new()).await?;
             render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
@@ -364,12 +377,11 @@ async fn create(
 /// The requirement if `me` may see it; a confidential one is "not found"
 /// to others, so its existence does not leak.
 pub(super) async fn visible(
-    state: &AppState,
+    conn: &mut PgConnection,
     me: &CurrentUser,
     id: Uuid,
 ) -> Result<Requirement, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    requirement::find(&mut conn, id)
+    requirement::find(conn, id)
         .await?
         .filter(|r| r.visible_to(me.id, &me.roles))
         .ok_or(AppError::NotFound)
@@ -380,7 +392,8 @@ async fn edit(
     me: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let r = visible(&state, &me, id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let r = visible(&mut conn, &me, id).await?;
     if !r.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
@@ -388,6 +401,7 @@ async fn edit(
     render::ok(
         &form_page(
             &state,
+            &mut conn,
             &me,
             Some(r),
             form,
@@ -404,11 +418,12 @@ async fn update(
     Path(id): Path<Uuid>,
     Form(mut form): Form<RequirementForm>,
 ) -> Result<Response, AppError> {
-    let r = visible(&state, &me, id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let r = visible(&mut conn, &me, id).await?;
     if !r.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let band = requirement::band(&mut tx, &form.job_level_id).await?;
     let mut error = None;
     let (status, errors, conflict) = match form.parse(band) {
@@ -475,7 +490,7 @@ async fn update(
         }
     };
     tx.rollback().await?;
-    let mut page = form_page(&state, &me, Some(r), form, errors, conflict).await?;
+    let mut page = form_page(&state, &mut conn, &me, Some(r), form, errors, conflict).await?;
     page.error = error;
     render::status(status, &page)
 }
@@ -542,21 +557,20 @@ impl ShowPage {
 }
 
 async fn show_page(
-    state: &AppState,
+    conn: &mut PgConnection,
     me: &CurrentUser,
     r: Requirement,
     error: Option<String>,
 ) -> Result<ShowPage, AppError> {
-    let mut conn = state.pool.acquire().await?;
     Ok(ShowPage {
         layout: Layout::new(me, format!("{} {}", r.reference, r.title)).await?,
         description_html: super::markdown::to_safe_html(&r.description),
         actions: r.actions_for(me.id, &me.roles),
         can_edit: r.editable_by(me.id, &me.roles),
         can_delete: me.can(Permission::AdministerRequirements),
-        history: history::timeline(&mut conn, r.id).await?,
+        history: history::timeline(&mut *conn, r.id).await?,
         waiting: if r.status() == Status::PendingApproval {
-            approval::trail(&mut conn, r.id)
+            approval::trail(&mut *conn, r.id)
                 .await?
                 .into_iter()
                 .filter(|t| t.status == "pending")
@@ -564,15 +578,15 @@ async fn show_page(
         } else {
             Vec::new()
         },
-        route: approval::route(&mut conn, r.id).await?,
+        route: approval::route(&mut *conn, r.id).await?,
         can_see_workflows: me.can(Permission::ManageWorkflows),
         duplicates: if r.actions_for(me.id, &me.roles).contains(&Action::Submit) {
-            requirement::possible_duplicates(&mut conn, &r).await?
+            requirement::possible_duplicates(&mut *conn, &r).await?
         } else {
             Vec::new()
         },
-        thread: super::comments::requirement_thread(state, me, &r).await?,
-        openings: opening::of(&mut conn, r.id).await?,
+        thread: super::comments::requirement_thread(&mut *conn, me, &r).await?,
+        openings: opening::of(&mut *conn, r.id).await?,
         can_settle: r.recruited_by(me.id, &me.roles)
             && matches!(r.status(), Status::Open | Status::OnHold),
         settling: None,
@@ -584,13 +598,13 @@ async fn show_page(
 /// The page with its comment thread as a failed comment left it (the
 /// input kept, the problem shown), for a form posted without htmx.
 pub(super) async fn page_with_thread(
-    state: &AppState,
+    conn: &mut PgConnection,
     me: &CurrentUser,
     r: Requirement,
     thread: super::comments::Thread,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let mut page = show_page(state, me, r, None).await?;
+    let mut page = show_page(conn, me, r, None).await?;
     page.thread = thread;
     render::status(status, &page)
 }
@@ -600,8 +614,9 @@ async fn show(
     me: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let r = visible(&state, &me, id).await?;
-    render::ok(&show_page(&state, &me, r, None).await?)
+    let mut conn = state.pool.acquire().await?;
+    let r = visible(&mut conn, &me, id).await?;
+    render::ok(&show_page(&mut conn, &me, r, None).await?)
 }
 
 #[derive(serde::Deserialize)]
@@ -620,13 +635,14 @@ async fn transition(
     Path(id): Path<Uuid>,
     Form(form): Form<TransitionForm>,
 ) -> Result<Response, AppError> {
-    let r = visible(&state, &me, id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let r = visible(&mut conn, &me, id).await?;
     let action = Action::parse(&form.action).ok_or(AppError::NotFound)?;
     if !r.actions_for(me.id, &me.roles).contains(&action) && transition_allowed_by_state(&r, action)
     {
         return Err(AppError::Forbidden);
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let result = if action == Action::Submit {
         approval::submit(&mut tx, &me.actor(), &state.mail, id, form.version).await
     } else {
@@ -674,8 +690,8 @@ async fn transition(
         Err(e) => return Err(AppError::internal(e)),
     };
     tx.rollback().await?;
-    let r = visible(&state, &me, id).await?;
-    let page = show_page(&state, &me, r, Some(problem)).await?;
+    let r = visible(&mut conn, &me, id).await?;
+    let page = show_page(&mut conn, &me, r, Some(problem)).await?;
     render::status(StatusCode::CONFLICT, &page)
 }
 
@@ -714,7 +730,8 @@ async fn settle_opening(
     Path((id, opening_id)): Path<(Uuid, Uuid)>,
     Form(mut form): Form<SettleForm>,
 ) -> Result<Response, AppError> {
-    let r = visible(&state, &me, id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let r = visible(&mut conn, &me, id).await?;
     if !r.recruited_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
@@ -730,7 +747,7 @@ async fn settle_opening(
             (StatusCode::UNPROCESSABLE_ENTITY, None)
         }
         Ok(outcome) => {
-            let mut tx = state.pool.begin().await?;
+            let mut tx = conn.begin().await?;
             let problem = match opening::settle(&mut tx, &me.actor(), id, opening_id, &outcome)
                 .await
             {
@@ -764,8 +781,8 @@ async fn settle_opening(
             (StatusCode::CONFLICT, Some(problem))
         }
     };
-    let r = visible(&state, &me, id).await?;
-    let mut page = show_page(&state, &me, r, problem).await?;
+    let r = visible(&mut conn, &me, id).await?;
+    let mut page = show_page(&mut conn, &me, r, problem).await?;
     form.opening = opening_id;
     page.settling = Some(form);
     render::status(status, &page)

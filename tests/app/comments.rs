@@ -435,3 +435,53 @@ async fn typing_at_suggests_a_person_whose_handle_goes_in_and_the_comment_appear
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn mention_suggestions_name_only_people_who_may_see_the_requirement() {
+    let s = setup().await;
+    let (viewer, _) = s.app.signed_in(Role::Viewer).await;
+    // Without a requirement there is no list of everybody.
+    let res = viewer.get_hx("/mentions?q=ha").await;
+    assert_ne!(res.status, StatusCode::OK);
+    assert!(!res.body.contains("hana.head"), "{}", res.body);
+    // A requirement the viewer sees: people who see it too.
+    let res = viewer
+        .get_hx(&format!("/mentions?requirement={}&q=ha", s.requirement))
+        .await;
+    assert_eq!(res.texts(".mention-option"), ["Hana Head @hana.head"]);
+
+    // A confidential one: only the people named on it and admins, and only
+    // to those who see it.
+    let mut secret = form(&s.org, s.hm_id, "Secret role");
+    secret.push(("confidential", "on".into()));
+    let fields: Vec<(&str, &str)> = secret.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = s.hm.post("/requirements", &fields).await;
+    let confidential: Uuid = res
+        .location()
+        .trim_start_matches("/requirements/")
+        .parse()
+        .unwrap();
+    s.app
+        .user("harriet@example.com", "Harriet Admin", &[Role::Admin])
+        .await;
+    let res = viewer
+        .get_hx(&format!("/mentions?requirement={confidential}&q=ha"))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(!res.body.contains("hana.head"), "{}", res.body);
+    let res =
+        s.hm.get_hx(&format!("/mentions?requirement={confidential}&q=ha"))
+            .await;
+    assert_eq!(
+        res.texts(".mention-option"),
+        ["Harriet Admin @harriet.admin"]
+    );
+    // The page without JavaScript keeps the requirement in its search.
+    let page =
+        s.hm.get(&format!("/mentions?requirement={confidential}&q=ha"))
+            .await;
+    assert_eq!(
+        page.attr("input[name=requirement]", "value"),
+        Some(confidential.to_string())
+    );
+}

@@ -169,7 +169,11 @@ pub async fn fresh_database() -> (PgPool, String) {
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
+    /// The test's own pool, for reading and arranging rows directly.
     pub pool: PgPool,
+    /// The app's pools, built as `serve` builds them (the requests' pool of
+    /// `config.database_pool_size`).
+    pub pools: hiring_hare::db::Pools,
     /// The test's own database, for a second process to share.
     pub database_url: String,
     /// The app's live-update fan-out (to see its streams).
@@ -219,7 +223,10 @@ impl TestApp {
         config.public_url = format!("http://{addr}");
         adjust(&mut config);
         hiring_hare::web::health::install_metrics();
-        let state = hiring_hare::server::state(pool.clone(), config.clone());
+        let pools = hiring_hare::db::open(&database_url, config.database_pool_size)
+            .await
+            .unwrap();
+        let state = hiring_hare::server::state(&pools, config.clone());
         let live = state.live.clone();
         let app = hiring_hare::web::router(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -237,6 +244,7 @@ impl TestApp {
         TestApp {
             addr,
             pool,
+            pools,
             database_url,
             live,
             config,
@@ -252,12 +260,13 @@ impl TestApp {
     /// Runs the background workers (mail delivery, reminders) until the
     /// test ends.
     pub fn run_workers(&self) {
-        let delivery = hiring_hare::mail::Delivery::new(self.pool.clone(), &self.config).unwrap();
+        let background = &self.pools.background;
+        let delivery = hiring_hare::mail::Delivery::new(background.clone(), &self.config).unwrap();
         tokio::spawn(jobs::run_workers(
-            self.pool.clone(),
+            background.clone(),
             std::sync::Arc::new(delivery),
             std::sync::Arc::new(hiring_hare::server::Periodic::new(
-                self.pool.clone(),
+                background.clone(),
                 &self.config,
             )),
             std::future::pending(),
@@ -305,15 +314,26 @@ impl TestApp {
         Client::at(&format!("http://{}", self.addr))
     }
 
-    /// The text of the last mail queued to `to`.
+    /// The text of the last mail queued to `to`, as the mail transport gets
+    /// it: with the working token that the stored row only keeps sealed.
     pub async fn last_mail_to(&self, to: &str) -> Option<String> {
-        sqlx::query_scalar(
-            "select body_text from outbox where to_address = $1 order by created_at desc limit 1",
+        let id: Uuid = sqlx::query_scalar(
+            "select id from outbox where to_address = $1 order by created_at desc limit 1",
         )
         .bind(to)
         .fetch_optional(&self.pool)
         .await
-        .unwrap()
+        .unwrap()?;
+        let mut conn = self.pool.acquire().await.unwrap();
+        let message = hiring_hare::domain::outbox::find(&mut conn, id)
+            .await
+            .unwrap()?;
+        Some(
+            message
+                .as_sent(&self.config.secret_key, &self.config.public_url)
+                .unwrap()
+                .0,
+        )
     }
 
     pub async fn audit_count(&self, action: &str, entity_id: Uuid) -> i64 {

@@ -55,6 +55,8 @@ struct Shared {
     transactions: AtomicUsize,
     /// This many first messages are refused with a transient 451.
     refuse_first: usize,
+    /// The DATA of the refused messages.
+    refused: std::sync::Mutex<Vec<String>>,
     /// Refusing a message closes the gate: later sessions get their
     /// greeting only once the test opens it, so the test sees the state
     /// between a refused attempt and the retry without racing the retry.
@@ -70,6 +72,7 @@ impl SmtpServer {
         let shared = Arc::new(Shared {
             transactions: AtomicUsize::new(0),
             refuse_first,
+            refused: std::sync::Mutex::default(),
             gate: watch::Sender::new(true),
             accepted: tx,
         });
@@ -172,6 +175,7 @@ async fn smtp_session(stream: tokio::net::TcpStream, state: &Shared) -> std::io:
                 }
                 let n = state.transactions.fetch_add(1, Ordering::SeqCst);
                 if n < state.refuse_first {
+                    state.refused.lock().unwrap().push(data);
                     state.gate.send_replace(false);
                     b"451 4.3.0 Mailbox busy, try again later\r\n"
                 } else {
@@ -377,6 +381,7 @@ fn a_mail(to: &str, subject: &str) -> Mail {
         text: "Hello,\n\nthis is a test.\n".into(),
         html: "<p>Hello,</p><p>this is a test.</p>".into(),
         template: "invitation",
+        sealed_token: None,
     }
 }
 
@@ -519,6 +524,18 @@ async fn a_refused_message_is_retried_and_delivered() {
     let row = sent_row(&app.pool, "rex@example.com").await;
     assert_eq!((row.attempts, row.last_error), (2, None));
     assert_eq!(smtp.transactions(), 2, "one refused, one accepted");
+    // Both attempts are one message to mail clients: the Message-ID is the
+    // outbox row's.
+    let refused = smtp.shared.refused.lock().unwrap().clone();
+    let message_id = format!("<{}@hiringhare>", row.id);
+    assert_eq!(
+        Part::parse(&refused[0]).header("message-id"),
+        Some(message_id.as_str())
+    );
+    assert_eq!(
+        Part::parse(&received.data).header("message-id"),
+        Some(message_id.as_str())
+    );
 }
 
 #[tokio::test]
@@ -602,18 +619,31 @@ async fn mail_committed_while_no_worker_ran_is_delivered_when_one_starts() {
 }
 
 #[tokio::test]
-async fn outbox_page_lists_the_invitation_with_its_link_for_admins_only() {
+async fn outbox_page_lists_the_invitation_with_its_link_masked_for_admins_only() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     invite(&admin, "olga@example.com", "Olga Outbox", Role::Interviewer).await;
+    // The link as the mail transport gets it works...
     let link = link_in(
         &app.last_mail_to("olga@example.com").await.unwrap(),
         "/invitation/",
     )
     .unwrap();
+    let token = link.trim_start_matches("/invitation/");
+    assert_eq!(app.client().get(&link).await.status, StatusCode::OK);
+    // ...but neither the stored message nor the page holds it.
+    let (text, html): (String, String) =
+        sqlx::query_as("select body_text, body_html from outbox where to_address = $1")
+            .bind("olga@example.com")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(!text.contains(token) && !html.contains(token), "{text}");
+    assert!(text.contains("/invitation/[token-withheld]"), "{text}");
 
     let page = admin.get("/admin/outbox").await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(token), "{}", page.body);
     let rows = page.texts("table.data tbody tr");
     assert_eq!(rows.len(), 1, "{rows:?}");
     let row = &rows[0];
@@ -622,20 +652,123 @@ async fn outbox_page_lists_the_invitation_with_its_link_for_admins_only() {
         "Test Admin invited you to Hiring Hare",
         "invitation",
         "Queued", // no worker runs in this test
+        "(token withheld)",
     ] {
         assert!(row.contains(expected), "{expected:?} in {row:?}");
     }
-    let href = page
-        .attr("table.data tbody a", "href")
-        .expect("a link in the row");
-    assert_eq!(href, app.url(&link));
-    // The link on the page works like the one in the mail.
-    let form = app.client().get(&link).await;
-    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        page.attr("table.data tbody a", "href").is_none(),
+        "a masked link is not offered as one: {}",
+        page.body
+    );
+    assert!(!page.body.contains("work all the same"), "{}", page.body);
+    // The masked link opens nothing.
+    let masked = page.texts("table.data tbody .masked-link");
+    let masked = url::Url::parse(&masked[0]).unwrap();
+    let res = app.client().get(masked.path()).await;
+    assert_ne!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(!res.body.contains("Olga Outbox"), "{}", res.body);
 
     let (recruiter, _) = app.signed_in(Role::Recruiter).await;
     assert_eq!(
         recruiter.get("/admin/outbox").await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn a_mail_file_holds_the_working_link_for_the_app_user_only_and_a_repeat_replaces_it() {
+    // File transport (no SMTP_URL): messages land in <data_dir>/mail.
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    invite(&admin, "fay@example.com", "Fay File", Role::Viewer).await;
+    app.run_workers();
+    let row = sent_row(&app.pool, "fay@example.com").await;
+    let path = app
+        .data_dir
+        .path()
+        .join("mail")
+        .join(format!("{}.eml", row.id));
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    let eml = std::fs::read_to_string(&path).unwrap();
+    let message = Part::parse(&eml);
+    let text = message.parts()[0].decoded();
+    let link = link_in(&text, "/invitation/").expect("a link in the file");
+    assert!(!link.contains("token-withheld"), "{link}");
+    let form = app.client().get(&link).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+
+    // A crash between the transport and the "sent" mark: the retry
+    // delivers the same message again, over the same file.
+    sqlx::query("update outbox set sent_at = null where id = $1")
+        .bind(row.id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let delivery =
+        hiring_hare::mail::Delivery::new(app.pools.background.clone(), &app.config).unwrap();
+    jobs::Mailer::deliver(&delivery, row.id).await.unwrap();
+    let files = std::fs::read_dir(app.data_dir.path().join("mail"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 1);
+    let again = Part::parse(&std::fs::read_to_string(&path).unwrap());
+    assert_eq!(
+        again.header("message-id"),
+        Some(format!("<{}@hiringhare>", row.id).as_str())
+    );
+    assert_eq!(again.header("message-id"), message.header("message-id"));
+}
+
+#[tokio::test]
+async fn mail_queued_by_seed_demo_links_to_the_public_url_of_the_process_that_sends_it() {
+    let app = TestApp::spawn_with(|c| c.public_url = "https://hire.example.org".into()).await;
+    // seed-demo, run with an address of its own (or none: BIND's default).
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_hiring-hare"))
+        .arg("seed-demo")
+        .env("DATABASE_URL", &app.database_url)
+        .env("PUBLIC_URL", "http://127.0.0.1:9")
+        .env(
+            "SECRET_KEY",
+            std::str::from_utf8(&app.config.secret_key).unwrap(),
+        )
+        .env("DATA_DIR", app.data_dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let queued: i64 = sqlx::query_scalar("select count(*) from outbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(queued > 0, "seed-demo queues approval mail");
+
+    app.run_workers();
+    eventually("every message to be sent", async || {
+        let unsent: i64 = sqlx::query_scalar("select count(*) from outbox where sent_at is null")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        (unsent == 0).then_some(())
+    })
+    .await;
+    let mut links = 0;
+    for file in std::fs::read_dir(app.data_dir.path().join("mail")).unwrap() {
+        let eml = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        for part in Part::parse(&eml).parts() {
+            let body = part.decoded();
+            for word in body.split(|c: char| c.is_whitespace() || c == '"') {
+                if word.starts_with("http") {
+                    assert!(word.starts_with("https://hire.example.org/"), "{word}");
+                    links += 1;
+                }
+            }
+            assert!(!body.contains("127.0.0.1:9"), "{body}");
+        }
+    }
+    assert!(links > 0);
 }

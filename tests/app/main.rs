@@ -12,6 +12,7 @@ mod browser;
 mod browser_requirements;
 mod change_approval;
 mod comments;
+mod connections;
 mod home;
 mod jobs;
 mod mail;

@@ -1,5 +1,5 @@
 //! The mail outbox, for admins: what was sent, what waits, and the links in
-//! each message (so a demo without SMTP can follow an invitation).
+//! each message (a link's token masked: only its recipient gets it).
 
 use crate::auth::{CurrentUser, Permission};
 use crate::domain::outbox::{self, Message, PAGE_SIZE};
@@ -22,6 +22,8 @@ struct OutboxPage {
     layout: Layout,
     messages: Vec<Message>,
     smtp: bool,
+    /// What the links start with when this process sends them.
+    public_url: String,
     next_page: Option<String>,
 }
 
@@ -54,6 +56,7 @@ async fn list(
         layout,
         messages,
         smtp: state.config.smtp_url.is_some(),
+        public_url: state.config.public_url.clone(),
         next_page,
     })
 }
