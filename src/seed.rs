@@ -268,6 +268,7 @@ async fn requirements(
             requirement::apply(
                 &mut *conn,
                 &as_hm,
+                requirement::Asker::App,
                 id,
                 1,
                 Action::Cancel,
@@ -276,7 +277,16 @@ async fn requirements(
             .await?;
             continue;
         }
-        approval::submit(&mut *conn, &as_hm, mail, id, 1).await?;
+        approval::submit(
+            &mut *conn,
+            &as_hm,
+            requirement::Asker::App,
+            mail,
+            id,
+            1,
+            Action::Submit,
+        )
+        .await?;
         // Decide every task waiting on it, as its approver, until approved
         // (or, for the requirements that stop on the way, the first one as
         // they need).
@@ -348,7 +358,7 @@ async fn act(
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
-    requirement::apply(conn, actor, id, version, action, "").await?;
+    requirement::apply(conn, actor, requirement::Asker::App, id, version, action, "").await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use super::SaveError;
 use super::audit::{self, Actor, Changes};
 use super::notify::{self, Event, Notice};
 use super::outbox;
-use super::requirement::{self, Action, Requirement, RequirementFields, TransitionError};
+use super::requirement::{self, Action, Asker, Requirement, RequirementFields, TransitionError};
 use super::workflow::{self, Step};
 use crate::mail::MailRenderer;
 use chrono::{DateTime, Utc};
@@ -67,9 +67,10 @@ pub enum DecideError {
     Decided,
     #[error("a comment is required")]
     CommentRequired,
-    /// No step has anyone who may approve: submitting would approve by default.
-    #[error("nobody can approve this requirement")]
-    NoApprovers,
+    /// No step has anyone who may approve: submitting would approve by
+    /// default. `cause` says why, step by step, in words for the requester.
+    #[error("nobody can approve this requirement: {cause}")]
+    NoApprovers { cause: String },
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error("rendering mail failed: {0}")]
@@ -94,12 +95,24 @@ impl From<sqlx::Error> for DecideError {
     }
 }
 
-/// Who may approve `step` for `r`: never the requirement's own people.
+/// Who approves one step of a requirement's approval.
+struct Chosen {
+    people: Vec<Uuid>,
+    /// Set when everyone the step names requested or works on the
+    /// requirement, so these people stand in: who they are, in words.
+    fallback: Option<&'static str>,
+}
+
+/// Who may approve `step` for `r`: never the requirement's own people
+/// (DOMAIN.md). When the step's only approvers are its own people, the step
+/// is not dropped but passes to a fallback: the nearest parent department's
+/// head, then those approvers' managers, then the admins. Without anyone at
+/// all, why (in words for the requester).
 async fn approvers(
     conn: &mut PgConnection,
     step: &Step,
     r: &Requirement,
-) -> Result<Vec<Uuid>, sqlx::Error> {
+) -> Result<Result<Chosen, String>, sqlx::Error> {
     let ids: Vec<Uuid> =
         match step.approver_kind.as_str() {
             "users" => step.approver_ids.clone(),
@@ -132,39 +145,132 @@ async fn approvers(
     .bind(&ids)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(active.into_iter().filter(|id| !r.names(*id)).collect())
+    if active.is_empty() {
+        return Ok(Err(match step.approver_kind.as_str() {
+            "users" => "none of the people it names is active".to_owned(),
+            "role" => format!(
+                "nobody active has the {} role",
+                step.approver_role
+                    .as_deref()
+                    .and_then(crate::auth::Role::parse)
+                    .map_or("?", crate::auth::Role::label)
+            ),
+            "department_head" => "the department has no head".to_owned(),
+            _ => "the hiring manager has no manager".to_owned(),
+        }));
+    }
+    let eligible: Vec<Uuid> = active.iter().copied().filter(|id| !r.names(*id)).collect();
+    if !eligible.is_empty() {
+        return Ok(Ok(Chosen {
+            people: eligible,
+            fallback: None,
+        }));
+    }
+    // Someone named on the requirement never stands in either.
+    let own: Vec<Uuid> = [Some(r.hiring_manager_id), Some(r.created_by), r.recruiter_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    let parent_head: Vec<Uuid> = sqlx::query_scalar(
+        "with recursive up (parent_id, head_id, depth) as (
+             select p.parent_id, p.head_id, 1 from departments d
+               join departments p on p.id = d.parent_id where d.id = $1
+             union all
+             select p.parent_id, p.head_id, up.depth + 1 from up
+               join departments p on p.id = up.parent_id where up.depth < 32)
+         select u.id from up join users u on u.id = up.head_id
+          where u.deactivated_at is null and u.id <> all($2)
+          order by up.depth limit 1",
+    )
+    .bind(r.department_id)
+    .bind(&own)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !parent_head.is_empty() {
+        return Ok(Ok(Chosen {
+            people: parent_head,
+            fallback: Some("the parent department's head"),
+        }));
+    }
+    let managers: Vec<Uuid> = sqlx::query_scalar(
+        "select distinct m.id from users a join users m on m.id = a.manager_id
+          where a.id = any($1) and m.deactivated_at is null and m.id <> all($2)
+          order by m.id",
+    )
+    .bind(&active)
+    .bind(&own)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !managers.is_empty() {
+        return Ok(Ok(Chosen {
+            people: managers,
+            fallback: Some("the approver's manager"),
+        }));
+    }
+    let admins: Vec<Uuid> = sqlx::query_scalar(
+        "select id from users
+          where roles && array['admin', 'super_admin'] and deactivated_at is null and id <> all($1)
+          order by id",
+    )
+    .bind(&own)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !admins.is_empty() {
+        return Ok(Ok(Chosen {
+            people: admins,
+            fallback: Some("the admins"),
+        }));
+    }
+    Ok(Err(
+        "its approvers requested or work on this requirement, and no parent department head, \
+         manager or admin can stand in for them"
+            .to_owned(),
+    ))
 }
 
 /// Submits the requirement and starts its approval (in the caller's
 /// transaction): tasks for every step, the first step's approvers told.
-/// An approved requirement whose material fields were just edited goes
-/// through the same: the approval is then for the change, and the
-/// requirement returns to where it was once the change is decided.
+/// `action` is [`Action::Submit`] for a draft (or a requirement whose
+/// changes were requested), or [`Action::SubmitChange`] for an approved one
+/// whose material fields were just edited: the approval is then for the
+/// change, and the requirement returns to where it was once the change is
+/// decided. Each is refused where the lifecycle does not have it, and to
+/// anyone `asker` says may not ask for it.
 pub async fn submit(
     conn: &mut PgConnection,
     actor: &Actor,
+    asker: Asker<'_>,
     mail: &MailRenderer,
     requirement_id: Uuid,
     version: i32,
+    action: Action,
 ) -> Result<(), DecideError> {
     let before = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    let (action, resume_status) = if before.approved() {
-        (Action::SubmitChange, Some(before.status))
-    } else {
-        // A resubmission after "request changes" carries on what the asking
-        // approval was for.
-        let earlier: Option<Option<String>> = sqlx::query_scalar(
-            "select resume_status from approvals where requirement_id = $1
-              order by created_at desc limit 1",
-        )
-        .bind(requirement_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        (Action::Submit, earlier.flatten())
+    let resume_status = match action {
+        Action::SubmitChange => Some(before.status),
+        Action::Submit => {
+            // A resubmission after "request changes" carries on what the
+            // asking approval was for.
+            let earlier: Option<Option<String>> = sqlx::query_scalar(
+                "select resume_status from approvals where requirement_id = $1
+                  order by created_at desc limit 1",
+            )
+            .bind(requirement_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            earlier.flatten()
+        }
+        other => {
+            return Err(TransitionError::NotAllowed {
+                action: other.as_str(),
+                from: before.status().as_str(),
+            }
+            .into());
+        }
     };
-    requirement::apply(&mut *conn, actor, requirement_id, version, action, "").await?;
+    requirement::apply(&mut *conn, actor, asker, requirement_id, version, action, "").await?;
     let r = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
@@ -200,25 +306,53 @@ pub async fn submit(
     .bind(approval_id)
     .fetch_one(&mut *conn)
     .await?;
+    let mut causes = Vec::new();
     for (position, step) in (1..).zip(&steps).filter(|(p, _)| *p >= resume_at) {
-        let people = approvers(&mut *conn, step, &r).await?;
-        if people.is_empty() {
-            // Nobody eligible (no head set, or only the requester): the step
-            // is skipped, and the skip is on record.
+        let chosen = match approvers(&mut *conn, step, &r).await? {
+            Ok(chosen) => chosen,
+            Err(cause) => {
+                // Nobody eligible at all (no head set, or only the
+                // requirement's own people and no one to stand in): the step
+                // is skipped, and the skip is on record with its cause.
+                let c = Changes::new()
+                    .created("step", &step.name)
+                    .created("reason", &"no eligible approver")
+                    .created("cause", &cause);
+                audit::record(
+                    &mut *conn,
+                    actor,
+                    "approval.step_skipped",
+                    "requirement",
+                    Some(r.id),
+                    c,
+                )
+                .await?;
+                causes.push(format!("{}: {cause}", step.name));
+                continue;
+            }
+        };
+        if let Some(who) = chosen.fallback {
+            // The step's own approvers requested or work on the requirement:
+            // it passes to someone else, on record.
             let c = Changes::new()
                 .created("step", &step.name)
-                .created("reason", &"no eligible approver");
+                .created(
+                    "reason",
+                    &"its approvers requested or work on this requirement",
+                )
+                .created("passed_to", &who)
+                .created("approver_ids", &chosen.people);
             audit::record(
                 &mut *conn,
                 actor,
-                "approval.step_skipped",
+                "approval.step_passed_up",
                 "requirement",
                 Some(r.id),
                 c,
             )
             .await?;
-            continue;
         }
+        let people = chosen.people;
         // The task keeps the step's terms (name, how many, SLA): a later
         // edit of the workflow does not reach this approval.
         sqlx::query(
@@ -240,7 +374,9 @@ pub async fn submit(
             .fetch_one(&mut *conn)
             .await?;
     if tasks == 0 {
-        return Err(DecideError::NoApprovers);
+        return Err(DecideError::NoApprovers {
+            cause: causes.join("; "),
+        });
     }
     advance(conn, actor, mail, approval_id, &r).await?;
     Ok(())
@@ -267,7 +403,16 @@ async fn advance(
             .execute(&mut *conn)
             .await?;
         let version = current_version(conn, r.id).await?;
-        requirement::apply(&mut *conn, actor, r.id, version, Action::Approve, "").await?;
+        requirement::apply(
+            &mut *conn,
+            actor,
+            Asker::App,
+            r.id,
+            version,
+            Action::Approve,
+            "",
+        )
+        .await?;
         return_to(conn, actor, approval_id, r.id).await?;
         let name = name_of(conn, actor.user_id).await?;
         tell_requester(
@@ -308,6 +453,30 @@ async fn ask(
     task_id: Uuid,
     approver: Uuid,
 ) -> Result<(), DecideError> {
+    // A stand-in who requested or works on the requirement never decides
+    // it for the approver: the task stays the approver's, on record.
+    let stand_in: Option<Uuid> = sqlx::query_scalar(
+        "select delegate_id from users
+          where id = $1 and current_date between delegate_from and delegate_until",
+    )
+    .bind(approver)
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    if let Some(stand_in) = stand_in.filter(|d| r.names(*d)) {
+        let c = Changes::new()
+            .created("stand_in", &stand_in)
+            .created("reason", &"the stand-in requested or works on this requirement");
+        audit::record(
+            &mut *conn,
+            actor,
+            "approval.stand_in_skipped",
+            "approval_task",
+            Some(task_id),
+            c,
+        )
+        .await?;
+    }
     let notice = Notice::task(
         Event::ApprovalPending,
         r,
@@ -316,7 +485,7 @@ async fn ask(
         actor.user_id,
     );
     for to in notify::notify(&mut *conn, &notice, &[approver]).await? {
-        let token = issue_link(&mut *conn, &mail.secret, task_id, r.id).await?;
+        let token = issue_link(&mut *conn, &mail.secret, task_id, approver, r.id).await?;
         let m = mail.approval_pending(&to.email, &to.full_name, r, task_id, &token)?;
         outbox::queue(&mut *conn, &m).await?;
     }
@@ -346,23 +515,25 @@ async fn tell_requester(
 /// How long an emailed approval link works.
 const LINK_LIFETIME: chrono::Duration = chrono::Duration::hours(72);
 
-/// A new single-use link token for the task, bound to the requirement's
-/// current version.
+/// A new single-use link token for the task, bound to the person it is
+/// mailed to and to the requirement's current version.
 async fn issue_link(
     conn: &mut PgConnection,
     secret: &[u8],
     task: Uuid,
+    approver: Uuid,
     requirement: Uuid,
 ) -> Result<String, sqlx::Error> {
     let token = crate::auth::random_token(32);
     sqlx::query(
-        "insert into approval_links (task_id, requirement_version, digest, expires_at)
-         select $1, version, $2, now() + $3::interval from requirements where id = $4",
+        "insert into approval_links (task_id, approver_id, requirement_version, digest, expires_at)
+         select $1, $5, version, $2, now() + $3::interval from requirements where id = $4",
     )
     .bind(task)
     .bind(crate::auth::token_digest(secret, &token))
     .bind(LINK_LIFETIME)
     .bind(requirement)
+    .bind(approver)
     .execute(conn)
     .await?;
     Ok(token)
@@ -377,6 +548,10 @@ pub enum Link {
     },
     Used,
     Expired,
+    /// The person it was mailed to may no longer decide from it: the task
+    /// went to someone else, their account was deactivated, or they now
+    /// requested or work on the requirement.
+    Withdrawn,
     /// The requirement changed since the mail (`sent`), or the task is
     /// decided.
     Stale {
@@ -394,14 +569,28 @@ pub async fn check_link(
     task: Uuid,
     token: &str,
 ) -> Result<Link, sqlx::Error> {
-    let row: Option<(bool, bool, bool, Uuid, Uuid, DateTime<Utc>)> = sqlx::query_as(
-        "select l.used_at is not null, l.expires_at <= now(),
-                l.requirement_version <> r.version or t.status <> 'pending', t.approver_id,
-                r.id, l.created_at
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        used: bool,
+        expired: bool,
+        withdrawn: bool,
+        stale: bool,
+        approver_id: Uuid,
+        requirement_id: Uuid,
+        sent: DateTime<Utc>,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "select l.used_at is not null as used, l.expires_at <= now() as expired,
+                (l.approver_id <> t.approver_id or u.deactivated_at is not null
+                 or l.approver_id in (r.hiring_manager_id, r.created_by)
+                 or r.recruiter_id is not distinct from l.approver_id) as withdrawn,
+                (l.requirement_version <> r.version or t.status <> 'pending') as stale,
+                l.approver_id, r.id as requirement_id, l.created_at as sent
            from approval_links l
            join approval_tasks t on t.id = l.task_id
            join approvals a on a.id = t.approval_id
            join requirements r on r.id = a.requirement_id
+           join users u on u.id = l.approver_id
           where l.digest = $1 and l.task_id = $2",
     )
     .bind(crate::auth::token_digest(secret, token))
@@ -410,11 +599,34 @@ pub async fn check_link(
     .await?;
     Ok(match row {
         None => Link::Unknown,
-        Some((true, ..)) => Link::Used,
-        Some((_, true, ..)) => Link::Expired,
-        Some((_, _, true, _, requirement, sent)) => Link::Stale { requirement, sent },
-        Some((_, _, _, approver, ..)) => Link::Valid { approver },
+        Some(r) if r.used => Link::Used,
+        Some(r) if r.expired => Link::Expired,
+        Some(r) if r.withdrawn => Link::Withdrawn,
+        Some(r) if r.stale => Link::Stale {
+            requirement: r.requirement_id,
+            sent: r.sent,
+        },
+        Some(r) => Link::Valid {
+            approver: r.approver_id,
+        },
     })
+}
+
+/// Whether a session that a mailed link let in as `approver` still stands
+/// for `task`: the task is still theirs and their account is active.
+pub async fn grant_holds(
+    conn: &mut PgConnection,
+    task: Uuid,
+    approver: Uuid,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from approval_tasks t join users u on u.id = t.approver_id
+                         where t.id = $1 and t.approver_id = $2 and u.deactivated_at is null)",
+    )
+    .bind(task)
+    .bind(approver)
+    .fetch_one(conn)
+    .await
 }
 
 /// Checks the link token and uses it up if it is good. The marking update
@@ -525,6 +737,7 @@ async fn return_to(
         requirement::apply(
             &mut *conn,
             actor,
+            Asker::App,
             requirement_id,
             version,
             *action,
@@ -593,6 +806,16 @@ pub async fn decide(
     let Some(deciding) = actor.user_id else {
         return Err(DecideError::NotYours);
     };
+    let before = requirement::find(&mut *conn, requirement_id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    // Nobody decides on a requirement they requested or work on, neither
+    // for themselves nor standing in for someone; nor anyone deactivated.
+    if !eligible(&mut *conn, &before, approver).await?
+        || !eligible(&mut *conn, &before, deciding).await?
+    {
+        return Err(DecideError::NotYours);
+    }
     let actor = &if deciding == approver {
         actor.clone()
     } else if delegates_to(&mut *conn, approver, deciding).await? {
@@ -658,6 +881,7 @@ pub async fn decide(
             requirement::apply(
                 &mut *conn,
                 actor,
+                Asker::App,
                 r.id,
                 version,
                 Action::DeclineChange,
@@ -666,7 +890,16 @@ pub async fn decide(
             .await?;
             return_to(conn, actor, approval_id, r.id).await?;
         } else {
-            requirement::apply(&mut *conn, actor, r.id, r.version, action, comment).await?;
+            requirement::apply(
+                &mut *conn,
+                actor,
+                Asker::App,
+                r.id,
+                r.version,
+                action,
+                comment,
+            )
+            .await?;
         }
         let (event, label) = match decision {
             Decision::Reject if declined_change => {
@@ -856,13 +1089,37 @@ async fn delegates_to(
     .await
 }
 
-/// Whether `user` may decide the task: its approver, or their delegate today.
+/// Whether `user` may take part in deciding on `r` at all: active, and not
+/// one of its own people.
+async fn eligible(
+    conn: &mut PgConnection,
+    r: &Requirement,
+    user: Uuid,
+) -> Result<bool, sqlx::Error> {
+    if r.names(user) {
+        return Ok(false);
+    }
+    sqlx::query_scalar(
+        "select exists (select 1 from users where id = $1 and deactivated_at is null)",
+    )
+    .bind(user)
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether `user` may decide the task on `r`: its approver, or their
+/// delegate today, while both are eligible ([`decide`] checks the same).
 pub async fn may_decide(
     conn: &mut PgConnection,
     user: Uuid,
     task: &Task,
+    r: &Requirement,
 ) -> Result<bool, sqlx::Error> {
-    Ok(task.approver_id == user || delegates_to(conn, task.approver_id, user).await?)
+    Ok(
+        (task.approver_id == user || delegates_to(&mut *conn, task.approver_id, user).await?)
+            && eligible(&mut *conn, r, task.approver_id).await?
+            && eligible(conn, r, user).await?,
+    )
 }
 
 /// Ends the still-open tasks of one step (or of the whole approval).
@@ -901,6 +1158,8 @@ pub struct Task {
     /// Who decided, when not the approver: their delegate.
     pub decided_by_name: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// When its step began and its approver was asked.
+    pub started_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
 }
 
@@ -909,7 +1168,7 @@ macro_rules! task_select {
         "select t.id, t.approval_id, a.requirement_id, r.reference, r.title, t.step, t.step_name, t.approver_id,
                 u.full_name as approver_name, t.status, t.comment,
                 case when t.decided_by <> t.approver_id then d.full_name end as decided_by_name,
-                t.created_at, t.decided_at
+                t.created_at, t.started_at, t.decided_at
            from approval_tasks t
            join approvals a on a.id = t.approval_id
            join requirements r on r.id = a.requirement_id
@@ -952,27 +1211,157 @@ pub async fn task_with_trail(
     Ok(Some((task, trail)))
 }
 
+/// How many tasks one page of the inbox shows.
+pub const INBOX_PAGE: i64 = 50;
+
+/// Where a page of an inbox tab starts: just past this task, in the tab's
+/// order (keyset paging, so a page deep in thousands costs what the first
+/// does). Written in a URL as `<time>,<id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct After {
+    pub at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl After {
+    pub fn parse(s: &str) -> Option<After> {
+        let (at, id) = s.split_once(',')?;
+        Some(After {
+            at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
+            id: id.parse().ok()?,
+        })
+    }
+
+    /// `Z`, not `+00:00`: a `+` in a query string reads as a space.
+    pub fn param(&self) -> String {
+        format!(
+            "{},{}",
+            self.at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            self.id
+        )
+    }
+}
+
+/// One page of an inbox tab, and where the next starts, if there is one.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub tasks: Vec<Task>,
+    pub next: Option<After>,
+}
+
+impl InboxPage {
+    /// `rows` holds up to one more than a page: its presence says there is
+    /// a next page.
+    fn of(mut rows: Vec<Task>, at: impl Fn(&Task) -> Option<DateTime<Utc>>) -> InboxPage {
+        let more = rows.len() as i64 > INBOX_PAGE;
+        rows.truncate(INBOX_PAGE as usize);
+        let next = if more {
+            rows.last()
+                .and_then(|t| at(t).map(|at| After { at, id: t.id }))
+        } else {
+            None
+        };
+        InboxPage { tasks: rows, next }
+    }
+}
+
 /// Waiting for `user` (theirs, and those of people they stand in for
-/// today), or decided by them, newest first.
-pub async fn inbox(
+/// today), the longest waiting first. One walk of the waiting index per
+/// person, stopping at a page; a requirement they requested or work on is
+/// never theirs to decide, so it is left out.
+pub async fn waiting(
     conn: &mut PgConnection,
     user: Uuid,
-    pending: bool,
-) -> Result<Vec<Task>, sqlx::Error> {
-    sqlx::query_as(concat!(
+    after: Option<After>,
+) -> Result<InboxPage, sqlx::Error> {
+    let rows: Vec<Task> = sqlx::query_as(concat!(
         task_select!(),
-        "where r.deleted_at is null
-           and case when $2
-                    then t.status = 'pending'
-                         and (t.approver_id = $1 or t.approver_id in (
-                               select id from users where delegate_id = $1
-                                  and current_date between delegate_from and delegate_until))
-                    else t.decided_by = $1 and t.status in ('approved', 'rejected', 'changes_requested') end
-         order by coalesce(t.decided_at, t.created_at) desc limit 100"
+        "where t.id = any(array(
+           select p.id
+             from (select $1::uuid as id
+                   union all
+                   select id from users where delegate_id = $1
+                      and current_date between delegate_from and delegate_until) me
+            cross join lateral (
+                   select t.id, t.started_at from approval_tasks t
+                     join approvals a on a.id = t.approval_id
+                     join requirements r on r.id = a.requirement_id
+                    where t.approver_id = me.id and t.status = 'pending'
+                      and (t.started_at, t.id) > (coalesce($2, '-infinity'), coalesce($3, '00000000-0000-0000-0000-000000000000'))
+                      and r.deleted_at is null
+                      and $1 not in (r.hiring_manager_id, r.created_by)
+                      and r.recruiter_id is distinct from $1
+                    order by t.started_at, t.id
+                    limit $4) p))
+         order by t.started_at, t.id"
     ))
     .bind(user)
-    .bind(pending)
+    .bind(after.map(|a| a.at))
+    .bind(after.map(|a| a.id))
+    .bind(INBOX_PAGE + 1)
     .fetch_all(conn)
+    .await?;
+    Ok(InboxPage::of(rows, |t| t.started_at))
+}
+
+/// Decided by `user`, the newest first: one backward walk of the decided
+/// index, stopping at a page.
+pub async fn decided(
+    conn: &mut PgConnection,
+    user: Uuid,
+    after: Option<After>,
+) -> Result<InboxPage, sqlx::Error> {
+    let rows: Vec<Task> = sqlx::query_as(concat!(
+        task_select!(),
+        "where t.id = any(array(
+           select t.id from approval_tasks t
+             join approvals a on a.id = t.approval_id
+             join requirements r on r.id = a.requirement_id
+            where t.decided_by = $1 and t.status in ('approved', 'rejected', 'changes_requested')
+              and (t.decided_at, t.id) < (coalesce($2, 'infinity'), coalesce($3, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+              and r.deleted_at is null
+            order by t.decided_at desc, t.id desc
+            limit $4))
+         order by t.decided_at desc, t.id desc"
+    ))
+    .bind(user)
+    .bind(after.map(|a| a.at))
+    .bind(after.map(|a| a.id))
+    .bind(INBOX_PAGE + 1)
+    .fetch_all(conn)
+    .await?;
+    Ok(InboxPage::of(rows, |t| t.decided_at))
+}
+
+/// Why the requirement's latest approval asked for changes: who asked (and
+/// for whom, standing in), when, and what to change.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChangesAsked {
+    pub by_name: String,
+    /// The approver a stand-in asked for.
+    pub for_name: Option<String>,
+    pub at: DateTime<Utc>,
+    pub comment: String,
+}
+
+pub async fn changes_asked(
+    conn: &mut PgConnection,
+    requirement_id: Uuid,
+) -> Result<Option<ChangesAsked>, sqlx::Error> {
+    sqlx::query_as(
+        "select d.full_name as by_name,
+                case when t.decided_by <> t.approver_id then u.full_name end as for_name,
+                t.decided_at as at, t.comment
+           from approval_tasks t
+           join approvals a on a.id = t.approval_id
+           join users u on u.id = t.approver_id
+           join users d on d.id = t.decided_by
+          where a.requirement_id = $1 and t.status = 'changes_requested' and t.decided_at is not null
+          order by t.decided_at desc limit 1",
+    )
+    .bind(requirement_id)
+    .fetch_optional(conn)
     .await
 }
 

@@ -220,6 +220,7 @@ pub async fn fill_when_done(
     requirement::apply(
         conn,
         actor,
+        requirement::Asker::App,
         requirement_id,
         version,
         Action::Fill,

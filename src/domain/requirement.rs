@@ -562,9 +562,9 @@ impl Requirement {
         self.names(user) || allows(roles, Permission::AdministerRequirements)
     }
 
+    /// The actions `user` may take now: those the state allows and
+    /// [`Requirement::may`] lets them ask for.
     pub fn actions_for(&self, user: Uuid, roles: &[Role]) -> Vec<Action> {
-        let admin = allows(roles, Permission::AdministerRequirements);
-        let own = user == self.hiring_manager_id || user == self.created_by;
         [
             Action::Submit,
             Action::Open,
@@ -574,11 +574,27 @@ impl Requirement {
         ]
         .into_iter()
         .filter(|a| transition(self.status(), *a).is_some())
-        .filter(|a| match a {
-            Action::Submit | Action::Cancel => own || admin,
-            _ => self.recruited_by(user, roles),
-        })
+        .filter(|a| self.may(user, roles, *a))
         .collect()
+    }
+
+    /// Whether `user` may ask for `action` at all, whatever the state: the
+    /// answer to "is this theirs to do" comes before "is it possible now",
+    /// so a refusal by role is a 403 in every state. Decisions (approve,
+    /// reject, …) and their consequences belong to the approval engine,
+    /// never to a person's request.
+    pub fn may(&self, user: Uuid, roles: &[Role], action: Action) -> bool {
+        let admin = allows(roles, Permission::AdministerRequirements);
+        let own = user == self.hiring_manager_id || user == self.created_by;
+        match action {
+            Action::Submit | Action::Cancel | Action::SubmitChange => own || admin,
+            Action::Open | Action::Hold | Action::Resume => self.recruited_by(user, roles),
+            Action::Approve
+            | Action::Reject
+            | Action::RequestChanges
+            | Action::Fill
+            | Action::DeclineChange => false,
+        }
     }
 }
 
@@ -830,8 +846,23 @@ pub async fn update(
     Ok(())
 }
 
+/// Who asks for a lifecycle change, so that [`apply`] can refuse what is
+/// not theirs to ask, whatever the caller checked before.
+#[derive(Debug, Clone, Copy)]
+pub enum Asker<'a> {
+    /// A person, with their roles: only what [`Requirement::may`] allows.
+    Person { id: Uuid, roles: &'a [Role] },
+    /// The application moving it on as the consequence of something already
+    /// allowed: an approval decided, the last opening settled, the command
+    /// line seeding demo data.
+    App,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionError {
+    /// Not this person's to ask, in any state.
+    #[error("{action} is not allowed to this user")]
+    Forbidden { action: &'static str },
     #[error("{action} is not possible while the requirement is {from}")]
     NotAllowed {
         action: &'static str,
@@ -854,16 +885,24 @@ impl From<sqlx::Error> for TransitionError {
 pub async fn apply(
     conn: &mut PgConnection,
     actor: &Actor,
+    asker: Asker<'_>,
     id: Uuid,
     version: i32,
     action: Action,
     reason: &str,
 ) -> Result<Status, TransitionError> {
+    let r = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+    if let Asker::Person { id: user, roles } = asker
+        && !r.may(user, roles, action)
+    {
+        return Err(TransitionError::Forbidden {
+            action: action.as_str(),
+        });
+    }
     let reason = reason.trim();
     if action.needs_reason() && reason.is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
-    let r = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
     let from = r.status();
     let to = transition(from, action).ok_or(TransitionError::NotAllowed {
         action: action.as_str(),

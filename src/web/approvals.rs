@@ -14,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub fn routes() -> axum::Router<AppState> {
@@ -30,17 +31,61 @@ pub fn routes() -> axum::Router<AppState> {
 struct InboxPage {
     layout: Layout,
     me: Uuid,
-    waiting: Vec<Task>,
-    decided: Vec<Task>,
+    /// What this page is, for the live update to read it again.
+    here: String,
+    /// Each tab's page, when this page shows it: both on `/approvals`, one
+    /// with `?tab=`.
+    waiting: Option<approval::InboxPage>,
+    decided: Option<approval::InboxPage>,
 }
 
-async fn inbox(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+#[derive(serde::Deserialize)]
+pub struct InboxQuery {
+    #[serde(default)]
+    tab: String,
+    #[serde(default)]
+    after: String,
+}
+
+/// `/approvals` shows the first page of both tabs; `?tab=waiting` or
+/// `?tab=decided` one tab, paged with `&after=<time>,<id>`. Each tab is its
+/// own statement over its own index.
+async fn inbox(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<InboxQuery>,
+) -> Result<Response, AppError> {
+    let after = match q.after.as_str() {
+        "" => None,
+        a => Some(approval::After::parse(a).ok_or(AppError::NotFound)?),
+    };
+    let (show_waiting, show_decided) = match q.tab.as_str() {
+        "" if after.is_none() => (true, true),
+        "waiting" => (true, false),
+        "decided" => (false, true),
+        _ => return Err(AppError::NotFound),
+    };
     let mut conn = state.pool.acquire().await?;
-    let waiting = approval::inbox(&mut conn, me.id, true).await?;
-    let decided = approval::inbox(&mut conn, me.id, false).await?;
+    let waiting = if show_waiting {
+        Some(approval::waiting(&mut conn, me.id, after).await?)
+    } else {
+        None
+    };
+    let decided = if show_decided {
+        Some(approval::decided(&mut conn, me.id, after).await?)
+    } else {
+        None
+    };
+    drop(conn);
+    let here = match (q.tab.as_str(), after) {
+        ("", _) => "/approvals".to_owned(),
+        (tab, None) => format!("/approvals?tab={tab}"),
+        (tab, Some(a)) => format!("/approvals?tab={tab}&after={}", a.param()),
+    };
     render::ok(&InboxPage {
         layout: Layout::new(&me, "Approvals").await?,
         me: me.id,
+        here,
         waiting,
         decided,
     })
@@ -52,11 +97,16 @@ struct DecisionPage {
     layout: Layout,
     task: Task,
     r: Requirement,
+    /// The description, rendered: the approver decides on it too.
+    description_html: String,
     trail: Vec<Task>,
     /// What changed since the approval before this one: its heading and the
     /// fields (None for a first approval).
     since: Option<(String, Vec<history::FieldChange>)>,
     mine: bool,
+    /// Signed in (not let in by a mailed link): the rest of the app is a
+    /// link away.
+    signed_in: bool,
     /// Admins may hand a waiting task to someone else: the choices.
     reassign_to: Vec<(Uuid, String)>,
     comment: String,
@@ -67,6 +117,10 @@ struct DecisionPage {
 impl DecisionPage {
     fn open(&self) -> bool {
         self.mine && self.task.status == "pending"
+    }
+
+    fn label(&self, choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
+        requirement::label(choices, value)
     }
 }
 
@@ -80,6 +134,7 @@ struct Viewer {
     id: Uuid,
     roles: Vec<crate::auth::Role>,
     admin: bool,
+    signed_in: bool,
     layout: Layout,
 }
 
@@ -89,6 +144,7 @@ impl Viewer {
             id: user.id,
             roles: user.roles.clone(),
             admin: user.can(Permission::ManageWorkflows),
+            signed_in: true,
             layout: Layout::new(user, title).await?,
         })
     }
@@ -96,19 +152,20 @@ impl Viewer {
 
 /// The page for `task`: its approver sees it; so does whoever may see the
 /// requirement (read-only), as DOMAIN.md lets everyone read requirements.
+/// Everything needed to decide is on it, so an approver who came by a
+/// mailed link never needs the requirement's own page.
 async fn page(
-    state: &AppState,
+    conn: &mut PgConnection,
     viewer: Viewer,
     id: Uuid,
     comment: String,
     errors: FieldErrors,
     problem: Option<String>,
 ) -> Result<DecisionPage, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (task, trail) = approval::task_with_trail(&mut conn, id)
+    let (task, trail) = approval::task_with_trail(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let r = requirement::find(&mut conn, task.requirement_id)
+    let r = requirement::find(&mut *conn, task.requirement_id)
         .await?
         .filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
         .ok_or(AppError::NotFound)?;
@@ -116,7 +173,7 @@ async fn page(
     // that was decided keeps its deciding tasks in the trail.
     let later_round = trail.iter().any(|t| t.approval_id != task.approval_id);
     let earlier = if later_round {
-        approval::earlier(&mut conn, id).await?
+        approval::earlier(&mut *conn, id).await?
     } else {
         None
     };
@@ -132,13 +189,13 @@ async fn page(
                     when.unwrap_or_default()
                 )
             };
-            Some((heading, history::describe(&mut conn, &changes).await?))
+            Some((heading, history::describe(&mut *conn, &changes).await?))
         }
         None => None,
     };
-    let mine = approval::may_decide(&mut conn, viewer.id, &task).await?;
+    let mine = approval::may_decide(&mut *conn, viewer.id, &task, &r).await?;
     let reassign_to = if viewer.admin && task.status == "pending" {
-        let people = crate::domain::user::choices(&mut conn).await?;
+        let people = crate::domain::user::choices(&mut *conn).await?;
         people
             .into_iter()
             .filter(|(id, _)| !r.names(*id) && *id != task.approver_id)
@@ -149,7 +206,9 @@ async fn page(
     Ok(DecisionPage {
         layout: viewer.layout,
         mine,
+        signed_in: viewer.signed_in,
         reassign_to,
+        description_html: super::markdown::to_safe_html(&r.description),
         task,
         r,
         trail,
@@ -160,25 +219,42 @@ async fn page(
     })
 }
 
-/// The approver an emailed link let into this task's page, if any.
-async fn granted(who: &MaybeUser, task: Uuid) -> Result<Option<Uuid>, AppError> {
-    Ok(who
-        .session
-        .get::<(Uuid, Uuid)>(GRANT)
-        .await?
-        .filter(|(t, _)| *t == task)
-        .map(|(_, approver)| approver))
+/// The approver an emailed link let into this task's page, if any, while
+/// that still stands: the task is still theirs and their account active.
+/// A grant that no longer stands is dropped from the session.
+async fn granted(
+    conn: &mut PgConnection,
+    who: &MaybeUser,
+    task: Uuid,
+) -> Result<Option<Uuid>, AppError> {
+    let Some((t, approver)) = who.session.get::<(Uuid, Uuid)>(GRANT).await? else {
+        return Ok(None);
+    };
+    if t != task {
+        return Ok(None);
+    }
+    if approval::grant_holds(conn, task, approver).await? {
+        Ok(Some(approver))
+    } else {
+        who.session.remove_value(GRANT).await?;
+        Ok(None)
+    }
 }
 
-async fn viewer(who: &MaybeUser, id: Uuid) -> Result<Option<Viewer>, AppError> {
+async fn viewer(
+    conn: &mut PgConnection,
+    who: &MaybeUser,
+    id: Uuid,
+) -> Result<Option<Viewer>, AppError> {
     if let Some(user) = &who.user {
         return Ok(Some(Viewer::of(user, "Approval").await?));
     }
-    Ok(match granted(who, id).await? {
+    Ok(match granted(conn, who, id).await? {
         Some(approver) => Some(Viewer {
             id: approver,
             roles: Vec::new(),
             admin: false,
+            signed_in: false,
             layout: Layout::anonymous(&who.session, "Approval").await?,
         }),
         None => None,
@@ -204,41 +280,40 @@ async fn show(
     Path(id): Path<Uuid>,
     Query(q): Query<LinkQuery>,
 ) -> Result<Response, AppError> {
-    if who.user.is_none() && granted(&who, id).await?.is_none() {
-        if q.token.is_empty() {
-            return Err(sign_in_for(id));
-        }
-        // Looking is not using: a mail scanner's GET must not spend the link.
-        let mut conn = state.pool.acquire().await?;
-        return match approval::check_link(&mut conn, &state.mail.secret, id, &q.token).await? {
-            approval::Link::Valid { approver } => {
-                let name: String = crate::domain::user::find(&mut conn, approver)
-                    .await?
-                    .map(|u| u.full_name)
-                    .unwrap_or_default();
-                let page = LinkPage {
-                    layout: Layout::anonymous(&who.session, "Open the approval").await?,
-                    id,
-                    token: q.token,
-                    name,
-                };
-                render::ok(&page)
-            }
-            dead => dead_link(&state, &who, id, dead).await,
-        };
-    }
-    let viewer = viewer(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
-    render::ok(
-        &page(
-            &state,
+    let mut conn = state.pool.acquire().await?;
+    if let Some(viewer) = viewer(&mut conn, &who, id).await? {
+        let p = page(
+            &mut conn,
             viewer,
             id,
             String::new(),
             FieldErrors::default(),
             None,
         )
-        .await?,
-    )
+        .await?;
+        return render::ok(&p);
+    }
+    if q.token.is_empty() {
+        return Err(sign_in_for(id));
+    }
+    // Looking is not using: a mail scanner's GET must not spend the link.
+    match approval::check_link(&mut conn, &state.mail.secret, id, &q.token).await? {
+        approval::Link::Valid { approver } => {
+            let name: String = crate::domain::user::find(&mut conn, approver)
+                .await?
+                .map(|u| u.full_name)
+                .unwrap_or_default();
+            drop(conn);
+            let page = LinkPage {
+                layout: Layout::anonymous(&who.session, "Open the approval").await?,
+                id,
+                token: q.token,
+                name,
+            };
+            render::ok(&page)
+        }
+        dead => dead_link(&mut conn, &who, id, dead).await,
+    }
 }
 
 /// The page a mailed link lands on: one button that uses the link.
@@ -271,7 +346,7 @@ async fn open_link(
             who.session.insert(GRANT, (id, approver)).await?;
             Ok(render::see_other(&format!("/approvals/{id}")))
         }
-        dead => dead_link(&state, &who, id, dead).await,
+        dead => dead_link(&mut conn, &who, id, dead).await,
     }
 }
 
@@ -288,7 +363,7 @@ struct DeadLinkPage {
 }
 
 async fn dead_link(
-    state: &AppState,
+    conn: &mut PgConnection,
     who: &MaybeUser,
     id: Uuid,
     link: approval::Link,
@@ -302,9 +377,24 @@ async fn dead_link(
             "This link has expired: mailed links work for 72 hours. Sign in to see the approval.",
             Vec::new(),
         ),
+        approval::Link::Withdrawn => (
+            "This link no longer lets you decide: the approval went to someone else, or your account \
+             or your part in the requirement changed. Sign in to see the approval.",
+            Vec::new(),
+        ),
         approval::Link::Stale { requirement, sent } => {
-            let mut conn = state.pool.acquire().await?;
-            let mut events = history::timeline(&mut conn, requirement).await?;
+            // What happened since is the requirement's history: only for
+            // someone signed in who may see the requirement.
+            let r = match &who.user {
+                Some(user) => requirement::find(&mut *conn, requirement)
+                    .await?
+                    .filter(|r| r.visible_to(user.id, &user.roles)),
+                None => None,
+            };
+            let mut events = match r {
+                Some(r) => history::timeline(&mut *conn, r.id).await?,
+                None => Vec::new(),
+            };
             events.retain(|e| e.at > sent);
             (
                 "The requirement changed since this mail was sent, or the approval was decided. Sign in to see the current version.",
@@ -340,14 +430,16 @@ async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let decision = Decision::parse(&form.decision).ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
     let (actor, done) = match &who.user {
         Some(user) => (user.actor(), "/approvals".to_owned()),
         None => {
-            let approver = granted(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
+            let approver = granted(&mut tx, &who, id)
+                .await?
+                .ok_or_else(|| sign_in_for(id))?;
             (who.meta.actor(Some(approver)), format!("/approvals/{id}"))
         }
     };
-    let mut tx = state.pool.begin().await?;
     let (status, errors, problem) =
         match approval::decide(&mut tx, &actor, &state.mail, id, decision, &form.comment).await {
             Ok(()) => {
@@ -358,7 +450,11 @@ async fn decide(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 FieldErrors::one(
                     "comment",
-                    "Say why: the requester needs to know what to change.",
+                    if decision == Decision::Reject {
+                        "Give a reason: the requester sees why it was rejected."
+                    } else {
+                        "Say what to change: the requester sees it."
+                    },
                 ),
                 None,
             ),
@@ -383,8 +479,11 @@ async fn decide(
             Err(e) => return Err(AppError::internal(e)),
         };
     tx.rollback().await?;
-    let viewer = viewer(&who, id).await?.ok_or_else(|| sign_in_for(id))?;
-    let p = page(&state, viewer, id, form.comment, errors, problem).await?;
+    let mut conn = state.pool.acquire().await?;
+    let viewer = viewer(&mut conn, &who, id)
+        .await?
+        .ok_or_else(|| sign_in_for(id))?;
+    let p = page(&mut conn, viewer, id, form.comment, errors, problem).await?;
     render::status(status, &p)
 }
 
@@ -419,8 +518,9 @@ async fn reassign(
             tx.rollback().await?;
             let viewer = Viewer::of(&me, "Approval").await?;
             let problem = Some("It can no longer be reassigned: it was decided, or that person is already on this step.".to_owned());
+            let mut conn = state.pool.acquire().await?;
             let p = page(
-                &state,
+                &mut conn,
                 viewer,
                 id,
                 String::new(),

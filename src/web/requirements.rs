@@ -444,7 +444,20 @@ async fn update(
                 if reapprove {
                     // The change counts once approved: its approval starts in
                     // the transaction of the edit.
-                    approval::submit(&mut tx, &actor, &state.mail, id, form.version + 1).await?;
+                    let asker = requirement::Asker::Person {
+                        id: me.id,
+                        roles: &me.roles,
+                    };
+                    approval::submit(
+                        &mut tx,
+                        &actor,
+                        asker,
+                        &state.mail,
+                        id,
+                        form.version + 1,
+                        Action::SubmitChange,
+                    )
+                    .await?;
                     Ok(None)
                 } else {
                     // Down to the heads already hired: nothing is left to
@@ -480,8 +493,8 @@ async fn update(
                     form.version = r.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)
                 }
-                Err(DecideError::NoApprovers) => {
-                    error = Some(NO_APPROVERS.to_owned());
+                Err(DecideError::NoApprovers { cause }) => {
+                    error = Some(no_approvers(&cause));
                     (StatusCode::CONFLICT, FieldErrors::default(), Vec::new())
                 }
                 Err(DecideError::Transition(TransitionError::Save(e))) => return Err(e.into()),
@@ -509,6 +522,9 @@ struct ShowPage {
     history: Vec<history::Event>,
     /// While pending approval: whose decision it waits for.
     waiting: Vec<approval::Task>,
+    /// While changes are requested, for its requester: what to change, by
+    /// whom and when, at the top.
+    changes_asked: Option<approval::ChangesAsked>,
     /// The workflow its approval follows, once submitted; linked for those
     /// who manage workflows.
     route: Option<approval::Route>,
@@ -578,6 +594,13 @@ async fn show_page(
         } else {
             Vec::new()
         },
+        changes_asked: if r.status() == Status::ChangesRequested
+            && (me.id == r.hiring_manager_id || me.id == r.created_by)
+        {
+            approval::changes_asked(&mut *conn, r.id).await?
+        } else {
+            None
+        },
         route: approval::route(&mut *conn, r.id).await?,
         can_see_workflows: me.can(Permission::ManageWorkflows),
         duplicates: if r.actions_for(me.id, &me.roles).contains(&Action::Submit) {
@@ -638,15 +661,38 @@ async fn transition(
     let mut conn = state.pool.acquire().await?;
     let r = visible(&mut conn, &me, id).await?;
     let action = Action::parse(&form.action).ok_or(AppError::NotFound)?;
-    if !r.actions_for(me.id, &me.roles).contains(&action) && transition_allowed_by_state(&r, action)
-    {
+    // Not theirs to ask is a 403 in every state; what the state refuses
+    // is explained below (409). The domain checks the same again.
+    if !r.may(me.id, &me.roles, action) {
         return Err(AppError::Forbidden);
     }
+    let asker = requirement::Asker::Person {
+        id: me.id,
+        roles: &me.roles,
+    };
     let mut tx = conn.begin().await?;
     let result = if action == Action::Submit {
-        approval::submit(&mut tx, &me.actor(), &state.mail, id, form.version).await
+        approval::submit(
+            &mut tx,
+            &me.actor(),
+            asker,
+            &state.mail,
+            id,
+            form.version,
+            action,
+        )
+        .await
     } else {
-        match requirement::apply(&mut tx, &me.actor(), id, form.version, action, &form.reason).await
+        match requirement::apply(
+            &mut tx,
+            &me.actor(),
+            asker,
+            id,
+            form.version,
+            action,
+            &form.reason,
+        )
+        .await
         {
             Ok(Status::Open) => {
                 let notice = notify::Notice::requirement(
@@ -686,7 +732,10 @@ async fn transition(
                 .to_owned()
         }
         Err(DecideError::Transition(TransitionError::Save(e))) => return Err(e.into()),
-        Err(DecideError::NoApprovers) => NO_APPROVERS.to_owned(),
+        Err(DecideError::Transition(TransitionError::Forbidden { .. })) => {
+            return Err(AppError::Forbidden);
+        }
+        Err(DecideError::NoApprovers { cause }) => no_approvers(&cause),
         Err(e) => return Err(AppError::internal(e)),
     };
     tx.rollback().await?;
@@ -788,13 +837,10 @@ async fn settle_opening(
     render::status(status, &page)
 }
 
-const NO_APPROVERS: &str = "Nobody can approve this requirement yet: its department needs a head, \
-                            or someone needs the approver role. Ask an admin.";
-
-/// A transition the state would allow but the user's role does not is
-/// forbidden; one the state refuses is explained on the page instead.
-fn transition_allowed_by_state(r: &Requirement, action: Action) -> bool {
-    requirement::transition(r.status(), action).is_some()
+/// Why a submission found nobody to approve it, step by step, and who can
+/// mend it.
+fn no_approvers(cause: &str) -> String {
+    format!("Nobody can approve this requirement yet ({cause}). Ask an admin.")
 }
 
 async fn delete(

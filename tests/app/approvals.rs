@@ -947,3 +947,444 @@ async fn a_resubmission_resumes_at_the_step_that_asked_for_changes() {
         "finance again, not the head"
     );
 }
+
+/// The id of the user with `email`.
+async fn user_id(app: &TestApp, email: &str) -> Uuid {
+    sqlx::query_scalar("select id from users where email = $1")
+        .bind(email)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let id = chain.requirement;
+    crate::change_approval::approve_all(&app, id).await;
+    let (viewer, viewer_id) = app.signed_in(Role::Viewer).await;
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    for (state, step) in [("approved", None), ("open", Some("open")), ("on_hold", Some("hold"))] {
+        if let Some(step) = step {
+            assert_eq!(act(&app, &chain.hm, id, step).await.status, StatusCode::SEE_OTHER);
+        }
+        assert_eq!(status(&app, id).await, state);
+        for (who, client) in [("viewer", &viewer), ("interviewer", &interviewer)] {
+            for action in ["submit", "open", "hold", "resume", "cancel"] {
+                let res = act(&app, client, id, action).await;
+                assert_eq!(res.status, StatusCode::FORBIDDEN, "{who} {action} on {state}");
+            }
+            assert_eq!(status(&app, id).await, state, "{who} changed nothing");
+        }
+    }
+    // Its hiring manager may submit, but not now: explained, unchanged.
+    let res = act(&app, &chain.hm, id, "submit").await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(
+        res.texts("[role=alert]").join(" ").contains("not possible while"),
+        "{}",
+        res.body
+    );
+    assert_eq!(status(&app, id).await, "on_hold");
+    let rounds: i64 = sqlx::query_scalar("select count(*) from approvals where requirement_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rounds, 1, "no new approval started");
+    // The domain refuses too, whoever calls it.
+    use hiring_hare::domain::requirement::{self, Action, Asker, TransitionError};
+    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    let actor = hiring_hare::domain::audit::Actor {
+        user_id: Some(viewer_id),
+        ..hiring_hare::domain::audit::Actor::system()
+    };
+    let asker = Asker::Person {
+        id: viewer_id,
+        roles: &[Role::Viewer],
+    };
+    for action in [Action::SubmitChange, Action::Resume, Action::Approve] {
+        let refused =
+            requirement::apply(&mut conn, &actor, asker, id, version, action, "why").await;
+        assert!(
+            matches!(refused, Err(TransitionError::Forbidden { .. })),
+            "{action:?}: {refused:?}"
+        );
+    }
+    assert_eq!(status(&app, id).await, "on_hold");
+}
+
+#[tokio::test]
+async fn a_reassigned_approval_kills_the_old_approvers_link_and_grant() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = mailed_link(&app, "head@example.com").await;
+    let (path, token) = link.split_once("?token=").unwrap();
+    let task: Uuid = path.trim_start_matches("/approvals/").parse().unwrap();
+    // One browser used the link before the reassignment; another holds it unused.
+    let granted = app.client();
+    assert_eq!(
+        granted
+            .post(&format!("{path}/link"), &[("token", token)])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let acting = app
+        .user("acting@example.com", "Acting Head", &[Role::Viewer])
+        .await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    admin.get(path).await;
+    assert_eq!(
+        admin
+            .post(&format!("{path}/reassignment"), &[("to", &acting.to_string())])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // The granted session no longer reaches the page or decides.
+    assert!(granted.get(path).await.location().starts_with("/sign-in"));
+    let res = granted
+        .post(&format!("{path}/decision"), &[("decision", "approve")])
+        .await;
+    assert!(res.location().starts_with("/sign-in"), "{}", res.status);
+    // The head's own mail, now someone else's decision: a dead link.
+    let head_mail: i64 = sqlx::query_scalar(
+        "select count(*) from approval_links l join users u on u.id = l.approver_id
+          where l.task_id = $1 and u.email = 'head@example.com'",
+    )
+    .bind(task)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(head_mail, 1);
+    sqlx::query("update approval_links set used_at = null where task_id = $1")
+        .bind(task)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let other = app.client();
+    let res = other.get(&link).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(
+        res.texts("main p").join(" ").contains("no longer lets you decide"),
+        "{}",
+        res.body
+    );
+    let res = other
+        .post(&format!("{path}/link"), &[("token", token)])
+        .await;
+    assert_eq!(res.status, StatusCode::GONE);
+    let decided: Option<Uuid> =
+        sqlx::query_scalar("select decided_by from approval_tasks where id = $1")
+            .bind(task)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(decided, None);
+    assert_eq!(status(&app, chain.requirement).await, "pending_approval");
+    // The new approver's own link works.
+    let theirs = mailed_link(&app, "acting@example.com").await;
+    assert_eq!(app.client().get(&theirs).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_deactivated_approvers_link_and_grant_are_dead() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let head_link = approval_path(&app, "head@example.com").await;
+    signed_in_as(&app, "head@example.com")
+        .await
+        .post(&format!("{head_link}/decision"), &[("decision", "approve")])
+        .await;
+    // fin1 opened their link; fin2's is still unused.
+    let fin1_link = mailed_link(&app, "fin1@example.com").await;
+    let (fin1_path, fin1_token) = fin1_link.split_once("?token=").unwrap();
+    let granted = app.client();
+    assert_eq!(
+        granted
+            .post(&format!("{fin1_path}/link"), &[("token", fin1_token)])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(granted.get(fin1_path).await.status, StatusCode::OK);
+    let fin2_link = mailed_link(&app, "fin2@example.com").await;
+    sqlx::query("update users set deactivated_at = now() where email like 'fin%'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(granted.get(fin1_path).await.location().starts_with("/sign-in"));
+    let res = granted
+        .post(&format!("{fin1_path}/decision"), &[("decision", "approve")])
+        .await;
+    assert!(res.location().starts_with("/sign-in"), "{}", res.status);
+    let res = app.client().get(&fin2_link).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(res.texts("main p").join(" ").contains("no longer lets you decide"));
+    let decided: i64 = sqlx::query_scalar(
+        "select count(*) from approval_tasks t join users u on u.id = t.approver_id
+          where u.email like 'fin%' and t.decided_by is not null",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(decided, 0);
+    assert_eq!(status(&app, chain.requirement).await, "pending_approval");
+}
+
+#[tokio::test]
+async fn a_hiring_manager_named_as_stand_in_never_decides_their_own_requirement() {
+    let app = TestApp::spawn().await;
+    let org = approvers(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    // The head is away, and names the hiring manager as stand-in.
+    sqlx::query(
+        "update users set delegate_id = $1, delegate_from = current_date, delegate_until = current_date + 7
+          where email = 'head@example.com'",
+    )
+    .bind(hm_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
+    assert_eq!(act(&app, &hm, id, "submit").await.status, StatusCode::SEE_OTHER);
+    let task = approval_path(&app, "head@example.com").await;
+    let task_id: Uuid = task.trim_start_matches("/approvals/").parse().unwrap();
+    assert_eq!(
+        app.audit_count("approval.stand_in_skipped", task_id).await,
+        1,
+        "the skipped stand-in is on record"
+    );
+    assert!(
+        hm.get("/approvals").await.texts("#waiting tbody tr").is_empty(),
+        "not in the stand-in's inbox"
+    );
+    assert!(!hm.get(&task).await.texts("h2").contains(&"Your decision".to_owned()));
+    assert_eq!(
+        hm.post(&format!("{task}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(status(&app, id).await, "pending_approval");
+    // The head still decides it.
+    let head = signed_in_as(&app, "head@example.com").await;
+    assert_eq!(
+        head.post(&format!("{task}/decision"), &[("decision", "approve")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn the_stale_link_page_shows_history_only_to_who_may_see_it() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = mailed_link(&app, "head@example.com").await;
+    let (path, token) = link.split_once("?token=").unwrap();
+    // The head decides signed in: the mailed link is stale now.
+    let head = signed_in_as(&app, "head@example.com").await;
+    head.post(&format!("{path}/decision"), &[("decision", "approve")])
+        .await;
+    let anonymous = app.client().get(&link).await;
+    assert_eq!(anonymous.status, StatusCode::GONE);
+    assert!(anonymous.texts("main p").join(" ").contains("changed since"));
+    assert!(anonymous.texts("#since-mail li").is_empty(), "no history");
+    let res = app
+        .client()
+        .post(&format!("{path}/link"), &[("token", token)])
+        .await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(res.texts("#since-mail li").is_empty(), "no history");
+    // Its hiring manager, signed in, sees what happened.
+    let res = chain
+        .hm
+        .post(&format!("{path}/link"), &[("token", token)])
+        .await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(
+        res.texts("#since-mail li").join(" ").contains("Hana Head"),
+        "{}",
+        res.body
+    );
+}
+
+#[tokio::test]
+async fn the_decision_page_from_a_mailed_link_shows_what_to_decide_on() {
+    let app = TestApp::spawn().await;
+    let org = approvers(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let mut f = crate::requirements::form(&org, hm_id, "Platform engineer");
+    f.retain(|(k, _)| *k != "reason");
+    f.push(("reason", "backfill".into()));
+    f.push(("replaces", "Grace Hopper".into()));
+    let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = hm.post("/requirements", &fields).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let id: Uuid = res
+        .location()
+        .trim_start_matches("/requirements/")
+        .parse()
+        .unwrap();
+    assert_eq!(act(&app, &hm, id, "submit").await.status, StatusCode::SEE_OTHER);
+    let link = mailed_link(&app, "head@example.com").await;
+    let (path, token) = link.split_once("?token=").unwrap();
+    let head = app.client();
+    head.get(&link).await;
+    head.post(&format!("{path}/link"), &[("token", token)])
+        .await;
+    let page = head.get(path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("#description strong"), vec!["the"], "rendered");
+    assert!(!page.body.contains("<script>alert"));
+    assert_eq!(page.texts("#reason"), vec!["Backfill, replacing Grace Hopper"]);
+    assert!(
+        page.texts("dl.meta dd")
+            .contains(&"60,000–90,000 EUR".to_owned()),
+        "the band"
+    );
+    assert!(
+        page.attr(&format!("a[href='/requirements/{id}']"), "href").is_none(),
+        "no link to a page that asks for a password"
+    );
+    assert!(page.texts("h2").contains(&"Your decision".to_owned()));
+}
+
+#[tokio::test]
+async fn changes_requested_show_at_the_top_for_the_requester() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = approval_path(&app, "head@example.com").await;
+    let head = signed_in_as(&app, "head@example.com").await;
+    // Each refusal asks for its own words.
+    let res = head
+        .post(&format!("{link}/decision"), &[("decision", "reject")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("comment").unwrap().contains("reason"));
+    let res = head
+        .post(&format!("{link}/decision"), &[("decision", "request_changes")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("comment").unwrap().contains("what to change"));
+    head.post(
+        &format!("{link}/decision"),
+        &[("decision", "request_changes"), ("comment", "Lower the maximum")],
+    )
+    .await;
+    let page = chain
+        .hm
+        .get(&format!("/requirements/{}", chain.requirement))
+        .await;
+    let banner = page.texts("#changes-requested").join(" ");
+    assert!(
+        banner.contains("Hana Head") && banner.contains("Lower the maximum"),
+        "{banner}"
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(banner.contains(&today), "{banner}");
+    let top = page.body.find("id=\"changes-requested\"").unwrap();
+    assert!(top < page.body.find("class=\"meta\"").unwrap(), "at the top");
+    // Only for the requester.
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    assert!(
+        viewer
+            .get(&format!("/requirements/{}", chain.requirement))
+            .await
+            .texts("#changes-requested")
+            .is_empty()
+    );
+}
+
+/// Follows the inbox tab's "next" links from its first page: the task ids
+/// in the order shown.
+async fn walk_tab(client: &Client, tab: &str) -> (Vec<Uuid>, usize) {
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    let mut next = Some(format!("/approvals?tab={tab}"));
+    while let Some(path) = next {
+        let page = client.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        pages += 1;
+        let sel = scraper::Selector::parse(&format!("#{tab} tbody th a")).unwrap();
+        ids.extend(page.html().select(&sel).map(|a| {
+            a.value()
+                .attr("href")
+                .unwrap()
+                .trim_start_matches("/approvals/")
+                .parse::<Uuid>()
+                .unwrap()
+        }));
+        next = page.attr("a[rel=next]", "href");
+    }
+    (ids, pages)
+}
+
+#[tokio::test]
+async fn both_inbox_tabs_page_through_every_task_once_in_order() {
+    let app = TestApp::spawn().await;
+    let org = approvers(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
+    let fin = user_id(&app, "fin1@example.com").await;
+    // 120 of each, in runs of seven at the same moment: the id breaks ties.
+    sqlx::query(
+        "with a as (
+           insert into approvals (requirement_id, workflow_id, workflow_version, requester_id)
+           select $1, w.id, w.version, $2 from approval_workflows w, generate_series(1, 240)
+            where w.is_default returning id),
+         n as (select id, row_number() over (order by id) as i from a)
+         insert into approval_tasks (approval_id, step, step_name, approver_id, status, started_at, decided_by, decided_at)
+         select id, 1, 'Finance', $3,
+                case when i <= 120 then 'pending' else 'approved' end,
+                timestamptz '2026-11-02 09:00Z' + (i / 7) * interval '1 hour',
+                case when i > 120 then $3 end,
+                case when i > 120 then timestamptz '2026-11-20 09:00Z' + (i / 7) * interval '1 minute' end
+           from n",
+    )
+    .bind(id)
+    .bind(hm_id)
+    .bind(fin)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let expected = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Uuid>(sql)
+                .bind(fin)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let waiting = expected(
+        "select id from approval_tasks where approver_id = $1 and status = 'pending' order by started_at, id",
+    )
+    .await;
+    let decided = expected(
+        "select id from approval_tasks where decided_by = $1 order by decided_at desc, id desc",
+    )
+    .await;
+    assert_eq!((waiting.len(), decided.len()), (120, 120));
+    let client = signed_in_as(&app, "fin1@example.com").await;
+    assert_eq!(walk_tab(&client, "waiting").await, (waiting, 3));
+    assert_eq!(walk_tab(&client, "decided").await, (decided, 3));
+    // The inbox shows the first page of each.
+    let both = client.get("/approvals").await;
+    assert_eq!(both.texts("#waiting tbody tr").len(), 50);
+    assert_eq!(both.texts("#decided tbody tr").len(), 50);
+    // A cursor that is not one is refused, not guessed at.
+    assert_eq!(
+        client.get("/approvals?tab=decided&after=yesterday").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -143,9 +143,20 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         ["Hana Head (Department head)"],
         "and sees whose decision it waits for"
     );
-    // The head's first mail is stale now; its link says what happened since
-    // (who, and which fields: the values wait behind signing in).
+    // The head's first mail is stale now; its link says so, and to someone
+    // signed in who may see the requirement what happened since (who, and
+    // which fields: the values are on the pages).
     let res = app.client().get(&first_mail).await;
+    assert_eq!(res.status, StatusCode::GONE);
+    assert!(
+        res.texts("#since-mail li").is_empty(),
+        "no history for whoever holds the link"
+    );
+    let (path, token) = first_mail.split_once("?token=").unwrap();
+    let res = chain
+        .hm
+        .post(&format!("{path}/link"), &[("token", token)])
+        .await;
     assert_eq!(res.status, StatusCode::GONE);
     let since = res.texts("#since-mail li");
     assert!(
@@ -158,7 +169,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
             .any(|e| e.contains("Headcount") && e.contains("Salary maximum")),
         "{since:?}"
     );
-    assert!(!res.body.contains("88,000"), "no values without signing in");
+    assert!(!res.body.contains("88,000"), "names of fields, not values");
     // While the approvers look at it, the hiring manager cannot edit it.
     assert_eq!(
         edit(&app, &chain, &[("headcount", "5")]).await.status,

@@ -5,7 +5,7 @@
 
 use crate::browser::{WIDTHS, admin_browser, check_layout, set_width};
 use crate::harness::{Client, Page, TestApp};
-use crate::requirements::{Org, draft};
+use crate::requirements::{Org, draft, org};
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -665,4 +665,111 @@ async fn an_admin_builds_a_two_step_workflow_in_the_browser() {
         check_layout(&browser, "workflows", width).await;
     }
     browser.close().await;
+}
+
+/// The department's parent, headed by Paula Parent: where a step goes when
+/// the department's own head can't approve.
+async fn parent_department(app: &TestApp, org: &Org) -> Uuid {
+    let paula = app
+        .user("parent@example.com", "Paula Parent", &[Role::Viewer])
+        .await;
+    let parent: Uuid = sqlx::query_scalar(
+        "insert into departments (name, head_id) values ('Company', $1) returning id",
+    )
+    .bind(paula)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("update departments set parent_id = $1 where id = $2")
+        .bind(parent)
+        .bind(org.department)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    paula
+}
+
+#[tokio::test]
+async fn a_head_named_as_recruiter_passes_the_step_to_the_parent_head() {
+    let app = TestApp::spawn().await;
+    let org = crate::approvals::approvers(&app).await;
+    parent_department(&app, &org).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
+    sqlx::query(
+        "update requirements set recruiter_id = (select id from users where email = 'head@example.com') where id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    submit(&hm, id).await;
+    let t = tasks(&app, id).await;
+    assert_eq!(t[0].1, "Department head");
+    assert_eq!(t[0].2, "parent@example.com", "{t:?}");
+    assert!(t.iter().all(|(_, _, email, _)| email != "head@example.com"));
+    assert_eq!(app.audit_count("approval.step_passed_up", id).await, 1);
+    assert!(app.last_mail_to("parent@example.com").await.is_some());
+}
+
+#[tokio::test]
+async fn a_head_requesting_for_their_own_department_goes_up_then_to_admins() {
+    let app = TestApp::spawn().await;
+    let org = org(&app).await;
+    app.user("fin1@example.com", "Finn One", &[Role::Approver])
+        .await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    sqlx::query("update departments set head_id = $1 where id = $2")
+        .bind(hm_id)
+        .bind(org.department)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // With a parent department: its head.
+    parent_department(&app, &org).await;
+    let first = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
+    submit(&hm, first).await;
+    let t = tasks(&app, first).await;
+    assert_eq!((t[0].1.as_str(), t[0].2.as_str()), ("Department head", "parent@example.com"));
+    // Without one (and no manager): the admins.
+    sqlx::query("update departments set parent_id = null")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.user("root@example.com", "Rory Admin", &[Role::Admin])
+        .await;
+    let second = draft(&app, &hm, &org, hm_id, "Data engineer").await;
+    submit(&hm, second).await;
+    let t = tasks(&app, second).await;
+    assert_eq!((t[0].1.as_str(), t[0].2.as_str()), ("Department head", "root@example.com"));
+    assert_eq!(app.audit_count("approval.step_passed_up", second).await, 1);
+}
+
+#[tokio::test]
+async fn when_nobody_at_all_may_approve_the_refusal_says_why() {
+    let app = TestApp::spawn().await;
+    let org = org(&app).await;
+    // The requester heads the department; there is no parent, manager,
+    // admin or approver.
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    sqlx::query("update departments set head_id = $1 where id = $2")
+        .bind(hm_id)
+        .bind(org.department)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
+    let res = hm
+        .post(
+            &format!("/requirements/{id}/transitions"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    let message = res.texts(".flash.error").join(" ");
+    assert!(
+        message.contains("Department head: its approvers requested or work on this requirement")
+            && message.contains("Finance: nobody active has the Approver role"),
+        "{message}"
+    );
 }
