@@ -2,7 +2,8 @@
 //! codes, the lifecycle state machine, and the SQL that keeps them.
 
 use super::audit::{self, Actor, Changes};
-use super::{FieldErrors, SaveError, optional_id, required_text};
+use super::org::Pick;
+use super::{FieldErrors, SaveError, optional_date, optional_id, optional_text, required_text};
 use crate::auth::permission::allows;
 use crate::auth::{Permission, Role};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -224,6 +225,8 @@ pub struct RequirementForm {
     /// Comma-separated.
     pub skills: String,
     pub confidential: Option<String>,
+    /// Ticked to save despite the warnings (see [`RequirementForm::parse`]).
+    pub confirm: Option<String>,
     pub version: i32,
 }
 
@@ -303,16 +306,27 @@ impl RequirementForm {
             description: r.description.clone(),
             skills: r.skills.join(", "),
             confidential: r.confidential.then(|| "on".to_owned()),
+            confirm: None,
             version: r.version,
         }
     }
 
-    /// Checks every field; `band` is the chosen level's salary band, if the
-    /// level exists. A salary above the band is allowed (it needs an extra
-    /// approval), one entirely below it is not.
-    pub fn parse(&self, band: Option<Band>) -> Result<RequirementFields, FieldErrors> {
+    /// Checks every field. `band` is the chosen level's salary band, if the
+    /// level exists; `before` what was saved until now (None for a new
+    /// one); `today` the date that a start date must not precede.
+    ///
+    /// Two things are warnings rather than errors (DOMAIN.md: validated
+    /// against the band, a plan for a date): a salary minimum below the
+    /// band, and a target start in the past. Each stops the save until the
+    /// user ticks `confirm`, unless it was already saved that way.
+    pub fn parse(
+        &self,
+        band: Option<Band>,
+        before: Option<&RequirementFields>,
+        today: NaiveDate,
+    ) -> Result<RequirementFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let title = required_text(&mut e, "title", &self.title, 200, "Enter the job title.");
+        let title = required_text(&mut e, "title", &self.title, TITLE_MAX, "Enter the job title.");
         let required_id = |e: &mut FieldErrors, field: &'static str, v: &str, msg: &str| {
             let id = optional_id(e, field, v);
             if id.is_none() && e.get(field).is_none() {
@@ -344,7 +358,7 @@ impl RequirementForm {
             _ => {
                 e.add(
                     "headcount",
-                    "Enter how many people to hire: a whole number, at least 1.",
+                    "Enter how many people to hire: a whole number from 1 to 500.",
                 );
                 1
             }
@@ -368,49 +382,57 @@ impl RequirementForm {
         let salaries_ok = e.get("salary_min").is_none() && e.get("salary_max").is_none();
         if salaries_ok && salary_min > salary_max {
             e.add("salary_max", "The maximum must be at least the minimum.");
-        } else if let (true, Some(band)) = (salaries_ok, band)
-            && salary_max < band.min
-        {
-            e.add(
-                "salary_max",
-                format!(
-                    "The range lies below this level's band ({} – {}).",
-                    band.min, band.max
-                ),
-            );
         }
         let currency = self.currency.trim().to_uppercase();
         if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
             e.add("currency", "Enter a three-letter currency code, like EUR.");
         }
-        let replaces = self.replaces.trim().to_owned();
+        let location = optional_text(&mut e, "location", &self.location, LOCATION_MAX);
+        let replaces = optional_text(&mut e, "replaces", &self.replaces, REPLACES_MAX);
         if reason == "backfill" && replaces.is_empty() {
             e.add("replaces", "Say whom this hire replaces.");
         }
-        let target_start = match self.target_start.trim() {
-            "" => None,
-            d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    e.add("target_start", "Enter a date like 2027-03-01.");
-                    None
-                }
-            },
-        };
-        let description = self.description.trim().to_owned();
-        if description.chars().count() > 20_000 {
-            e.add("description", "Use at most 20,000 characters.");
-        }
-        let mut skills: Vec<String> = Vec::new();
-        for skill in self
-            .skills
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        let target_start = optional_date(&mut e, "target_start", &self.target_start);
+        let description =
+            optional_text(&mut e, "description", &self.description, DESCRIPTION_MAX);
+        let skills = skills(&mut e, &self.skills);
+
+        // The warnings, each once its field is otherwise valid.
+        let mut warnings = Vec::new();
+        if let (true, Some(band)) = (salaries_ok, band)
+            && salary_min < band.min
+            && before.is_none_or(|b| {
+                b.salary_min != salary_min || b.job_level_id != job_level_id
+            })
         {
-            if !skills.iter().any(|s| s.eq_ignore_ascii_case(skill)) {
-                skills.push(skill.to_owned());
+            warnings.push((
+                "salary_min",
+                format!(
+                    "This is below the level's band ({} – {}). Check it, then confirm below.",
+                    amount(&band.min),
+                    amount(&band.max)
+                ),
+            ));
+        }
+        if let Some(start) = target_start
+            && start < today
+            && before.is_none_or(|b| b.target_start != target_start)
+        {
+            warnings.push((
+                "target_start",
+                "This date is in the past. Check it, then confirm below.".to_owned(),
+            ));
+        }
+        if !warnings.is_empty() && self.confirm.is_none() {
+            for (field, message) in warnings {
+                if e.get(field).is_none() {
+                    e.add(field, message);
+                }
             }
+            e.add(
+                "confirm",
+                "Confirm the warnings above to save anyway, or change those fields.",
+            );
         }
         e.into_result(|| RequirementFields {
             title,
@@ -420,7 +442,7 @@ impl RequirementForm {
             recruiter_id,
             headcount,
             employment_type,
-            location: self.location.trim().to_owned(),
+            location,
             remote_policy,
             salary_min,
             salary_max,
@@ -438,6 +460,77 @@ impl RequirementForm {
             confidential: self.confidential.is_some(),
         })
     }
+
+    /// What a recruiter may change on an approved requirement (DOMAIN.md:
+    /// "recruiter (sourcing fields once approved)"): how the job is
+    /// advertised and sought (its description, skills, location and
+    /// remote policy) and how urgently. Every other field keeps its saved
+    /// value, whatever was posted: what the approvers agreed to (heads,
+    /// salary, level, department, people) stays theirs.
+    pub fn sourcing_edit(saved: &Requirement, posted: RequirementForm) -> RequirementForm {
+        RequirementForm {
+            location: posted.location,
+            remote_policy: posted.remote_policy,
+            priority: posted.priority,
+            description: posted.description,
+            skills: posted.skills,
+            version: posted.version,
+            confirm: posted.confirm,
+            ..RequirementForm::from_requirement(saved)
+        }
+    }
+}
+
+/// The fields a recruiter edits on an approved requirement (see
+/// [`RequirementForm::sourcing_edit`]), by their form names.
+pub const SOURCING_FIELDS: [&str; 5] = [
+    "location",
+    "remote_policy",
+    "priority",
+    "description",
+    "skills",
+];
+
+/// The longest each text field may be, in characters; the form shows each
+/// as its `maxlength`. A title or a place fits a line; a description is a
+/// long page of Markdown.
+pub const TITLE_MAX: usize = 200;
+pub const LOCATION_MAX: usize = 200;
+pub const REPLACES_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 20_000;
+/// At most this many skills, each at most [`SKILL_MAX`] characters: tags,
+/// not prose.
+pub const SKILLS_MAX: usize = 30;
+pub const SKILL_MAX: usize = 50;
+/// The skills box as a whole: every tag at its longest with its comma.
+pub const SKILLS_TEXT_MAX: usize = SKILLS_MAX * (SKILL_MAX + 2);
+
+/// The comma-separated skills as tags: trimmed, empty ones dropped, a
+/// repeat (in any case) kept once.
+fn skills(e: &mut FieldErrors, input: &str) -> Vec<String> {
+    let text = optional_text(e, "skills", input, SKILLS_TEXT_MAX);
+    let mut skills: Vec<String> = Vec::new();
+    for skill in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !skills.iter().any(|s| s.eq_ignore_ascii_case(skill)) {
+            skills.push(skill.to_owned());
+        }
+    }
+    let problem = if skills.len() > SKILLS_MAX {
+        Some(format!("List at most {SKILLS_MAX} skills."))
+    } else {
+        skills
+            .iter()
+            .find(|s| s.chars().count() > SKILL_MAX)
+            .map(|long| {
+                format!("Keep each skill to {SKILL_MAX} characters at most (“{long}” is longer).")
+            })
+    };
+    if let Some(problem) = problem
+        && e.get("skills").is_none()
+    {
+        e.add("skills", problem);
+    }
+    skills
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -512,8 +605,17 @@ impl Requirement {
         match self.status() {
             Status::PendingApproval => admin,
             s if s.is_final() => false,
-            _ => own || admin,
+            _ => own || admin || self.sourcing_only(user, roles),
         }
+    }
+
+    /// Whether `user` edits only its sourcing fields
+    /// ([`RequirementForm::sourcing_edit`]): the recruiter named on it once
+    /// it is approved, unless they may edit it all anyway.
+    pub fn sourcing_only(&self, user: Uuid, roles: &[Role]) -> bool {
+        let admin = allows(roles, Permission::AdministerRequirements);
+        let own = user == self.hiring_manager_id || user == self.created_by;
+        self.recruiter_id == Some(user) && self.approved() && !own && !admin
     }
 
     /// Whether an edit now must be approved again before it counts.
@@ -594,18 +696,66 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Requiremen
     .await
 }
 
-/// The chosen level's band, for [`RequirementForm::parse`].
-pub async fn band(conn: &mut PgConnection, level: &str) -> Result<Option<Band>, sqlx::Error> {
-    let Ok(id) = level.trim().parse::<Uuid>() else {
-        return Ok(None);
+/// Parses the form (see [`RequirementForm::parse`]) and checks its choices
+/// against the database: the department, level and people must be live
+/// unless `before` (the requirement as saved, None for a new one) already
+/// had them.
+pub async fn validate(
+    conn: &mut PgConnection,
+    form: &RequirementForm,
+    before: Option<&Requirement>,
+) -> Result<Result<RequirementFields, FieldErrors>, sqlx::Error> {
+    let id = |v: &str| v.trim().parse::<Uuid>().ok();
+    let level = id(&form.job_level_id);
+    let band: Option<(i64, i64)> = match level {
+        Some(level) => {
+            sqlx::query_as("select salary_min, salary_max from job_levels where id = $1")
+                .bind(level)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
     };
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "select salary_min, salary_max from job_levels where id = $1 and archived_at is null",
+    let band = band.map(|(min, max)| Band { min, max });
+    let saved = before.map(Requirement::fields);
+    let parsed = form.parse(band, saved.as_ref(), Utc::now().date_naive());
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    let recruiter = id(&form.recruiter_id);
+    super::org::check_choices(
+        conn,
+        &mut errors,
+        &[
+            (
+                "department_id",
+                Pick::Department,
+                id(&form.department_id),
+                saved.as_ref().map(|s| s.department_id),
+            ),
+            (
+                "job_level_id",
+                Pick::Level,
+                level,
+                saved.as_ref().map(|s| s.job_level_id),
+            ),
+            (
+                "hiring_manager_id",
+                Pick::Person,
+                id(&form.hiring_manager_id),
+                saved.as_ref().map(|s| s.hiring_manager_id),
+            ),
+            (
+                "recruiter_id",
+                Pick::Person,
+                recruiter,
+                saved.as_ref().and_then(|s| s.recruiter_id),
+            ),
+        ],
     )
-    .bind(id)
-    .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(min, max)| Band { min, max }))
+    Ok(match parsed {
+        Ok(fields) if errors.is_empty() => Ok(fields),
+        _ => Err(errors),
+    })
 }
 
 /// The next reference code of this year, e.g. HH-2026-0042.
@@ -1381,13 +1531,19 @@ mod tests {
         }
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default()
+    }
+
     #[test]
     fn form_rules_sit_beside_their_fields() {
         let band = Some(Band {
             min: 60_000,
             max: 90_000,
         });
-        let ok = valid().parse(band).unwrap_or_else(|e| panic!("{e:?}"));
+        let ok = valid()
+            .parse(band, None, today())
+            .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!((ok.currency.as_str(), ok.headcount), ("EUR", 2));
         assert_eq!(ok.skills, vec!["Rust".to_owned(), "SQL".to_owned()]);
         let mut f = valid();
@@ -1395,7 +1551,7 @@ mod tests {
         f.salary_min = "90000".into();
         f.reason = "backfill".into();
         f.title = " ".into();
-        let e = f.parse(band).err().unwrap_or_default();
+        let e = f.parse(band, None, today()).err().unwrap_or_default();
         assert!(e.get("headcount").is_some());
         assert_eq!(
             e.get("salary_max"),
@@ -1403,19 +1559,62 @@ mod tests {
         );
         assert_eq!(e.get("replaces"), Some("Say whom this hire replaces."));
         assert!(e.get("title").is_some());
-        let mut f = valid();
-        f.salary_min = "10000".into();
-        f.salary_max = "20000".into();
-        assert!(
-            f.parse(band)
-                .err()
-                .unwrap_or_default()
-                .get("salary_max")
-                .is_some_and(|m| m.contains("below"))
-        );
         // Above the band is allowed (it routes to an extra approval).
         let mut f = valid();
         f.salary_max = "150000".into();
-        assert!(f.parse(band).is_ok());
+        assert!(f.parse(band, None, today()).is_ok());
+    }
+
+    #[test]
+    fn below_the_band_and_a_past_start_are_warnings_to_confirm() {
+        let band = Some(Band {
+            min: 60_000,
+            max: 90_000,
+        });
+        let mut f = valid();
+        f.salary_min = "10000".into();
+        f.salary_max = "20000".into();
+        f.target_start = "2026-01-05".into();
+        let e = f.parse(band, None, today()).err().unwrap_or_default();
+        assert!(e.get("salary_min").is_some_and(|m| m.contains("below")));
+        assert!(e.get("target_start").is_some_and(|m| m.contains("past")));
+        assert!(e.get("confirm").is_some());
+        f.confirm = Some("on".into());
+        assert!(f.parse(band, None, today()).is_ok());
+        // Saved that way already: no warning at every later edit.
+        f.confirm = None;
+        let saved = RequirementForm {
+            confirm: Some("on".into()),
+            ..f.clone()
+        }
+        .parse(band, None, today())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(f.parse(band, Some(&saved), today()).is_ok());
+    }
+
+    #[test]
+    fn text_has_limits_and_no_nul() {
+        let mut f = valid();
+        f.location = "x".repeat(LOCATION_MAX + 1);
+        f.replaces = "a\0b".into();
+        f.reason = "backfill".into();
+        f.skills = (0..=SKILLS_MAX).map(|i| format!("s{i}")).collect::<Vec<_>>().join(",");
+        f.target_start = "10000-01-01".into();
+        f.description = "x".repeat(DESCRIPTION_MAX + 1);
+        let e = f.parse(None, None, today()).err().unwrap_or_default();
+        assert_eq!(e.get("location"), Some("Use at most 200 characters."));
+        assert!(e.get("replaces").is_some_and(|m| m.contains("NUL")));
+        assert_eq!(e.get("skills"), Some("List at most 30 skills."));
+        assert!(e.get("target_start").is_some());
+        assert_eq!(e.get("description"), Some("Use at most 20,000 characters."));
+        let mut f = valid();
+        f.skills = format!("Rust, {}", "y".repeat(SKILL_MAX + 1));
+        f.target_start = "0000-01-01".into();
+        let e = f.parse(None, None, today()).err().unwrap_or_default();
+        assert!(e.get("skills").is_some_and(|m| m.contains("50 characters")));
+        assert_eq!(
+            e.get("target_start"),
+            Some("Enter a date between the years 2000 and 2100.")
+        );
     }
 }

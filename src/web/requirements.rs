@@ -227,7 +227,34 @@ struct FormPage {
     error: Option<String>,
     catalog: Arc<Snapshot>,
     people: Vec<(Uuid, String)>,
+    /// The recruiter of an approved requirement: only the sourcing fields
+    /// are open, the others shown disabled.
+    sourcing_only: bool,
 }
+
+/// The form's fields in the order they appear, with their labels: the
+/// error summary lists problems in this order.
+const FIELDS: [(&str, &str); 19] = [
+    ("title", "Job title"),
+    ("department_id", "Department"),
+    ("job_level_id", "Job level"),
+    ("hiring_manager_id", "Hiring manager"),
+    ("recruiter_id", "Recruiter"),
+    ("headcount", "Headcount"),
+    ("employment_type", "Employment type"),
+    ("remote_policy", "Where"),
+    ("priority", "Priority"),
+    ("reason", "Reason"),
+    ("salary_min", "Salary minimum"),
+    ("salary_max", "Salary maximum"),
+    ("currency", "Currency"),
+    ("location", "Location"),
+    ("target_start", "Target start date"),
+    ("replaces", "Replaces"),
+    ("skills", "Required skills"),
+    ("description", "Description"),
+    ("confirm", "Confirmation"),
+];
 
 /// A `<select>` of fixed choices: (name, label, [(value, label, selected)]).
 type Choice = (
@@ -237,6 +264,27 @@ type Choice = (
 );
 
 impl FormPage {
+    /// Every problem, in the form's order, as (field, label, message): the
+    /// summary at the top links each to its field.
+    fn problems(&self) -> Vec<(&'static str, &'static str, &str)> {
+        FIELDS
+            .iter()
+            .filter_map(|(field, label)| self.errors.get(field).map(|m| (*field, *label, m)))
+            .collect()
+    }
+
+    /// Whether the field is closed to this editor (see
+    /// [`FormPage::sourcing_only`]).
+    fn locked(&self, field: &str) -> bool {
+        self.sourcing_only && !requirement::SOURCING_FIELDS.contains(&field)
+    }
+
+    /// Whether to offer the checkbox that confirms the warnings: when they
+    /// are shown, or were confirmed already.
+    fn asks_confirmation(&self) -> bool {
+        self.errors.get("confirm").is_some() || self.form.confirm.is_some()
+    }
+
     fn choices(&self) -> [Choice; 4] {
         let options = |list: &[(&'static str, &'static str)], current: &str| {
             list.iter().map(|(v, l)| (*v, *l, *v == current)).collect()
@@ -275,6 +323,9 @@ async fn form_page(
         Some(r) => format!("Edit {}", r.reference),
         None => "New requirement".into(),
     };
+    let sourcing_only = requirement
+        .as_ref()
+        .is_some_and(|r| r.sourcing_only(me.id, &me.roles));
     Ok(FormPage {
         layout: Layout::new(me, title).await?,
         requirement,
@@ -284,6 +335,7 @@ async fn form_page(
         error: None,
         catalog: state.catalog.get(&mut conn, me.catalog_version).await?,
         people: user::choices(&mut conn).await?,
+        sourcing_only,
     })
 }
 
@@ -309,8 +361,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     me.require(Permission::CreateRequirement)?;
     let mut tx = state.pool.begin().await?;
-    let band = requirement::band(&mut tx, &form.job_level_id).await?;
-    match form.parse(band) {
+    match requirement::validate(&mut tx, &form, None).await? {
         Ok(fields) => {
             let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
             let r = requirement::find(&mut tx, id)
@@ -387,10 +438,12 @@ async fn update(
     if !r.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
+    if r.sourcing_only(me.id, &me.roles) {
+        form = RequirementForm::sourcing_edit(&r, form);
+    }
     let mut tx = state.pool.begin().await?;
-    let band = requirement::band(&mut tx, &form.job_level_id).await?;
     let mut error = None;
-    let (status, errors, conflict) = match form.parse(band) {
+    let (status, errors, conflict) = match requirement::validate(&mut tx, &form, Some(&r)).await? {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             // Measured against what the approvers agreed to, not the last
