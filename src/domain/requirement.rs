@@ -1230,6 +1230,8 @@ impl Sort {
 /// A person filter: an id (from a link) or part of a name, as typed. A
 /// name box instead of a list of every person keeps the page small.
 fn person(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, column: &'static str, value: &str) {
+    // PostgreSQL refuses NUL in text; in a name it can only be noise.
+    let value = value.replace('\0', " ");
     let value = value.trim();
     if value.is_empty() {
         return;
@@ -1283,13 +1285,13 @@ pub async fn list(
 ) -> Result<Vec<ListRow>, sqlx::Error> {
     let search = f.q.trim();
     if search.is_empty() {
-        return list_query(viewer, sees_confidential, f, limit, Source::All)
+        return list_query(viewer, sees_confidential, f, Some(limit), Source::All)
             .build_query_as()
             .fetch_all(conn)
             .await;
     }
     if limit < SEARCH_WINDOW {
-        let rows = list_query(viewer, sees_confidential, f, limit, Source::Window)
+        let rows = list_query(viewer, sees_confidential, f, Some(limit), Source::Window)
             .build_query_as()
             .fetch_all(&mut *conn)
             .await?;
@@ -1297,10 +1299,42 @@ pub async fn list(
             return Ok(rows);
         }
     }
-    list_query(viewer, sees_confidential, f, limit, Source::Matches)
+    list_query(viewer, sees_confidential, f, Some(limit), Source::Matches)
         .build_query_as()
         .fetch_all(conn)
         .await
+}
+
+/// Every requirement of the filter that `viewer` may see, in the list's
+/// order and from its start, sent to `out` as the database sends them: an
+/// export of any size in flat memory (the channel is bounded, so the query
+/// waits for a slow reader), in one statement and so one snapshot. Stops
+/// early when the reader goes away.
+pub async fn export(
+    conn: &mut PgConnection,
+    viewer: Uuid,
+    sees_confidential: bool,
+    f: &ListFilter,
+    out: tokio::sync::mpsc::Sender<ListRow>,
+) -> Result<(), sqlx::Error> {
+    use futures::TryStreamExt as _;
+    let f = ListFilter {
+        after: String::new(),
+        ..f.clone()
+    };
+    let source = if f.q.trim().is_empty() {
+        Source::All
+    } else {
+        Source::Matches
+    };
+    let mut q = list_query(viewer, sees_confidential, &f, None, source);
+    let mut rows = q.build_query_as::<ListRow>().fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        if out.send(row).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// How many rows, in the list's order, a search reads before it turns to
@@ -1322,7 +1356,7 @@ fn list_query(
     viewer: Uuid,
     sees_confidential: bool,
     f: &ListFilter,
-    limit: i64,
+    limit: Option<i64>,
     source: Source,
 ) -> sqlx::QueryBuilder<sqlx::Postgres> {
     const COLUMNS: &str =
@@ -1347,9 +1381,9 @@ fn list_query(
                 .push(")");
         }
     };
-    // The limit is written into the statement, not bound: one of two
-    // constants of ours (a page, an export), and a generic plan needs it
-    // to know that only a page's rows are wanted.
+    // The limit is written into the statement, not bound: a constant of
+    // ours (a page; none for an export), and a generic plan needs it to
+    // know that only a page's rows are wanted.
     let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
     match source {
         Source::All => {
@@ -1372,31 +1406,54 @@ fn list_query(
             q.push(") r where true");
             search(&mut q, &f.q);
             filters(&mut q, viewer, sees_confidential, f);
-            q.push(" order by ").push(order).push(" limit ").push(limit);
+            q.push(" order by ").push(order);
+            if let Some(limit) = limit {
+                q.push(" limit ").push(limit);
+            }
             q.push(") r").push(JOINS);
         }
         // The matches are gathered first, as a fence: given an order and a
         // limit, the planner would rather walk the order's index, which is
         // the slow way to find a rare word. The filters go inside, where
         // their indexes can narrow the text index's matches.
+        //
+        // The fence holds only the keys of the list's orders, not whole
+        // rows: a rare word still matches thousands of rows at a million
+        // requirements, and carrying each one's description and text
+        // vector through the sort cost more than finding them. The page's
+        // own rows are read by id once it is cut.
         Source::Matches => {
-            q.push("with matches as materialized (select * from requirements r where r.deleted_at is null");
+            q.push(
+                "with matches as materialized (select r.id, r.created_at, r.updated_at, r.title,
+                        r.priority, r.target_start
+                   from requirements r where r.deleted_at is null",
+            );
             search(&mut q, &f.q);
             filters(&mut q, viewer, sees_confidential, f);
             cursor(&mut q);
             q.push(") ")
                 .push(COLUMNS)
-                .push(" from matches r")
+                .push(" from (select r.id from matches r order by ")
+                .push(order);
+            if let Some(limit) = limit {
+                q.push(" limit ").push(limit);
+            }
+            q.push(") m join requirements r on r.id = m.id")
                 .push(JOINS);
         }
     }
-    q.push(" order by ").push(order).push(" limit ").push(limit);
+    q.push(" order by ").push(order);
+    if let Some(limit) = limit {
+        q.push(" limit ").push(limit);
+    }
     q
 }
 
 /// The full-text condition: the words as typed, matched both as written
 /// and by their English stems.
 fn search(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, text: &str) {
+    // PostgreSQL refuses NUL in text; in a search it can only be noise.
+    let text = text.replace('\0', " ");
     // A scalar subquery, so a generic plan parses the words once per
     // execution rather than once per row it checks.
     q.push(" and r.search @@ (select websearch_to_tsquery('simple', ")

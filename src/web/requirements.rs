@@ -143,47 +143,61 @@ async fn list(
     render::page_or_fragment(hx, &page, page.as_results())
 }
 
-/// Most rows one export holds; the list's filters narrow a larger set.
-const EXPORT_LIMIT: i64 = 10_000;
+/// The CSV's first line.
+const CSV_HEADER: &str =
+    "reference,title,department,hiring_manager,headcount,priority,target_start,status,created\r\n";
 
-/// The current filter as CSV (all pages, up to [`EXPORT_LIMIT`] rows).
+/// Rows read ahead of the client at most, and sent as one chunk.
+const CSV_ROWS: usize = 500;
+
+/// The current filter as CSV: every matching row, streamed as the database
+/// sends it, so memory stays flat however many there are. The response
+/// holds its one connection until the last row is sent; a failure half-way
+/// breaks the download (the client sees an error), never a silently short
+/// file.
 async fn export(
     State(state): State<AppState>,
     me: CurrentUser,
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, AppError> {
+    use futures::StreamExt as _;
+    // Taken before the response starts: a busy pool is an error page, not
+    // a broken download.
     let mut conn = state.pool.acquire().await?;
-    let filter = ListFilter {
-        after: String::new(),
-        ..filter
-    };
-    let rows = requirement::list(
-        &mut conn,
-        me.id,
-        me.can(Permission::AdministerRequirements),
-        &filter,
-        EXPORT_LIMIT,
-    )
-    .await?;
-    let mut csv = String::from(
-        "reference,title,department,hiring_manager,headcount,priority,target_start,status,created\r\n",
-    );
-    for r in &rows {
-        let fields = [
-            r.reference.as_str(),
-            &r.title,
-            &r.department_name,
-            &r.hiring_manager_name,
-            &r.headcount.to_string(),
-            &r.priority,
-            &r.target_start.map(|d| d.to_string()).unwrap_or_default(),
-            r.status_label(),
-            &r.created_at.format("%Y-%m-%d").to_string(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        csv.push_str(&line.join(","));
-        csv.push_str("\r\n");
-    }
+    let sees_all = me.can(Permission::AdministerRequirements);
+    let viewer = me.id;
+    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<ListRow>(CSV_ROWS);
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let done = requirement::export(&mut conn, viewer, sees_all, &filter, rows_tx).await;
+        // The client may have gone: nobody to tell.
+        let _ = done_tx.send(done);
+    });
+    let rows = futures::stream::unfold(rows_rx, |mut rx| async move {
+        rx.recv().await.map(|row| (row, rx))
+    })
+    .ready_chunks(CSV_ROWS)
+    .map(|rows| {
+        let mut chunk = String::new();
+        for r in &rows {
+            csv_line(&mut chunk, r);
+        }
+        Ok::<_, std::io::Error>(chunk)
+    });
+    // The rows end when the query does: then whether it ended well.
+    let end = futures::stream::once(async move {
+        match done_rx.await {
+            Ok(Ok(())) => Ok(String::new()),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "requirement export failed");
+                Err(std::io::Error::other("export failed"))
+            }
+            Err(_) => Err(std::io::Error::other("export stopped")),
+        }
+    });
+    let body = futures::stream::iter([Ok(CSV_HEADER.to_owned())])
+        .chain(rows)
+        .chain(end);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -192,9 +206,31 @@ async fn export(
                 "attachment; filename=\"requirements.csv\"",
             ),
         ],
-        csv,
+        axum::body::Body::from_stream(body),
     )
         .into_response())
+}
+
+/// Appends one row as a CSV line.
+fn csv_line(out: &mut String, r: &ListRow) {
+    let fields = [
+        r.reference.as_str(),
+        &r.title,
+        &r.department_name,
+        &r.hiring_manager_name,
+        &r.headcount.to_string(),
+        &r.priority,
+        &r.target_start.map(|d| d.to_string()).unwrap_or_default(),
+        r.status_label(),
+        &r.created_at.format("%Y-%m-%d").to_string(),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&csv_field(f));
+    }
+    out.push_str("\r\n");
 }
 
 /// One CSV field, quoted when needed. A leading =, +, - or @ is defused
@@ -385,6 +421,8 @@ async fn create(
             .await
         }
         Err(errors) => {
+            // Before the page takes its own connection.
+            tx.rollback().await?;
             let page = form_page(&state, &me, None, form, errors, Vec::new()).await?;
             render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
