@@ -326,7 +326,13 @@ impl RequirementForm {
         today: NaiveDate,
     ) -> Result<RequirementFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let title = required_text(&mut e, "title", &self.title, TITLE_MAX, "Enter the job title.");
+        let title = required_text(
+            &mut e,
+            "title",
+            &self.title,
+            TITLE_MAX,
+            "Enter the job title.",
+        );
         let required_id = |e: &mut FieldErrors, field: &'static str, v: &str, msg: &str| {
             let id = optional_id(e, field, v);
             if id.is_none() && e.get(field).is_none() {
@@ -393,17 +399,14 @@ impl RequirementForm {
             e.add("replaces", "Say whom this hire replaces.");
         }
         let target_start = optional_date(&mut e, "target_start", &self.target_start);
-        let description =
-            optional_text(&mut e, "description", &self.description, DESCRIPTION_MAX);
+        let description = optional_text(&mut e, "description", &self.description, DESCRIPTION_MAX);
         let skills = skills(&mut e, &self.skills);
 
         // The warnings, each once its field is otherwise valid.
         let mut warnings = Vec::new();
         if let (true, Some(band)) = (salaries_ok, band)
             && salary_min < band.min
-            && before.is_none_or(|b| {
-                b.salary_min != salary_min || b.job_level_id != job_level_id
-            })
+            && before.is_none_or(|b| b.salary_min != salary_min || b.job_level_id != job_level_id)
         {
             warnings.push((
                 "salary_min",
@@ -1438,8 +1441,7 @@ fn list_query(
             if let Some(limit) = limit {
                 q.push(" limit ").push(limit);
             }
-            q.push(") m join requirements r on r.id = m.id")
-                .push(JOINS);
+            q.push(") m join requirements r on r.id = m.id").push(JOINS);
         }
     }
     q.push(" order by ").push(order);
@@ -1655,7 +1657,10 @@ mod tests {
         f.location = "x".repeat(LOCATION_MAX + 1);
         f.replaces = "a\0b".into();
         f.reason = "backfill".into();
-        f.skills = (0..=SKILLS_MAX).map(|i| format!("s{i}")).collect::<Vec<_>>().join(",");
+        f.skills = (0..=SKILLS_MAX)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
         f.target_start = "10000-01-01".into();
         f.description = "x".repeat(DESCRIPTION_MAX + 1);
         let e = f.parse(None, None, today()).err().unwrap_or_default();

@@ -247,7 +247,10 @@ async fn check_choices(
     if let (Some(u), Some(manager)) = (before, f.manager_id)
         && u.id == manager
     {
-        errors.add("manager_id", "Choose someone else: nobody is their own manager.");
+        errors.add(
+            "manager_id",
+            "Choose someone else: nobody is their own manager.",
+        );
     }
     check_choices(
         conn,
@@ -484,15 +487,12 @@ impl DelegationForm {
                 "Choose someone else: you cannot stand in for yourself.",
             );
         }
-        let mut date = |field: &'static str, v: &str| match chrono::NaiveDate::parse_from_str(
-            v.trim(),
-            "%Y-%m-%d",
-        ) {
-            Ok(d) => Some(d),
-            Err(_) => {
+        let mut date = |field: &'static str, v: &str| {
+            let d = super::optional_date(&mut e, field, v);
+            if d.is_none() && e.get(field).is_none() {
                 e.add(field, "Enter a date like 2027-03-01.");
-                None
             }
+            d
         };
         let from = date("delegate_from", &self.delegate_from);
         let until = date("delegate_until", &self.delegate_until);
