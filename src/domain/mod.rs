@@ -36,6 +36,11 @@ pub enum SaveError {
     Stale,
     #[error("not found")]
     NotFound,
+    /// A choice the form's own parse could not check: an id that names no
+    /// live row (an unknown, archived or deactivated one), or a person made
+    /// their own manager. Shown beside its fields like any other problem.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
     #[error(transparent)]
     Db(sqlx::Error),
 }
@@ -87,7 +92,8 @@ impl FieldErrors {
     }
 }
 
-/// Trims `input`; records `message` against `field` when empty or too long.
+/// Trims `input`; records `message` against `field` when empty, and the
+/// problems of [`optional_text`] otherwise.
 pub fn required_text(
     errors: &mut FieldErrors,
     field: &'static str,
@@ -95,13 +101,58 @@ pub fn required_text(
     max: usize,
     message: &str,
 ) -> String {
-    let v = input.trim();
-    if v.is_empty() {
+    if input.trim().is_empty() {
         errors.add(field, message);
+    }
+    optional_text(errors, field, input, max)
+}
+
+/// Trims `input`; records a problem against `field` when it is longer than
+/// `max` characters or holds a NUL byte. Every text field goes through here
+/// (or [`required_text`]): PostgreSQL refuses NUL in text, and a value that
+/// reached it would fail the whole request instead of this one field.
+pub fn optional_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+    max: usize,
+) -> String {
+    let v = input.trim();
+    if v.contains('\0') {
+        errors.add(
+            field,
+            "Remove the invisible NUL character (often pasted from another program).",
+        );
     } else if v.chars().count() > max {
+        // The limits are constants of ours, far below i64::MAX.
+        let max = requirement::amount(&(max as i64));
         errors.add(field, format!("Use at most {max} characters."));
     }
     v.to_owned()
+}
+
+/// A date typed as YYYY-MM-DD, between the years 2000 and 2100: further
+/// out is a typo (year 0 or 10000), never a plan.
+pub fn optional_date(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    match input.trim() {
+        "" => None,
+        v => match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) if (2000..=2100).contains(&d.year()) => Some(d),
+            Ok(_) => {
+                errors.add(field, "Enter a date between the years 2000 and 2100.");
+                None
+            }
+            Err(_) => {
+                errors.add(field, "Enter a date like 2027-03-01.");
+                None
+            }
+        },
+    }
 }
 
 /// An optional id from a `<select>`: empty means none.

@@ -6,6 +6,63 @@ use super::{FieldErrors, SaveError, optional_id, required_text};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+// ---- choices --------------------------------------------------------------
+
+/// What a form's `<select>` chooses: a department, a job level or a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    Department,
+    Level,
+    Person,
+}
+
+/// One `<select>` of a form to check: its field, what it picks, the id
+/// chosen, and the id saved before (kept even if archived since).
+pub type Chosen = (&'static str, Pick, Option<Uuid>, Option<Uuid>);
+
+/// Records a problem beside each field whose chosen id names no live row:
+/// an unknown id (a forged or stale form), an archived department or level,
+/// a deactivated person. A value already saved may stay: archiving a
+/// department does not make every edit of its requirements fail. Checked
+/// here rather than left to the foreign keys, which know nothing of
+/// archiving and would fail the whole transaction.
+pub async fn check_choices(
+    conn: &mut PgConnection,
+    errors: &mut FieldErrors,
+    choices: &[Chosen],
+) -> Result<(), sqlx::Error> {
+    for &(field, pick, chosen, saved) in choices {
+        let Some(id) = chosen.filter(|id| Some(*id) != saved) else {
+            continue;
+        };
+        if errors.get(field).is_some() {
+            continue;
+        }
+        let (sql, message) = match pick {
+            Pick::Department => (
+                "select exists (select 1 from departments where id = $1 and archived_at is null)",
+                "This department is archived or gone; choose another.",
+            ),
+            Pick::Level => (
+                "select exists (select 1 from job_levels where id = $1 and archived_at is null)",
+                "This job level is archived or gone; choose another.",
+            ),
+            Pick::Person => (
+                "select exists (select 1 from users where id = $1 and deactivated_at is null)",
+                "This person is deactivated or unknown; choose someone else.",
+            ),
+        };
+        let live: bool = sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !live {
+            errors.add(field, message);
+        }
+    }
+    Ok(())
+}
+
 // ---- departments ----------------------------------------------------------
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -120,6 +177,7 @@ pub async fn create_department(
     actor: &Actor,
     f: &DepartmentFields,
 ) -> Result<Uuid, SaveError> {
+    check_department(&mut *conn, f, None).await?;
     let id: Uuid = sqlx::query_scalar(
         "insert into departments (name, parent_id, head_id) values ($1, $2, $3) returning id",
     )
@@ -154,6 +212,7 @@ pub async fn update_department(
     let before = department(&mut *conn, id)
         .await?
         .ok_or(SaveError::NotFound)?;
+    check_department(&mut *conn, f, Some(&before)).await?;
     if let Some(parent) = f.parent_id
         && is_within(&mut *conn, parent, id).await?
     {
@@ -189,6 +248,35 @@ pub async fn update_department(
     )
     .await?;
     Ok(())
+}
+
+/// The parent and head must be live (see [`check_choices`]).
+async fn check_department(
+    conn: &mut PgConnection,
+    f: &DepartmentFields,
+    before: Option<&Department>,
+) -> Result<(), SaveError> {
+    let mut errors = FieldErrors::default();
+    check_choices(
+        conn,
+        &mut errors,
+        &[
+            (
+                "parent_id",
+                Pick::Department,
+                f.parent_id,
+                before.and_then(|d| d.parent_id),
+            ),
+            (
+                "head_id",
+                Pick::Person,
+                f.head_id,
+                before.and_then(|d| d.head_id),
+            ),
+        ],
+    )
+    .await?;
+    errors.into_result(|| ()).map_err(SaveError::Invalid)
 }
 
 /// True when `node` is `ancestor` or lies beneath it.

@@ -2,7 +2,8 @@
 //! codes, the lifecycle state machine, and the SQL that keeps them.
 
 use super::audit::{self, Actor, Changes};
-use super::{FieldErrors, SaveError, optional_id, required_text};
+use super::org::Pick;
+use super::{FieldErrors, SaveError, optional_date, optional_id, optional_text, required_text};
 use crate::auth::permission::allows;
 use crate::auth::{Permission, Role};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -241,6 +242,8 @@ pub struct RequirementForm {
     /// Comma-separated.
     pub skills: String,
     pub confidential: Option<String>,
+    /// Ticked to save despite the warnings (see [`RequirementForm::parse`]).
+    pub confirm: Option<String>,
     pub version: i32,
 }
 
@@ -320,16 +323,33 @@ impl RequirementForm {
             description: r.description.clone(),
             skills: r.skills.join(", "),
             confidential: r.confidential.then(|| "on".to_owned()),
+            confirm: None,
             version: r.version,
         }
     }
 
-    /// Checks every field; `band` is the chosen level's salary band, if the
-    /// level exists. A salary above the band is allowed (it needs an extra
-    /// approval), one entirely below it is not.
-    pub fn parse(&self, band: Option<Band>) -> Result<RequirementFields, FieldErrors> {
+    /// Checks every field. `band` is the chosen level's salary band, if the
+    /// level exists; `before` what was saved until now (None for a new
+    /// one); `today` the date that a start date must not precede.
+    ///
+    /// Two things are warnings rather than errors (DOMAIN.md: validated
+    /// against the band, a plan for a date): a salary minimum below the
+    /// band, and a target start in the past. Each stops the save until the
+    /// user ticks `confirm`, unless it was already saved that way.
+    pub fn parse(
+        &self,
+        band: Option<Band>,
+        before: Option<&RequirementFields>,
+        today: NaiveDate,
+    ) -> Result<RequirementFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let title = required_text(&mut e, "title", &self.title, 200, "Enter the job title.");
+        let title = required_text(
+            &mut e,
+            "title",
+            &self.title,
+            TITLE_MAX,
+            "Enter the job title.",
+        );
         let required_id = |e: &mut FieldErrors, field: &'static str, v: &str, msg: &str| {
             let id = optional_id(e, field, v);
             if id.is_none() && e.get(field).is_none() {
@@ -361,7 +381,7 @@ impl RequirementForm {
             _ => {
                 e.add(
                     "headcount",
-                    "Enter how many people to hire: a whole number, at least 1.",
+                    "Enter how many people to hire: a whole number from 1 to 500.",
                 );
                 1
             }
@@ -385,49 +405,54 @@ impl RequirementForm {
         let salaries_ok = e.get("salary_min").is_none() && e.get("salary_max").is_none();
         if salaries_ok && salary_min > salary_max {
             e.add("salary_max", "The maximum must be at least the minimum.");
-        } else if let (true, Some(band)) = (salaries_ok, band)
-            && salary_max < band.min
-        {
-            e.add(
-                "salary_max",
-                format!(
-                    "The range lies below this level's band ({} – {}).",
-                    band.min, band.max
-                ),
-            );
         }
         let currency = self.currency.trim().to_uppercase();
         if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
             e.add("currency", "Enter a three-letter currency code, like EUR.");
         }
-        let replaces = self.replaces.trim().to_owned();
+        let location = optional_text(&mut e, "location", &self.location, LOCATION_MAX);
+        let replaces = optional_text(&mut e, "replaces", &self.replaces, REPLACES_MAX);
         if reason == "backfill" && replaces.is_empty() {
             e.add("replaces", "Say whom this hire replaces.");
         }
-        let target_start = match self.target_start.trim() {
-            "" => None,
-            d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    e.add("target_start", "Enter a date like 2027-03-01.");
-                    None
-                }
-            },
-        };
-        let description = self.description.trim().to_owned();
-        if description.chars().count() > 20_000 {
-            e.add("description", "Use at most 20,000 characters.");
-        }
-        let mut skills: Vec<String> = Vec::new();
-        for skill in self
-            .skills
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        let target_start = optional_date(&mut e, "target_start", &self.target_start);
+        let description = optional_text(&mut e, "description", &self.description, DESCRIPTION_MAX);
+        let skills = skills(&mut e, &self.skills);
+
+        // The warnings, each once its field is otherwise valid.
+        let mut warnings = Vec::new();
+        if let (true, Some(band)) = (salaries_ok, band)
+            && salary_min < band.min
+            && before.is_none_or(|b| b.salary_min != salary_min || b.job_level_id != job_level_id)
         {
-            if !skills.iter().any(|s| s.eq_ignore_ascii_case(skill)) {
-                skills.push(skill.to_owned());
+            warnings.push((
+                "salary_min",
+                format!(
+                    "This is below the level's band ({} – {}). Check it, then confirm below.",
+                    amount(&band.min),
+                    amount(&band.max)
+                ),
+            ));
+        }
+        if let Some(start) = target_start
+            && start < today
+            && before.is_none_or(|b| b.target_start != target_start)
+        {
+            warnings.push((
+                "target_start",
+                "This date is in the past. Check it, then confirm below.".to_owned(),
+            ));
+        }
+        if !warnings.is_empty() && self.confirm.is_none() {
+            for (field, message) in warnings {
+                if e.get(field).is_none() {
+                    e.add(field, message);
+                }
             }
+            e.add(
+                "confirm",
+                "Confirm the warnings above to save anyway, or change those fields.",
+            );
         }
         e.into_result(|| RequirementFields {
             title,
@@ -437,7 +462,7 @@ impl RequirementForm {
             recruiter_id,
             headcount,
             employment_type,
-            location: self.location.trim().to_owned(),
+            location,
             remote_policy,
             salary_min,
             salary_max,
@@ -455,6 +480,77 @@ impl RequirementForm {
             confidential: self.confidential.is_some(),
         })
     }
+
+    /// What a recruiter may change on an approved requirement (DOMAIN.md:
+    /// "recruiter (sourcing fields once approved)"): how the job is
+    /// advertised and sought (its description, skills, location and
+    /// remote policy) and how urgently. Every other field keeps its saved
+    /// value, whatever was posted: what the approvers agreed to (heads,
+    /// salary, level, department, people) stays theirs.
+    pub fn sourcing_edit(saved: &Requirement, posted: RequirementForm) -> RequirementForm {
+        RequirementForm {
+            location: posted.location,
+            remote_policy: posted.remote_policy,
+            priority: posted.priority,
+            description: posted.description,
+            skills: posted.skills,
+            version: posted.version,
+            confirm: posted.confirm,
+            ..RequirementForm::from_requirement(saved)
+        }
+    }
+}
+
+/// The fields a recruiter edits on an approved requirement (see
+/// [`RequirementForm::sourcing_edit`]), by their form names.
+pub const SOURCING_FIELDS: [&str; 5] = [
+    "location",
+    "remote_policy",
+    "priority",
+    "description",
+    "skills",
+];
+
+/// The longest each text field may be, in characters; the form shows each
+/// as its `maxlength`. A title or a place fits a line; a description is a
+/// long page of Markdown.
+pub const TITLE_MAX: usize = 200;
+pub const LOCATION_MAX: usize = 200;
+pub const REPLACES_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 20_000;
+/// At most this many skills, each at most [`SKILL_MAX`] characters: tags,
+/// not prose.
+pub const SKILLS_MAX: usize = 30;
+pub const SKILL_MAX: usize = 50;
+/// The skills box as a whole: every tag at its longest with its comma.
+pub const SKILLS_TEXT_MAX: usize = SKILLS_MAX * (SKILL_MAX + 2);
+
+/// The comma-separated skills as tags: trimmed, empty ones dropped, a
+/// repeat (in any case) kept once.
+fn skills(e: &mut FieldErrors, input: &str) -> Vec<String> {
+    let text = optional_text(e, "skills", input, SKILLS_TEXT_MAX);
+    let mut skills: Vec<String> = Vec::new();
+    for skill in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !skills.iter().any(|s| s.eq_ignore_ascii_case(skill)) {
+            skills.push(skill.to_owned());
+        }
+    }
+    let problem = if skills.len() > SKILLS_MAX {
+        Some(format!("List at most {SKILLS_MAX} skills."))
+    } else {
+        skills
+            .iter()
+            .find(|s| s.chars().count() > SKILL_MAX)
+            .map(|long| {
+                format!("Keep each skill to {SKILL_MAX} characters at most (“{long}” is longer).")
+            })
+    };
+    if let Some(problem) = problem
+        && e.get("skills").is_none()
+    {
+        e.add("skills", problem);
+    }
+    skills
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -529,8 +625,17 @@ impl Requirement {
         match self.status() {
             Status::PendingApproval => admin,
             s if s.is_final() => false,
-            _ => own || admin,
+            _ => own || admin || self.sourcing_only(user, roles),
         }
+    }
+
+    /// Whether `user` edits only its sourcing fields
+    /// ([`RequirementForm::sourcing_edit`]): the recruiter named on it once
+    /// it is approved, unless they may edit it all anyway.
+    pub fn sourcing_only(&self, user: Uuid, roles: &[Role]) -> bool {
+        let admin = allows(roles, Permission::AdministerRequirements);
+        let own = user == self.hiring_manager_id || user == self.created_by;
+        self.recruiter_id == Some(user) && self.approved() && !own && !admin
     }
 
     /// Whether an edit now must be approved again before it counts.
@@ -627,18 +732,66 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Requiremen
     .await
 }
 
-/// The chosen level's band, for [`RequirementForm::parse`].
-pub async fn band(conn: &mut PgConnection, level: &str) -> Result<Option<Band>, sqlx::Error> {
-    let Ok(id) = level.trim().parse::<Uuid>() else {
-        return Ok(None);
+/// Parses the form (see [`RequirementForm::parse`]) and checks its choices
+/// against the database: the department, level and people must be live
+/// unless `before` (the requirement as saved, None for a new one) already
+/// had them.
+pub async fn validate(
+    conn: &mut PgConnection,
+    form: &RequirementForm,
+    before: Option<&Requirement>,
+) -> Result<Result<RequirementFields, FieldErrors>, sqlx::Error> {
+    let id = |v: &str| v.trim().parse::<Uuid>().ok();
+    let level = id(&form.job_level_id);
+    let band: Option<(i64, i64)> = match level {
+        Some(level) => {
+            sqlx::query_as("select salary_min, salary_max from job_levels where id = $1")
+                .bind(level)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
     };
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "select salary_min, salary_max from job_levels where id = $1 and archived_at is null",
+    let band = band.map(|(min, max)| Band { min, max });
+    let saved = before.map(Requirement::fields);
+    let parsed = form.parse(band, saved.as_ref(), Utc::now().date_naive());
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    let recruiter = id(&form.recruiter_id);
+    super::org::check_choices(
+        conn,
+        &mut errors,
+        &[
+            (
+                "department_id",
+                Pick::Department,
+                id(&form.department_id),
+                saved.as_ref().map(|s| s.department_id),
+            ),
+            (
+                "job_level_id",
+                Pick::Level,
+                level,
+                saved.as_ref().map(|s| s.job_level_id),
+            ),
+            (
+                "hiring_manager_id",
+                Pick::Person,
+                id(&form.hiring_manager_id),
+                saved.as_ref().map(|s| s.hiring_manager_id),
+            ),
+            (
+                "recruiter_id",
+                Pick::Person,
+                recruiter,
+                saved.as_ref().and_then(|s| s.recruiter_id),
+            ),
+        ],
     )
-    .bind(id)
-    .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(min, max)| Band { min, max }))
+    Ok(match parsed {
+        Ok(fields) if errors.is_empty() => Ok(fields),
+        _ => Err(errors),
+    })
 }
 
 /// The next reference code of this year, e.g. HH-2026-0042.
@@ -1136,6 +1289,8 @@ impl Sort {
 /// A person filter: an id (from a link) or part of a name, as typed. A
 /// name box instead of a list of every person keeps the page small.
 fn person(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, column: &'static str, value: &str) {
+    // PostgreSQL refuses NUL in text; in a name it can only be noise.
+    let value = value.replace('\0', " ");
     let value = value.trim();
     if value.is_empty() {
         return;
@@ -1189,13 +1344,13 @@ pub async fn list(
 ) -> Result<Vec<ListRow>, sqlx::Error> {
     let search = f.q.trim();
     if search.is_empty() {
-        return list_query(viewer, sees_confidential, f, limit, Source::All)
+        return list_query(viewer, sees_confidential, f, Some(limit), Source::All)
             .build_query_as()
             .fetch_all(conn)
             .await;
     }
     if limit < SEARCH_WINDOW {
-        let rows = list_query(viewer, sees_confidential, f, limit, Source::Window)
+        let rows = list_query(viewer, sees_confidential, f, Some(limit), Source::Window)
             .build_query_as()
             .fetch_all(&mut *conn)
             .await?;
@@ -1203,10 +1358,42 @@ pub async fn list(
             return Ok(rows);
         }
     }
-    list_query(viewer, sees_confidential, f, limit, Source::Matches)
+    list_query(viewer, sees_confidential, f, Some(limit), Source::Matches)
         .build_query_as()
         .fetch_all(conn)
         .await
+}
+
+/// Every requirement of the filter that `viewer` may see, in the list's
+/// order and from its start, sent to `out` as the database sends them: an
+/// export of any size in flat memory (the channel is bounded, so the query
+/// waits for a slow reader), in one statement and so one snapshot. Stops
+/// early when the reader goes away.
+pub async fn export(
+    conn: &mut PgConnection,
+    viewer: Uuid,
+    sees_confidential: bool,
+    f: &ListFilter,
+    out: tokio::sync::mpsc::Sender<ListRow>,
+) -> Result<(), sqlx::Error> {
+    use futures::TryStreamExt as _;
+    let f = ListFilter {
+        after: String::new(),
+        ..f.clone()
+    };
+    let source = if f.q.trim().is_empty() {
+        Source::All
+    } else {
+        Source::Matches
+    };
+    let mut q = list_query(viewer, sees_confidential, &f, None, source);
+    let mut rows = q.build_query_as::<ListRow>().fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        if out.send(row).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// How many rows, in the list's order, a search reads before it turns to
@@ -1228,7 +1415,7 @@ fn list_query(
     viewer: Uuid,
     sees_confidential: bool,
     f: &ListFilter,
-    limit: i64,
+    limit: Option<i64>,
     source: Source,
 ) -> sqlx::QueryBuilder<sqlx::Postgres> {
     const COLUMNS: &str =
@@ -1253,9 +1440,9 @@ fn list_query(
                 .push(")");
         }
     };
-    // The limit is written into the statement, not bound: one of two
-    // constants of ours (a page, an export), and a generic plan needs it
-    // to know that only a page's rows are wanted.
+    // The limit is written into the statement, not bound: a constant of
+    // ours (a page; none for an export), and a generic plan needs it to
+    // know that only a page's rows are wanted.
     let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
     match source {
         Source::All => {
@@ -1278,31 +1465,53 @@ fn list_query(
             q.push(") r where true");
             search(&mut q, &f.q);
             filters(&mut q, viewer, sees_confidential, f);
-            q.push(" order by ").push(order).push(" limit ").push(limit);
+            q.push(" order by ").push(order);
+            if let Some(limit) = limit {
+                q.push(" limit ").push(limit);
+            }
             q.push(") r").push(JOINS);
         }
         // The matches are gathered first, as a fence: given an order and a
         // limit, the planner would rather walk the order's index, which is
         // the slow way to find a rare word. The filters go inside, where
         // their indexes can narrow the text index's matches.
+        //
+        // The fence holds only the keys of the list's orders, not whole
+        // rows: a rare word still matches thousands of rows at a million
+        // requirements, and carrying each one's description and text
+        // vector through the sort cost more than finding them. The page's
+        // own rows are read by id once it is cut.
         Source::Matches => {
-            q.push("with matches as materialized (select * from requirements r where r.deleted_at is null");
+            q.push(
+                "with matches as materialized (select r.id, r.created_at, r.updated_at, r.title,
+                        r.priority, r.target_start
+                   from requirements r where r.deleted_at is null",
+            );
             search(&mut q, &f.q);
             filters(&mut q, viewer, sees_confidential, f);
             cursor(&mut q);
             q.push(") ")
                 .push(COLUMNS)
-                .push(" from matches r")
-                .push(JOINS);
+                .push(" from (select r.id from matches r order by ")
+                .push(order);
+            if let Some(limit) = limit {
+                q.push(" limit ").push(limit);
+            }
+            q.push(") m join requirements r on r.id = m.id").push(JOINS);
         }
     }
-    q.push(" order by ").push(order).push(" limit ").push(limit);
+    q.push(" order by ").push(order);
+    if let Some(limit) = limit {
+        q.push(" limit ").push(limit);
+    }
     q
 }
 
 /// The full-text condition: the words as typed, matched both as written
 /// and by their English stems.
 fn search(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, text: &str) {
+    // PostgreSQL refuses NUL in text; in a search it can only be noise.
+    let text = text.replace('\0', " ");
     // A scalar subquery, so a generic plan parses the words once per
     // execution rather than once per row it checks.
     q.push(" and r.search @@ (select websearch_to_tsquery('simple', ")
@@ -1437,13 +1646,19 @@ mod tests {
         }
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default()
+    }
+
     #[test]
     fn form_rules_sit_beside_their_fields() {
         let band = Some(Band {
             min: 60_000,
             max: 90_000,
         });
-        let ok = valid().parse(band).unwrap_or_else(|e| panic!("{e:?}"));
+        let ok = valid()
+            .parse(band, None, today())
+            .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!((ok.currency.as_str(), ok.headcount), ("EUR", 2));
         assert_eq!(ok.skills, vec!["Rust".to_owned(), "SQL".to_owned()]);
         let mut f = valid();
@@ -1451,7 +1666,7 @@ mod tests {
         f.salary_min = "90000".into();
         f.reason = "backfill".into();
         f.title = " ".into();
-        let e = f.parse(band).err().unwrap_or_default();
+        let e = f.parse(band, None, today()).err().unwrap_or_default();
         assert!(e.get("headcount").is_some());
         assert_eq!(
             e.get("salary_max"),
@@ -1459,19 +1674,65 @@ mod tests {
         );
         assert_eq!(e.get("replaces"), Some("Say whom this hire replaces."));
         assert!(e.get("title").is_some());
-        let mut f = valid();
-        f.salary_min = "10000".into();
-        f.salary_max = "20000".into();
-        assert!(
-            f.parse(band)
-                .err()
-                .unwrap_or_default()
-                .get("salary_max")
-                .is_some_and(|m| m.contains("below"))
-        );
         // Above the band is allowed (it routes to an extra approval).
         let mut f = valid();
         f.salary_max = "150000".into();
-        assert!(f.parse(band).is_ok());
+        assert!(f.parse(band, None, today()).is_ok());
+    }
+
+    #[test]
+    fn below_the_band_and_a_past_start_are_warnings_to_confirm() {
+        let band = Some(Band {
+            min: 60_000,
+            max: 90_000,
+        });
+        let mut f = valid();
+        f.salary_min = "10000".into();
+        f.salary_max = "20000".into();
+        f.target_start = "2026-01-05".into();
+        let e = f.parse(band, None, today()).err().unwrap_or_default();
+        assert!(e.get("salary_min").is_some_and(|m| m.contains("below")));
+        assert!(e.get("target_start").is_some_and(|m| m.contains("past")));
+        assert!(e.get("confirm").is_some());
+        f.confirm = Some("on".into());
+        assert!(f.parse(band, None, today()).is_ok());
+        // Saved that way already: no warning at every later edit.
+        f.confirm = None;
+        let saved = RequirementForm {
+            confirm: Some("on".into()),
+            ..f.clone()
+        }
+        .parse(band, None, today())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(f.parse(band, Some(&saved), today()).is_ok());
+    }
+
+    #[test]
+    fn text_has_limits_and_no_nul() {
+        let mut f = valid();
+        f.location = "x".repeat(LOCATION_MAX + 1);
+        f.replaces = "a\0b".into();
+        f.reason = "backfill".into();
+        f.skills = (0..=SKILLS_MAX)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        f.target_start = "10000-01-01".into();
+        f.description = "x".repeat(DESCRIPTION_MAX + 1);
+        let e = f.parse(None, None, today()).err().unwrap_or_default();
+        assert_eq!(e.get("location"), Some("Use at most 200 characters."));
+        assert!(e.get("replaces").is_some_and(|m| m.contains("NUL")));
+        assert_eq!(e.get("skills"), Some("List at most 30 skills."));
+        assert!(e.get("target_start").is_some());
+        assert_eq!(e.get("description"), Some("Use at most 20,000 characters."));
+        let mut f = valid();
+        f.skills = format!("Rust, {}", "y".repeat(SKILL_MAX + 1));
+        f.target_start = "0000-01-01".into();
+        let e = f.parse(None, None, today()).err().unwrap_or_default();
+        assert!(e.get("skills").is_some_and(|m| m.contains("50 characters")));
+        assert_eq!(
+            e.get("target_start"),
+            Some("Enter a date between the years 2000 and 2100.")
+        );
     }
 }

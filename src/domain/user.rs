@@ -161,6 +161,7 @@ pub async fn create(
     f: &UserFields,
     password_hash: Option<&str>,
 ) -> Result<Uuid, SaveError> {
+    check_choices(&mut *conn, None, f).await?;
     let roles = role_names(&f.roles);
     let id: Uuid = sqlx::query_scalar(
         "insert into users (email, full_name, roles, department_id, manager_id, time_zone, password_hash)
@@ -199,6 +200,7 @@ pub async fn update(
     f: &UserFields,
 ) -> Result<(), SaveError> {
     let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+    check_choices(&mut *conn, Some(&before), f).await?;
     let roles = role_names(&f.roles);
     let done = sqlx::query(
         "update users set email = $3, full_name = $4, roles = $5, department_id = $6, manager_id = $7,
@@ -231,6 +233,45 @@ pub async fn update(
     // Fewer roles must take effect now, not at the next sign-in: the
     // extractor reads roles from the row on every request, so nothing to do.
     Ok(())
+}
+
+/// The department and manager must be live (unless kept from `before`),
+/// and nobody is their own manager.
+async fn check_choices(
+    conn: &mut PgConnection,
+    before: Option<&User>,
+    f: &UserFields,
+) -> Result<(), SaveError> {
+    use super::org::{Pick, check_choices};
+    let mut errors = super::FieldErrors::default();
+    if let (Some(u), Some(manager)) = (before, f.manager_id)
+        && u.id == manager
+    {
+        errors.add(
+            "manager_id",
+            "Choose someone else: nobody is their own manager.",
+        );
+    }
+    check_choices(
+        conn,
+        &mut errors,
+        &[
+            (
+                "department_id",
+                Pick::Department,
+                f.department_id,
+                before.and_then(|u| u.department_id),
+            ),
+            (
+                "manager_id",
+                Pick::Person,
+                f.manager_id,
+                before.and_then(|u| u.manager_id),
+            ),
+        ],
+    )
+    .await?;
+    errors.into_result(|| ()).map_err(SaveError::Invalid)
 }
 
 /// A user's own edit of their profile.
@@ -446,15 +487,12 @@ impl DelegationForm {
                 "Choose someone else: you cannot stand in for yourself.",
             );
         }
-        let mut date = |field: &'static str, v: &str| match chrono::NaiveDate::parse_from_str(
-            v.trim(),
-            "%Y-%m-%d",
-        ) {
-            Ok(d) => Some(d),
-            Err(_) => {
+        let mut date = |field: &'static str, v: &str| {
+            let d = super::optional_date(&mut e, field, v);
+            if d.is_none() && e.get(field).is_none() {
                 e.add(field, "Enter a date like 2027-03-01.");
-                None
             }
+            d
         };
         let from = date("delegate_from", &self.delegate_from);
         let until = date("delegate_until", &self.delegate_until);
@@ -508,7 +546,20 @@ pub async fn set_delegation(
     actor: &Actor,
     id: Uuid,
     d: Option<Delegation>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), SaveError> {
+    let mut errors = super::FieldErrors::default();
+    super::org::check_choices(
+        &mut *conn,
+        &mut errors,
+        &[(
+            "delegate_id",
+            super::org::Pick::Person,
+            d.map(|d| d.delegate),
+            None,
+        )],
+    )
+    .await?;
+    errors.into_result(|| ()).map_err(SaveError::Invalid)?;
     let before = delegation(&mut *conn, id).await?;
     sqlx::query(
         "update users set delegate_id = $2, delegate_from = $3, delegate_until = $4, updated_at = now() where id = $1",

@@ -4,7 +4,7 @@ use super::AppState;
 use super::render::{self, Layout};
 use crate::auth::CurrentUser;
 use crate::domain::user;
-use crate::domain::{FieldErrors, required_text};
+use crate::domain::{FieldErrors, SaveError, required_text};
 use crate::error::AppError;
 use askama::Template;
 use axum::Form;
@@ -180,22 +180,26 @@ async fn delegate(
     user: CurrentUser,
     Form(form): Form<user::DelegationForm>,
 ) -> Result<Response, AppError> {
-    match form.parse(user.id) {
+    let errors = match form.parse(user.id) {
         Ok(d) => {
             let mut tx = state.pool.begin().await?;
-            user::set_delegation(&mut tx, &user.actor(), user.id, d).await?;
-            let message = if d.is_some() {
-                "Your stand-in is set."
-            } else {
-                "You have no stand-in now."
-            };
-            render::saved(tx, &user.session, message, "/profile").await
+            match user::set_delegation(&mut tx, &user.actor(), user.id, d).await {
+                Ok(()) => {
+                    let message = if d.is_some() {
+                        "Your stand-in is set."
+                    } else {
+                        "You have no stand-in now."
+                    };
+                    return render::saved(tx, &user.session, message, "/profile").await;
+                }
+                Err(SaveError::Invalid(errors)) => errors,
+                Err(e) => return Err(e.into()),
+            }
         }
-        Err(errors) => {
-            let mut page = ProfilePage::new(&state, &user).await?;
-            page.delegation = form;
-            page.delegation_errors = errors;
-            render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
+        Err(errors) => errors,
+    };
+    let mut page = ProfilePage::new(&state, &user).await?;
+    page.delegation = form;
+    page.delegation_errors = errors;
+    render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }

@@ -165,47 +165,61 @@ async fn list(
     render::page_or_fragment(hx, &page, page.as_results())
 }
 
-/// Most rows one export holds; the list's filters narrow a larger set.
-const EXPORT_LIMIT: i64 = 10_000;
+/// The CSV's first line.
+const CSV_HEADER: &str =
+    "reference,title,department,hiring_manager,headcount,priority,target_start,status,created\r\n";
 
-/// The current filter as CSV (all pages, up to [`EXPORT_LIMIT`] rows).
+/// Rows read ahead of the client at most, and sent as one chunk.
+const CSV_ROWS: usize = 500;
+
+/// The current filter as CSV: every matching row, streamed as the database
+/// sends it, so memory stays flat however many there are. The response
+/// holds its one connection until the last row is sent; a failure half-way
+/// breaks the download (the client sees an error), never a silently short
+/// file.
 async fn export(
     State(state): State<AppState>,
     me: CurrentUser,
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, AppError> {
+    use futures::StreamExt as _;
+    // Taken before the response starts: a busy pool is an error page, not
+    // a broken download.
     let mut conn = state.pool.acquire().await?;
-    let filter = ListFilter {
-        after: String::new(),
-        ..filter
-    };
-    let rows = requirement::list(
-        &mut conn,
-        me.id,
-        me.can(Permission::AdministerRequirements),
-        &filter,
-        EXPORT_LIMIT,
-    )
-    .await?;
-    let mut csv = String::from(
-        "reference,title,department,hiring_manager,headcount,priority,target_start,status,created\r\n",
-    );
-    for r in &rows {
-        let fields = [
-            r.reference.as_str(),
-            &r.title,
-            &r.department_name,
-            &r.hiring_manager_name,
-            &r.headcount.to_string(),
-            &r.priority,
-            &r.target_start.map(|d| d.to_string()).unwrap_or_default(),
-            r.status_label(),
-            &r.created_at.format("%Y-%m-%d").to_string(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        csv.push_str(&line.join(","));
-        csv.push_str("\r\n");
-    }
+    let sees_all = me.can(Permission::AdministerRequirements);
+    let viewer = me.id;
+    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<ListRow>(CSV_ROWS);
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let done = requirement::export(&mut conn, viewer, sees_all, &filter, rows_tx).await;
+        // The client may have gone: nobody to tell.
+        let _ = done_tx.send(done);
+    });
+    let rows = futures::stream::unfold(rows_rx, |mut rx| async move {
+        rx.recv().await.map(|row| (row, rx))
+    })
+    .ready_chunks(CSV_ROWS)
+    .map(|rows| {
+        let mut chunk = String::new();
+        for r in &rows {
+            csv_line(&mut chunk, r);
+        }
+        Ok::<_, std::io::Error>(chunk)
+    });
+    // The rows end when the query does: then whether it ended well.
+    let end = futures::stream::once(async move {
+        match done_rx.await {
+            Ok(Ok(())) => Ok(String::new()),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "requirement export failed");
+                Err(std::io::Error::other("export failed"))
+            }
+            Err(_) => Err(std::io::Error::other("export stopped")),
+        }
+    });
+    let body = futures::stream::iter([Ok(CSV_HEADER.to_owned())])
+        .chain(rows)
+        .chain(end);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -214,9 +228,31 @@ async fn export(
                 "attachment; filename=\"requirements.csv\"",
             ),
         ],
-        csv,
+        axum::body::Body::from_stream(body),
     )
         .into_response())
+}
+
+/// Appends one row as a CSV line.
+fn csv_line(out: &mut String, r: &ListRow) {
+    let fields = [
+        r.reference.as_str(),
+        &r.title,
+        &r.department_name,
+        &r.hiring_manager_name,
+        &r.headcount.to_string(),
+        &r.priority,
+        &r.target_start.map(|d| d.to_string()).unwrap_or_default(),
+        r.status_label(),
+        &r.created_at.format("%Y-%m-%d").to_string(),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&csv_field(f));
+    }
+    out.push_str("\r\n");
 }
 
 /// One CSV field, quoted when needed. A leading =, +, - or @ is defused
@@ -249,7 +285,34 @@ struct FormPage {
     error: Option<String>,
     catalog: Arc<Snapshot>,
     people: Vec<(Uuid, String)>,
+    /// The recruiter of an approved requirement: only the sourcing fields
+    /// are open, the others shown disabled.
+    sourcing_only: bool,
 }
+
+/// The form's fields in the order they appear, with their labels: the
+/// error summary lists problems in this order.
+const FIELDS: [(&str, &str); 19] = [
+    ("title", "Job title"),
+    ("department_id", "Department"),
+    ("job_level_id", "Job level"),
+    ("hiring_manager_id", "Hiring manager"),
+    ("recruiter_id", "Recruiter"),
+    ("headcount", "Headcount"),
+    ("employment_type", "Employment type"),
+    ("remote_policy", "Where"),
+    ("priority", "Priority"),
+    ("reason", "Reason"),
+    ("salary_min", "Salary minimum"),
+    ("salary_max", "Salary maximum"),
+    ("currency", "Currency"),
+    ("location", "Location"),
+    ("target_start", "Target start date"),
+    ("replaces", "Replaces"),
+    ("skills", "Required skills"),
+    ("description", "Description"),
+    ("confirm", "Confirmation"),
+];
 
 /// A `<select>` of fixed choices: (name, label, [(value, label, selected)]).
 type Choice = (
@@ -259,6 +322,27 @@ type Choice = (
 );
 
 impl FormPage {
+    /// Every problem, in the form's order, as (field, label, message): the
+    /// summary at the top links each to its field.
+    fn problems(&self) -> Vec<(&'static str, &'static str, &str)> {
+        FIELDS
+            .iter()
+            .filter_map(|(field, label)| self.errors.get(field).map(|m| (*field, *label, m)))
+            .collect()
+    }
+
+    /// Whether the field is closed to this editor (see
+    /// [`FormPage::sourcing_only`]).
+    fn locked(&self, field: &str) -> bool {
+        self.sourcing_only && !requirement::SOURCING_FIELDS.contains(&field)
+    }
+
+    /// Whether to offer the checkbox that confirms the warnings: when they
+    /// are shown, or were confirmed already.
+    fn asks_confirmation(&self) -> bool {
+        self.errors.get("confirm").is_some() || self.form.confirm.is_some()
+    }
+
     fn choices(&self) -> [Choice; 4] {
         let options = |list: &[(&'static str, &'static str)], current: &str| {
             list.iter().map(|(v, l)| (*v, *l, *v == current)).collect()
@@ -297,6 +381,9 @@ async fn form_page(
         Some(r) => format!("Edit {}", r.reference),
         None => "New requirement".into(),
     };
+    let sourcing_only = requirement
+        .as_ref()
+        .is_some_and(|r| r.sourcing_only(me.id, &me.roles));
     Ok(FormPage {
         layout: Layout::new(me, title).await?,
         requirement,
@@ -306,6 +393,7 @@ async fn form_page(
         error: None,
         catalog: state.catalog.get(&mut *conn, me.catalog_version).await?,
         people: user::choices(conn).await?,
+        sourcing_only,
     })
 }
 
@@ -343,8 +431,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     me.require(Permission::CreateRequirement)?;
     let mut tx = state.pool.begin().await?;
-    let band = requirement::band(&mut tx, &form.job_level_id).await?;
-    match form.parse(band) {
+    match requirement::validate(&mut tx, &form, None).await? {
         Ok(fields) => {
             let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
             let r = requirement::find(&mut tx, id)
@@ -423,10 +510,12 @@ async fn update(
     if !r.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
+    if r.sourcing_only(me.id, &me.roles) {
+        form = RequirementForm::sourcing_edit(&r, form);
+    }
     let mut tx = conn.begin().await?;
-    let band = requirement::band(&mut tx, &form.job_level_id).await?;
     let mut error = None;
-    let (status, errors, conflict) = match form.parse(band) {
+    let (status, errors, conflict) = match requirement::validate(&mut tx, &form, Some(&r)).await? {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             // Measured against what the approvers agreed to, not the last

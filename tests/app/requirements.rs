@@ -866,3 +866,470 @@ async fn the_requirement_pages_offer_departments_and_levels_as_they_are_now() {
     assert!(options(&list, "department").contains(&"Research".to_owned()));
     assert!(options(&list, "level").contains(&"Staff".to_owned()));
 }
+
+/// `form` with `field` set to `value` (added when the form lacks it).
+fn with(
+    mut f: Vec<(&'static str, String)>,
+    field: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    match f.iter_mut().find(|(k, _)| *k == field) {
+        Some(slot) => slot.1 = value.to_owned(),
+        None => f.push((field, value.to_owned())),
+    }
+    f
+}
+
+async fn requirement_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from requirements")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bad_input_is_an_error_beside_its_field_never_a_500() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let unknown = Uuid::new_v4().to_string();
+    let gone = app
+        .user("gone@example.com", "Gone Person", &[Role::Recruiter])
+        .await;
+    sqlx::query("update users set deactivated_at = now() where id = $1")
+        .bind(gone)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let archived_department: Uuid = sqlx::query_scalar(
+        "insert into departments (name, archived_at) values ('Old', now()) returning id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let archived_level: Uuid = sqlx::query_scalar(
+        "insert into job_levels (name, rank, salary_min, salary_max, currency, archived_at)
+         values ('Old', 2, 1, 2, 'EUR', now()) returning id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let long = "x".repeat(201);
+    let cases: Vec<(&'static str, String, &str)> = vec![
+        ("title", "Platform\0 engineer".into(), "NUL"),
+        ("location", "Berlin\0".into(), "NUL"),
+        ("description", "Build\0 it".into(), "NUL"),
+        ("skills", "Rust, \0".into(), "NUL"),
+        ("location", long.clone(), "Use at most 200 characters."),
+        ("title", long.clone(), "Use at most 200 characters."),
+        (
+            "skills",
+            format!("Rust, {}", "y".repeat(51)),
+            "50 characters",
+        ),
+        (
+            "skills",
+            (0..31)
+                .map(|i| format!("s{i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            "at most 30 skills",
+        ),
+        ("description", "d".repeat(20_001), "20,000"),
+        (
+            "target_start",
+            "10000-01-01".into(),
+            "Enter a date like",
+        ),
+        (
+            "target_start",
+            "2101-01-01".into(),
+            "between the years 2000 and 2100",
+        ),
+        (
+            "target_start",
+            "0000-06-01".into(),
+            "between the years 2000 and 2100",
+        ),
+        ("department_id", unknown.clone(), "archived or gone"),
+        (
+            "department_id",
+            archived_department.to_string(),
+            "archived or gone",
+        ),
+        ("job_level_id", unknown.clone(), "archived or gone"),
+        (
+            "job_level_id",
+            archived_level.to_string(),
+            "archived or gone",
+        ),
+        (
+            "hiring_manager_id",
+            unknown.clone(),
+            "deactivated or unknown",
+        ),
+        ("recruiter_id", unknown.clone(), "deactivated or unknown"),
+        ("recruiter_id", gone.to_string(), "deactivated or unknown"),
+    ];
+    for (field, value, expected) in &cases {
+        let res = post(
+            &hm,
+            "/requirements",
+            &with(form(&o, hm_id, "Platform engineer"), field, value),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        let error = res.field_error(field).unwrap_or_default();
+        assert!(error.contains(expected), "{field}={value:?}: {error}");
+        assert_eq!(
+            res.attr("#title", "value").is_some(),
+            true,
+            "the form is shown again"
+        );
+    }
+    // The input is kept (the parser shows a NUL as U+FFFD).
+    let res = post(
+        &hm,
+        "/requirements",
+        &with(form(&o, hm_id, "Platform engineer"), "location", "Berlin\0"),
+    )
+    .await;
+    assert_eq!(
+        res.attr("#location", "value").as_deref(),
+        Some("Berlin\u{fffd}")
+    );
+    assert_eq!(requirement_count(&app).await, 0, "nothing saved");
+
+    // An edit keeps what was saved, even if archived since; changing to an
+    // archived one is refused.
+    let id = draft(&app, &hm, &o, hm_id, "Platform engineer").await;
+    sqlx::query("update departments set archived_at = now() where id = $1")
+        .bind(o.department)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let edit = with(form(&o, hm_id, "Platform engineer II"), "version", "1");
+    let res = post(&hm, &format!("/requirements/{id}"), &edit).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let edit = with(
+        with(edit, "version", "2"),
+        "job_level_id",
+        &archived_level.to_string(),
+    );
+    let res = post(&hm, &format!("/requirements/{id}"), &edit).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("job_level_id").is_some());
+}
+
+#[tokio::test]
+async fn the_form_shows_each_limit() {
+    let app = TestApp::spawn().await;
+    org(&app).await;
+    let (hm, _) = app.signed_in(Role::HiringManager).await;
+    let page = hm.get("/requirements/new").await;
+    for (field, max) in [
+        ("title", "200"),
+        ("location", "200"),
+        ("replaces", "200"),
+        ("description", "20000"),
+    ] {
+        assert_eq!(
+            page.attr(&format!("#{field}"), "maxlength").as_deref(),
+            Some(max),
+            "{field}"
+        );
+        assert!(
+            page.texts(&format!("#{field}-hint"))[0].contains(max),
+            "{field} tells its limit"
+        );
+    }
+    assert!(page.texts("#skills-hint")[0].contains("30 skills of 50 characters"));
+}
+
+#[tokio::test]
+async fn the_recruiter_edits_only_the_sourcing_fields_once_approved() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let (rec, rec_id) = app.signed_in(Role::Recruiter).await;
+    let res = post(
+        &hm,
+        "/requirements",
+        &with(
+            form(&o, hm_id, "Platform engineer"),
+            "recruiter_id",
+            &rec_id.to_string(),
+        ),
+    )
+    .await;
+    let id: Uuid = res
+        .location()
+        .trim_start_matches("/requirements/")
+        .parse()
+        .unwrap();
+    // Not before it is approved.
+    assert_eq!(
+        rec.get(&format!("/requirements/{id}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    sqlx::query("update requirements set status = 'open' where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = rec.get(&format!("/requirements/{id}/edit")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("#sourcing-note").len(), 1);
+    for locked in ["#title", "#headcount", "#salary_max", "#department_id"] {
+        assert!(page.attr(locked, "disabled").is_some(), "{locked} disabled");
+    }
+    for open in [
+        "#location",
+        "#skills",
+        "#description",
+        "#priority",
+        "#remote_policy",
+    ] {
+        assert!(page.attr(open, "disabled").is_none(), "{open} open");
+    }
+    let mut edit = form(&o, hm_id, "Chief engineer");
+    edit = with(edit, "headcount", "9");
+    edit = with(edit, "salary_max", "200000");
+    edit = with(edit, "description", "Find **Rust** people.");
+    edit = with(edit, "location", "Remote, EU");
+    edit = with(edit, "skills", "Rust, Go");
+    edit = with(edit, "priority", "urgent");
+    edit = with(edit, "version", "1");
+    let res = post(&rec, &format!("/requirements/{id}"), &edit).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let row: (
+        String,
+        i32,
+        i64,
+        String,
+        String,
+        Vec<String>,
+        String,
+        String,
+    ) = sqlx::query_as(
+        "select title, headcount, salary_max, description, location, skills, priority, status
+           from requirements where id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "Platform engineer".to_owned(),
+            2,
+            85_000,
+            "Find **Rust** people.".to_owned(),
+            "Remote, EU".to_owned(),
+            vec!["Rust".to_owned(), "Go".to_owned()],
+            "urgent".to_owned(),
+            "open".to_owned()
+        ),
+        "the sourcing fields changed, nothing the approvers agreed to"
+    );
+    // Another recruiter is not its recruiter.
+    let (other, _) = app.signed_in(Role::Recruiter).await;
+    assert_eq!(
+        other.get(&format!("/requirements/{id}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn problems_are_summed_up_first_and_warnings_are_confirmed() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let below = with(form(&o, hm_id, "Platform engineer"), "salary_min", "50000");
+    let res = post(&hm, "/requirements", &with(below.clone(), "title", "")).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.attr("#error-summary", "autofocus").is_some(),
+        "focus moves to it"
+    );
+    let links: Vec<String> = {
+        let html = res.html();
+        let sel = scraper::Selector::parse("#error-summary a").unwrap();
+        html.select(&sel)
+            .filter_map(|a| a.value().attr("href").map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(links, vec!["#title", "#salary_min", "#confirm"]);
+    assert!(res.texts("#error-summary li")[0].starts_with("Job title: Enter the job title."));
+
+    // Only warnings: each beside its field, and the box to confirm them.
+    let past = with(below, "target_start", "2020-01-06");
+    let res = post(&hm, "/requirements", &past).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.field_error("salary_min")
+            .unwrap()
+            .contains("below the level's band (60,000 – 90,000)")
+    );
+    assert!(
+        res.field_error("target_start")
+            .unwrap()
+            .contains("in the past")
+    );
+    assert!(res.attr("#confirm", "checked").is_none());
+    assert_eq!(requirement_count(&app).await, 0);
+    let res = post(&hm, "/requirements", &with(past.clone(), "confirm", "on")).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let id = res
+        .location()
+        .trim_start_matches("/requirements/")
+        .to_owned();
+    // Confirmed once: a later edit that keeps them asks no more.
+    let res = post(
+        &hm,
+        &format!("/requirements/{id}"),
+        &with(with(past, "title", "Platform engineer II"), "version", "1"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+}
+
+#[tokio::test]
+async fn the_export_holds_every_matching_row_however_many() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    // Past the 10,000 the export used to stop at.
+    sqlx::query(
+        "insert into requirements (reference, title, department_id, job_level_id, hiring_manager_id,
+                headcount, employment_type, remote_policy, salary_min, salary_max, currency, reason,
+                priority, created_by, created_at)
+         select 'HH-2020-' || i, (array['analyst', 'Backend engineer', 'chemist'])[1 + i % 3],
+                $1, $2, $3, 1, 'full_time', 'hybrid', 60000, 80000, 'EUR', 'new', 'normal',
+                $3, timestamptz '2026-01-01' + i * interval '1 minute'
+           from generate_series(1, 10500) i",
+    )
+    .bind(o.department)
+    .bind(o.level)
+    .bind(hm_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let csv = hm.get("/requirements.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 10_501, "a header and every row");
+    assert!(lines[0].starts_with("reference,title"));
+    assert!(
+        lines[1].starts_with("HH-2020-10500,"),
+        "newest first: {}",
+        lines[1]
+    );
+    let references: std::collections::HashSet<&str> = lines[1..]
+        .iter()
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert_eq!(references.len(), 10_500, "each row once");
+    // A search exports every match too (i % 3 = 2: 3,500 chemists).
+    let csv = hm.get("/requirements.csv?q=chemist").await;
+    assert_eq!(csv.body.lines().count(), 3_501);
+}
+
+#[tokio::test]
+async fn bad_choices_on_departments_users_and_the_stand_in_are_field_errors() {
+    let app = TestApp::spawn().await;
+    let (admin, admin_id) = app.signed_in(Role::Admin).await;
+    let unknown = Uuid::new_v4().to_string();
+    for (field, value) in [
+        ("head_id", unknown.as_str()),
+        ("parent_id", unknown.as_str()),
+        ("name", "R&D\0"),
+    ] {
+        let mut f = vec![("name", "Research"), ("parent_id", ""), ("head_id", "")];
+        f.iter_mut().find(|(k, _)| *k == field).unwrap().1 = value;
+        let res = admin.post("/admin/departments", &f).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(res.field_error(field).is_some(), "{field}");
+    }
+    let res = admin
+        .post(
+            "/admin/levels",
+            &[
+                ("name", "Lead\0"),
+                ("rank", "4"),
+                ("salary_min", "1"),
+                ("salary_max", "2"),
+                ("currency", "EUR"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("name").is_some());
+
+    let someone = app
+        .user("sam@example.com", "Sam Someone", &[Role::Viewer])
+        .await;
+    let me = someone.to_string();
+    for (manager, expected) in [(unknown.as_str(), "unknown"), (me.as_str(), "own manager")] {
+        let res = admin
+            .post(
+                &format!("/admin/users/{someone}"),
+                &[
+                    ("email", "sam@example.com"),
+                    ("full_name", "Sam Someone"),
+                    ("roles", "viewer"),
+                    ("manager_id", manager),
+                    ("time_zone", "UTC"),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{manager}");
+        assert!(res.field_error("manager_id").unwrap().contains(expected));
+    }
+    let res = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "new@example.com"),
+                ("full_name", "New\0 Person"),
+                ("roles", "viewer"),
+                ("manager_id", &unknown),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("full_name").is_some());
+
+    let res = admin
+        .post(
+            "/profile/delegation",
+            &[
+                ("delegate_id", &unknown),
+                ("delegate_from", "2027-01-04"),
+                ("delegate_until", "2027-01-08"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("delegate_id").is_some());
+    let res = admin
+        .post(
+            "/profile/delegation",
+            &[
+                ("delegate_id", &me),
+                ("delegate_from", "0000-01-04"),
+                ("delegate_until", "2027-01-08"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("delegate_from").is_some());
+    let res = admin
+        .post("/profile", &[("full_name", "Al\0"), ("time_zone", "UTC")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("full_name").is_some());
+    let _ = admin_id;
+}

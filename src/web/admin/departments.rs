@@ -135,6 +135,7 @@ async fn create(
                     .await;
                 }
                 Err(SaveError::Taken(_)) => name_taken(),
+                Err(SaveError::Invalid(errors)) => errors,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -201,6 +202,9 @@ async fn update(
                 }
                 Err(SaveError::Taken(_)) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, name_taken(), Vec::new())
+                }
+                Err(SaveError::Invalid(errors)) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new())
                 }
                 Err(SaveError::Cycle) => (
                     StatusCode::UNPROCESSABLE_ENTITY,

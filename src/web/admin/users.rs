@@ -249,6 +249,7 @@ async fn invite(
                     .await;
                 }
                 Err(SaveError::Taken(_)) => email_taken(),
+                Err(SaveError::Invalid(errors)) => errors,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -333,6 +334,9 @@ async fn update(
                 }
                 Err(SaveError::Taken(_)) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, email_taken(), Vec::new())
+                }
+                Err(SaveError::Invalid(errors)) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new())
                 }
                 Err(SaveError::Stale) => {
                     let changes =
