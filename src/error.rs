@@ -52,6 +52,7 @@ impl From<crate::domain::SaveError> for AppError {
     fn from(e: crate::domain::SaveError) -> Self {
         match e {
             crate::domain::SaveError::NotFound => AppError::NotFound,
+            crate::domain::SaveError::Forbidden => AppError::Forbidden,
             e => AppError::Internal(Box::new(e)),
         }
     }

@@ -35,6 +35,13 @@ pub enum SaveError {
     Stale,
     #[error("not found")]
     NotFound,
+    /// The actor may not make this change (checked here as well as in the
+    /// handler, so no other caller can skip it).
+    #[error("not allowed")]
+    Forbidden,
+    /// The mail that goes with the change could not be rendered or queued.
+    #[error("mail: {0}")]
+    Mail(Box<dyn std::error::Error + Send + Sync>),
     #[error(transparent)]
     Db(sqlx::Error),
 }

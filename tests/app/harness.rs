@@ -201,6 +201,8 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         session_idle: Duration::from_secs(8 * 3600),
         session_absolute: Duration::from_secs(7 * 24 * 3600),
         trust_proxy_headers: false,
+        trusted_proxy_hops: 1,
+        metrics_token: None,
     }
 }
 
@@ -219,7 +221,14 @@ impl TestApp {
         config.public_url = format!("http://{addr}");
         adjust(&mut config);
         hiring_hare::web::health::install_metrics();
-        let state = hiring_hare::server::state(pool.clone(), config.clone());
+        // The app's own pool, sized as configured (tests may shrink it), so
+        // the test's queries never take a connection the app counts on.
+        let app_pool = PgPoolOptions::new()
+            .max_connections(config.database_pool_size)
+            .connect(&database_url)
+            .await
+            .unwrap();
+        let state = hiring_hare::server::state(app_pool, config.clone());
         let live = state.live.clone();
         let app = hiring_hare::web::router(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -393,9 +402,16 @@ impl Client {
     /// A browser-like client (cookies, no redirects followed) of the app
     /// at `base`.
     pub fn at(base: &str) -> Client {
+        Self::with_headers(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// As [`Client::at`], sending `headers` with every request (a forwarded
+    /// address, a request id).
+    pub fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Client {
         Client {
             base: base.to_owned(),
             http: reqwest::Client::builder()
+                .default_headers(headers)
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
