@@ -38,6 +38,14 @@ pub struct Config {
     /// Honour `X-Forwarded-For` for the client address (only behind a proxy
     /// we trust; otherwise anyone could pick their own address).
     pub trust_proxy_headers: bool,
+    /// How many trusted proxies stand in front of the app: the client
+    /// address is the entry this many places from the right of
+    /// `X-Forwarded-For`, the one our outermost proxy appended. Entries
+    /// left of it were written by the client and are ignored.
+    pub trusted_proxy_hops: usize,
+    /// `/metrics` answers only a request bearing this token
+    /// (`Authorization: Bearer …`); unset, `/metrics` is not served at all.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -78,6 +86,18 @@ impl Config {
                 var("TRUST_PROXY_HEADERS").as_deref(),
                 Some("1" | "true" | "yes")
             ),
+            trusted_proxy_hops: match var("TRUSTED_PROXY_HOPS") {
+                Some(v) => match parse("TRUSTED_PROXY_HOPS", v)? {
+                    n if n >= 1 => n,
+                    _ => return Err(problem("TRUSTED_PROXY_HOPS", "must be at least 1")),
+                },
+                None => 1,
+            },
+            metrics_token: match var("METRICS_TOKEN") {
+                Some(t) if t.len() >= 16 => Some(t),
+                Some(_) => return Err(problem("METRICS_TOKEN", "must be at least 16 characters")),
+                None => None,
+            },
         })
     }
 

@@ -22,6 +22,9 @@ pub enum AppError {
     Csrf,
     #[error("too many requests")]
     TooManyRequests(RetryAfter),
+    /// A request body over the limit for its kind.
+    #[error("payload too large")]
+    PayloadTooLarge,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -52,6 +55,7 @@ impl From<crate::domain::SaveError> for AppError {
     fn from(e: crate::domain::SaveError) -> Self {
         match e {
             crate::domain::SaveError::NotFound => AppError::NotFound,
+            crate::domain::SaveError::Forbidden => AppError::Forbidden,
             e => AppError::Internal(Box::new(e)),
         }
     }
@@ -101,6 +105,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden | AppError::Csrf => {
                 ErrorPage::response(StatusCode::FORBIDDEN, None)
             }
+            AppError::PayloadTooLarge => ErrorPage::response(StatusCode::PAYLOAD_TOO_LARGE, None),
             AppError::TooManyRequests(RetryAfter(secs)) => {
                 let mut res = ErrorPage::response(StatusCode::TOO_MANY_REQUESTS, Some(secs));
                 res.headers_mut()

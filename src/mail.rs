@@ -77,6 +77,20 @@ struct ResetHtml<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "emails/email_changed.txt")]
+struct EmailChangedText<'a> {
+    name: &'a str,
+    new_email: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/email_changed.html")]
+struct EmailChangedHtml<'a> {
+    name: &'a str,
+    new_email: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "emails/approval_pending.txt")]
 struct PendingText<'a> {
     name: &'a str,
@@ -388,6 +402,24 @@ impl MailRenderer {
             .render()?,
             template: "password_reset",
             sealed_token,
+        })
+    }
+
+    /// To the address an account had before an admin changed it, so its
+    /// owner hears of a change they did not make.
+    pub fn email_changed(
+        &self,
+        to: &str,
+        name: &str,
+        new_email: &str,
+    ) -> Result<Mail, askama::Error> {
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: "Your Hiring Hare email address was changed".into(),
+            text: EmailChangedText { name, new_email }.render()?,
+            html: EmailChangedHtml { name, new_email }.render()?,
+            template: "email_changed",
+            sealed_token: None,
         })
     }
 }

@@ -76,9 +76,19 @@ async fn form_token(req: Request) -> Result<(Request, Option<String>), AppError>
         return Ok((req, None));
     }
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_FORM_BYTES)
-        .await
-        .map_err(|_| AppError::Csrf)?;
+    // Too big is said as such (413), not as a missing token: the body is
+    // read here, before any handler's extractor could say it.
+    let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|e| {
+        let too_large = e
+            .into_inner()
+            .downcast_ref::<http_body_util::LengthLimitError>()
+            .is_some();
+        if too_large {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::Csrf
+        }
+    })?;
     let token = url::form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == FIELD)
         .map(|(_, v)| v.into_owned());

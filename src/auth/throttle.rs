@@ -1,46 +1,82 @@
-//! Sign-in throttling, kept in PostgreSQL so the limits hold across processes.
+//! Password-guessing throttles, kept in PostgreSQL so the limits hold across
+//! processes. Used by sign-in and by the profile's current-password check.
 //!
-//! Two limits: a tight one per account (stops guessing one person's
-//! password) and a looser one per client address (stops spraying many
-//! accounts, without locking out an office that shares one address).
+//! Three limits, after OWASP's authentication guidance:
+//! - a tight one per account *and* address: stops guessing one person's
+//!   password from one place, while a stranger's failures from elsewhere
+//!   cannot lock the person out (a per-account limit alone let anyone lock
+//!   anyone out, forever, with five wrong passwords every 15 minutes);
+//! - a looser one per address: stops spraying many accounts, without
+//!   locking out an office that shares one address;
+//! - a slow one per account across all addresses: bounds a guesser who
+//!   rotates addresses, at a rate no one reaches by mistyping.
+//!
+//! Only wrong passwords count: asking for a password-reset mail is not a
+//! failed sign-in (the reset form has its own limit on mails).
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use std::net::IpAddr;
 
 pub const WINDOW: Duration = Duration::minutes(15);
-pub const PER_ACCOUNT: i64 = 5;
+/// Failures for one account from one address within [`WINDOW`].
+pub const PER_ACCOUNT_AND_ADDRESS: i64 = 5;
+/// Failures from one address, any accounts, within [`WINDOW`].
 pub const PER_ADDRESS: i64 = 50;
+/// The window of the global per-account limit.
+pub const ACCOUNT_WINDOW: Duration = Duration::hours(1);
+/// Failures for one account, from any addresses, within [`ACCOUNT_WINDOW`].
+pub const PER_ACCOUNT: i64 = 50;
 
 /// Sign-in is refused until this many seconds have passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAfter(pub u64);
 
-/// Refuses when either limit is reached. Failures before the account's last
-/// successful sign-in do not count against it.
+/// How many failures a limit counted (up to the limit), and the oldest.
+#[derive(sqlx::FromRow)]
+struct Counted {
+    failures: i64,
+    oldest: Option<DateTime<Utc>>,
+}
+
+/// Refuses when any limit is reached. Failures before the account's last
+/// successful sign-in do not count against the account.
 pub async fn check(
     conn: &mut PgConnection,
     email: &str,
     ip: Option<IpAddr>,
 ) -> Result<(), CheckError> {
-    let account: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-        "select count(*), min(at) from (
+    let pair: Counted = sqlx::query_as(
+        "select count(*) as failures, min(at) as oldest from (
+             select at from login_attempts
+             where email = $1 and ip is not distinct from $2 and not succeeded
+               and at > now() - $3::interval
+               and at > coalesce((select max(at) from login_attempts where email = $1 and succeeded), '-infinity')
+             order by at desc limit $4) recent",
+    )
+    .bind(email)
+    .bind(ip)
+    .bind(WINDOW)
+    .bind(PER_ACCOUNT_AND_ADDRESS)
+    .fetch_one(&mut *conn)
+    .await?;
+    refuse(&pair, PER_ACCOUNT_AND_ADDRESS, WINDOW)?;
+    let account: Counted = sqlx::query_as(
+        "select count(*) as failures, min(at) as oldest from (
              select at from login_attempts
              where email = $1 and not succeeded and at > now() - $2::interval
                and at > coalesce((select max(at) from login_attempts where email = $1 and succeeded), '-infinity')
              order by at desc limit $3) recent",
     )
     .bind(email)
-    .bind(WINDOW)
+    .bind(ACCOUNT_WINDOW)
     .bind(PER_ACCOUNT)
     .fetch_one(&mut *conn)
     .await?;
-    if account.0 >= PER_ACCOUNT {
-        return Err(CheckError::Limited(retry_after(account.1)));
-    }
+    refuse(&account, PER_ACCOUNT, ACCOUNT_WINDOW)?;
     if let Some(ip) = ip {
-        let address: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-            "select count(*), min(at) from (
+        let address: Counted = sqlx::query_as(
+            "select count(*) as failures, min(at) as oldest from (
                  select at from login_attempts
                  where ip = $1 and not succeeded and at > now() - $2::interval
                  order by at desc limit $3) recent",
@@ -50,17 +86,20 @@ pub async fn check(
         .bind(PER_ADDRESS)
         .fetch_one(&mut *conn)
         .await?;
-        if address.0 >= PER_ADDRESS {
-            return Err(CheckError::Limited(retry_after(address.1)));
-        }
+        refuse(&address, PER_ADDRESS, WINDOW)?;
     }
     Ok(())
 }
 
-/// Until the oldest counted failure leaves the window.
-fn retry_after(oldest: Option<DateTime<Utc>>) -> RetryAfter {
-    let until = oldest.map_or(WINDOW, |t| t + WINDOW - Utc::now());
-    RetryAfter(until.num_seconds().clamp(1, WINDOW.num_seconds()) as u64)
+/// Refused until the oldest counted failure leaves the window.
+fn refuse(counted: &Counted, limit: i64, window: Duration) -> Result<(), CheckError> {
+    if counted.failures < limit {
+        return Ok(());
+    }
+    let until = counted.oldest.map_or(window, |t| t + window - Utc::now());
+    Err(CheckError::Limited(RetryAfter(
+        until.num_seconds().clamp(1, window.num_seconds()) as u64,
+    )))
 }
 
 pub async fn record(
@@ -78,10 +117,10 @@ pub async fn record(
     Ok(())
 }
 
-/// Attempts older than the window no longer matter.
+/// Attempts older than the longest window no longer matter.
 pub async fn prune(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("delete from login_attempts where at < now() - $1::interval")
-        .bind(WINDOW * 4)
+        .bind(ACCOUNT_WINDOW * 2)
         .execute(conn)
         .await?;
     Ok(done.rows_affected())

@@ -41,6 +41,13 @@ pub enum SaveError {
     /// their own manager. Shown beside its fields like any other problem.
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// The actor may not make this change (checked here as well as in the
+    /// handler, so no other caller can skip it).
+    #[error("not allowed")]
+    Forbidden,
+    /// The mail that goes with the change could not be rendered or queued.
+    #[error("mail: {0}")]
+    Mail(Box<dyn std::error::Error + Send + Sync>),
     #[error(transparent)]
     Db(sqlx::Error),
 }

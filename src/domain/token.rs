@@ -74,6 +74,35 @@ pub async fn issue(
     Ok(token)
 }
 
+/// How many tokens of `purpose` the user was issued within `window`, to
+/// bound how many mails a form can send one person.
+pub async fn recently_issued(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    purpose: Purpose,
+    window: Duration,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from user_tokens
+          where user_id = $1 and purpose = $2 and created_at > now() - $3::interval",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(window)
+    .fetch_one(conn)
+    .await
+}
+
+/// Voids every outstanding token of the user (an email change: links
+/// mailed to the old address must not work).
+pub async fn void_all(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("update user_tokens set used_at = now() where user_id = $1 and used_at is null")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The user a live token belongs to, without using it (to show the form).
 pub async fn peek(
     conn: &mut PgConnection,

@@ -154,6 +154,46 @@ fn role_names(roles: &[Role]) -> Vec<String> {
     names
 }
 
+/// Whether `roles` (as stored) include admin or super admin.
+fn is_admin_account(roles: &[String]) -> bool {
+    roles
+        .iter()
+        .any(|r| r == Role::Admin.as_str() || r == Role::SuperAdmin.as_str())
+}
+
+/// Only someone allowed to grant the admin roles may touch an account that
+/// has one, or will have one after the change: otherwise an admin could
+/// change a super admin's email, reset its password through the new
+/// address and become super admin. The application itself (an actor with
+/// no user: the command line, the demo seed) may.
+async fn require_admin_authority(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    roles: &[&[String]],
+) -> Result<(), SaveError> {
+    if !roles.iter().any(|r| is_admin_account(r)) {
+        return Ok(());
+    }
+    let Some(actor_id) = actor.user_id else {
+        return Ok(());
+    };
+    let actor_roles: Option<Vec<String>> =
+        sqlx::query_scalar("select roles from users where id = $1 and deactivated_at is null")
+            .bind(actor_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let actor_roles: Vec<Role> = actor_roles
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| Role::parse(r))
+        .collect();
+    if crate::auth::permission::allows(&actor_roles, crate::auth::Permission::GrantAdmin) {
+        Ok(())
+    } else {
+        Err(SaveError::Forbidden)
+    }
+}
+
 /// Creates a user; `password_hash` None means invited (no password yet).
 pub async fn create(
     conn: &mut PgConnection,
@@ -163,6 +203,7 @@ pub async fn create(
 ) -> Result<Uuid, SaveError> {
     check_choices(&mut *conn, None, f).await?;
     let roles = role_names(&f.roles);
+    require_admin_authority(&mut *conn, actor, &[&roles]).await?;
     let id: Uuid = sqlx::query_scalar(
         "insert into users (email, full_name, roles, department_id, manager_id, time_zone, password_hash)
          values ($1, $2, $3, $4, $5, $6, $7) returning id",
@@ -192,8 +233,13 @@ pub async fn create(
 }
 
 /// Saves an admin's edit, refusing it if the user changed since `version`.
+///
+/// A new email ends the user's sessions, voids their outstanding reset and
+/// invitation links, and tells the old address: whoever changed it cannot
+/// then take the account over quietly.
 pub async fn update(
     conn: &mut PgConnection,
+    mail: &crate::mail::MailRenderer,
     actor: &Actor,
     id: Uuid,
     version: i32,
@@ -202,6 +248,7 @@ pub async fn update(
     let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
     check_choices(&mut *conn, Some(&before), f).await?;
     let roles = role_names(&f.roles);
+    require_admin_authority(&mut *conn, actor, &[&before.roles, &roles]).await?;
     let done = sqlx::query(
         "update users set email = $3, full_name = $4, roles = $5, department_id = $6, manager_id = $7,
                 time_zone = $8, version = version + 1, updated_at = now()
@@ -229,7 +276,20 @@ pub async fn update(
         .field("manager_id", &before.manager_id, &f.manager_id)
         .field("time_zone", &before.time_zone, &f.time_zone)
         .field("version", &version, &(version + 1));
-    audit::record(conn, actor, "user.updated", "user", Some(id), changes).await?;
+    audit::record(&mut *conn, actor, "user.updated", "user", Some(id), changes).await?;
+    if before.email != f.email.as_str() {
+        sqlx::query("delete from sessions where user_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        super::token::void_all(&mut *conn, id).await?;
+        let notice = mail
+            .email_changed(&before.email, f.full_name.trim(), f.email.as_str())
+            .map_err(|e| SaveError::Mail(Box::new(e)))?;
+        super::outbox::queue(&mut *conn, &notice)
+            .await
+            .map_err(|e| SaveError::Mail(Box::new(e)))?;
+    }
     // Fewer roles must take effect now, not at the next sign-in: the
     // extractor reads roles from the row on every request, so nothing to do.
     Ok(())
@@ -315,6 +375,8 @@ pub async fn set_active(
     id: Uuid,
     active: bool,
 ) -> Result<(), SaveError> {
+    let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+    require_admin_authority(&mut *conn, actor, &[&before.roles]).await?;
     let done = sqlx::query(
         "update users set deactivated_at = case when $2 then null else now() end,
                 version = version + 1, updated_at = now()

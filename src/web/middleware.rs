@@ -62,6 +62,34 @@ pub async fn send_nudges(State(state): State<AppState>, req: Request, next: Next
     res
 }
 
+/// The longest request id taken from a client.
+const MAX_REQUEST_ID: usize = 64;
+
+/// A client's `X-Request-Id` is kept (a proxy's id ties our log lines to
+/// its own) only when it is 1–64 characters of `[A-Za-z0-9._-]`; any other
+/// is dropped before `SetRequestIdLayer` runs, which then makes a UUID. The
+/// id goes into logs and the append-only audit trail: a client must not be
+/// able to put 10 kB or control characters there.
+pub async fn request_ids(mut req: Request, next: Next) -> Response {
+    let well_formed = req
+        .headers()
+        .get_all("x-request-id")
+        .iter()
+        .map(|v| valid_request_id(v.as_bytes()))
+        .collect::<Vec<_>>();
+    if well_formed != [true] && !well_formed.is_empty() {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
+fn valid_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// One JSON log line and the request metrics per request.
 pub async fn log_requests(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -117,7 +145,12 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
     let meta = RequestMeta::from_parts(&parts, &state);
     let htmx = parts.headers.get("hx-request").is_some();
     let res = next.run(Request::from_parts(parts, body)).await;
-    let Some(page) = res.extensions().get::<ErrorPage>().copied() else {
+    let Some(page) = res
+        .extensions()
+        .get::<ErrorPage>()
+        .copied()
+        .or_else(|| rejection(&res))
+    else {
         return res;
     };
     let Some(session) = session else { return res };
@@ -136,6 +169,30 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
             (page.status, "Something went wrong.").into_response()
         }
     }
+}
+
+/// An extractor's rejection (a malformed id in the path, a bad number in
+/// the query, a form field of the wrong type, a body over the limit): axum
+/// answers those in plain text, which no handler of ours does for a client
+/// error, so this one place catches them all and they get the app's page.
+fn rejection(res: &Response) -> Option<ErrorPage> {
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"));
+    let status = res.status();
+    let from_extractor = matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY
+    );
+    (plain && from_extractor).then_some(ErrorPage {
+        status,
+        retry_after: None,
+    })
 }
 
 async fn render_error(
@@ -157,6 +214,18 @@ async fn render_error(
                 "Please wait {} before trying again.",
                 minutes(page.retry_after.unwrap_or(60))
             ),
+        ),
+        StatusCode::BAD_REQUEST => (
+            "Address not understood",
+            "Part of this address is not valid (a mistyped link, perhaps). Go back, or start again from the home page.".into(),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "Form not understood",
+            "Some of what the form sent is not valid. Go back, reload the page and try again.".into(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Too much to send",
+            "What you sent is bigger than this form takes. Go back, shorten it and try again.".into(),
         ),
         _ => ("Something went wrong", "We could not complete this request. It has been logged; try again in a moment.".into()),
     };
@@ -190,5 +259,21 @@ fn minutes(secs: u64) -> String {
     match secs.div_ceil(60) {
         1 => "a minute".into(),
         n => format!("{n} minutes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_request_id;
+
+    #[test]
+    fn request_ids_are_short_and_plain() {
+        assert!(valid_request_id(b"4f1c2a9e-8b7d-4c1e-9a0b-123456789abc"));
+        assert!(valid_request_id(b"lb.1_2-3"));
+        assert!(!valid_request_id(b""));
+        assert!(!valid_request_id(&[b'a'; 65]));
+        assert!(!valid_request_id(b"two words"));
+        assert!(!valid_request_id(b"line\tbreak"));
+        assert!(!valid_request_id("caf\u{e9}".as_bytes()));
     }
 }

@@ -74,7 +74,7 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions);
     Router::new()
         .merge(app)
-        .merge(health::routes())
+        .merge(health::routes(&state.config))
         .route("/static/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .layer(axum::middleware::from_fn(middleware::log_requests))
@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(middleware::request_ids))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

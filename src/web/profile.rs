@@ -2,7 +2,7 @@
 
 use super::AppState;
 use super::render::{self, Layout};
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, password, throttle};
 use crate::domain::user;
 use crate::domain::{FieldErrors, SaveError, required_text};
 use crate::error::AppError;
@@ -132,12 +132,20 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
+    // The current password is guessed at under the sign-in throttle (a
+    // session left open must not become a way to try passwords), and
+    // checked with no connection held, as at sign-in.
+    let current_hash = {
+        let mut conn = state.pool.acquire().await?;
+        throttle::check(&mut conn, &user.email, user.meta.ip).await?;
+        user::credentials(&mut conn, &user.email)
+            .await?
+            .and_then(|(_, h)| h)
+    };
+    let current_ok = password::verify_account(form.current, current_hash).await?;
     let mut tx = state.pool.begin().await?;
-    let current_hash = user::credentials(&mut tx, &user.email)
-        .await?
-        .and_then(|(_, h)| h)
-        .unwrap_or_default();
-    if !crate::auth::password::verify(form.current, current_hash).await? {
+    throttle::record(&mut tx, &user.email, user.meta.ip, current_ok).await?;
+    if !current_ok {
         errors.add("current", "This is not your current password.");
     } else if form.password != form.confirm {
         errors.add(
@@ -160,7 +168,12 @@ async fn change_password(
         }
     }
     if !errors.is_empty() {
-        tx.rollback().await?;
+        if current_ok {
+            tx.rollback().await?;
+        } else {
+            // Keeps the failure counted.
+            tx.commit().await?;
+        }
         let mut page = ProfilePage::new(&state, &user).await?;
         page.password_errors = errors;
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);

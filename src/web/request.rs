@@ -30,13 +30,16 @@ pub struct RequestMeta {
 impl RequestMeta {
     pub fn from_parts(parts: &Parts, state: &AppState) -> Self {
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let forwarded = state
-            .config
-            .trust_proxy_headers
-            .then(|| header("x-forwarded-for"))
-            .flatten()
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
+        let forwarded = if state.config.trust_proxy_headers {
+            let values = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok());
+            forwarded_client(values, state.config.trusted_proxy_hops)
+        } else {
+            None
+        };
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -44,6 +47,8 @@ impl RequestMeta {
         RequestMeta {
             ip: forwarded.or(peer),
             user_agent: header("user-agent").map(|ua| ua.chars().take(512).collect()),
+            // Ids from the client were checked (or replaced) by
+            // `super::middleware::request_ids`.
             request_id: header("x-request-id").map(str::to_owned),
             path: parts.uri.path().to_owned(),
             htmx: parts.headers.contains_key("hx-request"),
@@ -67,5 +72,49 @@ impl RequestMeta {
             user_agent: self.user_agent.clone(),
             request_id: self.request_id.clone(),
         }
+    }
+}
+
+/// The client address in `X-Forwarded-For` (all its header lines, in
+/// order) behind `hops` trusted proxies: the entry `hops` places from the
+/// right, which our outermost proxy appended. Whatever the client wrote sits
+/// further left and is never read. With fewer entries than hops, the
+/// leftmost (still appended by one of ours). None when that entry is not an
+/// address.
+pub fn forwarded_client<'a>(values: impl Iterator<Item = &'a str>, hops: usize) -> Option<IpAddr> {
+    let entries: Vec<&str> = values
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let index = entries
+        .len()
+        .checked_sub(1)?
+        .saturating_sub(hops.saturating_sub(1));
+    entries.get(index)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    #[test]
+    fn the_proxy_appended_address_wins_over_what_the_client_wrote() {
+        let ip = |s: &str| s.parse().ok();
+        let one = |v: &'static str, hops| forwarded_client([v].into_iter(), hops);
+        assert_eq!(one("203.0.113.7", 1), ip("203.0.113.7"));
+        // A spoofed entry on the left changes nothing.
+        assert_eq!(one("6.6.6.6, 203.0.113.7", 1), ip("203.0.113.7"));
+        assert_eq!(one("6.6.6.6,203.0.113.7 , 10.0.0.2", 2), ip("203.0.113.7"));
+        // Several header lines read as one list.
+        assert_eq!(
+            forwarded_client(["6.6.6.6", "203.0.113.7, 10.0.0.2"].into_iter(), 2),
+            ip("203.0.113.7")
+        );
+        // Fewer entries than hops: the leftmost, which one of ours appended.
+        assert_eq!(one("203.0.113.7", 3), ip("203.0.113.7"));
+        assert_eq!(one("2001:db8::1", 1), ip("2001:db8::1"));
+        assert_eq!(one("", 1), None);
+        assert_eq!(one("6.6.6.6, not-an-address", 1), None);
     }
 }

@@ -78,6 +78,11 @@ pub struct SignInForm {
 
 const WRONG: &str = "The email or password is not right. Check them and try again.";
 
+/// The password check (argon2: tens of milliseconds and 19 MiB) runs with
+/// no database connection held: the hash is read, the connection goes back
+/// to the pool, the check waits for a free hashing worker, and only then is
+/// a connection taken again to record the outcome. Rotating the session id
+/// (a store call on the pool) happens after that connection is back too.
 async fn sign_in(
     State(state): State<AppState>,
     who: MaybeUser,
@@ -85,19 +90,32 @@ async fn sign_in(
 ) -> Result<Response, AppError> {
     let next = safe_next(&form.next).to_owned();
     let email = form.email.trim().to_lowercase();
-    let mut conn = state.pool.acquire().await?;
-    throttle::check(&mut conn, &email, who.meta.ip).await?;
-    let account = user::credentials(&mut conn, &email).await?;
-    // Always verify against some hash so an unknown email takes as long as a
-    // wrong password.
-    let hash = account
-        .as_ref()
-        .and_then(|(_, h)| h.clone())
-        .unwrap_or_else(|| password::DUMMY_HASH.clone());
-    let matched = password::verify(form.password, hash).await?
-        && account.as_ref().is_some_and(|(_, h)| h.is_some());
-    throttle::record(&mut conn, &email, who.meta.ip, matched).await?;
-    let Some((user_id, _)) = account.filter(|_| matched) else {
+    let account = {
+        let mut conn = state.pool.acquire().await?;
+        throttle::check(&mut conn, &email, who.meta.ip).await?;
+        user::credentials(&mut conn, &email).await?
+    };
+    let matched =
+        password::verify_account(form.password, account.as_ref().and_then(|(_, h)| h.clone()))
+            .await?;
+    let signed_in = account.map(|(id, _)| id).filter(|_| matched);
+    {
+        let mut tx = state.pool.begin().await?;
+        throttle::record(&mut tx, &email, who.meta.ip, matched).await?;
+        if let Some(user_id) = signed_in {
+            crate::domain::audit::record(
+                &mut tx,
+                &who.meta.actor(Some(user_id)),
+                "user.signed_in",
+                "user",
+                Some(user_id),
+                Default::default(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    let Some(user_id) = signed_in else {
         let layout = Layout::anonymous(&who.session, "Sign in").await?;
         let page = SignInPage {
             layout,
@@ -107,15 +125,6 @@ async fn sign_in(
         };
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    crate::domain::audit::record(
-        &mut conn,
-        &who.meta.actor(Some(user_id)),
-        "user.signed_in",
-        "user",
-        Some(user_id),
-        Default::default(),
-    )
-    .await?;
     crate::auth::user::sign_in(&who.session, user_id).await?;
     Ok(render::see_other(&next))
 }
@@ -165,6 +174,9 @@ pub struct ForgotForm {
     email: String,
 }
 
+/// Reset mails one account may be sent per [`throttle::WINDOW`].
+const RESET_MAILS_PER_WINDOW: i64 = 3;
+
 /// Says the same whether or not the account exists, so the form cannot be
 /// used to learn who has an account.
 async fn forgot(
@@ -186,10 +198,13 @@ async fn forgot(
         }
     };
     let mut tx = state.pool.begin().await?;
-    // Counted like a failed sign-in, so the form cannot be used to flood an inbox.
-    throttle::check(&mut tx, email.as_str(), who.meta.ip).await?;
-    throttle::record(&mut tx, email.as_str(), who.meta.ip, false).await?;
+    // Not a failed sign-in (that let anyone lock anyone out); the form
+    // cannot flood an inbox because an account gets only a few mails per
+    // window, and the page says the same whether one was sent or not.
     if let Some((user_id, Some(_))) = user::credentials(&mut tx, email.as_str()).await?
+        && token::recently_issued(&mut tx, user_id, Purpose::PasswordReset, throttle::WINDOW)
+            .await?
+            < RESET_MAILS_PER_WINDOW
         && let Some(u) = user::find(&mut tx, user_id).await?
     {
         let t = token::issue(

@@ -539,3 +539,137 @@ async fn departments_form_a_tree_without_cycles() {
         Some("A department with this name exists already.")
     );
 }
+
+async fn email_of(app: &TestApp, id: Uuid) -> String {
+    sqlx::query_scalar("select email from users where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_cannot_touch_a_super_admin_account() {
+    let app = TestApp::spawn().await;
+    let (root_client, root) = app.signed_in(Role::SuperAdmin).await;
+    let (admin, admin_id) = app.signed_in(Role::Admin).await;
+    let (_, other_admin) = app.signed_in(Role::Admin).await;
+    let root_email = email_of(&app, root).await;
+    let edit = [
+        ("email", "mallory@example.com"),
+        ("full_name", "Test Super admin"),
+        ("roles", "super_admin"),
+        ("time_zone", "UTC"),
+        ("version", "1"),
+    ];
+    let res = admin.post(&format!("/admin/users/{root}"), &edit).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(email_of(&app, root).await, root_email, "unchanged");
+    // Nor another admin's name, nor deactivate them.
+    let rename = [
+        ("email", &*email_of(&app, other_admin).await),
+        ("full_name", "Renamed"),
+        ("roles", "admin"),
+        ("time_zone", "UTC"),
+        ("version", "1"),
+    ]
+    .map(|(k, v)| (k, v.to_owned()));
+    let rename: Vec<(&str, &str)> = rename.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        admin
+            .post(&format!("/admin/users/{other_admin}"), &rename)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin
+            .post(&format!("/admin/users/{other_admin}/deactivate"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The domain refuses it too, whoever calls it.
+    let mut conn = app.pool.acquire().await.unwrap();
+    let fields = hiring_hare::domain::user::UserFields {
+        email: hiring_hare::domain::user::Email::parse("mallory@example.com").unwrap(),
+        full_name: "Test Super admin".into(),
+        roles: vec![Role::SuperAdmin],
+        department_id: None,
+        manager_id: None,
+        time_zone: "UTC".into(),
+    };
+    let actor = hiring_hare::domain::audit::Actor {
+        user_id: Some(admin_id),
+        ..Default::default()
+    };
+    let mail = hiring_hare::mail::MailRenderer::new(&app.config);
+    let refused =
+        hiring_hare::domain::user::update(&mut conn, &mail, &actor, root, 1, &fields).await;
+    assert!(
+        matches!(refused, Err(hiring_hare::domain::SaveError::Forbidden)),
+        "{refused:?}"
+    );
+    assert_eq!(email_of(&app, root).await, root_email);
+    // The super admin may.
+    assert_eq!(
+        root_client
+            .post(&format!("/admin/users/{other_admin}"), &rename)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn an_email_change_tells_the_old_address_and_ends_sessions_and_links() {
+    let app = TestApp::spawn().await;
+    let (root, _) = app.signed_in(Role::SuperAdmin).await;
+    let (admin, admin_id) = app.signed_in(Role::Admin).await;
+    let old_email = email_of(&app, admin_id).await;
+    assert_eq!(admin.get("/").await.status, StatusCode::OK);
+    // A reset link mailed to the old address before the change.
+    let reset = {
+        let mut conn = app.pool.acquire().await.unwrap();
+        hiring_hare::domain::token::issue(
+            &mut conn,
+            &app.config.secret_key,
+            &hiring_hare::domain::audit::Actor::system(),
+            admin_id,
+            hiring_hare::domain::token::Purpose::PasswordReset,
+        )
+        .await
+        .unwrap()
+    };
+    let link = format!("/password-reset/{reset}");
+    assert_eq!(app.client().get(&link).await.status, StatusCode::OK);
+    let res = root
+        .post(
+            &format!("/admin/users/{admin_id}"),
+            &[
+                ("email", "new-address@example.com"),
+                ("full_name", "Test Admin"),
+                ("roles", "admin"),
+                ("time_zone", "UTC"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(email_of(&app, admin_id).await, "new-address@example.com");
+    let notice = app
+        .last_mail_to(&old_email)
+        .await
+        .expect("a mail to the old address");
+    assert!(notice.contains("new-address@example.com"), "{notice}");
+    // Signed out everywhere.
+    let home = admin.get("/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert!(
+        home.location().starts_with("/sign-in"),
+        "{}",
+        home.location()
+    );
+    // The earlier link is dead.
+    assert_eq!(app.client().get(&link).await.status, StatusCode::GONE);
+}

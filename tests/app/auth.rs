@@ -1,6 +1,6 @@
 //! Signing in and out, `next`, throttling, CSRF, passwords and sessions.
 
-use crate::harness::{PASSWORD, TestApp, link_in};
+use crate::harness::{Client, PASSWORD, TestApp, link_in};
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 
@@ -537,4 +537,169 @@ async fn profile_keeps_input_on_error_and_saves() {
         ("Ada Lovelace", "Europe/London")
     );
     assert_eq!(app.audit_count("user.profile_updated", id).await, 1);
+}
+
+/// A client whose requests arrive through a trusted proxy that appended
+/// `real` to `X-Forwarded-For`, after whatever `spoofed` the client wrote.
+fn behind_proxy(app: &TestApp, spoofed: &str, real: &str) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let chain = if spoofed.is_empty() {
+        real.to_owned()
+    } else {
+        format!("{spoofed}, {real}")
+    };
+    headers.insert("x-forwarded-for", chain.parse().unwrap());
+    Client::with_headers(&app.url(""), headers)
+}
+
+#[tokio::test]
+async fn reset_requests_never_lock_anyone_out() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let stranger = app.client();
+    stranger.get("/password-reset").await;
+    for _ in 0..6 {
+        let res = stranger
+            .post("/password-reset", &[("email", "ada@example.com")])
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+    }
+    // An inbox gets a few mails, not one per request.
+    let mails: i64 = sqlx::query_scalar("select count(*) from outbox where to_address = $1")
+        .bind("ada@example.com")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(mails, 3);
+    assert_eq!(
+        app.client()
+            .sign_in("ada@example.com", PASSWORD, "/")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_out_another() {
+    let app = TestApp::spawn_with(|c| c.trust_proxy_headers = true).await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    // The attacker writes a new address into the header each time; the
+    // proxy's entry (the rightmost) is what counts.
+    for i in 0..5 {
+        let attacker = behind_proxy(&app, &format!("198.51.100.{i}"), "203.0.113.66");
+        assert_eq!(
+            attacker
+                .sign_in("ada@example.com", "wrong password!!", "/")
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    let attacker = behind_proxy(&app, "198.51.100.99", "203.0.113.66");
+    assert_eq!(
+        attacker
+            .sign_in("ada@example.com", PASSWORD, "/")
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacking address stays throttled, whatever it writes on the left"
+    );
+    let ada = behind_proxy(&app, "", "192.0.2.10");
+    assert_eq!(
+        ada.sign_in("ada@example.com", PASSWORD, "/").await.status,
+        StatusCode::SEE_OTHER,
+        "the owner signs in from her own address"
+    );
+    let ip: String = sqlx::query_scalar(
+        "select host(ip) from audit_logs where action = 'user.signed_in' order by at desc limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(ip, "192.0.2.10");
+}
+
+#[tokio::test]
+async fn many_addresses_still_meet_a_slower_limit_per_account() {
+    let app = TestApp::spawn_with(|c| c.trust_proxy_headers = true).await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    // Failures spread over many addresses, each below its own limit.
+    sqlx::query(
+        "insert into login_attempts (email, ip, succeeded)
+         select 'ada@example.com', ('198.51.100.' || (n % 20))::inet, false
+           from generate_series(1, $1) n",
+    )
+    .bind(hiring_hare::auth::throttle::PER_ACCOUNT)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let ada = behind_proxy(&app, "", "192.0.2.10");
+    assert_eq!(
+        ada.sign_in("ada@example.com", PASSWORD, "/").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn changing_the_password_checks_the_current_one_under_a_throttle() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Viewer).await;
+    client.get("/profile").await;
+    let new = "saffron lantern river";
+    for _ in 0..5 {
+        let res = client
+            .post(
+                "/profile/password",
+                &[
+                    ("current", "not my password"),
+                    ("password", new),
+                    ("confirm", new),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let res = client
+        .post(
+            "/profile/password",
+            &[("current", PASSWORD), ("password", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.texts("h1"), vec!["Too many attempts"]);
+}
+
+#[tokio::test]
+async fn a_hundred_simultaneous_sign_ins_on_a_pool_of_two() {
+    let app = TestApp::spawn_with(|c| c.database_pool_size = 2).await;
+    let mut emails = Vec::new();
+    for i in 0..100 {
+        let email = format!("user{i}@example.com");
+        app.user(&email, &format!("User {i}"), &[Role::Viewer])
+            .await;
+        emails.push(email);
+    }
+    // Each client has its session and CSRF token first, so the burst is
+    // the sign-ins themselves.
+    let mut clients = Vec::new();
+    for email in emails {
+        let client = app.client();
+        client.get("/sign-in").await;
+        clients.push((client, email));
+    }
+    let statuses = futures::future::join_all(clients.iter().map(|(client, email)| async move {
+        client
+            .post(
+                "/sign-in",
+                &[("email", email), ("password", PASSWORD), ("next", "/")],
+            )
+            .await
+            .status
+    }))
+    .await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::SEE_OTHER),
+        "{statuses:?}"
+    );
 }

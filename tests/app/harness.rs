@@ -205,6 +205,8 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         session_idle: Duration::from_secs(8 * 3600),
         session_absolute: Duration::from_secs(7 * 24 * 3600),
         trust_proxy_headers: false,
+        trusted_proxy_hops: 1,
+        metrics_token: None,
     }
 }
 
@@ -413,9 +415,16 @@ impl Client {
     /// A browser-like client (cookies, no redirects followed) of the app
     /// at `base`.
     pub fn at(base: &str) -> Client {
+        Self::with_headers(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// As [`Client::at`], sending `headers` with every request (a forwarded
+    /// address, a request id).
+    pub fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Client {
         Client {
             base: base.to_owned(),
             http: reqwest::Client::builder()
+                .default_headers(headers)
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

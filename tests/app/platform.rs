@@ -1,7 +1,7 @@
 //! What every response shares: error pages in the layout, security headers,
 //! static files, compression, health and metrics.
 
-use crate::harness::TestApp;
+use crate::harness::{Client, PASSWORD, TestApp};
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 
@@ -101,7 +101,8 @@ fn regex_like(s: &str, prefix: &str, suffix: &str) -> bool {
 
 #[tokio::test]
 async fn health_and_metrics() {
-    let app = TestApp::spawn().await;
+    const TOKEN: &str = "metrics-token-for-the-test";
+    let app = TestApp::spawn_with(|c| c.metrics_token = Some(TOKEN.into())).await;
     let live = reqwest::get(app.url("/health/live")).await.unwrap();
     assert_eq!(live.status(), StatusCode::OK);
     assert_eq!(
@@ -122,31 +123,98 @@ async fn health_and_metrics() {
     .unwrap();
     assert_eq!(health["live"], true);
     assert_eq!(health["ready"], true);
+    assert_eq!(health["checks"]["database"], "ok");
     app.client().get("/sign-in").await;
-    let metrics = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let scrape = |token: Option<&'static str>| {
+        let mut req = reqwest::Client::new().get(app.url("/metrics"));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+    };
+    assert_eq!(
+        scrape(None).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        scrape(Some("a-guess-at-the-token")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let metrics = scrape(Some(TOKEN)).await.unwrap().text().await.unwrap();
     assert!(
         metrics.contains("http_requests_total{route=\"/sign-in\",status=\"200\"}"),
         "{metrics}"
     );
     assert!(metrics.contains("http_request_duration_seconds"));
     assert!(metrics.contains("db_pool_connections"));
-    // Not ready when a migration is missing.
+    // Not ready when a migration is missing, and nobody is told why.
     sqlx::query("delete from _sqlx_migrations")
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(
-        reqwest::get(app.url("/health/ready"))
+    let ready = reqwest::get(app.url("/health/ready")).await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.text().await.unwrap(), "not ready");
+    let health = reqwest::get(app.url("/health")).await.unwrap();
+    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health: serde_json::Value = serde_json::from_str(&health.text().await.unwrap()).unwrap();
+    assert_eq!(health["ready"], false);
+    assert_eq!(health["checks"]["database"], "fail");
+    assert!(
+        !health.to_string().contains("migrations"),
+        "no error text: {health}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_are_not_served_without_a_token_configured() {
+    let app = TestApp::spawn().await;
+    let res = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let page = app.client().get("/metrics").await;
+    assert_eq!(page.texts("h1"), vec!["Page not found"]);
+}
+
+#[tokio::test]
+async fn a_request_id_from_the_client_is_kept_only_when_well_formed() {
+    let app = TestApp::spawn().await;
+    let audited_id = |email: String| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Option<String>>(
+                "select a.request_id from audit_logs a join users u on u.id = a.entity_id
+                  where a.action = 'user.signed_in' and u.email = $1",
+            )
+            .bind(email)
+            .fetch_one(&pool)
             .await
             .unwrap()
-            .status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+            .unwrap_or_default()
+        }
+    };
+    let sign_in_with = |id: String| {
+        let app = &app;
+        async move {
+            let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+            app.user(&email, "Rita", &[Role::Viewer]).await;
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert("x-request-id", id.parse().unwrap());
+            let client = Client::with_headers(&app.url(""), headers);
+            let res = client.sign_in(&email, PASSWORD, "/").await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER);
+            email
+        }
+    };
+    let kept = sign_in_with("lb-7f3a.42_x".into()).await;
+    assert_eq!(audited_id(kept).await, "lb-7f3a.42_x");
+    for bad in ["x".repeat(10 * 1024), "two words\there".into()] {
+        let email = sign_in_with(bad.clone()).await;
+        let audited = audited_id(email).await;
+        assert!(
+            uuid::Uuid::parse_str(&audited).is_ok(),
+            "{bad:.20}… became {audited:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -386,4 +454,48 @@ async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approva
     .await
     .unwrap();
     tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn malformed_input_gets_the_app_error_page_with_the_right_status() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::HiringManager).await;
+    let is_app_page = |page: &crate::harness::Page, code: &str| {
+        assert_eq!(
+            page.texts(".error-page .code"),
+            vec![code.to_owned()],
+            "{}",
+            page.body
+        );
+        assert!(
+            page.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(!page.texts("nav.main-nav a").is_empty(), "in the layout");
+    };
+    // A malformed id in the path.
+    let page = client.get("/requirements/not-a-uuid").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    is_app_page(&page, "400");
+    // A bad value in the query.
+    let page = client.get("/notifications?before=xyz").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    is_app_page(&page, "400");
+    // A form field of the wrong type.
+    client.get("/profile").await;
+    let page = client
+        .post(
+            &format!("/comments/{}", uuid::Uuid::new_v4()),
+            &[("body", "Hello"), ("version", "seven")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    is_app_page(&page, "422");
+    // A form over the body limit is too large, not a CSRF failure.
+    let big = "x".repeat(300 * 1024);
+    let page = client.post("/profile", &[("full_name", &big)]).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    is_app_page(&page, "413");
 }

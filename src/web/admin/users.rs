@@ -210,12 +210,20 @@ async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response,
     render::ok(&form_page(&state, &me, None, form, FieldErrors::default(), Vec::new()).await?)
 }
 
-/// Admin roles may only be granted or removed by someone who may grant them.
-fn check_admin_roles(me: &CurrentUser, before: &[String], after: &[Role]) -> Result<(), AppError> {
-    let changed = [Role::Admin, Role::SuperAdmin]
+/// An account that has an admin role, or would have one after the change,
+/// is changed only by someone who may grant the admin roles: granting or
+/// removing them, and any other field (an admin changing a super admin's
+/// email could take the account over). `user::update` checks the same.
+fn check_admin_account(
+    me: &CurrentUser,
+    before: &[String],
+    after: &[Role],
+) -> Result<(), AppError> {
+    let admin_roles = [Role::Admin, Role::SuperAdmin];
+    let admin = admin_roles
         .into_iter()
-        .any(|r| before.iter().any(|b| b == r.as_str()) != after.contains(&r));
-    if changed {
+        .any(|r| before.iter().any(|b| b == r.as_str()) || after.contains(&r));
+    if admin {
         me.require(Permission::GrantAdmin)?;
     }
     Ok(())
@@ -235,7 +243,7 @@ async fn invite(
     let errors = match form.parse() {
         Err(errors) => errors,
         Ok(fields) => {
-            check_admin_roles(&me, &[], &fields.roles)?;
+            check_admin_account(&me, &[], &fields.roles)?;
             let mut tx = state.pool.begin().await?;
             match user::create(&mut tx, &me.actor(), &fields, None).await {
                 Ok(id) => {
@@ -320,9 +328,9 @@ async fn update(
     let (status, errors, conflict) = match form.parse() {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
-            check_admin_roles(&me, &u.roles, &fields.roles)?;
+            check_admin_account(&me, &u.roles, &fields.roles)?;
             let mut tx = state.pool.begin().await?;
-            match user::update(&mut tx, &me.actor(), id, form.version, &fields).await {
+            match user::update(&mut tx, &state.mail, &me.actor(), id, form.version, &fields).await {
                 Ok(()) => {
                     return render::saved(
                         tx,
