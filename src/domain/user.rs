@@ -600,9 +600,9 @@ pub enum PasswordError {
 /// The hash to store for `password` if the policy and the history
 /// (`recent`, from [`recent_password_hashes`]) allow it. The one check every
 /// password change takes (reset, invitation, profile), saved with
-/// [`set_password`]. It runs argon2 up to [`crate::auth::password::HISTORY`]
-/// + 1 times, so it takes no connection: callers read `recent`, let their
-/// connection go, and take one again to save.
+/// [`set_password`]. It runs argon2 up to one more time than
+/// [`crate::auth::password::HISTORY`], so it takes no connection: callers
+/// read `recent`, let their connection go, and take one again to save.
 pub async fn new_password_hash(
     password: &str,
     email: &str,
