@@ -646,27 +646,23 @@ pub enum PasswordError {
     Policy(#[from] crate::auth::password::PolicyError),
     #[error(transparent)]
     Hash(#[from] crate::auth::password::HashError),
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
 }
 
-/// Sets `password` for the user if the policy and the history allow it.
-/// The one path every password change takes (reset, invitation, profile).
-pub async fn choose_password(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    id: Uuid,
-    email: &str,
+/// The hash to store for `password` if the policy and the history
+/// (`recent`, from [`recent_password_hashes`]) allow it. The one check every
+/// password change takes (reset, invitation, profile), saved with
+/// [`set_password`]. It runs argon2 up to one more time than
+/// [`crate::auth::password::HISTORY`], so it takes no connection: callers
+/// read `recent`, let their connection go, and take one again to save.
+pub async fn new_password_hash(
     password: &str,
-    keep_session: Option<&str>,
-) -> Result<(), PasswordError> {
+    email: &str,
+    recent: Vec<String>,
+) -> Result<String, PasswordError> {
     use crate::auth::password;
     password::check_policy(password, email)?;
-    let recent = recent_password_hashes(&mut *conn, id).await?;
     if password::matches_any(password.to_owned(), recent).await? {
         return Err(password::PolicyError::Reused.into());
     }
-    let hash = password::hash(password.to_owned()).await?;
-    set_password(conn, actor, id, &hash, keep_session).await?;
-    Ok(())
+    Ok(password::hash(password.to_owned()).await?)
 }

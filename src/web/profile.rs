@@ -131,20 +131,23 @@ async fn change_password(
     user: CurrentUser,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::default();
     // The current password is guessed at under the sign-in throttle (a
-    // session left open must not become a way to try passwords), and
-    // checked with no connection held, as at sign-in.
-    let current_hash = {
+    // session left open must not become a way to try passwords). Checking
+    // and hashing hold no connection, as at sign-in.
+    let (current_hash, recent) = {
         let mut conn = state.pool.acquire().await?;
         throttle::check(&mut conn, &user.email, user.meta.ip).await?;
-        user::credentials(&mut conn, &user.email)
+        let current = user::credentials(&mut conn, &user.email)
             .await?
-            .and_then(|(_, h)| h)
+            .and_then(|(_, h)| h);
+        (
+            current,
+            user::recent_password_hashes(&mut conn, user.id).await?,
+        )
     };
     let current_ok = password::verify_account(form.current, current_hash).await?;
-    let mut tx = state.pool.begin().await?;
-    throttle::record(&mut tx, &user.email, user.meta.ip, current_ok).await?;
+    let mut errors = FieldErrors::default();
+    let mut hash = None;
     if !current_ok {
         errors.add("current", "This is not your current password.");
     } else if form.password != form.confirm {
@@ -153,31 +156,23 @@ async fn change_password(
             "The two passwords differ; type the same password twice.",
         );
     } else {
-        let keep = user.session.id().map(|id| id.to_string());
-        let chosen = user::choose_password(
-            &mut tx,
-            &user.actor(),
-            user.id,
-            &user.email,
-            &form.password,
-            keep.as_deref(),
-        )
-        .await;
-        if let Some(problem) = super::session::password_problem(chosen)? {
-            errors.add("password", problem);
+        match super::session::password_problem(
+            user::new_password_hash(&form.password, &user.email, recent).await,
+        )? {
+            Ok(h) => hash = Some(h),
+            Err(problem) => errors.add("password", problem),
         }
     }
-    if !errors.is_empty() {
-        if current_ok {
-            tx.rollback().await?;
-        } else {
-            // Keeps the failure counted.
-            tx.commit().await?;
-        }
+    let mut tx = state.pool.begin().await?;
+    throttle::record(&mut tx, &user.email, user.meta.ip, current_ok).await?;
+    let Some(hash) = hash else {
+        tx.commit().await?;
         let mut page = ProfilePage::new(&state, &user).await?;
         page.password_errors = errors;
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    }
+    };
+    let keep = user.session.id().map(|id| id.to_string());
+    user::set_password(&mut tx, &user.actor(), user.id, &hash, keep.as_deref()).await?;
     render::saved(
         tx,
         &user.session,

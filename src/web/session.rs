@@ -316,6 +316,9 @@ pub struct ChooseForm {
     confirm: String,
 }
 
+/// The password is checked and hashed with no connection held (argon2, see
+/// `crate::auth::password`); the token is used up only in the transaction
+/// that saves the password, so a refused password leaves it usable.
 async fn choose(
     state: &AppState,
     who: MaybeUser,
@@ -323,36 +326,33 @@ async fn choose(
     t: &str,
     form: ChooseForm,
 ) -> Result<Response, AppError> {
-    let mut tx = state.pool.begin().await?;
-    let Some(user_id) = token::consume(&mut tx, &state.config.secret_key, t, purpose).await? else {
-        return token_dead(&who, purpose).await;
+    let secret = &state.config.secret_key;
+    let (u, recent) = {
+        let mut conn = state.pool.acquire().await?;
+        let Some(user_id) = token::peek(&mut conn, secret, t, purpose).await? else {
+            drop(conn);
+            return token_dead(&who, purpose).await;
+        };
+        let u = user::find(&mut conn, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let recent = user::recent_password_hashes(&mut conn, user_id).await?;
+        (u, recent)
     };
-    let u = user::find(&mut tx, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
+    let mut hash = None;
     if form.password != form.confirm {
         errors.add(
             "confirm",
             "The two passwords differ; type the same password twice.",
         );
     } else {
-        let chosen = user::choose_password(
-            &mut tx,
-            &who.meta.actor(Some(user_id)),
-            user_id,
-            &u.email,
-            &form.password,
-            None,
-        )
-        .await;
-        if let Some(problem) = password_problem(chosen)? {
-            errors.add("password", problem);
+        match password_problem(user::new_password_hash(&form.password, &u.email, recent).await)? {
+            Ok(h) => hash = Some(h),
+            Err(problem) => errors.add("password", problem),
         }
     }
-    if !errors.is_empty() {
-        // Rolling back keeps the token usable for the corrected attempt.
-        tx.rollback().await?;
+    let Some(hash) = hash else {
         let (heading, base) = flow(purpose);
         let layout = Layout::anonymous(&who.session, heading).await?;
         let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
@@ -364,7 +364,21 @@ async fn choose(
             errors,
         };
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    }
+    };
+    let mut tx = state.pool.begin().await?;
+    // Used by a second click meanwhile: that one set the password.
+    let Some(user_id) = token::consume(&mut tx, secret, t, purpose).await? else {
+        drop(tx);
+        return token_dead(&who, purpose).await;
+    };
+    user::set_password(
+        &mut tx,
+        &who.meta.actor(Some(user_id)),
+        user_id,
+        &hash,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     crate::auth::user::sign_in(&who.session, user_id).await?;
     render::flash(
@@ -378,12 +392,13 @@ async fn choose(
 
 /// The policy's reason for refusing a password, to show beside the field;
 /// other failures are errors.
-pub fn password_problem(chosen: Result<(), PasswordError>) -> Result<Option<String>, AppError> {
+pub fn password_problem<T>(
+    chosen: Result<T, PasswordError>,
+) -> Result<Result<T, String>, AppError> {
     match chosen {
-        Ok(()) => Ok(None),
-        Err(PasswordError::Policy(p)) => Ok(Some(p.to_string())),
+        Ok(v) => Ok(Ok(v)),
+        Err(PasswordError::Policy(p)) => Ok(Err(p.to_string())),
         Err(PasswordError::Hash(e)) => Err(e.into()),
-        Err(PasswordError::Db(e)) => Err(e.into()),
     }
 }
 

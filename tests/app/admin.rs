@@ -562,6 +562,14 @@ async fn an_admin_cannot_touch_a_super_admin_account() {
         ("time_zone", "UTC"),
         ("version", "1"),
     ];
+    // The page says so, and offers no way to save.
+    let page = admin.get(&format!("/admin/users/{root}")).await;
+    assert_eq!(
+        page.texts("#admin-account-locked"),
+        vec!["Only a super admin can change an admin's account."]
+    );
+    let save = format!("form[action='/admin/users/{root}'] button[type=submit]");
+    assert!(page.attr(&save, "disabled").is_some());
     let res = admin.post(&format!("/admin/users/{root}"), &edit).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(email_of(&app, root).await, root_email, "unchanged");

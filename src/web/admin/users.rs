@@ -168,6 +168,16 @@ impl UserFormPage {
         self.form.roles.iter().any(|r| r == role.as_str())
     }
 
+    /// An admin's account that this admin may look at but not change (see
+    /// [`check_admin_account`]).
+    fn locked(&self) -> bool {
+        !self.can_grant_admin
+            && self
+                .user
+                .as_ref()
+                .is_some_and(|u| u.has_role(Role::Admin) || u.has_role(Role::SuperAdmin))
+    }
+
     /// Admin roles are shown to everyone but only super admins may change them.
     fn role_locked(&self, role: &Role) -> bool {
         matches!(role, Role::Admin | Role::SuperAdmin) && !self.can_grant_admin
