@@ -772,3 +772,48 @@ async fn mail_queued_by_seed_demo_links_to_the_public_url_of_the_process_that_se
     }
     assert!(links > 0);
 }
+
+#[tokio::test]
+async fn stored_reset_and_approval_mail_hold_masked_links_that_open_nothing() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", &[Role::Viewer]).await;
+    let client = app.client();
+    client.get("/password-reset").await;
+    let res = client
+        .post("/password-reset", &[("email", "ada@example.com")])
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    crate::approvals::submitted(&app).await;
+
+    for (to, path) in [
+        ("ada@example.com", "/password-reset/"),
+        ("head@example.com", "/approvals/"),
+    ] {
+        let stored: String =
+            sqlx::query_scalar("select body_text from outbox where to_address = $1")
+                .bind(to)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        let masked = stored
+            .split_whitespace()
+            .find(|w| w.contains(path))
+            .unwrap_or_else(|| panic!("a link in {stored}"));
+        assert!(masked.contains("[token-withheld]"), "{masked}");
+        // As stored (its address put in), the link opens nothing...
+        let masked = masked.replace(hiring_hare::domain::outbox::PUBLIC_URL_MARK, "");
+        let res = app.client().get(&masked).await;
+        assert_eq!(res.status, StatusCode::GONE, "{masked}: {}", res.body);
+        // ...while the one delivered does.
+        let text = app.last_mail_to(to).await.unwrap();
+        let sent = text
+            .split_whitespace()
+            .find(|w| w.contains(path))
+            .unwrap()
+            .trim_start_matches(&app.config.public_url);
+        let token = sent.rsplit(['/', '=']).next().unwrap();
+        assert!(token.len() > 20 && !stored.contains(token), "{sent}");
+        let res = app.client().get(sent).await;
+        assert_eq!(res.status, StatusCode::OK, "{sent}: {}", res.body);
+    }
+}
