@@ -730,7 +730,10 @@ async fn a_head_requesting_for_their_own_department_goes_up_then_to_admins() {
     let first = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
     submit(&hm, first).await;
     let t = tasks(&app, first).await;
-    assert_eq!((t[0].1.as_str(), t[0].2.as_str()), ("Department head", "parent@example.com"));
+    assert_eq!(
+        (t[0].1.as_str(), t[0].2.as_str()),
+        ("Department head", "parent@example.com")
+    );
     // Without one (and no manager): the admins.
     sqlx::query("update departments set parent_id = null")
         .execute(&app.pool)
@@ -741,7 +744,10 @@ async fn a_head_requesting_for_their_own_department_goes_up_then_to_admins() {
     let second = draft(&app, &hm, &org, hm_id, "Data engineer").await;
     submit(&hm, second).await;
     let t = tasks(&app, second).await;
-    assert_eq!((t[0].1.as_str(), t[0].2.as_str()), ("Department head", "root@example.com"));
+    assert_eq!(
+        (t[0].1.as_str(), t[0].2.as_str()),
+        ("Department head", "root@example.com")
+    );
     assert_eq!(app.audit_count("approval.step_passed_up", second).await, 1);
 }
 
