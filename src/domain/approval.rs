@@ -105,9 +105,10 @@ struct Chosen {
 
 /// Who may approve `step` for `r`: never the requirement's own people
 /// (DOMAIN.md). When the step's only approvers are its own people, the step
-/// is not dropped but passes to a fallback: the nearest parent department's
-/// head, then those approvers' managers, then the admins. Without anyone at
-/// all, why (in words for the requester).
+/// is not dropped but passes to a fallback: the one the workflow names for
+/// the step, else the nearest parent department's head, then those
+/// approvers' managers, then the admins. Without anyone at all, why (in
+/// words for the requester).
 async fn approvers(
     conn: &mut PgConnection,
     step: &Step,
@@ -175,6 +176,19 @@ async fn approvers(
     .into_iter()
     .flatten()
     .collect();
+    let named: Vec<Uuid> = sqlx::query_scalar(
+        "select id from users where id = $1 and deactivated_at is null and id <> all($2)",
+    )
+    .bind(step.fallback_id)
+    .bind(&own)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !named.is_empty() {
+        return Ok(Ok(Chosen {
+            people: named,
+            fallback: Some("the step's own stand-in"),
+        }));
+    }
     let parent_head: Vec<Uuid> = sqlx::query_scalar(
         "with recursive up (parent_id, head_id, depth) as (
              select p.parent_id, p.head_id, 1 from departments d
