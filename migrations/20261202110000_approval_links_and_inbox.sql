@@ -17,3 +17,8 @@ create index approval_tasks_decided_idx on approval_tasks (decided_by, decided_a
     where status in ('approved', 'rejected', 'changes_requested');
 -- Served by the two above.
 drop index approval_tasks_inbox_idx;
+
+-- A step may name who stands in when every approver it names requested or
+-- works on the requirement; without one, the parent department's head, the
+-- approvers' managers, then the admins do.
+alter table workflow_steps add column fallback_id uuid references users (id);

@@ -358,7 +358,16 @@ async fn act(
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
-    requirement::apply(conn, actor, requirement::Asker::App, id, version, action, "").await?;
+    requirement::apply(
+        conn,
+        actor,
+        requirement::Asker::App,
+        id,
+        version,
+        action,
+        "",
+    )
+    .await?;
     Ok(())
 }
 

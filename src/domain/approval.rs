@@ -105,9 +105,10 @@ struct Chosen {
 
 /// Who may approve `step` for `r`: never the requirement's own people
 /// (DOMAIN.md). When the step's only approvers are its own people, the step
-/// is not dropped but passes to a fallback: the nearest parent department's
-/// head, then those approvers' managers, then the admins. Without anyone at
-/// all, why (in words for the requester).
+/// is not dropped but passes to a fallback: the one the workflow names for
+/// the step, else the nearest parent department's head, then those
+/// approvers' managers, then the admins. Without anyone at all, why (in
+/// words for the requester).
 async fn approvers(
     conn: &mut PgConnection,
     step: &Step,
@@ -167,10 +168,27 @@ async fn approvers(
         }));
     }
     // Someone named on the requirement never stands in either.
-    let own: Vec<Uuid> = [Some(r.hiring_manager_id), Some(r.created_by), r.recruiter_id]
-        .into_iter()
-        .flatten()
-        .collect();
+    let own: Vec<Uuid> = [
+        Some(r.hiring_manager_id),
+        Some(r.created_by),
+        r.recruiter_id,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let named: Vec<Uuid> = sqlx::query_scalar(
+        "select id from users where id = $1 and deactivated_at is null and id <> all($2)",
+    )
+    .bind(step.fallback_id)
+    .bind(&own)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !named.is_empty() {
+        return Ok(Ok(Chosen {
+            people: named,
+            fallback: Some("the step's own stand-in"),
+        }));
+    }
     let parent_head: Vec<Uuid> = sqlx::query_scalar(
         "with recursive up (parent_id, head_id, depth) as (
              select p.parent_id, p.head_id, 1 from departments d
@@ -270,7 +288,16 @@ pub async fn submit(
             .into());
         }
     };
-    requirement::apply(&mut *conn, actor, asker, requirement_id, version, action, "").await?;
+    requirement::apply(
+        &mut *conn,
+        actor,
+        asker,
+        requirement_id,
+        version,
+        action,
+        "",
+    )
+    .await?;
     let r = requirement::find(&mut *conn, requirement_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
@@ -464,9 +491,10 @@ async fn ask(
     .await?
     .flatten();
     if let Some(stand_in) = stand_in.filter(|d| r.names(*d)) {
-        let c = Changes::new()
-            .created("stand_in", &stand_in)
-            .created("reason", &"the stand-in requested or works on this requirement");
+        let c = Changes::new().created("stand_in", &stand_in).created(
+            "reason",
+            &"the stand-in requested or works on this requirement",
+        );
         audit::record(
             &mut *conn,
             actor,
@@ -1236,8 +1264,7 @@ impl After {
     pub fn param(&self) -> String {
         format!(
             "{},{}",
-            self.at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             self.id
         )
     }
@@ -1251,58 +1278,69 @@ pub struct InboxPage {
 }
 
 impl InboxPage {
-    /// `rows` holds up to one more than a page: its presence says there is
-    /// a next page.
-    fn of(mut rows: Vec<Task>, at: impl Fn(&Task) -> Option<DateTime<Utc>>) -> InboxPage {
-        let more = rows.len() as i64 > INBOX_PAGE;
-        rows.truncate(INBOX_PAGE as usize);
-        let next = if more {
-            rows.last()
-                .and_then(|t| at(t).map(|at| After { at, id: t.id }))
-        } else {
-            None
-        };
-        InboxPage { tasks: rows, next }
+    /// The tasks of one page, from `keys`: up to one more than a page of
+    /// (position, id) in the tab's order, read from its index alone. The
+    /// tasks are then read by id, leaving out those on deleted requirements
+    /// and on requirements `user` requested or works on (never theirs to
+    /// decide), so a page may show fewer; the next one starts after the
+    /// last key read either way, so nothing is skipped or shown twice.
+    async fn read(
+        conn: &mut PgConnection,
+        user: Uuid,
+        mut keys: Vec<(DateTime<Utc>, Uuid)>,
+    ) -> Result<InboxPage, sqlx::Error> {
+        let more = keys.len() as i64 > INBOX_PAGE;
+        keys.truncate(INBOX_PAGE as usize);
+        let next = keys
+            .last()
+            .filter(|_| more)
+            .map(|(at, id)| After { at: *at, id: *id });
+        let ids: Vec<Uuid> = keys.iter().map(|(_, id)| *id).collect();
+        let mut tasks: Vec<Task> = sqlx::query_as(concat!(
+            task_select!(),
+            "where t.id = any($1) and r.deleted_at is null
+               and $2 not in (r.hiring_manager_id, r.created_by) and r.recruiter_id is distinct from $2"
+        ))
+        .bind(&ids)
+        .bind(user)
+        .fetch_all(conn)
+        .await?;
+        tasks.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
+        Ok(InboxPage { tasks, next })
     }
 }
 
 /// Waiting for `user` (theirs, and those of people they stand in for
-/// today), the longest waiting first. One walk of the waiting index per
-/// person, stopping at a page; a requirement they requested or work on is
-/// never theirs to decide, so it is left out.
+/// today), the longest waiting first: one walk of the waiting index per
+/// person, stopping at a page.
 pub async fn waiting(
     conn: &mut PgConnection,
     user: Uuid,
     after: Option<After>,
 ) -> Result<InboxPage, sqlx::Error> {
-    let rows: Vec<Task> = sqlx::query_as(concat!(
-        task_select!(),
-        "where t.id = any(array(
-           select p.id
-             from (select $1::uuid as id
-                   union all
-                   select id from users where delegate_id = $1
-                      and current_date between delegate_from and delegate_until) me
-            cross join lateral (
-                   select t.id, t.started_at from approval_tasks t
-                     join approvals a on a.id = t.approval_id
-                     join requirements r on r.id = a.requirement_id
-                    where t.approver_id = me.id and t.status = 'pending'
-                      and (t.started_at, t.id) > (coalesce($2, '-infinity'), coalesce($3, '00000000-0000-0000-0000-000000000000'))
-                      and r.deleted_at is null
-                      and $1 not in (r.hiring_manager_id, r.created_by)
-                      and r.recruiter_id is distinct from $1
-                    order by t.started_at, t.id
-                    limit $4) p))
-         order by t.started_at, t.id"
-    ))
+    let keys: Vec<(DateTime<Utc>, Uuid)> = sqlx::query_as(
+        "select p.started_at, p.id
+           from (select $1::uuid as id
+                 union all
+                 select id from users where delegate_id = $1
+                    and current_date between delegate_from and delegate_until) me
+          cross join lateral (
+                 select t.id, t.started_at from approval_tasks t
+                  where t.approver_id = me.id and t.status = 'pending'
+                    and (t.started_at, t.id) > (coalesce($2, '-infinity'),
+                                                coalesce($3, '00000000-0000-0000-0000-000000000000'))
+                  order by t.started_at, t.id
+                  limit $4) p
+          order by p.started_at, p.id
+          limit $4",
+    )
     .bind(user)
     .bind(after.map(|a| a.at))
     .bind(after.map(|a| a.id))
     .bind(INBOX_PAGE + 1)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(InboxPage::of(rows, |t| t.started_at))
+    InboxPage::read(conn, user, keys).await
 }
 
 /// Decided by `user`, the newest first: one backward walk of the decided
@@ -1312,26 +1350,21 @@ pub async fn decided(
     user: Uuid,
     after: Option<After>,
 ) -> Result<InboxPage, sqlx::Error> {
-    let rows: Vec<Task> = sqlx::query_as(concat!(
-        task_select!(),
-        "where t.id = any(array(
-           select t.id from approval_tasks t
-             join approvals a on a.id = t.approval_id
-             join requirements r on r.id = a.requirement_id
-            where t.decided_by = $1 and t.status in ('approved', 'rejected', 'changes_requested')
-              and (t.decided_at, t.id) < (coalesce($2, 'infinity'), coalesce($3, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
-              and r.deleted_at is null
-            order by t.decided_at desc, t.id desc
-            limit $4))
-         order by t.decided_at desc, t.id desc"
-    ))
+    let keys: Vec<(DateTime<Utc>, Uuid)> = sqlx::query_as(
+        "select t.decided_at, t.id from approval_tasks t
+          where t.decided_by = $1 and t.status in ('approved', 'rejected', 'changes_requested')
+            and (t.decided_at, t.id) < (coalesce($2, 'infinity'),
+                                        coalesce($3, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+          order by t.decided_at desc, t.id desc
+          limit $4",
+    )
     .bind(user)
     .bind(after.map(|a| a.at))
     .bind(after.map(|a| a.id))
     .bind(INBOX_PAGE + 1)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(InboxPage::of(rows, |t| t.decided_at))
+    InboxPage::read(conn, user, keys).await
 }
 
 /// Why the requirement's latest approval asked for changes: who asked (and

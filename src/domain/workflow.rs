@@ -141,6 +141,11 @@ pub struct Step {
     /// None: every approver must approve; otherwise this many of them.
     pub required: Option<i32>,
     pub sla_hours: i32,
+    /// Who approves instead when every approver of the step requested or
+    /// works on the requirement; None: the usual fallbacks (see
+    /// `approval::approvers`). Versions saved before it existed have none.
+    #[serde(default)]
+    pub fallback_id: Option<Uuid>,
 }
 
 impl Step {
@@ -168,8 +173,12 @@ impl Step {
             (None, "users" | "role") => "all of ".into(),
             (None, _) => String::new(),
         };
+        let fallback = self
+            .fallback_id
+            .map(|id| format!(", else {}", names.user(id)))
+            .unwrap_or_default();
         format!(
-            "{}: {how_many}{who}, within {} h",
+            "{}: {how_many}{who}{fallback}, within {} h",
             self.name, self.sla_hours
         )
     }
@@ -217,7 +226,8 @@ macro_rules! steps_json {
         "coalesce((select jsonb_agg(jsonb_build_object(
                 'name', s.name, 'approver_kind', s.approver_kind,
                 'approver_ids', to_jsonb(s.approver_ids), 'approver_role', s.approver_role,
-                'required', s.required, 'sla_hours', s.sla_hours) order by s.position)
+                'required', s.required, 'sla_hours', s.sla_hours,
+                'fallback_id', s.fallback_id) order by s.position)
            from workflow_steps s where s.workflow_id = w.id), '[]')"
     };
 }
@@ -318,6 +328,8 @@ pub struct StepForm {
     /// Empty: all must approve.
     pub required: String,
     pub sla_hours: String,
+    /// Empty: the usual fallbacks.
+    pub fallback_id: String,
 }
 
 impl StepForm {
@@ -339,6 +351,7 @@ impl StepForm {
             approver_role: s.approver_role.clone().unwrap_or_default(),
             required: s.required.map(|n| n.to_string()).unwrap_or_default(),
             sla_hours: s.sla_hours.to_string(),
+            fallback_id: s.fallback_id.map(|id| id.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -509,7 +522,12 @@ async fn parse(
     let wanted: Vec<Uuid> = form
         .steps
         .iter()
-        .flat_map(|s| s.approver_ids.iter().filter_map(|id| id.parse().ok()))
+        .flat_map(|s| {
+            s.approver_ids
+                .iter()
+                .chain([&s.fallback_id])
+                .filter_map(|id| id.parse().ok())
+        })
         .collect();
     let active: Vec<Uuid> =
         sqlx::query_scalar("select id from users where id = any($1) and deactivated_at is null")
@@ -596,6 +614,16 @@ fn parse_step(s: &StepForm, active: &[Uuid]) -> (Option<Step>, FieldErrors) {
         ),
         _ => {}
     }
+    let fallback_id = match s.fallback_id.trim() {
+        "" => None,
+        id => match id.parse::<Uuid>() {
+            Ok(id) if active.contains(&id) => Some(id),
+            _ => {
+                e.add("fallback_id", "Choose someone who is active, or nobody.");
+                None
+            }
+        },
+    };
     let sla_hours = match s.sla_hours.trim().parse::<i32>() {
         Ok(n) if (1..=8760).contains(&n) => n,
         _ => {
@@ -613,6 +641,7 @@ fn parse_step(s: &StepForm, active: &[Uuid]) -> (Option<Step>, FieldErrors) {
         approver_role,
         required,
         sla_hours,
+        fallback_id,
     });
     (step, e)
 }
@@ -626,8 +655,8 @@ async fn insert_steps(
 ) -> Result<(), sqlx::Error> {
     for (i, s) in steps.iter().enumerate() {
         sqlx::query(
-            "insert into workflow_steps (workflow_id, position, name, approver_kind, approver_ids, approver_role, required, sla_hours)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "insert into workflow_steps (workflow_id, position, name, approver_kind, approver_ids, approver_role, required, sla_hours, fallback_id)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id)
         .bind(i as i32 + 1)
@@ -637,6 +666,7 @@ async fn insert_steps(
         .bind(&s.approver_role)
         .bind(s.required)
         .bind(s.sla_hours)
+        .bind(s.fallback_id)
         .execute(&mut *conn)
         .await?;
     }

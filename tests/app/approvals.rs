@@ -965,15 +965,26 @@ async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
     crate::change_approval::approve_all(&app, id).await;
     let (viewer, viewer_id) = app.signed_in(Role::Viewer).await;
     let (interviewer, _) = app.signed_in(Role::Interviewer).await;
-    for (state, step) in [("approved", None), ("open", Some("open")), ("on_hold", Some("hold"))] {
+    for (state, step) in [
+        ("approved", None),
+        ("open", Some("open")),
+        ("on_hold", Some("hold")),
+    ] {
         if let Some(step) = step {
-            assert_eq!(act(&app, &chain.hm, id, step).await.status, StatusCode::SEE_OTHER);
+            assert_eq!(
+                act(&app, &chain.hm, id, step).await.status,
+                StatusCode::SEE_OTHER
+            );
         }
         assert_eq!(status(&app, id).await, state);
         for (who, client) in [("viewer", &viewer), ("interviewer", &interviewer)] {
             for action in ["submit", "open", "hold", "resume", "cancel"] {
                 let res = act(&app, client, id, action).await;
-                assert_eq!(res.status, StatusCode::FORBIDDEN, "{who} {action} on {state}");
+                assert_eq!(
+                    res.status,
+                    StatusCode::FORBIDDEN,
+                    "{who} {action} on {state}"
+                );
             }
             assert_eq!(status(&app, id).await, state, "{who} changed nothing");
         }
@@ -982,16 +993,19 @@ async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
     let res = act(&app, &chain.hm, id, "submit").await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(
-        res.texts("[role=alert]").join(" ").contains("not possible while"),
+        res.texts("[role=alert]")
+            .join(" ")
+            .contains("not possible while"),
         "{}",
         res.body
     );
     assert_eq!(status(&app, id).await, "on_hold");
-    let rounds: i64 = sqlx::query_scalar("select count(*) from approvals where requirement_id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let rounds: i64 =
+        sqlx::query_scalar("select count(*) from approvals where requirement_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(rounds, 1, "no new approval started");
     // The domain refuses too, whoever calls it.
     use hiring_hare::domain::requirement::{self, Action, Asker, TransitionError};
@@ -1043,7 +1057,10 @@ async fn a_reassigned_approval_kills_the_old_approvers_link_and_grant() {
     admin.get(path).await;
     assert_eq!(
         admin
-            .post(&format!("{path}/reassignment"), &[("to", &acting.to_string())])
+            .post(
+                &format!("{path}/reassignment"),
+                &[("to", &acting.to_string())]
+            )
             .await
             .status,
         StatusCode::SEE_OTHER
@@ -1073,7 +1090,9 @@ async fn a_reassigned_approval_kills_the_old_approvers_link_and_grant() {
     let res = other.get(&link).await;
     assert_eq!(res.status, StatusCode::GONE);
     assert!(
-        res.texts("main p").join(" ").contains("no longer lets you decide"),
+        res.texts("main p")
+            .join(" ")
+            .contains("no longer lets you decide"),
         "{}",
         res.body
     );
@@ -1120,14 +1139,24 @@ async fn a_deactivated_approvers_link_and_grant_are_dead() {
         .execute(&app.pool)
         .await
         .unwrap();
-    assert!(granted.get(fin1_path).await.location().starts_with("/sign-in"));
+    assert!(
+        granted
+            .get(fin1_path)
+            .await
+            .location()
+            .starts_with("/sign-in")
+    );
     let res = granted
         .post(&format!("{fin1_path}/decision"), &[("decision", "approve")])
         .await;
     assert!(res.location().starts_with("/sign-in"), "{}", res.status);
     let res = app.client().get(&fin2_link).await;
     assert_eq!(res.status, StatusCode::GONE);
-    assert!(res.texts("main p").join(" ").contains("no longer lets you decide"));
+    assert!(
+        res.texts("main p")
+            .join(" ")
+            .contains("no longer lets you decide")
+    );
     let decided: i64 = sqlx::query_scalar(
         "select count(*) from approval_tasks t join users u on u.id = t.approver_id
           where u.email like 'fin%' and t.decided_by is not null",
@@ -1154,7 +1183,10 @@ async fn a_hiring_manager_named_as_stand_in_never_decides_their_own_requirement(
     .await
     .unwrap();
     let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
-    assert_eq!(act(&app, &hm, id, "submit").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        act(&app, &hm, id, "submit").await.status,
+        StatusCode::SEE_OTHER
+    );
     let task = approval_path(&app, "head@example.com").await;
     let task_id: Uuid = task.trim_start_matches("/approvals/").parse().unwrap();
     assert_eq!(
@@ -1163,10 +1195,18 @@ async fn a_hiring_manager_named_as_stand_in_never_decides_their_own_requirement(
         "the skipped stand-in is on record"
     );
     assert!(
-        hm.get("/approvals").await.texts("#waiting tbody tr").is_empty(),
+        hm.get("/approvals")
+            .await
+            .texts("#waiting tbody tr")
+            .is_empty(),
         "not in the stand-in's inbox"
     );
-    assert!(!hm.get(&task).await.texts("h2").contains(&"Your decision".to_owned()));
+    assert!(
+        !hm.get(&task)
+            .await
+            .texts("h2")
+            .contains(&"Your decision".to_owned())
+    );
     assert_eq!(
         hm.post(&format!("{task}/decision"), &[("decision", "approve")])
             .await
@@ -1196,7 +1236,12 @@ async fn the_stale_link_page_shows_history_only_to_who_may_see_it() {
         .await;
     let anonymous = app.client().get(&link).await;
     assert_eq!(anonymous.status, StatusCode::GONE);
-    assert!(anonymous.texts("main p").join(" ").contains("changed since"));
+    assert!(
+        anonymous
+            .texts("main p")
+            .join(" ")
+            .contains("changed since")
+    );
     assert!(anonymous.texts("#since-mail li").is_empty(), "no history");
     let res = app
         .client()
@@ -1234,7 +1279,10 @@ async fn the_decision_page_from_a_mailed_link_shows_what_to_decide_on() {
         .trim_start_matches("/requirements/")
         .parse()
         .unwrap();
-    assert_eq!(act(&app, &hm, id, "submit").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        act(&app, &hm, id, "submit").await.status,
+        StatusCode::SEE_OTHER
+    );
     let link = mailed_link(&app, "head@example.com").await;
     let (path, token) = link.split_once("?token=").unwrap();
     let head = app.client();
@@ -1245,14 +1293,18 @@ async fn the_decision_page_from_a_mailed_link_shows_what_to_decide_on() {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.texts("#description strong"), vec!["the"], "rendered");
     assert!(!page.body.contains("<script>alert"));
-    assert_eq!(page.texts("#reason"), vec!["Backfill, replacing Grace Hopper"]);
+    assert_eq!(
+        page.texts("#reason"),
+        vec!["Backfill, replacing Grace Hopper"]
+    );
     assert!(
         page.texts("dl.meta dd")
             .contains(&"60,000–90,000 EUR".to_owned()),
         "the band"
     );
     assert!(
-        page.attr(&format!("a[href='/requirements/{id}']"), "href").is_none(),
+        page.attr(&format!("a[href='/requirements/{id}']"), "href")
+            .is_none(),
         "no link to a page that asks for a password"
     );
     assert!(page.texts("h2").contains(&"Your decision".to_owned()));
@@ -1271,13 +1323,23 @@ async fn changes_requested_show_at_the_top_for_the_requester() {
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.field_error("comment").unwrap().contains("reason"));
     let res = head
-        .post(&format!("{link}/decision"), &[("decision", "request_changes")])
+        .post(
+            &format!("{link}/decision"),
+            &[("decision", "request_changes")],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.field_error("comment").unwrap().contains("what to change"));
+    assert!(
+        res.field_error("comment")
+            .unwrap()
+            .contains("what to change")
+    );
     head.post(
         &format!("{link}/decision"),
-        &[("decision", "request_changes"), ("comment", "Lower the maximum")],
+        &[
+            ("decision", "request_changes"),
+            ("comment", "Lower the maximum"),
+        ],
     )
     .await;
     let page = chain
@@ -1292,7 +1354,10 @@ async fn changes_requested_show_at_the_top_for_the_requester() {
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     assert!(banner.contains(&today), "{banner}");
     let top = page.body.find("id=\"changes-requested\"").unwrap();
-    assert!(top < page.body.find("class=\"meta\"").unwrap(), "at the top");
+    assert!(
+        top < page.body.find("class=\"meta\"").unwrap(),
+        "at the top"
+    );
     // Only for the requester.
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     assert!(
@@ -1384,7 +1449,10 @@ async fn both_inbox_tabs_page_through_every_task_once_in_order() {
     assert_eq!(both.texts("#decided tbody tr").len(), 50);
     // A cursor that is not one is refused, not guessed at.
     assert_eq!(
-        client.get("/approvals?tab=decided&after=yesterday").await.status,
+        client
+            .get("/approvals?tab=decided&after=yesterday")
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }

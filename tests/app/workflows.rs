@@ -730,7 +730,10 @@ async fn a_head_requesting_for_their_own_department_goes_up_then_to_admins() {
     let first = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
     submit(&hm, first).await;
     let t = tasks(&app, first).await;
-    assert_eq!((t[0].1.as_str(), t[0].2.as_str()), ("Department head", "parent@example.com"));
+    assert_eq!(
+        (t[0].1.as_str(), t[0].2.as_str()),
+        ("Department head", "parent@example.com")
+    );
     // Without one (and no manager): the admins.
     sqlx::query("update departments set parent_id = null")
         .execute(&app.pool)
@@ -741,7 +744,10 @@ async fn a_head_requesting_for_their_own_department_goes_up_then_to_admins() {
     let second = draft(&app, &hm, &org, hm_id, "Data engineer").await;
     submit(&hm, second).await;
     let t = tasks(&app, second).await;
-    assert_eq!((t[0].1.as_str(), t[0].2.as_str()), ("Department head", "root@example.com"));
+    assert_eq!(
+        (t[0].1.as_str(), t[0].2.as_str()),
+        ("Department head", "root@example.com")
+    );
     assert_eq!(app.audit_count("approval.step_passed_up", second).await, 1);
 }
 
@@ -772,4 +778,52 @@ async fn when_nobody_at_all_may_approve_the_refusal_says_why() {
             && message.contains("Finance: nobody active has the Approver role"),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn a_step_may_name_who_stands_in_for_its_excluded_approvers() {
+    let app = TestApp::spawn().await;
+    let org = org(&app).await;
+    let deputy = app
+        .user("deputy@example.com", "Dana Deputy", &[Role::Viewer])
+        .await;
+    app.user("fin1@example.com", "Finn One", &[Role::Approver])
+        .await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    // The requester heads the department, and there is a parent head too:
+    // the step's own stand-in comes first.
+    sqlx::query("update departments set head_id = $1 where id = $2")
+        .bind(hm_id)
+        .bind(org.department)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    parent_department(&app, &org).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let mut f = vec![
+        field("name", "Engineering"),
+        field("department_id", &org.department.to_string()),
+    ];
+    f.extend(step(0, "Head", "department_head", &[], "", "48"));
+    f.push(field("steps[0][fallback_id]", &deputy.to_string()));
+    let workflow = create(&admin, f).await;
+    let shown = admin
+        .get(&format!("/admin/workflows/{workflow}/edit"))
+        .await;
+    assert_eq!(
+        shown
+            .attr("#steps-0-fallback_id option[selected]", "value")
+            .as_deref(),
+        Some(deputy.to_string().as_str()),
+        "kept on the form"
+    );
+    let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
+    submit(&hm, id).await;
+    let t = tasks(&app, id).await;
+    assert_eq!(
+        (t[0].1.as_str(), t[0].2.as_str()),
+        ("Head", "deputy@example.com"),
+        "{t:?}"
+    );
+    assert_eq!(app.audit_count("approval.step_passed_up", id).await, 1);
 }

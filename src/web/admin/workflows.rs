@@ -162,6 +162,7 @@ fn from_body(body: &[u8]) -> (WorkflowForm, Option<Edit>) {
                     "approver_role" => s.approver_role = v,
                     "required" => s.required = v,
                     "sla_hours" => s.sla_hours = v,
+                    "fallback_id" => s.fallback_id = v,
                     _ => {}
                 }
             }
