@@ -975,6 +975,10 @@ pub enum TransitionError {
     },
     #[error("a reason is required")]
     ReasonRequired,
+    /// The reason is too long or holds a NUL byte (see
+    /// [`super::optional_text`]): the message to show.
+    #[error("{0}")]
+    BadReason(String),
     #[error(transparent)]
     Save(#[from] SaveError),
 }
@@ -984,6 +988,9 @@ impl From<sqlx::Error> for TransitionError {
         TransitionError::Save(e.into())
     }
 }
+
+/// The longest reason a transition keeps: a few paragraphs.
+pub const REASON_MAX: usize = 5_000;
 
 /// Moves the requirement through its lifecycle, recording the transition
 /// row and its audit row. `version` guards against acting on a stale page.
@@ -995,7 +1002,11 @@ pub async fn apply(
     action: Action,
     reason: &str,
 ) -> Result<Status, TransitionError> {
-    let reason = reason.trim();
+    let mut e = FieldErrors::default();
+    let reason = optional_text(&mut e, "reason", reason, REASON_MAX);
+    if let Some(problem) = e.get("reason") {
+        return Err(TransitionError::BadReason(problem.to_owned()));
+    }
     if action.needs_reason() && reason.is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
@@ -1037,7 +1048,7 @@ pub async fn apply(
     .bind(id)
     .bind(from.as_str())
     .bind(to.as_str())
-    .bind(reason)
+    .bind(&reason)
     .bind(actor.user_id)
     .execute(&mut *conn)
     .await?;

@@ -724,6 +724,9 @@ async fn transition(
         Err(DecideError::Transition(TransitionError::ReasonRequired)) => {
             "Say why: a reason is required.".to_owned()
         }
+        Err(DecideError::Transition(TransitionError::BadReason(problem))) => {
+            format!("The reason can't be saved: {problem}")
+        }
         Err(DecideError::Transition(TransitionError::NotAllowed { .. })) => {
             format!(
                 "This is not possible while the requirement is {}.",
