@@ -1003,6 +1003,12 @@ async fn bad_input_is_an_error_beside_its_field_never_a_500() {
         .execute(&app.pool)
         .await
         .unwrap();
+    let page = hm.get(&format!("/requirements/{id}/edit")).await;
+    assert_eq!(
+        page.texts("#department_id option[selected]"),
+        ["Engineering (archived)"],
+        "still on offer to keep"
+    );
     let edit = with(form(&o, hm_id, "Platform engineer II"), "version", "1");
     let res = post(&hm, &format!("/requirements/{id}"), &edit).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
