@@ -1352,8 +1352,11 @@ pub async fn export(
 }
 
 /// How many rows, in the list's order, a search reads before it turns to
-/// the text index: about a millisecond's work.
-const SEARCH_WINDOW: i64 = 1000;
+/// the text index: a few milliseconds' work, whatever the table's size.
+/// Enough for a word in 1 % of the requirements to fill a page here (2,600
+/// rows read, 5 ms at 200,000 requirements), where the text index would
+/// have every match read from the table (10,000 at a million).
+const SEARCH_WINDOW: i64 = 4000;
 
 /// Where a list query takes its rows from (see [`list`]).
 #[derive(Clone, Copy, PartialEq)]
@@ -1435,7 +1438,11 @@ fn list_query(
         // rows: a rare word still matches thousands of rows at a million
         // requirements, and carrying each one's description and text
         // vector through the sort cost more than finding them. The page's
-        // own rows are read by id once it is cut.
+        // own rows are read by id once it is cut. The cursor applies
+        // outside the fence: inside, the planner ANDed the text index
+        // with a scan of the order's index for every row before the
+        // cursor (25 ms at 200,000 requirements against 0.5 ms for the
+        // text index alone).
         Source::Matches => {
             q.push(
                 "with matches as materialized (select r.id, r.created_at, r.updated_at, r.title,
@@ -1444,11 +1451,11 @@ fn list_query(
             );
             search(&mut q, &f.q);
             filters(&mut q, viewer, sees_confidential, f);
-            cursor(&mut q);
             q.push(") ")
                 .push(COLUMNS)
-                .push(" from (select r.id from matches r order by ")
-                .push(order);
+                .push(" from (select r.id from matches r where true");
+            cursor(&mut q);
+            q.push(" order by ").push(order);
             if let Some(limit) = limit {
                 q.push(" limit ").push(limit);
             }

@@ -771,9 +771,9 @@ async fn the_navigation_counts_waiting_approvals_up_to_99_plus() {
 
 #[tokio::test]
 async fn a_search_finds_common_words_in_order_and_rare_ones_anywhere() {
-    // More rows than a search reads before it turns to the text index
-    // (1,000), so both ways of searching are taken: a common word fills
-    // its pages from the newest rows, a rare one lies beyond them.
+    // Both ways of searching are taken: a common word fills its pages
+    // from the rows read in order, and a page that those rows leave short
+    // (a rare word's, or the last) comes through the text index.
     let app = TestApp::spawn().await;
     let o = org(&app).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
