@@ -1367,3 +1367,22 @@ async fn a_transition_reason_with_a_nul_or_too_long_is_refused_with_its_reason()
         .unwrap();
     assert_eq!(status, "draft");
 }
+
+#[tokio::test]
+async fn a_decision_comment_with_a_nul_is_an_error_beside_it() {
+    let app = TestApp::spawn().await;
+    crate::approvals::submitted(&app).await;
+    let link = crate::approvals::approval_path(&app, "head@example.com").await;
+    let head = crate::approvals::signed_in_as(&app, "head@example.com").await;
+    let res = head
+        .post(
+            &format!("{link}/decision"),
+            &[("decision", "reject"), ("comment", "No\0 budget")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.field_error("comment")
+            .is_some_and(|e| e.contains("NUL"))
+    );
+}
