@@ -1386,3 +1386,21 @@ async fn a_decision_comment_with_a_nul_is_an_error_beside_it() {
             .is_some_and(|e| e.contains("NUL"))
     );
 }
+
+#[tokio::test]
+async fn a_nul_in_a_search_box_finds_nothing_rather_than_failing() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let (admin, admin_id) = app.signed_in(Role::Admin).await;
+    draft(&app, &admin, &o, admin_id, "Platform engineer").await;
+    for path in [
+        "/requirements?q=plat%00form",
+        "/requirements?q=%00",
+        "/requirements?hiring_manager=Te%00st",
+        "/requirements.csv?q=%00platform",
+        "/admin/users?q=%00",
+        "/admin/audit?actor=%00&action=requirement%00&entity_type=%00",
+    ] {
+        assert_eq!(admin.get(path).await.status, StatusCode::OK, "{path}");
+    }
+}
