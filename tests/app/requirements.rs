@@ -1178,7 +1178,9 @@ async fn problems_are_summed_up_first_and_warnings_are_confirmed() {
             .unwrap()
             .contains("in the past")
     );
+    assert_eq!(res.attr("#confirm", "type").as_deref(), Some("checkbox"));
     assert!(res.attr("#confirm", "checked").is_none());
+    assert!(res.field_error("confirm").is_some());
     assert_eq!(requirement_count(&app).await, 0);
     let res = post(&hm, "/requirements", &with(past.clone(), "confirm", "on")).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
