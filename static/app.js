@@ -88,3 +88,16 @@
     }
   });
 })();
+
+// The error summary at the top of a form: its links move the focus into
+// the field they name (following the link alone only scrolls to it).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest(".error-summary a[href^='#']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    e.preventDefault();
+    field.focus();
+  });
+})();

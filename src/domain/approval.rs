@@ -805,7 +805,17 @@ pub async fn decide(
     decision: Decision,
     comment: &str,
 ) -> Result<(), DecideError> {
-    let comment = comment.trim();
+    let mut problems = super::FieldErrors::default();
+    let comment = super::optional_text(
+        &mut problems,
+        "comment",
+        comment,
+        super::requirement::REASON_MAX,
+    );
+    if let Some(problem) = problems.get("comment") {
+        return Err(TransitionError::BadReason(problem.to_owned()).into());
+    }
+    let comment = comment.as_str();
     if decision != Decision::Approve && comment.is_empty() {
         return Err(DecideError::CommentRequired);
     }

@@ -155,7 +155,8 @@ macro_rules! entry_select {
 
 /// Newest first, one page (plus one row to tell whether more exist).
 pub async fn search(conn: &mut PgConnection, s: &Search) -> Result<Vec<Entry>, sqlx::Error> {
-    let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    // PostgreSQL refuses NUL in text; in a filter it can only be noise.
+    let opt = |v: &str| Some(v.replace('\0', "").trim().to_owned()).filter(|v| !v.is_empty());
     let date = |v: &str| chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
     let sql = concat!(
         entry_select!(),

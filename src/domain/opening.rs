@@ -69,26 +69,20 @@ impl Outcome {
     /// From the form: `outcome` is "filled" or "closed"; the words are the
     /// hire's name or the reason. None for an outcome no form offers.
     pub fn parse(outcome: &str, words: &str) -> Option<Result<Outcome, FieldErrors>> {
-        let words = words.trim();
         let (field, missing) = match outcome {
             "filled" => ("hire", "Name the person hired."),
             "closed" => ("reason", "Say why the opening closes."),
             _ => return None,
         };
-        Some(if words.is_empty() {
-            Err(FieldErrors::one(field, missing))
-        } else if words.chars().count() > MAX_LEN {
-            Err(FieldErrors::one(
-                field,
-                format!("At most {MAX_LEN} characters."),
-            ))
-        } else if outcome == "filled" {
-            Ok(Outcome::Filled { hire: words.into() })
-        } else {
-            Ok(Outcome::Closed {
-                reason: words.into(),
-            })
-        })
+        let mut e = FieldErrors::default();
+        let words = super::required_text(&mut e, field, words, MAX_LEN, missing);
+        Some(e.into_result(|| {
+            if outcome == "filled" {
+                Outcome::Filled { hire: words }
+            } else {
+                Outcome::Closed { reason: words }
+            }
+        }))
     }
 
     fn status(&self) -> &'static str {
@@ -264,7 +258,7 @@ mod tests {
         let long = Outcome::parse("closed", &"x".repeat(201))
             .unwrap()
             .unwrap_err();
-        assert_eq!(long.get("reason"), Some("At most 200 characters."));
+        assert_eq!(long.get("reason"), Some("Use at most 200 characters."));
         assert_eq!(Outcome::parse("reopened", "x"), None);
     }
 }

@@ -1023,6 +1023,10 @@ pub enum TransitionError {
     },
     #[error("a reason is required")]
     ReasonRequired,
+    /// The reason is too long or holds a NUL byte (see
+    /// [`super::optional_text`]): the message to show.
+    #[error("{0}")]
+    BadReason(String),
     #[error(transparent)]
     Save(#[from] SaveError),
 }
@@ -1032,6 +1036,9 @@ impl From<sqlx::Error> for TransitionError {
         TransitionError::Save(e.into())
     }
 }
+
+/// The longest reason a transition keeps: a few paragraphs.
+pub const REASON_MAX: usize = 5_000;
 
 /// Moves the requirement through its lifecycle, recording the transition
 /// row and its audit row. `version` guards against acting on a stale page.
@@ -1052,7 +1059,11 @@ pub async fn apply(
             action: action.as_str(),
         });
     }
-    let reason = reason.trim();
+    let mut e = FieldErrors::default();
+    let reason = optional_text(&mut e, "reason", reason, REASON_MAX);
+    if let Some(problem) = e.get("reason") {
+        return Err(TransitionError::BadReason(problem.to_owned()));
+    }
     if action.needs_reason() && reason.is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
@@ -1093,7 +1104,7 @@ pub async fn apply(
     .bind(id)
     .bind(from.as_str())
     .bind(to.as_str())
-    .bind(reason)
+    .bind(&reason)
     .bind(actor.user_id)
     .execute(&mut *conn)
     .await?;
@@ -1397,8 +1408,11 @@ pub async fn export(
 }
 
 /// How many rows, in the list's order, a search reads before it turns to
-/// the text index: about a millisecond's work.
-const SEARCH_WINDOW: i64 = 1000;
+/// the text index: a few milliseconds' work, whatever the table's size.
+/// Enough for a word in 1 % of the requirements to fill a page here (2,600
+/// rows read, 5 ms at 200,000 requirements), where the text index would
+/// have every match read from the table (10,000 at a million).
+const SEARCH_WINDOW: i64 = 4000;
 
 /// Where a list query takes its rows from (see [`list`]).
 #[derive(Clone, Copy, PartialEq)]
@@ -1480,7 +1494,11 @@ fn list_query(
         // rows: a rare word still matches thousands of rows at a million
         // requirements, and carrying each one's description and text
         // vector through the sort cost more than finding them. The page's
-        // own rows are read by id once it is cut.
+        // own rows are read by id once it is cut. The cursor applies
+        // outside the fence: inside, the planner ANDed the text index
+        // with a scan of the order's index for every row before the
+        // cursor (25 ms at 200,000 requirements against 0.5 ms for the
+        // text index alone).
         Source::Matches => {
             q.push(
                 "with matches as materialized (select r.id, r.created_at, r.updated_at, r.title,
@@ -1489,11 +1507,11 @@ fn list_query(
             );
             search(&mut q, &f.q);
             filters(&mut q, viewer, sees_confidential, f);
-            cursor(&mut q);
             q.push(") ")
                 .push(COLUMNS)
-                .push(" from (select r.id from matches r order by ")
-                .push(order);
+                .push(" from (select r.id from matches r where true");
+            cursor(&mut q);
+            q.push(" order by ").push(order);
             if let Some(limit) = limit {
                 q.push(" limit ").push(limit);
             }

@@ -109,7 +109,9 @@ pub struct ListFilter {
 }
 
 pub async fn list(conn: &mut PgConnection, f: &ListFilter) -> Result<Vec<User>, sqlx::Error> {
-    let q = Some(f.q.trim()).filter(|q| !q.is_empty());
+    // PostgreSQL refuses NUL in text; in a search it can only be noise.
+    let q = f.q.replace('\0', "");
+    let q = Some(q.trim()).filter(|q| !q.is_empty());
     let role = Role::parse(&f.role).map(Role::as_str);
     sqlx::query_as(concat!(
         user_select!(),

@@ -458,6 +458,11 @@ async fn decide(
                 ),
                 None,
             ),
+            Err(DecideError::Transition(TransitionError::BadReason(problem))) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FieldErrors::one("comment", problem),
+                None,
+            ),
             Err(DecideError::Decided) => (
                 StatusCode::CONFLICT,
                 FieldErrors::default(),

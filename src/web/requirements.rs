@@ -331,6 +331,30 @@ impl FormPage {
             .collect()
     }
 
+    /// The saved department when it is archived since (so not in the
+    /// catalog): it stays on offer, as an edit may keep it.
+    fn archived_department(&self) -> Option<(Uuid, &str)> {
+        self.requirement
+            .as_ref()
+            .filter(|r| {
+                !self
+                    .catalog
+                    .departments
+                    .iter()
+                    .any(|row| row.department.id == r.department_id)
+            })
+            .map(|r| (r.department_id, r.department_name.as_str()))
+    }
+
+    /// The saved job level when it is archived since (see
+    /// [`FormPage::archived_department`]).
+    fn archived_level(&self) -> Option<(Uuid, &str)> {
+        self.requirement
+            .as_ref()
+            .filter(|r| !self.catalog.levels.iter().any(|l| l.id == r.job_level_id))
+            .map(|r| (r.job_level_id, r.job_level_name.as_str()))
+    }
+
     /// Whether the field is closed to this editor (see
     /// [`FormPage::sourcing_only`]).
     fn locked(&self, field: &str) -> bool {
@@ -809,6 +833,9 @@ async fn transition(
         }
         Err(DecideError::Transition(TransitionError::ReasonRequired)) => {
             "Say why: a reason is required.".to_owned()
+        }
+        Err(DecideError::Transition(TransitionError::BadReason(problem))) => {
+            format!("The reason can't be saved: {problem}")
         }
         Err(DecideError::Transition(TransitionError::NotAllowed { .. })) => {
             format!(

@@ -506,7 +506,7 @@ async fn the_approval_path_works_without_javascript() {
     // The result is visible to the signed-in head, from the decision page's
     // link to the whole requirement.
     head.goto(&app.url(&link)).await;
-    head.wait_for_xpath("//main//a[normalize-space()=\"The requirement's page\"]")
+    head.wait_for_xpath("//main//a[normalize-space()='The whole requirement']")
         .await
         .click()
         .await

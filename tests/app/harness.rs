@@ -243,6 +243,15 @@ impl TestApp {
             .await
             .unwrap();
         });
+        // Ready as a load balancer would see it: the listener for live
+        // updates is up (it has a connection of its own, which may take a
+        // moment on a busy machine).
+        for _ in 0..200 {
+            if live.listening() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         TestApp {
             addr,
             pool,

@@ -68,6 +68,15 @@ async fn openings_are_filled_or_closed_and_the_last_one_fills_the_requirement() 
         ["Fill or close opening 1"]
     );
 
+    // A NUL byte (PostgreSQL refuses it in text) is a problem beside the
+    // field too, not a failed request.
+    let res = settle(hm, id, first, &[("outcome", "filled"), ("hire", "Ana\0")]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.field_error("opening-1-hire")
+            .is_some_and(|e| e.contains("NUL"))
+    );
+
     // Someone not on the requirement may not, whatever the page shows.
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     let res = settle(
