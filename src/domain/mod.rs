@@ -131,8 +131,6 @@ pub fn optional_text(
             "Remove the invisible NUL character (often pasted from another program).",
         );
     } else if v.chars().count() > max {
-        // The limits are constants of ours, far below i64::MAX.
-        let max = requirement::amount(&(max as i64));
         errors.add(field, format!("Use at most {max} characters."));
     }
     v.to_owned()

@@ -1742,7 +1742,7 @@ mod tests {
         assert!(e.get("replaces").is_some_and(|m| m.contains("NUL")));
         assert_eq!(e.get("skills"), Some("List at most 30 skills."));
         assert!(e.get("target_start").is_some());
-        assert_eq!(e.get("description"), Some("Use at most 20,000 characters."));
+        assert_eq!(e.get("description"), Some("Use at most 20000 characters."));
         let mut f = valid();
         f.skills = format!("Rust, {}", "y".repeat(SKILL_MAX + 1));
         f.target_start = "0000-01-01".into();
