@@ -311,7 +311,7 @@ async fn an_empty_comment_is_refused_beside_the_field_and_markdown_is_sanitized(
             .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!res.body.contains("<html"), "a fragment");
-    assert!(res.field_error("body").unwrap().contains("at most 10,000"));
+    assert!(res.field_error("body").unwrap().contains("at most 10000"));
     assert_eq!(res.texts("#body")[0].len(), 10_001);
 
     let res = s
