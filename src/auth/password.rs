@@ -1,18 +1,19 @@
 //! Password hashing (argon2id) and the password policy.
 //!
-//! Hashing costs tens of milliseconds of CPU by design, so it runs on the
-//! blocking thread pool and never stalls the async runtime. Each check also
-//! takes 19 MiB (argon2's memory cost) that the allocator keeps afterwards,
-//! so at most [`WORKERS`] run at once: a burst of sign-ins queues here
-//! instead of growing the process by 19 MiB per request. Callers hold no
-//! database connection while they wait.
+//! Hashing costs tens of milliseconds of CPU by design, so it runs on
+//! threads of its own and never stalls the async runtime. Each check also
+//! takes 19 MiB (argon2's memory cost) that the allocator keeps afterwards
+//! in the arena of the thread that ran it, so checks run on a fixed few
+//! threads ([`WORKERS`]): a burst of sign-ins queues here instead of growing
+//! the process by 19 MiB per thread of tokio's blocking pool (up to 512).
+//! Callers hold no database connection while they wait.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use std::collections::HashSet;
-use std::sync::LazyLock;
-use tokio::sync::Semaphore;
+use std::sync::mpsc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 pub const MIN_LENGTH: usize = 12;
 /// Bounds the work an attacker can ask of argon2 with one request.
@@ -69,24 +70,51 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), PolicyError> {
 pub enum HashError {
     #[error("password hashing failed: {0}")]
     Hash(String),
-    #[error("password hashing task failed: {0}")]
-    Join(#[from] tokio::task::JoinError),
-    #[error("password hashing is shut down")]
-    Closed(#[from] tokio::sync::AcquireError),
+    #[error("password hashing stopped: its threads are gone")]
+    Closed,
 }
 
-/// Argon2 runs on at most this many threads at once: one per core, since
-/// more would only share the same cores and hold more memory.
-static WORKERS: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The queue of the threads argon2 runs on: one per core, since more would
+/// only share the same cores and keep more memory. Started on first use.
+/// Should no thread start, the queue has no receiver and every check is a
+/// [`HashError::Closed`] rather than a wait forever.
+static WORKERS: LazyLock<mpsc::Sender<Job>> = LazyLock::new(|| {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    for n in 0..std::thread::available_parallelism().map_or(2, std::num::NonZero::get) {
+        let rx = Arc::clone(&rx);
+        let _ = std::thread::Builder::new()
+            .name(format!("argon2-{n}"))
+            .spawn(move || {
+                loop {
+                    // The lock is held only while taking a job, not while running it.
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+    }
+    tx
 });
 
-/// Runs `work` on the blocking pool once one of [`WORKERS`] is free.
+/// Runs `work` on one of the [`WORKERS`] threads and waits for its answer.
 async fn bounded<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, HashError> {
-    let _permit = WORKERS.acquire().await?;
-    Ok(tokio::task::spawn_blocking(work).await?)
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    WORKERS
+        .send(Box::new(move || {
+            let _ = tx.send(work());
+        }))
+        .map_err(|_| HashError::Closed)?;
+    rx.await.map_err(|_| HashError::Closed)
 }
 
 pub async fn hash(password: String) -> Result<String, HashError> {
