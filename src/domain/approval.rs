@@ -176,67 +176,52 @@ async fn approvers(
     .into_iter()
     .flatten()
     .collect();
-    let named: Vec<Uuid> = sqlx::query_scalar(
-        "select id from users where id = $1 and deactivated_at is null and id <> all($2)",
-    )
-    .bind(step.fallback_id)
-    .bind(&own)
-    .fetch_all(&mut *conn)
-    .await?;
-    if !named.is_empty() {
-        return Ok(Ok(Chosen {
-            people: named,
-            fallback: Some("the step's own stand-in"),
-        }));
-    }
-    let parent_head: Vec<Uuid> = sqlx::query_scalar(
+    // The stand-ins in order, in one statement: the first tier that has
+    // anyone active and not named on the requirement takes the step.
+    let rows: Vec<(i32, Uuid)> = sqlx::query_as(
         "with recursive up (parent_id, head_id, depth) as (
              select p.parent_id, p.head_id, 1 from departments d
-               join departments p on p.id = d.parent_id where d.id = $1
+               join departments p on p.id = d.parent_id where d.id = $2
              union all
              select p.parent_id, p.head_id, up.depth + 1 from up
-               join departments p on p.id = up.parent_id where up.depth < 32)
-         select u.id from up join users u on u.id = up.head_id
-          where u.deactivated_at is null and u.id <> all($2)
-          order by up.depth limit 1",
+               join departments p on p.id = up.parent_id where up.depth < 32),
+         candidates (tier, id) as (
+             select 0, id from users where id = $1
+             union all
+             (select 1, up.head_id from up join users u on u.id = up.head_id
+               where u.deactivated_at is null and u.id <> all($4)
+               order by up.depth limit 1)
+             union all
+             select distinct 2, a.manager_id from users a where a.id = any($3)
+             union all
+             select 3, id from users where roles && array['admin', 'super_admin'])
+         select c.tier, c.id from candidates c join users u on u.id = c.id
+          where u.deactivated_at is null and u.id <> all($4)
+          order by c.tier, c.id",
     )
+    .bind(step.fallback_id)
     .bind(r.department_id)
-    .bind(&own)
-    .fetch_all(&mut *conn)
-    .await?;
-    if !parent_head.is_empty() {
-        return Ok(Ok(Chosen {
-            people: parent_head,
-            fallback: Some("the parent department's head"),
-        }));
-    }
-    let managers: Vec<Uuid> = sqlx::query_scalar(
-        "select distinct m.id from users a join users m on m.id = a.manager_id
-          where a.id = any($1) and m.deactivated_at is null and m.id <> all($2)
-          order by m.id",
-    )
     .bind(&active)
     .bind(&own)
     .fetch_all(&mut *conn)
     .await?;
-    if !managers.is_empty() {
+    if let Some(&(first, _)) = rows.first() {
+        const TIERS: [&str; 4] = [
+            "the step's own stand-in",
+            "the parent department's head",
+            "the approver's manager",
+            "the admins",
+        ];
         return Ok(Ok(Chosen {
-            people: managers,
-            fallback: Some("the approver's manager"),
-        }));
-    }
-    let admins: Vec<Uuid> = sqlx::query_scalar(
-        "select id from users
-          where roles && array['admin', 'super_admin'] and deactivated_at is null and id <> all($1)
-          order by id",
-    )
-    .bind(&own)
-    .fetch_all(&mut *conn)
-    .await?;
-    if !admins.is_empty() {
-        return Ok(Ok(Chosen {
-            people: admins,
-            fallback: Some("the admins"),
+            people: rows
+                .iter()
+                .filter(|(tier, _)| *tier == first)
+                .map(|(_, id)| *id)
+                .collect(),
+            fallback: usize::try_from(first)
+                .ok()
+                .and_then(|t| TIERS.get(t))
+                .copied(),
         }));
     }
     Ok(Err(
