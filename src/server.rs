@@ -26,14 +26,13 @@ pub fn init_logging() {
 /// background pool): handlers get the requests' pool alone.
 pub fn state(pools: &Pools, config: Config) -> AppState {
     let mail = MailRenderer::new(&config);
-    AppState {
-        live: crate::live::Live::start(pools.listener.clone()),
-        nudges: crate::nudge::Sender::start(pools.background.clone()),
-        catalog: crate::catalog::Catalog::default(),
-        pool: pools.requests.clone(),
-        config: Arc::new(config),
+    AppState::new(
+        pools.requests.clone(),
+        config,
         mail,
-    }
+        crate::live::Live::start(pools.listener.clone()),
+        crate::nudge::Sender::start(pools.background.clone()),
+    )
 }
 
 pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {

@@ -10,6 +10,7 @@ use crate::domain::messaging::Letters;
 use crate::domain::requisition::history;
 use crate::domain::requisition::requirement::{self, Requirement, TransitionError};
 use crate::error::AppError;
+use crate::web::Db;
 use crate::web::current_user::{CurrentUser, MaybeUser};
 use askama::Template;
 use axum::Form;
@@ -54,7 +55,7 @@ pub struct InboxQuery {
 /// `?tab=decided` one tab, paged with `&after=<time>,<id>`. Each tab is its
 /// own statement over its own index.
 async fn inbox(
-    State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
@@ -68,18 +69,18 @@ async fn inbox(
         "decided" => (false, true),
         _ => return Err(AppError::NotFound),
     };
-    let mut conn = state.pool.acquire().await?;
+    let conn = db.conn().await?;
     let waiting = if show_waiting {
-        Some(approval::waiting(&mut conn, me.id, after).await?)
+        Some(approval::waiting(conn, me.id, after).await?)
     } else {
         None
     };
     let decided = if show_decided {
-        Some(approval::decided(&mut conn, me.id, after).await?)
+        Some(approval::decided(conn, me.id, after).await?)
     } else {
         None
     };
-    drop(conn);
+    db.release();
     let here = match (q.tab.as_str(), after) {
         ("", _) => "/approvals".to_owned(),
         (tab, None) => format!("/approvals?tab={tab}"),
@@ -279,14 +280,15 @@ fn sign_in_for(id: Uuid) -> AppError {
 
 async fn show(
     State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Path(id): Path<Uuid>,
     Query(q): Query<LinkQuery>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    if let Some(viewer) = viewer(&mut conn, &who, id).await? {
+    let conn = db.conn().await?;
+    if let Some(viewer) = viewer(conn, &who, id).await? {
         let p = page(
-            &mut conn,
+            conn,
             viewer,
             id,
             String::new(),
@@ -300,13 +302,13 @@ async fn show(
         return Err(sign_in_for(id));
     }
     // Looking is not using: a mail scanner's GET must not spend the link.
-    match approval::check_link(&mut conn, state.mail.token_key(), id, &q.token).await? {
+    match approval::check_link(conn, state.mail.token_key(), id, &q.token).await? {
         approval::Link::Valid { approver } => {
-            let name: String = crate::domain::org::user::find(&mut conn, approver)
+            let name: String = crate::domain::org::user::find(conn, approver)
                 .await?
                 .map(|u| u.full_name)
                 .unwrap_or_default();
-            drop(conn);
+            db.release();
             let page = LinkPage {
                 layout: Layout::anonymous(&who.session, "Open the approval").await?,
                 id,
@@ -315,7 +317,7 @@ async fn show(
             };
             render::ok(&page)
         }
-        dead => dead_link(&mut conn, &who, id, dead).await,
+        dead => dead_link(conn, &who, id, dead).await,
     }
 }
 
@@ -339,17 +341,18 @@ pub struct LinkForm {
 /// approval as its approver.
 async fn open_link(
     State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Path(id): Path<Uuid>,
     Form(form): Form<LinkForm>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    match approval::use_link(&mut conn, state.mail.token_key(), id, &form.token).await? {
+    let conn = db.conn().await?;
+    match approval::use_link(conn, state.mail.token_key(), id, &form.token).await? {
         approval::Link::Valid { approver } => {
             who.session.insert(GRANT, (id, approver)).await?;
             Ok(render::see_other(&format!("/approvals/{id}")))
         }
-        dead => dead_link(&mut conn, &who, id, dead).await,
+        dead => dead_link(conn, &who, id, dead).await,
     }
 }
 
@@ -428,12 +431,13 @@ pub struct DecisionForm {
 
 async fn decide(
     State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Path(id): Path<Uuid>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let decision = Decision::parse(&form.decision).ok_or(AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let (actor, done) = match &who.user {
         Some(user) => (user.actor(), "/approvals".to_owned()),
         None => {
@@ -487,11 +491,11 @@ async fn decide(
             Err(e) => return Err(AppError::internal(e)),
         };
     tx.rollback().await?;
-    let mut conn = state.pool.acquire().await?;
-    let viewer = viewer(&mut conn, &who, id)
+    let conn = db.conn().await?;
+    let viewer = viewer(conn, &who, id)
         .await?
         .ok_or_else(|| sign_in_for(id))?;
-    let p = page(&mut conn, viewer, id, form.comment, errors, problem).await?;
+    let p = page(conn, viewer, id, form.comment, errors, problem).await?;
     render::status(status, &p)
 }
 
@@ -504,13 +508,14 @@ pub struct ReassignForm {
 /// Admins hand a waiting task to another approver.
 async fn reassign(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Path(id): Path<Uuid>,
     Form(form): Form<ReassignForm>,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageWorkflows)?;
     let to: Uuid = form.to.parse().map_err(|_| AppError::NotFound)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     match approval::reassign(&mut tx, &me.actor(), &state.mail, id, to).await {
         Ok(()) => {
             render::saved(
@@ -526,9 +531,9 @@ async fn reassign(
             tx.rollback().await?;
             let viewer = Viewer::of(&me, "Approval").await?;
             let problem = Some("It can no longer be reassigned: it was decided, or that person is already on this step.".to_owned());
-            let mut conn = state.pool.acquire().await?;
+            let conn = db.conn().await?;
             let p = page(
-                &mut conn,
+                conn,
                 viewer,
                 id,
                 String::new(),

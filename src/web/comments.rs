@@ -12,6 +12,7 @@ use crate::domain::activity::comments::{self, Body, Comment, CommentError, Menti
 use crate::domain::kernel::{FieldErrors, SaveError};
 use crate::domain::requisition::requirement::Requirement;
 use crate::error::AppError;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::Form;
@@ -180,13 +181,14 @@ pub struct CommentForm {
 
 async fn create(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
     Form(form): Form<CommentForm>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let r = visible(&mut conn, &me, id).await?;
+    let conn = db.conn().await?;
+    let r = visible(conn, &me, id).await?;
     me.require(Permission::Comment)?;
     let body = match Body::parse(&form.body) {
         Ok(body) => body,
@@ -196,7 +198,7 @@ async fn create(
                 t.errors = errors;
             };
             return answer(
-                &mut conn,
+                conn,
                 &me,
                 hx,
                 r,
@@ -221,7 +223,7 @@ async fn create(
     .map_err(AppError::from)?;
     tx.commit().await?;
     answer(
-        &mut conn,
+        conn,
         &me,
         hx,
         r,
@@ -250,13 +252,14 @@ async fn load(
 
 async fn update(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
     Form(form): Form<CommentForm>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (c, r) = load(&mut conn, &me, id).await?;
+    let conn = db.conn().await?;
+    let (c, r) = load(conn, &me, id).await?;
     if !c.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
@@ -277,7 +280,7 @@ async fn update(
         Err(errors) => {
             let keep = reopen(errors, Vec::new(), form.version);
             return answer(
-                &mut conn,
+                conn,
                 &me,
                 hx,
                 r,
@@ -304,7 +307,7 @@ async fn update(
         Ok(()) => {
             tx.commit().await?;
             answer(
-                &mut conn,
+                conn,
                 &me,
                 hx,
                 r,
@@ -319,36 +322,27 @@ async fn update(
             tx.rollback().await?;
             // Saving again applies the kept text over the current version.
             let keep = reopen(FieldErrors::default(), changes, c.version);
-            answer(
-                &mut conn,
-                &me,
-                hx,
-                r,
-                StatusCode::CONFLICT,
-                keep,
-                "comments",
-            )
-            .await
+            answer(conn, &me, hx, r, StatusCode::CONFLICT, keep, "comments").await
         }
         Err(e) => Err(e.into()),
     }
 }
 
 async fn delete(
-    State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (c, r) = load(&mut conn, &me, id).await?;
+    let conn = db.conn().await?;
+    let (c, r) = load(conn, &me, id).await?;
     if !c.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
     let mut tx = conn.begin().await?;
     comments::delete(&mut tx, &me.actor(), &c).await?;
     tx.commit().await?;
-    answer(&mut conn, &me, hx, r, StatusCode::OK, |_| {}, "comments").await
+    answer(conn, &me, hx, r, StatusCode::OK, |_| {}, "comments").await
 }
 
 impl From<CommentError> for AppError {
@@ -390,7 +384,7 @@ struct MentionsPage {
 }
 
 async fn mentions(
-    State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     hx: Hx,
     Query(query): Query<MentionQuery>,
@@ -399,10 +393,10 @@ async fn mentions(
         Some(q) => Some(q.trim().trim_start_matches('@').to_lowercase()),
         None => comments::typing_handle(&query.body, query.body.chars().count()),
     };
-    let mut conn = state.pool.acquire().await?;
-    let r = visible(&mut conn, &me, query.requirement).await?;
+    let conn = db.conn().await?;
+    let r = visible(conn, &me, query.requirement).await?;
     let people = match &q {
-        Some(q) => comments::mentionable(&mut conn, q, 50)
+        Some(q) => comments::mentionable(conn, q, 50)
             .await?
             .into_iter()
             .filter(|p| p.id != me.id)

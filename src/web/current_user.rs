@@ -11,6 +11,7 @@ use crate::domain::access::{Permission, Role, allows};
 use crate::domain::activity::audit::Actor;
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::Db;
 use crate::web::request::RequestMeta;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -71,7 +72,12 @@ impl CurrentUser {
 
 /// Starts a signed-in session for `user_id`: a new session id (so a fixated
 /// id is worthless) and a new CSRF token.
-pub async fn sign_in(session: &Session, user_id: Uuid) -> Result<(), AppError> {
+///
+/// Rotating the id deletes the old session from the store at once, on the
+/// request pool: the request's own connection goes back first, or a burst of
+/// sign-ins would each hold one while waiting for another.
+pub async fn sign_in(db: &mut Db, session: &Session, user_id: Uuid) -> Result<(), AppError> {
+    db.release();
     session.cycle_id().await?;
     let now = Utc::now();
     session.insert(USER_ID_KEY, user_id).await?;
@@ -81,7 +87,9 @@ pub async fn sign_in(session: &Session, user_id: Uuid) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+/// As [`sign_in`], the connection goes back before the store is called.
+pub async fn sign_out(db: &mut Db, session: &Session) -> Result<(), AppError> {
+    db.release();
     session.flush().await?;
     Ok(())
 }
@@ -156,7 +164,7 @@ pub async fn load_from(
             ))
             .bind(user_id)
             .bind(BADGE_LIMIT)
-            .fetch_optional(&state.pool)
+            .fetch_optional(Db::new(state).conn().await?)
             .await?;
             json.map(|j| j.0)
         }

@@ -67,13 +67,9 @@ async fn check_ready(state: &AppState) -> Checks {
 /// A request connection free within [`POOL_PATIENCE`], on a database with
 /// every migration applied.
 async fn database_ready(state: &AppState) -> Result<(), String> {
-    let mut conn = tokio::time::timeout(POOL_PATIENCE, state.pool.acquire())
-        .await
-        .map_err(|_| "no database connection free for requests".to_owned())?
-        .map_err(|e| e.to_string())?;
-    crate::db::migrated(&mut conn)
-        .await
-        .map_err(|e| e.to_string())
+    let mut db = crate::web::Db::new(state);
+    let conn = db.conn_within(POOL_PATIENCE).await?;
+    crate::db::migrated(conn).await.map_err(|e| e.to_string())
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
@@ -131,8 +127,9 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         )
             .into_response();
     }
-    metrics::gauge!("db_pool_connections").set(f64::from(state.pool.size()));
-    metrics::gauge!("db_pool_idle_connections").set(state.pool.num_idle() as f64);
+    let (open, idle) = state.pool_stats();
+    metrics::gauge!("db_pool_connections").set(f64::from(open));
+    metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     let body = PROMETHEUS
         .get()
         .and_then(Option::as_ref)

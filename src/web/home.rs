@@ -11,9 +11,9 @@ use crate::domain::access::Permission;
 use crate::domain::activity::notify;
 use crate::domain::reporting::dashboard::{self, Mine, Waiting};
 use crate::error::AppError;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
@@ -40,8 +40,8 @@ struct HomePage {
     notifications: Vec<notify::Item>,
 }
 
-async fn home(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
+async fn home(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
     let decides = me.can(Permission::DecideApprovals) || me.pending_approvals > 0;
     let drafts = me.can(Permission::CreateRequirement);
     let recruits = drafts || me.can(Permission::ManageCandidates);
@@ -55,20 +55,20 @@ async fn home(State(state): State<AppState>, me: CurrentUser) -> Result<Response
             .to_owned(),
         now: Utc::now(),
         waiting: match decides {
-            true => Some(dashboard::waiting(&mut conn, me.id).await?),
+            true => Some(dashboard::waiting(conn, me.id).await?),
             false => None,
         },
         waiting_total: me.pending_approvals,
         to_finish: match drafts {
-            true => Some(dashboard::to_finish(&mut conn, me.id).await?),
+            true => Some(dashboard::to_finish(conn, me.id).await?),
             false => None,
         },
         recruiting: match recruits {
-            true => dashboard::recruiting(&mut conn, me.id).await?,
+            true => dashboard::recruiting(conn, me.id).await?,
             false => Vec::new(),
         },
         recruits,
-        notifications: dashboard::recent_notifications(&mut conn, me.id).await?,
+        notifications: dashboard::recent_notifications(conn, me.id).await?,
     };
     render::ok(&page)
 }

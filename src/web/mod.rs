@@ -17,34 +17,19 @@ pub mod render;
 pub mod request;
 pub mod requirements;
 pub mod session;
+pub mod state;
 
-use crate::auth::session_store::PgSessionStore;
-use crate::config::Config;
-use crate::mail::MailRenderer;
+pub use state::{AppState, Db};
+
 use axum::Router;
 use axum::routing::get;
-use sqlx::PgPool;
-use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub config: Arc<Config>,
-    pub mail: MailRenderer,
-    /// This process's fan-out of live updates to `/events` streams.
-    pub live: crate::live::Live,
-    /// Sends what changes committed for live streams and workers to hear.
-    pub nudges: crate::nudge::Sender,
-    /// Departments and job levels, cached for the requirement pages.
-    pub catalog: crate::catalog::Catalog,
-}
-
 pub fn router(state: AppState) -> Router {
-    let sessions = SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
+    let sessions = SessionManagerLayer::new(state.session_store())
         .with_name("hh_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

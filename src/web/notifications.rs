@@ -6,10 +6,11 @@ use super::render::{self, Layout};
 use super::session::safe_next;
 use crate::domain::activity::notify::{self, Delivery, Event, Item};
 use crate::error::AppError;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -45,13 +46,13 @@ struct ListPage {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
+    let conn = db.conn().await?;
     let unread_only = q.unread.is_some();
-    let mut items = notify::list(&mut conn, me.id, unread_only, q.before).await?;
+    let mut items = notify::list(conn, me.id, unread_only, q.before).await?;
     let next = (items.len() as i64 > notify::PAGE_SIZE)
         .then(|| {
             items.truncate(notify::PAGE_SIZE as usize);
@@ -86,20 +87,16 @@ async fn bell(me: CurrentUser) -> Result<Response, AppError> {
 }
 
 /// Opens one notification: it is read, and its subject is where it leads.
-async fn read_one(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let link = notify::mark_read(&mut conn, me.id, Some(id))
+async fn read_one(mut db: Db, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let link = notify::mark_read(conn, me.id, Some(id))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(render::see_other(safe_next(&link)))
 }
 
-async fn read_all(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
-    let mut tx = state.pool.begin().await?;
+async fn read_all(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
+    let mut tx = db.begin().await?;
     notify::mark_read(&mut tx, me.id, None).await?;
     render::saved(
         tx,
@@ -126,9 +123,9 @@ impl PreferencesPage {
     }
 }
 
-async fn preferences(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let rows = notify::preferences(&mut conn, me.id).await?;
+async fn preferences(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let rows = notify::preferences(conn, me.id).await?;
     render::ok(&PreferencesPage {
         layout: Layout::new(&me, "Notification mail").await?,
         rows,
@@ -138,11 +135,11 @@ async fn preferences(State(state): State<AppState>, me: CurrentUser) -> Result<R
 /// Each event's choice arrives as `<event>=<delivery>`; unknown names and
 /// values are ignored (the form only offers valid ones).
 async fn save_preferences(
-    State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     for (event, wanted) in &form {
         if let (Some(event), Some(wanted)) = (Event::parse(event), Delivery::parse(wanted)) {
             notify::set_preference(&mut tx, me.id, event, wanted).await?;

@@ -6,10 +6,10 @@ use crate::auth::{password, throttle};
 use crate::domain::kernel::{FieldErrors, SaveError, required_text};
 use crate::domain::org::user;
 use crate::error::AppError;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -40,9 +40,9 @@ struct ProfilePage {
 }
 
 impl ProfilePage {
-    async fn new(state: &AppState, user: &CurrentUser) -> Result<Self, AppError> {
-        let mut conn = state.pool.acquire().await?;
-        let delegation = match user::delegation(&mut conn, user.id).await? {
+    async fn new(db: &mut Db, user: &CurrentUser) -> Result<Self, AppError> {
+        let conn = db.conn().await?;
+        let delegation = match user::delegation(conn, user.id).await? {
             Some(d) => user::DelegationForm {
                 delegate_id: d.delegate.to_string(),
                 delegate_from: d.from.to_string(),
@@ -50,12 +50,12 @@ impl ProfilePage {
             },
             None => user::DelegationForm::default(),
         };
-        let people = user::choices(&mut conn)
+        let people = user::choices(conn)
             .await?
             .into_iter()
             .filter(|(id, _)| *id != user.id)
             .collect();
-        let handle = user::find(&mut conn, user.id)
+        let handle = user::find(conn, user.id)
             .await?
             .map(|u| u.handle)
             .unwrap_or_default();
@@ -75,8 +75,8 @@ impl ProfilePage {
     }
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    render::ok(&ProfilePage::new(&state, &user).await?)
+async fn show(mut db: Db, user: CurrentUser) -> Result<Response, AppError> {
+    render::ok(&ProfilePage::new(&mut db, &user).await?)
 }
 
 #[derive(Deserialize)]
@@ -88,7 +88,7 @@ pub struct ProfileForm {
 }
 
 async fn save(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, AppError> {
@@ -104,13 +104,13 @@ async fn save(
         .map_err(|m| errors.add("time_zone", m))
         .ok();
     let (false, Some(tz)) = (!errors.is_empty(), tz) else {
-        let mut page = ProfilePage::new(&state, &user).await?;
+        let mut page = ProfilePage::new(&mut db, &user).await?;
         page.full_name = form.full_name;
         page.time_zone = form.time_zone;
         page.errors = errors;
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     user::update_profile(&mut tx, &user.actor(), user.id, &name, &tz)
         .await
         .map_err(AppError::internal)?;
@@ -128,7 +128,7 @@ pub struct PasswordForm {
 }
 
 async fn change_password(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
@@ -136,16 +136,14 @@ async fn change_password(
     // session left open must not become a way to try passwords). Checking
     // and hashing hold no connection, as at sign-in.
     let (current_hash, recent) = {
-        let mut conn = state.pool.acquire().await?;
-        throttle::check(&mut conn, &user.email, user.meta.ip).await?;
-        let current = user::credentials(&mut conn, &user.email)
+        let conn = db.conn().await?;
+        throttle::check(conn, &user.email, user.meta.ip).await?;
+        let current = user::credentials(conn, &user.email)
             .await?
             .and_then(|(_, h)| h);
-        (
-            current,
-            user::recent_password_hashes(&mut conn, user.id).await?,
-        )
+        (current, user::recent_password_hashes(conn, user.id).await?)
     };
+    db.release();
     let current_ok = password::verify_account(form.current, current_hash).await?;
     let mut errors = FieldErrors::default();
     let mut hash = None;
@@ -164,11 +162,11 @@ async fn change_password(
             Err(problem) => errors.add("password", problem),
         }
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     throttle::record(&mut tx, &user.email, user.meta.ip, current_ok).await?;
     let Some(hash) = hash else {
         tx.commit().await?;
-        let mut page = ProfilePage::new(&state, &user).await?;
+        let mut page = ProfilePage::new(&mut db, &user).await?;
         page.password_errors = errors;
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
@@ -185,13 +183,13 @@ async fn change_password(
 
 /// Out of office: who decides approvals in my name, and when.
 async fn delegate(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Form(form): Form<user::DelegationForm>,
 ) -> Result<Response, AppError> {
     let errors = match form.parse(user.id) {
         Ok(d) => {
-            let mut tx = state.pool.begin().await?;
+            let mut tx = db.begin().await?;
             match user::set_delegation(&mut tx, &user.actor(), user.id, d).await {
                 Ok(()) => {
                     let message = if d.is_some() {
@@ -207,7 +205,7 @@ async fn delegate(
         }
         Err(errors) => errors,
     };
-    let mut page = ProfilePage::new(&state, &user).await?;
+    let mut page = ProfilePage::new(&mut db, &user).await?;
     page.delegation = form;
     page.delegation_errors = errors;
     render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)

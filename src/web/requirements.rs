@@ -16,6 +16,7 @@ use crate::domain::requisition::requirement::{
 };
 use crate::domain::requisition::{history, opening};
 use crate::error::AppError;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::Form;
@@ -113,13 +114,14 @@ impl Chosen {
 
 async fn list(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     hx: Hx,
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
+    let conn = db.conn().await?;
     let sees_all = me.can(Permission::AdministerRequirements);
-    let mut rows = requirement::list(&mut conn, me.id, sees_all, &filter, PAGE_SIZE + 1).await?;
+    let mut rows = requirement::list(conn, me.id, sees_all, &filter, PAGE_SIZE + 1).await?;
     let query = |f: &ListFilter| serde_urlencoded::to_string(f).unwrap_or_default();
     let next_page = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
@@ -147,7 +149,7 @@ async fn list(
     } else {
         (
             Layout::new(&me, "Requirements").await?,
-            state.catalog.get(&mut conn, me.catalog_version).await?,
+            state.catalog.get(conn, me.catalog_version).await?,
         )
     };
     let sort = Sort::parse(&filter.sort);
@@ -181,14 +183,14 @@ const CSV_ROWS: usize = 500;
 /// breaks the download (the client sees an error), never a silently short
 /// file.
 async fn export(
-    State(state): State<AppState>,
+    db: Db,
     me: CurrentUser,
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, AppError> {
     use futures::StreamExt as _;
     // Taken before the response starts: a busy pool is an error page, not
     // a broken download.
-    let mut conn = state.pool.acquire().await?;
+    let mut conn = db.into_conn().await?;
     let sees_all = me.can(Permission::AdministerRequirements);
     let viewer = me.id;
     let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<ListRow>(CSV_ROWS);
@@ -424,7 +426,11 @@ async fn form_page(
     })
 }
 
-async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+async fn new(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+) -> Result<Response, AppError> {
     me.require(Permission::CreateRequirement)?;
     let form = RequirementForm {
         hiring_manager_id: me.id.to_string(),
@@ -436,11 +442,11 @@ async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response,
         currency: "EUR".into(),
         ..Default::default()
     };
-    let mut conn = state.pool.acquire().await?;
+    let conn = db.conn().await?;
     render::ok(
         &form_page(
             &state,
-            &mut conn,
+            conn,
             &me,
             None,
             form,
@@ -453,11 +459,12 @@ async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response,
 
 async fn create(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Form(form): Form<RequirementForm>,
 ) -> Result<Response, AppError> {
     me.require(Permission::CreateRequirement)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     match requirement::validate(&mut tx, &form, None).await? {
         Ok(fields) => {
             let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
@@ -503,11 +510,12 @@ pub(super) async fn visible(
 
 async fn edit(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let r = visible(&mut conn, &me, id).await?;
+    let conn = db.conn().await?;
+    let r = visible(conn, &me, id).await?;
     if !r.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
@@ -515,7 +523,7 @@ async fn edit(
     render::ok(
         &form_page(
             &state,
-            &mut conn,
+            conn,
             &me,
             Some(r),
             form,
@@ -528,12 +536,13 @@ async fn edit(
 
 async fn update(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Path(id): Path<Uuid>,
     Form(mut form): Form<RequirementForm>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let r = visible(&mut conn, &me, id).await?;
+    let conn = db.conn().await?;
+    let r = visible(conn, &me, id).await?;
     if !r.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
@@ -619,7 +628,7 @@ async fn update(
         }
     };
     tx.rollback().await?;
-    let mut page = form_page(&state, &mut conn, &me, Some(r), form, errors, conflict).await?;
+    let mut page = form_page(&state, conn, &me, Some(r), form, errors, conflict).await?;
     page.error = error;
     render::status(status, &page)
 }
@@ -748,14 +757,10 @@ pub(super) async fn page_with_thread(
     render::status(status, &page)
 }
 
-async fn show(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let r = visible(&mut conn, &me, id).await?;
-    render::ok(&show_page(&mut conn, &me, r, None).await?)
+async fn show(mut db: Db, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let r = visible(conn, &me, id).await?;
+    render::ok(&show_page(conn, &me, r, None).await?)
 }
 
 #[derive(serde::Deserialize)]
@@ -770,12 +775,13 @@ pub struct TransitionForm {
 
 async fn transition(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Path(id): Path<Uuid>,
     Form(form): Form<TransitionForm>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let r = visible(&mut conn, &me, id).await?;
+    let conn = db.conn().await?;
+    let r = visible(conn, &me, id).await?;
     let action = Action::parse(&form.action).ok_or(AppError::NotFound)?;
     // Not theirs to ask is a 403 in every state; what the state refuses
     // is explained below (409). The domain checks the same again.
@@ -858,8 +864,8 @@ async fn transition(
         Err(e) => return Err(AppError::internal(e)),
     };
     tx.rollback().await?;
-    let r = visible(&mut conn, &me, id).await?;
-    let page = show_page(&mut conn, &me, r, Some(problem)).await?;
+    let r = visible(conn, &me, id).await?;
+    let page = show_page(conn, &me, r, Some(problem)).await?;
     render::status(StatusCode::CONFLICT, &page)
 }
 
@@ -893,13 +899,13 @@ pub struct SettleForm {
 }
 
 async fn settle_opening(
-    State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Path((id, opening_id)): Path<(Uuid, Uuid)>,
     Form(mut form): Form<SettleForm>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let r = visible(&mut conn, &me, id).await?;
+    let conn = db.conn().await?;
+    let r = visible(conn, &me, id).await?;
     if !r.recruited_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
@@ -949,8 +955,8 @@ async fn settle_opening(
             (StatusCode::CONFLICT, Some(problem))
         }
     };
-    let r = visible(&mut conn, &me, id).await?;
-    let mut page = show_page(&mut conn, &me, r, problem).await?;
+    let r = visible(conn, &me, id).await?;
+    let mut page = show_page(conn, &me, r, problem).await?;
     form.opening = opening_id;
     page.settling = Some(form);
     render::status(status, &page)
@@ -962,13 +968,9 @@ fn no_approvers(cause: &str) -> String {
     format!("Nobody can approve this requirement yet ({cause}). Ask an admin.")
 }
 
-async fn delete(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
+async fn delete(mut db: Db, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     me.require(Permission::AdministerRequirements)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     requirement::delete(&mut tx, &me.actor(), id).await?;
     render::saved(tx, &me.session, "Requirement deleted.", "/requirements").await
 }

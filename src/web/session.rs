@@ -10,6 +10,7 @@ use crate::domain::messaging::outbox;
 use crate::domain::org::token::{self, Purpose};
 use crate::domain::org::user::{self, Email};
 use crate::error::AppError;
+use crate::web::Db;
 use crate::web::current_user::MaybeUser;
 use askama::Template;
 use axum::Form;
@@ -88,23 +89,24 @@ const WRONG: &str = "The email or password is not right. Check them and try agai
 /// a connection taken again to record the outcome. Rotating the session id
 /// (a store call on the pool) happens after that connection is back too.
 async fn sign_in(
-    State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(&form.next).to_owned();
     let email = form.email.trim().to_lowercase();
     let account = {
-        let mut conn = state.pool.acquire().await?;
-        throttle::check(&mut conn, &email, who.meta.ip).await?;
-        user::credentials(&mut conn, &email).await?
+        let conn = db.conn().await?;
+        throttle::check(conn, &email, who.meta.ip).await?;
+        user::credentials(conn, &email).await?
     };
+    db.release();
     let matched =
         password::verify_account(form.password, account.as_ref().and_then(|(_, h)| h.clone()))
             .await?;
     let signed_in = account.map(|(id, _)| id).filter(|_| matched);
     {
-        let mut tx = state.pool.begin().await?;
+        let mut tx = db.begin().await?;
         throttle::record(&mut tx, &email, who.meta.ip, matched).await?;
         if let Some(user_id) = signed_in {
             crate::domain::activity::audit::record(
@@ -129,15 +131,15 @@ async fn sign_in(
         };
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    crate::web::current_user::sign_in(&who.session, user_id).await?;
+    crate::web::current_user::sign_in(&mut db, &who.session, user_id).await?;
     Ok(render::see_other(&next))
 }
 
-async fn sign_out(State(state): State<AppState>, who: MaybeUser) -> Result<Response, AppError> {
+async fn sign_out(mut db: Db, who: MaybeUser) -> Result<Response, AppError> {
     if let Some(user) = &who.user {
-        let mut conn = state.pool.acquire().await?;
+        let conn = db.conn().await?;
         crate::domain::activity::audit::record(
-            &mut conn,
+            conn,
             &user.actor(),
             "user.signed_out",
             "user",
@@ -146,7 +148,7 @@ async fn sign_out(State(state): State<AppState>, who: MaybeUser) -> Result<Respo
         )
         .await?;
     }
-    crate::web::current_user::sign_out(&who.session).await?;
+    crate::web::current_user::sign_out(&mut db, &who.session).await?;
     render::flash(&who.session, "info", "You have signed out.").await?;
     Ok(render::see_other("/sign-in"))
 }
@@ -185,6 +187,7 @@ const RESET_MAILS_PER_WINDOW: i64 = 3;
 /// used to learn who has an account.
 async fn forgot(
     State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, AppError> {
@@ -201,7 +204,7 @@ async fn forgot(
             return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Not a failed sign-in (that let anyone lock anyone out); the form
     // cannot flood an inbox because an account gets only a few mails per
     // window, and the page says the same whether one was sent or not.
@@ -289,17 +292,16 @@ async fn token_dead(who: &MaybeUser, purpose: Purpose) -> Result<Response, AppEr
 
 async fn choose_form(
     state: &AppState,
+    db: &mut Db,
     who: MaybeUser,
     purpose: Purpose,
     t: &str,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let Some(user_id) = token::peek(&mut conn, &state.config.secret_key, t, purpose).await? else {
+    let conn = db.conn().await?;
+    let Some(user_id) = token::peek(conn, &state.config.secret_key, t, purpose).await? else {
         return token_dead(&who, purpose).await;
     };
-    let u = user::find(&mut conn, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let u = user::find(conn, user_id).await?.ok_or(AppError::NotFound)?;
     let (heading, base) = flow(purpose);
     let layout = Layout::anonymous(&who.session, heading).await?;
     let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
@@ -325,6 +327,7 @@ pub struct ChooseForm {
 /// that saves the password, so a refused password leaves it usable.
 async fn choose(
     state: &AppState,
+    db: &mut Db,
     who: MaybeUser,
     purpose: Purpose,
     t: &str,
@@ -332,17 +335,16 @@ async fn choose(
 ) -> Result<Response, AppError> {
     let secret = &state.config.secret_key;
     let (u, recent) = {
-        let mut conn = state.pool.acquire().await?;
-        let Some(user_id) = token::peek(&mut conn, secret, t, purpose).await? else {
-            drop(conn);
+        let conn = db.conn().await?;
+        let Some(user_id) = token::peek(conn, secret, t, purpose).await? else {
+            db.release();
             return token_dead(&who, purpose).await;
         };
-        let u = user::find(&mut conn, user_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let recent = user::recent_password_hashes(&mut conn, user_id).await?;
+        let u = user::find(conn, user_id).await?.ok_or(AppError::NotFound)?;
+        let recent = user::recent_password_hashes(conn, user_id).await?;
         (u, recent)
     };
+    db.release();
     let mut errors = FieldErrors::default();
     let mut hash = None;
     if form.password != form.confirm {
@@ -370,7 +372,7 @@ async fn choose(
         };
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Used by a second click meanwhile: that one set the password.
     let Some(user_id) = token::consume(&mut tx, secret, t, purpose).await? else {
         drop(tx);
@@ -385,7 +387,7 @@ async fn choose(
     )
     .await?;
     tx.commit().await?;
-    crate::web::current_user::sign_in(&who.session, user_id).await?;
+    crate::web::current_user::sign_in(db, &who.session, user_id).await?;
     render::flash(
         &who.session,
         "success",
@@ -409,36 +411,40 @@ pub fn password_problem<T>(
 
 async fn reset_form(
     State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Path(t): Path<String>,
 ) -> Result<Response, AppError> {
-    choose_form(&state, who, Purpose::PasswordReset, &t).await
+    choose_form(&state, &mut db, who, Purpose::PasswordReset, &t).await
 }
 
 async fn reset(
     State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Path(t): Path<String>,
     Form(form): Form<ChooseForm>,
 ) -> Result<Response, AppError> {
-    choose(&state, who, Purpose::PasswordReset, &t, form).await
+    choose(&state, &mut db, who, Purpose::PasswordReset, &t, form).await
 }
 
 async fn invitation_form(
     State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Path(t): Path<String>,
 ) -> Result<Response, AppError> {
-    choose_form(&state, who, Purpose::Invitation, &t).await
+    choose_form(&state, &mut db, who, Purpose::Invitation, &t).await
 }
 
 async fn accept_invitation(
     State(state): State<AppState>,
+    mut db: Db,
     who: MaybeUser,
     Path(t): Path<String>,
     Form(form): Form<ChooseForm>,
 ) -> Result<Response, AppError> {
-    choose(&state, who, Purpose::Invitation, &t, form).await
+    choose(&state, &mut db, who, Purpose::Invitation, &t, form).await
 }
 
 #[cfg(test)]

@@ -4,10 +4,11 @@ use crate::domain::access::Permission;
 use crate::domain::activity::audit::{self, Entry, PAGE_SIZE, Search};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Hx, Layout};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::get;
 
@@ -26,14 +27,14 @@ struct AuditPage {
 }
 
 async fn search(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     hx: Hx,
     Query(search): Query<Search>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewAuditLog)?;
-    let mut conn = state.pool.acquire().await?;
-    let mut entries = audit::search(&mut conn, &search).await?;
+    let conn = db.conn().await?;
+    let mut entries = audit::search(conn, &search).await?;
     let next_page = if entries.len() as i64 > PAGE_SIZE {
         entries.truncate(PAGE_SIZE as usize);
         entries.last().map(|last| {

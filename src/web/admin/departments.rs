@@ -8,11 +8,12 @@ use crate::domain::org::user;
 use crate::domain::org::{self, Department, DepartmentForm, TreeRow};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Layout};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -74,34 +75,34 @@ impl DepartmentsPage {
 }
 
 async fn page(
-    state: &AppState,
+    db: &mut Db,
     user: &CurrentUser,
     editing: Option<Department>,
     form: DepartmentForm,
     errors: FieldErrors,
     conflict: Vec<Entry>,
 ) -> Result<DepartmentsPage, AppError> {
-    let mut conn = state.pool.acquire().await?;
+    let conn = db.conn().await?;
     let title = match &editing {
         Some(d) => format!("Edit {}", d.name),
         None => "Departments".into(),
     };
     Ok(DepartmentsPage {
         layout: Layout::new(user, title).await?,
-        tree: org::tree(org::departments(&mut conn).await?),
+        tree: org::tree(org::departments(conn).await?),
         editing,
         form,
         errors,
         conflict,
-        people: user::choices(&mut conn).await?,
+        people: user::choices(conn).await?,
     })
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+async fn list(mut db: Db, user: CurrentUser) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     render::ok(
         &page(
-            &state,
+            &mut db,
             &user,
             None,
             DepartmentForm::default(),
@@ -117,14 +118,14 @@ fn name_taken() -> FieldErrors {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Form(form): Form<DepartmentForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let errors = match form.parse() {
         Ok(fields) => {
-            let mut tx = state.pool.begin().await?;
+            let mut tx = db.begin().await?;
             match org::create_department(&mut tx, &user.actor(), &fields).await {
                 Ok(_) => {
                     return render::saved(
@@ -142,24 +143,18 @@ async fn create(
         }
         Err(errors) => errors,
     };
-    let p = page(&state, &user, None, form, errors, Vec::new()).await?;
+    let p = page(&mut db, &user, None, form, errors, Vec::new()).await?;
     render::status(StatusCode::UNPROCESSABLE_ENTITY, &p)
 }
 
-async fn find(state: &AppState, id: Uuid) -> Result<Department, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    org::department(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)
+async fn find(db: &mut Db, id: Uuid) -> Result<Department, AppError> {
+    let conn = db.conn().await?;
+    org::department(conn, id).await?.ok_or(AppError::NotFound)
 }
 
-async fn edit(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
+async fn edit(mut db: Db, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let d = find(&state, id).await?;
+    let d = find(&mut db, id).await?;
     let form = DepartmentForm {
         name: d.name.clone(),
         parent_id: d.parent_id.map(|p| p.to_string()).unwrap_or_default(),
@@ -168,7 +163,7 @@ async fn edit(
     };
     render::ok(
         &page(
-            &state,
+            &mut db,
             &user,
             Some(d),
             form,
@@ -180,17 +175,17 @@ async fn edit(
 }
 
 async fn update(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Path(id): Path<Uuid>,
     Form(mut form): Form<DepartmentForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let d = find(&state, id).await?;
+    let d = find(&mut db, id).await?;
     let (status, errors, conflict) = match form.parse() {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
-            let mut tx = state.pool.begin().await?;
+            let mut tx = db.begin().await?;
             match org::update_department(&mut tx, &user.actor(), id, form.version, &fields).await {
                 Ok(()) => {
                     return render::saved(
@@ -230,17 +225,17 @@ async fn update(
             }
         }
     };
-    let p = page(&state, &user, Some(d), form, errors, conflict).await?;
+    let p = page(&mut db, &user, Some(d), form, errors, conflict).await?;
     render::status(status, &p)
 }
 
 async fn archive(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     match org::archive_department(&mut tx, &user.actor(), id).await {
         Ok(()) => {}
         Err(e) => return Err(e.into()),

@@ -9,11 +9,12 @@ use crate::domain::kernel::SaveError;
 use crate::domain::org::{self, JobLevel, LevelForm};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Hx, Layout};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -105,38 +106,38 @@ async fn edit_form(
 }
 
 async fn levels_page(
-    state: &AppState,
+    db: &mut Db,
     user: &CurrentUser,
     form: LevelForm,
     errors: FieldErrors,
 ) -> Result<LevelsPage, AppError> {
-    let mut conn = state.pool.acquire().await?;
+    let conn = db.conn().await?;
     Ok(LevelsPage {
         layout: Layout::new(user, "Job levels").await?,
-        levels: org::levels(&mut conn).await?,
+        levels: org::levels(conn).await?,
         form,
         errors,
     })
 }
 
-async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+async fn list(mut db: Db, user: CurrentUser) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let form = LevelForm {
         currency: "EUR".into(),
         ..Default::default()
     };
-    render::ok(&levels_page(&state, &user, form, FieldErrors::default()).await?)
+    render::ok(&levels_page(&mut db, &user, form, FieldErrors::default()).await?)
 }
 
 async fn create(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Form(form): Form<LevelForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let errors = match form.parse() {
         Ok(fields) => {
-            let mut tx = state.pool.begin().await?;
+            let mut tx = db.begin().await?;
             match org::create_level(&mut tx, &user.actor(), &fields).await {
                 Ok(_) => {
                     return render::saved(
@@ -155,24 +156,24 @@ async fn create(
         }
         Err(errors) => errors,
     };
-    let page = levels_page(&state, &user, form, errors).await?;
+    let page = levels_page(&mut db, &user, form, errors).await?;
     render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-async fn find(state: &AppState, id: Uuid) -> Result<JobLevel, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    org::level(&mut conn, id).await?.ok_or(AppError::NotFound)
+async fn find(db: &mut Db, id: Uuid) -> Result<JobLevel, AppError> {
+    let conn = db.conn().await?;
+    org::level(conn, id).await?.ok_or(AppError::NotFound)
 }
 
 /// The row as shown (htmx "Cancel" swaps it back in).
 async fn row(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let level = find(&state, id).await?;
+    let level = find(&mut db, id).await?;
     if !hx.0 {
         return Ok(render::see_other("/admin/levels"));
     }
@@ -183,13 +184,13 @@ async fn row(
 }
 
 async fn edit(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let level = find(&state, id).await?;
+    let level = find(&mut db, id).await?;
     let form = LevelForm::from_level(&level);
     edit_form(
         &user,
@@ -204,18 +205,18 @@ async fn edit(
 }
 
 async fn update(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
     Form(mut form): Form<LevelForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let level = find(&state, id).await?;
+    let level = find(&mut db, id).await?;
     let (status, errors, conflict) = match form.parse() {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
-            let mut tx = state.pool.begin().await?;
+            let mut tx = db.begin().await?;
             match org::update_level(&mut tx, &user.actor(), id, form.version, &fields).await {
                 Ok(saved) => {
                     tx.commit().await?;
@@ -257,12 +258,12 @@ async fn update(
     edit_form(&user, hx, status, level, form, errors, conflict).await
 }
 async fn archive(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     match org::archive_level(&mut tx, &user.actor(), id).await {
         Ok(()) => {}
         Err(e) => return Err(e.into()),

@@ -5,6 +5,7 @@ use crate::domain::access::Permission;
 use crate::domain::messaging::outbox::{self, Message, PAGE_SIZE};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Layout};
 use askama::Template;
@@ -35,12 +36,13 @@ pub struct Page {
 
 async fn list(
     State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Query(page): Query<Page>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewAuditLog)?;
-    let mut conn = state.pool.acquire().await?;
-    let mut messages = outbox::recent(&mut conn, page.before).await?;
+    let conn = db.conn().await?;
+    let mut messages = outbox::recent(conn, page.before).await?;
     let next_page = if messages.len() as i64 > PAGE_SIZE {
         messages.truncate(PAGE_SIZE as usize);
         messages.last().map(|m| {

@@ -12,6 +12,7 @@ use crate::domain::org::token::{self, Purpose};
 use crate::domain::org::user::{self, Email, ListFilter, User, UserFields};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Hx, Layout};
 use askama::Template;
@@ -42,14 +43,14 @@ struct UsersPage {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     hx: Hx,
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageUsers)?;
-    let mut conn = state.pool.acquire().await?;
-    let users = user::list(&mut conn, &filter).await?;
+    let conn = db.conn().await?;
+    let users = user::list(conn, &filter).await?;
     let layout = if hx.0 {
         Layout::bare()
     } else {
@@ -188,14 +189,14 @@ impl UserFormPage {
 }
 
 async fn form_page(
-    state: &AppState,
+    db: &mut Db,
     me: &CurrentUser,
     user: Option<User>,
     form: UserForm,
     errors: FieldErrors,
     conflict: Vec<Entry>,
 ) -> Result<UserFormPage, AppError> {
-    let mut conn = state.pool.acquire().await?;
+    let conn = db.conn().await?;
     let title = match &user {
         Some(u) => u.full_name.clone(),
         None => "Invite a user".into(),
@@ -208,19 +209,19 @@ async fn form_page(
         conflict,
         roles: Role::ALL,
         can_grant_admin: me.can(Permission::GrantAdmin),
-        departments: org::tree(org::departments(&mut conn).await?),
-        people: user::choices(&mut conn).await?,
+        departments: org::tree(org::departments(conn).await?),
+        people: user::choices(conn).await?,
         time_zones: &chrono_tz::TZ_VARIANTS,
     })
 }
 
-async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+async fn new(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let form = UserForm {
         time_zone: "UTC".into(),
         ..Default::default()
     };
-    render::ok(&form_page(&state, &me, None, form, FieldErrors::default(), Vec::new()).await?)
+    render::ok(&form_page(&mut db, &me, None, form, FieldErrors::default(), Vec::new()).await?)
 }
 
 /// An account that has an admin role, or would have one after the change,
@@ -248,6 +249,7 @@ fn email_taken() -> FieldErrors {
 
 async fn invite(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -257,7 +259,7 @@ async fn invite(
         Err(errors) => errors,
         Ok(fields) => {
             check_admin_account(&me, &[], &fields.roles)?;
-            let mut tx = state.pool.begin().await?;
+            let mut tx = db.begin().await?;
             match user::create(&mut tx, &me.actor(), &fields, None).await {
                 Ok(id) => {
                     send_invitation(&state, &mut tx, &me, id).await?;
@@ -275,7 +277,7 @@ async fn invite(
             }
         }
     };
-    let page = form_page(&state, &me, None, form, errors, Vec::new()).await?;
+    let page = form_page(&mut db, &me, None, form, errors, Vec::new()).await?;
     render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
@@ -303,22 +305,18 @@ async fn send_invitation(
     Ok(())
 }
 
-async fn find(state: &AppState, id: Uuid) -> Result<User, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    user::find(&mut conn, id).await?.ok_or(AppError::NotFound)
+async fn find(db: &mut Db, id: Uuid) -> Result<User, AppError> {
+    let conn = db.conn().await?;
+    user::find(conn, id).await?.ok_or(AppError::NotFound)
 }
 
-async fn edit(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
+async fn edit(mut db: Db, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
-    let u = find(&state, id).await?;
+    let u = find(&mut db, id).await?;
     let form = UserForm::from_user(&u);
     render::ok(
         &form_page(
-            &state,
+            &mut db,
             &me,
             Some(u),
             form,
@@ -331,18 +329,19 @@ async fn edit(
 
 async fn update(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Path(id): Path<Uuid>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
-    let u = find(&state, id).await?;
+    let u = find(&mut db, id).await?;
     let mut form = UserForm::from_body(&body);
     let (status, errors, conflict) = match form.parse() {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             check_admin_account(&me, &u.roles, &fields.roles)?;
-            let mut tx = state.pool.begin().await?;
+            let mut tx = db.begin().await?;
             match user::update(&mut tx, &state.mail, &me.actor(), id, form.version, &fields).await {
                 Ok(()) => {
                     return render::saved(
@@ -374,7 +373,7 @@ async fn update(
             }
         }
     };
-    let page = form_page(&state, &me, Some(u), form, errors, conflict).await?;
+    let page = form_page(&mut db, &me, Some(u), form, errors, conflict).await?;
     render::status(status, &page)
 }
 
@@ -389,32 +388,24 @@ fn check_may_toggle(me: &CurrentUser, u: &User) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn deactivate(
-    state: State<AppState>,
-    me: CurrentUser,
-    id: Path<Uuid>,
-) -> Result<Response, AppError> {
-    set_active(state, me, id, false).await
+async fn deactivate(db: Db, me: CurrentUser, id: Path<Uuid>) -> Result<Response, AppError> {
+    set_active(db, me, id, false).await
 }
 
-async fn reactivate(
-    state: State<AppState>,
-    me: CurrentUser,
-    id: Path<Uuid>,
-) -> Result<Response, AppError> {
-    set_active(state, me, id, true).await
+async fn reactivate(db: Db, me: CurrentUser, id: Path<Uuid>) -> Result<Response, AppError> {
+    set_active(db, me, id, true).await
 }
 
 async fn set_active(
-    State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Path(id): Path<Uuid>,
     active: bool,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
-    let u = find(&state, id).await?;
+    let u = find(&mut db, id).await?;
     check_may_toggle(&me, &u)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     match user::set_active(&mut tx, &me.actor(), id, active).await {
         // Already so (a double click): nothing to do.
         Ok(()) | Err(SaveError::NotFound) => {}
@@ -430,15 +421,16 @@ async fn set_active(
 
 async fn resend_invitation(
     State(state): State<AppState>,
+    mut db: Db,
     me: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
-    let u = find(&state, id).await?;
+    let u = find(&mut db, id).await?;
     if u.has_password || !u.is_active() {
         return Err(AppError::NotFound);
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     send_invitation(&state, &mut tx, &me, id).await?;
     render::saved(
         tx,

@@ -14,11 +14,12 @@ use crate::domain::org::user;
 use crate::domain::requisition::requirement::{EMPLOYMENT_TYPES, REASONS};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Hx, Layout};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -58,15 +59,15 @@ struct ListPage {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
     let archived = q.archived == "true";
-    let mut conn = state.pool.acquire().await?;
-    let names = workflow::names(&mut conn).await?;
-    let rows = workflow::list(&mut conn, Subject::Requirement, archived)
+    let conn = db.conn().await?;
+    let names = workflow::names(conn).await?;
+    let rows = workflow::list(conn, Subject::Requirement, archived)
         .await?
         .into_iter()
         .map(|w| Row {
@@ -252,7 +253,7 @@ struct Feedback {
 
 /// Renders the form: the whole page, or for htmx just the form.
 async fn form_response(
-    state: &AppState,
+    db: &mut Db,
     user: &CurrentUser,
     hx: Hx,
     status: StatusCode,
@@ -260,7 +261,7 @@ async fn form_response(
     form: WorkflowForm,
     feedback: Feedback,
 ) -> Result<Response, AppError> {
-    let mut conn = state.pool.acquire().await?;
+    let conn = db.conn().await?;
     let (action, title) = match &workflow {
         Some(w) => (
             format!("/admin/workflows/{}", w.id),
@@ -282,8 +283,8 @@ async fn form_response(
         csrf: csrf::token(&user.session).await?,
         action,
         focus: feedback.focus,
-        departments: org::tree(org::departments(&mut conn).await?),
-        people: user::choices(&mut conn).await?,
+        departments: org::tree(org::departments(conn).await?),
+        people: user::choices(conn).await?,
         roles: Role::ALL,
         kinds: APPROVER_KINDS,
         employment_types: EMPLOYMENT_TYPES,
@@ -293,14 +294,10 @@ async fn form_response(
     render::with_status(status, hx, &page, page.as_form())
 }
 
-async fn new(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    hx: Hx,
-) -> Result<Response, AppError> {
+async fn new(mut db: Db, user: CurrentUser, hx: Hx) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
     form_response(
-        &state,
+        &mut db,
         &user,
         hx,
         StatusCode::OK,
@@ -311,18 +308,13 @@ async fn new(
     .await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    hx: Hx,
-    body: Bytes,
-) -> Result<Response, AppError> {
+async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
     let (mut form, edit) = from_body(&body);
     if let Some(edit) = edit {
         let focus = edit.apply(&mut form);
         return form_response(
-            &state,
+            &mut db,
             &user,
             hx,
             StatusCode::OK,
@@ -335,7 +327,7 @@ async fn create(
         )
         .await;
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let errors = match workflow::create(&mut tx, &user.actor(), Subject::Requirement, &form).await {
         Ok(id) => {
             return render::saved(
@@ -349,8 +341,9 @@ async fn create(
         Err(WorkflowError::Invalid(errors)) => errors,
         Err(e) => return Err(e.into()),
     };
+    drop(tx);
     form_response(
-        &state,
+        &mut db,
         &user,
         hx,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -364,31 +357,29 @@ async fn create(
     .await
 }
 
-async fn find(state: &AppState, id: Uuid) -> Result<Workflow, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    workflow::load(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)
+async fn find(db: &mut Db, id: Uuid) -> Result<Workflow, AppError> {
+    let conn = db.conn().await?;
+    workflow::load(conn, id).await?.ok_or(AppError::NotFound)
 }
 
 /// A live workflow, for the form; archived ones are kept as they were.
-async fn find_live(state: &AppState, id: Uuid) -> Result<Workflow, AppError> {
-    Some(find(state, id).await?)
+async fn find_live(db: &mut Db, id: Uuid) -> Result<Workflow, AppError> {
+    Some(find(db, id).await?)
         .filter(|w| w.archived_at.is_none())
         .ok_or(AppError::NotFound)
 }
 
 async fn edit(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
-    let w = find_live(&state, id).await?;
+    let w = find_live(&mut db, id).await?;
     let form = WorkflowForm::from_workflow(&w);
     form_response(
-        &state,
+        &mut db,
         &user,
         hx,
         StatusCode::OK,
@@ -400,19 +391,19 @@ async fn edit(
 }
 
 async fn update(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
-    let w = find_live(&state, id).await?;
+    let w = find_live(&mut db, id).await?;
     let (mut form, edit) = from_body(&body);
     if let Some(edit) = edit {
         let focus = edit.apply(&mut form);
         return form_response(
-            &state,
+            &mut db,
             &user,
             hx,
             StatusCode::OK,
@@ -425,7 +416,7 @@ async fn update(
         )
         .await;
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let (status, errors, conflict) = match workflow::save(&mut tx, &user.actor(), id, &form).await {
         Ok(version) => {
             return render::saved(
@@ -450,8 +441,9 @@ async fn update(
         }
         Err(e) => return Err(e.into()),
     };
+    drop(tx);
     form_response(
-        &state,
+        &mut db,
         &user,
         hx,
         status,
@@ -484,16 +476,12 @@ struct ShowPage {
     history: Vec<HistoryRow>,
 }
 
-async fn show(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
+async fn show(mut db: Db, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
-    let w = find(&state, id).await?;
-    let mut conn = state.pool.acquire().await?;
-    let names = workflow::names(&mut conn).await?;
-    let versions = workflow::versions(&mut conn, id).await?;
+    let w = find(&mut db, id).await?;
+    let conn = db.conn().await?;
+    let names = workflow::names(conn).await?;
+    let versions = workflow::versions(conn, id).await?;
     // Newest first: each version is compared with the one below it.
     let history = versions
         .iter()
@@ -524,12 +512,12 @@ async fn show(
 }
 
 async fn archive(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let to = format!("/admin/workflows/{id}");
     match workflow::archive(&mut tx, &user.actor(), id).await {
         Ok(()) => render::saved(tx, &user.session, "Workflow archived.", &to).await,
@@ -546,12 +534,12 @@ async fn archive(
 }
 
 async fn make_default(
-    State(state): State<AppState>,
+    mut db: Db,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let to = format!("/admin/workflows/{id}");
     match workflow::make_default(&mut tx, &user.actor(), id).await {
         Ok(()) => render::saved(tx, &user.session, "This is now the default workflow.", &to).await,
