@@ -4,7 +4,7 @@
 //! its subject.
 
 use super::AppState;
-use super::render::{self, Hx, Layout};
+use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
 use crate::auth::{CurrentUser, Permission, Role};
 use crate::domain::audit::{self, Entry};

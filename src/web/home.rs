@@ -6,7 +6,7 @@
 //! what to do next when it is empty.
 
 use super::AppState;
-use super::render::{self, Layout};
+use super::render::{self, Layout, filters};
 use crate::auth::{CurrentUser, Permission};
 use crate::domain::dashboard::{self, Mine, Waiting};
 use crate::domain::notify;

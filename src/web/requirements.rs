@@ -2,7 +2,8 @@
 //! to draft and edit one, its page, and its lifecycle transitions.
 
 use super::AppState;
-use super::render::{self, Hx, Layout};
+use super::people::{self, Shown};
+use super::render::{self, Hx, Layout, filters};
 use crate::auth::{CurrentUser, Permission};
 use crate::catalog::Snapshot;
 use crate::domain::approval::{self, DecideError};
@@ -11,7 +12,7 @@ use crate::domain::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
     REMOTE_POLICIES, Requirement, RequirementForm, Sort, Status, TransitionError,
 };
-use crate::domain::{FieldErrors, SaveError, user};
+use crate::domain::{FieldErrors, SaveError};
 use crate::domain::{history, notify, opening};
 use crate::error::AppError;
 use askama::Template;
@@ -284,7 +285,7 @@ struct FormPage {
     /// A problem with the whole save rather than one field.
     error: Option<String>,
     catalog: Arc<Snapshot>,
-    people: Vec<(Uuid, String)>,
+    people: Shown,
     /// The recruiter of an approved requirement: only the sourcing fields
     /// are open, the others shown disabled.
     sourcing_only: bool,
@@ -408,6 +409,7 @@ async fn form_page(
     let sourcing_only = requirement
         .as_ref()
         .is_some_and(|r| r.sourcing_only(me.id, &me.roles));
+    let people = Shown::of(&mut *conn, [&*form.hiring_manager_id, &*form.recruiter_id]).await?;
     Ok(FormPage {
         layout: Layout::new(me, title).await?,
         requirement,
@@ -416,7 +418,7 @@ async fn form_page(
         conflict,
         error: None,
         catalog: state.catalog.get(&mut *conn, me.catalog_version).await?,
-        people: user::choices(conn).await?,
+        people,
         sourcing_only,
     })
 }
@@ -451,11 +453,12 @@ async fn new(State(state): State<AppState>, me: CurrentUser) -> Result<Response,
 async fn create(
     State(state): State<AppState>,
     me: CurrentUser,
-    Form(form): Form<RequirementForm>,
+    Form(mut form): Form<RequirementForm>,
 ) -> Result<Response, AppError> {
     me.require(Permission::CreateRequirement)?;
     let mut tx = state.pool.begin().await?;
-    match requirement::validate(&mut tx, &form, None).await? {
+    let picked = read_people(&mut tx, &mut form).await?;
+    match people::first(picked, requirement::validate(&mut tx, &form, None).await?) {
         Ok(fields) => {
             let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
             let r = requirement::find(&mut tx, id)
@@ -483,6 +486,21 @@ async fn create(
             render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
+}
+
+/// The form's people as typed, read into ids (see [`people::read`]).
+async fn read_people(
+    conn: &mut PgConnection,
+    form: &mut RequirementForm,
+) -> Result<FieldErrors, AppError> {
+    people::read(
+        conn,
+        vec![
+            ("hiring_manager_id", &mut form.hiring_manager_id),
+            ("recruiter_id", &mut form.recruiter_id),
+        ],
+    )
+    .await
 }
 
 /// The requirement if `me` may see it; a confidential one is "not found"
@@ -539,7 +557,9 @@ async fn update(
     }
     let mut tx = conn.begin().await?;
     let mut error = None;
-    let (status, errors, conflict) = match requirement::validate(&mut tx, &form, Some(&r)).await? {
+    let picked = read_people(&mut tx, &mut form).await?;
+    let checked = requirement::validate(&mut tx, &form, Some(&r)).await?;
+    let (status, errors, conflict) = match people::first(picked, checked) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             // Measured against what the approvers agreed to, not the last

@@ -1,7 +1,7 @@
 //! Signing in and out, forgotten passwords and invitations.
 
 use super::AppState;
-use super::render::{self, Layout};
+use super::render::{self, Layout, filters};
 use crate::auth::{MaybeUser, password, throttle};
 use crate::domain::token::{self, Purpose};
 use crate::domain::user::{self, Email, PasswordError};

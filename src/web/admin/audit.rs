@@ -4,7 +4,7 @@ use crate::auth::{CurrentUser, Permission};
 use crate::domain::audit::{self, Entry, PAGE_SIZE, Search};
 use crate::error::AppError;
 use crate::web::AppState;
-use crate::web::render::{self, Hx, Layout};
+use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;

@@ -5,10 +5,10 @@ use crate::domain::FieldErrors;
 use crate::domain::SaveError;
 use crate::domain::audit::Entry;
 use crate::domain::org::{self, Department, DepartmentForm, TreeRow};
-use crate::domain::user;
 use crate::error::AppError;
 use crate::web::AppState;
-use crate::web::render::{self, Layout};
+use crate::web::people::{self, Shown};
+use crate::web::render::{self, Layout, filters};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -35,16 +35,13 @@ struct DepartmentsPage {
     form: DepartmentForm,
     errors: FieldErrors,
     conflict: Vec<Entry>,
-    people: Vec<(Uuid, String)>,
+    /// Who the head field names.
+    people: Shown,
 }
 
 impl DepartmentsPage {
     fn is_parent(&self, id: &Uuid) -> bool {
         self.form.parent_id == id.to_string()
-    }
-
-    fn is_head(&self, id: &Uuid) -> bool {
-        self.form.head_id == id.to_string()
     }
 
     /// A department cannot move under itself or its own sub-departments.
@@ -88,11 +85,11 @@ async fn page(
     Ok(DepartmentsPage {
         layout: Layout::new(user, title).await?,
         tree: org::tree(org::departments(&mut conn).await?),
+        people: Shown::of(&mut conn, [&*form.head_id]).await?,
         editing,
         form,
         errors,
         conflict,
-        people: user::choices(&mut conn).await?,
     })
 }
 
@@ -118,10 +115,11 @@ fn name_taken() -> FieldErrors {
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<DepartmentForm>,
+    Form(mut form): Form<DepartmentForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let errors = match form.parse() {
+    let picked = read_head(&state, &mut form).await?;
+    let errors = match people::first(picked, form.parse()) {
         Ok(fields) => {
             let mut tx = state.pool.begin().await?;
             match org::create_department(&mut tx, &user.actor(), &fields).await {
@@ -143,6 +141,12 @@ async fn create(
     };
     let p = page(&state, &user, None, form, errors, Vec::new()).await?;
     render::status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+}
+
+/// The head as typed, read into an id (see [`people::read`]).
+async fn read_head(state: &AppState, form: &mut DepartmentForm) -> Result<FieldErrors, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    people::read(&mut conn, vec![("head_id", &mut form.head_id)]).await
 }
 
 async fn find(state: &AppState, id: Uuid) -> Result<Department, AppError> {
@@ -186,7 +190,8 @@ async fn update(
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let d = find(&state, id).await?;
-    let (status, errors, conflict) = match form.parse() {
+    let picked = read_head(&state, &mut form).await?;
+    let (status, errors, conflict) = match people::first(picked, form.parse()) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             let mut tx = state.pool.begin().await?;

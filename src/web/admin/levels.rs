@@ -8,7 +8,7 @@ use crate::domain::audit::Entry;
 use crate::domain::org::{self, JobLevel, LevelForm};
 use crate::error::AppError;
 use crate::web::AppState;
-use crate::web::render::{self, Hx, Layout};
+use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};

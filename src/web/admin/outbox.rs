@@ -5,7 +5,7 @@ use crate::auth::{CurrentUser, Permission};
 use crate::domain::outbox::{self, Message, PAGE_SIZE};
 use crate::error::AppError;
 use crate::web::AppState;
-use crate::web::render::{self, Layout};
+use crate::web::render::{self, Layout, filters};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;

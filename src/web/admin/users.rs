@@ -10,7 +10,8 @@ use crate::domain::user::{self, Email, ListFilter, User, UserFields};
 use crate::domain::{FieldErrors, optional_id, outbox, required_text};
 use crate::error::AppError;
 use crate::web::AppState;
-use crate::web::render::{self, Hx, Layout};
+use crate::web::people::{self, Shown};
+use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -159,7 +160,8 @@ struct UserFormPage {
     /// Whether this admin may grant the admin roles.
     can_grant_admin: bool,
     departments: Vec<org::TreeRow>,
-    people: Vec<(Uuid, String)>,
+    /// Who the manager field names.
+    people: Shown,
     time_zones: &'static [chrono_tz::Tz],
 }
 
@@ -197,6 +199,7 @@ async fn form_page(
         Some(u) => u.full_name.clone(),
         None => "Invite a user".into(),
     };
+    let people = Shown::of(&mut conn, [&*form.manager_id]).await?;
     Ok(UserFormPage {
         layout: Layout::new(me, title).await?,
         user,
@@ -206,7 +209,7 @@ async fn form_page(
         roles: Role::ALL,
         can_grant_admin: me.can(Permission::GrantAdmin),
         departments: org::tree(org::departments(&mut conn).await?),
-        people: user::choices(&mut conn).await?,
+        people,
         time_zones: &chrono_tz::TZ_VARIANTS,
     })
 }
@@ -249,8 +252,9 @@ async fn invite(
     body: Bytes,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
-    let form = UserForm::from_body(&body);
-    let errors = match form.parse() {
+    let mut form = UserForm::from_body(&body);
+    let picked = read_manager(&state, &mut form).await?;
+    let errors = match people::first(picked, form.parse()) {
         Err(errors) => errors,
         Ok(fields) => {
             check_admin_account(&me, &[], &fields.roles)?;
@@ -300,6 +304,12 @@ async fn send_invitation(
     Ok(())
 }
 
+/// The manager as typed, read into an id (see [`people::read`]).
+async fn read_manager(state: &AppState, form: &mut UserForm) -> Result<FieldErrors, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    people::read(&mut conn, vec![("manager_id", &mut form.manager_id)]).await
+}
+
 async fn find(state: &AppState, id: Uuid) -> Result<User, AppError> {
     let mut conn = state.pool.acquire().await?;
     user::find(&mut conn, id).await?.ok_or(AppError::NotFound)
@@ -335,7 +345,8 @@ async fn update(
     me.require(Permission::ManageUsers)?;
     let u = find(&state, id).await?;
     let mut form = UserForm::from_body(&body);
-    let (status, errors, conflict) = match form.parse() {
+    let picked = read_manager(&state, &mut form).await?;
+    let (status, errors, conflict) = match people::first(picked, form.parse()) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             check_admin_account(&me, &u.roles, &fields.roles)?;
