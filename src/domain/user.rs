@@ -150,13 +150,16 @@ impl Person {
 pub const SUGGESTIONS: i64 = 20;
 
 /// Active people whose name or email contains `q`, by name, at most
-/// [`SUGGESTIONS`] of them.
+/// [`SUGGESTIONS`] of them; nobody for an empty `q`.
 pub async fn suggest(conn: &mut PgConnection, q: &str) -> Result<Vec<Person>, sqlx::Error> {
-    // LIKE's own wildcards in what was typed match literally; PostgreSQL
-    // refuses NUL in text, and in a search it can only be noise.
+    // PostgreSQL refuses NUL in text; in a search it can only be noise.
+    let q = q.replace('\0', "");
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    // LIKE's own wildcards in what was typed match literally.
     let escaped = q
-        .trim()
-        .replace('\0', "")
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");

@@ -15,6 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -101,9 +102,9 @@ struct DecisionPage {
     /// The description, rendered: the approver decides on it too.
     description_html: String,
     trail: Vec<Task>,
-    /// What changed since the approval before this one: its heading and the
-    /// fields (None for a first approval).
-    since: Option<(String, Vec<history::FieldChange>)>,
+    /// What changed since the approval before this one (None for a first
+    /// approval).
+    since: Option<Since>,
     mine: bool,
     /// Signed in (not let in by a mailed link): the rest of the app is a
     /// link away.
@@ -116,6 +117,14 @@ struct DecisionPage {
     comment: String,
     errors: FieldErrors,
     problem: Option<String>,
+}
+
+/// The fields changed since an earlier approval, and when that was
+/// decided (shown in the viewer's zone).
+struct Since {
+    heading: &'static str,
+    decided_at: Option<DateTime<Utc>>,
+    changes: Vec<history::FieldChange>,
 }
 
 impl DecisionPage {
@@ -184,16 +193,16 @@ async fn page(
     let since = match earlier {
         Some(e) => {
             let changes = history::diff(&e.fields, &r.fields());
-            let when = e.decided_at.map(|d| d.format(" on %Y-%m-%d").to_string());
             let heading = if e.approved {
-                format!("Changed since it was approved{}", when.unwrap_or_default())
+                "Changed since it was approved"
             } else {
-                format!(
-                    "Changed since changes were asked for{}",
-                    when.unwrap_or_default()
-                )
+                "Changed since changes were asked for"
             };
-            Some((heading, history::describe(&mut *conn, &changes).await?))
+            Some(Since {
+                heading,
+                decided_at: e.decided_at,
+                changes: history::describe(&mut *conn, &changes).await?,
+            })
         }
         None => None,
     };

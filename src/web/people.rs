@@ -58,12 +58,8 @@ async fn suggestions(
     }
     let field = params.get("field").map_or("q", String::as_str);
     let q = params.get(field).map_or("", String::as_str);
-    let people = if q.trim().is_empty() {
-        Vec::new()
-    } else {
-        let mut conn = state.pool.acquire().await?;
-        user::suggest(&mut conn, q).await?
-    };
+    let mut conn = state.pool.acquire().await?;
+    let people = user::suggest(&mut conn, q).await?;
     render::ok(&Suggestions { people })
 }
 
