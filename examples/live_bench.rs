@@ -10,7 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hiring_hare::domain::notify::{self, Event, Notice};
+use hiring_hare::domain::activity::notify::{self, Event, Notice};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 

@@ -4,7 +4,7 @@
 //!
 //! A trigger counts every committed change in the `catalog_version` row,
 //! which the signed-in user's query brings along on every request
-//! ([`crate::auth::CurrentUser::catalog_version`]). A snapshot serves
+//! ([`crate::web::current_user::CurrentUser::catalog_version`]). A snapshot serves
 //! requests that saw the version it was read at; so a page never shows the
 //! catalog older than the request, in any process, with no query of its
 //! own while nothing changes.

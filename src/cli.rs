@@ -1,10 +1,12 @@
 //! The command line: `serve` (the default), `worker`, `migrate`,
 //! `admin create-user`, `seed-demo` and `seed-load`.
 
-use crate::auth::{Role, password};
+use crate::BoxError;
+use crate::auth::password;
 use crate::config::Config;
-use crate::domain::audit::Actor;
-use crate::domain::user::{self, Email, UserFields};
+use crate::domain::access::Role;
+use crate::domain::activity::audit::Actor;
+use crate::domain::org::user::{self, Email, UserFields};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -65,9 +67,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
     })
 }
 
-pub type CliError = Box<dyn std::error::Error + Send + Sync>;
-
-pub async fn run() -> Result<(), CliError> {
+pub async fn run() -> Result<(), BoxError> {
     let cli = Cli::parse();
     let config = Config::from_env()?;
     crate::server::init_logging();
@@ -108,7 +108,7 @@ pub async fn run() -> Result<(), CliError> {
     }
 }
 
-async fn stop(db: crate::db::Database) -> Result<(), CliError> {
+async fn stop(db: crate::db::Database) -> Result<(), BoxError> {
     db.pools.close().await;
     if let Some(pg) = db.embedded {
         pg.stop().await?;
@@ -121,7 +121,7 @@ async fn create_user(
     email: &str,
     name: &str,
     roles: Vec<Role>,
-) -> Result<(), CliError> {
+) -> Result<(), BoxError> {
     let email = Email::parse(email)?;
     eprintln!(
         "Password for {} (one line on standard input):",
@@ -130,7 +130,7 @@ async fn create_user(
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
     let pw = line.trim_end_matches(['\r', '\n']);
-    password::check_policy(pw, email.as_str())?;
+    crate::domain::org::password_policy::check_policy(pw, email.as_str())?;
     let hash = password::hash(pw.to_owned()).await?;
     let fields = UserFields {
         email: email.clone(),
@@ -143,7 +143,7 @@ async fn create_user(
     let mut tx = pool.begin().await?;
     let id = match user::create(&mut tx, &Actor::system(), &fields, Some(&hash)).await {
         Ok(id) => id,
-        Err(crate::domain::SaveError::Taken(_)) => {
+        Err(crate::domain::kernel::SaveError::Taken(_)) => {
             return Err(format!("{} has an account already", email.as_str()).into());
         }
         Err(e) => return Err(e.into()),

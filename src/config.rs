@@ -156,7 +156,7 @@ fn stored_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, ConfigError> {
         Err(_) => {}
     }
     std::fs::create_dir_all(data_dir).map_err(io)?;
-    let secret = crate::auth::random_token(48);
+    let secret = crate::tokens::random_token(48);
     std::fs::write(&path, &secret).map_err(io)?;
     #[cfg(unix)]
     {

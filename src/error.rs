@@ -45,27 +45,28 @@ macro_rules! internal_from {
 internal_from!(
     sqlx::Error,
     askama::Error,
+    crate::domain::messaging::LetterError,
     tower_sessions::session::Error,
     crate::auth::password::HashError,
     jobs::JobsError,
 );
 
 /// For a save whose failures the handler does not show on the form.
-impl From<crate::domain::SaveError> for AppError {
-    fn from(e: crate::domain::SaveError) -> Self {
+impl From<crate::domain::kernel::SaveError> for AppError {
+    fn from(e: crate::domain::kernel::SaveError) -> Self {
         match e {
-            crate::domain::SaveError::NotFound => AppError::NotFound,
-            crate::domain::SaveError::Forbidden => AppError::Forbidden,
+            crate::domain::kernel::SaveError::NotFound => AppError::NotFound,
+            crate::domain::kernel::SaveError::Forbidden => AppError::Forbidden,
             e => AppError::Internal(Box::new(e)),
         }
     }
 }
 
 /// For a workflow change whose failures the handler does not show on a page.
-impl From<crate::domain::workflow::WorkflowError> for AppError {
-    fn from(e: crate::domain::workflow::WorkflowError) -> Self {
+impl From<crate::domain::approval::workflow::WorkflowError> for AppError {
+    fn from(e: crate::domain::approval::workflow::WorkflowError) -> Self {
         match e {
-            crate::domain::workflow::WorkflowError::NotFound => AppError::NotFound,
+            crate::domain::approval::workflow::WorkflowError::NotFound => AppError::NotFound,
             e => AppError::Internal(Box::new(e)),
         }
     }

@@ -15,4 +15,10 @@ pub mod nudge;
 pub mod seed;
 pub mod seed_load;
 pub mod server;
+pub mod tokens;
 pub mod web;
+
+/// The error of the commands (serve, seed, migrate): any of the layers'
+/// errors, reported once at the top. At the root so that cli, seed and
+/// server share it without pointing at each other.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -6,7 +6,7 @@
 //! read is in rows, so a stream that missed something (a dropped connection
 //! on either side) re-reads instead of replaying.
 
-use crate::domain::notify::CHANNEL;
+use crate::domain::activity::notify::CHANNEL;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;

@@ -11,8 +11,9 @@
 //! the same `Message-ID` (made from its outbox row) so mail clients show it
 //! once, and over the same `.eml` file.
 
-use crate::domain::outbox::{self, Mail, PUBLIC_URL_MARK, TOKEN_MASK};
-use crate::domain::requirement::Requirement;
+use crate::domain::messaging::outbox::{self, Mail, PUBLIC_URL_MARK, TOKEN_MASK};
+use crate::domain::messaging::{LetterError, Letters};
+use crate::domain::requisition::requirement::Requirement;
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -28,7 +29,7 @@ use uuid::Uuid;
 #[derive(Clone, Debug)]
 pub struct MailRenderer {
     /// Keys the single-use tokens carried by links in mail.
-    pub secret: Arc<[u8]>,
+    secret: Arc<[u8]>,
 }
 
 /// A token for the outbox: the masked form for the stored bodies' links,
@@ -176,17 +177,35 @@ impl MailRenderer {
         }
     }
 
+    /// A stored link: the delivering process puts its `PUBLIC_URL` in place
+    /// of the mark.
+    pub fn link(&self, path: &str) -> String {
+        format!("{PUBLIC_URL_MARK}{path}")
+    }
+}
+
+impl From<askama::Error> for LetterError {
+    fn from(e: askama::Error) -> Self {
+        LetterError(Box::new(e))
+    }
+}
+
+impl Letters for MailRenderer {
+    fn token_key(&self) -> &[u8] {
+        &self.secret
+    }
+
     /// `approval.pending`: to an approver whose step has started. `token`
     /// opens the page once without a password (see
     /// [`crate::domain::approval::use_link`]).
-    pub fn approval_pending(
+    fn approval_pending(
         &self,
         to: &str,
         name: &str,
         r: &Requirement,
         task: Uuid,
         token: &str,
-    ) -> Result<Mail, askama::Error> {
+    ) -> Result<Mail, LetterError> {
         let (token, sealed_token) = sealed(&self.secret, to, token)?;
         let link = self.link(&format!("/approvals/{task}?token={token}"));
         Ok(Mail {
@@ -211,8 +230,7 @@ impl MailRenderer {
 
     /// `approval.reminder`: to the approver past the SLA, or (escalation) to
     /// their manager and the admins after a second SLA.
-    #[allow(clippy::too_many_arguments)] // one field per fact the mail states
-    pub fn approval_overdue(
+    fn approval_overdue(
         &self,
         to: &str,
         name: &str,
@@ -221,7 +239,7 @@ impl MailRenderer {
         approver: &str,
         escalation: bool,
         days: i64,
-    ) -> Result<Mail, askama::Error> {
+    ) -> Result<Mail, LetterError> {
         let link = self.link(&format!("/approvals/{task}"));
         let subject = if escalation {
             format!(
@@ -261,7 +279,7 @@ impl MailRenderer {
     }
 
     /// To the requester, on each decision that moves the requirement.
-    pub fn requirement_decided(
+    fn requirement_decided(
         &self,
         to: &str,
         name: &str,
@@ -269,7 +287,7 @@ impl MailRenderer {
         outcome: &str,
         comment: &str,
         by: &str,
-    ) -> Result<Mail, askama::Error> {
+    ) -> Result<Mail, LetterError> {
         let link = self.link(&format!("/requirements/{}", r.id));
         Ok(Mail {
             to: to.to_owned(),
@@ -299,13 +317,13 @@ impl MailRenderer {
 
     /// Notifications by mail: one at once (`digest` false), or the day's
     /// in the daily digest. `items` are (text, local path).
-    pub fn notices(
+    fn notices(
         &self,
         to: &str,
         name: &str,
         items: &[(String, String)],
         digest: bool,
-    ) -> Result<Mail, askama::Error> {
+    ) -> Result<Mail, LetterError> {
         let items: Vec<(String, String)> = items
             .iter()
             .map(|(text, path)| (text.clone(), self.link(path)))
@@ -341,20 +359,16 @@ impl MailRenderer {
         })
     }
 
-    pub fn link(&self, path: &str) -> String {
-        format!("{PUBLIC_URL_MARK}{path}")
-    }
-
-    pub fn invitation(
+    fn invitation(
         &self,
         to: &str,
         name: &str,
         inviter: &str,
         token: &str,
-    ) -> Result<Mail, askama::Error> {
+    ) -> Result<Mail, LetterError> {
         let (token, sealed_token) = sealed(&self.secret, to, token)?;
         let link = self.link(&format!("/invitation/{token}"));
-        let days = crate::domain::token::Purpose::Invitation
+        let days = crate::domain::org::token::Purpose::Invitation
             .lifetime()
             .num_days();
         Ok(Mail {
@@ -379,10 +393,10 @@ impl MailRenderer {
         })
     }
 
-    pub fn password_reset(&self, to: &str, name: &str, token: &str) -> Result<Mail, askama::Error> {
+    fn password_reset(&self, to: &str, name: &str, token: &str) -> Result<Mail, LetterError> {
         let (token, sealed_token) = sealed(&self.secret, to, token)?;
         let link = self.link(&format!("/password-reset/{token}"));
-        let minutes = crate::domain::token::Purpose::PasswordReset
+        let minutes = crate::domain::org::token::Purpose::PasswordReset
             .lifetime()
             .num_minutes();
         Ok(Mail {
@@ -407,12 +421,7 @@ impl MailRenderer {
 
     /// To the address an account had before an admin changed it, so its
     /// owner hears of a change they did not make.
-    pub fn email_changed(
-        &self,
-        to: &str,
-        name: &str,
-        new_email: &str,
-    ) -> Result<Mail, askama::Error> {
+    fn email_changed(&self, to: &str, name: &str, new_email: &str) -> Result<Mail, LetterError> {
         Ok(Mail {
             to: to.to_owned(),
             subject: "Your Hiring Hare email address was changed".into(),

@@ -1,15 +1,16 @@
 //! `seed-demo`: a demo organisation to try the app with. Idempotent: it
 //! adds what is missing and leaves what exists (passwords included) alone.
 
-use crate::auth::{Role, password};
-use crate::cli::CliError;
+use crate::BoxError;
+use crate::auth::password;
+use crate::domain::access::Role;
+use crate::domain::activity::audit::Actor;
+use crate::domain::approval::workflow::{self, StepForm, Subject, WorkflowForm};
 use crate::domain::approval::{self, Decision};
-use crate::domain::audit::Actor;
-use crate::domain::opening::{self, Outcome};
+use crate::domain::org::user::{self, Email, UserFields};
 use crate::domain::org::{self, DepartmentFields, LevelFields};
-use crate::domain::requirement::{self, Action, RequirementFields};
-use crate::domain::user::{self, Email, UserFields};
-use crate::domain::workflow::{self, StepForm, Subject, WorkflowForm};
+use crate::domain::requisition::opening::{self, Outcome};
+use crate::domain::requisition::requirement::{self, Action, RequirementFields};
 use crate::mail::MailRenderer;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -46,7 +47,7 @@ const LEVELS: [(&str, i32, i64, i64); 6] = [
     ("Director", 6, 130_000, 180_000),
 ];
 
-pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
+pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), BoxError> {
     let (demo_password, generated) = match std::env::var("HH_DEMO_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
         _ => (generate_password(), true),
@@ -62,7 +63,7 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
             ids.push((role, id));
             continue;
         }
-        password::check_policy(&demo_password, email.as_str())
+        crate::domain::org::password_policy::check_policy(&demo_password, email.as_str())
             .map_err(|e| format!("HH_DEMO_PASSWORD: {e}"))?;
         if hash.is_none() {
             hash = Some(password::hash(demo_password.clone()).await?);
@@ -160,7 +161,7 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), CliError> {
 /// Salaries above the level's band need an executive too: the default's
 /// two steps, then the super admin. Made through the workflow engine, so it
 /// has its first version on record like one made on the admin pages.
-async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<(), CliError> {
+async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<(), BoxError> {
     const NAME: &str = "Above the band";
     let existing = workflow::list(&mut *conn, Subject::Requirement, false).await?;
     if existing.iter().any(|w| w.name == NAME) {
@@ -211,7 +212,7 @@ async fn requirements(
     mail: &MailRenderer,
     id_of: &dyn Fn(Role) -> Option<Uuid>,
     departments: &[(String, Uuid)],
-) -> Result<(), CliError> {
+) -> Result<(), BoxError> {
     let existing: i64 = sqlx::query_scalar("select count(*) from requirements")
         .fetch_one(&mut *conn)
         .await?;
@@ -353,7 +354,7 @@ async fn act(
     actor: &Actor,
     id: Uuid,
     action: Action,
-) -> Result<(), CliError> {
+) -> Result<(), BoxError> {
     let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
         .bind(id)
         .fetch_one(&mut *conn)

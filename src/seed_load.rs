@@ -17,7 +17,7 @@
 //! pending approvals: the approval page and the approve POST can be
 //! measured as them.
 
-use crate::cli::CliError;
+use crate::BoxError;
 use sqlx::PgPool;
 use std::time::Instant;
 
@@ -301,7 +301,7 @@ pub async fn load(
     pool: &PgPool,
     mail: &crate::mail::MailRenderer,
     target: i64,
-) -> Result<(), CliError> {
+) -> Result<(), BoxError> {
     crate::seed::demo(pool, mail).await?;
     let started = Instant::now();
     let mut tx = pool.begin().await?;

@@ -2,7 +2,7 @@
 //! (`serve`), or the workers alone (`worker`), with a graceful shutdown on
 //! Ctrl-C or SIGTERM.
 
-use crate::cli::CliError;
+use crate::BoxError;
 use crate::config::Config;
 use crate::db::Pools;
 use crate::mail::{Delivery, MailRenderer};
@@ -36,7 +36,7 @@ pub fn state(pools: &Pools, config: Config) -> AppState {
     }
 }
 
-pub async fn serve(config: Config, web: bool) -> Result<(), CliError> {
+pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
     let db = crate::db::connect(&config, config.database_pool_size).await?;
     crate::db::migrate(&db.pools.requests).await?;
     crate::web::health::install_metrics();
@@ -164,7 +164,7 @@ impl jobs::Periodic for Periodic {
 
     async fn digest(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, jobs::BoxError> {
         let mut tx = self.pool.begin().await?;
-        let sent = crate::domain::notify::send_digests(&mut tx, &self.mail, now).await?;
+        let sent = crate::domain::activity::notify::send_digests(&mut tx, &self.mail, now).await?;
         tx.commit().await?;
         crate::nudge::send(&self.pool).await?;
         Ok(sent)

@@ -31,7 +31,7 @@ pub async fn token(session: &Session) -> Result<String, AppError> {
 }
 
 pub async fn rotate(session: &Session) -> Result<String, AppError> {
-    let t = super::random_token(32);
+    let t = crate::tokens::random_token(32);
     session.insert(KEY, &t).await?;
     Ok(t)
 }

@@ -1,32 +1,7 @@
-//! Who is asking and what they may do: sessions, passwords, CSRF, sign-in
-//! throttling, the current-user extractor and the permission table.
+//! Sessions, password hashing, CSRF tokens and sign-in throttling: no
+//! rules (those are the domain's) and no pages (those are the web's).
 
 pub mod csrf;
 pub mod password;
-pub mod permission;
 pub mod session_store;
 pub mod throttle;
-pub mod user;
-
-pub use permission::{Permission, Role};
-pub use user::{CurrentUser, MaybeUser};
-
-use base64::Engine as _;
-use sha2::Digest as _;
-
-/// A URL-safe random string with `bytes` bytes of entropy.
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::fill(&mut buf[..]);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
-}
-
-/// The keyed digest under which an emailed token is stored: a database
-/// reader without the secret can neither use nor forge a token.
-pub fn token_digest(secret: &[u8], token: &str) -> Vec<u8> {
-    sha2::Sha256::new()
-        .chain_update(secret)
-        .chain_update(token.as_bytes())
-        .finalize()
-        .to_vec()
-}

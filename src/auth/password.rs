@@ -1,4 +1,5 @@
-//! Password hashing (argon2id) and the password policy.
+//! Password hashing (argon2id); the policy itself is a domain rule
+//! ([`crate::domain::org::password_policy`]).
 //!
 //! Hashing costs tens of milliseconds of CPU by design, so it runs on
 //! threads of its own and never stalls the async runtime. Each check also
@@ -8,63 +9,12 @@
 //! the process by 19 MiB per thread of tokio's blocking pool (up to 512).
 //! Callers hold no database connection while they wait.
 
+use crate::domain::org::password_policy::{PolicyError, check_policy};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use std::collections::HashSet;
 use std::sync::mpsc;
 use std::sync::{Arc, LazyLock, Mutex};
-
-pub const MIN_LENGTH: usize = 12;
-/// Bounds the work an attacker can ask of argon2 with one request.
-pub const MAX_LENGTH: usize = 256;
-/// How many earlier passwords a new one may not repeat.
-pub const HISTORY: i64 = 5;
-
-static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("common_passwords.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect()
-});
-
-/// Why a password is refused, in words shown beside the field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PolicyError {
-    #[error("Use at least {MIN_LENGTH} characters.")]
-    TooShort,
-    #[error("Use at most {MAX_LENGTH} characters.")]
-    TooLong,
-    #[error("This password is on a list of common passwords; choose another.")]
-    Common,
-    #[error("The password must not contain your email name.")]
-    ContainsEmail,
-    #[error("You used this password recently; choose one you have not used before.")]
-    Reused,
-}
-
-/// Checks the rules that need no database: length, the common-password
-/// list and the email's local part. Reuse is checked by [`crate::domain::user`].
-pub fn check_policy(password: &str, email: &str) -> Result<(), PolicyError> {
-    let length = password.chars().count();
-    if length < MIN_LENGTH {
-        return Err(PolicyError::TooShort);
-    }
-    if length > MAX_LENGTH {
-        return Err(PolicyError::TooLong);
-    }
-    let lower = password.to_lowercase();
-    if COMMON.contains(lower.as_str()) {
-        return Err(PolicyError::Common);
-    }
-    let local = email.split('@').next().unwrap_or_default().to_lowercase();
-    // A one- or two-letter local part would forbid half the alphabet.
-    if local.chars().count() >= 3 && lower.contains(&local) {
-        return Err(PolicyError::ContainsEmail);
-    }
-    Ok(())
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -179,10 +129,36 @@ fn verify_blocking(password: &str, phc: &str) -> bool {
 /// exist, so an unknown email costs the same time as a wrong password.
 pub static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     Argon2::default()
-        .hash_password(crate::auth::random_token(24).as_bytes())
+        .hash_password(crate::tokens::random_token(24).as_bytes())
         .map(|h| h.to_string())
         .unwrap_or_default()
 });
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error(transparent)]
+    Policy(#[from] crate::domain::org::password_policy::PolicyError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+/// The hash to store for `password` if the policy and the history
+/// (`recent`, from [`crate::domain::org::user::recent_password_hashes`]) allow it. The one check every
+/// password change takes (reset, invitation, profile), saved with
+/// [`crate::domain::org::user::set_password`]. It runs argon2 up to one more time than
+/// [`crate::domain::org::password_policy::HISTORY`], so it takes no connection: callers
+/// read `recent`, let their connection go, and take one again to save.
+pub async fn new_password_hash(
+    password: &str,
+    email: &str,
+    recent: Vec<String>,
+) -> Result<String, PasswordError> {
+    check_policy(password, email)?;
+    if matches_any(password.to_owned(), recent).await? {
+        return Err(PolicyError::Reused.into());
+    }
+    Ok(hash(password.to_owned()).await?)
+}
 
 #[cfg(test)]
 mod tests {

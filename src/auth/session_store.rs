@@ -117,7 +117,7 @@ impl SessionStore for PgSessionStore {
             sqlx::query_as(concat!(
                 "select case when u.id is null then s.data
                              else s.data || jsonb_build_object($3::text, ",
-                crate::auth::user::signed_in_user!(),
+                crate::web::current_user::signed_in_user!(),
                 ") end,
                         s.expiry_date
                    from sessions s
@@ -125,7 +125,7 @@ impl SessionStore for PgSessionStore {
                   where s.id = $1 and s.expiry_date > now()"
             ))
             .bind(id.to_string())
-            .bind(crate::auth::user::BADGE_LIMIT)
+            .bind(crate::web::current_user::BADGE_LIMIT)
             .bind(LOADED_USER_KEY)
             .fetch_optional(&self.pool)
             .await

@@ -4,11 +4,14 @@
 use super::AppState;
 use super::people;
 use super::render::{self, Layout, filters};
-use crate::auth::{CurrentUser, MaybeUser, Permission};
+use crate::domain::access::Permission;
 use crate::domain::approval::{self, DecideError, Decision, Task};
-use crate::domain::requirement::{self, Requirement, TransitionError};
-use crate::domain::{FieldErrors, SaveError, history};
+use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::messaging::Letters;
+use crate::domain::requisition::history;
+use crate::domain::requisition::requirement::{self, Requirement, TransitionError};
 use crate::error::AppError;
+use crate::web::current_user::{CurrentUser, MaybeUser};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -145,7 +148,7 @@ const GRANT: &str = "approval_grant";
 /// came by an emailed link (then only for that task).
 struct Viewer {
     id: Uuid,
-    roles: Vec<crate::auth::Role>,
+    roles: Vec<crate::domain::access::Role>,
     admin: bool,
     signed_in: bool,
     layout: Layout,
@@ -303,9 +306,9 @@ async fn show(
         return Err(sign_in_for(id));
     }
     // Looking is not using: a mail scanner's GET must not spend the link.
-    match approval::check_link(&mut conn, &state.mail.secret, id, &q.token).await? {
+    match approval::check_link(&mut conn, state.mail.token_key(), id, &q.token).await? {
         approval::Link::Valid { approver } => {
-            let name: String = crate::domain::user::find(&mut conn, approver)
+            let name: String = crate::domain::org::user::find(&mut conn, approver)
                 .await?
                 .map(|u| u.full_name)
                 .unwrap_or_default();
@@ -347,7 +350,7 @@ async fn open_link(
     Form(form): Form<LinkForm>,
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
-    match approval::use_link(&mut conn, &state.mail.secret, id, &form.token).await? {
+    match approval::use_link(&mut conn, state.mail.token_key(), id, &form.token).await? {
         approval::Link::Valid { approver } => {
             who.session.insert(GRANT, (id, approver)).await?;
             Ok(render::see_other(&format!("/approvals/{id}")))

@@ -6,12 +6,13 @@
 use super::AppState;
 use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
-use crate::auth::{CurrentUser, Permission, Role};
-use crate::domain::audit::{self, Entry};
-use crate::domain::comments::{self, Body, Comment, CommentError, Mentioning, Subject};
-use crate::domain::requirement::Requirement;
-use crate::domain::{FieldErrors, SaveError};
+use crate::domain::access::{Permission, Role};
+use crate::domain::activity::audit::{self, Entry};
+use crate::domain::activity::comments::{self, Body, Comment, CommentError, Mentioning, Subject};
+use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::requisition::requirement::Requirement;
 use crate::error::AppError;
+use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};

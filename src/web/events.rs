@@ -8,9 +8,9 @@
 //! this stream fell behind) asks them to re-read without a toast.
 
 use super::AppState;
-use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::live::Message;
+use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};

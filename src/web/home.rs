@@ -7,10 +7,11 @@
 
 use super::AppState;
 use super::render::{self, Layout, filters};
-use crate::auth::{CurrentUser, Permission};
-use crate::domain::dashboard::{self, Mine, Waiting};
-use crate::domain::notify;
+use crate::domain::access::Permission;
+use crate::domain::activity::notify;
+use crate::domain::reporting::dashboard::{self, Mine, Waiting};
 use crate::error::AppError;
+use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;

@@ -233,7 +233,7 @@ async fn render_error(
     let request_id = (page.status == StatusCode::INTERNAL_SERVER_ERROR)
         .then(|| meta.request_id.clone())
         .flatten();
-    let user = crate::auth::user::load_from(session.clone(), meta, state)
+    let user = crate::web::current_user::load_from(session.clone(), meta, state)
         .await
         .ok()
         .flatten();

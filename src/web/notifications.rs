@@ -4,9 +4,9 @@
 use super::AppState;
 use super::render::{self, Layout, filters};
 use super::session::safe_next;
-use crate::auth::CurrentUser;
-use crate::domain::notify::{self, Delivery, Event, Item};
+use crate::domain::activity::notify::{self, Delivery, Event, Item};
 use crate::error::AppError;
+use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};

@@ -6,10 +6,11 @@
 //! field, with the text kept.
 
 use super::AppState;
+use super::current_user::CurrentUser;
 use super::render;
-use crate::auth::{CurrentUser, Permission};
-use crate::domain::FieldErrors;
-use crate::domain::user::{self, Person};
+use crate::domain::access::Permission;
+use crate::domain::kernel::FieldErrors;
+use crate::domain::org::user::{self, Person};
 use crate::error::AppError;
 use askama::Template;
 use axum::extract::{Query, State};

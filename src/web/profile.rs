@@ -3,10 +3,11 @@
 use super::AppState;
 use super::people::{self, Shown};
 use super::render::{self, Layout, filters};
-use crate::auth::{CurrentUser, password, throttle};
-use crate::domain::user;
-use crate::domain::{FieldErrors, SaveError, required_text};
+use crate::auth::{password, throttle};
+use crate::domain::kernel::{FieldErrors, SaveError, required_text};
+use crate::domain::org::user;
 use crate::error::AppError;
+use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
@@ -163,7 +164,7 @@ async fn change_password(
         );
     } else {
         match super::session::password_problem(
-            user::new_password_hash(&form.password, &user.email, recent).await,
+            password::new_password_hash(&form.password, &user.email, recent).await,
         )? {
             Ok(h) => hash = Some(h),
             Err(problem) => errors.add("password", problem),

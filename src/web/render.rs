@@ -5,8 +5,9 @@
 //! page that it swaps; the page template renders that same block, so each
 //! piece of markup exists once. Every response says `Vary: HX-Request`.
 
-use crate::auth::{CurrentUser, Permission};
+use crate::domain::access::Permission;
 use crate::error::AppError;
+use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -73,8 +74,8 @@ pub struct NavLink {
 /// A count as a badge shows it: "99+" once it reaches the limit it is
 /// counted to.
 pub fn badge(count: &i64) -> String {
-    if *count >= crate::auth::user::BADGE_LIMIT {
-        format!("{}+", crate::auth::user::BADGE_LIMIT - 1)
+    if *count >= crate::web::current_user::BADGE_LIMIT {
+        format!("{}+", crate::web::current_user::BADGE_LIMIT - 1)
     } else {
         count.to_string()
     }
@@ -336,7 +337,7 @@ pub mod filters {
     /// An amount with its thousands grouped: 1234567 → "1,234,567".
     #[askama::filter_fn]
     pub fn amount(n: impl Read<i64>, _: &dyn Values) -> askama::Result<String> {
-        Ok(crate::domain::requirement::amount(&n.read()))
+        Ok(crate::domain::requisition::requirement::amount(&n.read()))
     }
 
     /// A count as a badge shows it (see [`super::badge`]).

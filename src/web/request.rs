@@ -2,7 +2,7 @@
 //! agent, request id; and the slot where the signed-in user's id is noted
 //! for the request log line.
 
-use crate::domain::audit::Actor;
+use crate::domain::activity::audit::Actor;
 use crate::web::AppState;
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;

@@ -4,17 +4,19 @@
 use super::AppState;
 use super::people::{self, Shown};
 use super::render::{self, Hx, Layout, filters};
-use crate::auth::{CurrentUser, Permission};
 use crate::catalog::Snapshot;
+use crate::domain::access::Permission;
+use crate::domain::activity::audit::{self, Entry};
+use crate::domain::activity::notify;
 use crate::domain::approval::{self, DecideError};
-use crate::domain::audit::{self, Entry};
-use crate::domain::requirement::{
+use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::requisition::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
     REMOTE_POLICIES, Requirement, RequirementForm, Sort, Status, TransitionError,
 };
-use crate::domain::{FieldErrors, SaveError};
-use crate::domain::{history, notify, opening};
+use crate::domain::requisition::{history, opening};
 use crate::error::AppError;
+use crate::web::current_user::CurrentUser;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};

@@ -2,11 +2,15 @@
 
 use super::AppState;
 use super::render::{self, Layout, filters};
-use crate::auth::{MaybeUser, password, throttle};
-use crate::domain::token::{self, Purpose};
-use crate::domain::user::{self, Email, PasswordError};
-use crate::domain::{FieldErrors, outbox};
+use crate::auth::password::PasswordError;
+use crate::auth::{password, throttle};
+use crate::domain::kernel::FieldErrors;
+use crate::domain::messaging::Letters;
+use crate::domain::messaging::outbox;
+use crate::domain::org::token::{self, Purpose};
+use crate::domain::org::user::{self, Email};
 use crate::error::AppError;
+use crate::web::current_user::MaybeUser;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -103,7 +107,7 @@ async fn sign_in(
         let mut tx = state.pool.begin().await?;
         throttle::record(&mut tx, &email, who.meta.ip, matched).await?;
         if let Some(user_id) = signed_in {
-            crate::domain::audit::record(
+            crate::domain::activity::audit::record(
                 &mut tx,
                 &who.meta.actor(Some(user_id)),
                 "user.signed_in",
@@ -125,14 +129,14 @@ async fn sign_in(
         };
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    crate::auth::user::sign_in(&who.session, user_id).await?;
+    crate::web::current_user::sign_in(&who.session, user_id).await?;
     Ok(render::see_other(&next))
 }
 
 async fn sign_out(State(state): State<AppState>, who: MaybeUser) -> Result<Response, AppError> {
     if let Some(user) = &who.user {
         let mut conn = state.pool.acquire().await?;
-        crate::domain::audit::record(
+        crate::domain::activity::audit::record(
             &mut conn,
             &user.actor(),
             "user.signed_out",
@@ -142,7 +146,7 @@ async fn sign_out(State(state): State<AppState>, who: MaybeUser) -> Result<Respo
         )
         .await?;
     }
-    crate::auth::user::sign_out(&who.session).await?;
+    crate::web::current_user::sign_out(&who.session).await?;
     render::flash(&who.session, "info", "You have signed out.").await?;
     Ok(render::see_other("/sign-in"))
 }
@@ -347,7 +351,8 @@ async fn choose(
             "The two passwords differ; type the same password twice.",
         );
     } else {
-        match password_problem(user::new_password_hash(&form.password, &u.email, recent).await)? {
+        match password_problem(password::new_password_hash(&form.password, &u.email, recent).await)?
+        {
             Ok(h) => hash = Some(h),
             Err(problem) => errors.add("password", problem),
         }
@@ -380,7 +385,7 @@ async fn choose(
     )
     .await?;
     tx.commit().await?;
-    crate::auth::user::sign_in(&who.session, user_id).await?;
+    crate::web::current_user::sign_in(&who.session, user_id).await?;
     render::flash(
         &who.session,
         "success",

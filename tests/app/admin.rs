@@ -2,7 +2,7 @@
 //! change, optimistic locking, htmx fragments, and the admin-role rules.
 
 use crate::harness::{Client, TestApp};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -599,23 +599,26 @@ async fn an_admin_cannot_touch_a_super_admin_account() {
     );
     // The domain refuses it too, whoever calls it.
     let mut conn = app.pool.acquire().await.unwrap();
-    let fields = hiring_hare::domain::user::UserFields {
-        email: hiring_hare::domain::user::Email::parse("mallory@example.com").unwrap(),
+    let fields = hiring_hare::domain::org::user::UserFields {
+        email: hiring_hare::domain::org::user::Email::parse("mallory@example.com").unwrap(),
         full_name: "Test Super admin".into(),
         roles: vec![Role::SuperAdmin],
         department_id: None,
         manager_id: None,
         time_zone: "UTC".into(),
     };
-    let actor = hiring_hare::domain::audit::Actor {
+    let actor = hiring_hare::domain::activity::audit::Actor {
         user_id: Some(admin_id),
         ..Default::default()
     };
     let mail = hiring_hare::mail::MailRenderer::new(&app.config);
     let refused =
-        hiring_hare::domain::user::update(&mut conn, &mail, &actor, root, 1, &fields).await;
+        hiring_hare::domain::org::user::update(&mut conn, &mail, &actor, root, 1, &fields).await;
     assert!(
-        matches!(refused, Err(hiring_hare::domain::SaveError::Forbidden)),
+        matches!(
+            refused,
+            Err(hiring_hare::domain::kernel::SaveError::Forbidden)
+        ),
         "{refused:?}"
     );
     assert_eq!(email_of(&app, root).await, root_email);
@@ -639,12 +642,12 @@ async fn an_email_change_tells_the_old_address_and_ends_sessions_and_links() {
     // A reset link mailed to the old address before the change.
     let reset = {
         let mut conn = app.pool.acquire().await.unwrap();
-        hiring_hare::domain::token::issue(
+        hiring_hare::domain::org::token::issue(
             &mut conn,
             &app.config.secret_key,
-            &hiring_hare::domain::audit::Actor::system(),
+            &hiring_hare::domain::activity::audit::Actor::system(),
             admin_id,
-            hiring_hare::domain::token::Purpose::PasswordReset,
+            hiring_hare::domain::org::token::Purpose::PasswordReset,
         )
         .await
         .unwrap()

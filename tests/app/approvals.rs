@@ -4,7 +4,7 @@
 
 use crate::harness::{Client, PASSWORD, TestApp, link_in};
 use crate::requirements::{Org, draft, org};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -1011,16 +1011,16 @@ async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
             .unwrap();
     assert_eq!(rounds, 1, "no new approval started");
     // The domain refuses too, whoever calls it.
-    use hiring_hare::domain::requirement::{self, Action, Asker, TransitionError};
+    use hiring_hare::domain::requisition::requirement::{self, Action, Asker, TransitionError};
     let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
         .bind(id)
         .fetch_one(&app.pool)
         .await
         .unwrap();
     let mut conn = app.pool.acquire().await.unwrap();
-    let actor = hiring_hare::domain::audit::Actor {
+    let actor = hiring_hare::domain::activity::audit::Actor {
         user_id: Some(viewer_id),
-        ..hiring_hare::domain::audit::Actor::system()
+        ..hiring_hare::domain::activity::audit::Actor::system()
     };
     let asker = Asker::Person {
         id: viewer_id,

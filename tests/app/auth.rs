@@ -1,7 +1,7 @@
 //! Signing in and out, `next`, throttling, CSRF, passwords and sessions.
 
 use crate::harness::{Client, PASSWORD, TestApp, link_in};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 
 #[tokio::test]

@@ -9,8 +9,8 @@
 use crate::harness::{PASSWORD, TestApp};
 use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::{ClientBuilder, Locator, elements::Element, key::Key};
-use hiring_hare::auth::Role;
-use hiring_hare::domain::audit::Actor;
+use hiring_hare::domain::access::Role;
+use hiring_hare::domain::activity::audit::Actor;
 use hiring_hare::domain::org::{self, LevelFields};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, screenshot_dir, set_width};
 use crate::harness::{Client, PASSWORD, TestApp, link_in};
 use crate::requirements::{Org, draft, org};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Instant;

@@ -6,8 +6,8 @@
 use crate::browser::{Browser, WIDTHS, check_layout, set_width};
 use crate::harness::{Client, PASSWORD, Page, TestApp};
 use crate::requirements::{Org, draft, form, org};
-use hiring_hare::auth::Role;
-use hiring_hare::domain::comments::mentions;
+use hiring_hare::domain::access::Role;
+use hiring_hare::domain::activity::comments::mentions;
 use reqwest::StatusCode;
 use scraper::Selector;
 use uuid::Uuid;

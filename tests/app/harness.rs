@@ -3,11 +3,12 @@
 //! from a migrated template, the app served on a free loopback port, and
 //! HTTP clients with their own cookie jars that handle CSRF like a browser.
 
-use hiring_hare::auth::{Role, password};
+use hiring_hare::auth::password;
 use hiring_hare::config::Config;
 use hiring_hare::db::embedded::EmbeddedPostgres;
-use hiring_hare::domain::audit::Actor;
-use hiring_hare::domain::user::{self, Email, UserFields};
+use hiring_hare::domain::access::Role;
+use hiring_hare::domain::activity::audit::Actor;
+use hiring_hare::domain::org::user::{self, Email, UserFields};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 use sha2::Digest as _;
@@ -336,7 +337,7 @@ impl TestApp {
         .await
         .unwrap()?;
         let mut conn = self.pool.acquire().await.unwrap();
-        let message = hiring_hare::domain::outbox::find(&mut conn, id)
+        let message = hiring_hare::domain::messaging::outbox::find(&mut conn, id)
             .await
             .unwrap()?;
         Some(

@@ -5,7 +5,7 @@
 use crate::approvals::submitted;
 use crate::harness::{Client, PASSWORD, TestApp};
 use crate::requirements::draft;
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 
 async fn signed_in_as(app: &TestApp, email: &str) -> Client {

@@ -5,8 +5,8 @@
 
 use crate::harness::{Client, TestApp, link_in};
 use base64::Engine as _;
-use hiring_hare::auth::Role;
-use hiring_hare::domain::outbox::{self, Mail};
+use hiring_hare::domain::access::Role;
+use hiring_hare::domain::messaging::outbox::{self, Mail};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -801,7 +801,7 @@ async fn stored_reset_and_approval_mail_hold_masked_links_that_open_nothing() {
             .unwrap_or_else(|| panic!("a link in {stored}"));
         assert!(masked.contains("[token-withheld]"), "{masked}");
         // As stored (its address put in), the link opens nothing...
-        let masked = masked.replace(hiring_hare::domain::outbox::PUBLIC_URL_MARK, "");
+        let masked = masked.replace(hiring_hare::domain::messaging::outbox::PUBLIC_URL_MARK, "");
         let res = app.client().get(&masked).await;
         assert_eq!(res.status, StatusCode::GONE, "{masked}: {}", res.body);
         // ...while the one delivered does.

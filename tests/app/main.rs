@@ -15,6 +15,7 @@ mod comments;
 mod connections;
 mod home;
 mod jobs;
+mod layers;
 mod mail;
 mod notifications;
 mod nudges;

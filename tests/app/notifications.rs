@@ -5,7 +5,7 @@
 use crate::approvals::{act, approvers, signed_in_as, submitted};
 use crate::harness::{Client, PASSWORD, TestApp};
 use crate::requirements::draft;
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use std::time::Duration;
 use uuid::Uuid;
@@ -186,7 +186,7 @@ async fn mail_follows_each_persons_choice_and_the_digest_goes_once() {
         let (pool, mail) = (app.pool.clone(), mail.clone());
         async move {
             let mut tx = pool.begin().await.unwrap();
-            let n = hiring_hare::domain::notify::send_digests(&mut tx, &mail, now)
+            let n = hiring_hare::domain::activity::notify::send_digests(&mut tx, &mail, now)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();

@@ -3,7 +3,7 @@
 //! rollback, and is sent once, after the commit, by a transaction of its own.
 
 use crate::harness::fresh_database;
-use hiring_hare::domain::notify::{CHANNEL, changed};
+use hiring_hare::domain::activity::notify::{CHANNEL, changed};
 use hiring_hare::nudge;
 use sqlx::postgres::{PgListener, PgNotification};
 use std::time::Duration;

@@ -5,7 +5,7 @@
 use crate::approvals::{Chain, status, submitted};
 use crate::change_approval::{approve_all, edit, open};
 use crate::harness::{Page, TestApp};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 

@@ -3,7 +3,7 @@
 
 use crate::harness::{Client, Page, TestApp};
 use crate::requirements::{form, org};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 

@@ -2,7 +2,7 @@
 //! static files, compression, health and metrics.
 
 use crate::harness::{Client, PASSWORD, TestApp};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -70,7 +70,9 @@ async fn static_files_have_hashed_names_and_are_cached_forever() {
     let page = app.client().get("/sign-in").await;
     let css = page.attr("link[rel=stylesheet]", "href").unwrap();
     // Scripts come with the pages of someone signed in.
-    let (client, _) = app.signed_in(hiring_hare::auth::Role::Viewer).await;
+    let (client, _) = app
+        .signed_in(hiring_hare::domain::access::Role::Viewer)
+        .await;
     let js = client.get("/").await.attr("script[src]", "src").unwrap();
     assert!(regex_like(&css, "/static/app.", ".css"), "{css}");
     assert!(regex_like(&js, "/static/htmx.min.", ".js"), "{js}");
@@ -440,9 +442,9 @@ async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approva
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let actor = hiring_hare::domain::audit::Actor {
+    let actor = hiring_hare::domain::activity::audit::Actor {
         user_id: Some(approver),
-        ..hiring_hare::domain::audit::Actor::system()
+        ..hiring_hare::domain::activity::audit::Actor::system()
     };
     let mut tx = app.pool.begin().await.unwrap();
     hiring_hare::domain::approval::decide(

@@ -2,7 +2,7 @@
 //! confidential ones, optimistic locking, the lifecycle and the list.
 
 use crate::harness::{Client, TestApp};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 

@@ -4,7 +4,7 @@
 use crate::harness::TestApp;
 use crate::requirements::{draft, org};
 use chrono::{DateTime, Utc};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 

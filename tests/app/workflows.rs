@@ -6,7 +6,7 @@
 use crate::browser::{WIDTHS, admin_browser, check_layout, set_width};
 use crate::harness::{Client, Page, TestApp};
 use crate::requirements::{Org, draft, org};
-use hiring_hare::auth::Role;
+use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 

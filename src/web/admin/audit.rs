@@ -1,9 +1,10 @@
 //! The audit log search, for admins.
 
-use crate::auth::{CurrentUser, Permission};
-use crate::domain::audit::{self, Entry, PAGE_SIZE, Search};
+use crate::domain::access::Permission;
+use crate::domain::activity::audit::{self, Entry, PAGE_SIZE, Search};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
 use axum::extract::{Query, State};

@@ -1,12 +1,13 @@
 //! Departments: a tree, each with a head.
 
-use crate::auth::{CurrentUser, Permission};
-use crate::domain::FieldErrors;
-use crate::domain::SaveError;
-use crate::domain::audit::Entry;
+use crate::domain::access::Permission;
+use crate::domain::activity::audit::Entry;
+use crate::domain::kernel::FieldErrors;
+use crate::domain::kernel::SaveError;
 use crate::domain::org::{self, Department, DepartmentForm, TreeRow};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::current_user::CurrentUser;
 use crate::web::people::{self, Shown};
 use crate::web::render::{self, Layout, filters};
 use askama::Template;
@@ -220,7 +221,7 @@ async fn update(
                     Vec::new(),
                 ),
                 Err(SaveError::Stale) => {
-                    let changes = crate::domain::audit::changes_since(
+                    let changes = crate::domain::activity::audit::changes_since(
                         &mut tx,
                         "department",
                         id,

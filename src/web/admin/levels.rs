@@ -1,13 +1,15 @@
 //! Job levels: rank and salary band. The table edits inline with htmx; the
 //! same row form is a page of its own without JavaScript.
 
-use crate::auth::{CurrentUser, Permission, csrf};
-use crate::domain::FieldErrors;
-use crate::domain::SaveError;
-use crate::domain::audit::Entry;
+use crate::auth::csrf;
+use crate::domain::access::Permission;
+use crate::domain::activity::audit::Entry;
+use crate::domain::kernel::FieldErrors;
+use crate::domain::kernel::SaveError;
 use crate::domain::org::{self, JobLevel, LevelForm};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
 use axum::Form;
@@ -237,9 +239,13 @@ async fn update(
                     Vec::new(),
                 ),
                 Err(SaveError::Stale) => {
-                    let changes =
-                        crate::domain::audit::changes_since(&mut tx, "job_level", id, form.version)
-                            .await?;
+                    let changes = crate::domain::activity::audit::changes_since(
+                        &mut tx,
+                        "job_level",
+                        id,
+                        form.version,
+                    )
+                    .await?;
                     // Saving again applies this input over the current version.
                     form.version = level.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)

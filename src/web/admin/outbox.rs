@@ -1,10 +1,11 @@
 //! The mail outbox, for admins: what was sent, what waits, and the links in
 //! each message (a link's token masked: only its recipient gets it).
 
-use crate::auth::{CurrentUser, Permission};
-use crate::domain::outbox::{self, Message, PAGE_SIZE};
+use crate::domain::access::Permission;
+use crate::domain::messaging::outbox::{self, Message, PAGE_SIZE};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Layout, filters};
 use askama::Template;
 use axum::extract::{Query, State};

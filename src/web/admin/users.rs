@@ -1,15 +1,18 @@
 //! Users: list with filters (swapped by htmx without reload), invite, edit
 //! roles and details, deactivate (which ends their sessions at once).
 
-use crate::auth::{CurrentUser, Permission, Role};
-use crate::domain::SaveError;
-use crate::domain::audit::Entry;
+use crate::domain::access::{Permission, Role};
+use crate::domain::activity::audit::Entry;
+use crate::domain::kernel::SaveError;
+use crate::domain::kernel::{FieldErrors, optional_id, required_text};
+use crate::domain::messaging::Letters;
+use crate::domain::messaging::outbox;
 use crate::domain::org;
-use crate::domain::token::{self, Purpose};
-use crate::domain::user::{self, Email, ListFilter, User, UserFields};
-use crate::domain::{FieldErrors, optional_id, outbox, required_text};
+use crate::domain::org::token::{self, Purpose};
+use crate::domain::org::user::{self, Email, ListFilter, User, UserFields};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::current_user::CurrentUser;
 use crate::web::people::{self, Shown};
 use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
@@ -368,9 +371,13 @@ async fn update(
                     (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new())
                 }
                 Err(SaveError::Stale) => {
-                    let changes =
-                        crate::domain::audit::changes_since(&mut tx, "user", id, form.version)
-                            .await?;
+                    let changes = crate::domain::activity::audit::changes_since(
+                        &mut tx,
+                        "user",
+                        id,
+                        form.version,
+                    )
+                    .await?;
                     form.version = u.version;
                     (StatusCode::CONFLICT, FieldErrors::default(), changes)
                 }

@@ -3,15 +3,17 @@
 //! form, so it works without JavaScript; htmx swaps just the form), and a
 //! workflow's page with its version history.
 
-use crate::auth::{CurrentUser, Permission, Role, csrf};
-use crate::domain::audit::Entry;
-use crate::domain::org;
-use crate::domain::requirement::{EMPLOYMENT_TYPES, REASONS};
-use crate::domain::workflow::{
+use crate::auth::csrf;
+use crate::domain::access::{Permission, Role};
+use crate::domain::activity::audit::Entry;
+use crate::domain::approval::workflow::{
     self, APPROVER_KINDS, Invalid, StepForm, Subject, Workflow, WorkflowError, WorkflowForm,
 };
+use crate::domain::org;
+use crate::domain::requisition::requirement::{EMPLOYMENT_TYPES, REASONS};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::current_user::CurrentUser;
 use crate::web::people::{self, Shown};
 use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;

@@ -1,11 +1,13 @@
 //! Requirements (requisitions): their fields and validation, reference
 //! codes, the lifecycle state machine, and the SQL that keeps them.
 
-use super::audit::{self, Actor, Changes};
-use super::org::Pick;
-use super::{FieldErrors, SaveError, optional_date, optional_id, optional_text, required_text};
-use crate::auth::permission::allows;
-use crate::auth::{Permission, Role};
+use crate::domain::access::allows;
+use crate::domain::access::{Permission, Role};
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::kernel::{
+    FieldErrors, SaveError, optional_date, optional_id, optional_text, required_text,
+};
+use crate::domain::org::Pick;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 use sqlx::PgConnection;
@@ -757,7 +759,7 @@ pub async fn validate(
     let parsed = form.parse(band, saved.as_ref(), Utc::now().date_naive());
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
     let recruiter = id(&form.recruiter_id);
-    super::org::check_choices(
+    crate::domain::org::check_choices(
         conn,
         &mut errors,
         &[
@@ -968,7 +970,7 @@ pub async fn update(
     }
     // Read after the update took the row's lock, which settling an opening
     // takes too: no hire slips in between.
-    let filled = super::opening::filled(&mut *conn, id).await?;
+    let filled = crate::domain::requisition::opening::filled(&mut *conn, id).await?;
     if i64::from(f.headcount) < filled {
         return Err(SaveError::BelowFilled(filled).into());
     }
@@ -985,7 +987,7 @@ pub async fn update(
     .bind(f.headcount)
     .execute(&mut *conn)
     .await?;
-    super::notify::changed(&mut *conn, id).await?;
+    crate::domain::activity::notify::changed(&mut *conn, id).await?;
     let c = changes(Some(&before.fields()), f).field("version", &version, &(version + 1));
     audit::record(
         &mut *conn,
@@ -1024,7 +1026,7 @@ pub enum TransitionError {
     #[error("a reason is required")]
     ReasonRequired,
     /// The reason is too long or holds a NUL byte (see
-    /// [`super::optional_text`]): the message to show.
+    /// [`crate::domain::kernel::optional_text`]): the message to show.
     #[error("{0}")]
     BadReason(String),
     #[error(transparent)]
@@ -1108,7 +1110,7 @@ pub async fn apply(
     .bind(actor.user_id)
     .execute(&mut *conn)
     .await?;
-    super::notify::changed(&mut *conn, id).await?;
+    crate::domain::activity::notify::changed(&mut *conn, id).await?;
     let c = Changes::new()
         .field("status", &from.as_str(), &to.as_str())
         .created("reason", &reason)

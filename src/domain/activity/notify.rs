@@ -7,9 +7,9 @@
 //! committed: the rows are the truth, so a browser that was offline loses
 //! nothing.
 
-use super::outbox;
-use super::requirement::Requirement;
-use crate::mail::MailRenderer;
+use crate::domain::messaging::outbox;
+use crate::domain::messaging::{LetterError, Letters};
+use crate::domain::requisition::requirement::Requirement;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -255,7 +255,7 @@ pub enum TellError {
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error("rendering mail failed: {0}")]
-    Mail(#[from] askama::Error),
+    Mail(#[from] LetterError),
     #[error(transparent)]
     Queue(#[from] outbox::QueueError),
 }
@@ -264,7 +264,7 @@ pub enum TellError {
 /// events without a mail of their own.
 pub async fn tell(
     conn: &mut PgConnection,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     notice: &Notice,
     to: &[Uuid],
 ) -> Result<(), TellError> {
@@ -289,7 +289,7 @@ pub const DIGEST_HOUR: i32 = 7;
 /// row twice. Returns the mails queued.
 pub async fn send_digests(
     conn: &mut PgConnection,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     now: DateTime<Utc>,
 ) -> Result<usize, TellError> {
     // Which (user, event) pairs go to the digest: the chosen ones, and the

@@ -5,16 +5,20 @@
 //!
 //! [`approval_tasks`]: ../../../migrations/20261124000003_approvals.sql
 
-use super::SaveError;
-use super::audit::{self, Actor, Changes};
-use super::notify::{self, Event, Notice};
-use super::outbox;
-use super::requirement::{self, Action, Asker, Requirement, RequirementFields, TransitionError};
-use super::workflow::{self, Step};
-use crate::mail::MailRenderer;
+pub mod workflow;
+
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::activity::notify::{self, Event, Notice};
+use crate::domain::kernel::SaveError;
+use crate::domain::messaging::outbox;
+use crate::domain::messaging::{LetterError, Letters};
+use crate::domain::requisition::requirement::{
+    self, Action, Asker, Requirement, RequirementFields, TransitionError,
+};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
+use workflow::Step;
 
 #[cfg(test)]
 mod tests {
@@ -74,7 +78,7 @@ pub enum DecideError {
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error("rendering mail failed: {0}")]
-    Mail(#[from] askama::Error),
+    Mail(#[from] LetterError),
     #[error(transparent)]
     Queue(#[from] outbox::QueueError),
 }
@@ -153,8 +157,8 @@ async fn approvers(
                 "nobody active has the {} role",
                 step.approver_role
                     .as_deref()
-                    .and_then(crate::auth::Role::parse)
-                    .map_or("?", crate::auth::Role::label)
+                    .and_then(crate::domain::access::Role::parse)
+                    .map_or("?", crate::domain::access::Role::label)
             ),
             "department_head" => "the department has no head".to_owned(),
             _ => "the hiring manager has no manager".to_owned(),
@@ -243,7 +247,7 @@ pub async fn submit(
     conn: &mut PgConnection,
     actor: &Actor,
     asker: Asker<'_>,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     requirement_id: Uuid,
     version: i32,
     action: Action,
@@ -399,7 +403,7 @@ pub async fn submit(
 async fn advance(
     conn: &mut PgConnection,
     actor: &Actor,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     approval_id: Uuid,
     r: &Requirement,
 ) -> Result<bool, DecideError> {
@@ -460,7 +464,7 @@ async fn advance(
 async fn ask(
     conn: &mut PgConnection,
     actor: &Actor,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     r: &Requirement,
     task_id: Uuid,
     approver: Uuid,
@@ -498,7 +502,7 @@ async fn ask(
         actor.user_id,
     );
     for to in notify::notify(&mut *conn, &notice, &[approver]).await? {
-        let token = issue_link(&mut *conn, &mail.secret, task_id, approver, r.id).await?;
+        let token = issue_link(&mut *conn, mail.token_key(), task_id, approver, r.id).await?;
         let m = mail.approval_pending(&to.email, &to.full_name, r, task_id, &token)?;
         outbox::queue(&mut *conn, &m).await?;
     }
@@ -510,7 +514,7 @@ async fn ask(
 async fn tell_requester(
     conn: &mut PgConnection,
     actor: &Actor,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     r: &Requirement,
     event: Event,
     outcome: &str,
@@ -537,13 +541,13 @@ async fn issue_link(
     approver: Uuid,
     requirement: Uuid,
 ) -> Result<String, sqlx::Error> {
-    let token = crate::auth::random_token(32);
+    let token = crate::tokens::random_token(32);
     sqlx::query(
         "insert into approval_links (task_id, approver_id, requirement_version, digest, expires_at)
          select $1, $5, version, $2, now() + $3::interval from requirements where id = $4",
     )
     .bind(task)
-    .bind(crate::auth::token_digest(secret, &token))
+    .bind(crate::tokens::token_digest(secret, &token))
     .bind(LINK_LIFETIME)
     .bind(requirement)
     .bind(approver)
@@ -606,7 +610,7 @@ pub async fn check_link(
            join users u on u.id = l.approver_id
           where l.digest = $1 and l.task_id = $2",
     )
-    .bind(crate::auth::token_digest(secret, token))
+    .bind(crate::tokens::token_digest(secret, token))
     .bind(task)
     .fetch_optional(conn)
     .await?;
@@ -657,7 +661,7 @@ pub async fn use_link(
     let taken = sqlx::query(
         "update approval_links set used_at = now() where digest = $1 and used_at is null",
     )
-    .bind(crate::auth::token_digest(secret, token))
+    .bind(crate::tokens::token_digest(secret, token))
     .execute(conn)
     .await?;
     Ok(if taken.rows_affected() == 1 {
@@ -785,17 +789,17 @@ async fn name_of(conn: &mut PgConnection, user: Option<Uuid>) -> Result<String, 
 pub async fn decide(
     conn: &mut PgConnection,
     actor: &Actor,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     task_id: Uuid,
     decision: Decision,
     comment: &str,
 ) -> Result<(), DecideError> {
-    let mut problems = super::FieldErrors::default();
-    let comment = super::optional_text(
+    let mut problems = crate::domain::kernel::FieldErrors::default();
+    let comment = crate::domain::kernel::optional_text(
         &mut problems,
         "comment",
         comment,
-        super::requirement::REASON_MAX,
+        crate::domain::requisition::requirement::REASON_MAX,
     );
     if let Some(problem) = problems.get("comment") {
         return Err(TransitionError::BadReason(problem.to_owned()).into());
@@ -953,7 +957,7 @@ pub async fn decide(
 pub async fn reassign(
     conn: &mut PgConnection,
     actor: &Actor,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     task_id: Uuid,
     to: Uuid,
 ) -> Result<(), DecideError> {
@@ -1013,7 +1017,7 @@ pub fn business_days_between(start: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
 /// so processes running this at the same moment cannot both send.
 pub async fn remind_overdue(
     conn: &mut PgConnection,
-    mail: &MailRenderer,
+    mail: &dyn Letters,
     now: DateTime<Utc>,
 ) -> Result<usize, DecideError> {
     let pending: Vec<(Uuid, Uuid, DateTime<Utc>, i32, Uuid)> = sqlx::query_as(

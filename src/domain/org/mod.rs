@@ -1,8 +1,12 @@
 //! The organisation: departments (a tree, each with a head) and job levels
 //! (a rank and a salary band).
 
-use super::audit::{self, Actor, Changes};
-use super::{FieldErrors, SaveError, optional_id, required_text};
+pub mod password_policy;
+pub mod token;
+pub mod user;
+
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::kernel::{FieldErrors, SaveError, optional_id, required_text};
 use sqlx::PgConnection;
 use uuid::Uuid;
 

@@ -3,11 +3,11 @@
 //! may see the subject, edited and deleted by their author or an admin,
 //! every change audited, and `@handle` mentions told to the person named.
 
-use super::audit::{self, Actor, Changes};
-use super::notify::{self, Event, Notice, TellError};
-use super::{FieldErrors, SaveError};
-use crate::auth::{Permission, Role, permission::allows};
-use crate::mail::MailRenderer;
+use crate::domain::access::{Permission, Role, allows};
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::activity::notify::{self, Event, Notice, TellError};
+use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::messaging::Letters;
 use chrono::{DateTime, Utc};
 use pulldown_cmark::{Event as Md, Parser, Tag, TagEnd};
 use sqlx::PgConnection;
@@ -58,7 +58,7 @@ pub struct Body(String);
 impl Body {
     pub fn parse(input: &str) -> Result<Body, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let body = super::required_text(
+        let body = crate::domain::kernel::required_text(
             &mut errors,
             "body",
             input,
@@ -140,7 +140,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Comment>, 
 
 /// Whom a mention may reach and what they are told.
 pub struct Mentioning<'a> {
-    pub mail: &'a MailRenderer,
+    pub mail: &'a dyn Letters,
     /// The subject as a line names it, e.g. "HH-2026-0042 Platform engineer".
     pub about: &'a str,
     /// Whether a person may see the subject: only they are told of it (a

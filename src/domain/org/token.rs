@@ -4,8 +4,8 @@
 //! Using a token marks it used in the same statement that checks it, so two
 //! clicks cannot both succeed.
 
-use super::audit::{self, Actor, Changes};
-use crate::auth::{random_token, token_digest};
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::tokens::{random_token, token_digest};
 use chrono::Duration;
 use sqlx::PgConnection;
 use uuid::Uuid;

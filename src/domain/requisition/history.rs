@@ -2,7 +2,7 @@
 //! decision, who, when, on whose behalf) and the difference between two
 //! versions of its fields, with ids turned into names.
 
-use super::requirement::{
+use crate::domain::requisition::requirement::{
     self, EMPLOYMENT_TYPES, PRIORITIES, REASONS, REMOTE_POLICIES, RequirementFields, Status,
 };
 use chrono::{DateTime, Utc};

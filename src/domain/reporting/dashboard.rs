@@ -28,7 +28,7 @@ pub struct Waiting {
 impl Waiting {
     /// Business days waited so far, counted as the reminders count them.
     pub fn waited_days(&self, now: DateTime<Utc>) -> i64 {
-        super::approval::business_days_between(self.started_at, now)
+        crate::domain::approval::business_days_between(self.started_at, now)
     }
 
     /// The SLA in business days, as the reminders round it.
@@ -73,7 +73,8 @@ pub struct Mine {
 
 impl Mine {
     pub fn status_label(&self) -> &'static str {
-        super::requirement::Status::parse(&self.status).map_or("", |s| s.label())
+        crate::domain::requisition::requirement::Status::parse(&self.status)
+            .map_or("", |s| s.label())
     }
 }
 
@@ -117,7 +118,7 @@ pub async fn recruiting(conn: &mut PgConnection, user: Uuid) -> Result<Vec<Mine>
 pub async fn recent_notifications(
     conn: &mut PgConnection,
     user: Uuid,
-) -> Result<Vec<super::notify::Item>, sqlx::Error> {
+) -> Result<Vec<crate::domain::activity::notify::Item>, sqlx::Error> {
     sqlx::query_as(
         "select n.id, n.text, n.link, a.full_name as actor_name, n.created_at, n.read_at
            from notifications n left join users a on a.id = n.actor_id

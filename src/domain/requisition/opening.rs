@@ -2,9 +2,9 @@
 //! hire) or closed (with a reason). When none is left open, the requirement
 //! is filled.
 
-use super::audit::{self, Actor, Changes};
-use super::requirement::{self, Action, Status, TransitionError};
-use super::{FieldErrors, SaveError};
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::requisition::requirement::{self, Action, Status, TransitionError};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -75,7 +75,7 @@ impl Outcome {
             _ => return None,
         };
         let mut e = FieldErrors::default();
-        let words = super::required_text(&mut e, field, words, MAX_LEN, missing);
+        let words = crate::domain::kernel::required_text(&mut e, field, words, MAX_LEN, missing);
         Some(e.into_result(|| {
             if outcome == "filled" {
                 Outcome::Filled { hire: words }
@@ -186,7 +186,7 @@ pub async fn settle(
     match fill_when_done(conn, actor, requirement_id).await? {
         Some(filled) => Ok(filled),
         None => {
-            super::notify::changed(&mut *conn, requirement_id).await?;
+            crate::domain::activity::notify::changed(&mut *conn, requirement_id).await?;
             Ok(status)
         }
     }

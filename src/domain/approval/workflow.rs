@@ -5,10 +5,10 @@
 //! step's name, approvers and SLA, so an edit never changes a running
 //! approval.
 
-use super::audit::{self, Actor, Changes, Entry};
-use super::requirement::{EMPLOYMENT_TYPES, REASONS, Requirement, label};
-use super::{FieldErrors, optional_id, required_text};
-use crate::auth::Role;
+use crate::domain::access::Role;
+use crate::domain::activity::audit::{self, Actor, Changes, Entry};
+use crate::domain::kernel::{FieldErrors, optional_id, required_text};
+use crate::domain::requisition::requirement::{EMPLOYMENT_TYPES, REASONS, Requirement, label};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;

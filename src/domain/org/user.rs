@@ -1,8 +1,8 @@
 //! Users: accounts, roles, passwords and their history, deactivation.
 
-use super::SaveError;
-use super::audit::{self, Actor, Changes};
-use crate::auth::Role;
+use crate::domain::access::Role;
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::kernel::SaveError;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -282,7 +282,7 @@ async fn require_admin_authority(
         .iter()
         .filter_map(|r| Role::parse(r))
         .collect();
-    if crate::auth::permission::allows(&actor_roles, crate::auth::Permission::GrantAdmin) {
+    if crate::domain::access::allows(&actor_roles, crate::domain::access::Permission::GrantAdmin) {
         Ok(())
     } else {
         Err(SaveError::Forbidden)
@@ -334,7 +334,7 @@ pub async fn create(
 /// then take the account over quietly.
 pub async fn update(
     conn: &mut PgConnection,
-    mail: &crate::mail::MailRenderer,
+    mail: &dyn crate::domain::messaging::Letters,
     actor: &Actor,
     id: Uuid,
     version: i32,
@@ -377,11 +377,11 @@ pub async fn update(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        super::token::void_all(&mut *conn, id).await?;
+        crate::domain::org::token::void_all(&mut *conn, id).await?;
         let notice = mail
             .email_changed(&before.email, f.full_name.trim(), f.email.as_str())
             .map_err(|e| SaveError::Mail(Box::new(e)))?;
-        super::outbox::queue(&mut *conn, &notice)
+        crate::domain::messaging::outbox::queue(&mut *conn, &notice)
             .await
             .map_err(|e| SaveError::Mail(Box::new(e)))?;
     }
@@ -397,8 +397,8 @@ async fn check_choices(
     before: Option<&User>,
     f: &UserFields,
 ) -> Result<(), SaveError> {
-    use super::org::{Pick, check_choices};
-    let mut errors = super::FieldErrors::default();
+    use crate::domain::org::{Pick, check_choices};
+    let mut errors = crate::domain::kernel::FieldErrors::default();
     if let (Some(u), Some(manager)) = (before, f.manager_id)
         && u.id == manager
     {
@@ -521,7 +521,7 @@ pub async fn credentials(
 }
 
 /// The hashes a new password may not match: the current one and those
-/// before it, up to [`crate::auth::password::HISTORY`].
+/// before it, up to [`crate::domain::org::password_policy::HISTORY`].
 pub async fn recent_password_hashes(
     conn: &mut PgConnection,
     id: Uuid,
@@ -530,7 +530,7 @@ pub async fn recent_password_hashes(
         "select password_hash from password_history where user_id = $1 order by created_at desc limit $2",
     )
     .bind(id)
-    .bind(crate::auth::password::HISTORY)
+    .bind(crate::domain::org::password_policy::HISTORY)
     .fetch_all(conn)
     .await
 }
@@ -633,9 +633,14 @@ pub struct Delegation {
 
 impl DelegationForm {
     /// None clears the delegation (no delegate chosen).
-    pub fn parse(&self, user: Uuid) -> Result<Option<Delegation>, super::FieldErrors> {
-        let mut e = super::FieldErrors::default();
-        let Some(delegate) = super::optional_id(&mut e, "delegate_id", &self.delegate_id) else {
+    pub fn parse(
+        &self,
+        user: Uuid,
+    ) -> Result<Option<Delegation>, crate::domain::kernel::FieldErrors> {
+        let mut e = crate::domain::kernel::FieldErrors::default();
+        let Some(delegate) =
+            crate::domain::kernel::optional_id(&mut e, "delegate_id", &self.delegate_id)
+        else {
             return e.into_result(|| None);
         };
         if delegate == user {
@@ -645,7 +650,7 @@ impl DelegationForm {
             );
         }
         let mut date = |field: &'static str, v: &str| {
-            let d = super::optional_date(&mut e, field, v);
+            let d = crate::domain::kernel::optional_date(&mut e, field, v);
             if d.is_none() && e.get(field).is_none() {
                 e.add(field, "Enter a date like 2027-03-01.");
             }
@@ -704,13 +709,13 @@ pub async fn set_delegation(
     id: Uuid,
     d: Option<Delegation>,
 ) -> Result<(), SaveError> {
-    let mut errors = super::FieldErrors::default();
-    super::org::check_choices(
+    let mut errors = crate::domain::kernel::FieldErrors::default();
+    crate::domain::org::check_choices(
         &mut *conn,
         &mut errors,
         &[(
             "delegate_id",
-            super::org::Pick::Person,
+            crate::domain::org::Pick::Person,
             d.map(|d| d.delegate),
             None,
         )],
@@ -733,31 +738,4 @@ pub async fn set_delegation(
     let c = Changes::new().field("delegation", &show(before), &show(d));
     audit::record(conn, actor, "user.delegation_set", "user", Some(id), c).await?;
     Ok(())
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PasswordError {
-    #[error(transparent)]
-    Policy(#[from] crate::auth::password::PolicyError),
-    #[error(transparent)]
-    Hash(#[from] crate::auth::password::HashError),
-}
-
-/// The hash to store for `password` if the policy and the history
-/// (`recent`, from [`recent_password_hashes`]) allow it. The one check every
-/// password change takes (reset, invitation, profile), saved with
-/// [`set_password`]. It runs argon2 up to one more time than
-/// [`crate::auth::password::HISTORY`], so it takes no connection: callers
-/// read `recent`, let their connection go, and take one again to save.
-pub async fn new_password_hash(
-    password: &str,
-    email: &str,
-    recent: Vec<String>,
-) -> Result<String, PasswordError> {
-    use crate::auth::password;
-    password::check_policy(password, email)?;
-    if password::matches_any(password.to_owned(), recent).await? {
-        return Err(password::PolicyError::Reused.into());
-    }
-    Ok(password::hash(password.to_owned()).await?)
 }

@@ -6,9 +6,9 @@
 //! refuse deactivated accounts on every request, so deactivation takes
 //! effect at once.
 
-use super::permission::{Permission, Role, allows};
-use super::session_store::{LOADED_USER_KEY, USER_ID_KEY};
-use crate::domain::audit::Actor;
+use crate::auth::session_store::{LOADED_USER_KEY, USER_ID_KEY};
+use crate::domain::access::{Permission, Role, allows};
+use crate::domain::activity::audit::Actor;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::request::RequestMeta;
@@ -77,7 +77,7 @@ pub async fn sign_in(session: &Session, user_id: Uuid) -> Result<(), AppError> {
     session.insert(USER_ID_KEY, user_id).await?;
     session.insert(SIGNED_IN_AT, now).await?;
     session.insert(SEEN_AT, now).await?;
-    super::csrf::rotate(session).await?;
+    crate::auth::csrf::rotate(session).await?;
     Ok(())
 }
 

@@ -1,0 +1,169 @@
+//! What every area of the domain shares: the save error, field errors and
+//! the parsing of free text, dates and ids from forms.
+/// Why saving an entity did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// A value that must be unique (an email, a name) is taken; the
+    /// constraint says which.
+    #[error("{0} is taken")]
+    Taken(String),
+    /// A department cannot sit under itself or its own sub-department.
+    #[error("a department cannot sit under itself")]
+    Cycle,
+    /// A requirement's headcount cannot go below its openings already
+    /// filled (how many they are).
+    #[error("{0} openings are filled already")]
+    BelowFilled(i64),
+    /// Someone saved the row since the form was loaded (optimistic locking).
+    #[error("stale version")]
+    Stale,
+    #[error("not found")]
+    NotFound,
+    /// A choice the form's own parse could not check: an id that names no
+    /// live row (an unknown, archived or deactivated one), or a person made
+    /// their own manager. Shown beside its fields like any other problem.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The actor may not make this change (checked here as well as in the
+    /// handler, so no other caller can skip it).
+    #[error("not allowed")]
+    Forbidden,
+    /// The mail that goes with the change could not be rendered or queued.
+    #[error("mail: {0}")]
+    Mail(Box<dyn std::error::Error + Send + Sync>),
+    #[error(transparent)]
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for SaveError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                SaveError::Taken(db.constraint().unwrap_or_default().to_owned())
+            }
+            _ => SaveError::Db(e),
+        }
+    }
+}
+
+/// Problems with submitted input, each tied to the field it concerns, in
+/// the words shown beside that field.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    /// A single problem.
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        FieldErrors(vec![(field, message.into())])
+    }
+
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    /// Adds `other`'s problems after these: [`FieldErrors::get`] shows the
+    /// first problem of a field, so the caller's own come first.
+    pub fn extend(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when no problem was found.
+    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// Trims `input`; records `message` against `field` when empty, and the
+/// problems of [`optional_text`] otherwise.
+pub fn required_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+    max: usize,
+    message: &str,
+) -> String {
+    if input.trim().is_empty() {
+        errors.add(field, message);
+    }
+    optional_text(errors, field, input, max)
+}
+
+/// Trims `input`; records a problem against `field` when it is longer than
+/// `max` characters or holds a NUL byte. Every text field goes through here
+/// (or [`required_text`]): PostgreSQL refuses NUL in text, and a value that
+/// reached it would fail the whole request instead of this one field.
+pub fn optional_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+    max: usize,
+) -> String {
+    let v = input.trim();
+    if v.contains('\0') {
+        errors.add(
+            field,
+            "Remove the invisible NUL character (often pasted from another program).",
+        );
+    } else if v.chars().count() > max {
+        errors.add(field, format!("Use at most {max} characters."));
+    }
+    v.to_owned()
+}
+
+/// A date typed as YYYY-MM-DD, between the years 2000 and 2100: further
+/// out is a typo (year 0 or 10000), never a plan.
+pub fn optional_date(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    match input.trim() {
+        "" => None,
+        v => match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) if (2000..=2100).contains(&d.year()) => Some(d),
+            Ok(_) => {
+                errors.add(field, "Enter a date between the years 2000 and 2100.");
+                None
+            }
+            Err(_) => {
+                errors.add(field, "Enter a date like 2027-03-01.");
+                None
+            }
+        },
+    }
+}
+
+/// An optional id from a `<select>`: empty means none.
+pub fn optional_id(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+) -> Option<uuid::Uuid> {
+    let v = input.trim();
+    if v.is_empty() {
+        return None;
+    }
+    match v.parse() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            errors.add(field, "Choose one of the options.");
+            None
+        }
+    }
+}

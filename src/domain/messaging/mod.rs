@@ -1,0 +1,84 @@
+//! Mail as the domain sees it: the outbox a change writes its messages into,
+//! and [`Letters`], through which it asks for a message without knowing how
+//! one is written (the mail module implements it with its templates).
+
+pub mod outbox;
+
+use crate::domain::requisition::requirement::Requirement;
+use outbox::Mail;
+use uuid::Uuid;
+
+/// A letter that could not be written (a template failed to render).
+#[derive(Debug, thiserror::Error)]
+#[error("the letter could not be written: {0}")]
+pub struct LetterError(pub Box<dyn std::error::Error + Send + Sync>);
+
+/// One method per letter the domain sends; each returns the message for
+/// the outbox, its links' tokens already sealed.
+pub trait Letters: Send + Sync {
+    /// The key (from `SECRET_KEY`) under which the tokens these letters carry
+    /// are digested where they are stored, so the domain can issue and check
+    /// them.
+    fn token_key(&self) -> &[u8];
+
+    /// To an approver whose step has started; `token` opens the approval
+    /// page once without a password.
+    fn approval_pending(
+        &self,
+        to: &str,
+        name: &str,
+        r: &Requirement,
+        task: Uuid,
+        token: &str,
+    ) -> Result<Mail, LetterError>;
+
+    /// To the approver past the SLA, or (escalation) to their manager and
+    /// the admins after a second SLA.
+    #[allow(clippy::too_many_arguments)] // one field per fact the mail states
+    fn approval_overdue(
+        &self,
+        to: &str,
+        name: &str,
+        r: &Requirement,
+        task: Uuid,
+        approver: &str,
+        escalation: bool,
+        days: i64,
+    ) -> Result<Mail, LetterError>;
+
+    /// To the requester, on each decision that moves the requirement.
+    fn requirement_decided(
+        &self,
+        to: &str,
+        name: &str,
+        r: &Requirement,
+        outcome: &str,
+        comment: &str,
+        by: &str,
+    ) -> Result<Mail, LetterError>;
+
+    /// Notifications by mail: one at once (`digest` false), or the day's in
+    /// the daily digest. `items` are (text, local path).
+    fn notices(
+        &self,
+        to: &str,
+        name: &str,
+        items: &[(String, String)],
+        digest: bool,
+    ) -> Result<Mail, LetterError>;
+
+    /// An invitation to set a password and sign in.
+    fn invitation(
+        &self,
+        to: &str,
+        name: &str,
+        inviter: &str,
+        token: &str,
+    ) -> Result<Mail, LetterError>;
+
+    /// A password reset link.
+    fn password_reset(&self, to: &str, name: &str, token: &str) -> Result<Mail, LetterError>;
+
+    /// To the address an account had before an admin changed it.
+    fn email_changed(&self, to: &str, name: &str, new_email: &str) -> Result<Mail, LetterError>;
+}

@@ -1,0 +1,3 @@
+//! Read-only queries behind the dashboards.
+
+pub mod dashboard;
