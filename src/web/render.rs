@@ -253,7 +253,7 @@ pub fn note_time_zone(name: &str) {
 
 /// The viewer of this request: UTC for an anonymous one, or outside a
 /// request (mail, the live stream).
-pub fn viewer() -> Viewer {
+fn viewer() -> Viewer {
     VIEWER
         .try_with(|v| v.get().copied())
         .ok()
