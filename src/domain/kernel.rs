@@ -61,6 +61,12 @@ impl FieldErrors {
         self.0.push((field, message.into()));
     }
 
+    /// Adds `other`'s problems after these: [`FieldErrors::get`] shows the
+    /// first problem of a field, so the caller's own come first.
+    pub fn extend(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

@@ -2,7 +2,8 @@
 //! decision page at `/approvals/{id}` that mail links open.
 
 use super::AppState;
-use super::render::{self, Layout};
+use super::people;
+use super::render::{self, Layout, filters};
 use crate::domain::access::Permission;
 use crate::domain::approval::{self, DecideError, Decision, Task};
 use crate::domain::kernel::{FieldErrors, SaveError};
@@ -18,6 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -104,18 +106,29 @@ struct DecisionPage {
     /// The description, rendered: the approver decides on it too.
     description_html: String,
     trail: Vec<Task>,
-    /// What changed since the approval before this one: its heading and the
-    /// fields (None for a first approval).
-    since: Option<(String, Vec<history::FieldChange>)>,
+    /// What changed since the approval before this one (None for a first
+    /// approval).
+    since: Option<Since>,
     mine: bool,
     /// Signed in (not let in by a mailed link): the rest of the app is a
     /// link away.
     signed_in: bool,
-    /// Admins may hand a waiting task to someone else: the choices.
-    reassign_to: Vec<(Uuid, String)>,
+    /// Admins may hand a waiting task to someone else.
+    can_reassign: bool,
+    /// Who to hand it to, as typed, and why that did not work.
+    reassign_to: String,
+    reassign_error: Option<String>,
     comment: String,
     errors: FieldErrors,
     problem: Option<String>,
+}
+
+/// The fields changed since an earlier approval, and when that was
+/// decided (shown in the viewer's zone).
+struct Since {
+    heading: &'static str,
+    decided_at: Option<DateTime<Utc>>,
+    changes: Vec<history::FieldChange>,
 }
 
 impl DecisionPage {
@@ -184,34 +197,27 @@ async fn page(
     let since = match earlier {
         Some(e) => {
             let changes = history::diff(&e.fields, &r.fields());
-            let when = e.decided_at.map(|d| d.format(" on %Y-%m-%d").to_string());
             let heading = if e.approved {
-                format!("Changed since it was approved{}", when.unwrap_or_default())
+                "Changed since it was approved"
             } else {
-                format!(
-                    "Changed since changes were asked for{}",
-                    when.unwrap_or_default()
-                )
+                "Changed since changes were asked for"
             };
-            Some((heading, history::describe(&mut *conn, &changes).await?))
+            Some(Since {
+                heading,
+                decided_at: e.decided_at,
+                changes: history::describe(&mut *conn, &changes).await?,
+            })
         }
         None => None,
     };
     let mine = approval::may_decide(&mut *conn, viewer.id, &task, &r).await?;
-    let reassign_to = if viewer.admin && task.status == "pending" {
-        let people = crate::domain::org::user::choices(&mut *conn).await?;
-        people
-            .into_iter()
-            .filter(|(id, _)| !r.names(*id) && *id != task.approver_id)
-            .collect()
-    } else {
-        Vec::new()
-    };
     Ok(DecisionPage {
         layout: viewer.layout,
         mine,
         signed_in: viewer.signed_in,
-        reassign_to,
+        can_reassign: viewer.admin && task.status == "pending",
+        reassign_to: String::new(),
+        reassign_error: None,
         description_html: super::markdown::to_safe_html(&r.description),
         task,
         r,
@@ -514,8 +520,18 @@ async fn reassign(
     Form(form): Form<ReassignForm>,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageWorkflows)?;
-    let to: Uuid = form.to.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = db.begin().await?;
+    let mut to = form.to.clone();
+    let picked = people::read(&mut tx, vec![("to", &mut to)]).await?;
+    let to = match (picked.get("to"), to.parse::<Uuid>()) {
+        (None, Ok(to)) => to,
+        (problem, _) => {
+            let problem = problem.unwrap_or("Type who should decide: a name or an email address.");
+            let problem = problem.to_owned();
+            tx.rollback().await?;
+            return not_reassigned(&mut db, &me, id, form.to, problem).await;
+        }
+    };
     match approval::reassign(&mut tx, &me.actor(), &state.mail, id, to).await {
         Ok(()) => {
             render::saved(
@@ -526,7 +542,13 @@ async fn reassign(
             )
             .await
         }
-        Err(DecideError::NotYours) => Err(AppError::Forbidden),
+        // The reassigning admin is allowed; the person typed is named on
+        // the requirement, and nobody approves their own.
+        Err(DecideError::NotYours) => {
+            tx.rollback().await?;
+            let problem = "This person is named on the requirement, so cannot approve it; choose someone else.";
+            not_reassigned(&mut db, &me, id, form.to, problem.to_owned()).await
+        }
         Err(DecideError::Decided) => {
             tx.rollback().await?;
             let viewer = Viewer::of(&me, "Approval").await?;
@@ -548,4 +570,28 @@ async fn reassign(
         }
         Err(e) => Err(AppError::internal(e)),
     }
+}
+
+/// The page again with the person typed and why they cannot take the task.
+async fn not_reassigned(
+    db: &mut Db,
+    me: &CurrentUser,
+    id: Uuid,
+    typed: String,
+    problem: String,
+) -> Result<Response, AppError> {
+    let viewer = Viewer::of(me, "Approval").await?;
+    let conn = db.conn().await?;
+    let mut p = page(
+        conn,
+        viewer,
+        id,
+        String::new(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    p.reassign_to = typed;
+    p.reassign_error = Some(problem);
+    render::status(StatusCode::UNPROCESSABLE_ENTITY, &p)
 }

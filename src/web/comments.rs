@@ -4,7 +4,7 @@
 //! its subject.
 
 use super::AppState;
-use super::render::{self, Hx, Layout};
+use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
 use crate::domain::access::{Permission, Role};
 use crate::domain::activity::audit::{self, Entry};

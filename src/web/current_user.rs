@@ -177,6 +177,7 @@ pub async fn load_from(
         session.insert(SEEN_AT, now).await?;
     }
     meta.note_user(row.id);
+    crate::web::render::note_time_zone(&row.time_zone);
     Ok(Some(CurrentUser {
         id: row.id,
         email: row.email,

@@ -6,7 +6,7 @@
 //! what to do next when it is empty.
 
 use super::AppState;
-use super::render::{self, Layout};
+use super::render::{self, Layout, filters};
 use crate::domain::access::Permission;
 use crate::domain::activity::notify;
 use crate::domain::reporting::dashboard::{self, Mine, Waiting};

@@ -2,6 +2,7 @@
 //! with metrics, and rendering error pages inside the layout.
 
 use super::AppState;
+use super::render::filters;
 use super::request::{RequestMeta, UserSlot};
 use crate::error::ErrorPage;
 use askama::Template;
@@ -248,9 +249,9 @@ async fn render_error(
         request_id,
     };
     let body = if htmx {
-        t.as_content().render()?
+        super::render::render(&t.as_content())?
     } else {
-        t.render()?
+        super::render::render(&t)?
     };
     Ok((page.status, Html(body)).into_response())
 }

@@ -12,6 +12,7 @@ pub mod home;
 pub mod markdown;
 pub mod middleware;
 pub mod notifications;
+pub mod people;
 pub mod profile;
 pub mod render;
 pub mod request;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(comments::routes())
         .merge(approvals::routes())
         .merge(notifications::routes())
+        .merge(people::routes())
         .merge(events::routes())
         .merge(admin::routes())
         .fallback(|| async { crate::error::AppError::NotFound })
@@ -57,7 +59,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::error_pages,
         ))
-        .layer(sessions);
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(render::with_viewer));
     Router::new()
         .merge(app)
         .merge(health::routes(&state.config))

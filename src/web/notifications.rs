@@ -2,7 +2,7 @@
 //! each user's choice of mail per event.
 
 use super::AppState;
-use super::render::{self, Layout};
+use super::render::{self, Layout, filters};
 use super::session::safe_next;
 use crate::domain::activity::notify::{self, Delivery, Event, Item};
 use crate::error::AppError;

@@ -1,7 +1,8 @@
 //! A user's own profile: name, time zone and password.
 
 use super::AppState;
-use super::render::{self, Layout};
+use super::people::{self, Shown};
+use super::render::{self, Layout, filters};
 use crate::auth::{password, throttle};
 use crate::domain::kernel::{FieldErrors, SaveError, required_text};
 use crate::domain::org::user;
@@ -36,25 +37,30 @@ struct ProfilePage {
     password_errors: FieldErrors,
     delegation: user::DelegationForm,
     delegation_errors: FieldErrors,
-    people: Vec<(uuid::Uuid, String)>,
+    /// Who the stand-in field names.
+    people: Shown,
 }
 
 impl ProfilePage {
-    async fn new(db: &mut Db, user: &CurrentUser) -> Result<Self, AppError> {
+    /// The page with the stand-in saved, or with `delegation` as sent.
+    async fn new(
+        db: &mut Db,
+        user: &CurrentUser,
+        delegation: Option<user::DelegationForm>,
+    ) -> Result<Self, AppError> {
         let conn = db.conn().await?;
-        let delegation = match user::delegation(conn, user.id).await? {
-            Some(d) => user::DelegationForm {
-                delegate_id: d.delegate.to_string(),
-                delegate_from: d.from.to_string(),
-                delegate_until: d.until.to_string(),
+        let delegation = match delegation {
+            Some(sent) => sent,
+            None => match user::delegation(conn, user.id).await? {
+                Some(d) => user::DelegationForm {
+                    delegate_id: d.delegate.to_string(),
+                    delegate_from: d.from.to_string(),
+                    delegate_until: d.until.to_string(),
+                },
+                None => user::DelegationForm::default(),
             },
-            None => user::DelegationForm::default(),
         };
-        let people = user::choices(conn)
-            .await?
-            .into_iter()
-            .filter(|(id, _)| *id != user.id)
-            .collect();
+        let people = Shown::of(conn, [&*delegation.delegate_id]).await?;
         let handle = user::find(conn, user.id)
             .await?
             .map(|u| u.handle)
@@ -76,7 +82,7 @@ impl ProfilePage {
 }
 
 async fn show(mut db: Db, user: CurrentUser) -> Result<Response, AppError> {
-    render::ok(&ProfilePage::new(&mut db, &user).await?)
+    render::ok(&ProfilePage::new(&mut db, &user, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -104,7 +110,7 @@ async fn save(
         .map_err(|m| errors.add("time_zone", m))
         .ok();
     let (false, Some(tz)) = (!errors.is_empty(), tz) else {
-        let mut page = ProfilePage::new(&mut db, &user).await?;
+        let mut page = ProfilePage::new(&mut db, &user, None).await?;
         page.full_name = form.full_name;
         page.time_zone = form.time_zone;
         page.errors = errors;
@@ -143,7 +149,6 @@ async fn change_password(
             .and_then(|(_, h)| h);
         (current, user::recent_password_hashes(conn, user.id).await?)
     };
-    db.release();
     let current_ok = password::verify_account(form.current, current_hash).await?;
     let mut errors = FieldErrors::default();
     let mut hash = None;
@@ -166,7 +171,7 @@ async fn change_password(
     throttle::record(&mut tx, &user.email, user.meta.ip, current_ok).await?;
     let Some(hash) = hash else {
         tx.commit().await?;
-        let mut page = ProfilePage::new(&mut db, &user).await?;
+        let mut page = ProfilePage::new(&mut db, &user, None).await?;
         page.password_errors = errors;
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
@@ -185,28 +190,27 @@ async fn change_password(
 async fn delegate(
     mut db: Db,
     user: CurrentUser,
-    Form(form): Form<user::DelegationForm>,
+    Form(mut form): Form<user::DelegationForm>,
 ) -> Result<Response, AppError> {
-    let errors = match form.parse(user.id) {
-        Ok(d) => {
-            let mut tx = db.begin().await?;
-            match user::set_delegation(&mut tx, &user.actor(), user.id, d).await {
-                Ok(()) => {
-                    let message = if d.is_some() {
-                        "Your stand-in is set."
-                    } else {
-                        "You have no stand-in now."
-                    };
-                    return render::saved(tx, &user.session, message, "/profile").await;
-                }
-                Err(SaveError::Invalid(errors)) => errors,
-                Err(e) => return Err(e.into()),
+    let mut tx = db.begin().await?;
+    let picked = people::read(&mut tx, vec![("delegate_id", &mut form.delegate_id)]).await?;
+    let errors = match people::first(picked, form.parse(user.id)) {
+        Ok(d) => match user::set_delegation(&mut tx, &user.actor(), user.id, d).await {
+            Ok(()) => {
+                let message = if d.is_some() {
+                    "Your stand-in is set."
+                } else {
+                    "You have no stand-in now."
+                };
+                return render::saved(tx, &user.session, message, "/profile").await;
             }
-        }
+            Err(SaveError::Invalid(errors)) => errors,
+            Err(e) => return Err(e.into()),
+        },
         Err(errors) => errors,
     };
-    let mut page = ProfilePage::new(&mut db, &user).await?;
-    page.delegation = form;
+    tx.rollback().await?;
+    let mut page = ProfilePage::new(&mut db, &user, Some(form)).await?;
     page.delegation_errors = errors;
     render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }

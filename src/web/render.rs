@@ -9,11 +9,15 @@ use crate::domain::access::Permission;
 use crate::error::AppError;
 use crate::web::current_user::CurrentUser;
 use askama::Template;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
 use tower_sessions::Session;
 
 /// True when htmx asked for a fragment.
@@ -211,6 +215,144 @@ fn link(user: &CurrentUser, path: &str, href: &'static str, label: &'static str)
     }
 }
 
+/// What a template renders with besides its own fields: the viewer's time
+/// zone, for the date filters. Handed to askama as its runtime values.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    pub zone: Tz,
+}
+
+/// The key under which [`Viewer`] answers the filters.
+const ZONE: &str = "time_zone";
+
+impl askama::Values for Viewer {
+    fn get_value<'a>(&'a self, key: &str) -> Option<&'a dyn Any> {
+        (key == ZONE).then_some(&self.zone as &dyn Any)
+    }
+}
+
+tokio::task_local! {
+    /// The request's viewer, noted by the user extractor once it has read
+    /// the user (a set-once cell, as extractors cannot scope a value over
+    /// the handler). Every handler renders through this module, so the zone
+    /// reaches every template without each of them carrying it.
+    static VIEWER: Arc<OnceLock<Viewer>>;
+}
+
+/// Middleware: gives each request its own (empty) viewer cell.
+pub async fn with_viewer(req: Request, next: Next) -> Response {
+    VIEWER.scope(Arc::default(), next.run(req)).await
+}
+
+/// Notes the signed-in user's time zone for what this request renders. A
+/// name the database holds but chrono-tz does not know shows UTC.
+pub fn note_time_zone(name: &str) {
+    let zone = name.parse().unwrap_or(Tz::UTC);
+    let _ = VIEWER.try_with(|v| v.set(Viewer { zone }));
+}
+
+/// The viewer of this request: UTC for an anonymous one, or outside a
+/// request (mail, the live stream).
+fn viewer() -> Viewer {
+    VIEWER
+        .try_with(|v| v.get().copied())
+        .ok()
+        .flatten()
+        .unwrap_or(Viewer { zone: Tz::UTC })
+}
+
+/// Renders a template with this request's [`Viewer`].
+pub fn render(t: &impl Template) -> askama::Result<String> {
+    t.render_with_values(&viewer())
+}
+
+/// Formatting for templates: `{{ at|datetime }}`, `{{ n|amount }}`,
+/// `{{ "app.css"|asset }}`. In scope wherever a template is declared
+/// (`use crate::web::render::filters;`), as askama looks filters up there.
+pub mod filters {
+    use super::ZONE;
+    use askama::Values;
+    use chrono::{DateTime, Utc};
+    use chrono_tz::Tz;
+
+    /// A value a filter reads, however deeply the template borrowed it.
+    pub trait Read<T> {
+        fn read(&self) -> T;
+    }
+
+    impl Read<DateTime<Utc>> for DateTime<Utc> {
+        fn read(&self) -> DateTime<Utc> {
+            *self
+        }
+    }
+
+    impl Read<i64> for i64 {
+        fn read(&self) -> i64 {
+            *self
+        }
+    }
+
+    impl<T, R: Read<T> + ?Sized> Read<T> for &R {
+        fn read(&self) -> T {
+            (**self).read()
+        }
+    }
+
+    fn local(at: &impl Read<DateTime<Utc>>, values: &dyn Values) -> DateTime<Tz> {
+        let zone = askama::get_value::<Tz>(values, ZONE)
+            .copied()
+            .unwrap_or(Tz::UTC);
+        at.read().with_timezone(&zone)
+    }
+
+    /// Day, time and zone as the viewer lives them: "2026-12-02 09:30 EST".
+    #[askama::filter_fn]
+    pub fn datetime(at: impl Read<DateTime<Utc>>, values: &dyn Values) -> askama::Result<String> {
+        Ok(local(&at, values).format("%Y-%m-%d %H:%M %Z").to_string())
+    }
+
+    /// As [`datetime`], to the second, for the logs admins read.
+    #[askama::filter_fn]
+    pub fn datetime_seconds(
+        at: impl Read<DateTime<Utc>>,
+        values: &dyn Values,
+    ) -> askama::Result<String> {
+        Ok(local(&at, values)
+            .format("%Y-%m-%d %H:%M:%S %Z")
+            .to_string())
+    }
+
+    /// The viewer's day of it: "2026-12-02".
+    #[askama::filter_fn]
+    pub fn date(at: impl Read<DateTime<Utc>>, values: &dyn Values) -> askama::Result<String> {
+        Ok(local(&at, values).format("%Y-%m-%d").to_string())
+    }
+
+    /// For a `<time datetime>` attribute: machine-read, so in UTC.
+    #[askama::filter_fn]
+    pub fn iso(at: impl Read<DateTime<Utc>>, _: &dyn Values) -> askama::Result<String> {
+        Ok(at.read().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    }
+
+    /// An amount with its thousands grouped: 1234567 → "1,234,567".
+    #[askama::filter_fn]
+    pub fn amount(n: impl Read<i64>, _: &dyn Values) -> askama::Result<String> {
+        Ok(crate::domain::requisition::requirement::amount(&n.read()))
+    }
+
+    /// A count as a badge shows it (see [`super::badge`]).
+    #[askama::filter_fn]
+    pub fn badge(n: impl Read<i64>, _: &dyn Values) -> askama::Result<String> {
+        Ok(super::badge(&n.read()))
+    }
+
+    /// The URL of a static file under its content-hashed name.
+    #[askama::filter_fn]
+    pub fn asset(name: impl AsRef<str>, _: &dyn Values) -> askama::Result<String> {
+        Ok(crate::web::assets::url(name.as_ref()))
+    }
+}
+
 fn html(status: StatusCode, body: String) -> Response {
     let mut res = (status, Html(body)).into_response();
     res.headers_mut()
@@ -226,7 +368,7 @@ pub fn ok(t: &impl Template) -> Result<Response, AppError> {
 /// A page or fragment with another status: 422 for a form with errors, 409
 /// for a stale edit, 410 for a dead link.
 pub fn status(code: StatusCode, t: &impl Template) -> Result<Response, AppError> {
-    Ok(html(code, t.render()?))
+    Ok(html(code, render(t)?))
 }
 
 /// The page, or for htmx the fragment of it.
@@ -247,9 +389,9 @@ pub fn with_status(
     fragment: impl Template,
 ) -> Result<Response, AppError> {
     let body = if hx.0 {
-        fragment.render()?
+        render(&fragment)?
     } else {
-        page.render()?
+        render(page)?
     };
     Ok(html(status, body))
 }
@@ -271,4 +413,47 @@ pub async fn saved(
 /// htmx follows it, so the same response serves both.
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Viewer, filters};
+    use askama::Template;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    #[derive(Template)]
+    #[template(
+        source = "{{ at|datetime }} / {{ at|date }} / {{ at|iso }} / {{ n|amount }} / {{ \"app.css\"|asset }}",
+        ext = "txt"
+    )]
+    struct Sample {
+        at: DateTime<Utc>,
+        n: i64,
+    }
+
+    #[test]
+    fn filters_read_the_viewers_zone_from_the_render_values() {
+        let at = Utc.with_ymd_and_hms(2027, 1, 15, 3, 30, 0).unwrap();
+        let t = Sample { at, n: -1234567 };
+        let zone = |name: &str| Viewer {
+            zone: name.parse().unwrap(),
+        };
+        let shown = |v: Viewer| t.render_with_values(&v).unwrap();
+        let asset = crate::web::assets::url("app.css");
+        assert!(asset.starts_with("/static/app.") && asset.len() > "/static/app.css".len());
+        assert_eq!(
+            shown(zone("America/New_York")),
+            format!(
+                "2027-01-14 22:30 EST / 2027-01-14 / 2027-01-15T03:30:00Z / -1,234,567 / {asset}"
+            )
+        );
+        assert_eq!(
+            shown(zone("UTC")),
+            format!(
+                "2027-01-15 03:30 UTC / 2027-01-15 / 2027-01-15T03:30:00Z / -1,234,567 / {asset}"
+            )
+        );
+        // Rendered without values (mail): UTC.
+        assert_eq!(t.render().unwrap(), shown(zone("UTC")));
+    }
 }

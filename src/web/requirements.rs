@@ -2,14 +2,14 @@
 //! to draft and edit one, its page, and its lifecycle transitions.
 
 use super::AppState;
-use super::render::{self, Hx, Layout};
+use super::people::{self, Shown};
+use super::render::{self, Hx, Layout, filters};
 use crate::catalog::Snapshot;
 use crate::domain::access::Permission;
 use crate::domain::activity::audit::{self, Entry};
 use crate::domain::activity::notify;
 use crate::domain::approval::{self, DecideError};
 use crate::domain::kernel::{FieldErrors, SaveError};
-use crate::domain::org::user;
 use crate::domain::requisition::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
     REMOTE_POLICIES, Requirement, RequirementForm, Sort, Status, TransitionError,
@@ -289,7 +289,7 @@ struct FormPage {
     /// A problem with the whole save rather than one field.
     error: Option<String>,
     catalog: Arc<Snapshot>,
-    people: Vec<(Uuid, String)>,
+    people: Shown,
     /// The recruiter of an approved requirement: only the sourcing fields
     /// are open, the others shown disabled.
     sourcing_only: bool,
@@ -413,6 +413,7 @@ async fn form_page(
     let sourcing_only = requirement
         .as_ref()
         .is_some_and(|r| r.sourcing_only(me.id, &me.roles));
+    let people = Shown::of(&mut *conn, [&*form.hiring_manager_id, &*form.recruiter_id]).await?;
     Ok(FormPage {
         layout: Layout::new(me, title).await?,
         requirement,
@@ -421,7 +422,7 @@ async fn form_page(
         conflict,
         error: None,
         catalog: state.catalog.get(&mut *conn, me.catalog_version).await?,
-        people: user::choices(conn).await?,
+        people,
         sourcing_only,
     })
 }
@@ -461,11 +462,12 @@ async fn create(
     State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
-    Form(form): Form<RequirementForm>,
+    Form(mut form): Form<RequirementForm>,
 ) -> Result<Response, AppError> {
     me.require(Permission::CreateRequirement)?;
     let mut tx = db.begin().await?;
-    match requirement::validate(&mut tx, &form, None).await? {
+    let picked = read_people(&mut tx, &mut form).await?;
+    match people::first(picked, requirement::validate(&mut tx, &form, None).await?) {
         Ok(fields) => {
             let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
             let r = requirement::find(&mut tx, id)
@@ -493,6 +495,21 @@ async fn create(
             render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
+}
+
+/// The form's people as typed, read into ids (see [`people::read`]).
+async fn read_people(
+    conn: &mut PgConnection,
+    form: &mut RequirementForm,
+) -> Result<FieldErrors, AppError> {
+    people::read(
+        conn,
+        vec![
+            ("hiring_manager_id", &mut form.hiring_manager_id),
+            ("recruiter_id", &mut form.recruiter_id),
+        ],
+    )
+    .await
 }
 
 /// The requirement if `me` may see it; a confidential one is "not found"
@@ -551,7 +568,9 @@ async fn update(
     }
     let mut tx = conn.begin().await?;
     let mut error = None;
-    let (status, errors, conflict) = match requirement::validate(&mut tx, &form, Some(&r)).await? {
+    let picked = read_people(&mut tx, &mut form).await?;
+    let checked = requirement::validate(&mut tx, &form, Some(&r)).await?;
+    let (status, errors, conflict) = match people::first(picked, checked) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             // Measured against what the approvers agreed to, not the last

@@ -1,7 +1,7 @@
 //! Signing in and out, forgotten passwords and invitations.
 
 use super::AppState;
-use super::render::{self, Layout};
+use super::render::{self, Layout, filters};
 use crate::auth::password::PasswordError;
 use crate::auth::{password, throttle};
 use crate::domain::kernel::FieldErrors;

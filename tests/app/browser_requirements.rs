@@ -215,8 +215,8 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
     hm.wait_for_path("/requirements/new").await;
     assert_eq!(hm.text("main h1").await, "New requirement");
     assert_eq!(
-        chosen(&hm, "#hiring_manager_id").await,
-        "Harriet Manager",
+        hm.value("#hiring_manager_id").await,
+        format!("Harriet Manager <{HM}>"),
         "the hiring manager is the one drafting, unless changed"
     );
 
@@ -233,6 +233,13 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
     hm.fill("#currency", "EUR").await;
     hm.fill("#skills", "Rust, PostgreSQL").await;
     hm.fill("#description", "Build **the** platform.").await;
+    // People are typed: htmx fills the field's suggestions as one types.
+    hm.fill("#recruiter_id", "finn").await;
+    hm.wait_for(&format!(
+        "#recruiter_id-people option[value='Finn Finance <{FINANCE}>']"
+    ))
+    .await;
+    hm.fill("#recruiter_id", "").await;
     assert_eq!(chosen(&hm, "#department_id").await, "Engineering");
     assert_eq!(chosen(&hm, "#priority").await, "High");
     click_button(&hm, "Save draft").await;

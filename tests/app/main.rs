@@ -20,6 +20,8 @@ mod mail;
 mod notifications;
 mod nudges;
 mod openings;
+mod people;
 mod platform;
 mod requirements;
+mod timezones;
 mod workflows;

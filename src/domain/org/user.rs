@@ -129,13 +129,106 @@ pub async fn list(conn: &mut PgConnection, f: &ListFilter) -> Result<Vec<User>, 
     .await
 }
 
-/// Active users as `(id, name)`, for choosing a manager or a head.
-pub async fn choices(conn: &mut PgConnection) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+/// A person as a form's person field shows them: "Ada Lovelace
+/// <ada@example.com>". The email tells apart people who share a name, and
+/// is what [`pick`] reads a chosen suggestion back by.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Person {
+    pub id: Uuid,
+    pub full_name: String,
+    pub email: String,
+}
+
+impl Person {
+    pub fn label(&self) -> String {
+        format!("{} <{}>", self.full_name, self.email)
+    }
+}
+
+/// How many people a person field suggests: enough to find anyone by a few
+/// more letters, never the whole organisation.
+pub const SUGGESTIONS: i64 = 20;
+
+/// Active people whose name or email contains `q`, by name, at most
+/// [`SUGGESTIONS`] of them; nobody for an empty `q`.
+pub async fn suggest(conn: &mut PgConnection, q: &str) -> Result<Vec<Person>, sqlx::Error> {
+    // PostgreSQL refuses NUL in text; in a search it can only be noise.
+    let q = q.replace('\0', "");
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    // LIKE's own wildcards in what was typed match literally.
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     sqlx::query_as(
-        "select id, full_name from users where deactivated_at is null order by lower(full_name)",
+        "select id, full_name, email from users
+          where deactivated_at is null
+            and (full_name ilike '%' || $1 || '%' or email ilike '%' || $1 || '%')
+          order by lower(full_name), email limit $2",
     )
+    .bind(escaped)
+    .bind(SUGGESTIONS)
     .fetch_all(conn)
     .await
+}
+
+/// The people with these ids (deactivated ones too: a saved choice still
+/// shows who it is).
+pub async fn people(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<Person>, sqlx::Error> {
+    sqlx::query_as("select id, full_name, email from users where id = any($1)")
+        .bind(ids)
+        .fetch_all(conn)
+        .await
+}
+
+/// Who the text typed into a person field names: nobody when it is empty;
+/// an id as it is (forms sent before person fields were typed, and
+/// scripts, send ids; the caller checks them as any chosen id); else the
+/// person with that email (a chosen suggestion, "Name <email>", or a bare
+/// address), or the one active person with exactly that name. The problem,
+/// in the words shown beside the field, when it names nobody or several.
+pub async fn pick(
+    conn: &mut PgConnection,
+    text: &str,
+) -> Result<Result<Option<Uuid>, String>, sqlx::Error> {
+    let text = text.trim().replace('\0', "");
+    if text.is_empty() {
+        return Ok(Ok(None));
+    }
+    if let Ok(id) = text.parse::<Uuid>() {
+        return Ok(Ok(Some(id)));
+    }
+    let email = match text.strip_suffix('>').and_then(|t| t.rsplit_once('<')) {
+        Some((_, email)) => Some(email.trim()),
+        None => text.contains('@').then_some(text.as_str()),
+    };
+    if let Some(email) = email {
+        let id: Option<Uuid> = sqlx::query_scalar("select id from users where email = lower($1)")
+            .bind(email)
+            .fetch_optional(conn)
+            .await?;
+        return Ok(id
+            .map(Some)
+            .ok_or_else(|| format!("Nobody here has the email address {email}.")));
+    }
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "select id from users where lower(full_name) = lower($1) and deactivated_at is null limit 2",
+    )
+    .bind(&text)
+    .fetch_all(conn)
+    .await?;
+    Ok(match ids[..] {
+        [id] => Ok(Some(id)),
+        [] => Err(format!(
+            "Nobody here is called “{text}”. Type part of a name and choose from the suggestions, or type an email address."
+        )),
+        _ => Err(format!(
+            "Several people are called “{text}”: type the email address of the one you mean."
+        )),
+    })
 }
 
 /// What an admin sets on a user (and on an invitation).

@@ -4,16 +4,16 @@ use crate::domain::access::Permission;
 use crate::domain::activity::audit::Entry;
 use crate::domain::kernel::FieldErrors;
 use crate::domain::kernel::SaveError;
-use crate::domain::org::user;
 use crate::domain::org::{self, Department, DepartmentForm, TreeRow};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
-use crate::web::render::{self, Layout};
+use crate::web::people::{self, Shown};
+use crate::web::render::{self, Layout, filters};
 use askama::Template;
 use axum::Form;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -37,16 +37,13 @@ struct DepartmentsPage {
     form: DepartmentForm,
     errors: FieldErrors,
     conflict: Vec<Entry>,
-    people: Vec<(Uuid, String)>,
+    /// Who the head field names.
+    people: Shown,
 }
 
 impl DepartmentsPage {
     fn is_parent(&self, id: &Uuid) -> bool {
         self.form.parent_id == id.to_string()
-    }
-
-    fn is_head(&self, id: &Uuid) -> bool {
-        self.form.head_id == id.to_string()
     }
 
     /// A department cannot move under itself or its own sub-departments.
@@ -90,11 +87,11 @@ async fn page(
     Ok(DepartmentsPage {
         layout: Layout::new(user, title).await?,
         tree: org::tree(org::departments(conn).await?),
+        people: Shown::of(conn, [&*form.head_id]).await?,
         editing,
         form,
         errors,
         conflict,
-        people: user::choices(conn).await?,
     })
 }
 
@@ -118,12 +115,14 @@ fn name_taken() -> FieldErrors {
 }
 
 async fn create(
+    State(_state): State<AppState>,
     mut db: Db,
     user: CurrentUser,
-    Form(form): Form<DepartmentForm>,
+    Form(mut form): Form<DepartmentForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let errors = match form.parse() {
+    let picked = read_head(&mut db, &mut form).await?;
+    let errors = match people::first(picked, form.parse()) {
         Ok(fields) => {
             let mut tx = db.begin().await?;
             match org::create_department(&mut tx, &user.actor(), &fields).await {
@@ -145,6 +144,12 @@ async fn create(
     };
     let p = page(&mut db, &user, None, form, errors, Vec::new()).await?;
     render::status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+}
+
+/// The head as typed, read into an id (see [`people::read`]).
+async fn read_head(db: &mut Db, form: &mut DepartmentForm) -> Result<FieldErrors, AppError> {
+    let conn = db.conn().await?;
+    people::read(conn, vec![("head_id", &mut form.head_id)]).await
 }
 
 async fn find(db: &mut Db, id: Uuid) -> Result<Department, AppError> {
@@ -175,6 +180,7 @@ async fn edit(mut db: Db, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Res
 }
 
 async fn update(
+    State(_state): State<AppState>,
     mut db: Db,
     user: CurrentUser,
     Path(id): Path<Uuid>,
@@ -182,7 +188,8 @@ async fn update(
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let d = find(&mut db, id).await?;
-    let (status, errors, conflict) = match form.parse() {
+    let picked = read_head(&mut db, &mut form).await?;
+    let (status, errors, conflict) = match people::first(picked, form.parse()) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             let mut tx = db.begin().await?;

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
-use crate::web::render::{self, Hx, Layout};
+use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
 use axum::Form;
 use axum::extract::Path;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
-use crate::web::render::{self, Layout};
+use crate::web::render::{self, Layout, filters};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;

@@ -14,7 +14,8 @@ use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
-use crate::web::render::{self, Hx, Layout};
+use crate::web::people::{self, Shown};
+use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -163,7 +164,8 @@ struct UserFormPage {
     /// Whether this admin may grant the admin roles.
     can_grant_admin: bool,
     departments: Vec<org::TreeRow>,
-    people: Vec<(Uuid, String)>,
+    /// Who the manager field names.
+    people: Shown,
     time_zones: &'static [chrono_tz::Tz],
 }
 
@@ -201,6 +203,7 @@ async fn form_page(
         Some(u) => u.full_name.clone(),
         None => "Invite a user".into(),
     };
+    let people = Shown::of(conn, [&*form.manager_id]).await?;
     Ok(UserFormPage {
         layout: Layout::new(me, title).await?,
         user,
@@ -210,7 +213,7 @@ async fn form_page(
         roles: Role::ALL,
         can_grant_admin: me.can(Permission::GrantAdmin),
         departments: org::tree(org::departments(conn).await?),
-        people: user::choices(conn).await?,
+        people,
         time_zones: &chrono_tz::TZ_VARIANTS,
     })
 }
@@ -254,8 +257,9 @@ async fn invite(
     body: Bytes,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
-    let form = UserForm::from_body(&body);
-    let errors = match form.parse() {
+    let mut form = UserForm::from_body(&body);
+    let picked = read_manager(&mut db, &mut form).await?;
+    let errors = match people::first(picked, form.parse()) {
         Err(errors) => errors,
         Ok(fields) => {
             check_admin_account(&me, &[], &fields.roles)?;
@@ -305,6 +309,12 @@ async fn send_invitation(
     Ok(())
 }
 
+/// The manager as typed, read into an id (see [`people::read`]).
+async fn read_manager(db: &mut Db, form: &mut UserForm) -> Result<FieldErrors, AppError> {
+    let conn = db.conn().await?;
+    people::read(conn, vec![("manager_id", &mut form.manager_id)]).await
+}
+
 async fn find(db: &mut Db, id: Uuid) -> Result<User, AppError> {
     let conn = db.conn().await?;
     user::find(conn, id).await?.ok_or(AppError::NotFound)
@@ -337,7 +347,8 @@ async fn update(
     me.require(Permission::ManageUsers)?;
     let u = find(&mut db, id).await?;
     let mut form = UserForm::from_body(&body);
-    let (status, errors, conflict) = match form.parse() {
+    let picked = read_manager(&mut db, &mut form).await?;
+    let (status, errors, conflict) = match people::first(picked, form.parse()) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
             check_admin_account(&me, &u.roles, &fields.roles)?;

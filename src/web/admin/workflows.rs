@@ -10,19 +10,20 @@ use crate::domain::approval::workflow::{
     self, APPROVER_KINDS, Invalid, StepForm, Subject, Workflow, WorkflowError, WorkflowForm,
 };
 use crate::domain::org;
-use crate::domain::org::user;
 use crate::domain::requisition::requirement::{EMPLOYMENT_TYPES, REASONS};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
-use crate::web::render::{self, Hx, Layout};
+use crate::web::people::{self, Shown};
+use crate::web::render::{self, Hx, Layout, filters};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub fn routes() -> axum::Router<AppState> {
@@ -88,6 +89,9 @@ async fn list(
 /// Most steps a workflow may have; also bounds the indices a posted form
 /// can make us allocate.
 const MAX_STEPS: usize = 20;
+
+/// The fewest boxes a step offers for its people.
+const APPROVER_BOXES: usize = 3;
 
 /// A change to the form's steps, asked for by one of its submit buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +204,8 @@ struct FormPage {
     /// The field to focus after a change to the steps.
     focus: String,
     departments: Vec<org::TreeRow>,
-    people: Vec<(Uuid, String)>,
+    /// Who the steps' person fields name.
+    people: Shown,
     roles: [Role; 7],
     kinds: [(&'static str, &'static str); 4],
     employment_types: [(&'static str, &'static str); 5],
@@ -225,8 +230,13 @@ impl FormPage {
         self.focus == format!("steps-{i}-name")
     }
 
-    fn chosen(&self, step: &StepForm, id: &Uuid) -> bool {
-        step.approver_ids.iter().any(|s| *s == id.to_string())
+    /// A box for each person chosen and one more, at least
+    /// [`APPROVER_BOXES`]: without JavaScript a box cannot be added until
+    /// the form is sent again.
+    fn approver_boxes<'a>(&self, step: &'a StepForm) -> Vec<&'a str> {
+        let mut boxes: Vec<&str> = step.approver_ids.iter().map(String::as_str).collect();
+        boxes.resize(APPROVER_BOXES.max(boxes.len() + 1), "");
+        boxes
     }
 
     /// `aria-describedby` for a step field: its hint and its error, if any.
@@ -274,6 +284,15 @@ async fn form_response(
     } else {
         Layout::new(user, title).await?
     };
+    // Collected first: a lazy iterator of closures over borrows, passed
+    // into an await, trips rustc's `Send` check and axum refuses the handler.
+    let chosen: Vec<&str> = form
+        .steps
+        .iter()
+        .flat_map(|s| s.approver_ids.iter().chain([&s.fallback_id]))
+        .map(String::as_str)
+        .collect();
+    let people = Shown::of(conn, chosen).await?;
     let page = FormPage {
         layout,
         workflow,
@@ -284,7 +303,7 @@ async fn form_response(
         action,
         focus: feedback.focus,
         departments: org::tree(org::departments(conn).await?),
-        people: user::choices(conn).await?,
+        people,
         roles: Role::ALL,
         kinds: APPROVER_KINDS,
         employment_types: EMPLOYMENT_TYPES,
@@ -328,7 +347,13 @@ async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Re
         .await;
     }
     let mut tx = db.begin().await?;
-    let errors = match workflow::create(&mut tx, &user.actor(), Subject::Requirement, &form).await {
+    let picked = read_people(&mut tx, &mut form).await?;
+    let created = if picked.is_empty() {
+        workflow::create(&mut tx, &user.actor(), Subject::Requirement, &form).await
+    } else {
+        Err(WorkflowError::Invalid(picked))
+    };
+    let errors = match created {
         Ok(id) => {
             return render::saved(
                 tx,
@@ -355,6 +380,27 @@ async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Re
         },
     )
     .await
+}
+
+/// Each step's people as typed, read into ids (see [`people::read`]);
+/// empty boxes dropped. The steps' problems, if any: the workflow is then
+/// not saved, as a step that approves by role would ignore its people.
+async fn read_people(
+    conn: &mut PgConnection,
+    form: &mut WorkflowForm,
+) -> Result<Invalid, AppError> {
+    let mut invalid = Invalid::default();
+    for step in &mut form.steps {
+        let mut fields: Vec<(&'static str, &mut String)> = step
+            .approver_ids
+            .iter_mut()
+            .map(|text| ("approver_ids", text))
+            .collect();
+        fields.push(("fallback_id", &mut step.fallback_id));
+        invalid.steps.push(people::read(&mut *conn, fields).await?);
+        step.approver_ids.retain(|id| !id.is_empty());
+    }
+    Ok(invalid)
 }
 
 async fn find(db: &mut Db, id: Uuid) -> Result<Workflow, AppError> {
@@ -417,7 +463,13 @@ async fn update(
         .await;
     }
     let mut tx = db.begin().await?;
-    let (status, errors, conflict) = match workflow::save(&mut tx, &user.actor(), id, &form).await {
+    let picked = read_people(&mut tx, &mut form).await?;
+    let saved = if picked.is_empty() {
+        workflow::save(&mut tx, &user.actor(), id, &form).await
+    } else {
+        Err(WorkflowError::Invalid(picked))
+    };
+    let (status, errors, conflict) = match saved {
         Ok(version) => {
             return render::saved(
                 tx,

@@ -1,0 +1,137 @@
+//! Person fields: a text input where one types a name or an email, with
+//! suggestions htmx fills into its `<datalist>` as one types
+//! (`layout/fields.html`, `person`). No form lists the whole organisation.
+//! Without JavaScript the typed text is read on submit ([`read`]): a name
+//! or email that names nobody, or several people, is a problem beside the
+//! field, with the text kept.
+
+use super::AppState;
+use super::current_user::CurrentUser;
+use super::render;
+use crate::domain::access::Permission;
+use crate::domain::kernel::FieldErrors;
+use crate::domain::org::user::{self, Person};
+use crate::error::AppError;
+use crate::web::Db;
+use askama::Template;
+use axum::extract::Query;
+use axum::response::Response;
+use axum::routing::get;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/people", get(suggestions))
+}
+
+/// Whoever fills in a form with a person field: hiring managers (a
+/// requirement's people), approvers (a stand-in), admins (managers, heads,
+/// approvers, reassignment). Others get no directory of names and emails.
+fn may_pick(me: &CurrentUser) -> bool {
+    [
+        Permission::CreateRequirement,
+        Permission::AdministerRequirements,
+        Permission::DecideApprovals,
+        Permission::ManageUsers,
+        Permission::ManageOrganisation,
+        Permission::ManageWorkflows,
+    ]
+    .into_iter()
+    .any(|p| me.can(p))
+}
+
+#[derive(Template)]
+#[template(path = "fragments/_people.html")]
+struct Suggestions {
+    people: Vec<Person>,
+}
+
+/// `/people?field=recruiter_id&recruiter_id=ada`: htmx sends the input's
+/// value under the input's own name, so `field` says which parameter holds
+/// what was typed (`q` for a plain search).
+async fn suggestions(
+    mut db: Db,
+    me: CurrentUser,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    if !may_pick(&me) {
+        return Err(AppError::Forbidden);
+    }
+    let field = params.get("field").map_or("q", String::as_str);
+    let q = params.get(field).map_or("", String::as_str);
+    let conn = db.conn().await?;
+    let people = user::suggest(conn, q).await?;
+    render::ok(&Suggestions { people })
+}
+
+/// Reads the person fields of a submitted form: each text becomes the id of
+/// the person it names, as the domain checks any chosen id. One that names
+/// nobody or several people keeps its text (which the domain refuses, so
+/// nothing is saved) and gets its problem here; put these errors before
+/// the domain's (see [`FieldErrors::extend`]) so they are the ones shown.
+pub async fn read(
+    conn: &mut PgConnection,
+    fields: Vec<(&'static str, &mut String)>,
+) -> Result<FieldErrors, AppError> {
+    let mut errors = FieldErrors::default();
+    for (field, text) in fields {
+        match user::pick(&mut *conn, text).await? {
+            Ok(Some(id)) => *text = id.to_string(),
+            Ok(None) => text.clear(),
+            Err(problem) => errors.add(field, problem),
+        }
+    }
+    Ok(errors)
+}
+
+/// The problems of [`read`] before those of the domain's check of the same
+/// form (`checked`), so they are the ones shown; any of them fails it.
+pub fn first<T>(picked: FieldErrors, checked: Result<T, FieldErrors>) -> Result<T, FieldErrors> {
+    match checked {
+        Ok(value) if picked.is_empty() => Ok(value),
+        Ok(_) => Err(picked),
+        Err(errors) => {
+            let mut all = picked;
+            all.extend(errors);
+            Err(all)
+        }
+    }
+}
+
+/// What a form's person fields show: for an id (a saved choice, or one read
+/// on submit) the person's label, else the text as typed.
+#[derive(Debug, Default)]
+pub struct Shown(HashMap<Uuid, String>);
+
+impl Shown {
+    /// The labels of the ids among `values`.
+    pub async fn of<'a>(
+        conn: &mut PgConnection,
+        values: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Shown, AppError> {
+        let ids: Vec<Uuid> = values
+            .into_iter()
+            .filter_map(|v| v.trim().parse().ok())
+            .collect();
+        if ids.is_empty() {
+            return Ok(Shown::default());
+        }
+        Ok(Shown(
+            user::people(conn, &ids)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.label()))
+                .collect(),
+        ))
+    }
+
+    pub fn show<'a>(&'a self, value: &'a str) -> &'a str {
+        value
+            .trim()
+            .parse::<Uuid>()
+            .ok()
+            .and_then(|id| self.0.get(&id))
+            .map_or(value, String::as_str)
+    }
+}
