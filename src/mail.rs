@@ -44,7 +44,7 @@ fn sealed(
 }
 
 #[derive(Template)]
-#[template(path = "emails/invitation.txt")]
+#[template(path = "emails/accounts/invitation.txt")]
 struct InvitationText<'a> {
     name: &'a str,
     inviter: &'a str,
@@ -53,7 +53,7 @@ struct InvitationText<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/invitation.html")]
+#[template(path = "emails/accounts/invitation.html")]
 struct InvitationHtml<'a> {
     name: &'a str,
     inviter: &'a str,
@@ -62,7 +62,7 @@ struct InvitationHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/password_reset.txt")]
+#[template(path = "emails/accounts/password_reset.txt")]
 struct ResetText<'a> {
     name: &'a str,
     link: &'a str,
@@ -70,7 +70,7 @@ struct ResetText<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/password_reset.html")]
+#[template(path = "emails/accounts/password_reset.html")]
 struct ResetHtml<'a> {
     name: &'a str,
     link: &'a str,
@@ -78,21 +78,21 @@ struct ResetHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/email_changed.txt")]
+#[template(path = "emails/accounts/email_changed.txt")]
 struct EmailChangedText<'a> {
     name: &'a str,
     new_email: &'a str,
 }
 
 #[derive(Template)]
-#[template(path = "emails/email_changed.html")]
+#[template(path = "emails/accounts/email_changed.html")]
 struct EmailChangedHtml<'a> {
     name: &'a str,
     new_email: &'a str,
 }
 
 #[derive(Template)]
-#[template(path = "emails/approval_pending.txt")]
+#[template(path = "emails/approvals/pending.txt")]
 struct PendingText<'a> {
     name: &'a str,
     r: &'a Requirement,
@@ -100,7 +100,7 @@ struct PendingText<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/approval_pending.html")]
+#[template(path = "emails/approvals/pending.html")]
 struct PendingHtml<'a> {
     name: &'a str,
     r: &'a Requirement,
@@ -108,7 +108,7 @@ struct PendingHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/requirement_decided.txt")]
+#[template(path = "emails/requirements/decided.txt")]
 struct DecidedText<'a> {
     name: &'a str,
     r: &'a Requirement,
@@ -119,7 +119,7 @@ struct DecidedText<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/requirement_decided.html")]
+#[template(path = "emails/requirements/decided.html")]
 struct DecidedHtml<'a> {
     name: &'a str,
     r: &'a Requirement,
@@ -130,7 +130,7 @@ struct DecidedHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/approval_overdue.txt")]
+#[template(path = "emails/approvals/overdue.txt")]
 struct OverdueText<'a> {
     name: &'a str,
     r: &'a Requirement,
@@ -141,7 +141,7 @@ struct OverdueText<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/approval_overdue.html")]
+#[template(path = "emails/approvals/overdue.html")]
 struct OverdueHtml<'a> {
     name: &'a str,
     r: &'a Requirement,
@@ -152,7 +152,7 @@ struct OverdueHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/notices.txt")]
+#[template(path = "emails/notifications/notices.txt")]
 struct NoticesText<'a> {
     name: &'a str,
     intro: &'a str,
@@ -161,7 +161,7 @@ struct NoticesText<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "emails/notices.html")]
+#[template(path = "emails/notifications/notices.html")]
 struct NoticesHtml<'a> {
     name: &'a str,
     subject: &'a str,

@@ -125,10 +125,7 @@ pub async fn requirement_thread(
 }
 
 #[derive(Template)]
-#[template(
-    source = r#"{% include "fragments/comments/_thread.html" %}"#,
-    ext = "html"
-)]
+#[template(path = "fragments/comments/_thread.html")]
 struct ThreadFragment {
     thread: Thread,
 }
@@ -373,7 +370,7 @@ pub struct MentionQuery {
 }
 
 #[derive(Template)]
-#[template(path = "pages/mentions.html", blocks = ["suggestions"])]
+#[template(path = "pages/comments/mentions.html", blocks = ["suggestions"])]
 struct MentionsPage {
     layout: Layout,
     /// None when nothing after an `@` is being typed: no list.

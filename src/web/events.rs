@@ -28,10 +28,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// The toast for one message (escaped by Askama like every page).
 #[derive(Template)]
-#[template(
-    source = r#"<p class="toast">{% if link.is_empty() %}{{ text }}{% else %}<a href="{{ link }}">{{ text }}</a>{% endif %}</p>"#,
-    ext = "html"
-)]
+#[template(path = "fragments/notifications/_toast.html")]
 struct Toast<'a> {
     text: &'a str,
     link: &'a str,

@@ -23,7 +23,7 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "pages/home.html")]
+#[template(path = "pages/home/dashboard.html")]
 struct HomePage {
     layout: Layout,
     first_name: String,

@@ -129,7 +129,7 @@ pub async fn log_requests(req: Request, next: Next) -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "pages/error.html", blocks = ["content"])]
+#[template(path = "pages/errors/error.html", blocks = ["content"])]
 struct ErrorTemplate {
     layout: super::render::Layout,
     status: u16,

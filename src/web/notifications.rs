@@ -36,7 +36,7 @@ pub struct ListQuery {
 }
 
 #[derive(Template)]
-#[template(path = "pages/notifications.html")]
+#[template(path = "pages/notifications/list.html")]
 struct ListPage {
     layout: Layout,
     items: Vec<Item>,
@@ -70,10 +70,7 @@ async fn list(
 /// The bell alone, for the header to refresh when the live stream says
 /// something changed, and the navigation's count of approvals waiting.
 #[derive(Template)]
-#[template(
-    source = r#"{% import "layout/bell.html" as b %}{% call b::bell(unread) %}{% endcall %}{% call b::waiting(waiting, true) %}{% endcall %}"#,
-    ext = "html"
-)]
+#[template(path = "fragments/notifications/_badges.html")]
 struct Bell {
     unread: i64,
     waiting: i64,
@@ -108,7 +105,7 @@ async fn read_all(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
 }
 
 #[derive(Template)]
-#[template(path = "pages/notification_preferences.html")]
+#[template(path = "pages/notifications/preferences.html")]
 struct PreferencesPage {
     layout: Layout,
     rows: Vec<(Event, Delivery)>,

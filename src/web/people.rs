@@ -42,7 +42,7 @@ fn may_pick(me: &CurrentUser) -> bool {
 }
 
 #[derive(Template)]
-#[template(path = "fragments/_people.html")]
+#[template(path = "fragments/people/_picker.html")]
 struct Suggestions {
     people: Vec<Person>,
 }

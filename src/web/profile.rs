@@ -24,7 +24,7 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "pages/profile.html")]
+#[template(path = "pages/profile/profile.html")]
 struct ProfilePage {
     layout: Layout,
     email: String,

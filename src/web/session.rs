@@ -44,7 +44,7 @@ pub fn safe_next(next: &str) -> &str {
 }
 
 #[derive(Template)]
-#[template(path = "pages/sign_in.html")]
+#[template(path = "pages/session/sign_in.html")]
 struct SignInPage {
     layout: Layout,
     email: String,
@@ -156,7 +156,7 @@ async fn sign_out(mut db: Db, who: MaybeUser) -> Result<Response, AppError> {
 // ---- forgotten password -----------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "pages/forgot_password.html")]
+#[template(path = "pages/session/forgot_password.html")]
 struct ForgotPage {
     layout: Layout,
     email: String,
@@ -239,7 +239,7 @@ async fn forgot(
 // ---- choosing a password by emailed token (reset and invitation) -------------
 
 #[derive(Template)]
-#[template(path = "pages/choose_password.html")]
+#[template(path = "pages/session/choose_password.html")]
 struct ChoosePasswordPage {
     layout: Layout,
     heading: &'static str,
@@ -250,7 +250,7 @@ struct ChoosePasswordPage {
 
 /// A page that says one thing and offers the way forward (a dead link).
 #[derive(Template)]
-#[template(path = "pages/message.html")]
+#[template(path = "pages/session/message.html")]
 struct MessagePage {
     layout: Layout,
     heading: &'static str,
