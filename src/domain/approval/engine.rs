@@ -1,30 +1,29 @@
 //! Submitting, advancing, deciding and reassigning: an approval's moves.
 
 use super::links::issue_link;
+use super::subject::{About, Applied, Areas, Ending, Outcome, Subject, SubjectRef};
 use super::tasks::{Task, task};
 use super::workflow::{self, Step};
 use super::{DecideError, Decision};
 use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::activity::notify::{self, Event, Notice};
-use crate::domain::kernel::SaveError;
+use crate::domain::kernel::{SaveError, TransitionError};
 use crate::domain::messaging::Letters;
 use crate::domain::messaging::outbox;
-use crate::domain::requisition::requirement::{
-    self, Action, Asker, Requirement, RequirementFields, TransitionError,
-};
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Who approves one step of a requirement's approval.
+/// Who approves one step of a subject's approval.
 struct Chosen {
     people: Vec<Uuid>,
     /// Set when everyone the step names requested or works on the
-    /// requirement, so these people stand in: who they are, in words.
+    /// subject, so these people stand in: who they are, in words.
     fallback: Option<&'static str>,
 }
 
-/// Who may approve `step` for `r`: never the requirement's own people
+/// Who may approve `step` for `r`: never the subject's own people
 /// (DOMAIN.md). When the step's only approvers are its own people, the step
 /// is not dropped but passes to a fallback: the one the workflow names for
 /// the step, else the nearest parent department's head, then those
@@ -33,7 +32,7 @@ struct Chosen {
 async fn approvers(
     conn: &mut PgConnection,
     step: &Step,
-    r: &Requirement,
+    r: &About,
 ) -> Result<Result<Chosen, String>, sqlx::Error> {
     let ids: Vec<Uuid> =
         match step.approver_kind.as_str() {
@@ -48,7 +47,7 @@ async fn approvers(
                 sqlx::query_scalar(
                     "select head_id from departments where id = $1 and head_id is not null",
                 )
-                .bind(r.department_id)
+                .bind(r.facts.department_id)
                 .fetch_all(&mut *conn)
                 .await?
             }
@@ -56,7 +55,7 @@ async fn approvers(
                 sqlx::query_scalar(
                     "select manager_id from users where id = $1 and manager_id is not null",
                 )
-                .bind(r.hiring_manager_id)
+                .bind(r.requester_id)
                 .fetch_all(&mut *conn)
                 .await?
             }
@@ -88,17 +87,10 @@ async fn approvers(
             fallback: None,
         }));
     }
-    // Someone named on the requirement never stands in either.
-    let own: Vec<Uuid> = [
-        Some(r.hiring_manager_id),
-        Some(r.created_by),
-        r.recruiter_id,
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    // Someone named on the subject never stands in either.
+    let own = &r.own_people;
     // The stand-ins in order, in one statement: the first tier that has
-    // anyone active and not named on the requirement takes the step.
+    // anyone active and not named on the subject takes the step.
     let rows: Vec<(i32, Uuid)> = sqlx::query_as(
         "with recursive up (parent_id, head_id, depth) as (
              select p.parent_id, p.head_id, 1 from departments d
@@ -121,9 +113,9 @@ async fn approvers(
           order by c.tier, c.id",
     )
     .bind(step.fallback_id)
-    .bind(r.department_id)
+    .bind(r.facts.department_id)
     .bind(&active)
-    .bind(&own)
+    .bind(own)
     .fetch_all(&mut *conn)
     .await?;
     if let Some(&(first, _)) = rows.first() {
@@ -145,97 +137,74 @@ async fn approvers(
                 .copied(),
         }));
     }
-    Ok(Err(
-        "its approvers requested or work on this requirement, and no parent department head, \
-         manager or admin can stand in for them"
-            .to_owned(),
-    ))
+    Ok(Err(format!(
+        "its approvers requested or work on this {}, and no parent department head, \
+         manager or admin can stand in for them",
+        r.subject.kind.as_str()
+    )))
 }
 
-/// Submits the requirement and starts its approval (in the caller's
-/// transaction): tasks for every step, the first step's approvers told.
-/// `action` is [`Action::Submit`] for a draft (or a requirement whose
-/// changes were requested), or [`Action::SubmitChange`] for an approved one
-/// whose material fields were just edited: the approval is then for the
-/// change, and the requirement returns to where it was once the change is
-/// decided. Each is refused where the lifecycle does not have it, and to
-/// anyone `asker` says may not ask for it.
+/// Where a resubmission after "request changes" carries on from: the
+/// status the subject's latest approval was to return it to, if it was for
+/// a change.
+pub async fn resume_status(
+    conn: &mut PgConnection,
+    subject: SubjectRef,
+) -> Result<Option<String>, sqlx::Error> {
+    let earlier: Option<Option<String>> = sqlx::query_scalar(
+        "select resume_status from approvals where subject_type = $1 and subject_id = $2
+          order by created_at desc limit 1",
+    )
+    .bind(subject.kind)
+    .bind(subject.id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(earlier.flatten())
+}
+
+/// Starts the approval of a subject its area has just moved into approval
+/// (in the caller's transaction): tasks for every step, the first step's
+/// approvers told. `resume_status` is set when the approval is for a change
+/// to something already approved: the status it returns to once the change
+/// is decided.
 pub async fn submit(
     conn: &mut PgConnection,
     actor: &Actor,
-    asker: Asker<'_>,
     mail: &dyn Letters,
-    requirement_id: Uuid,
-    version: i32,
-    action: Action,
+    subject: &dyn Subject,
+    id: Uuid,
+    resume_status: Option<&str>,
 ) -> Result<(), DecideError> {
-    let before = requirement::find(&mut *conn, requirement_id)
+    let r = subject
+        .about(&mut *conn, id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    let resume_status = match action {
-        Action::SubmitChange => Some(before.status),
-        Action::Submit => {
-            // A resubmission after "request changes" carries on what the
-            // asking approval was for.
-            let earlier: Option<Option<String>> = sqlx::query_scalar(
-                "select resume_status from approvals where requirement_id = $1
-                  order by created_at desc limit 1",
-            )
-            .bind(requirement_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-            earlier.flatten()
-        }
-        other => {
-            return Err(TransitionError::NotAllowed {
-                action: other.as_str(),
-                from: before.status().as_str(),
-            }
-            .into());
-        }
-    };
-    requirement::apply(
-        &mut *conn,
-        actor,
-        asker,
-        requirement_id,
-        version,
-        action,
-        "",
-    )
-    .await?;
-    let r = requirement::find(&mut *conn, requirement_id)
-        .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    let notice = Notice::requirement(
-        Event::RequirementSubmitted,
-        &r,
-        "was submitted for approval",
-        actor.user_id,
-    );
-    notify::tell(&mut *conn, mail, &notice, &r.people_but(actor.user_id)).await?;
-    let (workflow_id, workflow_version, steps) = workflow::for_requirement(&mut *conn, &r).await?;
+    let (workflow_id, workflow_version, steps) =
+        workflow::for_subject(&mut *conn, r.subject.kind, &r.facts).await?;
     let approval_id: Uuid = sqlx::query_scalar(
-        "insert into approvals (requirement_id, workflow_id, workflow_version, requester_id, fields, resume_status)
-         values ($1, $2, $3, $4, $5, $6) returning id",
+        "insert into approvals (subject_type, subject_id, workflow_id, workflow_version, requester_id, fields, resume_status)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
     )
-    .bind(r.id)
+    .bind(r.subject.kind)
+    .bind(r.subject.id)
     .bind(workflow_id)
     .bind(workflow_version)
-    .bind(r.hiring_manager_id)
-    .bind(sqlx::types::Json(r.fields()))
+    .bind(r.requester_id)
+    .bind(&r.snapshot)
     .bind(resume_status)
     .fetch_one(&mut *conn)
     .await?;
     // A resubmission after "request changes" resumes at the step that asked:
-    // the steps before it approved this requirement already.
+    // the steps before it approved this subject already.
     let resume_at: i32 = sqlx::query_scalar(
         "select coalesce(max(t.step), 1) from approval_tasks t
            join approvals a on a.id = t.approval_id
-          where a.requirement_id = $1 and t.status = 'changes_requested'
-            and a.created_at = (select max(created_at) from approvals where requirement_id = $1 and id <> $2)",
+          where a.subject_type = $1 and a.subject_id = $2 and t.status = 'changes_requested'
+            and a.created_at = (select max(created_at) from approvals
+                                 where subject_type = $1 and subject_id = $2 and id <> $3)",
     )
-    .bind(r.id)
+    .bind(r.subject.kind)
+    .bind(r.subject.id)
     .bind(approval_id)
     .fetch_one(&mut *conn)
     .await?;
@@ -245,7 +214,7 @@ pub async fn submit(
             Ok(chosen) => chosen,
             Err(cause) => {
                 // Nobody eligible at all (no head set, or only the
-                // requirement's own people and no one to stand in): the step
+                // subject's own people and no one to stand in): the step
                 // is skipped, and the skip is on record with its cause.
                 let c = Changes::new()
                     .created("step", &step.name)
@@ -255,8 +224,8 @@ pub async fn submit(
                     &mut *conn,
                     actor,
                     "approval.step_skipped",
-                    "requirement",
-                    Some(r.id),
+                    r.subject.kind.as_str(),
+                    Some(r.subject.id),
                     c,
                 )
                 .await?;
@@ -265,22 +234,23 @@ pub async fn submit(
             }
         };
         if let Some(who) = chosen.fallback {
-            // The step's own approvers requested or work on the requirement:
-            // it passes to someone else, on record.
+            // The step's own approvers requested or work on the subject: it
+            // passes to someone else, on record.
+            let reason = format!(
+                "its approvers requested or work on this {}",
+                r.subject.kind.as_str()
+            );
             let c = Changes::new()
                 .created("step", &step.name)
-                .created(
-                    "reason",
-                    &"its approvers requested or work on this requirement",
-                )
+                .created("reason", &reason)
                 .created("passed_to", &who)
                 .created("approver_ids", &chosen.people);
             audit::record(
                 &mut *conn,
                 actor,
                 "approval.step_passed_up",
-                "requirement",
-                Some(r.id),
+                r.subject.kind.as_str(),
+                Some(r.subject.id),
                 c,
             )
             .await?;
@@ -311,18 +281,19 @@ pub async fn submit(
             cause: causes.join("; "),
         });
     }
-    advance(conn, actor, mail, approval_id, &r).await?;
+    advance(conn, actor, mail, subject, approval_id, &r).await?;
     Ok(())
 }
 
 /// Starts the next step that has approvers, or, when none is left, marks
-/// the approval and the requirement approved (and says so: true).
+/// the approval approved and has the subject apply it (and says so: true).
 async fn advance(
     conn: &mut PgConnection,
     actor: &Actor,
     mail: &dyn Letters,
+    subject: &dyn Subject,
     approval_id: Uuid,
-    r: &Requirement,
+    r: &About,
 ) -> Result<bool, DecideError> {
     let next: Option<i32> = sqlx::query_scalar(
         "select min(step) from approval_tasks where approval_id = $1 and status = 'waiting'",
@@ -335,18 +306,7 @@ async fn advance(
             .bind(approval_id)
             .execute(&mut *conn)
             .await?;
-        let version = current_version(conn, r.id).await?;
-        requirement::apply(
-            &mut *conn,
-            actor,
-            Asker::App,
-            r.id,
-            version,
-            Action::Approve,
-            "",
-        )
-        .await?;
-        return_to(conn, actor, approval_id, r.id).await?;
+        end(conn, actor, subject, approval_id, r, Outcome::Approved, "").await?;
         let name = name_of(conn, actor.user_id).await?;
         tell_requester(
             conn,
@@ -376,18 +336,52 @@ async fn advance(
     Ok(false)
 }
 
+/// Hands the outcome of the approval to its subject, with what the
+/// subject needs to apply it: where a change found it, and the values it
+/// last had approved.
+async fn end(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    subject: &dyn Subject,
+    approval_id: Uuid,
+    r: &About,
+    outcome: Outcome,
+    comment: &str,
+) -> Result<Applied, DecideError> {
+    let resume: Option<String> =
+        sqlx::query_scalar("select resume_status from approvals where id = $1")
+            .bind(approval_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let last_approved: Option<serde_json::Value> =
+        last_approved_fields(&mut *conn, r.subject).await?;
+    subject
+        .apply(
+            conn,
+            actor,
+            Ending {
+                subject: r.subject,
+                outcome,
+                comment,
+                resume_status: resume.as_deref(),
+                last_approved: last_approved.as_ref(),
+            },
+        )
+        .await
+}
+
 /// Tells an approver that `task` waits for them: in the app, and by mail
 /// with a link that opens it (now, unless they chose the digest).
 async fn ask(
     conn: &mut PgConnection,
     actor: &Actor,
     mail: &dyn Letters,
-    r: &Requirement,
+    r: &About,
     task_id: Uuid,
     approver: Uuid,
 ) -> Result<(), DecideError> {
-    // A stand-in who requested or works on the requirement never decides
-    // it for the approver: the task stays the approver's, on record.
+    // A stand-in who requested or works on the subject never decides it
+    // for the approver: the task stays the approver's, on record.
     let stand_in: Option<Uuid> = sqlx::query_scalar(
         "select delegate_id from users
           where id = $1 and current_date between delegate_from and delegate_until",
@@ -397,10 +391,13 @@ async fn ask(
     .await?
     .flatten();
     if let Some(stand_in) = stand_in.filter(|d| r.names(*d)) {
-        let c = Changes::new().created("stand_in", &stand_in).created(
-            "reason",
-            &"the stand-in requested or works on this requirement",
+        let reason = format!(
+            "the stand-in requested or works on this {}",
+            r.subject.kind.as_str()
         );
+        let c = Changes::new()
+            .created("stand_in", &stand_in)
+            .created("reason", &reason);
         audit::record(
             &mut *conn,
             actor,
@@ -413,51 +410,57 @@ async fn ask(
     }
     let notice = Notice::task(
         Event::ApprovalPending,
-        r,
+        &r.named(),
         task_id,
         "waits for your approval",
         actor.user_id,
     );
     for to in notify::notify(&mut *conn, &notice, &[approver]).await? {
-        let token = issue_link(&mut *conn, mail.token_key(), task_id, approver, r.id).await?;
+        let token = issue_link(&mut *conn, mail.token_key(), task_id, approver, r).await?;
         let m = mail.approval_pending(&to.email, &to.full_name, r, task_id, &token)?;
         outbox::queue(&mut *conn, &m).await?;
     }
     Ok(())
 }
 
-/// Tells the hiring manager how their requirement was decided.
+/// Tells the requester how their subject was decided.
 #[allow(clippy::too_many_arguments)]
 async fn tell_requester(
     conn: &mut PgConnection,
     actor: &Actor,
     mail: &dyn Letters,
-    r: &Requirement,
+    r: &About,
     event: Event,
     outcome: &str,
     comment: &str,
     by: &str,
 ) -> Result<(), DecideError> {
-    let notice = Notice::requirement(event, r, &format!("was {outcome} by {by}"), actor.user_id);
-    for to in notify::notify(&mut *conn, &notice, &[r.hiring_manager_id]).await? {
-        let m = mail.requirement_decided(&to.email, &to.full_name, r, outcome, comment, by)?;
+    let notice = Notice::about(
+        event,
+        &r.named(),
+        &format!("was {outcome} by {by}"),
+        actor.user_id,
+    );
+    for to in notify::notify(&mut *conn, &notice, &[r.requester_id]).await? {
+        let m = mail.approval_decided(&to.email, &to.full_name, r, outcome, comment, by)?;
         outbox::queue(&mut *conn, &m).await?;
     }
     Ok(())
 }
 
-/// The fields of the newest approved approval of the requirement: what was
-/// last agreed to.
-pub async fn last_approved_fields(
+/// The fields of the subject's newest approved approval: what was last
+/// agreed to, as the subject wrote them ([`About::snapshot`]).
+pub async fn last_approved_fields<F: DeserializeOwned + Send + Unpin + 'static>(
     conn: &mut PgConnection,
-    requirement_id: Uuid,
-) -> Result<Option<RequirementFields>, sqlx::Error> {
-    let fields: Option<sqlx::types::Json<RequirementFields>> = sqlx::query_scalar(
+    subject: SubjectRef,
+) -> Result<Option<F>, sqlx::Error> {
+    let fields: Option<sqlx::types::Json<F>> = sqlx::query_scalar(
         "select fields from approvals
-          where requirement_id = $1 and status = 'approved' and fields is not null
+          where subject_type = $1 and subject_id = $2 and status = 'approved' and fields is not null
           order by created_at desc limit 1",
     )
-    .bind(requirement_id)
+    .bind(subject.kind)
+    .bind(subject.id)
     .fetch_optional(conn)
     .await?;
     Ok(fields.map(|f| f.0))
@@ -465,86 +468,33 @@ pub async fn last_approved_fields(
 
 /// The approval before the one `task` belongs to: what its approvers saw,
 /// so this one's approvers see what changed since.
-pub struct Earlier {
+pub struct Earlier<F> {
     pub approved: bool,
     pub decided_at: Option<DateTime<Utc>>,
-    pub fields: RequirementFields,
+    pub fields: F,
 }
 
-pub async fn earlier(conn: &mut PgConnection, task: Uuid) -> Result<Option<Earlier>, sqlx::Error> {
-    let row: Option<(bool, Option<DateTime<Utc>>, sqlx::types::Json<RequirementFields>)> =
-        sqlx::query_as(
-            "select p.status = 'approved', p.decided_at, p.fields
-               from approval_tasks t
-               join approvals cur on cur.id = t.approval_id
-               join approvals p on p.requirement_id = cur.requirement_id and p.created_at < cur.created_at
-              where t.id = $1 and p.fields is not null and p.status in ('approved', 'changes_requested')
-              order by p.created_at desc limit 1",
-        )
-        .bind(task)
-        .fetch_optional(conn)
-        .await?;
+pub async fn earlier<F: DeserializeOwned + Send + Unpin + 'static>(
+    conn: &mut PgConnection,
+    task: Uuid,
+) -> Result<Option<Earlier<F>>, sqlx::Error> {
+    let row: Option<(bool, Option<DateTime<Utc>>, sqlx::types::Json<F>)> = sqlx::query_as(
+        "select p.status = 'approved', p.decided_at, p.fields
+           from approval_tasks t
+           join approvals cur on cur.id = t.approval_id
+           join approvals p on p.subject_type = cur.subject_type and p.subject_id = cur.subject_id
+                           and p.created_at < cur.created_at
+          where t.id = $1 and p.fields is not null and p.status in ('approved', 'changes_requested')
+          order by p.created_at desc limit 1",
+    )
+    .bind(task)
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(|(approved, decided_at, fields)| Earlier {
         approved,
         decided_at,
         fields: fields.0,
     }))
-}
-
-/// A rejected change to an approved requirement: the values last approved
-/// come back (the change is refused, not the job). False when the
-/// requirement was never approved, so the rejection ends it.
-async fn decline_change(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    r: &Requirement,
-) -> Result<bool, DecideError> {
-    let Some(approved) = last_approved_fields(&mut *conn, r.id).await? else {
-        return Ok(false);
-    };
-    requirement::update(&mut *conn, actor, r.id, r.version, &approved).await?;
-    Ok(true)
-}
-
-/// After a change was decided, the requirement goes back to recruiting (or
-/// on hold) if that is where the change found it.
-async fn return_to(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    approval_id: Uuid,
-    requirement_id: Uuid,
-) -> Result<(), DecideError> {
-    let resume: Option<String> =
-        sqlx::query_scalar("select resume_status from approvals where id = $1")
-            .bind(approval_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let steps: &[Action] = match resume.as_deref() {
-        Some("open") => &[Action::Open],
-        Some("on_hold") => &[Action::Open, Action::Hold],
-        _ => &[],
-    };
-    for action in steps {
-        let version = current_version(conn, requirement_id).await?;
-        requirement::apply(
-            &mut *conn,
-            actor,
-            Asker::App,
-            requirement_id,
-            version,
-            *action,
-            "back to where the change found it",
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-async fn current_version(conn: &mut PgConnection, id: Uuid) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar("select version from requirements where id = $1")
-        .bind(id)
-        .fetch_one(conn)
-        .await
 }
 
 /// The name of `user`, or of the app itself for the system.
@@ -562,7 +512,7 @@ pub(super) async fn name_of(
 }
 
 /// Records `decision` on the task by its approver, and moves the approval
-/// (and the requirement) on. The approval row is locked first, so decisions
+/// (and its subject) on. The approval row is locked first, so decisions
 /// on one approval are taken one at a time.
 pub async fn decide(
     conn: &mut PgConnection,
@@ -572,12 +522,35 @@ pub async fn decide(
     decision: Decision,
     comment: &str,
 ) -> Result<(), DecideError> {
+    decide_with(
+        conn,
+        actor,
+        mail,
+        crate::domain::approval_subject,
+        task_id,
+        decision,
+        comment,
+    )
+    .await
+}
+
+/// [`decide`], with the subject's area found by `areas` (tests bring a
+/// subject of their own).
+pub async fn decide_with(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &dyn Letters,
+    areas: Areas,
+    task_id: Uuid,
+    decision: Decision,
+    comment: &str,
+) -> Result<(), DecideError> {
     let mut problems = crate::domain::kernel::FieldErrors::default();
     let comment = crate::domain::kernel::optional_text(
         &mut problems,
         "comment",
         comment,
-        crate::domain::requisition::requirement::REASON_MAX,
+        crate::domain::kernel::REASON_MAX,
     );
     if let Some(problem) = problems.get("comment") {
         return Err(TransitionError::BadReason(problem.to_owned()).into());
@@ -589,36 +562,43 @@ pub async fn decide(
     // Decisions on one approval take turns on its lock. The task is locked
     // too, so that after waiting its status is read as it is now (a row
     // merely joined would be read as it was before the wait).
-    let (approval_id, requirement_id, approver, status, step, step_name, required): (
-        Uuid,
-        Uuid,
-        Uuid,
-        String,
-        i32,
-        String,
-        Option<i32>,
-    ) = sqlx::query_as(
-        "select a.id, a.requirement_id, t.approver_id, t.status, t.step, t.step_name, t.required
+    #[derive(sqlx::FromRow)]
+    struct Locked {
+        approval_id: Uuid,
+        subject_type: super::SubjectKind,
+        subject_id: Uuid,
+        approver_id: Uuid,
+        status: String,
+        step: i32,
+        step_name: String,
+        required: Option<i32>,
+    }
+    let locked: Locked = sqlx::query_as(
+        "select a.id as approval_id, a.subject_type, a.subject_id, t.approver_id, t.status, t.step,
+                t.step_name, t.required
            from approvals a
            join approval_tasks t on t.approval_id = a.id
-           join requirements r on r.id = a.requirement_id and r.deleted_at is null
           where t.id = $1 for update of a, t",
     )
     .bind(task_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let (approval_id, approver, step) = (locked.approval_id, locked.approver_id, locked.step);
+    let of = SubjectRef::new(locked.subject_type, locked.subject_id);
+    // A subject that is gone (deleted) has nothing left to decide.
+    let subject = areas(of.kind).ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let before = subject
+        .about(&mut *conn, of.id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
     let Some(deciding) = actor.user_id else {
         return Err(DecideError::NotYours);
     };
-    let before = requirement::find(&mut *conn, requirement_id)
-        .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    // Nobody decides on a requirement they requested or work on, neither
-    // for themselves nor standing in for someone; nor anyone deactivated.
-    if !eligible(&mut *conn, &before, approver).await?
-        || !eligible(&mut *conn, &before, deciding).await?
-    {
+    // Nobody decides on a subject they requested or work on, neither for
+    // themselves nor standing in for someone; nor anyone deactivated.
+    let own = &before.own_people;
+    if !eligible(&mut *conn, own, approver).await? || !eligible(&mut *conn, own, deciding).await? {
         return Err(DecideError::NotYours);
     }
     let actor = &if deciding == approver {
@@ -631,7 +611,7 @@ pub async fn decide(
     } else {
         return Err(DecideError::NotYours);
     };
-    if status != "pending" {
+    if locked.status != "pending" {
         return Err(DecideError::Decided);
     }
     // The step's tally comes back with the decision. This statement's
@@ -664,15 +644,16 @@ pub async fn decide(
         c,
     )
     .await?;
-    notify::changed(&mut *conn, requirement_id).await?;
-    let r = requirement::find(conn, requirement_id)
+    notify::changed(&mut *conn, of).await?;
+    let r = subject
+        .about(&mut *conn, of.id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
     let name = name_of(conn, actor.user_id).await?;
     if decision != Decision::Approve {
-        let (approval_status, action) = match decision {
-            Decision::Reject => ("rejected", Action::Reject),
-            _ => ("changes_requested", Action::RequestChanges),
+        let (approval_status, outcome) = match decision {
+            Decision::Reject => ("rejected", Outcome::Rejected),
+            _ => ("changes_requested", Outcome::ChangesRequested),
         };
         supersede(conn, approval_id, None).await?;
         sqlx::query("update approvals set status = $2, decided_at = now() where id = $1")
@@ -680,51 +661,26 @@ pub async fn decide(
             .bind(approval_status)
             .execute(&mut *conn)
             .await?;
-        let declined_change = action == Action::Reject && decline_change(conn, actor, &r).await?;
-        if declined_change {
-            let version = current_version(conn, r.id).await?;
-            requirement::apply(
-                &mut *conn,
-                actor,
-                Asker::App,
-                r.id,
-                version,
-                Action::DeclineChange,
-                comment,
-            )
-            .await?;
-            return_to(conn, actor, approval_id, r.id).await?;
-        } else {
-            requirement::apply(
-                &mut *conn,
-                actor,
-                Asker::App,
-                r.id,
-                r.version,
-                action,
-                comment,
-            )
-            .await?;
-        }
-        let (event, label) = match decision {
-            Decision::Reject if declined_change => {
+        let applied = end(conn, actor, subject, approval_id, &r, outcome, comment).await?;
+        let (event, label) = match (decision, applied) {
+            (Decision::Reject, Applied::ChangeDeclined) => {
                 (Event::ApprovalRejected, "kept at its approved values")
             }
-            Decision::Reject => (Event::ApprovalRejected, "rejected"),
+            (Decision::Reject, _) => (Event::ApprovalRejected, "rejected"),
             _ => (Event::ApprovalChangesRequested, "sent back for changes"),
         };
         tell_requester(conn, actor, mail, &r, event, label, comment, &name).await?;
         return Ok(());
     }
-    let needed = required.map_or(total, i64::from);
+    let needed = locked.required.map_or(total, i64::from);
     let complete = approved >= needed && {
         supersede(conn, approval_id, Some(step)).await?;
-        advance(conn, actor, mail, approval_id, &r).await?
+        advance(conn, actor, mail, subject, approval_id, &r).await?
     };
     // The last approval tells the requester it is approved (in advance);
     // the ones before say how far it got.
     if !complete {
-        let label = format!("approved at the {step_name} step");
+        let label = format!("approved at the {} step", locked.step_name);
         let event = Event::ApprovalStepApproved;
         tell_requester(conn, actor, mail, &r, event, &label, comment, &name).await?;
     }
@@ -742,9 +698,7 @@ pub async fn reassign(
     let task = task(&mut *conn, task_id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    let r = requirement::find(&mut *conn, task.requirement_id)
-        .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let r = about(&mut *conn, task.subject()).await?;
     if r.names(to) {
         return Err(DecideError::NotYours);
     }
@@ -774,6 +728,17 @@ pub async fn reassign(
     ask(conn, actor, mail, &r, task_id, to).await
 }
 
+/// The subject as its area describes it; not found when no area answers
+/// for its kind or it is gone.
+pub(super) async fn about(conn: &mut PgConnection, of: SubjectRef) -> Result<About, DecideError> {
+    let subject = crate::domain::approval_subject(of.kind)
+        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    Ok(subject
+        .about(conn, of.id)
+        .await?
+        .ok_or(TransitionError::Save(SaveError::NotFound))?)
+}
+
 /// True when `approver` is out of office today with `delegate` acting for them.
 async fn delegates_to(
     conn: &mut PgConnection,
@@ -790,14 +755,10 @@ async fn delegates_to(
     .await
 }
 
-/// Whether `user` may take part in deciding on `r` at all: active, and not
-/// one of its own people.
-async fn eligible(
-    conn: &mut PgConnection,
-    r: &Requirement,
-    user: Uuid,
-) -> Result<bool, sqlx::Error> {
-    if r.names(user) {
+/// Whether `user` may take part in deciding on a subject at all: active,
+/// and not one of its `own` people.
+async fn eligible(conn: &mut PgConnection, own: &[Uuid], user: Uuid) -> Result<bool, sqlx::Error> {
+    if own.contains(&user) {
         return Ok(false);
     }
     sqlx::query_scalar(
@@ -808,18 +769,24 @@ async fn eligible(
     .await
 }
 
-/// Whether `user` may decide the task on `r`: its approver, or their
-/// delegate today, while both are eligible ([`decide`] checks the same).
+/// Whether `user` may decide the task: its approver, or their delegate
+/// today, while both are eligible ([`decide`] checks the same).
 pub async fn may_decide(
     conn: &mut PgConnection,
     user: Uuid,
     task: &Task,
-    r: &Requirement,
 ) -> Result<bool, sqlx::Error> {
+    let own: Vec<Uuid> = sqlx::query_scalar(
+        "select coalesce((select people from approval_subjects where kind = $1 and id = $2), '{}')",
+    )
+    .bind(task.subject_type)
+    .bind(task.subject_id)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(
         (task.approver_id == user || delegates_to(&mut *conn, task.approver_id, user).await?)
-            && eligible(&mut *conn, r, task.approver_id).await?
-            && eligible(conn, r, user).await?,
+            && eligible(&mut *conn, &own, task.approver_id).await?
+            && eligible(conn, &own, user).await?,
     )
 }
 

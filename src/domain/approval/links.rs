@@ -1,5 +1,6 @@
 //! The single-use links approval mails carry.
 
+use super::subject::{About, SubjectKind, SubjectRef};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -8,24 +9,24 @@ use uuid::Uuid;
 const LINK_LIFETIME: chrono::Duration = chrono::Duration::hours(72);
 
 /// A new single-use link token for the task, bound to the person it is
-/// mailed to and to the requirement's current version.
+/// mailed to and to the subject's current version.
 pub(super) async fn issue_link(
     conn: &mut PgConnection,
     secret: &[u8],
     task: Uuid,
     approver: Uuid,
-    requirement: Uuid,
+    subject: &About,
 ) -> Result<String, sqlx::Error> {
     let token = crate::tokens::random_token(32);
     sqlx::query(
-        "insert into approval_links (task_id, approver_id, requirement_version, digest, expires_at)
-         select $1, $5, version, $2, now() + $3::interval from requirements where id = $4",
+        "insert into approval_links (task_id, approver_id, subject_version, digest, expires_at)
+         values ($1, $4, $5, $2, now() + $3::interval)",
     )
     .bind(task)
     .bind(crate::tokens::token_digest(secret, &token))
     .bind(LINK_LIFETIME)
-    .bind(requirement)
     .bind(approver)
+    .bind(subject.version)
     .execute(conn)
     .await?;
     Ok(token)
@@ -42,12 +43,11 @@ pub enum Link {
     Expired,
     /// The person it was mailed to may no longer decide from it: the task
     /// went to someone else, their account was deactivated, or they now
-    /// requested or work on the requirement.
+    /// requested or work on its subject.
     Withdrawn,
-    /// The requirement changed since the mail (`sent`), or the task is
-    /// decided.
+    /// The subject changed since the mail (`sent`), or the task is decided.
     Stale {
-        requirement: Uuid,
+        subject: SubjectRef,
         sent: DateTime<Utc>,
     },
     Unknown,
@@ -68,20 +68,20 @@ pub async fn check_link(
         withdrawn: bool,
         stale: bool,
         approver_id: Uuid,
-        requirement_id: Uuid,
+        subject_type: SubjectKind,
+        subject_id: Uuid,
         sent: DateTime<Utc>,
     }
     let row: Option<Row> = sqlx::query_as(
         "select l.used_at is not null as used, l.expires_at <= now() as expired,
                 (l.approver_id <> t.approver_id or u.deactivated_at is not null
-                 or l.approver_id in (r.hiring_manager_id, r.created_by)
-                 or r.recruiter_id is not distinct from l.approver_id) as withdrawn,
-                (l.requirement_version <> r.version or t.status <> 'pending') as stale,
-                l.approver_id, r.id as requirement_id, l.created_at as sent
+                 or l.approver_id = any(s.people)) as withdrawn,
+                (l.subject_version <> s.version or t.status <> 'pending') as stale,
+                l.approver_id, a.subject_type, a.subject_id, l.created_at as sent
            from approval_links l
            join approval_tasks t on t.id = l.task_id
            join approvals a on a.id = t.approval_id
-           join requirements r on r.id = a.requirement_id
+           join approval_subjects s on s.kind = a.subject_type and s.id = a.subject_id
            join users u on u.id = l.approver_id
           where l.digest = $1 and l.task_id = $2",
     )
@@ -95,7 +95,7 @@ pub async fn check_link(
         Some(r) if r.expired => Link::Expired,
         Some(r) if r.withdrawn => Link::Withdrawn,
         Some(r) if r.stale => Link::Stale {
-            requirement: r.requirement_id,
+            subject: SubjectRef::new(r.subject_type, r.subject_id),
             sent: r.sent,
         },
         Some(r) => Link::Valid {

@@ -1,5 +1,5 @@
-//! The approval engine: a submitted requirement runs through its
-//! workflow's steps; each step's approvers decide in parallel, steps in
+//! The approval engine: a submitted subject (a requirement, next an offer;
+//! see [`subject`]) runs through its workflow's steps; each step's approvers decide in parallel, steps in
 //! order. Decisions are rows ([`approval_tasks`]), taken under a lock on the
 //! approval so two approvers deciding at once leave one consistent outcome.
 //!
@@ -8,17 +8,21 @@
 pub mod engine;
 pub mod links;
 pub mod reminders;
+pub mod subject;
 pub mod tasks;
 pub mod workflow;
 
 use crate::domain::activity::notify;
+use crate::domain::kernel::TransitionError;
 use crate::domain::messaging::LetterError;
 use crate::domain::messaging::outbox;
-use crate::domain::requisition::requirement::TransitionError;
 
-pub use engine::{Earlier, decide, earlier, last_approved_fields, may_decide, reassign, submit};
+pub use engine::{
+    Earlier, decide, earlier, last_approved_fields, may_decide, reassign, resume_status, submit,
+};
 pub use links::{Link, check_link, grant_holds, use_link};
 pub use reminders::{business_days_between, remind_overdue};
+pub use subject::{About, Subject, SubjectKind, SubjectRef};
 pub use tasks::{
     After, ChangesAsked, INBOX_PAGE, InboxPage, Route, Task, changes_asked, decided, pending_count,
     route, task, task_with_trail, trail, waiting,
@@ -60,7 +64,7 @@ pub enum DecideError {
     CommentRequired,
     /// No step has anyone who may approve: submitting would approve by
     /// default. `cause` says why, step by step, in words for the requester.
-    #[error("nobody can approve this requirement: {cause}")]
+    #[error("nobody can approve this: {cause}")]
     NoApprovers { cause: String },
     #[error(transparent)]
     Transition(#[from] TransitionError),

@@ -1,12 +1,11 @@
 //! Overdue approvals: reminders, then escalation.
 
 use super::DecideError;
-use super::engine::name_of;
+use super::engine::{about, name_of};
+use super::subject::{SubjectKind, SubjectRef};
 use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::activity::notify::{self, Event, Notice};
-use crate::domain::kernel::SaveError;
 use crate::domain::messaging::{Letters, outbox};
-use crate::domain::requisition::requirement::{self, TransitionError};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -35,8 +34,8 @@ pub async fn remind_overdue(
     mail: &dyn Letters,
     now: DateTime<Utc>,
 ) -> Result<usize, DecideError> {
-    let pending: Vec<(Uuid, Uuid, DateTime<Utc>, i32, Uuid)> = sqlx::query_as(
-        "select t.id, t.approver_id, t.started_at, t.sla_hours, a.requirement_id
+    let pending: Vec<(Uuid, Uuid, DateTime<Utc>, i32, SubjectKind, Uuid)> = sqlx::query_as(
+        "select t.id, t.approver_id, t.started_at, t.sla_hours, a.subject_type, a.subject_id
            from approval_tasks t
            join approvals a on a.id = t.approval_id
           where t.status = 'pending' and t.started_at is not null
@@ -47,7 +46,7 @@ pub async fn remind_overdue(
     .fetch_all(&mut *conn)
     .await?;
     let mut sent = 0;
-    for (task_id, approver, started, sla_hours, requirement_id) in pending {
+    for (task_id, approver, started, sla_hours, subject_kind, subject_id) in pending {
         let sla_days = ((i64::from(sla_hours) + 23) / 24).max(1);
         let waited = business_days_between(started, now);
         for (kind, due) in [("reminder", sla_days), ("escalation", 2 * sla_days)] {
@@ -62,9 +61,7 @@ pub async fn remind_overdue(
             if claimed.rows_affected() == 0 {
                 continue;
             }
-            let r = requirement::find(&mut *conn, requirement_id)
-                .await?
-                .ok_or(TransitionError::Save(SaveError::NotFound))?;
+            let r = about(&mut *conn, SubjectRef::new(subject_kind, subject_id)).await?;
             let name = name_of(conn, Some(approver)).await?;
             let recipients: Vec<Uuid> = if kind == "reminder" {
                 vec![approver]
@@ -84,7 +81,7 @@ pub async fn remind_overdue(
             } else {
                 format!("is overdue with {name}")
             };
-            let notice = Notice::task(Event::ApprovalReminder, &r, task_id, &what, None);
+            let notice = Notice::task(Event::ApprovalReminder, &r.named(), task_id, &what, None);
             for to in notify::notify(&mut *conn, &notice, &recipients).await? {
                 let m = mail.approval_overdue(
                     &to.email,

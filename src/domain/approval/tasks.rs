@@ -1,5 +1,6 @@
 //! Tasks as the inbox, the decision page and the requirement page read them.
 
+use super::subject::{SubjectKind, SubjectRef};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -8,10 +9,11 @@ use uuid::Uuid;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Task {
     pub id: Uuid,
-    /// The round of approval it belongs to (a requirement resubmitted or
+    /// The round of approval it belongs to (a subject resubmitted or
     /// changed after approval has several).
     pub approval_id: Uuid,
-    pub requirement_id: Uuid,
+    pub subject_type: SubjectKind,
+    pub subject_id: Uuid,
     pub reference: String,
     pub title: String,
     pub step: i32,
@@ -30,13 +32,13 @@ pub struct Task {
 
 macro_rules! task_select {
     () => {
-        "select t.id, t.approval_id, a.requirement_id, r.reference, r.title, t.step, t.step_name, t.approver_id,
+        "select t.id, t.approval_id, a.subject_type, a.subject_id, s.reference, s.title, t.step, t.step_name, t.approver_id,
                 u.full_name as approver_name, t.status, t.comment,
                 case when t.decided_by <> t.approver_id then d.full_name end as decided_by_name,
                 t.created_at, t.started_at, t.decided_at
            from approval_tasks t
            join approvals a on a.id = t.approval_id
-           join requirements r on r.id = a.requirement_id
+           join approval_subjects s on s.kind = a.subject_type and s.id = a.subject_id
            join users u on u.id = t.approver_id
            left join users d on d.id = t.decided_by "
     };
@@ -49,7 +51,7 @@ pub async fn task(conn: &mut PgConnection, id: Uuid) -> Result<Option<Task>, sql
         .await
 }
 
-/// A task and the [`trail`] of its requirement, in one round trip: the
+/// A task and the [`trail`] of its subject, in one round trip: the
 /// decision page shows both. The trail leaves superseded tasks out, as
 /// [`trail`] does, even when the task itself is one.
 pub async fn task_with_trail(
@@ -58,8 +60,9 @@ pub async fn task_with_trail(
 ) -> Result<Option<(Task, Vec<Task>)>, sqlx::Error> {
     let rows: Vec<Task> = sqlx::query_as(concat!(
         task_select!(),
-        "where a.requirement_id = (select a.requirement_id from approval_tasks t
-                                     join approvals a on a.id = t.approval_id where t.id = $1)
+        "where (a.subject_type, a.subject_id) =
+                 (select a.subject_type, a.subject_id from approval_tasks t
+                    join approvals a on a.id = t.approval_id where t.id = $1)
            and (t.status <> 'superseded' or t.id = $1)
          order by a.created_at, t.step, u.full_name"
     ))
@@ -117,8 +120,8 @@ pub struct InboxPage {
 impl InboxPage {
     /// The tasks of one page, from `keys`: up to one more than a page of
     /// (position, id) in the tab's order, read from its index alone. The
-    /// tasks are then read by id, leaving out those on deleted requirements
-    /// and on requirements `user` requested or works on (never theirs to
+    /// tasks are then read by id, leaving out those on deleted subjects
+    /// and on subjects `user` requested or works on (never theirs to
     /// decide), so a page may show fewer; the next one starts after the
     /// last key read either way, so nothing is skipped or shown twice.
     async fn read(
@@ -135,8 +138,7 @@ impl InboxPage {
         let ids: Vec<Uuid> = keys.iter().map(|(_, id)| *id).collect();
         let mut tasks: Vec<Task> = sqlx::query_as(concat!(
             task_select!(),
-            "where t.id = any($1) and r.deleted_at is null
-               and $2 not in (r.hiring_manager_id, r.created_by) and r.recruiter_id is distinct from $2"
+            "where t.id = any($1) and not s.deleted and $2 <> all(s.people)"
         ))
         .bind(&ids)
         .bind(user)
@@ -204,7 +206,7 @@ pub async fn decided(
     InboxPage::read(conn, user, keys).await
 }
 
-/// Why the requirement's latest approval asked for changes: who asked (and
+/// Why the subject's latest approval asked for changes: who asked (and
 /// for whom, standing in), when, and what to change.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChangesAsked {
@@ -217,7 +219,7 @@ pub struct ChangesAsked {
 
 pub async fn changes_asked(
     conn: &mut PgConnection,
-    requirement_id: Uuid,
+    subject: SubjectRef,
 ) -> Result<Option<ChangesAsked>, sqlx::Error> {
     sqlx::query_as(
         "select d.full_name as by_name,
@@ -227,24 +229,25 @@ pub async fn changes_asked(
            join approvals a on a.id = t.approval_id
            join users u on u.id = t.approver_id
            join users d on d.id = t.decided_by
-          where a.requirement_id = $1 and t.status = 'changes_requested' and t.decided_at is not null
+          where a.subject_type = $1 and a.subject_id = $2
+            and t.status = 'changes_requested' and t.decided_at is not null
           order by t.decided_at desc limit 1",
     )
-    .bind(requirement_id)
+    .bind(subject.kind)
+    .bind(subject.id)
     .fetch_optional(conn)
     .await
 }
 
-/// Every decision and open task of the requirement's approvals, in order.
-pub async fn trail(
-    conn: &mut PgConnection,
-    requirement_id: Uuid,
-) -> Result<Vec<Task>, sqlx::Error> {
+/// Every decision and open task of the subject's approvals, in order.
+pub async fn trail(conn: &mut PgConnection, subject: SubjectRef) -> Result<Vec<Task>, sqlx::Error> {
     sqlx::query_as(concat!(
         task_select!(),
-        "where a.requirement_id = $1 and t.status <> 'superseded' order by a.created_at, t.step, u.full_name"
+        "where a.subject_type = $1 and a.subject_id = $2 and t.status <> 'superseded'
+         order by a.created_at, t.step, u.full_name"
     ))
-    .bind(requirement_id)
+    .bind(subject.kind)
+    .bind(subject.id)
     .fetch_all(conn)
     .await
 }
@@ -258,7 +261,7 @@ pub async fn pending_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, s
     .await
 }
 
-/// The workflow version a requirement's latest round of approval follows
+/// The workflow version a subject's latest round of approval follows
 /// (frozen when it was submitted).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Route {
@@ -269,21 +272,26 @@ pub struct Route {
 
 pub async fn route(
     conn: &mut PgConnection,
-    requirement: Uuid,
+    subject: SubjectRef,
 ) -> Result<Option<Route>, sqlx::Error> {
     sqlx::query_as(
         "select a.workflow_id, v.name, a.workflow_version as version
            from approvals a
            join workflow_versions v on v.workflow_id = a.workflow_id and v.version = a.workflow_version
-          where a.requirement_id = $1
+          where a.subject_type = $1 and a.subject_id = $2
           order by a.created_at desc limit 1",
     )
-    .bind(requirement)
+    .bind(subject.kind)
+    .bind(subject.id)
     .fetch_optional(conn)
     .await
 }
 
 impl Task {
+    pub fn subject(&self) -> SubjectRef {
+        SubjectRef::new(self.subject_type, self.subject_id)
+    }
+
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
             "pending" => "Waiting",

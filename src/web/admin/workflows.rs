@@ -6,8 +6,9 @@
 use crate::auth::csrf;
 use crate::domain::access::{Permission, Role};
 use crate::domain::activity::audit::Entry;
+use crate::domain::approval::SubjectKind;
 use crate::domain::approval::workflow::{
-    self, APPROVER_KINDS, Invalid, StepForm, Subject, Workflow, WorkflowError, WorkflowForm,
+    self, APPROVER_KINDS, Invalid, StepForm, Workflow, WorkflowError, WorkflowForm,
 };
 use crate::domain::org;
 use crate::domain::org::user;
@@ -66,7 +67,7 @@ async fn list(
     let archived = q.archived == "true";
     let mut conn = state.pool.acquire().await?;
     let names = workflow::names(&mut conn).await?;
-    let rows = workflow::list(&mut conn, Subject::Requirement, archived)
+    let rows = workflow::list(&mut conn, SubjectKind::Requirement, archived)
         .await?
         .into_iter()
         .map(|w| Row {
@@ -336,19 +337,20 @@ async fn create(
         .await;
     }
     let mut tx = state.pool.begin().await?;
-    let errors = match workflow::create(&mut tx, &user.actor(), Subject::Requirement, &form).await {
-        Ok(id) => {
-            return render::saved(
-                tx,
-                &user.session,
-                format!("Workflow “{}” created.", form.name.trim()),
-                &format!("/admin/workflows/{id}"),
-            )
-            .await;
-        }
-        Err(WorkflowError::Invalid(errors)) => errors,
-        Err(e) => return Err(e.into()),
-    };
+    let errors =
+        match workflow::create(&mut tx, &user.actor(), SubjectKind::Requirement, &form).await {
+            Ok(id) => {
+                return render::saved(
+                    tx,
+                    &user.session,
+                    format!("Workflow “{}” created.", form.name.trim()),
+                    &format!("/admin/workflows/{id}"),
+                )
+                .await;
+            }
+            Err(WorkflowError::Invalid(errors)) => errors,
+            Err(e) => return Err(e.into()),
+        };
     form_response(
         &state,
         &user,
