@@ -22,4 +22,5 @@ mod nudges;
 mod openings;
 mod platform;
 mod requirements;
+mod subjects;
 mod workflows;

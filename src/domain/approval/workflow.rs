@@ -931,3 +931,38 @@ pub fn changes_between(before: &Version, after: &Version, names: &Names) -> Vec<
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_read_the_subjects_facts_and_fail_on_facts_it_lacks() {
+        let department = Uuid::new_v4();
+        let requirement = Facts {
+            department_id: Some(department),
+            level_rank: Some(4),
+            headcount: Some(3),
+            above_band: Some(false),
+            employment_type: Some("full_time".into()),
+            reason: Some("new".into()),
+        };
+        let senior_hiring = Conditions {
+            department_id: Some(department),
+            min_level_rank: Some(4),
+            min_headcount: Some(2),
+            ..Conditions::default()
+        };
+        assert!(senior_hiring.matches(&requirement));
+        assert!(!senior_hiring.matches(&Facts {
+            level_rank: Some(3),
+            ..requirement.clone()
+        }));
+        // A subject without a headcount (an offer) is not "headcount 2 or more".
+        assert!(!senior_hiring.matches(&Facts {
+            headcount: None,
+            ..requirement.clone()
+        }));
+        assert!(Conditions::default().matches(&Facts::default()));
+    }
+}
