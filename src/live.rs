@@ -7,6 +7,7 @@
 //! on either side) re-reads instead of replaying.
 
 use crate::domain::activity::notify::CHANNEL;
+use crate::domain::approval::subject::SubjectRef;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;
@@ -22,9 +23,9 @@ pub struct Message {
     /// Who it concerns; empty for everybody (a resync).
     #[serde(default)]
     pub users: Vec<Uuid>,
-    /// A requirement that changed, for the pages showing it.
+    /// A subject (a requirement, …) that changed, for the pages showing it.
     #[serde(default)]
-    pub subject: Option<Uuid>,
+    pub subject: Option<SubjectRef>,
     #[serde(default)]
     pub event: String,
     #[serde(default)]

@@ -11,9 +11,9 @@
 //! the same `Message-ID` (made from its outbox row) so mail clients show it
 //! once, and over the same `.eml` file.
 
+use crate::domain::approval::subject::About;
 use crate::domain::messaging::outbox::{self, Mail, PUBLIC_URL_MARK, TOKEN_MASK};
 use crate::domain::messaging::{LetterError, Letters};
-use crate::domain::requisition::requirement::Requirement;
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -95,7 +95,7 @@ struct EmailChangedHtml<'a> {
 #[template(path = "emails/approvals/pending.txt")]
 struct PendingText<'a> {
     name: &'a str,
-    r: &'a Requirement,
+    r: &'a About,
     link: &'a str,
 }
 
@@ -103,7 +103,7 @@ struct PendingText<'a> {
 #[template(path = "emails/approvals/pending.html")]
 struct PendingHtml<'a> {
     name: &'a str,
-    r: &'a Requirement,
+    r: &'a About,
     link: &'a str,
 }
 
@@ -111,7 +111,7 @@ struct PendingHtml<'a> {
 #[template(path = "emails/requirements/decided.txt")]
 struct DecidedText<'a> {
     name: &'a str,
-    r: &'a Requirement,
+    r: &'a About,
     outcome: &'a str,
     comment: &'a str,
     by: &'a str,
@@ -122,7 +122,7 @@ struct DecidedText<'a> {
 #[template(path = "emails/requirements/decided.html")]
 struct DecidedHtml<'a> {
     name: &'a str,
-    r: &'a Requirement,
+    r: &'a About,
     outcome: &'a str,
     comment: &'a str,
     by: &'a str,
@@ -133,7 +133,7 @@ struct DecidedHtml<'a> {
 #[template(path = "emails/approvals/overdue.txt")]
 struct OverdueText<'a> {
     name: &'a str,
-    r: &'a Requirement,
+    r: &'a About,
     approver: &'a str,
     escalation: bool,
     days: i64,
@@ -144,7 +144,7 @@ struct OverdueText<'a> {
 #[template(path = "emails/approvals/overdue.html")]
 struct OverdueHtml<'a> {
     name: &'a str,
-    r: &'a Requirement,
+    r: &'a About,
     approver: &'a str,
     escalation: bool,
     days: i64,
@@ -202,7 +202,7 @@ impl Letters for MailRenderer {
         &self,
         to: &str,
         name: &str,
-        r: &Requirement,
+        r: &About,
         task: Uuid,
         token: &str,
     ) -> Result<Mail, LetterError> {
@@ -234,7 +234,7 @@ impl Letters for MailRenderer {
         &self,
         to: &str,
         name: &str,
-        r: &Requirement,
+        r: &About,
         task: Uuid,
         approver: &str,
         escalation: bool,
@@ -278,17 +278,17 @@ impl Letters for MailRenderer {
         })
     }
 
-    /// To the requester, on each decision that moves the requirement.
-    fn requirement_decided(
+    /// To the requester, on each decision on their subject.
+    fn approval_decided(
         &self,
         to: &str,
         name: &str,
-        r: &Requirement,
+        r: &About,
         outcome: &str,
         comment: &str,
         by: &str,
     ) -> Result<Mail, LetterError> {
-        let link = self.link(&format!("/requirements/{}", r.id));
+        let link = self.link(&r.path);
         Ok(Mail {
             to: to.to_owned(),
             subject: format!("{} {} was {outcome}", r.reference, r.title),

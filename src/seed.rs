@@ -5,7 +5,8 @@ use crate::BoxError;
 use crate::auth::password;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::Actor;
-use crate::domain::approval::workflow::{self, StepForm, Subject, WorkflowForm};
+use crate::domain::approval::SubjectKind;
+use crate::domain::approval::workflow::{self, StepForm, WorkflowForm};
 use crate::domain::approval::{self, Decision};
 use crate::domain::org::user::{self, Email, UserFields};
 use crate::domain::org::{self, DepartmentFields, LevelFields};
@@ -163,7 +164,7 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), BoxError> {
 /// has its first version on record like one made on the admin pages.
 async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<(), BoxError> {
     const NAME: &str = "Above the band";
-    let existing = workflow::list(&mut *conn, Subject::Requirement, false).await?;
+    let existing = workflow::list(&mut *conn, SubjectKind::Requirement, false).await?;
     if existing.iter().any(|w| w.name == NAME) {
         return Ok(());
     }
@@ -183,7 +184,7 @@ async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Re
         ],
         ..WorkflowForm::default()
     };
-    workflow::create(conn, actor, Subject::Requirement, &form).await?;
+    workflow::create(conn, actor, SubjectKind::Requirement, &form).await?;
     Ok(())
 }
 
@@ -278,7 +279,7 @@ async fn requirements(
             .await?;
             continue;
         }
-        approval::submit(
+        crate::domain::requisition::approval_subject::submit(
             &mut *conn,
             &as_hm,
             requirement::Asker::App,
@@ -302,7 +303,7 @@ async fn requirements(
         loop {
             let waiting: Vec<(Uuid, Uuid)> = sqlx::query_as(
                 "select t.id, t.approver_id from approval_tasks t join approvals a on a.id = t.approval_id
-                  where a.requirement_id = $1 and t.status = 'pending'",
+                  where a.subject_type = 'requirement' and a.subject_id = $1 and t.status = 'pending'",
             )
             .bind(id)
             .fetch_all(&mut *conn)

@@ -231,8 +231,8 @@ const REQUIREMENTS: [&str; 12] = [
             d.head_id, l.at_step, l.recruiter_id
        from load l join departments d on d.id = l.department_id
       where l.status not in ('draft', 'cancelled')",
-    "insert into approvals (id, requirement_id, workflow_id, workflow_version, requester_id, status, created_at, decided_at)
-     select a.id, a.requirement_id, w.id, w.version, a.hiring_manager_id, a.status, a.created_at,
+    "insert into approvals (id, subject_type, subject_id, workflow_id, workflow_version, requester_id, status, created_at, decided_at)
+     select a.id, 'requirement', a.requirement_id, w.id, w.version, a.hiring_manager_id, a.status, a.created_at,
             case when a.status <> 'pending' then a.decided_at end
        from load_approvals a,
             (select id, version from approval_workflows

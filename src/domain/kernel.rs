@@ -167,3 +167,54 @@ pub fn optional_id(
         }
     }
 }
+
+/// The longest reason a transition keeps (and an approver's comment, which
+/// becomes one): a few paragraphs.
+pub const REASON_MAX: usize = 5_000;
+
+/// Why a subject's lifecycle (a requirement's, an offer's) did not move.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    /// Not this person's to ask, in any state.
+    #[error("{action} is not allowed to this user")]
+    Forbidden { action: &'static str },
+    #[error("{action} is not possible while it is {from}")]
+    NotAllowed {
+        action: &'static str,
+        from: &'static str,
+    },
+    #[error("a reason is required")]
+    ReasonRequired,
+    /// The reason is too long or holds a NUL byte (see
+    /// [`crate::domain::kernel::optional_text`]): the message to show.
+    #[error("{0}")]
+    BadReason(String),
+    #[error(transparent)]
+    Save(#[from] SaveError),
+}
+
+impl From<sqlx::Error> for TransitionError {
+    fn from(e: sqlx::Error) -> Self {
+        TransitionError::Save(e.into())
+    }
+}
+
+// The choices of a requirement's facts that approval workflows' conditions
+// read too (an offer will have an employment type as well).
+pub const EMPLOYMENT_TYPES: [(&str, &str); 5] = [
+    ("full_time", "Full-time"),
+    ("part_time", "Part-time"),
+    ("contract", "Contract"),
+    ("intern", "Intern"),
+    ("temporary", "Temporary"),
+];
+pub const REASONS: [(&str, &str); 2] = [("new", "New headcount"), ("backfill", "Backfill")];
+
+/// The label of `value` in one of the choice lists (these, and the
+/// requirement's own).
+pub fn label(choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
+    choices
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or("", |(_, l)| l)
+}

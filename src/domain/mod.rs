@@ -13,3 +13,15 @@ pub mod messaging;
 pub mod org;
 pub mod reporting;
 pub mod requisition;
+
+use approval::subject::{Subject, SubjectKind};
+
+/// The area that answers to the approval engine for each kind of subject
+/// (offers join when their area exists). Here, above the areas, so the
+/// engine never names one.
+pub fn approval_subject(kind: SubjectKind) -> Option<&'static dyn Subject> {
+    match kind {
+        SubjectKind::Requirement => Some(&requisition::approval_subject::Requirements),
+        SubjectKind::Offer => None,
+    }
+}

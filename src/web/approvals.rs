@@ -5,11 +5,13 @@ use super::AppState;
 use super::people;
 use super::render::{self, Layout, filters};
 use crate::domain::access::Permission;
-use crate::domain::approval::{self, DecideError, Decision, Task};
+use crate::domain::approval::{self, DecideError, Decision, SubjectKind, Task};
 use crate::domain::kernel::{FieldErrors, SaveError};
 use crate::domain::messaging::Letters;
 use crate::domain::requisition::history;
-use crate::domain::requisition::requirement::{self, Requirement, TransitionError};
+use crate::domain::requisition::requirement::{
+    self, Requirement, RequirementFields, TransitionError,
+};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::{CurrentUser, MaybeUser};
@@ -182,15 +184,19 @@ async fn page(
     let (task, trail) = approval::task_with_trail(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let r = requirement::find(&mut *conn, task.requirement_id)
-        .await?
+    // The decision page shows requirements; an offer's comes with offers.
+    let r = match task.subject_type {
+        SubjectKind::Requirement => requirement::find(&mut *conn, task.subject_id).await?,
+        SubjectKind::Offer => None,
+    };
+    let r = r
         .filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
         .ok_or(AppError::NotFound)?;
     // Only a later round has an earlier one to compare with; every round
     // that was decided keeps its deciding tasks in the trail.
     let later_round = trail.iter().any(|t| t.approval_id != task.approval_id);
     let earlier = if later_round {
-        approval::earlier(&mut *conn, id).await?
+        approval::earlier::<RequirementFields>(&mut *conn, id).await?
     } else {
         None
     };
@@ -210,7 +216,7 @@ async fn page(
         }
         None => None,
     };
-    let mine = approval::may_decide(&mut *conn, viewer.id, &task, &r).await?;
+    let mine = approval::may_decide(&mut *conn, viewer.id, &task).await?;
     Ok(DecisionPage {
         layout: viewer.layout,
         mine,
@@ -394,14 +400,16 @@ async fn dead_link(
              or your part in the requirement changed. Sign in to see the approval.",
             Vec::new(),
         ),
-        approval::Link::Stale { requirement, sent } => {
+        approval::Link::Stale { subject, sent } => {
             // What happened since is the requirement's history: only for
             // someone signed in who may see the requirement.
             let r = match &who.user {
-                Some(user) => requirement::find(&mut *conn, requirement)
-                    .await?
-                    .filter(|r| r.visible_to(user.id, &user.roles)),
-                None => None,
+                Some(user) if subject.kind == SubjectKind::Requirement => {
+                    requirement::find(&mut *conn, subject.id)
+                        .await?
+                        .filter(|r| r.visible_to(user.id, &user.roles))
+                }
+                _ => None,
             };
             let mut events = match r {
                 Some(r) => history::timeline(&mut *conn, r.id).await?,

@@ -8,8 +8,10 @@ use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
 use crate::domain::access::{Permission, Role};
 use crate::domain::activity::audit::{self, Entry};
-use crate::domain::activity::comments::{self, Body, Comment, CommentError, Mentioning, Subject};
+use crate::domain::activity::comments::{self, Body, Comment, CommentError, Mentioning};
+use crate::domain::approval::SubjectKind;
 use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::requisition::approval_subject::subject;
 use crate::domain::requisition::requirement::Requirement;
 use crate::error::AppError;
 use crate::web::Db;
@@ -102,7 +104,7 @@ pub async fn requirement_thread(
     me: &CurrentUser,
     r: &Requirement,
 ) -> Result<Thread, AppError> {
-    let comments = comments::thread(conn, Subject::Requirement(r.id))
+    let comments = comments::thread(conn, subject(r.id))
         .await?
         .into_iter()
         .map(|c| Shown {
@@ -159,11 +161,13 @@ async fn answer(
 fn mentioning<'a>(
     state: &'a AppState,
     about: &'a str,
+    link: &'a str,
     may_see: &'a (dyn Fn(Uuid, &[Role]) -> bool + Sync),
 ) -> Mentioning<'a> {
     Mentioning {
         mail: &state.mail,
         about,
+        link,
         may_see,
     }
 }
@@ -207,14 +211,15 @@ async fn create(
         }
     };
     let about = format!("{} {}", r.reference, r.title);
+    let link = format!("/requirements/{}#comments", r.id);
     let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
     let mut tx = conn.begin().await?;
     let comment = comments::add(
         &mut tx,
         &me.actor(),
-        Subject::Requirement(r.id),
+        subject(r.id),
         &body,
-        &mentioning(&state, &about, &may_see),
+        &mentioning(&state, &about, &link, &may_see),
     )
     .await
     .map_err(AppError::from)?;
@@ -240,9 +245,11 @@ async fn load(
     let c = comments::find(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let r = match c.subject() {
-        Some(Subject::Requirement(r)) => visible(conn, me, r).await?,
-        None => return Err(AppError::NotFound),
+    // Whether `me` may see the comment is asked of its subject's area;
+    // threads show on requirements' pages so far.
+    let r = match c.subject_type {
+        SubjectKind::Requirement => visible(conn, me, c.subject_id).await?,
+        SubjectKind::Offer => return Err(AppError::NotFound),
     };
     Ok((c, r))
 }
@@ -289,6 +296,7 @@ async fn update(
         }
     };
     let about = format!("{} {}", r.reference, r.title);
+    let link = format!("/requirements/{}#comments", r.id);
     let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
     let mut tx = conn.begin().await?;
     let saved = comments::edit(
@@ -297,7 +305,7 @@ async fn update(
         &c,
         form.version,
         &body,
-        &mentioning(&state, &about, &may_see),
+        &mentioning(&state, &about, &link, &may_see),
     )
     .await;
     match saved {

@@ -3,8 +3,8 @@
 //! A message for this user becomes an unnamed event carrying a toast (htmx
 //! swaps it into the live region) and a named `notification` event the
 //! bell, the inbox and the requirement pages listen for to re-read what
-//! they show. A change to a requirement, whoever it concerns, becomes a
-//! `requirement-<id>` event for the pages showing that requirement. A resync (after the process lost its LISTEN connection, or
+//! they show. A change to a subject, whoever it concerns, becomes a
+//! `<kind>-<id>` event (`requirement-<id>`) for the pages showing it. A resync (after the process lost its LISTEN connection, or
 //! this stream fell behind) asks them to re-read without a toast.
 
 use super::AppState;
@@ -63,7 +63,7 @@ fn for_message(m: &Arc<Message>) -> Vec<Event> {
     if let Some(subject) = m.subject {
         return vec![
             Event::default()
-                .event(format!("requirement-{subject}"))
+                .event(format!("{}-{}", subject.kind.as_str(), subject.id))
                 .data(""),
         ];
     }

@@ -10,6 +10,7 @@ use crate::domain::activity::audit::{self, Entry};
 use crate::domain::activity::notify;
 use crate::domain::approval::{self, DecideError};
 use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::requisition::approval_subject;
 use crate::domain::requisition::requirement::{
     self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
     REMOTE_POLICIES, Requirement, RequirementForm, Sort, Status, TransitionError,
@@ -473,9 +474,9 @@ async fn create(
             let r = requirement::find(&mut tx, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let notice = notify::Notice::requirement(
+            let notice = notify::Notice::about(
                 notify::Event::RequirementCreated,
-                &r,
+                &r.named(),
                 "was drafted",
                 Some(me.id),
             );
@@ -577,7 +578,7 @@ async fn update(
             // save: lowering then raising the headcount again is no change.
             let reapprove = r.approved()
                 && requirement::is_material(
-                    &approval::last_approved_fields(&mut tx, id)
+                    &approval_subject::last_approved_fields(&mut tx, id)
                         .await?
                         .unwrap_or_else(|| r.fields()),
                     &fields,
@@ -592,7 +593,7 @@ async fn update(
                         id: me.id,
                         roles: &me.roles,
                     };
-                    approval::submit(
+                    approval_subject::submit(
                         &mut tx,
                         &actor,
                         asker,
@@ -730,7 +731,7 @@ async fn show_page(
         can_delete: me.can(Permission::AdministerRequirements),
         history: history::timeline(&mut *conn, r.id).await?,
         waiting: if r.status() == Status::PendingApproval {
-            approval::trail(&mut *conn, r.id)
+            approval::trail(&mut *conn, approval_subject::subject(r.id))
                 .await?
                 .into_iter()
                 .filter(|t| t.status == "pending")
@@ -741,11 +742,11 @@ async fn show_page(
         changes_asked: if r.status() == Status::ChangesRequested
             && (me.id == r.hiring_manager_id || me.id == r.created_by)
         {
-            approval::changes_asked(&mut *conn, r.id).await?
+            approval::changes_asked(&mut *conn, approval_subject::subject(r.id)).await?
         } else {
             None
         },
-        route: approval::route(&mut *conn, r.id).await?,
+        route: approval::route(&mut *conn, approval_subject::subject(r.id)).await?,
         can_see_workflows: me.can(Permission::ManageWorkflows),
         duplicates: if r.actions_for(me.id, &me.roles).contains(&Action::Submit) {
             requirement::possible_duplicates(&mut *conn, &r).await?
@@ -813,7 +814,7 @@ async fn transition(
     };
     let mut tx = conn.begin().await?;
     let result = if action == Action::Submit {
-        approval::submit(
+        approval_subject::submit(
             &mut tx,
             &me.actor(),
             asker,
@@ -836,9 +837,9 @@ async fn transition(
         .await
         {
             Ok(Status::Open) => {
-                let notice = notify::Notice::requirement(
+                let notice = notify::Notice::about(
                     notify::Event::RequirementOpened,
-                    &r,
+                    &r.named(),
                     "is open for recruiting",
                     Some(me.id),
                 );

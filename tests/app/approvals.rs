@@ -615,13 +615,11 @@ async fn the_most_specific_workflow_applies_and_n_of_m_completes_a_step() {
     let used = |id: Uuid| {
         let pool = app.pool.clone();
         async move {
-            sqlx::query_scalar::<_, Uuid>(
-                "select workflow_id from approvals where requirement_id = $1",
-            )
-            .bind(id)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
+            sqlx::query_scalar::<_, Uuid>("select workflow_id from approvals where subject_id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
         }
     };
     assert_eq!(used(above).await, special);
@@ -633,7 +631,7 @@ async fn the_most_specific_workflow_applies_and_n_of_m_completes_a_step() {
     // One finance approval completes the step; the other is no longer asked.
     let task: Uuid = sqlx::query_scalar(
         "select t.id from approval_tasks t join approvals a on a.id = t.approval_id join users u on u.id = t.approver_id
-          where a.requirement_id = $1 and u.email = 'fin1@example.com'",
+          where a.subject_id = $1 and u.email = 'fin1@example.com'",
     )
     .bind(above)
     .fetch_one(&app.pool)
@@ -651,7 +649,7 @@ async fn the_most_specific_workflow_applies_and_n_of_m_completes_a_step() {
     );
     let states: Vec<(String, String)> = sqlx::query_as(
         "select u.email, t.status from approval_tasks t join approvals a on a.id = t.approval_id join users u on u.id = t.approver_id
-          where a.requirement_id = $1 order by u.email",
+          where a.subject_id = $1 order by u.email",
     )
     .bind(above)
     .fetch_all(&app.pool)
@@ -938,7 +936,7 @@ async fn a_resubmission_resumes_at_the_step_that_asked_for_changes() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let pending: Vec<String> = sqlx::query_scalar(
         "select u.email from approval_tasks t join approvals a on a.id = t.approval_id join users u on u.id = t.approver_id
-          where a.requirement_id = $1 and t.status = 'pending' order by u.email",
+          where a.subject_id = $1 and t.status = 'pending' order by u.email",
     )
     .bind(chain.requirement)
     .fetch_all(&app.pool)
@@ -1003,12 +1001,11 @@ async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
         res.body
     );
     assert_eq!(status(&app, id).await, "on_hold");
-    let rounds: i64 =
-        sqlx::query_scalar("select count(*) from approvals where requirement_id = $1")
-            .bind(id)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let rounds: i64 = sqlx::query_scalar("select count(*) from approvals where subject_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(rounds, 1, "no new approval started");
     // The domain refuses too, whoever calls it.
     use hiring_hare::domain::requisition::requirement::{self, Action, Asker, TransitionError};
@@ -1406,8 +1403,8 @@ async fn both_inbox_tabs_page_through_every_task_once_in_order() {
     // 120 of each, in runs of seven at the same moment: the id breaks ties.
     sqlx::query(
         "with a as (
-           insert into approvals (requirement_id, workflow_id, workflow_version, requester_id)
-           select $1, w.id, w.version, $2 from approval_workflows w, generate_series(1, 240)
+           insert into approvals (subject_type, subject_id, workflow_id, workflow_version, requester_id)
+           select 'requirement', $1, w.id, w.version, $2 from approval_workflows w, generate_series(1, 240)
             where w.is_default returning id),
          n as (select id, row_number() over (order by id) as i from a)
          insert into approval_tasks (approval_id, step, step_name, approver_id, status, started_at, decided_by, decided_at)

@@ -16,7 +16,7 @@ pub(crate) async fn approve_all(app: &TestApp, requirement: Uuid) {
         let pending: Vec<(Uuid, String)> = sqlx::query_as(
             "select t.id, u.email from approval_tasks t join approvals a on a.id = t.approval_id
                join users u on u.id = t.approver_id
-              where a.requirement_id = $1 and t.status = 'pending'",
+              where a.subject_id = $1 and t.status = 'pending'",
         )
         .bind(requirement)
         .fetch_all(&app.pool)
@@ -78,7 +78,7 @@ async fn live_openings(app: &TestApp, id: Uuid) -> i64 {
 }
 
 async fn approvals(app: &TestApp, id: Uuid) -> i64 {
-    sqlx::query_scalar("select count(*) from approvals where requirement_id = $1")
+    sqlx::query_scalar("select count(*) from approvals where subject_id = $1")
         .bind(id)
         .fetch_one(&app.pool)
         .await
@@ -216,7 +216,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let task: Uuid = sqlx::query_scalar(
         "select t.id from approval_tasks t join approvals a on a.id = t.approval_id
-          where a.requirement_id = $1 and t.status = 'pending'",
+          where a.subject_id = $1 and t.status = 'pending'",
     )
     .bind(id)
     .fetch_one(&app.pool)

@@ -168,6 +168,20 @@ pub async fn fresh_database() -> (PgPool, String) {
     (pool, url)
 }
 
+/// A database with nothing in it yet (not cloned from the template), for a
+/// test that migrates it step by step.
+pub async fn empty_database() -> PgPool {
+    let server = server();
+    let name = format!("hh_test_{}_{}", std::process::id(), Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&server.admin_url).await.unwrap();
+    exec(&mut admin, &format!("create database {name}")).await;
+    PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&server.url(&name))
+        .await
+        .unwrap()
+}
+
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
     /// The test's own pool, for reading and arranging rows directly.

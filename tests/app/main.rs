@@ -23,5 +23,6 @@ mod openings;
 mod people;
 mod platform;
 mod requirements;
+mod subjects;
 mod timezones;
 mod workflows;

@@ -747,10 +747,10 @@ async fn the_navigation_counts_waiting_approvals_up_to_99_plus() {
         async move {
             sqlx::query(
                 "with a as (
-                     insert into approvals (requirement_id, workflow_id, workflow_version, requester_id)
-                     select r.id, w.id, w.version, r.hiring_manager_id
+                     insert into approvals (subject_type, subject_id, workflow_id, workflow_version, requester_id)
+                     select 'requirement', r.id, w.id, w.version, r.hiring_manager_id
                        from requirements r, approval_workflows w
-                      where w.is_default and not exists (select 1 from approvals x where x.requirement_id = r.id)
+                      where w.is_default and not exists (select 1 from approvals x where x.subject_id = r.id)
                       limit $2 returning id)
                  insert into approval_tasks (approval_id, step, step_name, approver_id, status, started_at)
                  select id, 1, 'Department head', $1, 'pending', now() from a",

@@ -83,7 +83,7 @@ async fn submit(client: &Client, requirement: Uuid) {
 async fn used(app: &TestApp, requirement: Uuid) -> (String, i32) {
     sqlx::query_as(
         "select w.name, a.workflow_version from approvals a join approval_workflows w on w.id = a.workflow_id
-          where a.requirement_id = $1",
+          where a.subject_id = $1",
     )
     .bind(requirement)
     .fetch_one(&app.pool)
@@ -96,7 +96,7 @@ async fn tasks(app: &TestApp, requirement: Uuid) -> Vec<(i32, String, String, i3
     sqlx::query_as(
         "select t.step, t.step_name, u.email, t.sla_hours from approval_tasks t
            join approvals a on a.id = t.approval_id join users u on u.id = t.approver_id
-          where a.requirement_id = $1 order by t.step, u.email",
+          where a.subject_id = $1 order by t.step, u.email",
     )
     .bind(requirement)
     .fetch_all(&app.pool)
@@ -411,7 +411,7 @@ async fn an_edit_is_a_new_version_and_running_approvals_keep_theirs() {
     tx.commit().await.unwrap();
     let reminded: Vec<String> = sqlx::query_scalar(
         "select r.title from approval_reminders m join approval_tasks t on t.id = m.task_id
-           join approvals a on a.id = t.approval_id join requirements r on r.id = a.requirement_id
+           join approvals a on a.id = t.approval_id join requirements r on r.id = a.subject_id
           order by r.title",
     )
     .fetch_all(&app.pool)

@@ -1,52 +1,18 @@
-//! Comment threads on requirements (and, with the same functions, on
-//! candidates and offers once they exist): Markdown written by people who
+//! Comment threads on any subject (requirements today; offers, and
+//! candidates once they are a kind, with the same functions): Markdown written by people who
 //! may see the subject, edited and deleted by their author or an admin,
 //! every change audited, and `@handle` mentions told to the person named.
 
 use crate::domain::access::{Permission, Role, allows};
 use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::activity::notify::{self, Event, Notice, TellError};
+use crate::domain::approval::subject::{SubjectKind, SubjectRef};
 use crate::domain::kernel::{FieldErrors, SaveError};
 use crate::domain::messaging::Letters;
 use chrono::{DateTime, Utc};
 use pulldown_cmark::{Event as Md, Parser, Tag, TagEnd};
 use sqlx::PgConnection;
 use uuid::Uuid;
-
-/// What a thread belongs to. The table also admits candidates and offers:
-/// their variants come with them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    Requirement(Uuid),
-}
-
-impl Subject {
-    pub fn kind(self) -> &'static str {
-        match self {
-            Subject::Requirement(_) => "requirement",
-        }
-    }
-
-    pub fn id(self) -> Uuid {
-        match self {
-            Subject::Requirement(id) => id,
-        }
-    }
-
-    /// Where the thread is read: mentions link there.
-    pub fn link(self) -> String {
-        match self {
-            Subject::Requirement(id) => format!("/requirements/{id}#comments"),
-        }
-    }
-
-    fn parse(kind: &str, id: Uuid) -> Option<Subject> {
-        match kind {
-            "requirement" => Some(Subject::Requirement(id)),
-            _ => None,
-        }
-    }
-}
 
 /// The longest comment, in characters (the table checks it too).
 pub const MAX_BODY: usize = 10_000;
@@ -77,7 +43,7 @@ impl Body {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Comment {
     pub id: Uuid,
-    pub subject_type: String,
+    pub subject_type: SubjectKind,
     pub subject_id: Uuid,
     pub author_id: Uuid,
     pub author_name: String,
@@ -88,8 +54,8 @@ pub struct Comment {
 }
 
 impl Comment {
-    pub fn subject(&self) -> Option<Subject> {
-        Subject::parse(&self.subject_type, self.subject_id)
+    pub fn subject(&self) -> SubjectRef {
+        SubjectRef::new(self.subject_type, self.subject_id)
     }
 
     /// Its author may change it, and admins (to remove what should not be
@@ -114,15 +80,15 @@ macro_rules! comment_select {
 /// The live comments on `subject`, oldest first.
 pub async fn thread(
     conn: &mut PgConnection,
-    subject: Subject,
+    subject: SubjectRef,
 ) -> Result<Vec<Comment>, sqlx::Error> {
     sqlx::query_as(concat!(
         comment_select!(),
         "where c.subject_type = $1 and c.subject_id = $2 and c.deleted_at is null
          order by c.created_at, c.id"
     ))
-    .bind(subject.kind())
-    .bind(subject.id())
+    .bind(subject.kind)
+    .bind(subject.id)
     .fetch_all(conn)
     .await
 }
@@ -143,6 +109,8 @@ pub struct Mentioning<'a> {
     pub mail: &'a dyn Letters,
     /// The subject as a line names it, e.g. "HH-2026-0042 Platform engineer".
     pub about: &'a str,
+    /// Where its thread is read: mentions link there.
+    pub link: &'a str,
     /// Whether a person may see the subject: only they are told of it (a
     /// confidential requirement stays unknown to the others).
     pub may_see: &'a (dyn Fn(Uuid, &[Role]) -> bool + Sync),
@@ -167,7 +135,7 @@ impl From<sqlx::Error> for CommentError {
 pub async fn add(
     conn: &mut PgConnection,
     actor: &Actor,
-    subject: Subject,
+    subject: SubjectRef,
     body: &Body,
     mentioning: &Mentioning<'_>,
 ) -> Result<Uuid, CommentError> {
@@ -176,15 +144,15 @@ pub async fn add(
         "insert into comments (subject_type, subject_id, author_id, body)
          values ($1, $2, $3, $4) returning id",
     )
-    .bind(subject.kind())
-    .bind(subject.id())
+    .bind(subject.kind)
+    .bind(subject.id)
     .bind(author)
     .bind(body.as_str())
     .fetch_one(&mut *conn)
     .await?;
     let changes = Changes::new()
-        .created("subject_type", &subject.kind())
-        .created("subject_id", &subject.id())
+        .created("subject_type", &subject.kind.as_str())
+        .created("subject_id", &subject.id)
         .created("body", &body.as_str())
         .created("version", &1);
     audit::record(conn, actor, "comment.created", "comment", Some(id), changes).await?;
@@ -203,7 +171,7 @@ pub async fn edit(
     mentioning: &Mentioning<'_>,
 ) -> Result<(), CommentError> {
     let author = actor.user_id.ok_or(SaveError::NotFound)?;
-    let subject = before.subject().ok_or(SaveError::NotFound)?;
+    let subject = before.subject();
     let done = sqlx::query(
         "update comments set body = $3, version = version + 1, updated_at = now()
           where id = $1 and version = $2 and deleted_at is null",
@@ -266,7 +234,7 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Resu
 async fn tell_mentioned(
     conn: &mut PgConnection,
     author: Uuid,
-    subject: Subject,
+    subject: SubjectRef,
     handles: &[String],
     mentioning: &Mentioning<'_>,
 ) -> Result<(), TellError> {
@@ -298,10 +266,10 @@ async fn tell_mentioned(
         .await?;
     let notice = Notice {
         event: Event::Mention,
-        subject_type: subject.kind(),
-        subject_id: subject.id(),
+        subject_type: subject.kind.as_str(),
+        subject_id: subject.id,
         text: format!("{author_name} mentioned you on {}", mentioning.about),
-        link: subject.link(),
+        link: mentioning.link.to_owned(),
         actor: Some(author),
     };
     notify::tell(conn, mentioning.mail, &notice, &to).await

@@ -7,9 +7,9 @@
 //! committed: the rows are the truth, so a browser that was offline loses
 //! nothing.
 
+use crate::domain::approval::subject::SubjectRef;
 use crate::domain::messaging::outbox;
 use crate::domain::messaging::{LetterError, Letters};
-use crate::domain::requisition::requirement::Requirement;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -156,23 +156,34 @@ pub struct Notice {
     pub actor: Option<Uuid>,
 }
 
+/// How a notice names a subject (a requirement, an offer, …) and where it
+/// leads.
+pub struct Named<'a> {
+    pub subject: SubjectRef,
+    /// "HH-2026-0042".
+    pub reference: &'a str,
+    pub title: &'a str,
+    /// Where the subject is read, a local path.
+    pub path: String,
+}
+
 impl Notice {
-    /// News of a requirement: "<reference> <title> <what>", leading to it.
-    pub fn requirement(event: Event, r: &Requirement, what: &str, actor: Option<Uuid>) -> Notice {
+    /// News of a subject: "<reference> <title> <what>", leading to it.
+    pub fn about(event: Event, s: &Named<'_>, what: &str, actor: Option<Uuid>) -> Notice {
         Notice {
             event,
-            subject_type: "requirement",
-            subject_id: r.id,
-            text: format!("{} {} {what}", r.reference, r.title),
-            link: format!("/requirements/{}", r.id),
+            subject_type: s.subject.kind.as_str(),
+            subject_id: s.subject.id,
+            text: format!("{} {} {what}", s.reference, s.title),
+            link: s.path.clone(),
             actor,
         }
     }
 
-    /// News of an approval task of `r`, leading to its decision page.
+    /// News of an approval task of `s`, leading to its decision page.
     pub fn task(
         event: Event,
-        r: &Requirement,
+        s: &Named<'_>,
         task: Uuid,
         what: &str,
         actor: Option<Uuid>,
@@ -181,7 +192,7 @@ impl Notice {
             event,
             subject_type: "approval_task",
             subject_id: task,
-            text: format!("{} {} {what}", r.reference, r.title),
+            text: format!("{} {} {what}", s.reference, s.title),
             link: format!("/approvals/{task}"),
             actor,
         }
@@ -330,11 +341,11 @@ pub async fn send_digests(
     Ok(sent)
 }
 
-/// Tells every stream that requirement `id` changed (a decision, an edit, a
-/// transition), after commit: pages showing it re-read themselves. Only the
-/// id travels; what a page re-reads is checked like any request.
-pub async fn changed(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    let payload = serde_json::json!({ "subject": id });
+/// Tells every stream that `subject` changed (a decision, an edit, a
+/// transition), after commit: pages showing it re-read themselves. Only its
+/// kind and id travel; what a page re-reads is checked like any request.
+pub async fn changed(conn: &mut PgConnection, subject: SubjectRef) -> Result<(), sqlx::Error> {
+    let payload = serde_json::json!({ "subject": subject });
     crate::nudge::nudge(conn, CHANNEL, &payload.to_string()).await
 }
 

@@ -1,35 +1,22 @@
 //! Approval workflows as an admin defines them: the conditions that pick
-//! the requirements a workflow applies to, and its ordered steps. Every
+//! the subjects a workflow applies to, and its ordered steps. Every
 //! save is a new version with a snapshot in `workflow_versions`; a submitted
-//! requirement records the version it started under and its tasks copy the
+//! subject records the version it started under and its tasks copy the
 //! step's name, approvers and SLA, so an edit never changes a running
 //! approval.
 
+use super::subject::{Facts, SubjectKind};
 use crate::domain::access::Role;
 use crate::domain::activity::audit::{self, Actor, Changes, Entry};
-use crate::domain::kernel::{FieldErrors, optional_id, required_text};
-use crate::domain::requisition::requirement::{EMPLOYMENT_TYPES, REASONS, Requirement, label};
+use crate::domain::kernel::{
+    EMPLOYMENT_TYPES, FieldErrors, REASONS, label, optional_id, required_text,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use sqlx::types::Json;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// What a workflow approves. Offers will run on the same engine and tables
-/// (the `subject` column); today only requirements do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    Requirement,
-}
-
-impl Subject {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Subject::Requirement => "requirement",
-        }
-    }
-}
 
 /// A workflow's conditions (DOMAIN.md, "Approval workflows"). Every
 /// condition set must hold; an empty set matches everything.
@@ -51,16 +38,26 @@ pub struct Conditions {
 }
 
 impl Conditions {
-    pub fn matches(&self, r: &Requirement) -> bool {
-        self.department_id.is_none_or(|d| d == r.department_id)
-            && self.min_level_rank.is_none_or(|n| r.level_rank >= n)
-            && self.min_headcount.is_none_or(|n| r.headcount >= n)
-            && self.above_band.is_none_or(|a| a == r.above_band())
+    /// Whether the subject's facts meet every condition set; a condition
+    /// on a fact the subject does not have is not met.
+    pub fn matches(&self, f: &Facts) -> bool {
+        self.department_id
+            .is_none_or(|d| f.department_id == Some(d))
+            && self
+                .min_level_rank
+                .is_none_or(|n| f.level_rank.is_some_and(|r| r >= n))
+            && self
+                .min_headcount
+                .is_none_or(|n| f.headcount.is_some_and(|h| h >= n))
+            && self.above_band.is_none_or(|a| f.above_band == Some(a))
             && self
                 .employment_type
                 .as_ref()
-                .is_none_or(|t| *t == r.employment_type)
-            && self.reason.as_ref().is_none_or(|t| *t == r.reason)
+                .is_none_or(|t| f.employment_type.as_ref() == Some(t))
+            && self
+                .reason
+                .as_ref()
+                .is_none_or(|t| f.reason.as_ref() == Some(t))
     }
 
     /// How specific: the number of conditions set. The most specific
@@ -259,7 +256,7 @@ pub struct Workflow {
 /// first, then by name.
 pub async fn list(
     conn: &mut PgConnection,
-    subject: Subject,
+    subject: SubjectKind,
     archived: bool,
 ) -> Result<Vec<Workflow>, sqlx::Error> {
     sqlx::query_as(concat!(
@@ -280,22 +277,23 @@ pub async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Workflow>,
         .await
 }
 
-/// The workflow that applies to `r`, as (id, version, steps): the most
-/// specific match, the default when nothing else matches (it always
-/// exists, and matches everything).
-pub async fn for_requirement(
+/// The workflow of `subject`'s kind that applies to a subject with these
+/// `facts`, as (id, version, steps): the most specific match, the default
+/// when nothing else matches (it always exists, and matches everything).
+pub async fn for_subject(
     conn: &mut PgConnection,
-    r: &Requirement,
+    subject: SubjectKind,
+    facts: &Facts,
 ) -> Result<(Uuid, i32, Vec<Step>), sqlx::Error> {
     let all: Vec<Workflow> = sqlx::query_as(concat!(
         workflow_select!(),
         "where w.subject = $1 and w.archived_at is null order by w.created_at, w.id"
     ))
-    .bind(Subject::Requirement.as_str())
+    .bind(subject.as_str())
     .fetch_all(conn)
     .await?;
     all.into_iter()
-        .filter(|w| w.is_default || w.conditions.matches(r))
+        .filter(|w| w.is_default || w.conditions.matches(facts))
         // The default loses every tie with a workflow written for the case.
         .max_by_key(|w| (w.conditions.specificity(), !w.is_default))
         .map(|w| (w.id, w.version, w.steps.0))
@@ -696,7 +694,7 @@ fn json<T: Serialize>(v: &T) -> serde_json::Value {
 pub async fn create(
     conn: &mut PgConnection,
     actor: &Actor,
-    subject: Subject,
+    subject: SubjectKind,
     form: &WorkflowForm,
 ) -> Result<Uuid, WorkflowError> {
     let f = parse(&mut *conn, form, false).await?;
@@ -932,4 +930,39 @@ pub fn changes_between(before: &Version, after: &Version, names: &Names) -> Vec<
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_read_the_subjects_facts_and_fail_on_facts_it_lacks() {
+        let department = Uuid::new_v4();
+        let requirement = Facts {
+            department_id: Some(department),
+            level_rank: Some(4),
+            headcount: Some(3),
+            above_band: Some(false),
+            employment_type: Some("full_time".into()),
+            reason: Some("new".into()),
+        };
+        let senior_hiring = Conditions {
+            department_id: Some(department),
+            min_level_rank: Some(4),
+            min_headcount: Some(2),
+            ..Conditions::default()
+        };
+        assert!(senior_hiring.matches(&requirement));
+        assert!(!senior_hiring.matches(&Facts {
+            level_rank: Some(3),
+            ..requirement.clone()
+        }));
+        // A subject without a headcount (an offer) is not "headcount 2 or more".
+        assert!(!senior_hiring.matches(&Facts {
+            headcount: None,
+            ..requirement.clone()
+        }));
+        assert!(Conditions::default().matches(&Facts::default()));
+    }
 }

@@ -4,7 +4,7 @@
 
 pub mod outbox;
 
-use crate::domain::requisition::requirement::Requirement;
+use crate::domain::approval::subject::About;
 use outbox::Mail;
 use uuid::Uuid;
 
@@ -27,7 +27,7 @@ pub trait Letters: Send + Sync {
         &self,
         to: &str,
         name: &str,
-        r: &Requirement,
+        s: &About,
         task: Uuid,
         token: &str,
     ) -> Result<Mail, LetterError>;
@@ -39,19 +39,19 @@ pub trait Letters: Send + Sync {
         &self,
         to: &str,
         name: &str,
-        r: &Requirement,
+        s: &About,
         task: Uuid,
         approver: &str,
         escalation: bool,
         days: i64,
     ) -> Result<Mail, LetterError>;
 
-    /// To the requester, on each decision that moves the requirement.
-    fn requirement_decided(
+    /// To the requester, on each decision on their subject.
+    fn approval_decided(
         &self,
         to: &str,
         name: &str,
-        r: &Requirement,
+        s: &About,
         outcome: &str,
         comment: &str,
         by: &str,

@@ -44,7 +44,7 @@ pub async fn waiting(conn: &mut PgConnection, user: Uuid) -> Result<Vec<Waiting>
                 case when t.approver_id <> $1 then u.full_name end as on_behalf_of
            from approval_tasks t
            join approvals a on a.id = t.approval_id
-           join requirements r on r.id = a.requirement_id
+           join requirements r on a.subject_type = 'requirement' and r.id = a.subject_id
            join users u on u.id = t.approver_id
           where t.status = 'pending' and r.deleted_at is null
             and (t.approver_id = $1 or t.approver_id in (

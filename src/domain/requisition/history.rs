@@ -217,7 +217,7 @@ pub async fn timeline(
                    (select o.id from openings o where o.requirement_id = $1))
              or (a.entity_type = 'approval_task' and a.entity_id in
                    (select t.id from approval_tasks t join approvals p on p.id = t.approval_id
-                     where p.requirement_id = $1))
+                     where p.subject_type = 'requirement' and p.subject_id = $1))
           order by a.id desc",
     )
     .bind(requirement_id)

@@ -186,7 +186,11 @@ pub async fn settle(
     match fill_when_done(conn, actor, requirement_id).await? {
         Some(filled) => Ok(filled),
         None => {
-            crate::domain::activity::notify::changed(&mut *conn, requirement_id).await?;
+            crate::domain::activity::notify::changed(
+                &mut *conn,
+                crate::domain::requisition::approval_subject::subject(requirement_id),
+            )
+            .await?;
             Ok(status)
         }
     }

@@ -192,13 +192,9 @@ pub fn transition(from: Status, action: Action) -> Option<Status> {
     }
 }
 
-pub const EMPLOYMENT_TYPES: [(&str, &str); 5] = [
-    ("full_time", "Full-time"),
-    ("part_time", "Part-time"),
-    ("contract", "Contract"),
-    ("intern", "Intern"),
-    ("temporary", "Temporary"),
-];
+// The choices a workflow's conditions read too live in the kernel.
+pub use crate::domain::kernel::{EMPLOYMENT_TYPES, REASONS, label};
+
 pub const REMOTE_POLICIES: [(&str, &str); 3] = [
     ("onsite", "On site"),
     ("hybrid", "Hybrid"),
@@ -210,16 +206,6 @@ pub const PRIORITIES: [(&str, &str); 4] = [
     ("high", "High"),
     ("urgent", "Urgent"),
 ];
-pub const REASONS: [(&str, &str); 2] = [("new", "New headcount"), ("backfill", "Backfill")];
-
-/// The label of `value` in one of the choice lists above.
-pub fn label(choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
-    choices
-        .iter()
-        .find(|(v, _)| *v == value)
-        .map_or("", |(_, l)| l)
-}
-
 /// The form as typed, kept to show again with its errors.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -987,7 +973,11 @@ pub async fn update(
     .bind(f.headcount)
     .execute(&mut *conn)
     .await?;
-    crate::domain::activity::notify::changed(&mut *conn, id).await?;
+    crate::domain::activity::notify::changed(
+        &mut *conn,
+        crate::domain::requisition::approval_subject::subject(id),
+    )
+    .await?;
     let c = changes(Some(&before.fields()), f).field("version", &version, &(version + 1));
     audit::record(
         &mut *conn,
@@ -1013,34 +1003,7 @@ pub enum Asker<'a> {
     App,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum TransitionError {
-    /// Not this person's to ask, in any state.
-    #[error("{action} is not allowed to this user")]
-    Forbidden { action: &'static str },
-    #[error("{action} is not possible while the requirement is {from}")]
-    NotAllowed {
-        action: &'static str,
-        from: &'static str,
-    },
-    #[error("a reason is required")]
-    ReasonRequired,
-    /// The reason is too long or holds a NUL byte (see
-    /// [`crate::domain::kernel::optional_text`]): the message to show.
-    #[error("{0}")]
-    BadReason(String),
-    #[error(transparent)]
-    Save(#[from] SaveError),
-}
-
-impl From<sqlx::Error> for TransitionError {
-    fn from(e: sqlx::Error) -> Self {
-        TransitionError::Save(e.into())
-    }
-}
-
-/// The longest reason a transition keeps: a few paragraphs.
-pub const REASON_MAX: usize = 5_000;
+pub use crate::domain::kernel::{REASON_MAX, TransitionError};
 
 /// Moves the requirement through its lifecycle, recording the transition
 /// row and its audit row. `version` guards against acting on a stale page.
@@ -1110,7 +1073,11 @@ pub async fn apply(
     .bind(actor.user_id)
     .execute(&mut *conn)
     .await?;
-    crate::domain::activity::notify::changed(&mut *conn, id).await?;
+    crate::domain::activity::notify::changed(
+        &mut *conn,
+        crate::domain::requisition::approval_subject::subject(id),
+    )
+    .await?;
     let c = Changes::new()
         .field("status", &from.as_str(), &to.as_str())
         .created("reason", &reason)

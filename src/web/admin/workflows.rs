@@ -6,8 +6,9 @@
 use crate::auth::csrf;
 use crate::domain::access::{Permission, Role};
 use crate::domain::activity::audit::Entry;
+use crate::domain::approval::SubjectKind;
 use crate::domain::approval::workflow::{
-    self, APPROVER_KINDS, Invalid, StepForm, Subject, Workflow, WorkflowError, WorkflowForm,
+    self, APPROVER_KINDS, Invalid, StepForm, Workflow, WorkflowError, WorkflowForm,
 };
 use crate::domain::org;
 use crate::domain::requisition::requirement::{EMPLOYMENT_TYPES, REASONS};
@@ -68,7 +69,7 @@ async fn list(
     let archived = q.archived == "true";
     let conn = db.conn().await?;
     let names = workflow::names(conn).await?;
-    let rows = workflow::list(conn, Subject::Requirement, archived)
+    let rows = workflow::list(conn, SubjectKind::Requirement, archived)
         .await?
         .into_iter()
         .map(|w| Row {
@@ -349,7 +350,7 @@ async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Re
     let mut tx = db.begin().await?;
     let picked = read_people(&mut tx, &mut form).await?;
     let created = if picked.is_empty() {
-        workflow::create(&mut tx, &user.actor(), Subject::Requirement, &form).await
+        workflow::create(&mut tx, &user.actor(), SubjectKind::Requirement, &form).await
     } else {
         Err(WorkflowError::Invalid(picked))
     };
