@@ -35,7 +35,7 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "pages/approvals/inbox.html")]
+#[template(path = "pages/approvals/inbox.html", blocks = ["inbox"])]
 struct InboxPage {
     layout: Layout,
     me: Uuid,
@@ -53,6 +53,9 @@ pub struct InboxQuery {
     tab: String,
     #[serde(default)]
     after: String,
+    /// `inbox`: only the tabs, for a live update.
+    #[serde(default)]
+    part: String,
 }
 
 /// `/approvals` shows the first page of both tabs; `?tab=waiting` or
@@ -90,13 +93,26 @@ async fn inbox(
         (tab, None) => format!("/approvals?tab={tab}"),
         (tab, Some(a)) => format!("/approvals?tab={tab}&after={}", a.param()),
     };
-    render::ok(&InboxPage {
+    let page = InboxPage {
         layout: Layout::new(&me, "Approvals").await?,
         me: me.id,
         here,
         waiting,
         decided,
-    })
+    };
+    match q.part.as_str() {
+        "" => render::ok(&page),
+        "inbox" => render::ok(&page.as_inbox()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+impl InboxPage {
+    /// This page's tabs alone, for the live update.
+    fn region(&self) -> String {
+        let join = if self.here.contains('?') { '&' } else { '?' };
+        format!("{}{join}part=inbox", self.here)
+    }
 }
 
 #[derive(Template)]
@@ -173,6 +189,31 @@ impl Viewer {
 /// requirement (read-only), as DOMAIN.md lets everyone read requirements.
 /// Everything needed to decide is on it, so an approver who came by a
 /// mailed link never needs the requirement's own page.
+/// The requirement a task decides on, if the viewer may see it: those who
+/// may see the requirement, and the task's approver.
+async fn subject_seen_by(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    task: &Task,
+) -> Result<Requirement, AppError> {
+    // The decision page shows requirements; an offer's comes with offers.
+    let r = match task.subject_type {
+        SubjectKind::Requirement => requirement::find(conn, task.subject_id).await?,
+        SubjectKind::Offer => None,
+    };
+    r.filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The decisions so far alone: what a live update of the page re-reads.
+#[derive(Template)]
+#[template(path = "fragments/approvals/_decisions.html")]
+struct DecisionsRegion {
+    task: Task,
+    r: Requirement,
+    trail: Vec<Task>,
+}
+
 async fn page(
     conn: &mut PgConnection,
     viewer: Viewer,
@@ -184,14 +225,7 @@ async fn page(
     let (task, trail) = approval::task_with_trail(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    // The decision page shows requirements; an offer's comes with offers.
-    let r = match task.subject_type {
-        SubjectKind::Requirement => requirement::find(&mut *conn, task.subject_id).await?,
-        SubjectKind::Offer => None,
-    };
-    let r = r
-        .filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
-        .ok_or(AppError::NotFound)?;
+    let r = subject_seen_by(&mut *conn, &viewer, &task).await?;
     // Only a later round has an earlier one to compare with; every round
     // that was decided keeps its deciding tasks in the trail.
     let later_round = trail.iter().any(|t| t.approval_id != task.approval_id);
@@ -281,6 +315,9 @@ async fn viewer(
 pub struct LinkQuery {
     #[serde(default)]
     token: String,
+    /// `decisions`: only that region, for a live update.
+    #[serde(default)]
+    part: String,
 }
 
 fn sign_in_for(id: Uuid) -> AppError {
@@ -299,6 +336,17 @@ async fn show(
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     if let Some(viewer) = viewer(conn, &who, id).await? {
+        match q.part.as_str() {
+            "" => {}
+            "decisions" => {
+                let (task, trail) = approval::task_with_trail(&mut *conn, id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let r = subject_seen_by(conn, &viewer, &task).await?;
+                return render::ok(&DecisionsRegion { task, r, trail });
+            }
+            _ => return Err(AppError::NotFound),
+        }
         let p = page(
             conn,
             viewer,

@@ -730,22 +730,8 @@ async fn show_page(
         can_edit: r.editable_by(me.id, &me.roles),
         can_delete: me.can(Permission::AdministerRequirements),
         history: history::timeline(&mut *conn, r.id).await?,
-        waiting: if r.status() == Status::PendingApproval {
-            approval::trail(&mut *conn, approval_subject::subject(r.id))
-                .await?
-                .into_iter()
-                .filter(|t| t.status == "pending")
-                .collect()
-        } else {
-            Vec::new()
-        },
-        changes_asked: if r.status() == Status::ChangesRequested
-            && (me.id == r.hiring_manager_id || me.id == r.created_by)
-        {
-            approval::changes_asked(&mut *conn, approval_subject::subject(r.id)).await?
-        } else {
-            None
-        },
+        waiting: waiting_for(&mut *conn, &r).await?,
+        changes_asked: changes_asked(&mut *conn, me, &r).await?,
         route: approval::route(&mut *conn, approval_subject::subject(r.id)).await?,
         can_see_workflows: me.can(Permission::ManageWorkflows),
         duplicates: if r.actions_for(me.id, &me.roles).contains(&Action::Submit) {
@@ -777,10 +763,83 @@ pub(super) async fn page_with_thread(
     render::status(status, &page)
 }
 
-async fn show(mut db: Db, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+/// Whose decision a requirement pending approval waits for.
+async fn waiting_for(
+    conn: &mut PgConnection,
+    r: &Requirement,
+) -> Result<Vec<approval::Task>, AppError> {
+    if r.status() != Status::PendingApproval {
+        return Ok(Vec::new());
+    }
+    Ok(approval::trail(conn, approval_subject::subject(r.id))
+        .await?
+        .into_iter()
+        .filter(|t| t.status == "pending")
+        .collect())
+}
+
+/// The changes an approver asked for, shown to those who make them.
+async fn changes_asked(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    r: &Requirement,
+) -> Result<Option<approval::ChangesAsked>, AppError> {
+    if r.status() == Status::ChangesRequested
+        && (me.id == r.hiring_manager_id || me.id == r.created_by)
+    {
+        Ok(approval::changes_asked(conn, approval_subject::subject(r.id)).await?)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The part of the page a live update re-reads (`?part=`), or the page.
+#[derive(serde::Deserialize)]
+struct Part {
+    #[serde(default)]
+    part: String,
+}
+
+/// The status region alone: what a live update of the status re-reads.
+#[derive(Template)]
+#[template(path = "fragments/requirements/_status.html")]
+struct StatusRegion {
+    r: Requirement,
+    error: Option<String>,
+    changes_asked: Option<approval::ChangesAsked>,
+    waiting: Vec<approval::Task>,
+}
+
+/// The history card alone, for its live update.
+#[derive(Template)]
+#[template(path = "fragments/requirements/_history_card.html")]
+struct HistoryCard {
+    r: Requirement,
+    history: Vec<history::Event>,
+}
+
+async fn show(
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<Uuid>,
+    Query(part): Query<Part>,
+) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     let r = visible(conn, &me, id).await?;
-    render::ok(&show_page(conn, &me, r, None).await?)
+    match part.part.as_str() {
+        "" => render::ok(&show_page(conn, &me, r, None).await?),
+        "status" => render::ok(&StatusRegion {
+            waiting: waiting_for(&mut *conn, &r).await?,
+            changes_asked: changes_asked(&mut *conn, &me, &r).await?,
+            error: None,
+            r,
+        }),
+        "history" => render::ok(&HistoryCard {
+            history: history::timeline(conn, r.id).await?,
+            r,
+        }),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 #[derive(serde::Deserialize)]
