@@ -8,22 +8,22 @@ use crate::domain::approval::{self, DecideError, Decision, Task};
 use crate::domain::requirement::{self, Requirement, TransitionError};
 use crate::domain::{FieldErrors, SaveError, history};
 use crate::error::AppError;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/approvals", get(inbox))
-        .route("/approvals/{id}", get(show))
-        .route("/approvals/{id}/decision", post(decide))
-        .route("/approvals/{id}/reassignment", post(reassign))
-        .route("/approvals/{id}/link", post(open_link))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/approvals"), inbox)
+        .serve(route!(GET "/approvals/{id}"), show)
+        .serve(route!(POST "/approvals/{id}/decision"), decide)
+        .serve(route!(POST "/approvals/{id}/reassignment"), reassign)
+        .serve(route!(POST "/approvals/{id}/link"), open_link)
 }
 
 #[derive(Template)]

@@ -11,14 +11,14 @@ use crate::auth::{CurrentUser, Permission};
 use crate::domain::dashboard::{self, Mine, Waiting};
 use crate::domain::notify;
 use crate::error::AppError;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use chrono::{DateTime, Utc};
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/", get(home))
+pub fn routes() -> Routes {
+    Routes::new().serve(route!(GET "/"), home)
 }
 
 #[derive(Template)]

@@ -6,19 +6,20 @@ use crate::auth::{CurrentUser, password, throttle};
 use crate::domain::user;
 use crate::domain::{FieldErrors, SaveError, required_text};
 use crate::error::AppError;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::Deserialize;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/profile", get(show).post(save))
-        .route("/profile/password", post(change_password))
-        .route("/profile/delegation", post(delegate))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/profile"), show)
+        .serve(route!(POST "/profile"), save)
+        .serve(route!(POST "/profile/password"), change_password)
+        .serve(route!(POST "/profile/delegation"), delegate)
 }
 
 #[derive(Template)]

@@ -5,13 +5,13 @@ use crate::domain::audit::{self, Entry, PAGE_SIZE, Search};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::render::{self, Hx, Layout};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/admin/audit", get(search))
+pub fn routes() -> Routes {
+    Routes::new().serve(route!(GET "/admin/audit"), search)
 }
 
 #[derive(Template)]

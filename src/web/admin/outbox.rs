@@ -6,14 +6,14 @@ use crate::domain::outbox::{self, Message, PAGE_SIZE};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::render::{self, Layout};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
 use chrono::{DateTime, Utc};
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/admin/outbox", get(list))
+pub fn routes() -> Routes {
+    Routes::new().serve(route!(GET "/admin/outbox"), list)
 }
 
 #[derive(Template)]

@@ -11,22 +11,27 @@ use crate::domain::{FieldErrors, optional_id, outbox, required_text};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::render::{self, Hx, Layout};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/admin/users", get(list).post(invite))
-        .route("/admin/users/new", get(new))
-        .route("/admin/users/{id}", get(edit).post(update))
-        .route("/admin/users/{id}/deactivate", post(deactivate))
-        .route("/admin/users/{id}/reactivate", post(reactivate))
-        .route("/admin/users/{id}/invitation", post(resend_invitation))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/admin/users"), list)
+        .serve(route!(POST "/admin/users"), invite)
+        .serve(route!(GET "/admin/users/new"), new)
+        .serve(route!(GET "/admin/users/{id}"), edit)
+        .serve(route!(POST "/admin/users/{id}"), update)
+        .serve(route!(POST "/admin/users/{id}/deactivate"), deactivate)
+        .serve(route!(POST "/admin/users/{id}/reactivate"), reactivate)
+        .serve(
+            route!(POST "/admin/users/{id}/invitation"),
+            resend_invitation,
+        )
 }
 
 #[derive(Template)]

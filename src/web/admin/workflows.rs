@@ -13,22 +13,24 @@ use crate::domain::{org, user};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::render::{self, Hx, Layout};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/admin/workflows", get(list).post(create))
-        .route("/admin/workflows/new", get(new))
-        .route("/admin/workflows/{id}", get(show).post(update))
-        .route("/admin/workflows/{id}/edit", get(edit))
-        .route("/admin/workflows/{id}/archive", post(archive))
-        .route("/admin/workflows/{id}/default", post(make_default))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/admin/workflows"), list)
+        .serve(route!(POST "/admin/workflows"), create)
+        .serve(route!(GET "/admin/workflows/new"), new)
+        .serve(route!(GET "/admin/workflows/{id}"), show)
+        .serve(route!(POST "/admin/workflows/{id}"), update)
+        .serve(route!(GET "/admin/workflows/{id}/edit"), edit)
+        .serve(route!(POST "/admin/workflows/{id}/archive"), archive)
+        .serve(route!(POST "/admin/workflows/{id}/default"), make_default)
 }
 
 // ---- list -----------------------------------------------------------------------
