@@ -2,7 +2,7 @@
 //! decision page at `/approvals/{id}` that mail links open.
 
 use super::AppState;
-use super::render::{self, Layout};
+use super::render::{self, Hx, Layout};
 use crate::auth::{CurrentUser, MaybeUser, Permission};
 use crate::domain::approval::{self, DecideError, Decision, Task};
 use crate::domain::requirement::{self, Requirement, TransitionError};
@@ -267,16 +267,17 @@ pub struct LinkQuery {
     token: String,
 }
 
-fn sign_in_for(id: Uuid) -> AppError {
+fn sign_in_for(id: Uuid, hx: Hx) -> AppError {
     AppError::SignInRequired {
         next: format!("/approvals/{id}"),
-        htmx: false,
+        htmx: hx.0,
     }
 }
 
 async fn show(
     State(state): State<AppState>,
     who: MaybeUser,
+    hx: Hx,
     Path(id): Path<Uuid>,
     Query(q): Query<LinkQuery>,
 ) -> Result<Response, AppError> {
@@ -294,7 +295,7 @@ async fn show(
         return render::ok(&p);
     }
     if q.token.is_empty() {
-        return Err(sign_in_for(id));
+        return Err(sign_in_for(id, hx));
     }
     // Looking is not using: a mail scanner's GET must not spend the link.
     match approval::check_link(&mut conn, &state.mail.secret, id, &q.token).await? {
@@ -426,6 +427,7 @@ pub struct DecisionForm {
 async fn decide(
     State(state): State<AppState>,
     who: MaybeUser,
+    hx: Hx,
     Path(id): Path<Uuid>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
@@ -436,7 +438,7 @@ async fn decide(
         None => {
             let approver = granted(&mut tx, &who, id)
                 .await?
-                .ok_or_else(|| sign_in_for(id))?;
+                .ok_or_else(|| sign_in_for(id, hx))?;
             (who.meta.actor(Some(approver)), format!("/approvals/{id}"))
         }
     };
@@ -487,7 +489,7 @@ async fn decide(
     let mut conn = state.pool.acquire().await?;
     let viewer = viewer(&mut conn, &who, id)
         .await?
-        .ok_or_else(|| sign_in_for(id))?;
+        .ok_or_else(|| sign_in_for(id, hx))?;
     let p = page(&mut conn, viewer, id, form.comment, errors, problem).await?;
     render::status(status, &p)
 }

@@ -455,6 +455,15 @@ impl Client {
             .await
     }
 
+    /// A GET with `headers` added (`HX-Request`, a bearer token).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.send(req).await
+    }
+
     /// An htmx request for a fragment.
     pub async fn get_hx(&self, path: &str) -> Page {
         self.send(
@@ -528,7 +537,15 @@ impl Client {
         let res = req.send().await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.text().await.unwrap();
+        // A live stream never ends: its answer is its status and headers.
+        let streams = headers
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let body = if streams {
+            String::new()
+        } else {
+            res.text().await.unwrap()
+        };
         let page = Page {
             status,
             headers,

@@ -21,4 +21,5 @@ mod nudges;
 mod openings;
 mod platform;
 mod requirements;
+mod routes;
 mod workflows;
