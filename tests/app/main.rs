@@ -22,4 +22,5 @@ mod openings;
 mod platform;
 mod requirements;
 mod routes;
+mod row_rules;
 mod workflows;
