@@ -12,7 +12,6 @@ use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, screenshot_dir, set
 use crate::harness::{Client, PASSWORD, TestApp, link_in};
 use crate::requirements::{Org, draft, org};
 use hiring_hare::auth::Role;
-use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Instant;
 use uuid::Uuid;
@@ -421,16 +420,13 @@ async fn submitted(app: &TestApp, p: &People, title: &str) -> Uuid {
             &[("action", "submit"), ("version", "1")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     id
 }
 
 async fn signed_in(app: &TestApp, email: &str) -> Client {
     let c = app.client();
-    assert_eq!(
-        c.sign_in(email, PASSWORD, "/").await.status,
-        StatusCode::SEE_OTHER
-    );
+    c.sign_in(email, PASSWORD, "/").await.assert_redirect("/");
     c
 }
 

@@ -33,7 +33,7 @@ pub(crate) async fn approve_all(app: &TestApp, requirement: Uuid) {
                     &[("decision", "approve")],
                 )
                 .await;
-            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+            res.assert_redirect("/approvals");
         }
     }
 }
@@ -87,7 +87,7 @@ async fn approvals(app: &TestApp, id: Uuid) -> i64 {
 
 pub(crate) async fn open(app: &TestApp, hm: &Client, id: Uuid) {
     let res = act(app, hm, id, "open").await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
 }
 
 #[tokio::test]
@@ -115,7 +115,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         ],
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "open");
     assert_eq!(approvals(&app, id).await, 1, "no new approval");
 
@@ -130,7 +130,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         ],
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "pending_approval");
     assert_eq!(approvals(&app, id).await, 2);
     let shown = chain.hm.get(&format!("/requirements/{id}")).await;
@@ -213,7 +213,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         ],
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     let task: Uuid = sqlx::query_scalar(
         "select t.id from approval_tasks t join approvals a on a.id = t.approval_id
           where a.requirement_id = $1 and t.status = 'pending'",
@@ -228,7 +228,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
             &[("decision", "reject"), ("comment", "Three is the budget")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect("/approvals");
     assert_eq!(status(&app, id).await, "open", "the job goes on");
     let headcount: i32 = sqlx::query_scalar("select headcount from requirements where id = $1")
         .bind(id)

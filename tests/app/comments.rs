@@ -200,7 +200,7 @@ async fn an_edit_is_audited_and_tells_only_the_newly_mentioned() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{}#comment-{id}", s.requirement));
     assert_eq!(s.app.audit_count("comment.edited", id).await, 1);
     assert_eq!(mentions_of(&s.app, s.hana).await.len(), 1);
     assert_eq!(mentions_of(&s.app, finn).await.len(), 1);
@@ -281,7 +281,7 @@ async fn only_the_author_or_an_admin_changes_a_comment_and_deletes_are_audited()
     let (admin, _) = s.app.signed_in(Role::Admin).await;
     admin.get(&format!("/requirements/{}", s.requirement)).await;
     let res = admin.post(&format!("/comments/{id}/deletion"), &[]).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{}#comments", s.requirement));
     assert_eq!(s.app.audit_count("comment.deleted", id).await, 1);
 }
 

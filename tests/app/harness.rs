@@ -414,6 +414,18 @@ impl Page {
             .unwrap_or("")
     }
 
+    /// Asserts a redirect (303) to `to`: a redirect is success only where
+    /// it leads (a 303 to `/sign-in` is none).
+    #[track_caller]
+    pub fn assert_redirect(&self, to: &str) {
+        assert_eq!(
+            (self.status, self.location()),
+            (StatusCode::SEE_OTHER, to),
+            "{}",
+            self.body
+        );
+    }
+
     /// The message shown beside `field` (by the error id convention).
     pub fn field_error(&self, field: &str) -> Option<String> {
         self.texts(&format!("#{field}-error")).into_iter().next()

@@ -30,7 +30,7 @@ async fn the_home_page_lists_what_waits_for_each_person_oldest_first() {
             &[("action", "submit"), ("version", "1")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{second}"));
     sqlx::query(
         "update approval_tasks t set started_at = now() - interval '20 days'
            from approvals a where a.id = t.approval_id and a.requirement_id = $1",

@@ -86,7 +86,7 @@ async fn each_event_reaches_its_people_and_only_what_committed() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect("/approvals");
     let hm_told = told(&app, &hm_email).await;
     assert_eq!(hm_told.len(), 1);
     assert_eq!(hm_told[0].0, "approval.changes_requested");
@@ -141,7 +141,7 @@ async fn mail_follows_each_persons_choice_and_the_digest_goes_once() {
             &[("approval.pending", "off"), ("mention", "off")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect("/profile/notifications");
     let form = c.get("/profile/notifications").await;
     assert_eq!(
         form.attr("input[name='approval.pending'][checked]", "value")
@@ -168,7 +168,7 @@ async fn mail_follows_each_persons_choice_and_the_digest_goes_once() {
                 &[("action", "submit"), ("version", "1")],
             )
             .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        res.assert_redirect(&format!("/requirements/{id}"));
     }
     assert_eq!(told(&app, "head@example.com").await.len(), 2);
     assert_eq!(
@@ -287,10 +287,7 @@ async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
         .await
         .unwrap();
     let hm = Client::at(&other.base);
-    assert_eq!(
-        hm.sign_in(&email, PASSWORD, "/").await.status,
-        StatusCode::SEE_OTHER
-    );
+    hm.sign_in(&email, PASSWORD, "/").await.assert_redirect("/");
     let mut stream = hm.stream("/events").await;
     assert_eq!(stream.status(), StatusCode::OK);
     assert_eq!(
@@ -310,7 +307,7 @@ async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect("/approvals");
     let heard = hear_notification(&mut stream).await;
     assert!(
         heard.contains("sent back for changes by Hana Head"),
@@ -394,7 +391,7 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
             &[("decision", "approve")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect("/approvals");
 
     // Without a reload: a toast, the bell's count, the row in the inbox.
     see_text(&finance, "#toasts .toast", "waits for your approval").await;
@@ -449,7 +446,7 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
             &[("action", "submit"), ("version", "1")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{id}"));
     // The chain approves; the hiring manager hears the outcome.
     for email in ["head@example.com", "fin1@example.com", "fin2@example.com"] {
         let task = pending_task(&app, email).await;
@@ -460,10 +457,10 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
                 &[("decision", "approve")],
             )
             .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        res.assert_redirect("/approvals");
     }
     let res = act(&app, &hm, id, "open").await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{id}"));
 
     let events = |rows: Vec<(String, String, String)>| -> Vec<String> {
         rows.into_iter().map(|(event, _, _)| event).collect()

@@ -152,9 +152,19 @@ async fn every_route_as_every_role_answers_as_the_table_says() {
                 };
                 for variant in variants {
                     let expected = expect(&app, route, &case, v).await;
+                    let changes = audit_rows(&app).await;
                     let page = request(v, route, &case, *variant).await;
                     requests += 1;
-                    if let Some(problem) = check(route, *variant, expected, &page) {
+                    let problem = check(route, *variant, expected, &page);
+                    if expected != Expect::Allowed && audit_rows(&app).await != changes {
+                        wrong.push(format!(
+                            "{} {:?} {}: refused, yet it changed something",
+                            v.name(),
+                            route.method,
+                            case.path
+                        ));
+                    }
+                    if let Some(problem) = problem {
                         wrong.push(format!(
                             "{} {:?} {} ({variant:?}): expected {expected:?}, {problem}",
                             v.name(),
@@ -511,6 +521,14 @@ async fn request(v: &Visitor, route: &Route, case: &Case, variant: Variant) -> P
             v.client.post(&case.path, &form).await
         }
     }
+}
+
+/// Every change writes its audit row: a refusal must write none.
+async fn audit_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from audit_logs")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
 
 /// What the table (and, for a row rule, the domain) says `v` gets.

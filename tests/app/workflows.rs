@@ -76,7 +76,7 @@ async fn submit(client: &Client, requirement: Uuid) {
             &[("action", "submit"), ("version", "1")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{requirement}"));
 }
 
 /// (workflow name, version) the requirement's approval runs under.
@@ -341,7 +341,7 @@ async fn an_edit_is_a_new_version_and_running_approvals_keep_theirs() {
     v2.extend(step(0, "Budget", "users", &[&fin1.to_string()], "", "72"));
     v2.extend(step(1, "Executive", "role", &["super_admin"], "1", "24"));
     let res = post(&admin, &format!("/admin/workflows/{id}"), &v2).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/admin/workflows/{id}"));
     assert_eq!(app.audit_count("workflow.updated", id).await, 1);
     let versions: Vec<(i32, serde_json::Value)> = sqlx::query_as(
         "select version, steps from workflow_versions where workflow_id = $1 order by version",
@@ -546,7 +546,7 @@ async fn the_default_is_replaced_never_archived() {
     let res = admin
         .post(&format!("/admin/workflows/{lean}/default"), &[])
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/admin/workflows/{lean}"));
     assert_eq!(default_workflow(&app).await, lean);
     assert_eq!(app.audit_count("workflow.made_default", lean).await, 1);
     // The old default can go now.
