@@ -414,10 +414,13 @@ async fn the_list_filters_searches_and_pages_in_the_url() {
     let mut hers = form(&o, other, "Analyst");
     hers.retain(|(k, _)| *k != "hiring_manager_id");
     hers.push(("hiring_manager_id", other.to_string()));
-    assert_eq!(
-        post(&hm, "/requirements", &hers).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let res = post(&hm, "/requirements", &hers).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let saved: Option<Uuid> = res
+        .location()
+        .strip_prefix("/requirements/")
+        .and_then(|id| id.parse().ok());
+    assert!(saved.is_some(), "to its page: {}", res.location());
     for (filter, titles) in [
         ("hiring_manager=olga", vec!["Analyst"]),
         ("hiring_manager=OTHER", vec!["Analyst"]),
