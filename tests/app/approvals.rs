@@ -2,92 +2,14 @@
 //! finance), decisions from the mailed link, refusals, and two approvers
 //! deciding at the same moment.
 
+use crate::harness::fixtures::{
+    act, approval_path, approvers, draft, mailed_link, org, signed_in_as, status, submit,
+    submitted, user_id,
+};
 use crate::harness::{Client, PASSWORD, TestApp, link_in};
-use crate::requirements::{Org, draft, org};
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
-
-pub(crate) struct Chain {
-    pub org: Org,
-    pub hm: Client,
-    pub hm_id: Uuid,
-    pub requirement: Uuid,
-}
-
-/// The organisation with a head for the department (Hana Head) and two
-/// finance approvers (fin1@, fin2@).
-pub(crate) async fn approvers(app: &TestApp) -> Org {
-    let org = org(app).await;
-    let head = app
-        .user("head@example.com", "Hana Head", &[Role::Viewer])
-        .await;
-    sqlx::query("update departments set head_id = $1")
-        .bind(head)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    app.user("fin1@example.com", "Finn One", &[Role::Approver])
-        .await;
-    app.user("fin2@example.com", "Finn Two", &[Role::Approver])
-        .await;
-    org
-}
-
-/// [`approvers`], and a draft submitted by its hiring manager.
-pub(crate) async fn submitted(app: &TestApp) -> Chain {
-    let org = approvers(app).await;
-    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
-    let requirement = draft(app, &hm, &org, hm_id, "Platform engineer").await;
-    let res = hm
-        .post(
-            &format!("/requirements/{requirement}/transitions"),
-            &[("action", "submit"), ("version", "1")],
-        )
-        .await;
-    res.assert_redirect(&format!("/requirements/{requirement}"));
-    Chain {
-        org,
-        hm,
-        hm_id,
-        requirement,
-    }
-}
-
-pub(crate) async fn status(app: &TestApp, id: Uuid) -> String {
-    sqlx::query_scalar("select status from requirements where id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
-/// Takes a lifecycle action (submit, open, …) on the requirement as it is
-/// now, as its page's button does.
-pub(crate) async fn act(
-    app: &TestApp,
-    client: &Client,
-    id: Uuid,
-    action: &str,
-) -> crate::harness::Page {
-    let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    client
-        .post(
-            &format!("/requirements/{id}/transitions"),
-            &[("action", action), ("version", &version.to_string())],
-        )
-        .await
-}
-
-pub(crate) async fn signed_in_as(app: &TestApp, email: &str) -> Client {
-    let c = app.client();
-    c.sign_in(email, PASSWORD, "/").await.assert_redirect("/");
-    c
-}
 
 #[tokio::test]
 async fn the_chain_runs_from_the_mailed_link_to_open() {
@@ -417,22 +339,6 @@ async fn the_navigation_counts_what_waits_for_me() {
     assert!(nav.contains(&"Approvals".to_owned()), "{nav:?}");
 }
 
-/// The decision page the last mail to `to` links to (without its token).
-pub(crate) async fn approval_path(app: &TestApp, to: &str) -> String {
-    link_in(&app.last_mail_to(to).await.unwrap(), "/approvals/").unwrap()
-}
-
-/// The emailed link with its token (path and query).
-pub async fn mailed_link(app: &TestApp, to: &str) -> String {
-    let mail = app.last_mail_to(to).await.unwrap();
-    let url = mail
-        .split_whitespace()
-        .find(|w| w.contains("/approvals/"))
-        .unwrap();
-    let url = url::Url::parse(url).unwrap();
-    format!("{}?{}", url.path(), url.query().unwrap())
-}
-
 #[tokio::test]
 async fn the_mailed_link_opens_that_approval_once_without_a_password() {
     let app = TestApp::spawn().await;
@@ -596,7 +502,7 @@ async fn the_most_specific_workflow_applies_and_n_of_m_completes_a_step() {
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     let within = draft(&app, &hm, &org, hm_id, "Within band").await;
     let above = {
-        let mut f = crate::requirements::form(&org, hm_id, "Above band");
+        let mut f = crate::harness::fixtures::form(&org, hm_id, "Above band");
         f[8] = ("salary_max", "120000".into());
         let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let res = hm.post("/requirements", &fields).await;
@@ -606,13 +512,7 @@ async fn the_most_specific_workflow_applies_and_n_of_m_completes_a_step() {
             .unwrap()
     };
     for id in [within, above] {
-        let res = hm
-            .post(
-                &format!("/requirements/{id}/transitions"),
-                &[("action", "submit"), ("version", "1")],
-            )
-            .await;
-        res.assert_redirect(&format!("/requirements/{id}"));
+        submit(&app, &hm, id).await;
     }
     let used = |id: Uuid| {
         let pool = app.pool.clone();
@@ -938,21 +838,12 @@ async fn a_resubmission_resumes_at_the_step_that_asked_for_changes() {
     );
 }
 
-/// The id of the user with `email`.
-async fn user_id(app: &TestApp, email: &str) -> Uuid {
-    sqlx::query_scalar("select id from users where email = $1")
-        .bind(email)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
     let id = chain.requirement;
-    crate::change_approval::approve_all(&app, id).await;
+    crate::harness::fixtures::approve_all(&app, id).await;
     let (viewer, viewer_id) = app.signed_in(Role::Viewer).await;
     let (interviewer, _) = app.signed_in(Role::Interviewer).await;
     for (state, step) in [
@@ -1243,7 +1134,7 @@ async fn the_decision_page_from_a_mailed_link_shows_what_to_decide_on() {
     let app = TestApp::spawn().await;
     let org = approvers(&app).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
-    let mut f = crate::requirements::form(&org, hm_id, "Platform engineer");
+    let mut f = crate::harness::fixtures::form(&org, hm_id, "Platform engineer");
     f.retain(|(k, _)| *k != "reason");
     f.push(("reason", "backfill".into()));
     f.push(("replaces", "Grace Hopper".into()));

@@ -4,8 +4,8 @@
 //! the whole flow in a browser.
 
 use crate::browser::{Browser, WIDTHS, check_layout, set_width};
+use crate::harness::fixtures::{Org, comment, draft, form, org};
 use crate::harness::{Client, PASSWORD, Page, TestApp};
-use crate::requirements::{Org, draft, form, org};
 use hiring_hare::auth::Role;
 use hiring_hare::domain::comments::mentions;
 use reqwest::StatusCode;
@@ -77,21 +77,6 @@ async fn setup() -> Setup {
         requirement,
         hana,
     }
-}
-
-/// Posts a comment as a plain form; returns its id (from the redirect).
-async fn comment(client: &Client, requirement: Uuid, body: &str) -> Uuid {
-    client.get(&format!("/requirements/{requirement}")).await;
-    let res = client
-        .post(
-            &format!("/requirements/{requirement}/comments"),
-            &[("body", body)],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let (path, anchor) = res.location().split_once('#').unwrap();
-    assert_eq!(path, format!("/requirements/{requirement}"));
-    anchor.trim_start_matches("comment-").parse().unwrap()
 }
 
 /// Mentions `user` was told of: (text, link).

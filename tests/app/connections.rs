@@ -3,9 +3,8 @@
 //! has connections of its own, so a small pool serves many requests at once
 //! and readiness tells when it can't.
 
-use crate::approvals::{signed_in_as, submitted};
 use crate::harness::TestApp;
-use crate::requirements::draft;
+use crate::harness::fixtures::{draft, signed_in_as, submitted};
 use reqwest::StatusCode;
 use uuid::Uuid;
 

@@ -780,7 +780,7 @@ async fn stored_reset_and_approval_mail_hold_masked_links_that_open_nothing() {
         .post("/password-reset", &[("email", "ada@example.com")])
         .await;
     assert_eq!(res.status, StatusCode::OK);
-    crate::approvals::submitted(&app).await;
+    crate::harness::fixtures::submitted(&app).await;
 
     for (to, path) in [
         ("ada@example.com", "/password-reset/"),

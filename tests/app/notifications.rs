@@ -2,9 +2,8 @@
 //! person's mail choices, the daily digest once, and live delivery from one
 //! process to a browser stream held by another.
 
-use crate::approvals::{act, approvers, signed_in_as, submitted};
+use crate::harness::fixtures::{act, approvers, draft, signed_in_as, submit, submitted};
 use crate::harness::{Client, PASSWORD, TestApp};
-use crate::requirements::draft;
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -162,13 +161,7 @@ async fn mail_follows_each_persons_choice_and_the_digest_goes_once() {
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     for title in ["Platform engineer", "Data engineer"] {
         let id = draft(&app, &hm, &o, hm_id, title).await;
-        let res = hm
-            .post(
-                &format!("/requirements/{id}/transitions"),
-                &[("action", "submit"), ("version", "1")],
-            )
-            .await;
-        res.assert_redirect(&format!("/requirements/{id}"));
+        submit(&app, &hm, id).await;
     }
     assert_eq!(told(&app, "head@example.com").await.len(), 2);
     assert_eq!(
@@ -430,7 +423,7 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let mut fields = crate::requirements::form(&o, hm_id, "Platform engineer");
+    let mut fields = crate::harness::fixtures::form(&o, hm_id, "Platform engineer");
     fields.push(("recruiter_id", recruiter.to_string()));
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res = hm.post("/requirements", &pairs).await;
@@ -440,13 +433,7 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
         .trim_start_matches("/requirements/")
         .parse()
         .unwrap();
-    let res = hm
-        .post(
-            &format!("/requirements/{id}/transitions"),
-            &[("action", "submit"), ("version", "1")],
-        )
-        .await;
-    res.assert_redirect(&format!("/requirements/{id}"));
+    submit(&app, &hm, id).await;
     // The chain approves; the hiring manager hears the outcome.
     for email in ["head@example.com", "fin1@example.com", "fin2@example.com"] {
         let task = pending_task(&app, email).await;
@@ -501,12 +488,12 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
 async fn a_submission_that_rolls_back_tells_nobody() {
     let app = TestApp::spawn().await;
     // Nobody can approve: no department head, nobody with the approver role.
-    let o = crate::requirements::org(&app).await;
+    let o = crate::harness::fixtures::org(&app).await;
     let recruiter = app
         .user("rex@example.com", "Rex Recruiter", &[Role::Recruiter])
         .await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
-    let mut fields = crate::requirements::form(&o, hm_id, "Platform engineer");
+    let mut fields = crate::harness::fixtures::form(&o, hm_id, "Platform engineer");
     fields.push(("recruiter_id", recruiter.to_string()));
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let id: Uuid = hm

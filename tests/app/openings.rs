@@ -2,8 +2,8 @@
 //! or closed with a reason; the last one settled fills the requirement, and
 //! the headcount never drops below the hires.
 
-use crate::approvals::{Chain, status, submitted};
-use crate::change_approval::{approve_all, edit, open};
+use crate::change_approval::edit;
+use crate::harness::fixtures::{Chain, approve_all, open, status, submitted};
 use crate::harness::{Page, TestApp};
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;

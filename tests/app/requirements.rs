@@ -1,52 +1,11 @@
 //! Requirements: drafting with validation, reference codes, visibility of
 //! confidential ones, optimistic locking, the lifecycle and the list.
 
+use crate::harness::fixtures::{Org, draft, form, org, submit};
 use crate::harness::{Client, TestApp};
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
-
-pub struct Org {
-    pub department: Uuid,
-    pub level: Uuid,
-}
-
-pub async fn org(app: &TestApp) -> Org {
-    let department =
-        sqlx::query_scalar("insert into departments (name) values ('Engineering') returning id")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    let level = sqlx::query_scalar(
-        "insert into job_levels (name, rank, salary_min, salary_max, currency) values ('Senior', 3, 60000, 90000, 'EUR') returning id",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    Org { department, level }
-}
-
-pub fn form(o: &Org, manager: Uuid, title: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("title", title.to_owned()),
-        ("department_id", o.department.to_string()),
-        ("job_level_id", o.level.to_string()),
-        ("hiring_manager_id", manager.to_string()),
-        ("headcount", "2".into()),
-        ("employment_type", "full_time".into()),
-        ("remote_policy", "hybrid".into()),
-        ("salary_min", "65000".into()),
-        ("salary_max", "85000".into()),
-        ("currency", "EUR".into()),
-        ("reason", "new".into()),
-        ("priority", "high".into()),
-        ("skills", "Rust, PostgreSQL".into()),
-        (
-            "description",
-            "Build **the** platform.\n\n<script>alert(1)</script>".into(),
-        ),
-    ]
-}
 
 async fn post(
     client: &Client,
@@ -55,18 +14,6 @@ async fn post(
 ) -> crate::harness::Page {
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     client.post(path, &fields).await
-}
-
-pub async fn draft(app: &TestApp, client: &Client, o: &Org, manager: Uuid, title: &str) -> Uuid {
-    let res = post(client, "/requirements", &form(o, manager, title)).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let id = res
-        .location()
-        .trim_start_matches("/requirements/")
-        .parse()
-        .unwrap();
-    assert_eq!(app.audit_count("requirement.created", id).await, 1);
-    id
 }
 
 #[tokio::test]
@@ -501,13 +448,7 @@ async fn a_possible_duplicate_is_a_warning_at_submit() {
             .join(" ")
             .contains(&format!("HH-{year}-0001"))
     );
-    let res = hm
-        .post(
-            &format!("/requirements/{second}/transitions"),
-            &[("action", "submit"), ("version", "1")],
-        )
-        .await;
-    res.assert_redirect(&format!("/requirements/{second}"));
+    submit(&app, &hm, second).await;
 }
 
 #[tokio::test]
@@ -1377,9 +1318,9 @@ async fn a_transition_reason_with_a_nul_or_too_long_is_refused_with_its_reason()
 #[tokio::test]
 async fn a_decision_comment_with_a_nul_is_an_error_beside_it() {
     let app = TestApp::spawn().await;
-    crate::approvals::submitted(&app).await;
-    let link = crate::approvals::approval_path(&app, "head@example.com").await;
-    let head = crate::approvals::signed_in_as(&app, "head@example.com").await;
+    crate::harness::fixtures::submitted(&app).await;
+    let link = crate::harness::fixtures::approval_path(&app, "head@example.com").await;
+    let head = crate::harness::fixtures::signed_in_as(&app, "head@example.com").await;
     let res = head
         .post(
             &format!("{link}/decision"),

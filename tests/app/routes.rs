@@ -5,10 +5,10 @@
 //! or not found (404) — and never a 500. Row rules are asked of the domain
 //! functions that decide them, on the very rows the walk requests.
 
-use crate::approvals::act;
-use crate::change_approval::approve_all;
+use crate::harness::fixtures::{
+    Org, act, approve_all, comment, create, draft, form, org, waiting_task,
+};
 use crate::harness::{Client, Page, TestApp};
-use crate::requirements::{Org, draft, form, org};
 use hiring_hare::auth::permission::allows;
 use hiring_hare::auth::{Permission, Role};
 use hiring_hare::domain::audit::Actor;
@@ -212,14 +212,7 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
     let res = act(app, hm_client, confidential, "submit").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(res.location(), format!("/requirements/{confidential}"));
-    let task: Uuid = sqlx::query_scalar(
-        "select t.id from approval_tasks t join approvals a on a.id = t.approval_id
-          where a.requirement_id = $1 and t.status = 'pending'",
-    )
-    .bind(confidential)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let task: Uuid = waiting_task(app, confidential).await;
 
     let mut fields = form(&org, hm_id, "Data engineer");
     fields.push(("recruiter_id", recruiter_id.to_string()));
@@ -239,8 +232,8 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
             .await
             .unwrap();
 
-    let comment = post_comment(&visitors[recruiter].client, draft_id, "Looks right").await;
-    let hidden_comment = post_comment(hm_client, confidential, "For the approver").await;
+    let recruiters = comment(&visitors[recruiter].client, draft_id, "Looks right").await;
+    let hidden_comment = comment(hm_client, confidential, "For the approver").await;
     let notification: Uuid = sqlx::query_scalar(
         "select id from notifications where user_id = $1 order by created_at limit 1",
     )
@@ -287,7 +280,7 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
         opening,
         task,
         approver,
-        comment,
+        comment: recruiters,
         hidden_comment,
         notification,
         user,
@@ -315,31 +308,6 @@ async fn new_level(app: &TestApp) -> Uuid {
     .fetch_one(&app.pool)
     .await
     .unwrap()
-}
-
-/// Saves a requirement from `fields`; its id.
-async fn create(client: &Client, fields: &[(&'static str, String)]) -> Uuid {
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let res = client.post("/requirements", &fields).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    res.location()
-        .strip_prefix("/requirements/")
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("saved, it leads to its page: {}", res.location()))
-}
-
-/// Comments on the requirement; the comment's id (from where it leads).
-async fn post_comment(client: &Client, requirement: Uuid, body: &str) -> Uuid {
-    let res = client
-        .post(
-            &format!("/requirements/{requirement}/comments"),
-            &[("body", body)],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let (path, anchor) = res.location().split_once("#comment-").unwrap();
-    assert_eq!(path, format!("/requirements/{requirement}"));
-    anchor.parse().unwrap()
 }
 
 /// How the walk requests `route`: on each kind of row it may name and on
@@ -426,8 +394,8 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
                 .iter()
                 .find(|v| v.user.is_some_and(|(_, r)| r == Role::Recruiter))
                 .unwrap();
-            let seen = post_comment(&recruiter.client, f.draft, "To delete").await;
-            let hidden = post_comment(&visitors[hm].client, f.confidential, "To delete").await;
+            let seen = comment(&recruiter.client, f.draft, "To delete").await;
+            let hidden = comment(&visitors[hm].client, f.confidential, "To delete").await;
             on(&[Comment(seen), Comment(hidden), Unknown], &|id| {
                 format!("/comments/{id}/deletion")
             })

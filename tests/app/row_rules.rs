@@ -3,13 +3,11 @@
 //! pages follow them): who sees a confidential requirement, who edits a
 //! requirement in each state, and who decides an approval task.
 
-use crate::approvals::{approvers, submitted};
-use crate::harness::TestApp;
-use crate::requirements::{draft, form};
+use crate::harness::fixtures::{Org, approvers, create, draft, form, submitted, waiting_task};
+use crate::harness::{Client, TestApp};
 use hiring_hare::auth::Role;
 use hiring_hare::domain::approval;
 use hiring_hare::domain::requirement::{self, Action, Requirement};
-use reqwest::StatusCode;
 use uuid::Uuid;
 
 async fn find(app: &TestApp, id: Uuid) -> Requirement {
@@ -28,26 +26,47 @@ async fn in_status(app: &TestApp, id: Uuid, status: &str) -> Requirement {
     find(app, id).await
 }
 
-#[tokio::test]
-async fn a_confidential_requirement_is_seen_by_its_people_and_admins_only() {
-    let app = TestApp::spawn().await;
-    let org = approvers(&app).await;
+/// A requirement with its people: the hiring manager who saved it, and a
+/// recruiter named on it.
+struct Named {
+    org: Org,
+    hm: Client,
+    hm_id: Uuid,
+    recruiter: Uuid,
+    id: Uuid,
+}
+
+async fn named(app: &TestApp, title: &str, confidential: bool) -> Named {
+    let org = approvers(app).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     let recruiter = app
         .user("rita@example.com", "Rita Recruiter", &[Role::Recruiter])
         .await;
-    let mut fields = form(&org, hm_id, "Security engineer");
-    fields.push(("confidential", "on".into()));
+    let mut fields = form(&org, hm_id, title);
+    if confidential {
+        fields.push(("confidential", "on".into()));
+    }
     fields.push(("recruiter_id", recruiter.to_string()));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let res = hm.post("/requirements", &fields).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let id: Uuid = res
-        .location()
-        .strip_prefix("/requirements/")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = create(&hm, &fields).await;
+    Named {
+        org,
+        hm,
+        hm_id,
+        recruiter,
+        id,
+    }
+}
+
+#[tokio::test]
+async fn a_confidential_requirement_is_seen_by_its_people_and_admins_only() {
+    let app = TestApp::spawn().await;
+    let Named {
+        org,
+        hm,
+        hm_id,
+        recruiter,
+        id,
+    } = named(&app, "Security engineer", true).await;
     let r = find(&app, id).await;
     assert!(r.confidential);
 
@@ -74,22 +93,12 @@ async fn a_confidential_requirement_is_seen_by_its_people_and_admins_only() {
 #[tokio::test]
 async fn a_hiring_manager_edits_their_own_requirement_while_it_is_theirs_to_change() {
     let app = TestApp::spawn().await;
-    let org = approvers(&app).await;
-    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
-    let recruiter = app
-        .user("rita@example.com", "Rita Recruiter", &[Role::Recruiter])
-        .await;
-    let mut fields = form(&org, hm_id, "Platform engineer");
-    fields.push(("recruiter_id", recruiter.to_string()));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let res = hm.post("/requirements", &fields).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let id: Uuid = res
-        .location()
-        .strip_prefix("/requirements/")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let Named {
+        hm_id,
+        recruiter,
+        id,
+        ..
+    } = named(&app, "Platform engineer", false).await;
 
     let own = (hm_id, [Role::HiringManager]);
     let other_hm = (Uuid::new_v4(), [Role::HiringManager]);
@@ -142,14 +151,7 @@ async fn only_the_named_approver_or_their_stand_in_today_decides() {
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
     let mut conn = app.pool.acquire().await.unwrap();
-    let task_id: Uuid = sqlx::query_scalar(
-        "select t.id from approval_tasks t join approvals a on a.id = t.approval_id
-          where a.requirement_id = $1 and t.status = 'pending'",
-    )
-    .bind(chain.requirement)
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
+    let task_id: Uuid = waiting_task(&app, chain.requirement).await;
     let (task, _) = approval::task_with_trail(&mut conn, task_id)
         .await
         .unwrap()

@@ -4,8 +4,8 @@
 //! workflow, and the default that always exists.
 
 use crate::browser::{WIDTHS, admin_browser, check_layout, set_width};
+use crate::harness::fixtures::{Org, draft, org};
 use crate::harness::{Client, Page, TestApp};
-use crate::requirements::{Org, draft, org};
 use hiring_hare::auth::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -292,7 +292,7 @@ async fn the_form_keeps_input_beside_its_errors_and_edits_steps_without_saving()
 
 /// A department head, two finance approvers and an executive.
 async fn people(app: &TestApp) -> Org {
-    let o = crate::approvals::approvers(app).await;
+    let o = crate::harness::fixtures::approvers(app).await;
     app.user("ceo@example.com", "Cleo Exec", &[Role::SuperAdmin])
         .await;
     o
@@ -692,7 +692,7 @@ async fn parent_department(app: &TestApp, org: &Org) -> Uuid {
 #[tokio::test]
 async fn a_head_named_as_recruiter_passes_the_step_to_the_parent_head() {
     let app = TestApp::spawn().await;
-    let org = crate::approvals::approvers(&app).await;
+    let org = crate::harness::fixtures::approvers(&app).await;
     parent_department(&app, &org).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;

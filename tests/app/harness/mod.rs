@@ -3,6 +3,8 @@
 //! from a migrated template, the app served on a free loopback port, and
 //! HTTP clients with their own cookie jars that handle CSRF like a browser.
 
+pub mod fixtures;
+
 use hiring_hare::auth::{Role, password};
 use hiring_hare::config::Config;
 use hiring_hare::db::embedded::EmbeddedPostgres;
