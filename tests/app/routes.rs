@@ -6,7 +6,7 @@
 //! functions that decide them, on the very rows the walk requests.
 
 use crate::harness::fixtures::{
-    Org, act, approve_all, comment, create, draft, form, org, waiting_task,
+    self, Org, approve_all, comment, create, draft, form, org, submit, waiting_task,
 };
 use crate::harness::{Client, Page, TestApp};
 use hiring_hare::auth::permission::allows;
@@ -209,22 +209,15 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
     let mut fields = form(&org, hm_id, "Security engineer");
     fields.push(("confidential", "on".into()));
     let confidential = create(hm_client, &fields).await;
-    let res = act(app, hm_client, confidential, "submit").await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert_eq!(res.location(), format!("/requirements/{confidential}"));
+    submit(app, hm_client, confidential).await;
     let task: Uuid = waiting_task(app, confidential).await;
 
     let mut fields = form(&org, hm_id, "Data engineer");
     fields.push(("recruiter_id", recruiter_id.to_string()));
     let open = create(hm_client, &fields).await;
-    for action in ["submit", "open"] {
-        if action == "open" {
-            approve_all(app, open).await;
-        }
-        let res = act(app, hm_client, open, action).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{action}: {}", res.body);
-        assert_eq!(res.location(), format!("/requirements/{open}"));
-    }
+    submit(app, hm_client, open).await;
+    approve_all(app, open).await;
+    fixtures::open(app, hm_client, open).await;
     let opening: Uuid =
         sqlx::query_scalar("select id from openings where requirement_id = $1 limit 1")
             .bind(open)
