@@ -295,7 +295,7 @@ const fn same(a: &str, b: &str) -> bool {
 /// The table's entry for `method` and `path`. Called through [`route!`],
 /// which evaluates it while compiling.
 #[allow(clippy::panic)] // Only ever evaluated at compile time: it stops the build.
-pub const fn entry(method: Method, path: &str) -> &'static Route {
+pub(crate) const fn entry(method: Method, path: &str) -> &'static Route {
     let mut i = 0;
     while i < TABLE.len() {
         if TABLE[i].method as u8 == method as u8 && same(TABLE[i].path, path) {
@@ -351,10 +351,6 @@ impl Routes {
         self
     }
 
-    pub fn served(&self) -> &[&'static Route] {
-        &self.served
-    }
-
     pub fn into_router(self) -> Router<AppState> {
         self.router
     }
@@ -368,7 +364,7 @@ mod tests {
     fn the_router_serves_every_entry_once() {
         let all = super::super::session_routes().merge(super::super::plain_routes(true));
         let mut served: Vec<(Method, &str)> =
-            all.served().iter().map(|r| (r.method, r.path)).collect();
+            all.served.iter().map(|r| (r.method, r.path)).collect();
         served.sort();
         let mut table: Vec<(Method, &str)> = TABLE.iter().map(|r| (r.method, r.path)).collect();
         table.sort();
@@ -381,6 +377,6 @@ mod tests {
     #[test]
     fn metrics_are_not_routed_without_a_token() {
         let plain = super::super::plain_routes(false);
-        assert!(plain.served().iter().all(|r| r.path != "/metrics"));
+        assert!(plain.served.iter().all(|r| r.path != "/metrics"));
     }
 }
