@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::people;
-use super::render::{self, Layout, filters};
+use super::render::{self, Hx, Layout, filters};
 use crate::domain::access::Permission;
 use crate::domain::approval::{self, DecideError, Decision, SubjectKind, Task};
 use crate::domain::kernel::{FieldErrors, SaveError};
@@ -15,23 +15,23 @@ use crate::domain::requisition::requirement::{
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::{CurrentUser, MaybeUser};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/approvals", get(inbox))
-        .route("/approvals/{id}", get(show))
-        .route("/approvals/{id}/decision", post(decide))
-        .route("/approvals/{id}/reassignment", post(reassign))
-        .route("/approvals/{id}/link", post(open_link))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/approvals"), inbox)
+        .serve(route!(GET "/approvals/{id}"), show)
+        .serve(route!(POST "/approvals/{id}/decision"), decide)
+        .serve(route!(POST "/approvals/{id}/reassignment"), reassign)
+        .serve(route!(POST "/approvals/{id}/link"), open_link)
 }
 
 #[derive(Template)]
@@ -320,10 +320,10 @@ pub struct LinkQuery {
     part: String,
 }
 
-fn sign_in_for(id: Uuid) -> AppError {
+fn sign_in_for(id: Uuid, hx: Hx) -> AppError {
     AppError::SignInRequired {
         next: format!("/approvals/{id}"),
-        htmx: false,
+        htmx: hx.0,
     }
 }
 
@@ -331,6 +331,7 @@ async fn show(
     State(state): State<AppState>,
     mut db: Db,
     who: MaybeUser,
+    hx: Hx,
     Path(id): Path<Uuid>,
     Query(q): Query<LinkQuery>,
 ) -> Result<Response, AppError> {
@@ -359,7 +360,7 @@ async fn show(
         return render::ok(&p);
     }
     if q.token.is_empty() {
-        return Err(sign_in_for(id));
+        return Err(sign_in_for(id, hx));
     }
     // Looking is not using: a mail scanner's GET must not spend the link.
     match approval::check_link(conn, state.mail.token_key(), id, &q.token).await? {
@@ -495,6 +496,7 @@ async fn decide(
     State(state): State<AppState>,
     mut db: Db,
     who: MaybeUser,
+    hx: Hx,
     Path(id): Path<Uuid>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
@@ -505,7 +507,7 @@ async fn decide(
         None => {
             let approver = granted(&mut tx, &who, id)
                 .await?
-                .ok_or_else(|| sign_in_for(id))?;
+                .ok_or_else(|| sign_in_for(id, hx))?;
             (who.meta.actor(Some(approver)), format!("/approvals/{id}"))
         }
     };
@@ -556,7 +558,7 @@ async fn decide(
     let conn = db.conn().await?;
     let viewer = viewer(conn, &who, id)
         .await?
-        .ok_or_else(|| sign_in_for(id))?;
+        .ok_or_else(|| sign_in_for(id, hx))?;
     let p = page(conn, viewer, id, form.comment, errors, problem).await?;
     render::status(status, &p)
 }

@@ -16,21 +16,21 @@ use crate::domain::requisition::requirement::Requirement;
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use sqlx::{Connection as _, PgConnection};
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/requirements/{id}/comments", post(create))
-        .route("/comments/{id}", post(update))
-        .route("/comments/{id}/deletion", post(delete))
-        .route("/mentions", get(mentions))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(POST "/requirements/{id}/comments"), create)
+        .serve(route!(POST "/comments/{id}"), update)
+        .serve(route!(POST "/comments/{id}/deletion"), delete)
+        .serve(route!(GET "/mentions"), mentions)
 }
 
 /// One comment as `me` sees it.

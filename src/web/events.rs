@@ -11,19 +11,19 @@ use super::AppState;
 use crate::error::AppError;
 use crate::live::Message;
 use crate::web::current_user::CurrentUser;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures::stream::{self, Stream};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/events", get(events))
+pub fn routes() -> Routes {
+    Routes::new().serve(route!(GET "/events"), events)
 }
 
 /// The toast for one message (escaped by Askama like every page).

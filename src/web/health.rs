@@ -8,24 +8,24 @@
 
 use super::AppState;
 use crate::config::Config;
+use crate::web::routes::{Routes, route};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use subtle::ConstantTimeEq;
 
-pub fn routes(config: &Config) -> axum::Router<AppState> {
-    let router = axum::Router::new()
-        .route("/health", get(health))
-        .route("/health/live", get(|| async { "ok" }))
-        .route("/health/ready", get(ready));
+pub fn routes(serve_metrics: bool) -> Routes {
+    let routes = Routes::new()
+        .serve(route!(GET "/health"), health)
+        .serve(route!(GET "/health/live"), || async { "ok" })
+        .serve(route!(GET "/health/ready"), ready);
     // Unset, the path is not routed at all: the app's own 404 page.
-    if config.metrics_token.is_some() {
-        router.route("/metrics", get(metrics))
+    if serve_metrics {
+        routes.serve(route!(GET "/metrics"), metrics)
     } else {
-        router
+        routes
     }
 }
 

@@ -5,7 +5,6 @@
 //! list shows only for the roles that can have something in it, and says
 //! what to do next when it is empty.
 
-use super::AppState;
 use super::render::{self, Layout, filters};
 use crate::domain::access::Permission;
 use crate::domain::activity::notify;
@@ -13,13 +12,13 @@ use crate::domain::reporting::dashboard::{self, Mine, Waiting};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::response::Response;
-use axum::routing::get;
 use chrono::{DateTime, Utc};
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/", get(home))
+pub fn routes() -> Routes {
+    Routes::new().serve(route!(GET "/"), home)
 }
 
 #[derive(Template)]

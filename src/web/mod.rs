@@ -17,13 +17,14 @@ pub mod profile;
 pub mod render;
 pub mod request;
 pub mod requirements;
+pub mod routes;
 pub mod session;
 pub mod state;
 
 pub use state::{AppState, Db};
 
 use axum::Router;
-use axum::routing::get;
+use routes::{Routes, route};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_sessions::cookie::SameSite;
@@ -38,17 +39,8 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(state.config.session_idle).unwrap_or(time::Duration::hours(8)),
         ));
-    let app = Router::new()
-        .merge(home::routes())
-        .merge(session::routes())
-        .merge(profile::routes())
-        .merge(requirements::routes())
-        .merge(comments::routes())
-        .merge(approvals::routes())
-        .merge(notifications::routes())
-        .merge(people::routes())
-        .merge(events::routes())
-        .merge(admin::routes())
+    let app = session_routes()
+        .into_router()
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(axum::middleware::from_fn(crate::auth::csrf::verify))
         .layer(axum::middleware::from_fn_with_state(
@@ -63,9 +55,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(render::with_viewer));
     Router::new()
         .merge(app)
-        .merge(health::routes(&state.config))
-        .route("/static/{name}", get(assets::serve))
-        .route("/favicon.ico", get(assets::favicon))
+        .merge(plain_routes(state.config.metrics_token.is_some()).into_router())
         .layer(axum::middleware::from_fn(middleware::log_requests))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -76,4 +66,26 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::request_ids))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// The routes behind the session (with CSRF checks and error pages).
+fn session_routes() -> Routes {
+    Routes::new()
+        .merge(home::routes())
+        .merge(session::routes())
+        .merge(profile::routes())
+        .merge(requirements::routes())
+        .merge(comments::routes())
+        .merge(approvals::routes())
+        .merge(notifications::routes())
+        .merge(people::routes())
+        .merge(events::routes())
+        .merge(admin::routes())
+}
+
+/// The routes served without a session: for operators, and files.
+fn plain_routes(metrics: bool) -> Routes {
+    health::routes(metrics)
+        .serve(route!(GET "/static/{name}"), assets::serve)
+        .serve(route!(GET "/favicon.ico"), assets::favicon)
 }

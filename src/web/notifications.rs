@@ -1,31 +1,28 @@
 //! The notification centre: the list behind the bell, marking read, and
 //! each user's choice of mail per event.
 
-use super::AppState;
 use super::render::{self, Layout, filters};
 use super::session::safe_next;
 use crate::domain::activity::notify::{self, Delivery, Event, Item};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::response::Response;
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/notifications", get(list))
-        .route("/notifications/bell", get(bell))
-        .route("/notifications/read", post(read_all))
-        .route("/notifications/{id}/read", post(read_one))
-        .route(
-            "/profile/notifications",
-            get(preferences).post(save_preferences),
-        )
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/notifications"), list)
+        .serve(route!(GET "/notifications/bell"), bell)
+        .serve(route!(POST "/notifications/read"), read_all)
+        .serve(route!(POST "/notifications/{id}/read"), read_one)
+        .serve(route!(GET "/profile/notifications"), preferences)
+        .serve(route!(POST "/profile/notifications"), save_preferences)
 }
 
 #[derive(serde::Deserialize, Default)]

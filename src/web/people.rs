@@ -5,7 +5,6 @@
 //! or email that names nobody, or several people, is a problem beside the
 //! field, with the text kept.
 
-use super::AppState;
 use super::current_user::CurrentUser;
 use super::render;
 use crate::domain::access::Permission;
@@ -13,16 +12,16 @@ use crate::domain::kernel::FieldErrors;
 use crate::domain::org::user::{self, Person};
 use crate::error::AppError;
 use crate::web::Db;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::extract::Query;
 use axum::response::Response;
-use axum::routing::get;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/people", get(suggestions))
+pub fn routes() -> Routes {
+    Routes::new().serve(route!(GET "/people"), suggestions)
 }
 
 /// Whoever fills in a form with a person field: hiring managers (a

@@ -1,6 +1,5 @@
 //! A user's own profile: name, time zone and password.
 
-use super::AppState;
 use super::people::{self, Shown};
 use super::render::{self, Layout, filters};
 use crate::auth::{password, throttle};
@@ -9,18 +8,19 @@ use crate::domain::org::user;
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::Deserialize;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/profile", get(show).post(save))
-        .route("/profile/password", post(change_password))
-        .route("/profile/delegation", post(delegate))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/profile"), show)
+        .serve(route!(POST "/profile"), save)
+        .serve(route!(POST "/profile/password"), change_password)
+        .serve(route!(POST "/profile/delegation"), delegate)
 }
 
 #[derive(Template)]

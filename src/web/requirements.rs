@@ -19,29 +19,31 @@ use crate::domain::requisition::{history, opening};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use sqlx::{Connection as _, PgConnection};
 use std::sync::Arc;
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/requirements", get(list).post(create))
-        .route("/requirements/new", get(new))
-        .route("/requirements.csv", get(export))
-        .route("/requirements/{id}", get(show).post(update))
-        .route("/requirements/{id}/edit", get(edit))
-        .route("/requirements/{id}/transitions", post(transition))
-        .route(
-            "/requirements/{id}/openings/{opening}",
-            post(settle_opening),
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/requirements"), list)
+        .serve(route!(POST "/requirements"), create)
+        .serve(route!(GET "/requirements/new"), new)
+        .serve(route!(GET "/requirements.csv"), export)
+        .serve(route!(GET "/requirements/{id}"), show)
+        .serve(route!(POST "/requirements/{id}"), update)
+        .serve(route!(GET "/requirements/{id}/edit"), edit)
+        .serve(route!(POST "/requirements/{id}/transitions"), transition)
+        .serve(
+            route!(POST "/requirements/{id}/openings/{opening}"),
+            settle_opening,
         )
-        .route("/requirements/{id}/deletion", post(delete))
+        .serve(route!(POST "/requirements/{id}/deletion"), delete)
 }
 
 // ---- list -----------------------------------------------------------------

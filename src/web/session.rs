@@ -12,24 +12,25 @@ use crate::domain::org::user::{self, Email};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::MaybeUser;
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::Deserialize;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/sign-in", get(sign_in_form).post(sign_in))
-        .route("/sign-out", post(sign_out))
-        .route("/password-reset", get(forgot_form).post(forgot))
-        .route("/password-reset/{token}", get(reset_form).post(reset))
-        .route(
-            "/invitation/{token}",
-            get(invitation_form).post(accept_invitation),
-        )
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/sign-in"), sign_in_form)
+        .serve(route!(POST "/sign-in"), sign_in)
+        .serve(route!(POST "/sign-out"), sign_out)
+        .serve(route!(GET "/password-reset"), forgot_form)
+        .serve(route!(POST "/password-reset"), forgot)
+        .serve(route!(GET "/password-reset/{token}"), reset_form)
+        .serve(route!(POST "/password-reset/{token}"), reset)
+        .serve(route!(GET "/invitation/{token}"), invitation_form)
+        .serve(route!(POST "/invitation/{token}"), accept_invitation)
 }
 
 /// `next` if it is a path on this site, else home. Refuses anything a

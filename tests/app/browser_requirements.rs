@@ -9,10 +9,9 @@
 //! sign-in and lands on the page. Both ways are walked here.
 
 use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, screenshot_dir, set_width};
-use crate::harness::{Client, PASSWORD, TestApp, link_in};
-use crate::requirements::{Org, draft, org};
+use crate::harness::fixtures::{Org, draft, org, signed_in_as, submit};
+use crate::harness::{PASSWORD, TestApp, link_in};
 use hiring_hare::domain::access::Role;
-use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Instant;
 use uuid::Uuid;
@@ -420,25 +419,10 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
 
 /// A draft submitted over HTTP by a signed-in hiring manager.
 async fn submitted(app: &TestApp, p: &People, title: &str) -> Uuid {
-    let hm = signed_in(app, HM).await;
+    let hm = signed_in_as(app, HM).await;
     let id = draft(app, &hm, &p.org, p.hm_id, title).await;
-    let res = hm
-        .post(
-            &format!("/requirements/{id}/transitions"),
-            &[("action", "submit"), ("version", "1")],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    submit(app, &hm, id).await;
     id
-}
-
-async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let c = app.client();
-    assert_eq!(
-        c.sign_in(email, PASSWORD, "/").await.status,
-        StatusCode::SEE_OTHER
-    );
-    c
 }
 
 #[tokio::test]
@@ -535,7 +519,7 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
     let long = "Principal platform reliability engineer, payments infrastructure and observability";
     let mut drafts = Vec::new();
     for title in ["Platform engineer", "Data engineer"] {
-        let hm = signed_in(&app, HM).await;
+        let hm = signed_in_as(&app, HM).await;
         drafts.push(draft(&app, &hm, &p.org, p.hm_id, title).await);
     }
     let id = submitted(&app, &p, long).await;

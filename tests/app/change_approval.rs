@@ -3,40 +3,13 @@
 //! who see what changed; other edits apply at once; a declined change
 //! brings the approved values back.
 
-use crate::approvals::{Chain, act, approval_path, mailed_link, signed_in_as, status, submitted};
-use crate::harness::{Client, TestApp};
-use crate::requirements::form;
+use crate::harness::TestApp;
+use crate::harness::fixtures::{
+    Chain, approval_path, approve_all, form, mailed_link, open, signed_in_as, status, submitted,
+    waiting_task,
+};
 use reqwest::StatusCode;
 use uuid::Uuid;
-
-/// Approves every waiting task of the requirement, step by step, as its
-/// approvers (signed in).
-pub(crate) async fn approve_all(app: &TestApp, requirement: Uuid) {
-    loop {
-        let pending: Vec<(Uuid, String)> = sqlx::query_as(
-            "select t.id, u.email from approval_tasks t join approvals a on a.id = t.approval_id
-               join users u on u.id = t.approver_id
-              where a.subject_id = $1 and t.status = 'pending'",
-        )
-        .bind(requirement)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
-        if pending.is_empty() {
-            return;
-        }
-        for (task, email) in pending {
-            let res = signed_in_as(app, &email)
-                .await
-                .post(
-                    &format!("/approvals/{task}/decision"),
-                    &[("decision", "approve")],
-                )
-                .await;
-            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-        }
-    }
-}
 
 async fn version(app: &TestApp, id: Uuid) -> i32 {
     sqlx::query_scalar("select version from requirements where id = $1")
@@ -85,11 +58,6 @@ async fn approvals(app: &TestApp, id: Uuid) -> i64 {
         .unwrap()
 }
 
-pub(crate) async fn open(app: &TestApp, hm: &Client, id: Uuid) {
-    let res = act(app, hm, id, "open").await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-}
-
 #[tokio::test]
 async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
     let app = TestApp::spawn().await;
@@ -115,7 +83,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         ],
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "open");
     assert_eq!(approvals(&app, id).await, 1, "no new approval");
 
@@ -130,7 +98,7 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         ],
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "pending_approval");
     assert_eq!(approvals(&app, id).await, 2);
     let shown = chain.hm.get(&format!("/requirements/{id}")).await;
@@ -213,22 +181,15 @@ async fn a_material_edit_goes_back_to_approval_and_approvers_see_the_diff() {
         ],
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let task: Uuid = sqlx::query_scalar(
-        "select t.id from approval_tasks t join approvals a on a.id = t.approval_id
-          where a.subject_id = $1 and t.status = 'pending'",
-    )
-    .bind(id)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    res.assert_redirect(&format!("/requirements/{id}"));
+    let task: Uuid = waiting_task(&app, id).await;
     let res = head
         .post(
             &format!("/approvals/{task}/decision"),
             &[("decision", "reject"), ("comment", "Three is the budget")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect("/approvals");
     assert_eq!(status(&app, id).await, "open", "the job goes on");
     let headcount: i32 = sqlx::query_scalar("select headcount from requirements where id = $1")
         .bind(id)

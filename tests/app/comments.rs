@@ -4,8 +4,8 @@
 //! the whole flow in a browser.
 
 use crate::browser::{Browser, WIDTHS, check_layout, set_width};
+use crate::harness::fixtures::{Org, comment, draft, form, org};
 use crate::harness::{Client, PASSWORD, Page, TestApp};
-use crate::requirements::{Org, draft, form, org};
 use hiring_hare::domain::access::Role;
 use hiring_hare::domain::activity::comments::mentions;
 use reqwest::StatusCode;
@@ -77,21 +77,6 @@ async fn setup() -> Setup {
         requirement,
         hana,
     }
-}
-
-/// Posts a comment as a plain form; returns its id (from the redirect).
-async fn comment(client: &Client, requirement: Uuid, body: &str) -> Uuid {
-    client.get(&format!("/requirements/{requirement}")).await;
-    let res = client
-        .post(
-            &format!("/requirements/{requirement}/comments"),
-            &[("body", body)],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let (path, anchor) = res.location().split_once('#').unwrap();
-    assert_eq!(path, format!("/requirements/{requirement}"));
-    anchor.trim_start_matches("comment-").parse().unwrap()
 }
 
 /// Mentions `user` was told of: (text, link).
@@ -200,7 +185,7 @@ async fn an_edit_is_audited_and_tells_only_the_newly_mentioned() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{}#comment-{id}", s.requirement));
     assert_eq!(s.app.audit_count("comment.edited", id).await, 1);
     assert_eq!(mentions_of(&s.app, s.hana).await.len(), 1);
     assert_eq!(mentions_of(&s.app, finn).await.len(), 1);
@@ -281,7 +266,7 @@ async fn only_the_author_or_an_admin_changes_a_comment_and_deletes_are_audited()
     let (admin, _) = s.app.signed_in(Role::Admin).await;
     admin.get(&format!("/requirements/{}", s.requirement)).await;
     let res = admin.post(&format!("/comments/{id}/deletion"), &[]).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{}#comments", s.requirement));
     assert_eq!(s.app.audit_count("comment.deleted", id).await, 1);
 }
 

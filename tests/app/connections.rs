@@ -3,9 +3,8 @@
 //! has connections of its own, so a small pool serves many requests at once
 //! and readiness tells when it can't.
 
-use crate::approvals::{signed_in_as, submitted};
 use crate::harness::TestApp;
-use crate::requirements::draft;
+use crate::harness::fixtures::{draft, signed_in_as, submitted};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -31,7 +30,7 @@ async fn a_pool_of_two_serves_sixteen_pages_decisions_and_comments_at_once() {
                 &[("action", "submit"), ("version", "1")],
             )
             .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        res.assert_redirect(&format!("/requirements/{id}"));
         requirements.push(id);
     }
     let tasks: Vec<Uuid> = sqlx::query_scalar(
@@ -80,8 +79,17 @@ async fn a_pool_of_two_serves_sixteen_pages_decisions_and_comments_at_once() {
     for page in &pages {
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     }
-    for res in decisions.iter().chain(&comments) {
+    for res in &decisions {
+        res.assert_redirect("/approvals");
+    }
+    for (res, id) in comments.iter().zip(&requirements) {
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        assert!(
+            res.location()
+                .starts_with(&format!("/requirements/{id}#comment-")),
+            "{}",
+            res.location()
+        );
     }
     let decided: i64 = sqlx::query_scalar(
         "select count(*) from approval_tasks where id = any($1) and status = 'approved'",

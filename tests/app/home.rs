@@ -2,19 +2,10 @@
 //! their drafts, their open requirements, their news), and the first
 //! impressions every page makes (times, icon, description, scripts).
 
-use crate::approvals::submitted;
-use crate::harness::{Client, PASSWORD, TestApp};
-use crate::requirements::draft;
+use crate::harness::TestApp;
+use crate::harness::fixtures::{draft, signed_in_as, submitted};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
-
-async fn signed_in_as(app: &TestApp, email: &str) -> Client {
-    let client = app.client();
-    let res = client.sign_in(email, PASSWORD, "/").await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert_eq!(res.location(), "/");
-    client
-}
 
 #[tokio::test]
 async fn the_home_page_lists_what_waits_for_each_person_oldest_first() {
@@ -30,7 +21,7 @@ async fn the_home_page_lists_what_waits_for_each_person_oldest_first() {
             &[("action", "submit"), ("version", "1")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{second}"));
     sqlx::query(
         "update approval_tasks t set started_at = now() - interval '20 days'
            from approvals a where a.id = t.approval_id and a.subject_id = $1",
@@ -152,7 +143,7 @@ async fn a_viewer_starts_with_notifications_and_empty_states_only() {
 #[tokio::test]
 async fn the_requirement_page_gives_each_action_its_own_form_and_a_sentence_when_done() {
     let app = TestApp::spawn().await;
-    let o = crate::approvals::approvers(&app).await;
+    let o = crate::harness::fixtures::approvers(&app).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     let id = draft(&app, &hm, &o, hm_id, "Platform engineer").await;
     let page = hm.get(&format!("/requirements/{id}")).await;
@@ -187,7 +178,7 @@ async fn the_requirement_page_gives_each_action_its_own_form_and_a_sentence_when
 #[tokio::test]
 async fn pages_make_a_clean_first_impression() {
     let app = TestApp::spawn().await;
-    let o = crate::approvals::approvers(&app).await;
+    let o = crate::harness::fixtures::approvers(&app).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     let id = draft(&app, &hm, &o, hm_id, "Platform engineer").await;
     let page = hm.get(&format!("/requirements/{id}")).await;

@@ -23,6 +23,8 @@ mod openings;
 mod people;
 mod platform;
 mod requirements;
+mod routes;
+mod row_rules;
 mod subjects;
 mod timezones;
 mod workflows;

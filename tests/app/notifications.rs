@@ -2,9 +2,8 @@
 //! person's mail choices, the daily digest once, and live delivery from one
 //! process to a browser stream held by another.
 
-use crate::approvals::{act, approvers, signed_in_as, submitted};
+use crate::harness::fixtures::{act, approvers, draft, signed_in_as, submit, submitted};
 use crate::harness::{Client, PASSWORD, TestApp};
-use crate::requirements::draft;
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -86,7 +85,7 @@ async fn each_event_reaches_its_people_and_only_what_committed() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect("/approvals");
     let hm_told = told(&app, &hm_email).await;
     assert_eq!(hm_told.len(), 1);
     assert_eq!(hm_told[0].0, "approval.changes_requested");
@@ -141,7 +140,7 @@ async fn mail_follows_each_persons_choice_and_the_digest_goes_once() {
             &[("approval.pending", "off"), ("mention", "off")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect("/profile/notifications");
     let form = c.get("/profile/notifications").await;
     assert_eq!(
         form.attr("input[name='approval.pending'][checked]", "value")
@@ -162,13 +161,7 @@ async fn mail_follows_each_persons_choice_and_the_digest_goes_once() {
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     for title in ["Platform engineer", "Data engineer"] {
         let id = draft(&app, &hm, &o, hm_id, title).await;
-        let res = hm
-            .post(
-                &format!("/requirements/{id}/transitions"),
-                &[("action", "submit"), ("version", "1")],
-            )
-            .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        submit(&app, &hm, id).await;
     }
     assert_eq!(told(&app, "head@example.com").await.len(), 2);
     assert_eq!(
@@ -287,10 +280,7 @@ async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
         .await
         .unwrap();
     let hm = Client::at(&other.base);
-    assert_eq!(
-        hm.sign_in(&email, PASSWORD, "/").await.status,
-        StatusCode::SEE_OTHER
-    );
+    hm.sign_in(&email, PASSWORD, "/").await.assert_redirect("/");
     let mut stream = hm.stream("/events").await;
     assert_eq!(stream.status(), StatusCode::OK);
     assert_eq!(
@@ -310,7 +300,7 @@ async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect("/approvals");
     let heard = hear_notification(&mut stream).await;
     assert!(
         heard.contains("sent back for changes by Hana Head"),
@@ -394,7 +384,7 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
             &[("decision", "approve")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect("/approvals");
 
     // Without a reload: a toast, the bell's count, the row in the inbox.
     see_text(&finance, "#toasts .toast", "waits for your approval").await;
@@ -433,7 +423,7 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let mut fields = crate::requirements::form(&o, hm_id, "Platform engineer");
+    let mut fields = crate::harness::fixtures::form(&o, hm_id, "Platform engineer");
     fields.push(("recruiter_id", recruiter.to_string()));
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res = hm.post("/requirements", &pairs).await;
@@ -443,13 +433,7 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
         .trim_start_matches("/requirements/")
         .parse()
         .unwrap();
-    let res = hm
-        .post(
-            &format!("/requirements/{id}/transitions"),
-            &[("action", "submit"), ("version", "1")],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    submit(&app, &hm, id).await;
     // The chain approves; the hiring manager hears the outcome.
     for email in ["head@example.com", "fin1@example.com", "fin2@example.com"] {
         let task = pending_task(&app, email).await;
@@ -460,10 +444,10 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
                 &[("decision", "approve")],
             )
             .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        res.assert_redirect("/approvals");
     }
     let res = act(&app, &hm, id, "open").await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{id}"));
 
     let events = |rows: Vec<(String, String, String)>| -> Vec<String> {
         rows.into_iter().map(|(event, _, _)| event).collect()
@@ -504,12 +488,12 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
 async fn a_submission_that_rolls_back_tells_nobody() {
     let app = TestApp::spawn().await;
     // Nobody can approve: no department head, nobody with the approver role.
-    let o = crate::requirements::org(&app).await;
+    let o = crate::harness::fixtures::org(&app).await;
     let recruiter = app
         .user("rex@example.com", "Rex Recruiter", &[Role::Recruiter])
         .await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
-    let mut fields = crate::requirements::form(&o, hm_id, "Platform engineer");
+    let mut fields = crate::harness::fixtures::form(&o, hm_id, "Platform engineer");
     fields.push(("recruiter_id", recruiter.to_string()));
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let id: Uuid = hm

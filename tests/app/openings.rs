@@ -2,8 +2,8 @@
 //! or closed with a reason; the last one settled fills the requirement, and
 //! the headcount never drops below the hires.
 
-use crate::approvals::{Chain, status, submitted};
-use crate::change_approval::{approve_all, edit, open};
+use crate::change_approval::edit;
+use crate::harness::fixtures::{Chain, approve_all, open, status, submitted};
 use crate::harness::{Page, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -95,7 +95,7 @@ async fn openings_are_filled_or_closed_and_the_last_one_fills_the_requirement() 
         &[("outcome", "filled"), ("hire", "Ana Costa")],
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "open", "one opening is left");
     assert_eq!(app.audit_count("opening.filled", first).await, 1);
 
@@ -122,7 +122,7 @@ async fn openings_are_filled_or_closed_and_the_last_one_fills_the_requirement() 
         &[("outcome", "closed"), ("reason", "Budget cut")],
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "filled");
     assert_eq!(app.audit_count("requirement.fill", id).await, 1);
 
@@ -180,7 +180,7 @@ async fn openings_of_a_requirement_not_recruiting_stay_as_they_are() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     let res = settle(
         &chain.hm,
         id,
@@ -207,7 +207,7 @@ async fn the_headcount_stays_at_or_above_the_hires_and_down_to_them_fills_it() {
         ("description", "Run the platform."),
     ];
     let res = edit(&app, &chain, &[&same[..], &[("headcount", "3")]].concat()).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     approve_all(&app, id).await;
     assert_eq!(status(&app, id).await, "open");
     let all = openings(&app, id).await;
@@ -220,7 +220,7 @@ async fn the_headcount_stays_at_or_above_the_hires_and_down_to_them_fills_it() {
             &[("outcome", "filled"), ("hire", hire)],
         )
         .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        res.assert_redirect(&format!("/requirements/{id}"));
     }
 
     let res = edit(&app, &chain, &[&same[..], &[("headcount", "1")]].concat()).await;
@@ -238,7 +238,7 @@ async fn the_headcount_stays_at_or_above_the_hires_and_down_to_them_fills_it() {
 
     // Down to the two hired: the third opening closes, and the job is done.
     let res = edit(&app, &chain, &[&same[..], &[("headcount", "2")]].concat()).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "filled");
     let closed: Option<String> =
         sqlx::query_scalar("select closed_reason from openings where id = $1")
@@ -271,8 +271,8 @@ async fn the_last_two_openings_settled_at_once_fill_the_requirement_once() {
             &[("outcome", "closed"), ("reason", "Budget cut")]
         ),
     );
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    assert_eq!(b.status, StatusCode::SEE_OTHER, "{}", b.body);
+    a.assert_redirect(&format!("/requirements/{id}"));
+    b.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "filled");
     assert_eq!(app.audit_count("requirement.fill", id).await, 1);
 }

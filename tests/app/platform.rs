@@ -205,7 +205,7 @@ async fn a_request_id_from_the_client_is_kept_only_when_well_formed() {
             headers.insert("x-request-id", id.parse().unwrap());
             let client = Client::with_headers(&app.url(""), headers);
             let res = client.sign_in(&email, PASSWORD, "/").await;
-            assert_eq!(res.status, StatusCode::SEE_OTHER);
+            res.assert_redirect("/");
             email
         }
     };
@@ -395,14 +395,14 @@ async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approva
         .await
         .unwrap();
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
-    let o = crate::requirements::Org {
+    let o = crate::harness::fixtures::Org {
         department,
         level: sqlx::query_scalar("select id from job_levels where name = 'Senior'")
             .fetch_one(&app.pool)
             .await
             .unwrap(),
     };
-    let id = crate::requirements::draft(&app, &hm, &o, hm_id, "Next one").await;
+    let id = crate::harness::fixtures::draft(&app, &hm, &o, hm_id, "Next one").await;
     let reference: String = sqlx::query_scalar("select reference from requirements where id = $1")
         .bind(id)
         .fetch_one(&app.pool)

@@ -1,52 +1,11 @@
 //! Requirements: drafting with validation, reference codes, visibility of
 //! confidential ones, optimistic locking, the lifecycle and the list.
 
+use crate::harness::fixtures::{Org, draft, form, org, submit};
 use crate::harness::{Client, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
-
-pub struct Org {
-    pub department: Uuid,
-    pub level: Uuid,
-}
-
-pub async fn org(app: &TestApp) -> Org {
-    let department =
-        sqlx::query_scalar("insert into departments (name) values ('Engineering') returning id")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    let level = sqlx::query_scalar(
-        "insert into job_levels (name, rank, salary_min, salary_max, currency) values ('Senior', 3, 60000, 90000, 'EUR') returning id",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    Org { department, level }
-}
-
-pub fn form(o: &Org, manager: Uuid, title: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("title", title.to_owned()),
-        ("department_id", o.department.to_string()),
-        ("job_level_id", o.level.to_string()),
-        ("hiring_manager_id", manager.to_string()),
-        ("headcount", "2".into()),
-        ("employment_type", "full_time".into()),
-        ("remote_policy", "hybrid".into()),
-        ("salary_min", "65000".into()),
-        ("salary_max", "85000".into()),
-        ("currency", "EUR".into()),
-        ("reason", "new".into()),
-        ("priority", "high".into()),
-        ("skills", "Rust, PostgreSQL".into()),
-        (
-            "description",
-            "Build **the** platform.\n\n<script>alert(1)</script>".into(),
-        ),
-    ]
-}
 
 async fn post(
     client: &Client,
@@ -55,18 +14,6 @@ async fn post(
 ) -> crate::harness::Page {
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     client.post(path, &fields).await
-}
-
-pub async fn draft(app: &TestApp, client: &Client, o: &Org, manager: Uuid, title: &str) -> Uuid {
-    let res = post(client, "/requirements", &form(o, manager, title)).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let id = res
-        .location()
-        .trim_start_matches("/requirements/")
-        .parse()
-        .unwrap();
-    assert_eq!(app.audit_count("requirement.created", id).await, 1);
-    id
 }
 
 #[tokio::test]
@@ -214,12 +161,9 @@ async fn a_stale_save_shows_the_conflict_and_keeps_the_input() {
     let (admin, _) = app.signed_in(Role::Admin).await;
     let mut first = form(&o, hm_id, "Platform engineer II");
     first.push(("version", "1".into()));
-    assert_eq!(
-        post(&admin, &format!("/requirements/{id}"), &first)
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
+    post(&admin, &format!("/requirements/{id}"), &first)
+        .await
+        .assert_redirect(&format!("/requirements/{id}"));
     let mut stale = form(&o, hm_id, "Platform lead");
     stale.push(("version", "1".into()));
     let res = post(&hm, &format!("/requirements/{id}"), &stale).await;
@@ -282,7 +226,7 @@ async fn the_lifecycle_allows_what_the_diagram_allows() {
     let res = hm
         .post(&path, &[("action", "submit"), ("version", "1")])
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{id}"));
     let page = hm.get(&format!("/requirements/{id}")).await;
     assert_eq!(page.texts(".page-header .status"), vec!["Pending approval"]);
     assert!(
@@ -327,7 +271,7 @@ async fn the_lifecycle_allows_what_the_diagram_allows() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{id}"));
     let (status, reason): (String, String) = sqlx::query_as(
         "select r.status, t.reason from requirements r join requirement_transitions t on t.requirement_id = r.id
           where r.id = $1 order by t.id desc limit 1",
@@ -360,7 +304,7 @@ async fn opening_creates_one_opening_per_head() {
             &[("action", "open"), ("version", "1")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/requirements/{id}"));
     let openings: i64 = sqlx::query_scalar(
         "select count(*) from openings where requirement_id = $1 and status = 'open'",
     )
@@ -417,10 +361,13 @@ async fn the_list_filters_searches_and_pages_in_the_url() {
     let mut hers = form(&o, other, "Analyst");
     hers.retain(|(k, _)| *k != "hiring_manager_id");
     hers.push(("hiring_manager_id", other.to_string()));
-    assert_eq!(
-        post(&hm, "/requirements", &hers).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let res = post(&hm, "/requirements", &hers).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let saved: Option<Uuid> = res
+        .location()
+        .strip_prefix("/requirements/")
+        .and_then(|id| id.parse().ok());
+    assert!(saved.is_some(), "to its page: {}", res.location());
     for (filter, titles) in [
         ("hiring_manager=olga", vec!["Analyst"]),
         ("hiring_manager=OTHER", vec!["Analyst"]),
@@ -501,13 +448,7 @@ async fn a_possible_duplicate_is_a_warning_at_submit() {
             .join(" ")
             .contains(&format!("HH-{year}-0001"))
     );
-    let res = hm
-        .post(
-            &format!("/requirements/{second}/transitions"),
-            &[("action", "submit"), ("version", "1")],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "not a block");
+    submit(&app, &hm, second).await;
 }
 
 #[tokio::test]
@@ -1015,7 +956,7 @@ async fn bad_input_is_an_error_beside_its_field_never_a_500() {
     );
     let edit = with(form(&o, hm_id, "Platform engineer II"), "version", "1");
     let res = post(&hm, &format!("/requirements/{id}"), &edit).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     let edit = with(
         with(edit, "version", "2"),
         "job_level_id",
@@ -1106,7 +1047,7 @@ async fn the_recruiter_edits_only_the_sourcing_fields_once_approved() {
     edit = with(edit, "priority", "urgent");
     edit = with(edit, "version", "1");
     let res = post(&rec, &format!("/requirements/{id}"), &edit).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
     let row: (
         String,
         i32,
@@ -1199,7 +1140,7 @@ async fn problems_are_summed_up_first_and_warnings_are_confirmed() {
         &with(with(past, "title", "Platform engineer II"), "version", "1"),
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{id}"));
 }
 
 #[tokio::test]
@@ -1377,9 +1318,9 @@ async fn a_transition_reason_with_a_nul_or_too_long_is_refused_with_its_reason()
 #[tokio::test]
 async fn a_decision_comment_with_a_nul_is_an_error_beside_it() {
     let app = TestApp::spawn().await;
-    crate::approvals::submitted(&app).await;
-    let link = crate::approvals::approval_path(&app, "head@example.com").await;
-    let head = crate::approvals::signed_in_as(&app, "head@example.com").await;
+    crate::harness::fixtures::submitted(&app).await;
+    let link = crate::harness::fixtures::approval_path(&app, "head@example.com").await;
+    let head = crate::harness::fixtures::signed_in_as(&app, "head@example.com").await;
     let res = head
         .post(
             &format!("{link}/decision"),

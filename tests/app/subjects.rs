@@ -4,8 +4,8 @@
 //! the inbox reads says, and a subject that is no requirement (a test-only
 //! offer) runs through submit and decide on the same engine.
 
+use crate::harness::fixtures::{draft, org};
 use crate::harness::{TestApp, empty_database};
-use crate::requirements::{draft, org};
 use hiring_hare::db::MIGRATOR;
 use hiring_hare::domain::access::Role;
 use hiring_hare::domain::activity::audit::Actor;

@@ -2,7 +2,7 @@
 //! their profile.
 
 use crate::harness::TestApp;
-use crate::requirements::{draft, org};
+use crate::harness::fixtures::{draft, org};
 use chrono::{DateTime, Utc};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -40,7 +40,7 @@ async fn a_requirement_shows_its_times_in_the_viewers_zone() {
             ],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect("/profile");
     let new_york = created
         .with_timezone(&chrono_tz::America::New_York)
         .format("%Y-%m-%d %H:%M %Z")
@@ -84,8 +84,7 @@ async fn the_profile_saves_a_known_zone_and_refuses_an_unknown_one() {
             &[("full_name", "Tess Viewer"), ("time_zone", "Asia/Kolkata")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert_eq!(res.location(), "/profile");
+    res.assert_redirect("/profile");
     assert_eq!(zone_of(&app, id).await, "Asia/Kolkata");
     assert_eq!(
         client

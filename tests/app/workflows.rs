@@ -4,8 +4,8 @@
 //! workflow, and the default that always exists.
 
 use crate::browser::{WIDTHS, admin_browser, check_layout, set_width};
+use crate::harness::fixtures::{Org, draft, org};
 use crate::harness::{Client, Page, TestApp};
-use crate::requirements::{Org, draft, org};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -76,7 +76,7 @@ async fn submit(client: &Client, requirement: Uuid) {
             &[("action", "submit"), ("version", "1")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/requirements/{requirement}"));
 }
 
 /// (workflow name, version) the requirement's approval runs under.
@@ -292,7 +292,7 @@ async fn the_form_keeps_input_beside_its_errors_and_edits_steps_without_saving()
 
 /// A department head, two finance approvers and an executive.
 async fn people(app: &TestApp) -> Org {
-    let o = crate::approvals::approvers(app).await;
+    let o = crate::harness::fixtures::approvers(app).await;
     app.user("ceo@example.com", "Cleo Exec", &[Role::SuperAdmin])
         .await;
     o
@@ -341,7 +341,7 @@ async fn an_edit_is_a_new_version_and_running_approvals_keep_theirs() {
     v2.extend(step(0, "Budget", "users", &[&fin1.to_string()], "", "72"));
     v2.extend(step(1, "Executive", "role", &["super_admin"], "1", "24"));
     let res = post(&admin, &format!("/admin/workflows/{id}"), &v2).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.assert_redirect(&format!("/admin/workflows/{id}"));
     assert_eq!(app.audit_count("workflow.updated", id).await, 1);
     let versions: Vec<(i32, serde_json::Value)> = sqlx::query_as(
         "select version, steps from workflow_versions where workflow_id = $1 order by version",
@@ -546,7 +546,7 @@ async fn the_default_is_replaced_never_archived() {
     let res = admin
         .post(&format!("/admin/workflows/{lean}/default"), &[])
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    res.assert_redirect(&format!("/admin/workflows/{lean}"));
     assert_eq!(default_workflow(&app).await, lean);
     assert_eq!(app.audit_count("workflow.made_default", lean).await, 1);
     // The old default can go now.
@@ -692,7 +692,7 @@ async fn parent_department(app: &TestApp, org: &Org) -> Uuid {
 #[tokio::test]
 async fn a_head_named_as_recruiter_passes_the_step_to_the_parent_head() {
     let app = TestApp::spawn().await;
-    let org = crate::approvals::approvers(&app).await;
+    let org = crate::harness::fixtures::approvers(&app).await;
     parent_department(&app, &org).await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
     let id = draft(&app, &hm, &org, hm_id, "Platform engineer").await;

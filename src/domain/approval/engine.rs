@@ -556,9 +556,6 @@ pub async fn decide_with(
         return Err(TransitionError::BadReason(problem.to_owned()).into());
     }
     let comment = comment.as_str();
-    if decision != Decision::Approve && comment.is_empty() {
-        return Err(DecideError::CommentRequired);
-    }
     // Decisions on one approval take turns on its lock. The task is locked
     // too, so that after waiting its status is read as it is now (a row
     // merely joined would be read as it was before the wait).
@@ -611,6 +608,11 @@ pub async fn decide_with(
     } else {
         return Err(DecideError::NotYours);
     };
+    // Asked of the approver only: someone who may not decide hears that
+    // first, not how to fill in a form they cannot send.
+    if decision != Decision::Approve && comment.is_empty() {
+        return Err(DecideError::CommentRequired);
+    }
     if locked.status != "pending" {
         return Err(DecideError::Decided);
     }

@@ -3,17 +3,16 @@
 use crate::domain::access::Permission;
 use crate::domain::activity::audit::{self, Entry, PAGE_SIZE, Search};
 use crate::error::AppError;
-use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Hx, Layout, filters};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::extract::Query;
 use axum::response::Response;
-use axum::routing::get;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/admin/audit", get(search))
+pub fn routes() -> Routes {
+    Routes::new().serve(route!(GET "/admin/audit"), search)
 }
 
 #[derive(Template)]

@@ -11,19 +11,21 @@ use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::people::{self, Shown};
 use crate::web::render::{self, Layout, filters};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/admin/departments", get(list).post(create))
-        .route("/admin/departments/{id}", get(edit).post(update))
-        .route("/admin/departments/{id}/archive", post(archive))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/admin/departments"), list)
+        .serve(route!(POST "/admin/departments"), create)
+        .serve(route!(GET "/admin/departments/{id}"), edit)
+        .serve(route!(POST "/admin/departments/{id}"), update)
+        .serve(route!(POST "/admin/departments/{id}/archive"), archive)
 }
 
 /// The list with the tree, and the form to add one; or, with `editing`,

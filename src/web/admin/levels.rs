@@ -8,24 +8,25 @@ use crate::domain::kernel::FieldErrors;
 use crate::domain::kernel::SaveError;
 use crate::domain::org::{self, JobLevel, LevelForm};
 use crate::error::AppError;
-use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Hx, Layout, filters};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/admin/levels", get(list).post(create))
-        .route("/admin/levels/{id}", get(row).post(update))
-        .route("/admin/levels/{id}/edit", get(edit))
-        .route("/admin/levels/{id}/archive", post(archive))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/admin/levels"), list)
+        .serve(route!(POST "/admin/levels"), create)
+        .serve(route!(GET "/admin/levels/{id}"), row)
+        .serve(route!(POST "/admin/levels/{id}"), update)
+        .serve(route!(GET "/admin/levels/{id}/edit"), edit)
+        .serve(route!(POST "/admin/levels/{id}/archive"), archive)
 }
 
 #[derive(Template)]

@@ -9,10 +9,10 @@ pub mod outbox;
 pub mod users;
 pub mod workflows;
 
-use super::AppState;
+use crate::web::routes::Routes;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .merge(users::routes())
         .merge(departments::routes())
         .merge(levels::routes())

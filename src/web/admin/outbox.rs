@@ -8,14 +8,14 @@ use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::render::{self, Layout, filters};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
 use chrono::{DateTime, Utc};
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/admin/outbox", get(list))
+pub fn routes() -> Routes {
+    Routes::new().serve(route!(GET "/admin/outbox"), list)
 }
 
 #[derive(Template)]

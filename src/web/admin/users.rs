@@ -16,22 +16,27 @@ use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::people::{self, Shown};
 use crate::web::render::{self, Hx, Layout, filters};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/admin/users", get(list).post(invite))
-        .route("/admin/users/new", get(new))
-        .route("/admin/users/{id}", get(edit).post(update))
-        .route("/admin/users/{id}/deactivate", post(deactivate))
-        .route("/admin/users/{id}/reactivate", post(reactivate))
-        .route("/admin/users/{id}/invitation", post(resend_invitation))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/admin/users"), list)
+        .serve(route!(POST "/admin/users"), invite)
+        .serve(route!(GET "/admin/users/new"), new)
+        .serve(route!(GET "/admin/users/{id}"), edit)
+        .serve(route!(POST "/admin/users/{id}"), update)
+        .serve(route!(POST "/admin/users/{id}/deactivate"), deactivate)
+        .serve(route!(POST "/admin/users/{id}/reactivate"), reactivate)
+        .serve(
+            route!(POST "/admin/users/{id}/invitation"),
+            resend_invitation,
+        )
 }
 
 #[derive(Template)]

@@ -13,28 +13,29 @@ use crate::domain::approval::workflow::{
 use crate::domain::org;
 use crate::domain::requisition::requirement::{EMPLOYMENT_TYPES, REASONS};
 use crate::error::AppError;
-use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::people::{self, Shown};
 use crate::web::render::{self, Hx, Layout, filters};
+use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/admin/workflows", get(list).post(create))
-        .route("/admin/workflows/new", get(new))
-        .route("/admin/workflows/{id}", get(show).post(update))
-        .route("/admin/workflows/{id}/edit", get(edit))
-        .route("/admin/workflows/{id}/archive", post(archive))
-        .route("/admin/workflows/{id}/default", post(make_default))
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/admin/workflows"), list)
+        .serve(route!(POST "/admin/workflows"), create)
+        .serve(route!(GET "/admin/workflows/new"), new)
+        .serve(route!(GET "/admin/workflows/{id}"), show)
+        .serve(route!(POST "/admin/workflows/{id}"), update)
+        .serve(route!(GET "/admin/workflows/{id}/edit"), edit)
+        .serve(route!(POST "/admin/workflows/{id}/archive"), archive)
+        .serve(route!(POST "/admin/workflows/{id}/default"), make_default)
 }
 
 // ---- list -----------------------------------------------------------------------

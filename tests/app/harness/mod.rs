@@ -3,6 +3,8 @@
 //! from a migrated template, the app served on a free loopback port, and
 //! HTTP clients with their own cookie jars that handle CSRF like a browser.
 
+pub mod fixtures;
+
 use hiring_hare::auth::password;
 use hiring_hare::config::Config;
 use hiring_hare::db::embedded::EmbeddedPostgres;
@@ -429,6 +431,18 @@ impl Page {
             .unwrap_or("")
     }
 
+    /// Asserts a redirect (303) to `to`: a redirect is success only where
+    /// it leads (a 303 to `/sign-in` is none).
+    #[track_caller]
+    pub fn assert_redirect(&self, to: &str) {
+        assert_eq!(
+            (self.status, self.location()),
+            (StatusCode::SEE_OTHER, to),
+            "{}",
+            self.body
+        );
+    }
+
     /// The message shown beside `field` (by the error id convention).
     pub fn field_error(&self, field: &str) -> Option<String> {
         self.texts(&format!("#{field}-error")).into_iter().next()
@@ -468,6 +482,15 @@ impl Client {
     pub async fn get(&self, path: &str) -> Page {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
+    }
+
+    /// A GET with `headers` added (`HX-Request`, a bearer token).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.send(req).await
     }
 
     /// An htmx request for a fragment.
@@ -543,7 +566,15 @@ impl Client {
         let res = req.send().await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.text().await.unwrap();
+        // A live stream never ends: its answer is its status and headers.
+        let streams = headers
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let body = if streams {
+            String::new()
+        } else {
+            res.text().await.unwrap()
+        };
         let page = Page {
             status,
             headers,

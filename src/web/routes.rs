@@ -1,0 +1,401 @@
+//! Every route the app serves, and who may use it: one table.
+//!
+//! The router is built from it: an area names each handler's entry with
+//! [`route!`], which looks the entry up while compiling, so a route missing
+//! from the table does not build; and a unit test below fails when an
+//! entry is served by no area (or twice). The walk test in
+//! `tests/app/routes.rs` requests every entry as every role and as a
+//! stranger, and checks each answer against [`Access`].
+//!
+//! The table says who may use a route; the handlers still check it
+//! themselves (`me.require(..)`, the row rules of the domain), and the walk
+//! proves that they agree.
+
+use super::AppState;
+use crate::domain::access::Permission;
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// Who may use a route. Refused, a stranger (not signed in) is sent to sign
+/// in and back: a 303 to `/sign-in?next=…` (for a POST, `next` is the page
+/// the form was on), or for an htmx request a 204 with `HX-Redirect` there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not: the pages that come before signing in (a
+    /// mailed token stands in for it), health, and static files.
+    Anyone,
+    /// Anyone who sends `Authorization: Bearer <METRICS_TOKEN>` (401 to
+    /// others); served only when the token is configured.
+    MetricsToken,
+    /// Anyone signed in.
+    SignedIn,
+    /// Someone signed in whose role allows it (the role × permission table
+    /// in `crate::domain::access`); others get 403.
+    Permission(Permission),
+    /// Someone signed in whose role allows any one of these; others get 403.
+    AnyPermission(&'static [Permission]),
+    /// Someone signed in whom the domain allows for this row.
+    Row(Rule),
+}
+
+/// A rule about one row, decided by the domain when the row is loaded.
+/// "Not found" (404) where telling a refusal apart would reveal that the row
+/// exists (a confidential requirement); 403 where the row is not a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Sees the requirement (`Requirement::visible_to`: not confidential,
+    /// or named on it, or an admin); 404 to others. `/mentions` names it in
+    /// its `requirement` query.
+    SeesRequirement,
+    /// Sees it, then may edit it now (`Requirement::editable_by`: its own
+    /// hiring manager or creator while it is a draft or sent back, its
+    /// recruiter's sourcing fields once approved, admins); 403.
+    EditsRequirement,
+    /// Sees it, then may ask for the posted action
+    /// (`Requirement::may`: submit and cancel are its owner's and admins',
+    /// open and hold its people's and admins'); 403.
+    ActsOnRequirement,
+    /// Sees it, then runs its recruiting (`Requirement::recruited_by`); 403.
+    RecruitsFor,
+    /// Sees the requirement (404), then has the `Comment` permission (403).
+    CommentsOn,
+    /// The comment's requirement is seen (404), then the comment is theirs
+    /// or they moderate (`Comment::editable_by`); 403.
+    ChangesComment,
+    /// Sees the task's requirement, or is the task's approver; 404.
+    SeesApproval,
+    /// The task's named approver or their stand-in today
+    /// (`approval::may_decide`), neither of them one of the subject's own
+    /// people; 403. A stranger's session holding the
+    /// mailed link's grant for that task decides as the approver.
+    DecidesApproval,
+    /// Their own notification; 404 to others.
+    OwnNotification,
+}
+
+impl Rule {
+    /// How the row's rule says no.
+    pub fn refusal(self) -> StatusCode {
+        match self {
+            Rule::SeesRequirement | Rule::SeesApproval | Rule::OwnNotification => {
+                StatusCode::NOT_FOUND
+            }
+            Rule::EditsRequirement
+            | Rule::ActsOnRequirement
+            | Rule::RecruitsFor
+            | Rule::CommentsOn
+            | Rule::ChangesComment
+            | Rule::DecidesApproval => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: Method,
+    /// The path as axum matches it (`/requirements/{id}`).
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn r(method: Method, path: &'static str, access: Access) -> Route {
+    Route {
+        method,
+        path,
+        access,
+    }
+}
+
+/// The table, by area.
+pub const TABLE: &[Route] = {
+    use crate::domain::access::Permission as P;
+    use Access::*;
+    use Method::*;
+    use Rule::*;
+    &[
+        r(Get, "/", SignedIn),
+        // Signing in, out, and the mailed account links.
+        r(Get, "/sign-in", Anyone),
+        r(Post, "/sign-in", Anyone),
+        r(Post, "/sign-out", Anyone),
+        r(Get, "/password-reset", Anyone),
+        r(Post, "/password-reset", Anyone),
+        r(Get, "/password-reset/{token}", Anyone),
+        r(Post, "/password-reset/{token}", Anyone),
+        r(Get, "/invitation/{token}", Anyone),
+        r(Post, "/invitation/{token}", Anyone),
+        // One's own profile.
+        r(Get, "/profile", SignedIn),
+        r(Post, "/profile", SignedIn),
+        r(Post, "/profile/password", SignedIn),
+        r(Post, "/profile/delegation", SignedIn),
+        r(Get, "/profile/notifications", SignedIn),
+        r(Post, "/profile/notifications", SignedIn),
+        // Requirements.
+        r(Get, "/requirements", SignedIn),
+        r(Post, "/requirements", Permission(P::CreateRequirement)),
+        r(Get, "/requirements/new", Permission(P::CreateRequirement)),
+        r(Get, "/requirements.csv", SignedIn),
+        // `?part=status|history`: that live region alone.
+        r(Get, "/requirements/{id}", Row(SeesRequirement)),
+        r(Post, "/requirements/{id}", Row(EditsRequirement)),
+        r(Get, "/requirements/{id}/edit", Row(EditsRequirement)),
+        r(
+            Post,
+            "/requirements/{id}/transitions",
+            Row(ActsOnRequirement),
+        ),
+        r(
+            Post,
+            "/requirements/{id}/openings/{opening}",
+            Row(RecruitsFor),
+        ),
+        r(
+            Post,
+            "/requirements/{id}/deletion",
+            Permission(P::AdministerRequirements),
+        ),
+        // Comments.
+        r(Post, "/requirements/{id}/comments", Row(CommentsOn)),
+        r(Post, "/comments/{id}", Row(ChangesComment)),
+        r(Post, "/comments/{id}/deletion", Row(ChangesComment)),
+        r(Get, "/mentions", Row(SeesRequirement)),
+        // Approvals.
+        // `?part=inbox` on the inbox, `?part=decisions` on an approval: that
+        // live region alone.
+        r(Get, "/approvals", SignedIn),
+        r(Get, "/approvals/{id}", Row(SeesApproval)),
+        r(Post, "/approvals/{id}/decision", Row(DecidesApproval)),
+        r(
+            Post,
+            "/approvals/{id}/reassignment",
+            Permission(P::ManageWorkflows),
+        ),
+        // The mailed link's token is the key: a wrong one is a 410 page.
+        r(Post, "/approvals/{id}/link", Anyone),
+        // Notifications, and their live stream.
+        r(Get, "/notifications", SignedIn),
+        r(Get, "/notifications/bell", SignedIn),
+        r(Post, "/notifications/read", SignedIn),
+        r(Post, "/notifications/{id}/read", Row(OwnNotification)),
+        r(Get, "/events", SignedIn),
+        // Person fields' suggestions: for whoever fills in a form with one.
+        r(
+            Get,
+            "/people",
+            AnyPermission(&[
+                P::CreateRequirement,
+                P::AdministerRequirements,
+                P::DecideApprovals,
+                P::ManageUsers,
+                P::ManageOrganisation,
+                P::ManageWorkflows,
+            ]),
+        ),
+        // Administration.
+        r(Get, "/admin/users", Permission(P::ManageUsers)),
+        r(Post, "/admin/users", Permission(P::ManageUsers)),
+        r(Get, "/admin/users/new", Permission(P::ManageUsers)),
+        r(Get, "/admin/users/{id}", Permission(P::ManageUsers)),
+        r(Post, "/admin/users/{id}", Permission(P::ManageUsers)),
+        r(
+            Post,
+            "/admin/users/{id}/deactivate",
+            Permission(P::ManageUsers),
+        ),
+        r(
+            Post,
+            "/admin/users/{id}/reactivate",
+            Permission(P::ManageUsers),
+        ),
+        r(
+            Post,
+            "/admin/users/{id}/invitation",
+            Permission(P::ManageUsers),
+        ),
+        r(Get, "/admin/departments", Permission(P::ManageOrganisation)),
+        r(
+            Post,
+            "/admin/departments",
+            Permission(P::ManageOrganisation),
+        ),
+        r(
+            Get,
+            "/admin/departments/{id}",
+            Permission(P::ManageOrganisation),
+        ),
+        r(
+            Post,
+            "/admin/departments/{id}",
+            Permission(P::ManageOrganisation),
+        ),
+        r(
+            Post,
+            "/admin/departments/{id}/archive",
+            Permission(P::ManageOrganisation),
+        ),
+        r(Get, "/admin/levels", Permission(P::ManageOrganisation)),
+        r(Post, "/admin/levels", Permission(P::ManageOrganisation)),
+        r(Get, "/admin/levels/{id}", Permission(P::ManageOrganisation)),
+        r(
+            Post,
+            "/admin/levels/{id}",
+            Permission(P::ManageOrganisation),
+        ),
+        r(
+            Get,
+            "/admin/levels/{id}/edit",
+            Permission(P::ManageOrganisation),
+        ),
+        r(
+            Post,
+            "/admin/levels/{id}/archive",
+            Permission(P::ManageOrganisation),
+        ),
+        r(Get, "/admin/audit", Permission(P::ViewAuditLog)),
+        r(Get, "/admin/outbox", Permission(P::ViewAuditLog)),
+        r(Get, "/admin/workflows", Permission(P::ManageWorkflows)),
+        r(Post, "/admin/workflows", Permission(P::ManageWorkflows)),
+        r(Get, "/admin/workflows/new", Permission(P::ManageWorkflows)),
+        r(Get, "/admin/workflows/{id}", Permission(P::ManageWorkflows)),
+        r(
+            Post,
+            "/admin/workflows/{id}",
+            Permission(P::ManageWorkflows),
+        ),
+        r(
+            Get,
+            "/admin/workflows/{id}/edit",
+            Permission(P::ManageWorkflows),
+        ),
+        r(
+            Post,
+            "/admin/workflows/{id}/archive",
+            Permission(P::ManageWorkflows),
+        ),
+        r(
+            Post,
+            "/admin/workflows/{id}/default",
+            Permission(P::ManageWorkflows),
+        ),
+        // Outside the session: for operators, and files.
+        r(Get, "/health", Anyone),
+        r(Get, "/health/live", Anyone),
+        r(Get, "/health/ready", Anyone),
+        r(Get, "/metrics", MetricsToken),
+        r(Get, "/static/{name}", Anyone),
+        r(Get, "/favicon.ico", Anyone),
+    ]
+};
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The table's entry for `method` and `path`. Called through [`route!`],
+/// which evaluates it while compiling.
+#[allow(clippy::panic)] // Only ever evaluated at compile time: it stops the build.
+pub(crate) const fn entry(method: Method, path: &str) -> &'static Route {
+    let mut i = 0;
+    while i < TABLE.len() {
+        if TABLE[i].method as u8 == method as u8 && same(TABLE[i].path, path) {
+            return &TABLE[i];
+        }
+        i += 1;
+    }
+    panic!("a route that is not in web::routes::TABLE")
+}
+
+/// `route!(GET "/path")`: the table's entry, found while compiling.
+macro_rules! route {
+    (GET $path:literal) => {
+        const { $crate::web::routes::entry($crate::web::routes::Method::Get, $path) }
+    };
+    (POST $path:literal) => {
+        const { $crate::web::routes::entry($crate::web::routes::Method::Post, $path) }
+    };
+}
+pub(crate) use route;
+
+/// An area's routes as it builds them: the router, and which entries it
+/// serves.
+#[derive(Default)]
+pub struct Routes {
+    router: Router<AppState>,
+    served: Vec<&'static Route>,
+}
+
+impl Routes {
+    pub fn new() -> Routes {
+        Routes::default()
+    }
+
+    /// Serves `route` (from [`route!`]) with `handler`.
+    pub fn serve<H, T>(mut self, route: &'static Route, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let method_router = match route.method {
+            Method::Get => get(handler),
+            Method::Post => post(handler),
+        };
+        self.router = self.router.route(route.path, method_router);
+        self.served.push(route);
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Routes {
+        self.router = self.router.merge(other.router);
+        self.served.extend(other.served);
+        self
+    }
+
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_router_serves_every_entry_once() {
+        let all = super::super::session_routes().merge(super::super::plain_routes(true));
+        let mut served: Vec<(Method, &str)> =
+            all.served.iter().map(|r| (r.method, r.path)).collect();
+        served.sort();
+        let mut table: Vec<(Method, &str)> = TABLE.iter().map(|r| (r.method, r.path)).collect();
+        table.sort();
+        let mut unique = table.clone();
+        unique.dedup();
+        assert_eq!(unique, table, "an entry is in the table twice");
+        assert_eq!(served, table);
+    }
+
+    #[test]
+    fn metrics_are_not_routed_without_a_token() {
+        let plain = super::super::plain_routes(false);
+        assert!(plain.served.iter().all(|r| r.path != "/metrics"));
+    }
+}

@@ -1,0 +1,668 @@
+//! The route table walked: every entry of `web::routes::TABLE`, as every
+//! role and as a stranger, on real rows and on unknown ids, as a page and
+//! as an htmx fragment. Each answer must be what the table says: allowed
+//! (never a refusal, never sent to sign in), sent to sign in, refused (403)
+//! or not found (404) — and never a 500. Row rules are asked of the domain
+//! functions that decide them, on the very rows the walk requests.
+
+use crate::harness::fixtures::{
+    self, Org, approve_all, comment, create, draft, form, org, submit, waiting_task,
+};
+use crate::harness::{Client, Page, TestApp};
+use hiring_hare::domain::access::{Permission, Role, allows};
+use hiring_hare::domain::activity::audit::Actor;
+use hiring_hare::domain::activity::comments;
+use hiring_hare::domain::approval::{self, SubjectKind, SubjectRef};
+use hiring_hare::domain::org::user::{self, Email, UserFields};
+use hiring_hare::domain::requisition::requirement::{self, Action, Requirement};
+use hiring_hare::web::routes::{Access, Method, Route, Rule, TABLE};
+use reqwest::StatusCode;
+use sqlx::PgConnection;
+use std::time::Instant;
+use uuid::Uuid;
+
+const METRICS_TOKEN: &str = "walk-metrics-token";
+
+/// The lifecycle action the walk posts to `/requirements/{id}/transitions`:
+/// one that needs a reason, so sent without one it changes nothing.
+const ACTION: Action = Action::Cancel;
+
+/// Someone walking the routes: signed in with one role, or a stranger.
+struct Visitor {
+    client: Client,
+    user: Option<(Uuid, Role)>,
+}
+
+impl Visitor {
+    fn name(&self) -> &'static str {
+        self.user.map_or("stranger", |(_, role)| role.as_str())
+    }
+}
+
+/// The rows the walk requests.
+struct Fixture {
+    org: Org,
+    hiring_manager: (Uuid, usize),
+    /// A draft of the hiring manager, seen by everyone.
+    draft: Uuid,
+    /// Confidential, waiting for the approver: its people, the approver
+    /// and admins see it.
+    confidential: Uuid,
+    /// Open for recruiting, with the recruiter named on it.
+    open: Uuid,
+    opening: Uuid,
+    /// The approver's task on `confidential`.
+    task: Uuid,
+    approver: Uuid,
+    /// The recruiter's, on `draft`.
+    comment: Uuid,
+    /// The hiring manager's, on `confidential`.
+    hidden_comment: Uuid,
+    /// The approver's.
+    notification: Uuid,
+    /// Rows for the admin pages, apart from those of the requirements.
+    user: Uuid,
+    department: Uuid,
+    level: Uuid,
+    workflow: Uuid,
+    /// A static file's hashed name.
+    asset: String,
+    unknown: Uuid,
+}
+
+/// What a request is about, for the row rules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Subject {
+    None,
+    /// An id (or name) that names nothing.
+    Unknown,
+    Requirement(Uuid),
+    Comment(Uuid),
+    Task(Uuid),
+    Notification(Uuid),
+}
+
+/// One request of a route.
+struct Case {
+    path: String,
+    form: Vec<(&'static str, String)>,
+    subject: Subject,
+    /// The `Authorization: Bearer` token sent, for `/metrics`.
+    bearer: Option<&'static str>,
+}
+
+impl Case {
+    fn new(path: impl Into<String>, subject: Subject) -> Case {
+        Case {
+            path: path.into(),
+            form: Vec::new(),
+            subject,
+            bearer: None,
+        }
+    }
+
+    fn form(mut self, form: &[(&'static str, &str)]) -> Case {
+        self.form = form.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Allowed,
+    /// Sent to sign in and back.
+    SignIn,
+    Refused(StatusCode),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Variant {
+    Page,
+    Htmx,
+}
+
+#[tokio::test]
+async fn every_route_as_every_role_answers_as_the_table_says() {
+    let app = TestApp::spawn_with(|c| c.metrics_token = Some(METRICS_TOKEN.into())).await;
+    let mut visitors = vec![Visitor {
+        client: app.client(),
+        user: None,
+    }];
+    for role in Role::ALL {
+        let (client, id) = app.signed_in(role).await;
+        visitors.push(Visitor {
+            client,
+            user: Some((id, role)),
+        });
+    }
+    let f = fixture(&app, &visitors).await;
+
+    let started = Instant::now();
+    let mut wrong = Vec::new();
+    let mut requests = 0;
+    // Signing out ends the walk of whoever does it.
+    let (last, first): (Vec<&Route>, Vec<&Route>) =
+        TABLE.iter().partition(|r| r.path == "/sign-out");
+    for route in first.into_iter().chain(last) {
+        for v in &visitors {
+            for case in cases(&app, &f, &visitors, route).await {
+                let variants: &[Variant] = match route.method {
+                    Method::Get => &[Variant::Page, Variant::Htmx],
+                    Method::Post => &[Variant::Page],
+                };
+                for variant in variants {
+                    let expected = expect(&app, route, &case, v).await;
+                    let changes = audit_rows(&app).await;
+                    let page = request(v, route, &case, *variant).await;
+                    requests += 1;
+                    let problem = check(route, *variant, expected, &page);
+                    if expected != Expect::Allowed && audit_rows(&app).await != changes {
+                        wrong.push(format!(
+                            "{} {:?} {}: refused, yet it changed something",
+                            v.name(),
+                            route.method,
+                            case.path
+                        ));
+                    }
+                    if let Some(problem) = problem {
+                        wrong.push(format!(
+                            "{} {:?} {} ({variant:?}): expected {expected:?}, {problem}",
+                            v.name(),
+                            route.method,
+                            case.path
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "walked {} routes in {requests} requests in {:.1?}",
+        TABLE.len(),
+        started.elapsed()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
+    let who = |role: Role| {
+        visitors
+            .iter()
+            .position(|v| v.user.is_some_and(|(_, r)| r == role))
+            .map(|i| (visitors[i].user.unwrap().0, i))
+            .unwrap()
+    };
+    let (hm_id, hm) = who(Role::HiringManager);
+    let (approver, _) = who(Role::Approver);
+    let (recruiter_id, recruiter) = who(Role::Recruiter);
+    let hm_client = &visitors[hm].client;
+    let org = org(app).await;
+    // The approver heads the department: the first step's task is theirs.
+    sqlx::query("update departments set head_id = $1")
+        .bind(approver)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let draft_id = draft(app, hm_client, &org, hm_id, "Platform engineer").await;
+
+    let mut fields = form(&org, hm_id, "Security engineer");
+    fields.push(("confidential", "on".into()));
+    let confidential = create(hm_client, &fields).await;
+    submit(app, hm_client, confidential).await;
+    let task: Uuid = waiting_task(app, confidential).await;
+
+    let mut fields = form(&org, hm_id, "Data engineer");
+    fields.push(("recruiter_id", recruiter_id.to_string()));
+    let open = create(hm_client, &fields).await;
+    submit(app, hm_client, open).await;
+    approve_all(app, open).await;
+    fixtures::open(app, hm_client, open).await;
+    let opening: Uuid =
+        sqlx::query_scalar("select id from openings where requirement_id = $1 limit 1")
+            .bind(open)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+
+    let recruiters = comment(&visitors[recruiter].client, draft_id, "Looks right").await;
+    let hidden_comment = comment(hm_client, confidential, "For the approver").await;
+    let notification: Uuid = sqlx::query_scalar(
+        "select id from notifications where user_id = $1 order by created_at limit 1",
+    )
+    .bind(approver)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
+    // Invited, not yet arrived: the invitation can be sent again.
+    let user = user::create(
+        &mut app.pool.acquire().await.unwrap(),
+        &Actor::system(),
+        &UserFields {
+            email: Email::parse("target@example.com").unwrap(),
+            full_name: "Tara Target".into(),
+            roles: vec![Role::Viewer],
+            department_id: None,
+            manager_id: None,
+            time_zone: "UTC".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let department = new_department(app).await;
+    let level = new_level(app).await;
+    let workflow: Uuid = sqlx::query_scalar("select id from approval_workflows where is_default")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let asset = app
+        .client()
+        .get("/sign-in")
+        .await
+        .attr("link[rel=stylesheet]", "href")
+        .unwrap();
+
+    Fixture {
+        org,
+        hiring_manager: (hm_id, hm),
+        draft: draft_id,
+        confidential,
+        open,
+        opening,
+        task,
+        approver,
+        comment: recruiters,
+        hidden_comment,
+        notification,
+        user,
+        department,
+        level,
+        workflow,
+        asset,
+        unknown: Uuid::new_v4(),
+    }
+}
+
+async fn new_department(app: &TestApp) -> Uuid {
+    sqlx::query_scalar("insert into departments (name) values ($1) returning id")
+        .bind(format!("Research {}", Uuid::new_v4()))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn new_level(app: &TestApp) -> Uuid {
+    sqlx::query_scalar(
+        "insert into job_levels (name, rank, salary_min, salary_max, currency) values ($1, 4, 90000, 120000, 'EUR') returning id",
+    )
+    .bind(format!("Staff {}", Uuid::new_v4()))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// How the walk requests `route`: on each kind of row it may name and on
+/// an unknown one, with a form that passes no validation (so nothing
+/// changes), or one that changes what is made for it alone.
+async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) -> Vec<Case> {
+    use Subject::{Comment, Notification, Requirement, Task, Unknown};
+    let u = f.unknown;
+    let requirements = [
+        Requirement(f.draft),
+        Requirement(f.confidential),
+        Requirement(f.open),
+        Unknown,
+    ];
+    let on = |subjects: &[Subject], path: &dyn Fn(Uuid) -> String| -> Vec<Case> {
+        subjects
+            .iter()
+            .map(|s| {
+                let id = match *s {
+                    Requirement(id) | Comment(id) | Task(id) | Notification(id) => id,
+                    _ => u,
+                };
+                Case::new(path(id), *s)
+            })
+            .collect()
+    };
+    let admin_row = |id: Uuid, pattern: &str| {
+        vec![
+            Case::new(pattern.replace("{id}", &id.to_string()), Subject::None),
+            Case::new(pattern.replace("{id}", &u.to_string()), Unknown),
+        ]
+    };
+    let (hm_id, hm) = f.hiring_manager;
+    match (route.method, route.path) {
+        (Method::Get, "/password-reset/{token}" | "/invitation/{token}")
+        | (Method::Post, "/password-reset/{token}" | "/invitation/{token}") => {
+            // The token is the key, and a wrong one says so to anyone.
+            vec![Case::new(
+                route.path.replace("{token}", "not-a-token"),
+                Subject::None,
+            )]
+        }
+        // The page, and each live region alone (`?part=`).
+        (Method::Get, "/requirements/{id}") => ["", "?part=status", "?part=history"]
+            .into_iter()
+            .flat_map(|part| on(&requirements, &|id| format!("/requirements/{id}{part}")))
+            .collect(),
+        (_, "/requirements/{id}" | "/requirements/{id}/edit" | "/requirements/{id}/comments") => {
+            on(&requirements, &|id| {
+                route.path.replace("{id}", &id.to_string())
+            })
+            .into_iter()
+            .map(|c| c.form(&[("body", "")]))
+            .collect()
+        }
+        (_, "/requirements/{id}/transitions") => on(&requirements, &|id| {
+            format!("/requirements/{id}/transitions")
+        })
+        .into_iter()
+        .map(|c| c.form(&[("action", ACTION.as_str()), ("version", "1")]))
+        .collect(),
+        (_, "/requirements/{id}/openings/{opening}") => vec![
+            Case::new(
+                format!("/requirements/{}/openings/{}", f.open, f.opening),
+                Requirement(f.open),
+            )
+            .form(&[("outcome", "closed")]),
+            Case::new(format!("/requirements/{u}/openings/{u}"), Unknown)
+                .form(&[("outcome", "closed")]),
+        ],
+        (_, "/requirements/{id}/deletion") => {
+            // Each deletes one of its own.
+            let fresh = draft(app, &visitors[hm].client, &f.org, hm_id, "To delete").await;
+            on(&[Requirement(fresh), Unknown], &|id| {
+                format!("/requirements/{id}/deletion")
+            })
+        }
+        (_, "/comments/{id}") => on(
+            &[Comment(f.comment), Comment(f.hidden_comment), Unknown],
+            &|id| format!("/comments/{id}"),
+        )
+        .into_iter()
+        .map(|c| c.form(&[("body", ""), ("version", "1")]))
+        .collect(),
+        (_, "/comments/{id}/deletion") => {
+            // Each deletes one of the recruiter's, and tries one on the
+            // confidential requirement.
+            let recruiter = visitors
+                .iter()
+                .find(|v| v.user.is_some_and(|(_, r)| r == Role::Recruiter))
+                .unwrap();
+            let seen = comment(&recruiter.client, f.draft, "To delete").await;
+            let hidden = comment(&visitors[hm].client, f.confidential, "To delete").await;
+            on(&[Comment(seen), Comment(hidden), Unknown], &|id| {
+                format!("/comments/{id}/deletion")
+            })
+        }
+        (_, "/mentions") => on(&requirements[..2], &|id| {
+            format!("/mentions?requirement={id}&q=te")
+        })
+        .into_iter()
+        .chain(on(&[Unknown], &|id| {
+            format!("/mentions?requirement={id}&q=te")
+        }))
+        .collect(),
+        (_, "/approvals/{id}") => ["", "?part=decisions"]
+            .into_iter()
+            .flat_map(|part| {
+                on(&[Task(f.task), Unknown], &|id| {
+                    format!("/approvals/{id}{part}")
+                })
+            })
+            .collect(),
+        (_, "/approvals") => vec![
+            Case::new("/approvals", Subject::None),
+            Case::new("/approvals?part=inbox", Subject::None),
+        ],
+        (_, "/people") => vec![
+            Case::new("/people?q=te", Subject::None),
+            Case::new("/people?field=recruiter_id&recruiter_id=te", Subject::None),
+        ],
+        (_, "/approvals/{id}/decision") => on(&[Task(f.task), Unknown], &|id| {
+            format!("/approvals/{id}/decision")
+        })
+        .into_iter()
+        .map(|c| c.form(&[("decision", "reject"), ("comment", "")]))
+        .collect(),
+        (_, "/approvals/{id}/reassignment") => {
+            // To the approver already on it: refused as such, unchanged.
+            let approver = f.approver.to_string();
+            admin_row(f.task, route.path)
+                .into_iter()
+                .map(|c| c.form(&[("to", &approver)]))
+                .collect()
+        }
+        (_, "/approvals/{id}/link") => vec![
+            Case::new(format!("/approvals/{}/link", f.task), Subject::None)
+                .form(&[("token", "not-a-token")]),
+        ],
+        (_, "/notifications/{id}/read") => on(&[Notification(f.notification), Unknown], &|id| {
+            format!("/notifications/{id}/read")
+        }),
+        (_, p) if p.starts_with("/admin/users/{id}") => admin_row(f.user, p),
+        // Each archives one of its own.
+        (_, "/admin/departments/{id}/archive") => admin_row(new_department(app).await, route.path),
+        (_, "/admin/levels/{id}/archive") => admin_row(new_level(app).await, route.path),
+        (_, p) if p.starts_with("/admin/departments/{id}") => admin_row(f.department, p)
+            .into_iter()
+            .map(|c| c.form(&[("name", "")]))
+            .collect(),
+        (_, p) if p.starts_with("/admin/levels/{id}") => admin_row(f.level, p)
+            .into_iter()
+            .map(|c| c.form(&[("name", "")]))
+            .collect(),
+        (_, p) if p.starts_with("/admin/workflows/{id}") => admin_row(f.workflow, p)
+            .into_iter()
+            .map(|c| c.form(&[("name", "")]))
+            .collect(),
+        (_, "/metrics") => vec![
+            Case {
+                bearer: Some(METRICS_TOKEN),
+                ..Case::new("/metrics", Subject::None)
+            },
+            Case {
+                bearer: Some("a-guess"),
+                ..Case::new("/metrics", Subject::None)
+            },
+        ],
+        (_, "/static/{name}") => vec![
+            Case::new(f.asset.clone(), Subject::None),
+            Case::new("/static/app.0123456789.css", Unknown),
+        ],
+        (_, p) => {
+            assert!(
+                !p.contains('{'),
+                "the walk has no rows for {p}: say which in `cases`"
+            );
+            vec![Case::new(p, Subject::None)]
+        }
+    }
+}
+
+async fn request(v: &Visitor, route: &Route, case: &Case, variant: Variant) -> Page {
+    match route.method {
+        Method::Get => {
+            let mut headers = Vec::new();
+            if variant == Variant::Htmx {
+                headers.push(("HX-Request", "true".to_owned()));
+            }
+            if let Some(token) = case.bearer {
+                headers.push(("Authorization", format!("Bearer {token}")));
+            }
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            v.client.get_with(&case.path, &headers).await
+        }
+        Method::Post => {
+            let form: Vec<(&str, &str)> = case.form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            v.client.post(&case.path, &form).await
+        }
+    }
+}
+
+/// Every change writes its audit row: a refusal must write none.
+async fn audit_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from audit_logs")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// What the table (and, for a row rule, the domain) says `v` gets.
+async fn expect(app: &TestApp, route: &Route, case: &Case, v: &Visitor) -> Expect {
+    let not_found = Expect::Refused(StatusCode::NOT_FOUND);
+    match (route.access, v.user) {
+        (Access::Anyone, _) if case.subject == Subject::Unknown => not_found,
+        (Access::Anyone, _) => Expect::Allowed,
+        (Access::MetricsToken, _) if case.bearer == Some(METRICS_TOKEN) => Expect::Allowed,
+        (Access::MetricsToken, _) => Expect::Refused(StatusCode::UNAUTHORIZED),
+        (_, None) => Expect::SignIn,
+        (Access::SignedIn, Some(_)) => Expect::Allowed,
+        (Access::Permission(p), Some((_, role))) if !allows(&[role], p) => {
+            Expect::Refused(StatusCode::FORBIDDEN)
+        }
+        (Access::AnyPermission(ps), Some((_, role))) if !ps.iter().any(|p| allows(&[role], *p)) => {
+            Expect::Refused(StatusCode::FORBIDDEN)
+        }
+        (Access::Permission(_) | Access::AnyPermission(_), Some(_))
+            if case.subject == Subject::Unknown =>
+        {
+            not_found
+        }
+        (Access::Permission(_) | Access::AnyPermission(_), Some(_)) => Expect::Allowed,
+        (Access::Row(rule), Some((id, role))) => {
+            let mut conn = app.pool.acquire().await.unwrap();
+            match row_allows(&mut conn, rule, case.subject, id, role).await {
+                Ok(()) => Expect::Allowed,
+                Err(status) => Expect::Refused(status),
+            }
+        }
+    }
+}
+
+/// The row rule, asked of the domain functions that decide it.
+async fn row_allows(
+    conn: &mut PgConnection,
+    rule: Rule,
+    subject: Subject,
+    user: Uuid,
+    role: Role,
+) -> Result<(), StatusCode> {
+    let roles = [role];
+    let refused = |ok: bool| if ok { Ok(()) } else { Err(rule.refusal()) };
+    let sees = |r: &Requirement| {
+        if r.visible_to(user, &roles) {
+            Ok(())
+        } else {
+            Err(StatusCode::NOT_FOUND)
+        }
+    };
+    let requirement = async |conn: &mut PgConnection, id: Uuid| {
+        requirement::find(conn, id).await.unwrap().unwrap()
+    };
+    match (rule, subject) {
+        (_, Subject::Unknown) => Err(StatusCode::NOT_FOUND),
+        (Rule::SeesRequirement, Subject::Requirement(id)) => sees(&requirement(conn, id).await),
+        (Rule::CommentsOn, Subject::Requirement(id)) => {
+            sees(&requirement(conn, id).await)?;
+            refused(allows(&roles, Permission::Comment))
+        }
+        (Rule::EditsRequirement, Subject::Requirement(id)) => {
+            let r = requirement(conn, id).await;
+            sees(&r)?;
+            refused(r.editable_by(user, &roles))
+        }
+        (Rule::ActsOnRequirement, Subject::Requirement(id)) => {
+            let r = requirement(conn, id).await;
+            sees(&r)?;
+            refused(r.may(user, &roles, ACTION))
+        }
+        (Rule::RecruitsFor, Subject::Requirement(id)) => {
+            let r = requirement(conn, id).await;
+            sees(&r)?;
+            refused(r.recruited_by(user, &roles))
+        }
+        (Rule::ChangesComment, Subject::Comment(id)) => {
+            let c = comments::find(conn, id).await.unwrap().unwrap();
+            let SubjectRef {
+                kind: SubjectKind::Requirement,
+                id: on,
+            } = c.subject()
+            else {
+                panic!("a comment on a requirement");
+            };
+            sees(&requirement(conn, on).await)?;
+            refused(c.editable_by(user, &roles))
+        }
+        (Rule::SeesApproval | Rule::DecidesApproval, Subject::Task(id)) => {
+            let (task, _) = approval::task_with_trail(conn, id).await.unwrap().unwrap();
+            assert_eq!(task.subject_type, SubjectKind::Requirement);
+            if rule == Rule::SeesApproval {
+                let r = requirement(conn, task.subject_id).await;
+                refused(r.visible_to(user, &roles) || task.approver_id == user)
+            } else {
+                refused(approval::may_decide(conn, user, &task).await.unwrap())
+            }
+        }
+        (Rule::OwnNotification, Subject::Notification(id)) => {
+            let owner: Uuid = sqlx::query_scalar("select user_id from notifications where id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            refused(owner == user)
+        }
+        (rule, subject) => panic!("the walk asks {rule:?} of {subject:?}"),
+    }
+}
+
+/// What is wrong with `page` as the answer `expected`, if anything.
+fn check(route: &Route, variant: Variant, expected: Expect, page: &Page) -> Option<String> {
+    let status = page.status;
+    let header = |name: &str| {
+        page.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let to_sign_in = |to: &str| to.starts_with("/sign-in?next=");
+    let got = format!(
+        "got {status} (location {:?}, HX-Redirect {:?})",
+        header("location"),
+        header("hx-redirect")
+    );
+    if status.is_server_error() {
+        return Some(got);
+    }
+    let ok = match expected {
+        Expect::SignIn => match (route.method, variant) {
+            (Method::Get, Variant::Htmx) => {
+                status == StatusCode::NO_CONTENT && to_sign_in(&header("hx-redirect"))
+            }
+            _ => status == StatusCode::SEE_OTHER && to_sign_in(&header("location")),
+        },
+        Expect::Refused(expected) => status == expected,
+        Expect::Allowed => {
+            let refused = [
+                StatusCode::UNAUTHORIZED,
+                StatusCode::FORBIDDEN,
+                StatusCode::NOT_FOUND,
+            ]
+            .contains(&status);
+            // Where it leads: on the site, and (but for the pages before
+            // signing in, which lead there when done) not to sign in.
+            let location = header("location");
+            let redirect = header("hx-redirect");
+            let leads_off = (status.is_redirection() && !location.starts_with('/'))
+                || (route.access != Access::Anyone
+                    && (to_sign_in(&location) || to_sign_in(&redirect)));
+            !refused && !leads_off
+        }
+    };
+    (!ok).then_some(got)
+}
