@@ -25,6 +25,10 @@ pub struct Message {
     /// A requirement that changed, for the pages showing it.
     #[serde(default)]
     pub subject: Option<Uuid>,
+    /// The requirement is confidential: only the streams of people who may
+    /// see it are told (see [`restrict`]).
+    #[serde(default)]
+    pub confidential: bool,
     #[serde(default)]
     pub event: String,
     #[serde(default)]
@@ -39,6 +43,7 @@ impl Message {
         Message {
             users: Vec::new(),
             subject: None,
+            confidential: false,
             event: "resync".into(),
             text: String::new(),
             link: String::new(),
@@ -62,13 +67,15 @@ impl Live {
     /// Starts listening on `pool`'s database, reconnecting when the
     /// connection drops. `pool` is the listener's own pool of one
     /// ([`crate::db::Pools::listener`]): a LISTEN holds its connection for
-    /// good, which must not be one the pages need.
-    pub fn start(pool: PgPool) -> Live {
+    /// good, which must not be one the pages need. `queries` is where the
+    /// listener asks who may hear of a confidential requirement (the
+    /// background pool: not the pages' either).
+    pub fn start(pool: PgPool, queries: PgPool) -> Live {
         let live = Live {
             users: Arc::default(),
             listening: Arc::new(AtomicBool::new(false)),
         };
-        tokio::spawn(listen(pool, live.clone()));
+        tokio::spawn(listen(pool, queries, live.clone()));
         live
     }
 
@@ -87,6 +94,11 @@ impl Live {
     /// Streams open in this process (for the bench and tests).
     pub fn streams(&self) -> usize {
         self.lock().values().map(|tx| tx.receiver_count()).sum()
+    }
+
+    /// The users with a stream open in this process.
+    fn connected(&self) -> Vec<Uuid> {
+        self.lock().keys().copied().collect()
     }
 
     fn publish(&self, m: Message) {
@@ -114,7 +126,7 @@ impl Live {
     }
 }
 
-async fn listen(pool: PgPool, live: Live) {
+async fn listen(pool: PgPool, queries: PgPool, live: Live) {
     let mut delay = Duration::from_millis(250);
     loop {
         match PgListener::connect_with(&pool).await {
@@ -126,7 +138,7 @@ async fn listen(pool: PgPool, live: Live) {
                     live.listening.store(true, Ordering::Relaxed);
                     // Anything may have happened while not listening.
                     live.publish(Message::resync());
-                    hear(&mut listener, &live).await;
+                    hear(&mut listener, &queries, &live).await;
                     live.listening.store(false, Ordering::Relaxed);
                 }
             }
@@ -141,11 +153,15 @@ async fn listen(pool: PgPool, live: Live) {
 }
 
 /// Passes notifications on until the connection drops.
-async fn hear(listener: &mut PgListener, live: &Live) {
+async fn hear(listener: &mut PgListener, queries: &PgPool, live: &Live) {
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) => match serde_json::from_str::<Message>(n.payload()) {
-                Ok(m) => live.publish(m),
+                Ok(m) => {
+                    if let Some(m) = restrict(queries, live, m).await {
+                        live.publish(m);
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "unreadable live update"),
             },
             Ok(None) => return,
@@ -153,6 +169,37 @@ async fn hear(listener: &mut PgListener, live: &Live) {
                 tracing::warn!(error = %e, "live updates connection failed");
                 return;
             }
+        }
+    }
+}
+
+/// A change to a confidential requirement, addressed to the people among
+/// this process's streams who may see it (asked of the database once per
+/// event, however many streams are open); None when nobody here may. Any
+/// other message passes as it is. When the database cannot say, nobody is
+/// told: a page that missed a nudge re-reads on the next one.
+async fn restrict(queries: &PgPool, live: &Live, mut m: Message) -> Option<Message> {
+    let Some(subject) = m.subject.filter(|_| m.confidential) else {
+        return Some(m);
+    };
+    let connected = live.connected();
+    if connected.is_empty() {
+        return None;
+    }
+    let seen = async {
+        let mut conn = queries.acquire().await?;
+        crate::domain::requirement::seen_by(&mut conn, subject, &connected).await
+    }
+    .await;
+    match seen {
+        Ok(users) if !users.is_empty() => {
+            m.users = users;
+            Some(m)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot tell who may hear of a confidential requirement");
+            None
         }
     }
 }

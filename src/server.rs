@@ -27,7 +27,7 @@ pub fn init_logging() {
 pub fn state(pools: &Pools, config: Config) -> AppState {
     let mail = MailRenderer::new(&config);
     AppState {
-        live: crate::live::Live::start(pools.listener.clone()),
+        live: crate::live::Live::start(pools.listener.clone(), pools.background.clone()),
         nudges: crate::nudge::Sender::start(pools.background.clone()),
         catalog: crate::catalog::Catalog::default(),
         pool: pools.requests.clone(),

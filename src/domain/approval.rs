@@ -5,12 +5,12 @@
 //!
 //! [`approval_tasks`]: ../../../migrations/20261124000003_approvals.sql
 
-use super::SaveError;
 use super::audit::{self, Actor, Changes};
 use super::notify::{self, Event, Notice};
 use super::outbox;
 use super::requirement::{self, Action, Asker, Requirement, RequirementFields, TransitionError};
 use super::workflow::{self, Step};
+use super::{After, SaveError};
 use crate::mail::MailRenderer;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -565,6 +565,9 @@ pub enum Link {
     /// went to someone else, their account was deactivated, or they now
     /// requested or work on the requirement.
     Withdrawn,
+    /// The approval was called off (its requirement deleted): nothing
+    /// waits for a decision any more.
+    Cancelled,
     /// The requirement changed since the mail (`sent`), or the task is
     /// decided.
     Stale {
@@ -584,6 +587,7 @@ pub async fn check_link(
 ) -> Result<Link, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
+        cancelled: bool,
         used: bool,
         expired: bool,
         withdrawn: bool,
@@ -593,7 +597,8 @@ pub async fn check_link(
         sent: DateTime<Utc>,
     }
     let row: Option<Row> = sqlx::query_as(
-        "select l.used_at is not null as used, l.expires_at <= now() as expired,
+        "select l.voided_at is not null as cancelled,
+                l.used_at is not null as used, l.expires_at <= now() as expired,
                 (l.approver_id <> t.approver_id or u.deactivated_at is not null
                  or l.approver_id in (r.hiring_manager_id, r.created_by)
                  or r.recruiter_id is not distinct from l.approver_id) as withdrawn,
@@ -612,6 +617,7 @@ pub async fn check_link(
     .await?;
     Ok(match row {
         None => Link::Unknown,
+        Some(r) if r.cancelled => Link::Cancelled,
         Some(r) if r.used => Link::Used,
         Some(r) if r.expired => Link::Expired,
         Some(r) if r.withdrawn => Link::Withdrawn,
@@ -992,6 +998,63 @@ pub async fn reassign(
     ask(conn, actor, mail, &r, task_id, to).await
 }
 
+/// Calls off the requirement's approval in progress, when the requirement
+/// is deleted (in its transaction): every task not yet decided is
+/// cancelled, each with its audit row, the approval with them, and the
+/// links mailed for those tasks are void, so nothing waits in an inbox or
+/// opens from a mail for a requirement that is gone.
+pub async fn cancel(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    requirement_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Cancelled {
+        id: Uuid,
+        was: String,
+    }
+    let tasks: Vec<Cancelled> = sqlx::query_as(
+        "with undecided as (
+             select t.id, t.status from approval_tasks t
+               join approvals a on a.id = t.approval_id
+              where a.requirement_id = $1 and t.status in ('pending', 'waiting')
+                for update of t)
+         update approval_tasks t set status = 'cancelled', decided_at = now()
+           from undecided u where t.id = u.id
+         returning t.id, u.status as was",
+    )
+    .bind(requirement_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(
+        "update approvals set status = 'cancelled', decided_at = now()
+          where requirement_id = $1 and status = 'pending'",
+    )
+    .bind(requirement_id)
+    .execute(&mut *conn)
+    .await?;
+    let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+    sqlx::query(
+        "update approval_links set voided_at = now() where task_id = any($1) and voided_at is null",
+    )
+    .bind(&ids)
+    .execute(&mut *conn)
+    .await?;
+    for task in tasks {
+        let c = Changes::new().field("status", &task.was.as_str(), &"cancelled");
+        audit::record(
+            &mut *conn,
+            actor,
+            "approval.cancelled",
+            "approval_task",
+            Some(task.id),
+            c,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Whole weekdays (Monday to Friday) from `start` to `now`: SLAs count
 /// business days, so a Friday request is not overdue on Monday morning.
 pub fn business_days_between(start: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
@@ -1237,34 +1300,6 @@ pub async fn task_with_trail(
 /// How many tasks one page of the inbox shows.
 pub const INBOX_PAGE: i64 = 50;
 
-/// Where a page of an inbox tab starts: just past this task, in the tab's
-/// order (keyset paging, so a page deep in thousands costs what the first
-/// does). Written in a URL as `<time>,<id>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct After {
-    pub at: DateTime<Utc>,
-    pub id: Uuid,
-}
-
-impl After {
-    pub fn parse(s: &str) -> Option<After> {
-        let (at, id) = s.split_once(',')?;
-        Some(After {
-            at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
-            id: id.parse().ok()?,
-        })
-    }
-
-    /// `Z`, not `+00:00`: a `+` in a query string reads as a space.
-    pub fn param(&self) -> String {
-        format!(
-            "{},{}",
-            self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            self.id
-        )
-    }
-}
-
 /// One page of an inbox tab, and where the next starts, if there is one.
 #[derive(Debug, Clone)]
 pub struct InboxPage {
@@ -1274,11 +1309,12 @@ pub struct InboxPage {
 
 impl InboxPage {
     /// The tasks of one page, from `keys`: up to one more than a page of
-    /// (position, id) in the tab's order, read from its index alone. The
-    /// tasks are then read by id, leaving out those on deleted requirements
-    /// and on requirements `user` requested or works on (never theirs to
-    /// decide), so a page may show fewer; the next one starts after the
-    /// last key read either way, so nothing is skipped or shown twice.
+    /// (position, id) in the tab's order. The tasks are then read by id,
+    /// leaving out those on deleted requirements and on requirements `user`
+    /// requested or works on (the waiting tab's keys leave them out already,
+    /// see [`waiting_for`]; the decided tab's are read from its index
+    /// alone), so a page may show fewer; the next one starts after the last
+    /// key read either way, so nothing is skipped or shown twice.
     async fn read(
         conn: &mut PgConnection,
         user: Uuid,
@@ -1305,6 +1341,33 @@ impl InboxPage {
     }
 }
 
+/// The tasks waiting for one person, as rows `(started_at, id)`: pending,
+/// theirs or of someone they stand in for today, on a requirement that is
+/// neither deleted nor one they requested or work on (never theirs to
+/// decide). `$who` is the person, as SQL; `$walk` ends each approver's walk
+/// of the waiting index (a keyset bound, the order, a limit). The inbox
+/// pages it and the navigation counts it (`crate::auth::user`): one
+/// definition, so the count is what the inbox lists.
+macro_rules! waiting_for {
+    ($who:literal, $walk:literal) => {
+        concat!(
+            "select p.started_at, p.id
+               from (select ", $who, "::uuid as id
+                     union all
+                     select id from users where delegate_id = ", $who, "
+                        and current_date between delegate_from and delegate_until) me
+              cross join lateral (
+                     select t.id, t.started_at from approval_tasks t
+                       join approvals a on a.id = t.approval_id
+                       join requirements r on r.id = a.requirement_id
+                      where t.approver_id = me.id and t.status = 'pending' and r.deleted_at is null
+                        and ", $who, " not in (r.hiring_manager_id, r.created_by)
+                        and r.recruiter_id is distinct from ", $who, " ", $walk, ") p "
+        )
+    };
+}
+pub(crate) use waiting_for;
+
 /// Waiting for `user` (theirs, and those of people they stand in for
 /// today), the longest waiting first: one walk of the waiting index per
 /// person, stopping at a page.
@@ -1313,22 +1376,16 @@ pub async fn waiting(
     user: Uuid,
     after: Option<After>,
 ) -> Result<InboxPage, sqlx::Error> {
-    let keys: Vec<(DateTime<Utc>, Uuid)> = sqlx::query_as(
-        "select p.started_at, p.id
-           from (select $1::uuid as id
-                 union all
-                 select id from users where delegate_id = $1
-                    and current_date between delegate_from and delegate_until) me
-          cross join lateral (
-                 select t.id, t.started_at from approval_tasks t
-                  where t.approver_id = me.id and t.status = 'pending'
-                    and (t.started_at, t.id) > (coalesce($2, '-infinity'),
-                                                coalesce($3, '00000000-0000-0000-0000-000000000000'))
-                  order by t.started_at, t.id
-                  limit $4) p
-          order by p.started_at, p.id
-          limit $4",
-    )
+    let keys: Vec<(DateTime<Utc>, Uuid)> = sqlx::query_as(concat!(
+        waiting_for!(
+            "$1",
+            "and (t.started_at, t.id) > (coalesce($2, '-infinity'),
+                                         coalesce($3, '00000000-0000-0000-0000-000000000000'))
+             order by t.started_at, t.id
+             limit $4"
+        ),
+        "order by p.started_at, p.id limit $4"
+    ))
     .bind(user)
     .bind(after.map(|a| a.at))
     .bind(after.map(|a| a.id))
@@ -1407,15 +1464,6 @@ pub async fn trail(
     .await
 }
 
-pub async fn pending_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "select count(*) from approval_tasks where approver_id = $1 and status = 'pending'",
-    )
-    .bind(user)
-    .fetch_one(conn)
-    .await
-}
-
 /// The workflow version a requirement's latest round of approval follows
 /// (frozen when it was submitted).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -1449,6 +1497,7 @@ impl Task {
             "rejected" => "Rejected",
             "changes_requested" => "Changes requested",
             "waiting" => "Not yet reached",
+            "cancelled" => "Cancelled",
             _ => "Not needed",
         }
     }

@@ -330,11 +330,21 @@ pub async fn send_digests(
     Ok(sent)
 }
 
-/// Tells every stream that requirement `id` changed (a decision, an edit, a
+/// Tells the streams that requirement `id` changed (a decision, an edit, a
 /// transition), after commit: pages showing it re-read themselves. Only the
-/// id travels; what a page re-reads is checked like any request.
+/// id travels, and whether the requirement is confidential as of this
+/// change: then only those who may see it hear of it (`crate::live`). What
+/// a page re-reads is checked like any request.
 pub async fn changed(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    let payload = serde_json::json!({ "subject": id });
+    let confidential: Option<bool> =
+        sqlx::query_scalar("select confidential from requirements where id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let payload = serde_json::json!({
+        "subject": id,
+        "confidential": confidential.unwrap_or(true),
+    });
     crate::nudge::nudge(conn, CHANNEL, &payload.to_string()).await
 }
 
@@ -392,23 +402,26 @@ pub struct Item {
 pub const PAGE_SIZE: i64 = 30;
 
 /// The user's notifications, newest first (unread only if asked), one page
-/// plus a row to tell whether more exist.
+/// plus a row to tell whether more exist; `after` is the last row of the
+/// previous page.
 pub async fn list(
     conn: &mut PgConnection,
     user: Uuid,
     unread_only: bool,
-    before: Option<DateTime<Utc>>,
+    after: Option<super::After>,
 ) -> Result<Vec<Item>, sqlx::Error> {
     sqlx::query_as(
         "select n.id, n.text, n.link, a.full_name as actor_name, n.created_at, n.read_at
            from notifications n left join users a on a.id = n.actor_id
           where n.user_id = $1 and (not $2 or n.read_at is null)
-            and ($3::timestamptz is null or n.created_at < $3)
-          order by n.created_at desc limit $4",
+            and (n.created_at, n.id) < (coalesce($3, 'infinity'),
+                                        coalesce($4, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+          order by n.created_at desc, n.id desc limit $5",
     )
     .bind(user)
     .bind(unread_only)
-    .bind(before)
+    .bind(after.map(|a| a.at))
+    .bind(after.map(|a| a.id))
     .bind(PAGE_SIZE + 1)
     .fetch_all(conn)
     .await

@@ -57,7 +57,7 @@ async fn inbox(
 ) -> Result<Response, AppError> {
     let after = match q.after.as_str() {
         "" => None,
-        a => Some(approval::After::parse(a).ok_or(AppError::NotFound)?),
+        a => Some(crate::domain::After::parse(a).ok_or(AppError::NotFound)?),
     };
     let (show_waiting, show_decided) = match q.tab.as_str() {
         "" if after.is_none() => (true, true),
@@ -343,6 +343,10 @@ async fn open_link(
     let mut conn = state.pool.acquire().await?;
     match approval::use_link(&mut conn, &state.mail.secret, id, &form.token).await? {
         approval::Link::Valid { approver } => {
+            // The session gains rights: a new id, as at sign-in, so an id
+            // planted in the browser beforehand (session fixation) is
+            // worthless.
+            who.session.cycle_id().await?;
             who.session.insert(GRANT, (id, approver)).await?;
             Ok(render::see_other(&format!("/approvals/{id}")))
         }
@@ -377,6 +381,10 @@ async fn dead_link(
             "This link has expired: mailed links work for 72 hours. Sign in to see the approval.",
             Vec::new(),
         ),
+        approval::Link::Cancelled => (
+            "This approval was called off: the requirement was withdrawn, so nothing waits for your decision.",
+            Vec::new(),
+        ),
         approval::Link::Withdrawn => (
             "This link no longer lets you decide: the approval went to someone else, or your account \
              or your part in the requirement changed. Sign in to see the approval.",
@@ -407,7 +415,7 @@ async fn dead_link(
         ),
     };
     let page = DeadLinkPage {
-        layout: Layout::anonymous(&who.session, "Link no longer valid").await?,
+        layout: Layout::public(&who.session, "Link no longer valid").await?,
         id,
         message,
         since,

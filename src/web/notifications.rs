@@ -5,6 +5,7 @@ use super::AppState;
 use super::render::{self, Layout};
 use super::session::safe_next;
 use crate::auth::CurrentUser;
+use crate::domain::After;
 use crate::domain::notify::{self, Delivery, Event, Item};
 use crate::error::AppError;
 use askama::Template;
@@ -12,7 +13,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub fn routes() -> axum::Router<AppState> {
@@ -31,7 +31,7 @@ pub fn routes() -> axum::Router<AppState> {
 #[serde(default)]
 pub struct ListQuery {
     unread: Option<String>,
-    before: Option<DateTime<Utc>>,
+    after: Option<After>,
 }
 
 #[derive(Template)]
@@ -40,8 +40,8 @@ struct ListPage {
     layout: Layout,
     items: Vec<Item>,
     unread_only: bool,
-    /// The `before` of the next page, when there is one.
-    next: Option<DateTime<Utc>>,
+    /// Where the next page starts, when there is one.
+    next: Option<After>,
 }
 
 async fn list(
@@ -51,11 +51,14 @@ async fn list(
 ) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let unread_only = q.unread.is_some();
-    let mut items = notify::list(&mut conn, me.id, unread_only, q.before).await?;
+    let mut items = notify::list(&mut conn, me.id, unread_only, q.after).await?;
     let next = (items.len() as i64 > notify::PAGE_SIZE)
         .then(|| {
             items.truncate(notify::PAGE_SIZE as usize);
-            items.last().map(|i| i.created_at)
+            items.last().map(|i| After {
+                at: i.created_at,
+                id: i.id,
+            })
         })
         .flatten();
     render::ok(&ListPage {
