@@ -1,7 +1,8 @@
--- Deleting a requirement calls off its approval in progress: the tasks not
--- yet decided, and the approval itself, become 'cancelled' (a state of its
--- own: "superseded" means a step ended without needing the task, not that
--- the whole request went away), and the links mailed for them are void.
+-- Deleting or cancelling a requirement calls off its approval in progress:
+-- the tasks not yet decided, and the approval itself, become 'cancelled' (a
+-- state of its own: "superseded" means a step ended without needing the
+-- task, not that the whole request went away), and the links mailed for
+-- them are void.
 alter table approvals drop constraint approvals_status_check;
 alter table approvals add constraint approvals_status_check
     check (status in ('pending', 'approved', 'rejected', 'changes_requested', 'cancelled'));
@@ -15,15 +16,17 @@ alter table approval_tasks add constraint approval_tasks_status_check
 -- and says why.
 alter table approval_links add column voided_at timestamptz;
 
--- Tasks of requirements deleted before this migration are called off the
--- same way (without audit rows: no person did it, and the requirement's
--- own deletion is in the audit log).
+-- Tasks of requirements deleted or cancelled before this migration are
+-- called off the same way (without audit rows: no person did it, and the
+-- requirement's own deletion or cancellation is in the audit log).
 with gone as (
     update approval_tasks t set status = 'cancelled', decided_at = now()
       from approvals a join requirements r on r.id = a.requirement_id
-     where a.id = t.approval_id and r.deleted_at is not null and t.status in ('pending', 'waiting')
+     where a.id = t.approval_id and (r.deleted_at is not null or r.status = 'cancelled')
+       and t.status in ('pending', 'waiting')
     returning t.id)
 update approval_links l set voided_at = now() from gone where l.task_id = gone.id;
 update approvals a set status = 'cancelled', decided_at = now()
   from requirements r
- where r.id = a.requirement_id and r.deleted_at is not null and a.status = 'pending';
+ where r.id = a.requirement_id and (r.deleted_at is not null or r.status = 'cancelled')
+   and a.status = 'pending';

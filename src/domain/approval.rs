@@ -565,8 +565,8 @@ pub enum Link {
     /// went to someone else, their account was deactivated, or they now
     /// requested or work on the requirement.
     Withdrawn,
-    /// The approval was called off (its requirement deleted): nothing
-    /// waits for a decision any more.
+    /// The approval was called off (its requirement deleted or
+    /// cancelled): nothing waits for a decision any more.
     Cancelled,
     /// The requirement changed since the mail (`sent`), or the task is
     /// decided.
@@ -999,10 +999,10 @@ pub async fn reassign(
 }
 
 /// Calls off the requirement's approval in progress, when the requirement
-/// is deleted (in its transaction): every task not yet decided is
-/// cancelled, each with its audit row, the approval with them, and the
-/// links mailed for those tasks are void, so nothing waits in an inbox or
-/// opens from a mail for a requirement that is gone.
+/// is deleted or cancelled (in that transaction): every task not yet
+/// decided is cancelled, each with its audit row, the approval with them,
+/// and the links mailed for those tasks are void, so nothing waits in an
+/// inbox or opens from a mail for a requirement that is gone.
 pub async fn cancel(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -1341,13 +1341,19 @@ impl InboxPage {
     }
 }
 
-/// The tasks waiting for one person, as rows `(started_at, id)`: pending,
-/// theirs or of someone they stand in for today, on a requirement that is
-/// neither deleted nor one they requested or work on (never theirs to
-/// decide). `$who` is the person, as SQL; `$walk` ends each approver's walk
-/// of the waiting index (a keyset bound, the order, a limit). The inbox
-/// pages it and the navigation counts it (`crate::auth::user`): one
-/// definition, so the count is what the inbox lists.
+/// The tasks waiting for one person, as rows `(started_at, id)`: pending
+/// (deleting or cancelling a requirement calls its tasks off, see
+/// [`cancel`]), theirs or of someone they stand in for today, and not on a
+/// requirement they requested or work on (never theirs to decide). `$who`
+/// is the person, as SQL; `$walk` ends each approver's walk of the waiting
+/// index (a keyset bound, the order, a limit). The inbox pages it and the
+/// navigation counts it (`crate::auth::user`): one definition, so the count
+/// is what the inbox lists.
+///
+/// The count runs on every page, so neither part costs a probe per task:
+/// the walk reads the waiting index alone, and the requirements the person
+/// is named on are found from their side, through the indexes on pending
+/// requirements' people (migration 20261203300003), once per statement.
 macro_rules! waiting_for {
     ($who:literal, $walk:literal) => {
         concat!(
@@ -1358,11 +1364,14 @@ macro_rules! waiting_for {
                         and current_date between delegate_from and delegate_until) me
               cross join lateral (
                      select t.id, t.started_at from approval_tasks t
-                       join approvals a on a.id = t.approval_id
-                       join requirements r on r.id = a.requirement_id
-                      where t.approver_id = me.id and t.status = 'pending' and r.deleted_at is null
-                        and ", $who, " not in (r.hiring_manager_id, r.created_by)
-                        and r.recruiter_id is distinct from ", $who, " ", $walk, ") p "
+                      where t.approver_id = me.id and t.status = 'pending'
+                        and t.id not in (
+                            select x.id from requirements r
+                              join approvals a on a.requirement_id = r.id and a.status = 'pending'
+                              join approval_tasks x on x.approval_id = a.id and x.status = 'pending'
+                             where r.status = 'pending_approval' and r.deleted_at is null
+                               and ", $who, " in (r.hiring_manager_id, r.created_by, r.recruiter_id)) ",
+            $walk, ") p "
         )
     };
 }

@@ -1125,6 +1125,10 @@ pub async fn apply(
     if done.rows_affected() == 0 {
         return Err(SaveError::Stale.into());
     }
+    if to == Status::Cancelled {
+        // Nobody is left deciding on a requirement that is called off.
+        super::approval::cancel(&mut *conn, actor, id).await?;
+    }
     if to == Status::Open {
         // One opening per head, created when recruiting starts (again, after
         // an approved change: only the heads added since).

@@ -382,7 +382,7 @@ async fn dead_link(
             Vec::new(),
         ),
         approval::Link::Cancelled => (
-            "This approval was called off: the requirement was withdrawn, so nothing waits for your decision.",
+            "This approval was called off: the requirement was deleted or cancelled, so nothing waits for your decision.",
             Vec::new(),
         ),
         approval::Link::Withdrawn => (

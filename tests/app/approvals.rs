@@ -1476,18 +1476,17 @@ async fn inbox_waiting(client: &Client) -> usize {
 async fn the_navigation_counts_what_the_inbox_lists() {
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
-    // A second requirement waits for the head too, then is deleted (as
-    // rows deleted before deletion cancelled their tasks still are).
+    // A second requirement waits for the head too, then is deleted.
     let gone = draft(&app, &chain.hm, &chain.org, chain.hm_id, "Data engineer").await;
     assert_eq!(
         act(&app, &chain.hm, gone, "submit").await.status,
         StatusCode::SEE_OTHER
     );
-    sqlx::query("update requirements set deleted_at = now() where id = $1")
-        .bind(gone)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let res = admin
+        .post(&format!("/requirements/{gone}/deletion"), &[])
+        .await;
+    assert_eq!(res.location(), "/requirements");
     // The head is away today: their deputy decides for them.
     let deputy_id = app
         .user("deputy@example.com", "Dana Deputy", &[Role::Viewer])
@@ -1510,6 +1509,56 @@ async fn the_navigation_counts_what_the_inbox_lists() {
         1,
         "what a stand-in decides is counted"
     );
+    // Named on the requirement (an admin's mend while it waits), the
+    // deputy may not decide it: neither lists nor counts it.
+    sqlx::query("update requirements set recruiter_id = $1 where id = $2")
+        .bind(deputy_id)
+        .bind(chain.requirement)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(inbox_waiting(&deputy).await, 0);
+    assert_eq!(badge(&deputy).await, 0);
+    assert_eq!(badge(&head).await, 1);
+}
+
+#[tokio::test]
+async fn cancelling_a_requirement_calls_off_its_approval() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = mailed_link(&app, "head@example.com").await;
+    let res = chain
+        .hm
+        .post(
+            &format!("/requirements/{}/transitions", chain.requirement),
+            &[
+                ("action", "cancel"),
+                ("reason", "Budget moved"),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(
+        res.location(),
+        format!("/requirements/{}", chain.requirement)
+    );
+    assert_eq!(status(&app, chain.requirement).await, "cancelled");
+    let waiting: i64 = sqlx::query_scalar(
+        "select count(*) from approval_tasks t join approvals a on a.id = t.approval_id
+          where a.requirement_id = $1 and t.status in ('pending', 'waiting')",
+    )
+    .bind(chain.requirement)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(waiting, 0);
+    let head = signed_in_as(&app, "head@example.com").await;
+    assert_eq!(inbox_waiting(&head).await, 0);
+    assert_eq!(badge(&head).await, 0);
+    let dead = app.client().get(&link).await;
+    assert_eq!(dead.status, StatusCode::GONE);
+    assert!(dead.texts("main p").join(" ").contains("called off"));
 }
 
 #[tokio::test]
