@@ -26,6 +26,10 @@ pub struct Message {
     /// A subject (a requirement, …) that changed, for the pages showing it.
     #[serde(default)]
     pub subject: Option<SubjectRef>,
+    /// The subject is confidential: only the streams of people who may see
+    /// it are told (see [`restrict`]).
+    #[serde(default)]
+    pub confidential: bool,
     #[serde(default)]
     pub event: String,
     #[serde(default)]
@@ -40,6 +44,7 @@ impl Message {
         Message {
             users: Vec::new(),
             subject: None,
+            confidential: false,
             event: "resync".into(),
             text: String::new(),
             link: String::new(),
@@ -63,13 +68,15 @@ impl Live {
     /// Starts listening on `pool`'s database, reconnecting when the
     /// connection drops. `pool` is the listener's own pool of one
     /// ([`crate::db::Pools::listener`]): a LISTEN holds its connection for
-    /// good, which must not be one the pages need.
-    pub fn start(pool: PgPool) -> Live {
+    /// good, which must not be one the pages need. `queries` is where the
+    /// listener asks who may hear of a confidential subject (the background
+    /// pool: not the pages' either).
+    pub fn start(pool: PgPool, queries: PgPool) -> Live {
         let live = Live {
             users: Arc::default(),
             listening: Arc::new(AtomicBool::new(false)),
         };
-        tokio::spawn(listen(pool, live.clone()));
+        tokio::spawn(listen(pool, queries, live.clone()));
         live
     }
 
@@ -88,6 +95,11 @@ impl Live {
     /// Streams open in this process (for the bench and tests).
     pub fn streams(&self) -> usize {
         self.lock().values().map(|tx| tx.receiver_count()).sum()
+    }
+
+    /// The users with a stream open in this process.
+    fn connected(&self) -> Vec<Uuid> {
+        self.lock().keys().copied().collect()
     }
 
     fn publish(&self, m: Message) {
@@ -115,7 +127,7 @@ impl Live {
     }
 }
 
-async fn listen(pool: PgPool, live: Live) {
+async fn listen(pool: PgPool, queries: PgPool, live: Live) {
     let mut delay = Duration::from_millis(250);
     loop {
         match PgListener::connect_with(&pool).await {
@@ -127,7 +139,7 @@ async fn listen(pool: PgPool, live: Live) {
                     live.listening.store(true, Ordering::Relaxed);
                     // Anything may have happened while not listening.
                     live.publish(Message::resync());
-                    hear(&mut listener, &live).await;
+                    hear(&mut listener, &queries, &live).await;
                     live.listening.store(false, Ordering::Relaxed);
                 }
             }
@@ -142,11 +154,15 @@ async fn listen(pool: PgPool, live: Live) {
 }
 
 /// Passes notifications on until the connection drops.
-async fn hear(listener: &mut PgListener, live: &Live) {
+async fn hear(listener: &mut PgListener, queries: &PgPool, live: &Live) {
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) => match serde_json::from_str::<Message>(n.payload()) {
-                Ok(m) => live.publish(m),
+                Ok(m) => {
+                    if let Some(m) = restrict(queries, live, m).await {
+                        live.publish(m);
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "unreadable live update"),
             },
             Ok(None) => return,
@@ -154,6 +170,37 @@ async fn hear(listener: &mut PgListener, live: &Live) {
                 tracing::warn!(error = %e, "live updates connection failed");
                 return;
             }
+        }
+    }
+}
+
+/// A change to a confidential subject, addressed to the people among
+/// this process's streams who may see it (asked of the database once per
+/// event, however many streams are open); None when nobody here may. Any
+/// other message passes as it is. When the database cannot say, nobody is
+/// told: a page that missed a nudge re-reads on the next one.
+async fn restrict(queries: &PgPool, live: &Live, mut m: Message) -> Option<Message> {
+    let Some(subject) = m.subject.filter(|_| m.confidential) else {
+        return Some(m);
+    };
+    let connected = live.connected();
+    if connected.is_empty() {
+        return None;
+    }
+    let seen = async {
+        let mut conn = queries.acquire().await?;
+        crate::domain::seen_by(&mut conn, subject, &connected).await
+    }
+    .await;
+    match seen {
+        Ok(users) if !users.is_empty() => {
+            m.users = users;
+            Some(m)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot tell who may hear of a confidential subject");
+            None
         }
     }
 }

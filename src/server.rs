@@ -30,7 +30,7 @@ pub fn state(pools: &Pools, config: Config) -> AppState {
         pools.requests.clone(),
         config,
         mail,
-        crate::live::Live::start(pools.listener.clone()),
+        crate::live::Live::start(pools.listener.clone(), pools.background.clone()),
         crate::nudge::Sender::start(pools.background.clone()),
     )
 }

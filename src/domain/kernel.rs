@@ -1,5 +1,58 @@
-//! What every area of the domain shares: the save error, field errors and
-//! the parsing of free text, dates and ids from forms.
+//! What every area of the domain shares: the save error, field errors, the
+//! parsing of free text, dates and ids from forms, the keyset cursor lists
+//! page with, and LIKE patterns from input.
+/// Where a page of a list starts: just past this row, in the list's order
+/// (keyset paging on `(time, id)`: a page deep in thousands costs what the
+/// first does, and rows sharing a time are neither skipped nor shown twice).
+/// Written in a URL as `<time>,<id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct After {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub id: uuid::Uuid,
+}
+
+impl After {
+    pub fn parse(s: &str) -> Option<After> {
+        let (at, id) = s.split_once(',')?;
+        Some(After {
+            at: chrono::DateTime::parse_from_rfc3339(at)
+                .ok()?
+                .with_timezone(&chrono::Utc),
+            id: id.parse().ok()?,
+        })
+    }
+
+    /// `Z`, not `+00:00`: a `+` in a query string reads as a space. In
+    /// microseconds, PostgreSQL's precision, so the time reads back exact.
+    pub fn param(&self) -> String {
+        format!(
+            "{},{}",
+            self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            self.id
+        )
+    }
+}
+
+/// From a query string's `after=`: one that does not parse is refused
+/// like any malformed parameter.
+impl<'de> serde::Deserialize<'de> for After {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        After::parse(&s).ok_or_else(|| serde::de::Error::custom("not a <time>,<id> cursor"))
+    }
+}
+
+/// `input` with LIKE's wildcards (`%`, `_`) and its escape character (`\`,
+/// the default of `like` and `ilike`) escaped, so that what a person typed
+/// into a search matches only itself. Every pattern built from input goes
+/// through here.
+pub fn like_escaped(input: &str) -> String {
+    input
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Why saving an entity did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
@@ -217,4 +270,30 @@ pub fn label(choices: &[(&'static str, &'static str)], value: &str) -> &'static 
         .iter()
         .find(|(v, _)| *v == value)
         .map_or("", |(_, l)| l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_written() {
+        let a = After {
+            at: chrono::DateTime::from_timestamp_micros(1_796_000_000_123_456).unwrap(),
+            id: uuid::Uuid::new_v4(),
+        };
+        assert_eq!(After::parse(&a.param()), Some(a));
+        assert!(!a.param().contains('+'));
+        assert_eq!(After::parse("2026-12-01T10:00:00Z"), None);
+        assert_eq!(
+            After::parse("yesterday,00000000-0000-0000-0000-000000000000"),
+            None
+        );
+    }
+
+    #[test]
+    fn like_wildcards_match_only_themselves() {
+        assert_eq!(like_escaped("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert_eq!(like_escaped("plain"), "plain");
+    }
 }

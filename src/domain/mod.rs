@@ -14,7 +14,9 @@ pub mod org;
 pub mod reporting;
 pub mod requisition;
 
-use approval::subject::{Subject, SubjectKind};
+use approval::subject::{Subject, SubjectKind, SubjectRef};
+use sqlx::PgConnection;
+use uuid::Uuid;
 
 /// The area that answers to the approval engine for each kind of subject
 /// (offers join when their area exists). Here, above the areas, so the
@@ -23,5 +25,21 @@ pub fn approval_subject(kind: SubjectKind) -> Option<&'static dyn Subject> {
     match kind {
         SubjectKind::Requirement => Some(&requisition::approval_subject::Requirements),
         SubjectKind::Offer => None,
+    }
+}
+
+/// Of `users`, those who may see `subject`, as its own area rules (for
+/// live updates about a confidential one). A kind without an area yet is
+/// seen by nobody.
+pub async fn seen_by(
+    conn: &mut PgConnection,
+    subject: SubjectRef,
+    users: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    match subject.kind {
+        SubjectKind::Requirement => {
+            requisition::requirement::seen_by(conn, subject.id, users).await
+        }
+        SubjectKind::Offer => Ok(Vec::new()),
     }
 }

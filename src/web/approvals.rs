@@ -6,7 +6,7 @@ use super::people;
 use super::render::{self, Hx, Layout, filters};
 use crate::domain::access::Permission;
 use crate::domain::approval::{self, DecideError, Decision, SubjectKind, Task};
-use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::kernel::{After, FieldErrors, SaveError};
 use crate::domain::messaging::Letters;
 use crate::domain::requisition::history;
 use crate::domain::requisition::requirement::{
@@ -68,7 +68,7 @@ async fn inbox(
 ) -> Result<Response, AppError> {
     let after = match q.after.as_str() {
         "" => None,
-        a => Some(approval::After::parse(a).ok_or(AppError::NotFound)?),
+        a => Some(After::parse(a).ok_or(AppError::NotFound)?),
     };
     let (show_waiting, show_decided) = match q.tab.as_str() {
         "" if after.is_none() => (true, true),
@@ -410,6 +410,12 @@ async fn open_link(
     let conn = db.conn().await?;
     match approval::use_link(conn, state.mail.token_key(), id, &form.token).await? {
         approval::Link::Valid { approver } => {
+            // The session gains rights: a new id, as at sign-in, so an id
+            // planted in the browser beforehand (session fixation) is
+            // worthless. Rotating deletes the old session from the store at
+            // once: the request's connection goes back first, as at sign-in.
+            db.release();
+            who.session.cycle_id().await?;
             who.session.insert(GRANT, (id, approver)).await?;
             Ok(render::see_other(&format!("/approvals/{id}")))
         }
@@ -444,6 +450,10 @@ async fn dead_link(
             "This link has expired: mailed links work for 72 hours. Sign in to see the approval.",
             Vec::new(),
         ),
+        approval::Link::Cancelled => (
+            "This approval was called off: the requirement was deleted or cancelled, so nothing waits for your decision.",
+            Vec::new(),
+        ),
         approval::Link::Withdrawn => (
             "This link no longer lets you decide: the approval went to someone else, or your account \
              or your part in the requirement changed. Sign in to see the approval.",
@@ -476,7 +486,7 @@ async fn dead_link(
         ),
     };
     let page = DeadLinkPage {
-        layout: Layout::anonymous(&who.session, "Link no longer valid").await?,
+        layout: Layout::public(&who.session, "Link no longer valid").await?,
         id,
         message,
         since,

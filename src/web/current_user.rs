@@ -39,7 +39,7 @@ pub struct CurrentUser {
     pub time_zone: String,
     /// Approvals waiting for this user, for the count in the navigation
     /// (read with the user, in the same query), counted up to
-    /// [`BADGE_LIMIT`].
+    /// [`BADGE_LIMIT`]: what their inbox's waiting tab lists.
     pub pending_approvals: i64,
     /// Unread notifications, for the bell, counted the same way.
     pub unread_notifications: i64,
@@ -101,14 +101,17 @@ pub async fn sign_out(db: &mut Db, session: &Session) -> Result<(), AppError> {
 /// both stay `&'static str`.
 macro_rules! signed_in_user {
     () => {
-        "jsonb_build_object(
+        concat!(
+            "jsonb_build_object(
             'id', u.id, 'email', u.email, 'full_name', u.full_name, 'roles', u.roles,
             'time_zone', u.time_zone,
-            'pending_approvals', (select count(*) from (select from approval_tasks t
-                                    where t.approver_id = u.id and t.status = 'pending' limit $2) waiting),
+            'pending_approvals', (select count(*) from (",
+            crate::domain::approval::waiting_for!("u.id", "limit $2"),
+            "limit $2) waiting),
             'unread_notifications', (select count(*) from (select from notifications n
                                        where n.user_id = u.id and n.read_at is null limit $2) unread),
             'catalog_version', (select version from catalog_version))"
+        )
     };
 }
 pub(crate) use signed_in_user;

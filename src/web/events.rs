@@ -3,8 +3,9 @@
 //! A message for this user becomes an unnamed event carrying a toast (htmx
 //! swaps it into the live region) and a named `notification` event the
 //! bell, the inbox and the requirement pages listen for to re-read what
-//! they show. A change to a subject, whoever it concerns, becomes a
-//! `<kind>-<id>` event (`requirement-<id>`) for the pages showing it. A resync (after the process lost its LISTEN connection, or
+//! they show. A change to a subject becomes a `<kind>-<id>` event
+//! (`requirement-<id>`) for the pages showing it, on the streams of everyone
+//! who may see it (for a confidential one, see `crate::live`). A resync (after the process lost its LISTEN connection, or
 //! this stream fell behind) asks them to re-read without a toast.
 
 use super::AppState;

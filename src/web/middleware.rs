@@ -239,7 +239,7 @@ async fn render_error(
         .flatten();
     let layout = match &user {
         Some(user) => super::render::Layout::new(user, heading).await?,
-        None => super::render::Layout::anonymous(&session, heading).await?,
+        None => super::render::Layout::public(&session, heading).await?,
     };
     let t = ErrorTemplate {
         layout,

@@ -4,6 +4,7 @@
 use super::render::{self, Layout, filters};
 use super::session::safe_next;
 use crate::domain::activity::notify::{self, Delivery, Event, Item};
+use crate::domain::kernel::After;
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
@@ -12,7 +13,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub fn routes() -> Routes {
@@ -29,7 +29,7 @@ pub fn routes() -> Routes {
 #[serde(default)]
 pub struct ListQuery {
     unread: Option<String>,
-    before: Option<DateTime<Utc>>,
+    after: Option<After>,
 }
 
 #[derive(Template)]
@@ -38,8 +38,8 @@ struct ListPage {
     layout: Layout,
     items: Vec<Item>,
     unread_only: bool,
-    /// The `before` of the next page, when there is one.
-    next: Option<DateTime<Utc>>,
+    /// Where the next page starts, when there is one.
+    next: Option<After>,
 }
 
 async fn list(
@@ -49,11 +49,14 @@ async fn list(
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     let unread_only = q.unread.is_some();
-    let mut items = notify::list(conn, me.id, unread_only, q.before).await?;
+    let mut items = notify::list(conn, me.id, unread_only, q.after).await?;
     let next = (items.len() as i64 > notify::PAGE_SIZE)
         .then(|| {
             items.truncate(notify::PAGE_SIZE as usize);
-            items.last().map(|i| i.created_at)
+            items.last().map(|i| After {
+                at: i.created_at,
+                id: i.id,
+            })
         })
         .flatten();
     render::ok(&ListPage {

@@ -131,6 +131,9 @@ impl Layout {
         }
     }
 
+    /// For a page with a form, seen signed out (sign-in, a password reset,
+    /// an invitation, a mailed approval link): the form needs a CSRF token,
+    /// and so a session to keep it in.
     pub async fn anonymous(
         session: &Session,
         title: impl Into<String>,
@@ -143,6 +146,18 @@ impl Layout {
             csrf: crate::auth::csrf::token(session).await?,
             flash: take_flash(session).await?,
             unread: 0,
+        })
+    }
+
+    /// For a page without a form, seen signed out (an error page, a dead
+    /// link): no CSRF token, so no session is stored for it. Otherwise every
+    /// passing crawler, probe and mistyped address would leave a row in
+    /// `sessions`.
+    pub async fn public(session: &Session, title: impl Into<String>) -> Result<Layout, AppError> {
+        Ok(Layout {
+            title: title.into(),
+            flash: take_flash(session).await?,
+            ..Layout::bare()
         })
     }
 }

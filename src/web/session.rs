@@ -268,7 +268,7 @@ fn flow(purpose: Purpose) -> (&'static str, &'static str) {
 }
 
 async fn token_dead(who: &MaybeUser, purpose: Purpose) -> Result<Response, AppError> {
-    let layout = Layout::anonymous(&who.session, "Link no longer valid").await?;
+    let layout = Layout::public(&who.session, "Link no longer valid").await?;
     let (message, link, link_text) = match purpose {
         Purpose::PasswordReset => (
             "This password-reset link has expired or was already used. Ask for a new one; the latest link always works for an hour.",

@@ -2,7 +2,7 @@
 //! fragments, and the admin-role rules (who may use each admin route is in
 //! the route table, walked in `routes.rs`).
 
-use crate::harness::TestApp;
+use crate::harness::{Client, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -535,4 +535,125 @@ async fn an_email_change_tells_the_old_address_and_ends_sessions_and_links() {
     );
     // The earlier link is dead.
     assert_eq!(app.client().get(&link).await.status, StatusCode::GONE);
+}
+
+/// Follows a list's link to the next page (`a` matching `next`) from
+/// `first`, collecting the texts of `rows` on every page.
+async fn walk(client: &Client, first: &str, rows: &str, next: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut path = Some(first.to_owned());
+    while let Some(p) = path {
+        let page = client.get(&p).await;
+        assert_eq!(page.status, StatusCode::OK, "{p}: {}", page.body);
+        seen.extend(page.texts(rows));
+        path = page.attr(next, "href");
+        assert!(seen.len() <= 10_000, "the pages never end");
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_outbox_pages_through_mail_queued_at_the_same_moment() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    // More than a page, all at one moment (one transaction's mail is).
+    sqlx::query(
+        "insert into outbox (to_address, subject, body_text, body_html, template, created_at)
+         select 'ada@example.com', 'Message ' || i, 'text', '<p>html</p>', 'test',
+                timestamptz '2026-12-01 09:00Z'
+           from generate_series(1, 120) i",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut subjects = walk(
+        &admin,
+        "/admin/outbox",
+        "table.data tbody td:nth-child(3)",
+        "nav.pagination a",
+    )
+    .await;
+    assert_eq!(subjects.len(), 120, "each message once");
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 120, "none twice");
+    // A cursor that is not one is refused, not a 500.
+    assert_eq!(
+        admin.get("/admin/outbox?after=yesterday").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn searches_match_like_wildcards_literally() {
+    let app = TestApp::spawn().await;
+    app.user("under@example.com", "Una Under_score", &[Role::Viewer])
+        .await;
+    app.user("percent@example.com", "Pat 100% Sure", &[Role::Viewer])
+        .await;
+    app.user("back@example.com", "Bo Back\\slash", &[Role::Viewer])
+        .await;
+    app.user("plain@example.com", "Pia Plain", &[Role::Viewer])
+        .await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    for (q, expected) in [
+        ("_", "Una Under_score"),
+        ("%", "Pat 100% Sure"),
+        ("\\", "Bo Back\\slash"),
+    ] {
+        let page = admin
+            .get(&format!(
+                "/admin/users?q={}",
+                hiring_hare::error::urlencode(q)
+            ))
+            .await;
+        assert_eq!(page.texts("table.data tbody th"), vec![expected], "{q}");
+    }
+    // The audit log: who (the admin signed in, which is audited) and the
+    // action's beginning.
+    for query in ["actor=%25", "actor=_", "action=%25", "action=_"] {
+        let page = admin.get(&format!("/admin/audit?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.texts("table.data tbody tr").is_empty(),
+            "{query} matches nothing literally: {:?}",
+            page.texts("table.data tbody tr code")
+        );
+    }
+    let page = admin.get("/admin/audit?action=user.signed").await;
+    assert!(!page.texts("table.data tbody tr").is_empty());
+}
+
+#[tokio::test]
+async fn the_user_list_pages_through_every_user() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    sqlx::query(
+        "insert into users (email, full_name, roles)
+         select 'person' || i || '@example.com', 'Person ' || lpad(i::text, 4, '0'), '{viewer}'
+           from generate_series(1, 501) i",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let names = walk(
+        &admin,
+        "/admin/users",
+        "table.data tbody th",
+        "nav.pagination a[rel=next]",
+    )
+    .await;
+    let active: i64 = sqlx::query_scalar("select count(*) from users where deactivated_at is null")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(names.len() as i64, active, "every user once");
+    assert!(names.contains(&"Person 0501".to_owned()), "the 501st user");
+    // Filters carry over to the next page.
+    let page = admin.get("/admin/users?q=Person+0&role=viewer").await;
+    let next = page.attr("nav.pagination a[rel=next]", "href").unwrap();
+    assert!(
+        next.contains("q=Person+0") && next.contains("role=viewer"),
+        "{next}"
+    );
 }

@@ -1322,3 +1322,255 @@ async fn both_inbox_tabs_page_through_every_task_once_in_order() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The count beside "Approvals" in the navigation (0 when none shows).
+async fn badge(client: &Client) -> usize {
+    let page = client.get("/").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.texts("#approvals-waiting .badge")
+        .first()
+        .map_or(0, |t| t.trim_end_matches(" waiting").parse().unwrap())
+}
+
+async fn inbox_waiting(client: &Client) -> usize {
+    let page = client.get("/approvals?tab=waiting").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.texts("#waiting tbody tr").len()
+}
+
+#[tokio::test]
+async fn the_navigation_counts_what_the_inbox_lists() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    // A second requirement waits for the head too, then is deleted.
+    let gone = draft(&app, &chain.hm, &chain.org, chain.hm_id, "Data engineer").await;
+    submit(&app, &chain.hm, gone).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    admin
+        .post(&format!("/requirements/{gone}/deletion"), &[])
+        .await
+        .assert_redirect("/requirements");
+    // The head is away today: their deputy decides for them.
+    let deputy_id = app
+        .user("deputy@example.com", "Dana Deputy", &[Role::Viewer])
+        .await;
+    sqlx::query(
+        "update users set delegate_id = $1, delegate_from = current_date, delegate_until = current_date
+          where email = 'head@example.com'",
+    )
+    .bind(deputy_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let head = signed_in_as(&app, "head@example.com").await;
+    let deputy = signed_in_as(&app, "deputy@example.com").await;
+    assert_eq!(inbox_waiting(&head).await, 1);
+    assert_eq!(badge(&head).await, 1, "the deleted one is not counted");
+    assert_eq!(inbox_waiting(&deputy).await, 1);
+    assert_eq!(
+        badge(&deputy).await,
+        1,
+        "what a stand-in decides is counted"
+    );
+    // Named on the requirement (an admin's mend while it waits), the
+    // deputy may not decide it: neither lists nor counts it.
+    sqlx::query("update requirements set recruiter_id = $1 where id = $2")
+        .bind(deputy_id)
+        .bind(chain.requirement)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(inbox_waiting(&deputy).await, 0);
+    assert_eq!(badge(&deputy).await, 0);
+    assert_eq!(badge(&head).await, 1);
+}
+
+/// The approvals the home page lists as waiting for the person.
+async fn home_waiting(client: &Client) -> usize {
+    let page = client.get("/").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.texts("section[aria-labelledby=waiting-heading] .worklist li")
+        .len()
+}
+
+#[tokio::test]
+async fn the_home_page_lists_what_the_inbox_lists() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    // The head is away today; their deputy, an approver, decides for them.
+    let deputy_id = app
+        .user("deputy@example.com", "Dana Deputy", &[Role::Approver])
+        .await;
+    sqlx::query(
+        "update users set delegate_id = $1, delegate_from = current_date, delegate_until = current_date
+          where email = 'head@example.com'",
+    )
+    .bind(deputy_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let deputy = signed_in_as(&app, "deputy@example.com").await;
+    assert_eq!(inbox_waiting(&deputy).await, 1);
+    assert_eq!(home_waiting(&deputy).await, 1, "what a stand-in decides");
+    // Named on the requirement, the deputy may not decide it: the home
+    // page leaves it out as the inbox does.
+    sqlx::query("update requirements set recruiter_id = $1 where id = $2")
+        .bind(deputy_id)
+        .bind(chain.requirement)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(inbox_waiting(&deputy).await, 0);
+    assert_eq!(home_waiting(&deputy).await, 0, "not theirs to decide");
+}
+
+#[tokio::test]
+async fn cancelling_a_requirement_calls_off_its_approval() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = mailed_link(&app, "head@example.com").await;
+    let res = chain
+        .hm
+        .post(
+            &format!("/requirements/{}/transitions", chain.requirement),
+            &[
+                ("action", "cancel"),
+                ("reason", "Budget moved"),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    res.assert_redirect(&format!("/requirements/{}", chain.requirement));
+    assert_eq!(status(&app, chain.requirement).await, "cancelled");
+    let waiting: i64 = sqlx::query_scalar(
+        "select count(*) from approval_tasks t join approvals a on a.id = t.approval_id
+          where a.subject_type = 'requirement' and a.subject_id = $1
+            and t.status in ('pending', 'waiting')",
+    )
+    .bind(chain.requirement)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(waiting, 0);
+    let head = signed_in_as(&app, "head@example.com").await;
+    assert_eq!(inbox_waiting(&head).await, 0);
+    assert_eq!(badge(&head).await, 0);
+    let dead = app.client().get(&link).await;
+    assert_eq!(dead.status, StatusCode::GONE);
+    assert!(dead.texts("main p").join(" ").contains("called off"));
+}
+
+#[tokio::test]
+async fn deleting_a_requirement_calls_off_its_approval_and_voids_its_links() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let link = mailed_link(&app, "head@example.com").await;
+    let task: Uuid = link
+        .trim_start_matches("/approvals/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    admin
+        .post(
+            &format!("/requirements/{}/deletion", chain.requirement),
+            &[],
+        )
+        .await
+        .assert_redirect("/requirements");
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "select t.status from approval_tasks t join approvals a on a.id = t.approval_id
+          where a.subject_type = 'requirement' and a.subject_id = $1 order by t.step",
+    )
+    .bind(chain.requirement)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(!statuses.is_empty());
+    assert!(
+        statuses.iter().all(|s| s == "cancelled"),
+        "nothing left waiting: {statuses:?}"
+    );
+    let approval: String = sqlx::query_scalar(
+        "select status from approvals where subject_type = 'requirement' and subject_id = $1",
+    )
+    .bind(chain.requirement)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(approval, "cancelled");
+    assert_eq!(app.audit_count("approval.cancelled", task).await, 1);
+    let head = signed_in_as(&app, "head@example.com").await;
+    assert_eq!(inbox_waiting(&head).await, 0);
+    assert_eq!(badge(&head).await, 0);
+    // The mailed link opens nothing, and says why.
+    let visitor = app.client();
+    let dead = visitor.get(&link).await;
+    assert_eq!(dead.status, StatusCode::GONE);
+    assert!(
+        dead.texts("main p").join(" ").contains("called off"),
+        "{}",
+        dead.body
+    );
+    let token = link.split("token=").nth(1).unwrap();
+    let used = visitor
+        .post(&format!("/approvals/{task}/link"), &[("token", token)])
+        .await;
+    assert_eq!(used.status, StatusCode::GONE);
+}
+
+/// The value of the session cookie a response sets, if it sets one.
+fn set_session(page: &crate::harness::Page) -> Option<String> {
+    page.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("hh_session="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn opening_a_mailed_link_gives_the_session_a_new_id() {
+    let app = TestApp::spawn().await;
+    submitted(&app).await;
+    let link = mailed_link(&app, "head@example.com").await;
+    let task = link
+        .trim_start_matches("/approvals/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let head = app.client();
+    let landing = head.get(&link).await;
+    assert_eq!(landing.status, StatusCode::OK);
+    let before = set_session(&landing).expect("the landing page's form has a session");
+    let token = link.split("token=").nth(1).unwrap();
+    let opened = head
+        .post(&format!("/approvals/{task}/link"), &[("token", token)])
+        .await;
+    opened.assert_redirect(&format!("/approvals/{task}"));
+    let after = set_session(&opened).expect("a new session cookie");
+    assert_ne!(
+        before, after,
+        "the session id changes when the link grants rights"
+    );
+    let page = head.get(&format!("/approvals/{task}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Whoever planted or saw the old id holds nothing.
+    let planted = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(&format!("/approvals/{task}")))
+        .header("cookie", format!("hh_session={before}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        planted.headers()["location"],
+        format!("/sign-in?next=%2Fapprovals%2F{task}").as_str()
+    );
+}

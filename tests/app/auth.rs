@@ -694,3 +694,54 @@ async fn a_hundred_simultaneous_sign_ins_on_a_pool_of_two() {
         res.assert_redirect("/");
     }
 }
+
+async fn sessions(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn only_a_page_with_a_form_stores_a_session_for_a_visitor() {
+    let app = TestApp::spawn().await;
+    let visitor = app.client();
+    let css = hiring_hare::web::assets::url("app.css");
+    let icon = hiring_hare::web::assets::url("favicon.svg");
+    let link = format!("/approvals/{}?token=forged", uuid::Uuid::new_v4());
+    for (path, status, to) in [
+        ("/health", StatusCode::OK, ""),
+        ("/health/live", StatusCode::OK, ""),
+        (
+            "/favicon.ico",
+            StatusCode::TEMPORARY_REDIRECT,
+            icon.as_str(),
+        ),
+        (css.as_str(), StatusCode::OK, ""),
+        ("/", StatusCode::SEE_OTHER, "/sign-in?next=%2F"),
+        (
+            "/requirements",
+            StatusCode::SEE_OTHER,
+            "/sign-in?next=%2Frequirements",
+        ),
+        ("/no-such-page", StatusCode::NOT_FOUND, ""),
+        ("/static/no-such-file.css", StatusCode::NOT_FOUND, ""),
+        (link.as_str(), StatusCode::GONE, ""),
+        ("/password-reset/forged", StatusCode::GONE, ""),
+        ("/invitation/forged", StatusCode::GONE, ""),
+    ] {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, status, "{path}");
+        assert_eq!(page.location(), to, "{path}");
+        assert_eq!(sessions(&app).await, 0, "{path} stored a session");
+    }
+    // A form posted without its token is refused, and stores nothing either.
+    let refused = visitor
+        .post_raw("/sign-in", &[("email", "a@example.com"), ("password", "x")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(sessions(&app).await, 0, "the refusal stored a session");
+    // The sign-in form needs its CSRF token kept: one session.
+    assert_eq!(visitor.get("/sign-in").await.status, StatusCode::OK);
+    assert_eq!(sessions(&app).await, 1);
+}

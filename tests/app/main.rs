@@ -16,6 +16,7 @@ mod connections;
 mod home;
 mod jobs;
 mod layers;
+mod live_regions;
 mod mail;
 mod notifications;
 mod nudges;

@@ -2,7 +2,9 @@
 //! person's mail choices, the daily digest once, and live delivery from one
 //! process to a browser stream held by another.
 
-use crate::harness::fixtures::{act, approvers, draft, signed_in_as, submit, submitted};
+use crate::harness::fixtures::{
+    act, approvers, create, draft, form, org, signed_in_as, submit, submitted,
+};
 use crate::harness::{Client, PASSWORD, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -423,16 +425,9 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let mut fields = crate::harness::fixtures::form(&o, hm_id, "Platform engineer");
+    let mut fields = form(&o, hm_id, "Platform engineer");
     fields.push(("recruiter_id", recruiter.to_string()));
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let res = hm.post("/requirements", &pairs).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let id: Uuid = res
-        .location()
-        .trim_start_matches("/requirements/")
-        .parse()
-        .unwrap();
+    let id = create(&hm, &fields).await;
     submit(&app, &hm, id).await;
     // The chain approves; the hiring manager hears the outcome.
     for email in ["head@example.com", "fin1@example.com", "fin2@example.com"] {
@@ -488,21 +483,14 @@ async fn the_recruiter_and_hiring_manager_hear_of_their_requirement() {
 async fn a_submission_that_rolls_back_tells_nobody() {
     let app = TestApp::spawn().await;
     // Nobody can approve: no department head, nobody with the approver role.
-    let o = crate::harness::fixtures::org(&app).await;
+    let o = org(&app).await;
     let recruiter = app
         .user("rex@example.com", "Rex Recruiter", &[Role::Recruiter])
         .await;
     let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
-    let mut fields = crate::harness::fixtures::form(&o, hm_id, "Platform engineer");
+    let mut fields = form(&o, hm_id, "Platform engineer");
     fields.push(("recruiter_id", recruiter.to_string()));
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let id: Uuid = hm
-        .post("/requirements", &pairs)
-        .await
-        .location()
-        .trim_start_matches("/requirements/")
-        .parse()
-        .unwrap();
+    let id = create(&hm, &fields).await;
     let before = told(&app, "rex@example.com").await.len();
     // Submitting tells the recruiter, then finds no approver and rolls back.
     let res = hm
@@ -517,5 +505,98 @@ async fn a_submission_that_rolls_back_tells_nobody() {
         told(&app, "rex@example.com").await.len(),
         before,
         "no notification for what did not happen"
+    );
+}
+
+#[tokio::test]
+async fn the_list_pages_through_notifications_made_at_the_same_moment() {
+    let app = TestApp::spawn().await;
+    let (client, me) = app.signed_in(Role::Viewer).await;
+    // More than a page, all at one moment (one change tells one person of
+    // several things in one transaction).
+    sqlx::query(
+        "insert into notifications (user_id, event, subject_type, subject_id, text, link, created_at)
+         select $1, 'mention', 'requirement', gen_random_uuid(), 'Note ' || i, '/', timestamptz '2026-12-01 09:00Z'
+           from generate_series(1, 70) i",
+    )
+    .bind(me)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for first in ["/notifications", "/notifications?unread=1"] {
+        let mut texts = Vec::new();
+        let mut path = Some(first.to_owned());
+        while let Some(p) = path {
+            let page = client.get(&p).await;
+            assert_eq!(page.status, StatusCode::OK, "{p}");
+            texts.extend(page.texts("#notification-list li button"));
+            path = page.attr("#notification-list + p a", "href");
+            assert!(texts.len() <= 1000, "the pages never end");
+        }
+        assert_eq!(texts.len(), 70, "{first}: each once");
+        texts.sort();
+        texts.dedup();
+        assert_eq!(texts.len(), 70, "{first}: none twice");
+    }
+}
+
+/// Reads the stream until `needle` comes, or panics after 20 s; what came.
+async fn hear_until(stream: &mut reqwest::Response, needle: &str) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{needle} within 20 s; heard {seen}"))
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_confidential_requirements_live_events_reach_only_who_may_see_it() {
+    let app = TestApp::spawn().await;
+    let org = org(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let (other, _) = app.signed_in(Role::Viewer).await;
+    let mut secret = form(&org, hm_id, "Secret successor");
+    secret.push(("confidential", "on".into()));
+    let confidential = create(&hm, &secret).await;
+    let public = draft(&app, &hm, &org, hm_id, "Open role").await;
+    let mut hm_stream = hm.stream("/events").await;
+    let mut other_stream = other.stream("/events").await;
+    assert_eq!(other_stream.status(), StatusCode::OK);
+    for _ in 0..200 {
+        if app.live.streams() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // A change to the confidential one, then to the public one: events
+    // arrive in order, so the second one heard means the first was not.
+    for id in [confidential, public] {
+        let res = hm
+            .post(
+                &format!("/requirements/{id}/transitions"),
+                &[
+                    ("action", "cancel"),
+                    ("reason", "Budget moved"),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let heard = hear_until(&mut other_stream, &format!("event: requirement-{public}")).await;
+    assert!(
+        !heard.contains(&confidential.to_string()),
+        "a stranger hears nothing of the confidential one: {heard}"
+    );
+    let heard = hear_until(&mut hm_stream, &format!("event: requirement-{public}")).await;
+    assert!(
+        heard.contains(&format!("event: requirement-{confidential}")),
+        "its hiring manager hears of it: {heard}"
     );
 }

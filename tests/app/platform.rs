@@ -484,7 +484,7 @@ async fn malformed_input_gets_the_app_error_page_with_the_right_status() {
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     is_app_page(&page, "400");
     // A bad value in the query.
-    let page = client.get("/notifications?before=xyz").await;
+    let page = client.get("/notifications?after=xyz").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     is_app_page(&page, "400");
     // A form field of the wrong type.

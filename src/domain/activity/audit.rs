@@ -169,9 +169,10 @@ pub async fn search(conn: &mut PgConnection, s: &Search) -> Result<Vec<Entry>, s
            and ($7::bigint is null or a.id < $7)
          order by a.id desc limit $8"
     );
+    let pattern = |v: &str| opt(v).map(|v| crate::domain::kernel::like_escaped(&v));
     sqlx::query_as(sql)
-        .bind(opt(&s.actor))
-        .bind(opt(&s.action))
+        .bind(pattern(&s.actor))
+        .bind(pattern(&s.action))
         .bind(opt(&s.entity_type))
         .bind(s.entity_id.trim().parse::<Uuid>().ok())
         .bind(date(&s.from))

@@ -297,12 +297,7 @@ pub async fn mentionable(
     prefix: &str,
     limit: i64,
 ) -> Result<Vec<Mentionable>, sqlx::Error> {
-    // LIKE's own wildcards in what was typed match literally.
-    let escaped = prefix
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = crate::domain::kernel::like_escaped(&prefix.to_lowercase());
     sqlx::query_as(
         "select id, full_name, handle, roles from users
           where deactivated_at is null

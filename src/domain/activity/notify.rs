@@ -8,6 +8,7 @@
 //! nothing.
 
 use crate::domain::approval::subject::SubjectRef;
+use crate::domain::kernel::After;
 use crate::domain::messaging::outbox;
 use crate::domain::messaging::{LetterError, Letters};
 use chrono::{DateTime, Utc};
@@ -341,11 +342,24 @@ pub async fn send_digests(
     Ok(sent)
 }
 
-/// Tells every stream that `subject` changed (a decision, an edit, a
+/// Tells the streams that `subject` changed (a decision, an edit, a
 /// transition), after commit: pages showing it re-read themselves. Only its
-/// kind and id travel; what a page re-reads is checked like any request.
+/// kind and id travel, and whether it is confidential as of this change
+/// (as the `approval_subjects` view says, for any kind): then only those who
+/// may see it hear of it (`crate::live`). What a page re-reads is checked
+/// like any request.
 pub async fn changed(conn: &mut PgConnection, subject: SubjectRef) -> Result<(), sqlx::Error> {
-    let payload = serde_json::json!({ "subject": subject });
+    let confidential: Option<bool> = sqlx::query_scalar(
+        "select confidential from approval_subjects where kind = $1 and id = $2",
+    )
+    .bind(subject.kind)
+    .bind(subject.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let payload = serde_json::json!({
+        "subject": subject,
+        "confidential": confidential.unwrap_or(true),
+    });
     crate::nudge::nudge(conn, CHANNEL, &payload.to_string()).await
 }
 
@@ -403,23 +417,26 @@ pub struct Item {
 pub const PAGE_SIZE: i64 = 30;
 
 /// The user's notifications, newest first (unread only if asked), one page
-/// plus a row to tell whether more exist.
+/// plus a row to tell whether more exist; `after` is the last row of the
+/// previous page.
 pub async fn list(
     conn: &mut PgConnection,
     user: Uuid,
     unread_only: bool,
-    before: Option<DateTime<Utc>>,
+    after: Option<After>,
 ) -> Result<Vec<Item>, sqlx::Error> {
     sqlx::query_as(
         "select n.id, n.text, n.link, a.full_name as actor_name, n.created_at, n.read_at
            from notifications n left join users a on a.id = n.actor_id
           where n.user_id = $1 and (not $2 or n.read_at is null)
-            and ($3::timestamptz is null or n.created_at < $3)
-          order by n.created_at desc limit $4",
+            and (n.created_at, n.id) < (coalesce($3, 'infinity'),
+                                        coalesce($4, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+          order by n.created_at desc, n.id desc limit $5",
     )
     .bind(user)
     .bind(unread_only)
-    .bind(before)
+    .bind(after.map(|a| a.at))
+    .bind(after.map(|a| a.id))
     .bind(PAGE_SIZE + 1)
     .fetch_all(conn)
     .await

@@ -730,6 +730,65 @@ pub async fn reassign(
     ask(conn, actor, mail, &r, task_id, to).await
 }
 
+/// Calls off the subject's approval in progress, when the subject is
+/// deleted or cancelled (in that transaction): every task not yet decided
+/// is cancelled, each with its audit row, the approval with them, and the
+/// links mailed for those tasks are void, so nothing waits in an inbox or
+/// opens from a mail for a subject that is gone.
+pub async fn cancel(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    of: SubjectRef,
+) -> Result<(), sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Cancelled {
+        id: Uuid,
+        was: String,
+    }
+    let tasks: Vec<Cancelled> = sqlx::query_as(
+        "with undecided as (
+             select t.id, t.status from approval_tasks t
+               join approvals a on a.id = t.approval_id
+              where a.subject_type = $1 and a.subject_id = $2 and t.status in ('pending', 'waiting')
+                for update of t)
+         update approval_tasks t set status = 'cancelled', decided_at = now()
+           from undecided u where t.id = u.id
+         returning t.id, u.status as was",
+    )
+    .bind(of.kind)
+    .bind(of.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(
+        "update approvals set status = 'cancelled', decided_at = now()
+          where subject_type = $1 and subject_id = $2 and status = 'pending'",
+    )
+    .bind(of.kind)
+    .bind(of.id)
+    .execute(&mut *conn)
+    .await?;
+    let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+    sqlx::query(
+        "update approval_links set voided_at = now() where task_id = any($1) and voided_at is null",
+    )
+    .bind(&ids)
+    .execute(&mut *conn)
+    .await?;
+    for task in tasks {
+        let c = Changes::new().field("status", &task.was.as_str(), &"cancelled");
+        audit::record(
+            &mut *conn,
+            actor,
+            "approval.cancelled",
+            "approval_task",
+            Some(task.id),
+            c,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The subject as its area describes it; not found when no area answers
 /// for its kind or it is gone.
 pub(super) async fn about(conn: &mut PgConnection, of: SubjectRef) -> Result<About, DecideError> {

@@ -45,6 +45,9 @@ pub enum Link {
     /// went to someone else, their account was deactivated, or they now
     /// requested or work on its subject.
     Withdrawn,
+    /// The approval was called off (its subject deleted or cancelled):
+    /// nothing waits for a decision any more.
+    Cancelled,
     /// The subject changed since the mail (`sent`), or the task is decided.
     Stale {
         subject: SubjectRef,
@@ -63,6 +66,7 @@ pub async fn check_link(
 ) -> Result<Link, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
+        cancelled: bool,
         used: bool,
         expired: bool,
         withdrawn: bool,
@@ -73,7 +77,8 @@ pub async fn check_link(
         sent: DateTime<Utc>,
     }
     let row: Option<Row> = sqlx::query_as(
-        "select l.used_at is not null as used, l.expires_at <= now() as expired,
+        "select l.voided_at is not null as cancelled,
+                l.used_at is not null as used, l.expires_at <= now() as expired,
                 (l.approver_id <> t.approver_id or u.deactivated_at is not null
                  or l.approver_id = any(s.people)) as withdrawn,
                 (l.subject_version <> s.version or t.status <> 'pending') as stale,
@@ -91,6 +96,7 @@ pub async fn check_link(
     .await?;
     Ok(match row {
         None => Link::Unknown,
+        Some(r) if r.cancelled => Link::Cancelled,
         Some(r) if r.used => Link::Used,
         Some(r) if r.expired => Link::Expired,
         Some(r) if r.withdrawn => Link::Withdrawn,

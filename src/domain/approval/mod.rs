@@ -18,14 +18,16 @@ use crate::domain::messaging::LetterError;
 use crate::domain::messaging::outbox;
 
 pub use engine::{
-    Earlier, decide, earlier, last_approved_fields, may_decide, reassign, resume_status, submit,
+    Earlier, cancel, decide, earlier, last_approved_fields, may_decide, reassign, resume_status,
+    submit,
 };
 pub use links::{Link, check_link, grant_holds, use_link};
 pub use reminders::{business_days_between, remind_overdue};
 pub use subject::{About, Subject, SubjectKind, SubjectRef};
+pub(crate) use tasks::waiting_for;
 pub use tasks::{
-    After, ChangesAsked, INBOX_PAGE, InboxPage, Route, Task, changes_asked, decided, pending_count,
-    route, task, task_with_trail, trail, waiting,
+    ChangesAsked, INBOX_PAGE, InboxPage, Route, Task, changes_asked, decided, route, task,
+    task_with_trail, trail, waiting,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,11 @@
 //! Set-based reads (the inbox, the trail, a mailed link's check) cannot
 //! call a trait per row: they join the `approval_subjects` view instead, in
 //! which each kind has one branch with the same columns (see the migration
-//! `20261203500001_approval_subjects.sql`).
+//! `20261203500001_approval_subjects.sql`; its `confidential` column, which
+//! live events read, came with `20261203600002`). What waits for a person
+//! leaves out the subjects they are named on through a second view,
+//! `approval_pending_people` (`20261203600003`): a new kind adds a branch
+//! to both.
 
 use super::DecideError;
 use crate::domain::activity::audit::Actor;

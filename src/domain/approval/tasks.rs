@@ -1,6 +1,7 @@
 //! Tasks as the inbox, the decision page and the requirement page read them.
 
 use super::subject::{SubjectKind, SubjectRef};
+use crate::domain::kernel::After;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -82,34 +83,6 @@ pub async fn task_with_trail(
 /// How many tasks one page of the inbox shows.
 pub const INBOX_PAGE: i64 = 50;
 
-/// Where a page of an inbox tab starts: just past this task, in the tab's
-/// order (keyset paging, so a page deep in thousands costs what the first
-/// does). Written in a URL as `<time>,<id>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct After {
-    pub at: DateTime<Utc>,
-    pub id: Uuid,
-}
-
-impl After {
-    pub fn parse(s: &str) -> Option<After> {
-        let (at, id) = s.split_once(',')?;
-        Some(After {
-            at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
-            id: id.parse().ok()?,
-        })
-    }
-
-    /// `Z`, not `+00:00`: a `+` in a query string reads as a space.
-    pub fn param(&self) -> String {
-        format!(
-            "{},{}",
-            self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            self.id
-        )
-    }
-}
-
 /// One page of an inbox tab, and where the next starts, if there is one.
 #[derive(Debug, Clone)]
 pub struct InboxPage {
@@ -119,11 +92,12 @@ pub struct InboxPage {
 
 impl InboxPage {
     /// The tasks of one page, from `keys`: up to one more than a page of
-    /// (position, id) in the tab's order, read from its index alone. The
-    /// tasks are then read by id, leaving out those on deleted subjects
-    /// and on subjects `user` requested or works on (never theirs to
-    /// decide), so a page may show fewer; the next one starts after the
-    /// last key read either way, so nothing is skipped or shown twice.
+    /// (position, id) in the tab's order. The tasks are then read by id,
+    /// leaving out those on deleted subjects and on subjects `user`
+    /// requested or works on (the waiting tab's keys leave them out already,
+    /// see [`waiting_for`]; the decided tab's are read from its index
+    /// alone), so a page may show fewer; the next one starts after the last
+    /// key read either way, so nothing is skipped or shown twice.
     async fn read(
         conn: &mut PgConnection,
         user: Uuid,
@@ -149,6 +123,43 @@ impl InboxPage {
     }
 }
 
+/// The tasks waiting for one person, as rows `(started_at, id)`: pending
+/// (deleting or cancelling a subject calls its tasks off, see
+/// [`super::cancel`]), theirs or of someone they stand in for today, and
+/// not on a subject they requested or work on (never theirs to decide).
+/// `$who` is the person, as SQL; `$walk` ends each approver's walk of the
+/// waiting index (a keyset bound, the order, a limit). The inbox pages it,
+/// the navigation counts it (`crate::web::current_user`) and the home page
+/// lists it: one definition, so the count is what the inbox lists.
+///
+/// The count runs on every page, so neither part costs a probe per task:
+/// the walk reads the waiting index alone, and the subjects the person is
+/// named on are found from their side, through the `approval_pending_people`
+/// view and the indexes under it (migration 20261203600003), once per
+/// statement.
+macro_rules! waiting_for {
+    ($who:literal, $walk:literal) => {
+        concat!(
+            "select p.started_at, p.id
+               from (select ", $who, "::uuid as id
+                     union all
+                     select id from users where delegate_id = ", $who, "
+                        and current_date between delegate_from and delegate_until) me
+              cross join lateral (
+                     select t.id, t.started_at from approval_tasks t
+                      where t.approver_id = me.id and t.status = 'pending'
+                        and t.id not in (
+                            select x.id from approval_pending_people s
+                              join approvals a on a.subject_type = s.kind and a.subject_id = s.id
+                                              and a.status = 'pending'
+                              join approval_tasks x on x.approval_id = a.id and x.status = 'pending'
+                             where s.person = ", $who, ") ",
+            $walk, ") p "
+        )
+    };
+}
+pub(crate) use waiting_for;
+
 /// Waiting for `user` (theirs, and those of people they stand in for
 /// today), the longest waiting first: one walk of the waiting index per
 /// person, stopping at a page.
@@ -157,22 +168,16 @@ pub async fn waiting(
     user: Uuid,
     after: Option<After>,
 ) -> Result<InboxPage, sqlx::Error> {
-    let keys: Vec<(DateTime<Utc>, Uuid)> = sqlx::query_as(
-        "select p.started_at, p.id
-           from (select $1::uuid as id
-                 union all
-                 select id from users where delegate_id = $1
-                    and current_date between delegate_from and delegate_until) me
-          cross join lateral (
-                 select t.id, t.started_at from approval_tasks t
-                  where t.approver_id = me.id and t.status = 'pending'
-                    and (t.started_at, t.id) > (coalesce($2, '-infinity'),
-                                                coalesce($3, '00000000-0000-0000-0000-000000000000'))
-                  order by t.started_at, t.id
-                  limit $4) p
-          order by p.started_at, p.id
-          limit $4",
-    )
+    let keys: Vec<(DateTime<Utc>, Uuid)> = sqlx::query_as(concat!(
+        waiting_for!(
+            "$1",
+            "and (t.started_at, t.id) > (coalesce($2, '-infinity'),
+                                         coalesce($3, '00000000-0000-0000-0000-000000000000'))
+             order by t.started_at, t.id
+             limit $4"
+        ),
+        "order by p.started_at, p.id limit $4"
+    ))
     .bind(user)
     .bind(after.map(|a| a.at))
     .bind(after.map(|a| a.id))
@@ -252,15 +257,6 @@ pub async fn trail(conn: &mut PgConnection, subject: SubjectRef) -> Result<Vec<T
     .await
 }
 
-pub async fn pending_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "select count(*) from approval_tasks where approver_id = $1 and status = 'pending'",
-    )
-    .bind(user)
-    .fetch_one(conn)
-    .await
-}
-
 /// The workflow version a subject's latest round of approval follows
 /// (frozen when it was submitted).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -299,6 +295,7 @@ impl Task {
             "rejected" => "Rejected",
             "changes_requested" => "Changes requested",
             "waiting" => "Not yet reached",
+            "cancelled" => "Cancelled",
             _ => "Not needed",
         }
     }

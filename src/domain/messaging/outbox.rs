@@ -186,17 +186,20 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Message>, 
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// Newest first; `before` is the created_at of the last row of the previous page.
+/// Newest first, one page plus a row to tell whether more exist; `after`
+/// is the last row of the previous page.
 pub async fn recent(
     conn: &mut PgConnection,
-    before: Option<DateTime<Utc>>,
+    after: Option<crate::domain::kernel::After>,
 ) -> Result<Vec<Message>, sqlx::Error> {
     sqlx::query_as(
         "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, created_at
-           from outbox where ($1::timestamptz is null or created_at < $1)
-          order by created_at desc limit $2",
+           from outbox
+          where (created_at, id) < (coalesce($1, 'infinity'), coalesce($2, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+          order by created_at desc, id desc limit $3",
     )
-    .bind(before)
+    .bind(after.map(|a| a.at))
+    .bind(after.map(|a| a.id))
     .bind(PAGE_SIZE + 1)
     .fetch_all(conn)
     .await

@@ -97,7 +97,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sql
         .await
 }
 
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
 pub struct ListFilter {
     #[serde(default)]
     pub q: String,
@@ -106,12 +106,27 @@ pub struct ListFilter {
     /// "active" (default), "deactivated" or "all".
     #[serde(default)]
     pub status: String,
+    /// Keyset pagination: the users that follow this one (the last of the
+    /// previous page) by name.
+    #[serde(default)]
+    pub after: String,
 }
 
-pub async fn list(conn: &mut PgConnection, f: &ListFilter) -> Result<Vec<User>, sqlx::Error> {
+/// How many users a page of the list shows.
+pub const PAGE_SIZE: i64 = 100;
+
+/// Up to `limit` users matching the filter, by name (a page asks for one
+/// more, to tell whether another page follows).
+pub async fn list(
+    conn: &mut PgConnection,
+    f: &ListFilter,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
     // PostgreSQL refuses NUL in text; in a search it can only be noise.
     let q = f.q.replace('\0', "");
-    let q = Some(q.trim()).filter(|q| !q.is_empty());
+    let q = Some(q.trim())
+        .filter(|q| !q.is_empty())
+        .map(crate::domain::kernel::like_escaped);
     let role = Role::parse(&f.role).map(Role::as_str);
     sqlx::query_as(concat!(
         user_select!(),
@@ -120,11 +135,15 @@ pub async fn list(conn: &mut PgConnection, f: &ListFilter) -> Result<Vec<User>, 
            and case $3 when 'all' then true
                        when 'deactivated' then u.deactivated_at is not null
                        else u.deactivated_at is null end
-         order by lower(u.full_name) limit 500"
+           and ($4::uuid is null
+                or (lower(u.full_name), u.id) > (select lower(full_name), id from users where id = $4))
+         order by lower(u.full_name), u.id limit $5"
     ))
     .bind(q)
     .bind(role)
     .bind(f.status.as_str())
+    .bind(f.after.trim().parse::<Uuid>().ok())
+    .bind(limit)
     .fetch_all(conn)
     .await
 }
@@ -158,11 +177,7 @@ pub async fn suggest(conn: &mut PgConnection, q: &str) -> Result<Vec<Person>, sq
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    // LIKE's own wildcards in what was typed match literally.
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = crate::domain::kernel::like_escaped(q);
     sqlx::query_as(
         "select id, full_name, email from users
           where deactivated_at is null

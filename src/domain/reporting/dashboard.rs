@@ -37,22 +37,23 @@ impl Waiting {
     }
 }
 
+/// The first of what the inbox's waiting tab lists (the same definition,
+/// [`crate::domain::approval::waiting_for`], as it and the navigation's
+/// count).
 pub async fn waiting(conn: &mut PgConnection, user: Uuid) -> Result<Vec<Waiting>, sqlx::Error> {
-    sqlx::query_as(
-        "select t.id as task_id, r.reference, r.title, t.step_name,
+    sqlx::query_as(concat!(
+        "select t.id as task_id, s.reference, s.title, t.step_name,
                 coalesce(t.started_at, t.created_at) as started_at, t.sla_hours,
                 case when t.approver_id <> $1 then u.full_name end as on_behalf_of
-           from approval_tasks t
+           from (",
+        crate::domain::approval::waiting_for!("$1", "order by t.started_at, t.id limit $2"),
+        "order by p.started_at, p.id limit $2) w
+           join approval_tasks t on t.id = w.id
            join approvals a on a.id = t.approval_id
-           join requirements r on a.subject_type = 'requirement' and r.id = a.subject_id
+           join approval_subjects s on s.kind = a.subject_type and s.id = a.subject_id
            join users u on u.id = t.approver_id
-          where t.status = 'pending' and r.deleted_at is null
-            and (t.approver_id = $1 or t.approver_id in (
-                  select id from users where delegate_id = $1
-                     and current_date between delegate_from and delegate_until))
-          order by coalesce(t.started_at, t.created_at), t.id
-          limit $2",
-    )
+          order by w.started_at, w.id"
+    ))
     .bind(user)
     .bind(SHOWN)
     .fetch_all(conn)

@@ -720,6 +720,48 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Requiremen
     .await
 }
 
+/// Of `users`, those who may see requirement `id`: whom
+/// [`Requirement::visible_to`] lets see it, and the approvers of its tasks,
+/// whose approval page shows it. For live updates, which must not tell
+/// anyone else that a confidential requirement changed.
+pub async fn seen_by(
+    conn: &mut PgConnection,
+    id: Uuid,
+    users: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Person {
+        id: Uuid,
+        roles: Vec<String>,
+        approver: bool,
+    }
+    let Some(r) = find(&mut *conn, id).await? else {
+        return Ok(Vec::new());
+    };
+    if !r.confidential {
+        return Ok(users.to_vec());
+    }
+    let people: Vec<Person> = sqlx::query_as(
+        "select u.id, u.roles,
+                exists (select 1 from approval_tasks t join approvals a on a.id = t.approval_id
+                         where a.subject_type = 'requirement' and a.subject_id = $2
+                           and t.approver_id = u.id) as approver
+           from users u where u.id = any($1) and u.deactivated_at is null",
+    )
+    .bind(users)
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(people
+        .into_iter()
+        .filter(|p| {
+            let roles: Vec<Role> = p.roles.iter().filter_map(|r| Role::parse(r)).collect();
+            p.approver || r.visible_to(p.id, &roles)
+        })
+        .map(|p| p.id)
+        .collect())
+}
+
 /// Parses the form (see [`RequirementForm::parse`]) and checks its choices
 /// against the database: the department, level and people must be live
 /// unless `before` (the requirement as saved, None for a new one) already
@@ -1049,6 +1091,11 @@ pub async fn apply(
     if done.rows_affected() == 0 {
         return Err(SaveError::Stale.into());
     }
+    if to == Status::Cancelled {
+        // Nobody is left deciding on a requirement that is called off.
+        crate::domain::approval::cancel(&mut *conn, actor, super::approval_subject::subject(id))
+            .await?;
+    }
     if to == Status::Open {
         // One opening per head, created when recruiting starts (again, after
         // an approved change: only the heads added since).
@@ -1094,7 +1141,8 @@ pub async fn apply(
     Ok(to)
 }
 
-/// Soft delete (admins): the row stays for the audit trail.
+/// Soft delete (admins): the row stays for the audit trail. Its approval
+/// in progress, if any, is called off with it.
 pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
     let done = sqlx::query("update requirements set deleted_at = now(), updated_at = now() where id = $1 and deleted_at is null")
         .bind(id)
@@ -1112,6 +1160,7 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<
         Changes::new().field("deleted", &false, &true),
     )
     .await?;
+    crate::domain::approval::cancel(conn, actor, super::approval_subject::subject(id)).await?;
     Ok(())
 }
 
@@ -1280,13 +1329,7 @@ fn person(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, column: &'static str, valu
             q.push(" and ").push(column).push(" = ").push_bind(id);
         }
         Err(_) => {
-            let pattern = format!(
-                "%{}%",
-                value
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = format!("%{}%", crate::domain::kernel::like_escaped(value));
             q.push(" and ")
                 .push(column)
                 .push(" in (select id from users where full_name ilike ")

@@ -2,6 +2,7 @@
 //! each message (a link's token masked: only its recipient gets it).
 
 use crate::domain::access::Permission;
+use crate::domain::kernel::After;
 use crate::domain::messaging::outbox::{self, Message, PAGE_SIZE};
 use crate::error::AppError;
 use crate::web::AppState;
@@ -12,7 +13,6 @@ use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 
 pub fn routes() -> Routes {
     Routes::new().serve(route!(GET "/admin/outbox"), list)
@@ -31,7 +31,7 @@ struct OutboxPage {
 
 #[derive(serde::Deserialize)]
 pub struct Page {
-    before: Option<DateTime<Utc>>,
+    after: Option<After>,
 }
 
 async fn list(
@@ -42,14 +42,15 @@ async fn list(
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewAuditLog)?;
     let conn = db.conn().await?;
-    let mut messages = outbox::recent(conn, page.before).await?;
+    let mut messages = outbox::recent(conn, page.after).await?;
     let next_page = if messages.len() as i64 > PAGE_SIZE {
         messages.truncate(PAGE_SIZE as usize);
         messages.last().map(|m| {
-            format!(
-                "/admin/outbox?before={}",
-                crate::error::urlencode(&m.created_at.to_rfc3339())
-            )
+            let after = After {
+                at: m.created_at,
+                id: m.id,
+            };
+            format!("/admin/outbox?after={}", after.param())
         })
     } else {
         None

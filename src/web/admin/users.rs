@@ -46,6 +46,8 @@ struct UsersPage {
     filter: ListFilter,
     users: Vec<User>,
     roles: [Role; 7],
+    /// The next page, with the same filters, when there is one.
+    next_page: Option<String>,
 }
 
 async fn list(
@@ -56,7 +58,22 @@ async fn list(
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageUsers)?;
     let conn = db.conn().await?;
-    let users = user::list(conn, &filter).await?;
+    let mut users = user::list(conn, &filter, user::PAGE_SIZE + 1).await?;
+    let next_page = if users.len() as i64 > user::PAGE_SIZE {
+        users.truncate(user::PAGE_SIZE as usize);
+        users.last().map(|last| {
+            let next = ListFilter {
+                after: last.id.to_string(),
+                ..filter.clone()
+            };
+            format!(
+                "/admin/users?{}",
+                serde_urlencoded::to_string(&next).unwrap_or_default()
+            )
+        })
+    } else {
+        None
+    };
     let layout = if hx.0 {
         Layout::bare()
     } else {
@@ -67,6 +84,7 @@ async fn list(
         filter,
         users,
         roles: Role::ALL,
+        next_page,
     };
     render::page_or_fragment(hx, &page, page.as_results())
 }
