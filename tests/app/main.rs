@@ -26,4 +26,5 @@ mod platform;
 mod requirements;
 mod subjects;
 mod timezones;
+mod typed;
 mod workflows;
