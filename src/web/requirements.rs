@@ -744,7 +744,7 @@ async fn show_page(
         thread: super::comments::requirement_thread(&mut *conn, me, &r).await?,
         openings: opening::of(&mut *conn, r.id).await?,
         can_settle: r.recruited_by(me.id, &me.roles)
-            && matches!(r.status(), Status::Open | Status::OnHold),
+            && matches!(r.status, Status::Open | Status::OnHold),
         settling: None,
         r,
         error,
@@ -770,7 +770,7 @@ async fn waiting_for(
     conn: &mut PgConnection,
     r: &Requirement,
 ) -> Result<Vec<approval::Task>, AppError> {
-    if r.status() != Status::PendingApproval {
+    if r.status != Status::PendingApproval {
         return Ok(Vec::new());
     }
     Ok(approval::trail(conn, approval_subject::subject(r.id))
@@ -786,7 +786,7 @@ async fn changes_asked(
     me: &CurrentUser,
     r: &Requirement,
 ) -> Result<Option<approval::ChangesAsked>, AppError> {
-    if r.status() == Status::ChangesRequested
+    if r.status == Status::ChangesRequested
         && (me.id == r.hiring_manager_id || me.id == r.created_by)
     {
         Ok(approval::changes_asked(conn, approval_subject::subject(r.id)).await?)
@@ -930,7 +930,7 @@ async fn transition(
         Err(DecideError::Transition(TransitionError::NotAllowed { .. })) => {
             format!(
                 "This is not possible while the requirement is {}.",
-                r.status().label().to_lowercase()
+                r.status.label().to_lowercase()
             )
         }
         Err(DecideError::Transition(TransitionError::Save(SaveError::Stale))) => {

@@ -28,4 +28,5 @@ mod routes;
 mod row_rules;
 mod subjects;
 mod timezones;
+mod typed;
 mod workflows;

@@ -18,9 +18,6 @@ use crate::domain::activity::audit::Actor;
 use crate::domain::activity::notify::Named;
 use futures::future::BoxFuture;
 use sqlx::PgConnection;
-use sqlx::encode::IsNull;
-use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef, Postgres};
 use uuid::Uuid;
 
 /// The kinds of subject, stored as text (`approvals.subject_type`,
@@ -47,29 +44,8 @@ impl SubjectKind {
     }
 }
 
-impl sqlx::Type<Postgres> for SubjectKind {
-    fn type_info() -> PgTypeInfo {
-        <&str as sqlx::Type<Postgres>>::type_info()
-    }
-
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <&str as sqlx::Type<Postgres>>::compatible(ty)
-    }
-}
-
-impl sqlx::Encode<'_, Postgres> for SubjectKind {
-    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
-        <&str as sqlx::Encode<Postgres>>::encode(self.as_str(), buf)
-    }
-}
-
-/// A kind the code does not know is an error, never a guess.
-impl<'r> sqlx::Decode<'r, Postgres> for SubjectKind {
-    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        let s = <&str as sqlx::Decode<Postgres>>::decode(value)?;
-        SubjectKind::parse(s).ok_or_else(|| format!("unknown subject kind {s:?}").into())
-    }
-}
+// A kind the code does not know is an error, never a guess.
+crate::text_enum!(SubjectKind);
 
 /// One subject: its kind and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

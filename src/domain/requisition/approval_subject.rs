@@ -211,14 +211,14 @@ pub async fn submit(
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;
     let resume_status = match action {
-        Action::SubmitChange => Some(before.status),
+        Action::SubmitChange => Some(before.status.as_str().to_owned()),
         // A resubmission after "request changes" carries on what the
         // asking approval was for.
         Action::Submit => approval::resume_status(&mut *conn, subject(id)).await?,
         other => {
             return Err(TransitionError::NotAllowed {
                 action: other.as_str(),
-                from: before.status().as_str(),
+                from: before.status.as_str(),
             }
             .into());
         }

@@ -127,14 +127,13 @@ pub async fn settle(
     // The requirement's lock orders this against edits of its headcount
     // and other openings settled at the same moment: the last one of two
     // settled at once sees the other and fills the requirement.
-    let status: String = sqlx::query_scalar(
+    let status: Status = sqlx::query_scalar(
         "select status from requirements where id = $1 and deleted_at is null for update",
     )
     .bind(requirement_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(SaveError::NotFound)?;
-    let status = Status::parse(&status).unwrap_or(Status::Draft);
     if !matches!(status, Status::Open | Status::OnHold) {
         return Err(TransitionError::NotAllowed {
             action: outcome.status(),

@@ -78,6 +78,8 @@ impl Status {
     }
 }
 
+crate::text_enum!(Status);
+
 /// What someone asks to do to a requirement's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -572,7 +574,7 @@ pub struct Requirement {
     pub description: String,
     pub skills: Vec<String>,
     pub confidential: bool,
-    pub status: String,
+    pub status: Status,
     pub created_by: Uuid,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -580,10 +582,6 @@ pub struct Requirement {
 }
 
 impl Requirement {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Draft)
-    }
-
     /// The people named on it: they (and admins) see it when confidential.
     pub fn names(&self, user: Uuid) -> bool {
         user == self.hiring_manager_id || user == self.created_by || self.recruiter_id == Some(user)
@@ -610,7 +608,7 @@ impl Requirement {
     pub fn editable_by(&self, user: Uuid, roles: &[Role]) -> bool {
         let admin = allows(roles, Permission::AdministerRequirements);
         let own = user == self.hiring_manager_id || user == self.created_by;
-        match self.status() {
+        match self.status {
             Status::PendingApproval => admin,
             s if s.is_final() => false,
             _ => own || admin || self.sourcing_only(user, roles),
@@ -629,7 +627,7 @@ impl Requirement {
     /// Whether an edit now must be approved again before it counts.
     pub fn approved(&self) -> bool {
         matches!(
-            self.status(),
+            self.status,
             Status::Approved | Status::Open | Status::OnHold
         )
     }
@@ -666,7 +664,7 @@ impl Requirement {
             Action::Cancel,
         ]
         .into_iter()
-        .filter(|a| transition(self.status(), *a).is_some())
+        .filter(|a| transition(self.status, *a).is_some())
         .filter(|a| self.may(user, roles, *a))
         .collect()
     }
@@ -1074,7 +1072,7 @@ pub async fn apply(
     if action.needs_reason() && reason.is_empty() {
         return Err(TransitionError::ReasonRequired);
     }
-    let from = r.status();
+    let from = r.status;
     let to = transition(from, action).ok_or(TransitionError::NotAllowed {
         action: action.as_str(),
         from: from.as_str(),
@@ -1277,7 +1275,7 @@ pub struct ListRow {
     pub hiring_manager_name: String,
     pub headcount: i32,
     pub priority: String,
-    pub status: String,
+    pub status: Status,
     pub target_start: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
 }
@@ -1288,7 +1286,7 @@ impl ListRow {
     }
 
     pub fn status_label(&self) -> &'static str {
-        Status::parse(&self.status).map_or("", Status::label)
+        self.status.label()
     }
 }
 

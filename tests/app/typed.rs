@@ -1,0 +1,63 @@
+//! Statuses and kinds are read through their own types: a value the code
+//! does not know is an error, never silently another one (an unknown
+//! requirement status once read as a draft).
+
+use crate::harness::TestApp;
+use hiring_hare::domain::approval::SubjectKind;
+use hiring_hare::domain::requisition::requirement::Status;
+
+#[tokio::test]
+async fn an_unknown_status_or_kind_is_an_error_not_a_guess() {
+    let app = TestApp::spawn().await;
+    for status in Status::ALL {
+        let read: Status = sqlx::query_scalar("select $1::text")
+            .bind(status)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(read, status);
+    }
+    let unknown = sqlx::query_scalar::<_, Status>("select 'archived'::text")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap_err();
+    assert!(unknown.to_string().contains("archived"), "{unknown}");
+    assert!(
+        sqlx::query_scalar::<_, SubjectKind>("select 'candidate'::text")
+            .fetch_one(&app.pool)
+            .await
+            .is_err()
+    );
+    // A requirement row whose status nobody knows does not show as a draft.
+    let (client, _) = app
+        .signed_in(hiring_hare::domain::access::Role::Admin)
+        .await;
+    let id: uuid::Uuid = sqlx::query_scalar(
+        "with d as (insert into departments (name) values ('Typing') returning id),
+              l as (insert into job_levels (name, rank, salary_min, salary_max, currency)
+                    values ('L', 1, 1, 2, 'EUR') returning id),
+              u as (select id from users limit 1)
+         insert into requirements (reference, title, department_id, job_level_id,
+             hiring_manager_id, headcount, employment_type, remote_policy, salary_min,
+             salary_max, currency, reason, priority, created_by)
+         select 'REQ-TYPED-1', 'Typed', d.id, l.id, u.id, 1, 'full_time', 'remote', 1, 2,
+                'EUR', 'new', 'low', u.id
+           from d, l, u
+         returning id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("alter table requirements drop constraint requirements_status_check")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("update requirements set status = 'archived' where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = client.get(&format!("/requirements/{id}")).await;
+    assert_eq!(page.status, reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!page.body.contains("Draft"));
+}
