@@ -61,3 +61,51 @@ async fn an_unknown_status_or_kind_is_an_error_not_a_guess() {
     assert_eq!(page.status, reqwest::StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!page.body.contains("Draft"));
 }
+
+#[tokio::test]
+async fn the_audit_filter_offers_every_kind_that_is_written() {
+    use hiring_hare::domain::activity::audit::Entity;
+    let app = TestApp::spawn().await;
+    let chain = crate::approvals::submitted(&app).await;
+    let head = crate::approvals::signed_in_as(&app, "head@example.com").await;
+    let task: uuid::Uuid = sqlx::query_scalar(
+        "select t.id from approval_tasks t join users u on u.id = t.approver_id
+         where u.email = 'head@example.com' and t.status = 'pending'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let decided = head
+        .post(
+            &format!("/approvals/{task}/decision"),
+            &[("decision", "approve"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(
+        decided.status,
+        reqwest::StatusCode::SEE_OTHER,
+        "{}",
+        decided.body
+    );
+    assert!(
+        !decided.location().starts_with("/sign-in"),
+        "{}",
+        decided.location()
+    );
+    drop(chain);
+    let (admin, _) = app
+        .signed_in(hiring_hare::domain::access::Role::Admin)
+        .await;
+    let offered = admin.get("/admin/audit").await.texts("#entity_type option");
+    let kinds: Vec<String> = Entity::ALL.iter().map(|e| e.as_str().to_owned()).collect();
+    assert!(offered.ends_with(&kinds), "{offered:?}");
+    let written: Vec<String> =
+        sqlx::query_scalar("select distinct entity_type from audit_logs order by 1")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert!(written.len() >= 3, "{written:?}");
+    for kind in &written {
+        assert!(offered.contains(kind), "{kind} is written but not offered");
+    }
+}
