@@ -114,7 +114,7 @@ async fn sign_in(
                 &mut tx,
                 &who.meta.actor(Some(user_id)),
                 "user.signed_in",
-                "user",
+                crate::domain::activity::audit::Entity::User,
                 Some(user_id),
                 Default::default(),
             )
@@ -143,7 +143,7 @@ async fn sign_out(mut db: Db, who: MaybeUser) -> Result<Response, AppError> {
             conn,
             &user.actor(),
             "user.signed_out",
-            "user",
+            crate::domain::activity::audit::Entity::User,
             Some(user.id),
             Default::default(),
         )

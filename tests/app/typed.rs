@@ -3,6 +3,7 @@
 //! requirement status once read as a draft).
 
 use crate::harness::TestApp;
+use crate::harness::fixtures::{signed_in_as, submitted, waiting_task};
 use hiring_hare::domain::approval::SubjectKind;
 use hiring_hare::domain::requisition::requirement::Status;
 
@@ -60,4 +61,35 @@ async fn an_unknown_status_or_kind_is_an_error_not_a_guess() {
     let page = client.get(&format!("/requirements/{id}")).await;
     assert_eq!(page.status, reqwest::StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!page.body.contains("Draft"));
+}
+
+#[tokio::test]
+async fn the_audit_filter_offers_every_kind_that_is_written() {
+    use hiring_hare::domain::activity::audit::Entity;
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let head = signed_in_as(&app, "head@example.com").await;
+    // The department head's, the first step's only task.
+    let task = waiting_task(&app, chain.requirement).await;
+    head.post(
+        &format!("/approvals/{task}/decision"),
+        &[("decision", "approve"), ("comment", "")],
+    )
+    .await
+    .assert_redirect("/approvals");
+    let (admin, _) = app
+        .signed_in(hiring_hare::domain::access::Role::Admin)
+        .await;
+    let offered = admin.get("/admin/audit").await.texts("#entity_type option");
+    let kinds: Vec<String> = Entity::ALL.iter().map(|e| e.as_str().to_owned()).collect();
+    assert!(offered.ends_with(&kinds), "{offered:?}");
+    let written: Vec<String> =
+        sqlx::query_scalar("select distinct entity_type from audit_logs order by 1")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert!(written.len() >= 3, "{written:?}");
+    for kind in &written {
+        assert!(offered.contains(kind), "{kind} is written but not offered");
+    }
 }

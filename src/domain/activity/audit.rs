@@ -1,6 +1,7 @@
 //! The audit trail: who did what to which entity, with the fields' values
 //! before and after, written in the transaction of the change itself.
 
+use crate::domain::approval::SubjectKind;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -8,6 +9,65 @@ use sqlx::PgConnection;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use uuid::Uuid;
+
+/// What an audit row is about. Every kind written is here, so the audit
+/// page's filter offers each of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Requirement,
+    Opening,
+    Offer,
+    ApprovalTask,
+    ApprovalWorkflow,
+    Comment,
+    User,
+    Department,
+    JobLevel,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 9] = [
+        Entity::Requirement,
+        Entity::Opening,
+        Entity::Offer,
+        Entity::ApprovalTask,
+        Entity::ApprovalWorkflow,
+        Entity::Comment,
+        Entity::User,
+        Entity::Department,
+        Entity::JobLevel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Requirement => "requirement",
+            Entity::Opening => "opening",
+            Entity::Offer => "offer",
+            Entity::ApprovalTask => "approval_task",
+            Entity::ApprovalWorkflow => "approval_workflow",
+            Entity::Comment => "comment",
+            Entity::User => "user",
+            Entity::Department => "department",
+            Entity::JobLevel => "job_level",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+crate::text_enum!(Entity);
+
+/// The subject of an approval step is audited as itself.
+impl From<SubjectKind> for Entity {
+    fn from(kind: SubjectKind) -> Self {
+        match kind {
+            SubjectKind::Requirement => Entity::Requirement,
+            SubjectKind::Offer => Entity::Offer,
+        }
+    }
+}
 
 /// The person (and request) behind a change.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +123,7 @@ pub async fn record(
     conn: &mut PgConnection,
     actor: &Actor,
     action: &str,
-    entity_type: &str,
+    entity: Entity,
     entity_id: Option<Uuid>,
     changes: Changes,
 ) -> Result<(), sqlx::Error> {
@@ -74,7 +134,7 @@ pub async fn record(
     .bind(actor.user_id)
     .bind(actor.on_behalf_of)
     .bind(action)
-    .bind(entity_type)
+    .bind(entity)
     .bind(entity_id)
     .bind(sqlx::types::Json(&changes))
     .bind(actor.ip)

@@ -155,7 +155,15 @@ pub async fn add(
         .created("subject_id", &subject.id)
         .created("body", &body.as_str())
         .created("version", &1);
-    audit::record(conn, actor, "comment.created", "comment", Some(id), changes).await?;
+    audit::record(
+        conn,
+        actor,
+        "comment.created",
+        audit::Entity::Comment,
+        Some(id),
+        changes,
+    )
+    .await?;
     tell_mentioned(conn, author, subject, &mentions(body.as_str()), mentioning).await?;
     Ok(id)
 }
@@ -191,7 +199,7 @@ pub async fn edit(
         conn,
         actor,
         "comment.edited",
-        "comment",
+        audit::Entity::Comment,
         Some(before.id),
         changes,
     )
@@ -220,7 +228,7 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Resu
         conn,
         actor,
         "comment.deleted",
-        "comment",
+        audit::Entity::Comment,
         Some(c.id),
         changes,
     )

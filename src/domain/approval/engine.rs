@@ -224,7 +224,7 @@ pub async fn submit(
                     &mut *conn,
                     actor,
                     "approval.step_skipped",
-                    r.subject.kind.as_str(),
+                    r.subject.kind.into(),
                     Some(r.subject.id),
                     c,
                 )
@@ -249,7 +249,7 @@ pub async fn submit(
                 &mut *conn,
                 actor,
                 "approval.step_passed_up",
-                r.subject.kind.as_str(),
+                r.subject.kind.into(),
                 Some(r.subject.id),
                 c,
             )
@@ -402,7 +402,7 @@ async fn ask(
             &mut *conn,
             actor,
             "approval.stand_in_skipped",
-            "approval_task",
+            audit::Entity::ApprovalTask,
             Some(task_id),
             c,
         )
@@ -641,7 +641,7 @@ pub async fn decide_with(
         &mut *conn,
         actor,
         &format!("approval.{}", decision.task_status()),
-        "approval_task",
+        audit::Entity::ApprovalTask,
         Some(task_id),
         c,
     )
@@ -722,7 +722,7 @@ pub async fn reassign(
         &mut *conn,
         actor,
         "approval.reassigned",
-        "approval_task",
+        audit::Entity::ApprovalTask,
         Some(task_id),
         c,
     )
@@ -780,7 +780,7 @@ pub async fn cancel(
             &mut *conn,
             actor,
             "approval.cancelled",
-            "approval_task",
+            audit::Entity::ApprovalTask,
             Some(task.id),
             c,
         )

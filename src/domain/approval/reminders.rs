@@ -102,7 +102,7 @@ pub async fn remind_overdue(
                 &mut *conn,
                 &Actor::system(),
                 &format!("approval.{kind}"),
-                "approval_task",
+                audit::Entity::ApprovalTask,
                 Some(task_id),
                 c,
             )

@@ -717,7 +717,7 @@ pub async fn create(
         conn,
         actor,
         "workflow.created",
-        "approval_workflow",
+        audit::Entity::ApprovalWorkflow,
         Some(id),
         c,
     )
@@ -774,7 +774,7 @@ pub async fn save(
         conn,
         actor,
         "workflow.updated",
-        "approval_workflow",
+        audit::Entity::ApprovalWorkflow,
         Some(id),
         c,
     )
@@ -810,7 +810,7 @@ pub async fn archive(
         conn,
         actor,
         "workflow.archived",
-        "approval_workflow",
+        audit::Entity::ApprovalWorkflow,
         Some(id),
         c,
     )
@@ -857,7 +857,7 @@ pub async fn make_default(
         conn,
         actor,
         "workflow.made_default",
-        "approval_workflow",
+        audit::Entity::ApprovalWorkflow,
         Some(id),
         c,
     )

@@ -198,7 +198,7 @@ pub async fn create_department(
         conn,
         actor,
         "department.created",
-        "department",
+        audit::Entity::Department,
         Some(id),
         changes,
     )
@@ -246,7 +246,7 @@ pub async fn update_department(
         conn,
         actor,
         "department.updated",
-        "department",
+        audit::Entity::Department,
         Some(id),
         changes,
     )
@@ -323,7 +323,7 @@ pub async fn archive_department(
         conn,
         actor,
         "department.archived",
-        "department",
+        audit::Entity::Department,
         Some(id),
         Changes::new().field("archived", &false, &true),
     )
@@ -467,7 +467,7 @@ pub async fn create_level(
         conn,
         actor,
         "job_level.created",
-        "job_level",
+        audit::Entity::JobLevel,
         Some(id),
         changes,
     )
@@ -511,7 +511,7 @@ pub async fn update_level(
         conn,
         actor,
         "job_level.updated",
-        "job_level",
+        audit::Entity::JobLevel,
         Some(id),
         changes,
     )
@@ -538,7 +538,7 @@ pub async fn archive_level(
         conn,
         actor,
         "job_level.archived",
-        "job_level",
+        audit::Entity::JobLevel,
         Some(id),
         Changes::new().field("archived", &false, &true),
     )

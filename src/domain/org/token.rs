@@ -66,7 +66,7 @@ pub async fn issue(
         conn,
         actor,
         purpose.sent_action(),
-        "user",
+        audit::Entity::User,
         Some(user_id),
         Changes::new(),
     )

@@ -338,7 +338,15 @@ pub async fn create(
         .created("department_id", &f.department_id)
         .created("manager_id", &f.manager_id)
         .created("time_zone", &f.time_zone);
-    audit::record(conn, actor, "user.created", "user", Some(id), changes).await?;
+    audit::record(
+        conn,
+        actor,
+        "user.created",
+        audit::Entity::User,
+        Some(id),
+        changes,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -386,7 +394,15 @@ pub async fn update(
         .field("manager_id", &before.manager_id, &f.manager_id)
         .field("time_zone", &before.time_zone, &f.time_zone)
         .field("version", &version, &(version + 1));
-    audit::record(&mut *conn, actor, "user.updated", "user", Some(id), changes).await?;
+    audit::record(
+        &mut *conn,
+        actor,
+        "user.updated",
+        audit::Entity::User,
+        Some(id),
+        changes,
+    )
+    .await?;
     if before.email != f.email.as_str() {
         sqlx::query("delete from sessions where user_id = $1")
             .bind(id)
@@ -469,7 +485,7 @@ pub async fn update_profile(
         conn,
         actor,
         "user.profile_updated",
-        "user",
+        audit::Entity::User,
         Some(id),
         changes,
     )
@@ -514,7 +530,7 @@ pub async fn set_active(
         conn,
         actor,
         action,
-        "user",
+        audit::Entity::User,
         Some(id),
         Changes::new().field("active", &!active, &active),
     )
@@ -587,7 +603,7 @@ pub async fn set_password(
         conn,
         actor,
         "user.password_changed",
-        "user",
+        audit::Entity::User,
         Some(id),
         Changes::new(),
     )
@@ -751,6 +767,14 @@ pub async fn set_delegation(
         d.map(|d| format!("{} from {} until {}", d.delegate, d.from, d.until))
     };
     let c = Changes::new().field("delegation", &show(before), &show(d));
-    audit::record(conn, actor, "user.delegation_set", "user", Some(id), c).await?;
+    audit::record(
+        conn,
+        actor,
+        "user.delegation_set",
+        audit::Entity::User,
+        Some(id),
+        c,
+    )
+    .await?;
     Ok(())
 }

@@ -177,7 +177,7 @@ pub async fn settle(
         &mut *conn,
         actor,
         &format!("opening.{}", outcome.status()),
-        "opening",
+        audit::Entity::Opening,
         Some(opening_id),
         c,
     )

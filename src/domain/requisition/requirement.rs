@@ -959,7 +959,7 @@ pub async fn create(
         conn,
         actor,
         "requirement.created",
-        "requirement",
+        audit::Entity::Requirement,
         Some(id),
         c,
     )
@@ -1023,7 +1023,7 @@ pub async fn update(
         &mut *conn,
         actor,
         "requirement.updated",
-        "requirement",
+        audit::Entity::Requirement,
         Some(id),
         c,
     )
@@ -1131,7 +1131,7 @@ pub async fn apply(
         conn,
         actor,
         &format!("requirement.{}", action.as_str()),
-        "requirement",
+        audit::Entity::Requirement,
         Some(id),
         c,
     )
@@ -1153,7 +1153,7 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<
         conn,
         actor,
         "requirement.deleted",
-        "requirement",
+        audit::Entity::Requirement,
         Some(id),
         Changes::new().field("deleted", &false, &true),
     )

@@ -1,7 +1,7 @@
 //! The audit log search, for admins.
 
 use crate::domain::access::Permission;
-use crate::domain::activity::audit::{self, Entry, PAGE_SIZE, Search};
+use crate::domain::activity::audit::{self, Entity, Entry, PAGE_SIZE, Search};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
@@ -21,7 +21,7 @@ struct AuditPage {
     layout: Layout,
     search: Search,
     entries: Vec<Entry>,
-    entity_types: &'static [&'static str],
+    entity_types: &'static [Entity],
     next_page: Option<String>,
 }
 
@@ -58,7 +58,7 @@ async fn search(
         layout,
         search,
         entries,
-        entity_types: &["user", "department", "job_level", "approval_workflow"],
+        entity_types: &Entity::ALL,
         next_page,
     };
     render::page_or_fragment(hx, &page, page.as_results())
