@@ -38,7 +38,6 @@ pub fn routes() -> Routes {
 #[template(path = "pages/approvals/inbox.html", blocks = ["inbox"])]
 struct InboxPage {
     layout: Layout,
-    me: Uuid,
     /// What this page is, for the live update to read it again.
     here: String,
     /// Each tab's page, when this page shows it: both on `/approvals`, one
@@ -95,7 +94,6 @@ async fn inbox(
     };
     let page = InboxPage {
         layout: Layout::new(&me, "Approvals").await?,
-        me: me.id,
         here,
         waiting,
         decided,

@@ -714,7 +714,7 @@ impl ShowPage {
     fn filled_openings(&self) -> usize {
         self.openings
             .iter()
-            .filter(|o| o.status == "filled")
+            .filter(|o| o.status == opening::OpeningStatus::Filled)
             .count()
     }
 }

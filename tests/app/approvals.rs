@@ -1574,3 +1574,85 @@ async fn opening_a_mailed_link_gives_the_session_a_new_id() {
         format!("/sign-in?next=%2Fapprovals%2F{task}").as_str()
     );
 }
+
+#[tokio::test]
+async fn an_inbox_page_ending_on_a_hidden_task_goes_on_after_it_and_each_row_names_its_requirement()
+{
+    let app = TestApp::spawn().await;
+    let org = approvers(&app).await;
+    let (hm, hm_id) = app.signed_in(Role::HiringManager).await;
+    let odd = draft(&app, &hm, &org, hm_id, "Platform engineer").await;
+    let even = draft(&app, &hm, &org, hm_id, "Data analyst").await;
+    let gone = draft(&app, &hm, &org, hm_id, "Site reliability engineer").await;
+    let fin = user_id(&app, "fin1@example.com").await;
+    // 60 waiting (the longest waiting first) and 60 decided (the newest
+    // first), on two requirements in turn, each row naming its own. The 50th of each tab, the last
+    // of its first page, is on a requirement deleted since: the page shows
+    // 49, and the next page starts after it rather than on it or before.
+    sqlx::query(
+        "insert into approvals (subject_type, subject_id, workflow_id, workflow_version, requester_id, created_at)
+         select 'requirement', case when i in (50, 71) then $3 when i % 2 = 0 then $2 else $1 end, w.id, w.version, $4,
+                timestamptz '2026-11-02 09:00Z' + i * interval '1 minute'
+           from approval_workflows w, generate_series(1, 120) i where w.is_default",
+    )
+    .bind(odd)
+    .bind(even)
+    .bind(gone)
+    .bind(hm_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into approval_tasks (approval_id, step, step_name, approver_id, status, started_at, decided_by, decided_at)
+         select a.id, 1, 'Finance', $1, case when i <= 60 then 'pending' else 'approved' end, a.created_at,
+                case when i > 60 then $1 end, case when i > 60 then a.created_at end
+           from (select id, created_at, row_number() over (order by created_at) as i from approvals
+                  where subject_id in ($2, $3, $4)) a",
+    )
+    .bind(fin)
+    .bind(odd)
+    .bind(even)
+    .bind(gone)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("update requirements set deleted_at = now() where id = $1")
+        .bind(gone)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // Each task's requirement as the rows should name it, in each tab's order.
+    let expected = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (Uuid, String)>(sql)
+                .bind(fin)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let waiting = expected(
+        "select t.id, r.reference || ' ' || r.title from approval_tasks t
+           join approvals a on a.id = t.approval_id join requirements r on r.id = a.subject_id
+          where t.approver_id = $1 and t.status = 'pending' and r.deleted_at is null
+          order by t.started_at, t.id",
+    )
+    .await;
+    let decided = expected(
+        "select t.id, r.reference || ' ' || r.title from approval_tasks t
+           join approvals a on a.id = t.approval_id join requirements r on r.id = a.subject_id
+          where t.decided_by = $1 and r.deleted_at is null
+          order by t.decided_at desc, t.id desc",
+    )
+    .await;
+    assert_eq!((waiting.len(), decided.len()), (59, 59));
+    let client = signed_in_as(&app, "fin1@example.com").await;
+    for (tab, tasks) in [("waiting", waiting), ("decided", decided)] {
+        let ids: Vec<Uuid> = tasks.iter().map(|(id, _)| *id).collect();
+        assert_eq!(walk_tab(&client, tab).await, (ids, 2), "{tab}");
+        let first = client.get(&format!("/approvals?tab={tab}")).await;
+        let names: Vec<String> = tasks[..49].iter().map(|(_, name)| name.clone()).collect();
+        assert_eq!(first.texts(&format!("#{tab} tbody th a")), names, "{tab}");
+    }
+}

@@ -83,78 +83,121 @@ pub async fn task_with_trail(
 /// How many tasks one page of the inbox shows.
 pub const INBOX_PAGE: i64 = 50;
 
-/// One page of an inbox tab, and where the next starts, if there is one.
-#[derive(Debug, Clone)]
-pub struct InboxPage {
-    pub tasks: Vec<Task>,
-    pub next: Option<After>,
+/// One row of an inbox tab: only what the row shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboxTask {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub step_name: String,
+    pub status: String,
+    /// Whose task it is, when not the reader's own: someone they stand in
+    /// for today (waiting tab only).
+    pub for_name: Option<String>,
+    /// Its place in the tab's order: when its step began (waiting) or when
+    /// it was decided (decided).
+    pub at: DateTime<Utc>,
+    /// False for a task on a deleted subject or on one the reader requested
+    /// or works on (never theirs to decide): read for its key alone, so
+    /// that the next page starts after it.
+    shown: bool,
 }
 
-impl InboxPage {
-    /// The tasks of one page, from `keys`: up to one more than a page of
-    /// (position, id) in the tab's order. The tasks are then read by id,
-    /// leaving out those on deleted subjects and on subjects `user`
-    /// requested or works on (the waiting tab's keys leave them out already,
-    /// see [`waiting_for`]; the decided tab's are read from its index
-    /// alone), so a page may show fewer; the next one starts after the last
-    /// key read either way, so nothing is skipped or shown twice.
-    async fn read(
-        conn: &mut PgConnection,
-        user: Uuid,
-        mut keys: Vec<(DateTime<Utc>, Uuid)>,
-    ) -> Result<InboxPage, sqlx::Error> {
-        let more = keys.len() as i64 > INBOX_PAGE;
-        keys.truncate(INBOX_PAGE as usize);
-        let next = keys
-            .last()
-            .filter(|_| more)
-            .map(|(at, id)| After { at: *at, id: *id });
-        let ids: Vec<Uuid> = keys.iter().map(|(_, id)| *id).collect();
-        let mut tasks: Vec<Task> = sqlx::query_as(concat!(
-            task_select!(),
-            "where t.id = any($1) and not s.deleted and $2 <> all(s.people)"
-        ))
-        .bind(&ids)
-        .bind(user)
-        .fetch_all(conn)
-        .await?;
-        tasks.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
-        Ok(InboxPage { tasks, next })
+impl InboxTask {
+    pub fn status_label(&self) -> &'static str {
+        status_label(&self.status)
     }
 }
 
-/// The tasks waiting for one person, as rows `(started_at, id)`: pending
-/// (deleting or cancelling a subject calls its tasks off, see
-/// [`super::cancel`]), theirs or of someone they stand in for today, and
-/// not on a subject they requested or work on (never theirs to decide).
-/// `$who` is the person, as SQL; `$walk` ends each approver's walk of the
-/// waiting index (a keyset bound, the order, a limit). The inbox pages it,
-/// the navigation counts it (`crate::web::current_user`) and the home page
-/// lists it: one definition, so the count is what the inbox lists.
+/// One page of an inbox tab, and where the next starts, if there is one.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub tasks: Vec<InboxTask>,
+    pub next: Option<After>,
+}
+
+/// The start of one inbox tab's statement, before its keys: a subquery
+/// `k` giving up to a page and one of the tab's tasks in its order (`at`,
+/// `id`, `subject_type`, `subject_id`, `step_name`, `status`,
+/// `approver_id`), read from the tab's own index alone, which holds those
+/// columns (migration 20261203700001). Only that many rows are then joined
+/// to their subject ([`inbox_end`]), so a page costs the same however many
+/// tasks wait. `$1` is the reader.
+macro_rules! inbox_start {
+    () => {
+        "select k.id, s.reference, s.title, k.step_name, k.status, k.at,
+                case when k.approver_id <> $1
+                     then (select full_name from users where id = k.approver_id) end as for_name,
+                not s.deleted and $1 <> all(s.people) as shown
+           from ("
+    };
+}
+
+/// The end of one inbox tab's statement, after its keys.
+macro_rules! inbox_end {
+    () => {
+        ") k
+           join approval_subjects s on s.kind = k.subject_type and s.id = k.subject_id
+          order by "
+    };
+}
+
+impl InboxPage {
+    /// A page from `rows`, up to one more than a page in the tab's order:
+    /// the hidden ones left out, and the next page starting after the last
+    /// row of this one, shown or not, so nothing is skipped or shown twice
+    /// (a page may show fewer than [`INBOX_PAGE`]).
+    fn of(mut rows: Vec<InboxTask>) -> InboxPage {
+        let more = rows.len() as i64 > INBOX_PAGE;
+        rows.truncate(INBOX_PAGE as usize);
+        let next = rows
+            .last()
+            .filter(|_| more)
+            .map(|t| After { at: t.at, id: t.id });
+        rows.retain(|t| t.shown);
+        InboxPage { tasks: rows, next }
+    }
+}
+
+/// The tasks waiting for one person, as rows `(started_at, id,
+/// subject_type, subject_id, step_name, approver_id)`: pending (deleting or
+/// cancelling a subject calls its tasks off, see [`super::cancel`]), theirs
+/// or of someone they stand in for today, and not on a subject they
+/// requested or work on (never theirs to decide). `$who` is the person, as
+/// SQL; `$walk` ends each approver's walk of the waiting index (a keyset
+/// bound, the order, a limit). The inbox pages it, the navigation counts it
+/// (`crate::web::current_user`) and the home page lists it: one definition,
+/// so the count is what the inbox lists.
 ///
 /// The count runs on every page, so neither part costs a probe per task:
-/// the walk reads the waiting index alone, and the subjects the person is
-/// named on are found from their side, through the `approval_pending_people`
-/// view and the indexes under it (migration 20261203600003), once per
-/// statement.
+/// the walk reads the waiting index alone (it holds each task's subject,
+/// migration 20261203700001), and the subjects the person is named on are
+/// found from their side, through the `approval_pending_people` view and the
+/// indexes under it (migration 20261203600003), once per statement.
 macro_rules! waiting_for {
     ($who:literal, $walk:literal) => {
         concat!(
-            "select p.started_at, p.id
-               from (select ", $who, "::uuid as id
+            "select p.started_at, p.id, p.subject_type, p.subject_id, p.step_name,
+                    me.id as approver_id
+               from (select ",
+            $who,
+            "::uuid as id
                      union all
-                     select id from users where delegate_id = ", $who, "
+                     select id from users where delegate_id = ",
+            $who,
+            "
                         and current_date between delegate_from and delegate_until) me
               cross join lateral (
-                     select t.id, t.started_at from approval_tasks t
+                     select t.id, t.started_at, t.subject_type, t.subject_id, t.step_name
+                       from approval_tasks t
                       where t.approver_id = me.id and t.status = 'pending'
-                        and t.id not in (
-                            select x.id from approval_pending_people s
-                              join approvals a on a.subject_type = s.kind and a.subject_id = s.id
-                                              and a.status = 'pending'
-                              join approval_tasks x on x.approval_id = a.id and x.status = 'pending'
-                             where s.person = ", $who, ") ",
-            $walk, ") p "
+                        and (t.subject_type, t.subject_id) not in (
+                            select s.kind, s.id from approval_pending_people s
+                             where s.person = ",
+            $who,
+            ") ",
+            $walk,
+            ") p "
         )
     };
 }
@@ -168,7 +211,11 @@ pub async fn waiting(
     user: Uuid,
     after: Option<After>,
 ) -> Result<InboxPage, sqlx::Error> {
-    let keys: Vec<(DateTime<Utc>, Uuid)> = sqlx::query_as(concat!(
+    let rows = sqlx::query_as(concat!(
+        inbox_start!(),
+        "select w.started_at as at, w.id, w.subject_type, w.subject_id, w.step_name,
+                'pending' as status, w.approver_id
+           from (",
         waiting_for!(
             "$1",
             "and (t.started_at, t.id) > (coalesce($2, '-infinity'),
@@ -176,15 +223,17 @@ pub async fn waiting(
              order by t.started_at, t.id
              limit $4"
         ),
-        "order by p.started_at, p.id limit $4"
+        "order by p.started_at, p.id limit $4) w",
+        inbox_end!(),
+        "k.at, k.id"
     ))
     .bind(user)
     .bind(after.map(|a| a.at))
     .bind(after.map(|a| a.id))
     .bind(INBOX_PAGE + 1)
-    .fetch_all(&mut *conn)
+    .fetch_all(conn)
     .await?;
-    InboxPage::read(conn, user, keys).await
+    Ok(InboxPage::of(rows))
 }
 
 /// Decided by `user`, the newest first: one backward walk of the decided
@@ -194,21 +243,26 @@ pub async fn decided(
     user: Uuid,
     after: Option<After>,
 ) -> Result<InboxPage, sqlx::Error> {
-    let keys: Vec<(DateTime<Utc>, Uuid)> = sqlx::query_as(
-        "select t.decided_at, t.id from approval_tasks t
+    let rows = sqlx::query_as(concat!(
+        inbox_start!(),
+        "select t.decided_at as at, t.id, t.subject_type, t.subject_id, t.step_name, t.status,
+                $1::uuid as approver_id
+           from approval_tasks t
           where t.decided_by = $1 and t.status in ('approved', 'rejected', 'changes_requested')
             and (t.decided_at, t.id) < (coalesce($2, 'infinity'),
                                         coalesce($3, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
           order by t.decided_at desc, t.id desc
           limit $4",
-    )
+        inbox_end!(),
+        "k.at desc, k.id desc"
+    ))
     .bind(user)
     .bind(after.map(|a| a.at))
     .bind(after.map(|a| a.id))
     .bind(INBOX_PAGE + 1)
-    .fetch_all(&mut *conn)
+    .fetch_all(conn)
     .await?;
-    InboxPage::read(conn, user, keys).await
+    Ok(InboxPage::of(rows))
 }
 
 /// Why the subject's latest approval asked for changes: who asked (and
@@ -289,14 +343,18 @@ impl Task {
     }
 
     pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "pending" => "Waiting",
-            "approved" => "Approved",
-            "rejected" => "Rejected",
-            "changes_requested" => "Changes requested",
-            "waiting" => "Not yet reached",
-            "cancelled" => "Cancelled",
-            _ => "Not needed",
-        }
+        status_label(&self.status)
+    }
+}
+
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "pending" => "Waiting",
+        "approved" => "Approved",
+        "rejected" => "Rejected",
+        "changes_requested" => "Changes requested",
+        "waiting" => "Not yet reached",
+        "cancelled" => "Cancelled",
+        _ => "Not needed",
     }
 }

@@ -9,12 +9,43 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+/// Where an opening stands: open until someone is hired into it or it is
+/// closed without a hire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpeningStatus {
+    Open,
+    Filled,
+    Closed,
+}
+
+impl OpeningStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpeningStatus::Open => "open",
+            OpeningStatus::Filled => "filled",
+            OpeningStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OpeningStatus> {
+        [
+            OpeningStatus::Open,
+            OpeningStatus::Filled,
+            OpeningStatus::Closed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+}
+
+crate::text_enum!(OpeningStatus);
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct Opening {
     pub id: Uuid,
     /// 1, 2, … in the order the openings were made: what people call it.
     pub number: i64,
-    pub status: String,
+    pub status: OpeningStatus,
     pub hire_name: Option<String>,
     pub closed_reason: Option<String>,
     pub settled_by_name: Option<String>,
@@ -23,16 +54,17 @@ pub struct Opening {
 
 impl Opening {
     pub fn is_open(&self) -> bool {
-        self.status == "open"
+        self.status == OpeningStatus::Open
     }
 
     /// "Open", "Filled by Ana Costa", "Closed: budget cut".
     pub fn outcome(&self) -> String {
-        match (self.status.as_str(), &self.hire_name, &self.closed_reason) {
-            ("filled", Some(hire), _) => format!("Filled by {hire}"),
-            ("closed", _, Some(reason)) => format!("Closed: {reason}"),
-            ("open", ..) => "Open".into(),
-            (other, ..) => other.into(),
+        match (self.status, &self.hire_name, &self.closed_reason) {
+            (OpeningStatus::Filled, Some(hire), _) => format!("Filled by {hire}"),
+            (OpeningStatus::Closed, _, Some(reason)) => format!("Closed: {reason}"),
+            (OpeningStatus::Open, ..) => "Open".into(),
+            (OpeningStatus::Filled, None, _) => "Filled".into(),
+            (OpeningStatus::Closed, _, None) => "Closed".into(),
         }
     }
 }

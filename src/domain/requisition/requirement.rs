@@ -1541,12 +1541,17 @@ fn search(q: &mut sqlx::QueryBuilder<sqlx::Postgres>, text: &str) {
     // PostgreSQL refuses NUL in text; in a search it can only be noise.
     let text = text.replace('\0', " ");
     // A scalar subquery, so a generic plan parses the words once per
-    // execution rather than once per row it checks.
-    q.push(" and r.search @@ (select websearch_to_tsquery('simple', ")
-        .push_bind(text.trim().to_owned())
-        .push(") || websearch_to_tsquery('english', ")
-        .push_bind(text.trim().to_owned())
-        .push("))");
+    // execution rather than once per row it checks. When both readings are
+    // the same (words whose stems are themselves), one is checked, not the
+    // same twice: a rare word's page checks thousands of rows that fail.
+    q.push(
+        " and r.search @@ (select case when s = e then s else s || e end
+                             from (select websearch_to_tsquery('simple', ",
+    )
+    .push_bind(text.trim().to_owned())
+    .push(") as s, websearch_to_tsquery('english', ")
+    .push_bind(text.trim().to_owned())
+    .push(") as e) words)");
 }
 
 /// Visibility and every filter but the search and the cursor.
