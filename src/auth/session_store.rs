@@ -117,7 +117,7 @@ impl SessionStore for PgSessionStore {
             sqlx::query_as(concat!(
                 "select case when u.id is null then s.data
                              else s.data || jsonb_build_object($3::text, ",
-                crate::web::current_user::signed_in_user!(),
+                crate::signed_in_user!(),
                 ") end,
                         s.expiry_date
                    from sessions s

@@ -9,6 +9,7 @@
 use crate::auth::session_store::{LOADED_USER_KEY, USER_ID_KEY};
 use crate::domain::access::{Permission, Role, allows};
 use crate::domain::activity::audit::Actor;
+use crate::domain::org::signed_in::{self, SignedInRow};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::Db;
@@ -94,40 +95,6 @@ pub async fn sign_out(db: &mut Db, session: &Session) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The signed-in user's row as one JSON object, over `users u`, with the
-/// badge counts taken up to `$2` ([`BADGE_LIMIT`]) and the catalog's version. A macro so that the
-/// session load (which reads it beside the session, see
-/// `super::session_store`) and the fallback query below share one text and
-/// both stay `&'static str`.
-macro_rules! signed_in_user {
-    () => {
-        concat!(
-            "jsonb_build_object(
-            'id', u.id, 'email', u.email, 'full_name', u.full_name, 'roles', u.roles,
-            'time_zone', u.time_zone,
-            'pending_approvals', (select count(*) from (",
-            crate::domain::approval::waiting_for!("u.id", "limit $2"),
-            "limit $2) waiting),
-            'unread_notifications', (select count(*) from (select from notifications n
-                                       where n.user_id = u.id and n.read_at is null limit $2) unread),
-            'catalog_version', (select version from catalog_version))"
-        )
-    };
-}
-pub(crate) use signed_in_user;
-
-#[derive(serde::Deserialize)]
-struct UserRow {
-    id: Uuid,
-    email: String,
-    full_name: String,
-    roles: Vec<String>,
-    time_zone: String,
-    pending_approvals: i64,
-    unread_notifications: i64,
-    catalog_version: i64,
-}
-
 async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
     let session = Session::from_request_parts(parts, state)
         .await
@@ -157,20 +124,9 @@ pub async fn load_from(
     }
     // Normally the session load brought the row along; read it here only
     // when it did not (a session signed in during this very request).
-    let row = match session.get::<UserRow>(LOADED_USER_KEY).await? {
+    let row = match session.get::<SignedInRow>(LOADED_USER_KEY).await? {
         Some(row) if row.id == user_id => Some(row),
-        _ => {
-            let json: Option<sqlx::types::Json<UserRow>> = sqlx::query_scalar(concat!(
-                "select ",
-                signed_in_user!(),
-                " from users u where u.id = $1 and u.deactivated_at is null"
-            ))
-            .bind(user_id)
-            .bind(BADGE_LIMIT)
-            .fetch_optional(Db::new(state).conn().await?)
-            .await?;
-            json.map(|j| j.0)
-        }
+        _ => signed_in::row(Db::new(state).conn().await?, user_id, BADGE_LIMIT).await?,
     };
     let Some(row) = row else {
         session.flush().await?;

@@ -2,6 +2,7 @@
 //! (a rank and a salary band).
 
 pub mod password_policy;
+pub mod signed_in;
 pub mod token;
 pub mod user;
 
