@@ -10,8 +10,10 @@ use crate::domain::approval::workflow::{self, StepForm, WorkflowForm};
 use crate::domain::approval::{self, Decision};
 use crate::domain::org::user::{self, Email, UserFields};
 use crate::domain::org::{self, DepartmentFields, LevelFields};
+use crate::domain::requisition::form::RequirementFields;
+use crate::domain::requisition::lifecycle::{self, Action};
 use crate::domain::requisition::opening::{self, Outcome};
-use crate::domain::requisition::requirement::{self, Action, RequirementFields};
+use crate::domain::requisition::requirement;
 use crate::mail::MailRenderer;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -267,10 +269,10 @@ async fn requirements(
             continue;
         }
         if target == "cancelled" {
-            requirement::apply(
+            lifecycle::apply(
                 &mut *conn,
                 &as_hm,
-                requirement::Asker::App,
+                lifecycle::Asker::App,
                 id,
                 1,
                 Action::Cancel,
@@ -282,7 +284,7 @@ async fn requirements(
         crate::domain::requisition::approval_subject::submit(
             &mut *conn,
             &as_hm,
-            requirement::Asker::App,
+            lifecycle::Asker::App,
             mail,
             id,
             1,
@@ -360,16 +362,7 @@ async fn act(
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
-    requirement::apply(
-        conn,
-        actor,
-        requirement::Asker::App,
-        id,
-        version,
-        action,
-        "",
-    )
-    .await?;
+    lifecycle::apply(conn, actor, lifecycle::Asker::App, id, version, action, "").await?;
     Ok(())
 }
 

@@ -308,9 +308,42 @@ macro_rules! text_enum {
     };
 }
 
+/// A salary range as shown: "60,000–80,000 EUR".
+pub fn range(min: i64, max: i64, currency: &str) -> String {
+    format!("{}–{} {currency}", amount(&min), amount(&max))
+}
+
+/// An amount with its thousands grouped: 1234567 → "1,234,567". By
+/// reference, as templates pass their values.
+pub fn amount(n: &i64) -> String {
+    let n = *n;
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        grouped.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(d);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_group_their_thousands() {
+        assert_eq!(amount(&0), "0");
+        assert_eq!(amount(&999), "999");
+        assert_eq!(amount(&1000), "1,000");
+        assert_eq!(amount(&88000), "88,000");
+        assert_eq!(amount(&1234567), "1,234,567");
+        assert_eq!(amount(&-45000), "-45,000");
+    }
 
     #[test]
     fn a_cursor_reads_back_as_written() {

@@ -6,12 +6,12 @@ use super::people;
 use super::render::{self, Hx, Layout, filters};
 use crate::domain::access::Permission;
 use crate::domain::approval::{self, DecideError, Decision, SubjectKind, Task};
+use crate::domain::kernel::TransitionError;
 use crate::domain::kernel::{After, FieldErrors, SaveError};
 use crate::domain::messaging::Letters;
+use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::history;
-use crate::domain::requisition::requirement::{
-    self, Requirement, RequirementFields, TransitionError,
-};
+use crate::domain::requisition::requirement::{self, Requirement};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::{CurrentUser, MaybeUser};
@@ -153,7 +153,7 @@ impl DecisionPage {
     }
 
     fn label(&self, choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
-        requirement::label(choices, value)
+        crate::domain::kernel::label(choices, value)
     }
 }
 

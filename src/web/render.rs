@@ -352,7 +352,7 @@ pub mod filters {
     /// An amount with its thousands grouped: 1234567 → "1,234,567".
     #[askama::filter_fn]
     pub fn amount(n: impl Read<i64>, _: &dyn Values) -> askama::Result<String> {
-        Ok(crate::domain::requisition::requirement::amount(&n.read()))
+        Ok(crate::domain::kernel::amount(&n.read()))
     }
 
     /// A count as a badge shows it (see [`super::badge`]).

@@ -9,12 +9,13 @@ use crate::domain::access::Permission;
 use crate::domain::activity::audit::{self, Entry};
 use crate::domain::activity::notify;
 use crate::domain::approval::{self, DecideError};
+use crate::domain::kernel::{EMPLOYMENT_TYPES, REASONS, TransitionError};
 use crate::domain::kernel::{FieldErrors, SaveError};
 use crate::domain::requisition::approval_subject;
-use crate::domain::requisition::requirement::{
-    self, Action, EMPLOYMENT_TYPES, ListFilter, ListRow, PAGE_SIZE, PRIORITIES, REASONS,
-    REMOTE_POLICIES, Requirement, RequirementForm, Sort, Status, TransitionError,
-};
+use crate::domain::requisition::form::{self, PRIORITIES, REMOTE_POLICIES, RequirementForm};
+use crate::domain::requisition::lifecycle::{self, Action, Status};
+use crate::domain::requisition::list::{self, ListFilter, ListRow, PAGE_SIZE, Sort};
+use crate::domain::requisition::requirement::{self, Requirement};
 use crate::domain::requisition::{history, opening};
 use crate::error::AppError;
 use crate::web::Db;
@@ -124,7 +125,7 @@ async fn list(
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     let sees_all = me.can(Permission::AdministerRequirements);
-    let mut rows = requirement::list(conn, me.id, sees_all, &filter, PAGE_SIZE + 1).await?;
+    let mut rows = list::list(conn, me.id, sees_all, &filter, PAGE_SIZE + 1).await?;
     let query = |f: &ListFilter| serde_urlencoded::to_string(f).unwrap_or_default();
     let next_page = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
@@ -199,7 +200,7 @@ async fn export(
     let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<ListRow>(CSV_ROWS);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
-        let done = requirement::export(&mut conn, viewer, sees_all, &filter, rows_tx).await;
+        let done = list::export(&mut conn, viewer, sees_all, &filter, rows_tx).await;
         // The client may have gone: nobody to tell.
         let _ = done_tx.send(done);
     });
@@ -366,7 +367,7 @@ impl FormPage {
     /// Whether the field is closed to this editor (see
     /// [`FormPage::sourcing_only`]).
     fn locked(&self, field: &str) -> bool {
-        self.sourcing_only && !requirement::SOURCING_FIELDS.contains(&field)
+        self.sourcing_only && !form::SOURCING_FIELDS.contains(&field)
     }
 
     /// Whether to offer the checkbox that confirms the warnings: when they
@@ -470,7 +471,7 @@ async fn create(
     me.require(Permission::CreateRequirement)?;
     let mut tx = db.begin().await?;
     let picked = read_people(&mut tx, &mut form).await?;
-    match people::first(picked, requirement::validate(&mut tx, &form, None).await?) {
+    match people::first(picked, form::validate(&mut tx, &form, None).await?) {
         Ok(fields) => {
             let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
             let r = requirement::find(&mut tx, id)
@@ -572,7 +573,7 @@ async fn update(
     let mut tx = conn.begin().await?;
     let mut error = None;
     let picked = read_people(&mut tx, &mut form).await?;
-    let checked = requirement::validate(&mut tx, &form, Some(&r)).await?;
+    let checked = form::validate(&mut tx, &form, Some(&r)).await?;
     let (status, errors, conflict) = match people::first(picked, checked) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
         Ok(fields) => {
@@ -591,7 +592,7 @@ async fn update(
                 if reapprove {
                     // The change counts once approved: its approval starts in
                     // the transaction of the edit.
-                    let asker = requirement::Asker::Person {
+                    let asker = lifecycle::Asker::Person {
                         id: me.id,
                         roles: &me.roles,
                     };
@@ -689,7 +690,7 @@ struct ShowPage {
 
 impl ShowPage {
     fn label(&self, choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
-        requirement::label(choices, value)
+        form::label(choices, value)
     }
 
     /// Whether this opening's form is the one that failed.
@@ -869,7 +870,7 @@ async fn transition(
     if !r.may(me.id, &me.roles, action) {
         return Err(AppError::Forbidden);
     }
-    let asker = requirement::Asker::Person {
+    let asker = lifecycle::Asker::Person {
         id: me.id,
         roles: &me.roles,
     };
@@ -886,7 +887,7 @@ async fn transition(
         )
         .await
     } else {
-        match requirement::apply(
+        match lifecycle::apply(
             &mut tx,
             &me.actor(),
             asker,

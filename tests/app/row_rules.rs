@@ -7,7 +7,8 @@ use crate::harness::fixtures::{Org, approvers, create, draft, form, submitted, w
 use crate::harness::{Client, TestApp};
 use hiring_hare::domain::access::Role;
 use hiring_hare::domain::approval;
-use hiring_hare::domain::requisition::requirement::{self, Action, Requirement};
+use hiring_hare::domain::requisition::lifecycle::Action;
+use hiring_hare::domain::requisition::requirement::{self, Requirement};
 use uuid::Uuid;
 
 async fn find(app: &TestApp, id: Uuid) -> Requirement {

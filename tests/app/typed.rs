@@ -5,7 +5,7 @@
 use crate::harness::TestApp;
 use crate::harness::fixtures::{signed_in_as, submitted, waiting_task};
 use hiring_hare::domain::approval::SubjectKind;
-use hiring_hare::domain::requisition::requirement::Status;
+use hiring_hare::domain::requisition::lifecycle::Status;
 
 #[tokio::test]
 async fn an_unknown_status_or_kind_is_an_error_not_a_guess() {

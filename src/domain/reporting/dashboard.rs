@@ -74,8 +74,7 @@ pub struct Mine {
 
 impl Mine {
     pub fn status_label(&self) -> &'static str {
-        crate::domain::requisition::requirement::Status::parse(&self.status)
-            .map_or("", |s| s.label())
+        crate::domain::requisition::lifecycle::Status::parse(&self.status).map_or("", |s| s.label())
     }
 }
 

@@ -11,9 +11,9 @@ use crate::domain::approval::subject::{
 use crate::domain::approval::{self, DecideError};
 use crate::domain::kernel::{SaveError, TransitionError};
 use crate::domain::messaging::Letters;
-use crate::domain::requisition::requirement::{
-    self, Action, Asker, Requirement, RequirementFields,
-};
+use crate::domain::requisition::form::RequirementFields;
+use crate::domain::requisition::lifecycle::{self, Action, Asker};
+use crate::domain::requisition::requirement::{self, Requirement};
 use futures::future::BoxFuture;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -154,7 +154,7 @@ async fn step(
     reason: &str,
 ) -> Result<(), TransitionError> {
     let version = current_version(conn, id).await?;
-    requirement::apply(conn, actor, Asker::App, id, version, action, reason).await?;
+    lifecycle::apply(conn, actor, Asker::App, id, version, action, reason).await?;
     Ok(())
 }
 
@@ -223,7 +223,7 @@ pub async fn submit(
             .into());
         }
     };
-    requirement::apply(&mut *conn, actor, asker, id, version, action, "").await?;
+    lifecycle::apply(&mut *conn, actor, asker, id, version, action, "").await?;
     let r = requirement::find(&mut *conn, id)
         .await?
         .ok_or(TransitionError::Save(SaveError::NotFound))?;

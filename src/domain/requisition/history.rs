@@ -2,9 +2,9 @@
 //! decision, who, when, on whose behalf) and the difference between two
 //! versions of its fields, with ids turned into names.
 
-use crate::domain::requisition::requirement::{
-    self, EMPLOYMENT_TYPES, PRIORITIES, REASONS, REMOTE_POLICIES, RequirementFields, Status,
-};
+use crate::domain::kernel::{EMPLOYMENT_TYPES, REASONS};
+use crate::domain::requisition::form::{self, PRIORITIES, REMOTE_POLICIES, RequirementFields};
+use crate::domain::requisition::lifecycle::Status;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sqlx::PgConnection;
@@ -142,7 +142,7 @@ fn show(field: &str, value: Option<&Value>, names: &HashMap<Uuid, String>) -> St
         Some(Value::String(s)) if field == "status" => {
             Status::parse(s).map_or_else(|| s.clone(), |s| s.label().to_owned())
         }
-        Some(Value::String(s)) if !choices.is_empty() => Some(requirement::label(choices, s))
+        Some(Value::String(s)) if !choices.is_empty() => Some(form::label(choices, s))
             .filter(|l| !l.is_empty())
             .unwrap_or(s)
             .to_owned(),
@@ -155,7 +155,7 @@ fn show(field: &str, value: Option<&Value>, names: &HashMap<Uuid, String>) -> St
         },
         Some(Value::Number(n)) if field.starts_with("salary_") => n
             .as_i64()
-            .map_or_else(|| n.to_string(), |n| requirement::amount(&n)),
+            .map_or_else(|| n.to_string(), |n| crate::domain::kernel::amount(&n)),
         Some(other) => other.to_string(),
     }
 }

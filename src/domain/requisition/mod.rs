@@ -1,7 +1,10 @@
-//! Requisitions: the requirement (form, lifecycle, list, export), its
-//! openings and its history.
+//! Requisitions: the requirement (as stored, its form, its lifecycle, its
+//! list and export), its openings and its history.
 
 pub mod approval_subject;
+pub mod form;
 pub mod history;
+pub mod lifecycle;
+pub mod list;
 pub mod opening;
 pub mod requirement;

@@ -3,8 +3,9 @@
 //! is filled.
 
 use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::kernel::TransitionError;
 use crate::domain::kernel::{FieldErrors, SaveError};
-use crate::domain::requisition::requirement::{self, Action, Status, TransitionError};
+use crate::domain::requisition::lifecycle::{self, Action, Status};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -246,10 +247,10 @@ pub async fn fill_when_done(
     let Some(version) = done else {
         return Ok(None);
     };
-    requirement::apply(
+    lifecycle::apply(
         conn,
         actor,
-        requirement::Asker::App,
+        lifecycle::Asker::App,
         requirement_id,
         version,
         Action::Fill,

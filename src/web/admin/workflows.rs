@@ -10,8 +10,8 @@ use crate::domain::approval::SubjectKind;
 use crate::domain::approval::workflow::{
     self, APPROVER_KINDS, Invalid, StepForm, Workflow, WorkflowError, WorkflowForm,
 };
+use crate::domain::kernel::{EMPLOYMENT_TYPES, REASONS};
 use crate::domain::org;
-use crate::domain::requisition::requirement::{EMPLOYMENT_TYPES, REASONS};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
