@@ -143,7 +143,7 @@ async fn create_user(
     let mut tx = pool.begin().await?;
     let id = match user::create(&mut tx, &Actor::system(), &fields, Some(&hash)).await {
         Ok(id) => id,
-        Err(crate::domain::kernel::SaveError::Taken(_)) => {
+        Err(crate::domain::Error::Invalid(e)) if e.get("email").is_some() => {
             return Err(format!("{} has an account already", email.as_str()).into());
         }
         Err(e) => return Err(e.into()),

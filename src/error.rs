@@ -25,6 +25,11 @@ pub enum AppError {
     /// A request body over the limit for its kind.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// Refused by a rule or the state machine where no form shows why
+    /// (see [`crate::web::problems`] for where one does): a 409 page
+    /// saying why.
+    #[error("{0}")]
+    Refused(String),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -51,23 +56,24 @@ internal_from!(
     jobs::JobsError,
 );
 
-/// For a save whose failures the handler does not show on the form.
-impl From<crate::domain::kernel::SaveError> for AppError {
-    fn from(e: crate::domain::kernel::SaveError) -> Self {
+/// A domain refusal that reaches a handler's `?`: the handler has no form
+/// to show it beside, so it is a page of its own.
+impl From<crate::domain::Error> for AppError {
+    fn from(e: crate::domain::Error) -> Self {
+        use crate::domain::Error as E;
         match e {
-            crate::domain::kernel::SaveError::NotFound => AppError::NotFound,
-            crate::domain::kernel::SaveError::Forbidden => AppError::Forbidden,
-            e => AppError::Internal(Box::new(e)),
-        }
-    }
-}
-
-/// For a workflow change whose failures the handler does not show on a page.
-impl From<crate::domain::approval::workflow::WorkflowError> for AppError {
-    fn from(e: crate::domain::approval::workflow::WorkflowError) -> Self {
-        match e {
-            crate::domain::approval::workflow::WorkflowError::NotFound => AppError::NotFound,
-            e => AppError::Internal(Box::new(e)),
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Refused(why) => AppError::Refused(why),
+            E::Stale(_) => AppError::Refused(
+                "Someone else changed this meanwhile. Go back, reload the page and try again."
+                    .into(),
+            ),
+            E::Invalid(_) => AppError::Refused(
+                "Some of what the form sent is not valid. Go back, reload the page and try again."
+                    .into(),
+            ),
+            E::Internal(e) => AppError::Internal(e),
         }
     }
 }
@@ -82,19 +88,26 @@ impl From<crate::auth::throttle::CheckError> for AppError {
 }
 
 /// Marks a response whose body the `error_pages` middleware must render.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ErrorPage {
     pub status: StatusCode,
     pub retry_after: Option<u64>,
+    /// Why a rule refused (a 409), in words for the person.
+    pub reason: Option<String>,
 }
 
 impl ErrorPage {
     pub fn response(status: StatusCode, retry_after: Option<u64>) -> Response {
-        let mut res = status.into_response();
-        res.extensions_mut().insert(ErrorPage {
+        Self::with(ErrorPage {
             status,
             retry_after,
-        });
+            reason: None,
+        })
+    }
+
+    fn with(page: ErrorPage) -> Response {
+        let mut res = page.status.into_response();
+        res.extensions_mut().insert(page);
         res
     }
 }
@@ -107,6 +120,11 @@ impl IntoResponse for AppError {
                 ErrorPage::response(StatusCode::FORBIDDEN, None)
             }
             AppError::PayloadTooLarge => ErrorPage::response(StatusCode::PAYLOAD_TOO_LARGE, None),
+            AppError::Refused(reason) => ErrorPage::with(ErrorPage {
+                status: StatusCode::CONFLICT,
+                retry_after: None,
+                reason: Some(reason),
+            }),
             AppError::TooManyRequests(RetryAfter(secs)) => {
                 let mut res = ErrorPage::response(StatusCode::TOO_MANY_REQUESTS, Some(secs));
                 res.headers_mut()

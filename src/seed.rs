@@ -176,7 +176,7 @@ async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Re
         approver_role: role.into(),
         ..StepForm::blank()
     };
-    let form = WorkflowForm {
+    let mut form = WorkflowForm {
         name: NAME.into(),
         above_band: "true".into(),
         steps: vec![
@@ -186,7 +186,7 @@ async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Re
         ],
         ..WorkflowForm::default()
     };
-    workflow::create(conn, actor, SubjectKind::Requirement, &form).await?;
+    workflow::create(conn, actor, SubjectKind::Requirement, &mut form).await?;
     Ok(())
 }
 

@@ -1,6 +1,9 @@
-//! What every area of the domain shares: the save error, field errors, the
-//! parsing of free text, dates and ids from forms, the keyset cursor lists
-//! page with, and LIKE patterns from input.
+//! What every area of the domain shares: field errors, the parsing of free
+//! text, dates and ids from forms, the keyset cursor lists page with, LIKE
+//! patterns from input, and amounts as shown.
+
+use std::borrow::Cow;
+
 /// Where a page of a list starts: just past this row, in the list's order
 /// (keyset paging on `(time, id)`: a page deep in thousands costs what the
 /// first does, and rows sharing a time are neither skipped nor shown twice).
@@ -53,65 +56,31 @@ pub fn like_escaped(input: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Why saving an entity did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum SaveError {
-    /// A value that must be unique (an email, a name) is taken; the
-    /// constraint says which.
-    #[error("{0} is taken")]
-    Taken(String),
-    /// A department cannot sit under itself or its own sub-department.
-    #[error("a department cannot sit under itself")]
-    Cycle,
-    /// A requirement's headcount cannot go below its openings already
-    /// filled (how many they are).
-    #[error("{0} openings are filled already")]
-    BelowFilled(i64),
-    /// Someone saved the row since the form was loaded (optimistic locking).
-    #[error("stale version")]
-    Stale,
-    #[error("not found")]
-    NotFound,
-    /// A choice the form's own parse could not check: an id that names no
-    /// live row (an unknown, archived or deactivated one), or a person made
-    /// their own manager. Shown beside its fields like any other problem.
-    #[error("invalid input")]
-    Invalid(FieldErrors),
-    /// The actor may not make this change (checked here as well as in the
-    /// handler, so no other caller can skip it).
-    #[error("not allowed")]
-    Forbidden,
-    /// The mail that goes with the change could not be rendered or queued.
-    #[error("mail: {0}")]
-    Mail(Box<dyn std::error::Error + Send + Sync>),
-    #[error(transparent)]
-    Db(sqlx::Error),
-}
-
-impl From<sqlx::Error> for SaveError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                SaveError::Taken(db.constraint().unwrap_or_default().to_owned())
-            }
-            _ => SaveError::Db(e),
-        }
-    }
-}
-
-/// Problems with submitted input, each tied to the field it concerns, in
-/// the words shown beside that field.
+/// Problems with submitted input, each tied to the field it concerns (by
+/// its form name; a field of a repeated group as `<group>-<n>-<field>`, its
+/// HTML id), in the words shown beside that field.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
+pub struct FieldErrors(Vec<(Cow<'static, str>, String)>);
 
 impl FieldErrors {
     /// A single problem.
     pub fn one(field: &'static str, message: impl Into<String>) -> Self {
-        FieldErrors(vec![(field, message.into())])
+        FieldErrors(vec![(field.into(), message.into())])
     }
 
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
+        self.0.push((field.into(), message.into()));
+    }
+
+    /// Adds the problems of the `n`-th of a repeated `group` of fields (a
+    /// workflow's steps), each under `<group>-<n>-<field>`.
+    pub fn nest(&mut self, group: &str, n: usize, other: FieldErrors) {
+        self.0.extend(
+            other
+                .0
+                .into_iter()
+                .map(|(f, m)| (format!("{group}-{n}-{f}").into(), m)),
+        );
     }
 
     /// Adds `other`'s problems after these: [`FieldErrors::get`] shows the
@@ -123,7 +92,7 @@ impl FieldErrors {
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|(f, _)| *f == field)
+            .find(|(f, _)| f == field)
             .map(|(_, m)| m.as_str())
     }
 
@@ -224,33 +193,6 @@ pub fn optional_id(
 /// The longest reason a transition keeps (and an approver's comment, which
 /// becomes one): a few paragraphs.
 pub const REASON_MAX: usize = 5_000;
-
-/// Why a subject's lifecycle (a requirement's, an offer's) did not move.
-#[derive(Debug, thiserror::Error)]
-pub enum TransitionError {
-    /// Not this person's to ask, in any state.
-    #[error("{action} is not allowed to this user")]
-    Forbidden { action: &'static str },
-    #[error("{action} is not possible while it is {from}")]
-    NotAllowed {
-        action: &'static str,
-        from: &'static str,
-    },
-    #[error("a reason is required")]
-    ReasonRequired,
-    /// The reason is too long or holds a NUL byte (see
-    /// [`crate::domain::kernel::optional_text`]): the message to show.
-    #[error("{0}")]
-    BadReason(String),
-    #[error(transparent)]
-    Save(#[from] SaveError),
-}
-
-impl From<sqlx::Error> for TransitionError {
-    fn from(e: sqlx::Error) -> Self {
-        TransitionError::Save(e.into())
-    }
-}
 
 // The choices of a requirement's facts that approval workflows' conditions
 // read too (an offer will have an employment type as well).

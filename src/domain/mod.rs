@@ -8,11 +8,14 @@
 pub mod access;
 pub mod activity;
 pub mod approval;
+pub mod error;
 pub mod kernel;
 pub mod messaging;
 pub mod org;
 pub mod reporting;
 pub mod requisition;
+
+pub use error::Error;
 
 use approval::subject::{Subject, SubjectKind, SubjectRef};
 use sqlx::PgConnection;

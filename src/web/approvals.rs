@@ -2,13 +2,13 @@
 //! decision page at `/approvals/{id}` that mail links open.
 
 use super::AppState;
-use super::people;
+use super::problems::Problems;
 use super::render::{self, Hx, Layout, filters};
 use crate::domain::access::Permission;
-use crate::domain::approval::{self, DecideError, Decision, SubjectKind, Task};
-use crate::domain::kernel::TransitionError;
-use crate::domain::kernel::{After, FieldErrors, SaveError};
+use crate::domain::approval::{self, Decision, SubjectKind, Task};
+use crate::domain::kernel::After;
 use crate::domain::messaging::Letters;
+use crate::domain::org::user;
 use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::history;
 use crate::domain::requisition::requirement::{self, Requirement};
@@ -131,12 +131,11 @@ struct DecisionPage {
     signed_in: bool,
     /// Admins may hand a waiting task to someone else.
     can_reassign: bool,
-    /// Who to hand it to, as typed, and why that did not work.
+    /// Who to hand it to, as typed.
     reassign_to: String,
-    reassign_error: Option<String>,
     comment: String,
-    errors: FieldErrors,
-    problem: Option<String>,
+    /// Why a decision or a reassignment was refused.
+    problems: Problems,
 }
 
 /// The fields changed since an earlier approval, and when that was
@@ -217,8 +216,7 @@ async fn page(
     viewer: Viewer,
     id: Uuid,
     comment: String,
-    errors: FieldErrors,
-    problem: Option<String>,
+    problems: Problems,
 ) -> Result<DecisionPage, AppError> {
     let (task, trail) = approval::task_with_trail(&mut *conn, id)
         .await?
@@ -255,15 +253,13 @@ async fn page(
         signed_in: viewer.signed_in,
         can_reassign: viewer.admin && task.status == "pending",
         reassign_to: String::new(),
-        reassign_error: None,
         description_html: super::markdown::to_safe_html(&r.description),
         task,
         r,
         trail,
         since,
         comment,
-        errors,
-        problem,
+        problems,
     })
 }
 
@@ -346,15 +342,7 @@ async fn show(
             }
             _ => return Err(AppError::NotFound),
         }
-        let p = page(
-            conn,
-            viewer,
-            id,
-            String::new(),
-            FieldErrors::default(),
-            None,
-        )
-        .await?;
+        let p = page(conn, viewer, id, String::new(), Problems::default()).await?;
         return render::ok(&p);
     }
     if q.token.is_empty() {
@@ -519,56 +507,23 @@ async fn decide(
             (who.meta.actor(Some(approver)), format!("/approvals/{id}"))
         }
     };
-    let (status, errors, problem) =
-        match approval::decide(&mut tx, &actor, &state.mail, id, decision, &form.comment).await {
-            Ok(()) => {
-                return render::saved(tx, &who.session, "Your decision is recorded.", &done).await;
-            }
-            Err(DecideError::NotYours) => return Err(AppError::Forbidden),
-            Err(DecideError::CommentRequired) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                FieldErrors::one(
-                    "comment",
-                    if decision == Decision::Reject {
-                        "Give a reason: the requester sees why it was rejected."
-                    } else {
-                        "Say what to change: the requester sees it."
-                    },
-                ),
-                None,
-            ),
-            Err(DecideError::Transition(TransitionError::BadReason(problem))) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                FieldErrors::one("comment", problem),
-                None,
-            ),
-            Err(DecideError::Decided) => (
-                StatusCode::CONFLICT,
-                FieldErrors::default(),
-                Some("This approval was already decided.".to_owned()),
-            ),
-            Err(DecideError::Transition(TransitionError::Save(SaveError::NotFound))) => {
-                return Err(AppError::NotFound);
-            }
-            Err(DecideError::Transition(
-                TransitionError::NotAllowed { .. } | TransitionError::Save(SaveError::Stale),
-            )) => (
-                StatusCode::CONFLICT,
-                FieldErrors::default(),
-                Some(
-                    "The requirement changed meanwhile; it is no longer waiting for this decision."
-                        .to_owned(),
-                ),
-            ),
-            Err(e) => return Err(AppError::internal(e)),
-        };
+    let decided = approval::decide(&mut tx, &actor, &state.mail, id, decision, &form.comment);
+    let problems = match decided.await {
+        Ok(()) => {
+            return render::saved(tx, &who.session, "Your decision is recorded.", &done).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
     tx.rollback().await?;
     let conn = db.conn().await?;
     let viewer = viewer(conn, &who, id)
         .await?
         .ok_or_else(|| sign_in_for(id, hx))?;
-    let p = page(conn, viewer, id, form.comment, errors, problem).await?;
-    render::status(status, &p)
+    let status = problems.status();
+    render::status(
+        status,
+        &page(conn, viewer, id, form.comment, problems).await?,
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -587,77 +542,27 @@ async fn reassign(
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageWorkflows)?;
     let mut tx = db.begin().await?;
-    let mut to = form.to.clone();
-    let picked = people::read(&mut tx, vec![("to", &mut to)]).await?;
-    let to = match (picked.get("to"), to.parse::<Uuid>()) {
-        (None, Ok(to)) => to,
-        (problem, _) => {
-            let problem = problem.unwrap_or("Type who should decide: a name or an email address.");
-            let problem = problem.to_owned();
-            tx.rollback().await?;
-            return not_reassigned(&mut db, &me, id, form.to, problem).await;
-        }
-    };
-    match approval::reassign(&mut tx, &me.actor(), &state.mail, id, to).await {
-        Ok(()) => {
-            render::saved(
-                tx,
-                &me.session,
-                "The approval is reassigned.",
-                &format!("/approvals/{id}"),
-            )
-            .await
-        }
-        // The reassigning admin is allowed; the person typed is named on
-        // the requirement, and nobody approves their own.
-        Err(DecideError::NotYours) => {
-            tx.rollback().await?;
-            let problem = "This person is named on the requirement, so cannot approve it; choose someone else.";
-            not_reassigned(&mut db, &me, id, form.to, problem.to_owned()).await
-        }
-        Err(DecideError::Decided) => {
-            tx.rollback().await?;
-            let viewer = Viewer::of(&me, "Approval").await?;
-            let problem = Some("It can no longer be reassigned: it was decided, or that person is already on this step.".to_owned());
-            let conn = db.conn().await?;
-            let p = page(
-                conn,
-                viewer,
-                id,
-                String::new(),
-                FieldErrors::default(),
-                problem,
-            )
-            .await?;
-            render::status(StatusCode::CONFLICT, &p)
-        }
-        Err(DecideError::Transition(TransitionError::Save(SaveError::NotFound))) => {
-            Err(AppError::NotFound)
-        }
-        Err(e) => Err(AppError::internal(e)),
+    let reassigned = async {
+        let missing = "Type who should decide: a name or an email address.";
+        let to = user::read_person(&mut tx, "to", &form.to, missing).await?;
+        approval::reassign(&mut tx, &me.actor(), &state.mail, id, to).await
     }
-}
-
-/// The page again with the person typed and why they cannot take the task.
-async fn not_reassigned(
-    db: &mut Db,
-    me: &CurrentUser,
-    id: Uuid,
-    typed: String,
-    problem: String,
-) -> Result<Response, AppError> {
-    let viewer = Viewer::of(me, "Approval").await?;
+    .await;
+    let problems = match reassigned {
+        Ok(()) => {
+            let to = format!("/approvals/{id}");
+            return render::saved(tx, &me.session, "The approval is reassigned.", &to).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    let viewer = Viewer::of(&me, "Approval").await?;
     let conn = db.conn().await?;
-    let mut p = page(
-        conn,
-        viewer,
-        id,
-        String::new(),
-        FieldErrors::default(),
-        None,
-    )
-    .await?;
-    p.reassign_to = typed;
-    p.reassign_error = Some(problem);
-    render::status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+    let status = problems.status();
+    let mut p = page(conn, viewer, id, String::new(), problems).await?;
+    if !p.problems.fields.is_empty() {
+        // The person typed stays, beside why they cannot take it.
+        p.reassign_to = form.to;
+    }
+    render::status(status, &p)
 }

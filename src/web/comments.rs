@@ -7,15 +7,16 @@ use super::AppState;
 use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
 use crate::domain::access::{Permission, Role};
-use crate::domain::activity::audit::{self, Entry};
-use crate::domain::activity::comments::{self, Body, Comment, CommentError, Mentioning};
+use crate::domain::activity::audit::Entry;
+use crate::domain::activity::comments::{self, Comment, Mentioning};
 use crate::domain::approval::SubjectKind;
-use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::kernel::FieldErrors;
 use crate::domain::requisition::approval_subject::subject;
 use crate::domain::requisition::requirement::Requirement;
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
+use crate::web::problems::Problems;
 use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
@@ -47,9 +48,7 @@ pub struct Editing {
     pub id: Uuid,
     pub body: String,
     pub version: i32,
-    pub errors: FieldErrors,
-    /// What others saved since the edit began (a stale version).
-    pub conflict: Vec<Entry>,
+    pub problems: Problems,
 }
 
 /// A thread as the page (or the htmx fragment) shows it.
@@ -90,11 +89,11 @@ impl Thread {
     }
 
     pub fn edit_error(&self, id: &Uuid) -> Option<&str> {
-        self.editing(id).and_then(|e| e.errors.get("body"))
+        self.editing(id).and_then(|e| e.problems.get("body"))
     }
 
     pub fn edit_conflict(&self, id: &Uuid) -> &[Entry] {
-        self.editing(id).map_or(&[], |e| &e.conflict)
+        self.editing(id).map_or(&[], |e| &e.problems.conflict)
     }
 }
 
@@ -191,49 +190,28 @@ async fn create(
     let conn = db.conn().await?;
     let r = visible(conn, &me, id).await?;
     me.require(Permission::Comment)?;
-    let body = match Body::parse(&form.body) {
-        Ok(body) => body,
-        Err(errors) => {
-            let keep = |t: &mut Thread| {
-                t.draft = form.body;
-                t.errors = errors;
-            };
-            return answer(
-                conn,
-                &me,
-                hx,
-                r,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                keep,
-                "comments",
-            )
-            .await;
-        }
-    };
     let about = format!("{} {}", r.reference, r.title);
     let link = format!("/requirements/{}#comments", r.id);
     let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
+    let mentioning = mentioning(&state, &about, &link, &may_see);
     let mut tx = conn.begin().await?;
-    let comment = comments::add(
-        &mut tx,
-        &me.actor(),
-        subject(r.id),
-        &body,
-        &mentioning(&state, &about, &link, &may_see),
-    )
-    .await
-    .map_err(AppError::from)?;
-    tx.commit().await?;
-    answer(
-        conn,
-        &me,
-        hx,
-        r,
-        StatusCode::OK,
-        |t: &mut Thread| t.posted = true,
-        &format!("comment-{comment}"),
-    )
-    .await
+    let added = comments::add(&mut tx, &me.actor(), subject(r.id), &form.body, &mentioning).await;
+    let problems = match added {
+        Ok(comment) => {
+            tx.commit().await?;
+            let posted = |t: &mut Thread| t.posted = true;
+            let to = format!("comment-{comment}");
+            return answer(conn, &me, hx, r, StatusCode::OK, posted, &to).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    let status = problems.status();
+    let keep = |t: &mut Thread| {
+        t.draft = form.body;
+        t.errors = problems.fields;
+    };
+    answer(conn, &me, hx, r, status, keep, "comments").await
 }
 
 /// The comment, if `me` may see its subject, and that subject.
@@ -267,70 +245,40 @@ async fn update(
     if !c.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
-    let typed = form.body.clone();
-    let reopen = move |errors: FieldErrors, conflict: Vec<Entry>, version: i32| {
-        move |t: &mut Thread| {
-            t.editing = Some(Editing {
-                id,
-                body: typed,
-                version,
-                errors,
-                conflict,
-            });
-        }
-    };
-    let body = match Body::parse(&form.body) {
-        Ok(body) => body,
-        Err(errors) => {
-            let keep = reopen(errors, Vec::new(), form.version);
-            return answer(
-                conn,
-                &me,
-                hx,
-                r,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                keep,
-                "comments",
-            )
-            .await;
-        }
-    };
     let about = format!("{} {}", r.reference, r.title);
     let link = format!("/requirements/{}#comments", r.id);
     let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
+    let mentioning = mentioning(&state, &about, &link, &may_see);
     let mut tx = conn.begin().await?;
-    let saved = comments::edit(
+    let problems = match comments::edit(
         &mut tx,
         &me.actor(),
         &c,
         form.version,
-        &body,
-        &mentioning(&state, &about, &link, &may_see),
+        &form.body,
+        &mentioning,
     )
-    .await;
-    match saved {
+    .await
+    {
         Ok(()) => {
             tx.commit().await?;
-            answer(
-                conn,
-                &me,
-                hx,
-                r,
-                StatusCode::OK,
-                |_| {},
-                &format!("comment-{id}"),
-            )
-            .await
+            let to = format!("comment-{id}");
+            return answer(conn, &me, hx, r, StatusCode::OK, |_| {}, &to).await;
         }
-        Err(CommentError::Save(SaveError::Stale)) => {
-            let changes = audit::changes_since(&mut tx, "comment", id, form.version).await?;
-            tx.rollback().await?;
-            // Saving again applies the kept text over the current version.
-            let keep = reopen(FieldErrors::default(), changes, c.version);
-            answer(conn, &me, hx, r, StatusCode::CONFLICT, keep, "comments").await
-        }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    let (status, mut version) = (problems.status(), form.version);
+    problems.rebase(&mut version);
+    let keep = move |t: &mut Thread| {
+        t.editing = Some(Editing {
+            id,
+            body: form.body,
+            version,
+            problems,
+        });
+    };
+    answer(conn, &me, hx, r, status, keep, "comments").await
 }
 
 async fn delete(
@@ -348,15 +296,6 @@ async fn delete(
     comments::delete(&mut tx, &me.actor(), &c).await?;
     tx.commit().await?;
     answer(conn, &me, hx, r, StatusCode::OK, |_| {}, "comments").await
-}
-
-impl From<CommentError> for AppError {
-    fn from(e: CommentError) -> Self {
-        match e {
-            CommentError::Save(e) => e.into(),
-            e => AppError::internal(e),
-        }
-    }
 }
 
 // ---- mention suggestions --------------------------------------------------

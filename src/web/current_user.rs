@@ -10,6 +10,7 @@ use crate::auth::session_store::{LOADED_USER_KEY, USER_ID_KEY};
 use crate::domain::access::{Permission, Role, allows};
 use crate::domain::activity::audit::Actor;
 use crate::domain::org::signed_in::{self, SignedInRow};
+use crate::domain::requisition::lifecycle::Asker;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::Db;
@@ -68,6 +69,14 @@ impl CurrentUser {
     /// Who to record in the audit trail for a change made in this request.
     pub fn actor(&self) -> Actor {
         self.meta.actor(Some(self.id))
+    }
+
+    /// This person, asking the domain for a change its rules decide.
+    pub fn asker(&self) -> Asker<'_> {
+        Asker::Person {
+            id: self.id,
+            roles: &self.roles,
+        }
     }
 }
 

@@ -149,12 +149,13 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
     let Some(page) = res
         .extensions()
         .get::<ErrorPage>()
-        .copied()
+        .cloned()
         .or_else(|| rejection(&res))
     else {
         return res;
     };
     let Some(session) = session else { return res };
+    let status = page.status;
     match render_error(&state, session, meta, page, htmx).await {
         Ok(mut rendered) => {
             // Keep headers such as Retry-After; the body is ours.
@@ -167,7 +168,7 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         }
         Err(e) => {
             tracing::error!(error = %e, "could not render the error page");
-            (page.status, "Something went wrong.").into_response()
+            (status, "Something went wrong.").into_response()
         }
     }
 }
@@ -193,6 +194,7 @@ fn rejection(res: &Response) -> Option<ErrorPage> {
     (plain && from_extractor).then_some(ErrorPage {
         status,
         retry_after: None,
+        reason: None,
     })
 }
 
@@ -203,6 +205,7 @@ async fn render_error(
     page: ErrorPage,
     htmx: bool,
 ) -> Result<Response, crate::error::AppError> {
+    let status = page.status;
     let (heading, message) = match page.status {
         StatusCode::NOT_FOUND => ("Page not found", "There is nothing at this address. It may have moved or been removed.".into()),
         StatusCode::FORBIDDEN => (
@@ -224,13 +227,17 @@ async fn render_error(
             "Form not understood",
             "Some of what the form sent is not valid. Go back, reload the page and try again.".into(),
         ),
+        StatusCode::CONFLICT => (
+            "Not possible",
+            page.reason.unwrap_or_else(|| "This is not possible now. Go back, reload the page and try again.".into()),
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Too much to send",
             "What you sent is bigger than this form takes. Go back, shorten it and try again.".into(),
         ),
         _ => ("Something went wrong", "We could not complete this request. It has been logged; try again in a moment.".into()),
     };
-    let request_id = (page.status == StatusCode::INTERNAL_SERVER_ERROR)
+    let request_id = (status == StatusCode::INTERNAL_SERVER_ERROR)
         .then(|| meta.request_id.clone())
         .flatten();
     let user = crate::web::current_user::load_from(session.clone(), meta, state)
@@ -243,7 +250,7 @@ async fn render_error(
     };
     let t = ErrorTemplate {
         layout,
-        status: page.status.as_u16(),
+        status: status.as_u16(),
         heading,
         message,
         request_id,
@@ -253,7 +260,7 @@ async fn render_error(
     } else {
         super::render::render(&t)?
     };
-    Ok((page.status, Html(body)).into_response())
+    Ok((status, Html(body)).into_response())
 }
 
 fn minutes(secs: u64) -> String {

@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod middleware;
 pub mod notifications;
 pub mod people;
+pub mod problems;
 pub mod profile;
 pub mod render;
 pub mod request;

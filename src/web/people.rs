@@ -1,14 +1,14 @@
 //! Person fields: a text input where one types a name or an email, with
 //! suggestions htmx fills into its `<datalist>` as one types
 //! (`layout/fields.html`, `person`). No form lists the whole organisation.
-//! Without JavaScript the typed text is read on submit ([`read`]): a name
+//! Without JavaScript the typed text is read on submit (the domain's
+//! `org::user::read_people`): a name
 //! or email that names nobody, or several people, is a problem beside the
 //! field, with the text kept.
 
 use super::current_user::CurrentUser;
 use super::render;
 use crate::domain::access::Permission;
-use crate::domain::kernel::FieldErrors;
 use crate::domain::org::user::{self, Person};
 use crate::error::AppError;
 use crate::web::Db;
@@ -62,40 +62,6 @@ async fn suggestions(
     let conn = db.conn().await?;
     let people = user::suggest(conn, q).await?;
     render::ok(&Suggestions { people })
-}
-
-/// Reads the person fields of a submitted form: each text becomes the id of
-/// the person it names, as the domain checks any chosen id. One that names
-/// nobody or several people keeps its text (which the domain refuses, so
-/// nothing is saved) and gets its problem here; put these errors before
-/// the domain's (see [`FieldErrors::extend`]) so they are the ones shown.
-pub async fn read(
-    conn: &mut PgConnection,
-    fields: Vec<(&'static str, &mut String)>,
-) -> Result<FieldErrors, AppError> {
-    let mut errors = FieldErrors::default();
-    for (field, text) in fields {
-        match user::pick(&mut *conn, text).await? {
-            Ok(Some(id)) => *text = id.to_string(),
-            Ok(None) => text.clear(),
-            Err(problem) => errors.add(field, problem),
-        }
-    }
-    Ok(errors)
-}
-
-/// The problems of [`read`] before those of the domain's check of the same
-/// form (`checked`), so they are the ones shown; any of them fails it.
-pub fn first<T>(picked: FieldErrors, checked: Result<T, FieldErrors>) -> Result<T, FieldErrors> {
-    match checked {
-        Ok(value) if picked.is_empty() => Ok(value),
-        Ok(_) => Err(picked),
-        Err(errors) => {
-            let mut all = picked;
-            all.extend(errors);
-            Err(all)
-        }
-    }
 }
 
 /// What a form's person fields show: for an id (a saved choice, or one read

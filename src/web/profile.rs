@@ -1,9 +1,11 @@
 //! A user's own profile: name, time zone and password.
 
-use super::people::{self, Shown};
+use super::people::Shown;
+use super::problems::Problems;
 use super::render::{self, Layout, filters};
 use crate::auth::{password, throttle};
-use crate::domain::kernel::{FieldErrors, SaveError, required_text};
+use crate::domain::Error;
+use crate::domain::kernel::{FieldErrors, required_text};
 use crate::domain::org::user;
 use crate::error::AppError;
 use crate::web::Db;
@@ -193,21 +195,23 @@ async fn delegate(
     Form(mut form): Form<user::DelegationForm>,
 ) -> Result<Response, AppError> {
     let mut tx = db.begin().await?;
-    let picked = people::read(&mut tx, vec![("delegate_id", &mut form.delegate_id)]).await?;
-    let errors = match people::first(picked, form.parse(user.id)) {
-        Ok(d) => match user::set_delegation(&mut tx, &user.actor(), user.id, d).await {
-            Ok(()) => {
-                let message = if d.is_some() {
-                    "Your stand-in is set."
-                } else {
-                    "You have no stand-in now."
-                };
-                return render::saved(tx, &user.session, message, "/profile").await;
-            }
-            Err(SaveError::Invalid(errors)) => errors,
-            Err(e) => return Err(e.into()),
-        },
-        Err(errors) => errors,
+    let set = async {
+        let picked = user::read_people(&mut tx, vec![("delegate_id", &mut form.delegate_id)]);
+        let d = user::picked_first(picked.await?, form.parse(user.id))?;
+        user::set_delegation(&mut tx, &user.actor(), user.id, d).await?;
+        Ok::<_, Error>(d.is_some())
+    }
+    .await;
+    let errors = match set {
+        Ok(named) => {
+            let message = if named {
+                "Your stand-in is set."
+            } else {
+                "You have no stand-in now."
+            };
+            return render::saved(tx, &user.session, message, "/profile").await;
+        }
+        Err(e) => Problems::try_from(e)?.fields,
     };
     tx.rollback().await?;
     let mut page = ProfilePage::new(&mut db, &user, Some(form)).await?;

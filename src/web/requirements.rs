@@ -2,18 +2,18 @@
 //! to draft and edit one, its page, and its lifecycle transitions.
 
 use super::AppState;
-use super::people::{self, Shown};
+use super::people::Shown;
+use super::problems::Problems;
 use super::render::{self, Hx, Layout, filters};
 use crate::catalog::Snapshot;
+use crate::domain::Error;
 use crate::domain::access::Permission;
-use crate::domain::activity::audit::{self, Entry};
-use crate::domain::activity::notify;
-use crate::domain::approval::{self, DecideError};
-use crate::domain::kernel::{EMPLOYMENT_TYPES, REASONS, TransitionError};
-use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::approval;
+use crate::domain::kernel::{EMPLOYMENT_TYPES, FieldErrors, REASONS};
 use crate::domain::requisition::approval_subject;
+use crate::domain::requisition::commands::{self, Edited};
 use crate::domain::requisition::form::{self, PRIORITIES, REMOTE_POLICIES, RequirementForm};
-use crate::domain::requisition::lifecycle::{self, Action, Status};
+use crate::domain::requisition::lifecycle::{Action, Status};
 use crate::domain::requisition::list::{self, ListFilter, ListRow, PAGE_SIZE, Sort};
 use crate::domain::requisition::requirement::{self, Requirement};
 use crate::domain::requisition::{history, opening};
@@ -288,10 +288,7 @@ struct FormPage {
     /// None when drafting a new one.
     requirement: Option<Requirement>,
     form: RequirementForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
-    /// A problem with the whole save rather than one field.
-    error: Option<String>,
+    problems: Problems,
     catalog: Arc<Snapshot>,
     people: Shown,
     /// The recruiter of an approved requirement: only the sourcing fields
@@ -336,7 +333,7 @@ impl FormPage {
     fn problems(&self) -> Vec<(&'static str, &'static str, &str)> {
         FIELDS
             .iter()
-            .filter_map(|(field, label)| self.errors.get(field).map(|m| (*field, *label, m)))
+            .filter_map(|(field, label)| self.problems.get(field).map(|m| (*field, *label, m)))
             .collect()
     }
 
@@ -373,7 +370,7 @@ impl FormPage {
     /// Whether to offer the checkbox that confirms the warnings: when they
     /// are shown, or were confirmed already.
     fn asks_confirmation(&self) -> bool {
-        self.errors.get("confirm").is_some() || self.form.confirm.is_some()
+        self.problems.get("confirm").is_some() || self.form.confirm.is_some()
     }
 
     fn choices(&self) -> [Choice; 4] {
@@ -407,8 +404,7 @@ async fn form_page(
     me: &CurrentUser,
     requirement: Option<Requirement>,
     form: RequirementForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
+    problems: Problems,
 ) -> Result<FormPage, AppError> {
     let title = match &requirement {
         Some(r) => format!("Edit {}", r.reference),
@@ -422,9 +418,7 @@ async fn form_page(
         layout: Layout::new(me, title).await?,
         requirement,
         form,
-        errors,
-        conflict,
-        error: None,
+        problems,
         catalog: state.catalog.get(&mut *conn, me.catalog_version).await?,
         people,
         sourcing_only,
@@ -448,18 +442,8 @@ async fn new(
         ..Default::default()
     };
     let conn = db.conn().await?;
-    render::ok(
-        &form_page(
-            &state,
-            conn,
-            &me,
-            None,
-            form,
-            FieldErrors::default(),
-            Vec::new(),
-        )
-        .await?,
-    )
+    let page = form_page(&state, conn, &me, None, form, Problems::default()).await?;
+    render::ok(&page)
 }
 
 async fn create(
@@ -469,51 +453,21 @@ async fn create(
     Form(mut form): Form<RequirementForm>,
 ) -> Result<Response, AppError> {
     me.require(Permission::CreateRequirement)?;
-    let mut tx = db.begin().await?;
-    let picked = read_people(&mut tx, &mut form).await?;
-    match people::first(picked, form::validate(&mut tx, &form, None).await?) {
-        Ok(fields) => {
-            let id = requirement::create(&mut tx, &me.actor(), &fields).await?;
-            let r = requirement::find(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let notice = notify::Notice::about(
-                notify::Event::RequirementCreated,
-                &r.named(),
-                "was drafted",
-                Some(me.id),
-            );
-            notify::tell(&mut tx, &state.mail, &notice, &r.people_but(Some(me.id)))
-                .await
-                .map_err(AppError::internal)?;
-            render::saved(
-                tx,
-                &me.session,
-                "Draft saved. Submit it for approval when it is ready.",
-                &format!("/requirements/{id}"),
-            )
-            .await
+    let conn = db.conn().await?;
+    let mut tx = conn.begin().await?;
+    let problems = match commands::draft(&mut tx, &me.actor(), &state.mail, &mut form).await {
+        Ok(id) => {
+            let message = "Draft saved. Submit it for approval when it is ready.";
+            return render::saved(tx, &me.session, message, &format!("/requirements/{id}")).await;
         }
-        Err(errors) => {
-            let page = form_page(&state, &mut tx, &me, None, form, errors, Vec::new()).await?;
-            render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
-}
-
-/// The form's people as typed, read into ids (see [`people::read`]).
-async fn read_people(
-    conn: &mut PgConnection,
-    form: &mut RequirementForm,
-) -> Result<FieldErrors, AppError> {
-    people::read(
-        conn,
-        vec![
-            ("hiring_manager_id", &mut form.hiring_manager_id),
-            ("recruiter_id", &mut form.recruiter_id),
-        ],
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    let status = problems.status();
+    render::status(
+        status,
+        &form_page(&state, conn, &me, None, form, problems).await?,
     )
-    .await
 }
 
 /// The requirement if `me` may see it; a confidential one is "not found"
@@ -541,18 +495,8 @@ async fn edit(
         return Err(AppError::Forbidden);
     }
     let form = RequirementForm::from_requirement(&r);
-    render::ok(
-        &form_page(
-            &state,
-            conn,
-            &me,
-            Some(r),
-            form,
-            FieldErrors::default(),
-            Vec::new(),
-        )
-        .await?,
-    )
+    let page = form_page(&state, conn, &me, Some(r), form, Problems::default()).await?;
+    render::ok(&page)
 }
 
 async fn update(
@@ -564,96 +508,32 @@ async fn update(
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     let r = visible(conn, &me, id).await?;
-    if !r.editable_by(me.id, &me.roles) {
-        return Err(AppError::Forbidden);
-    }
-    if r.sourcing_only(me.id, &me.roles) {
-        form = RequirementForm::sourcing_edit(&r, form);
-    }
     let mut tx = conn.begin().await?;
-    let mut error = None;
-    let picked = read_people(&mut tx, &mut form).await?;
-    let checked = form::validate(&mut tx, &form, Some(&r)).await?;
-    let (status, errors, conflict) = match people::first(picked, checked) {
-        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
-        Ok(fields) => {
-            // Measured against what the approvers agreed to, not the last
-            // save: lowering then raising the headcount again is no change.
-            let reapprove = r.approved()
-                && requirement::is_material(
-                    &approval_subject::last_approved_fields(&mut tx, id)
-                        .await?
-                        .unwrap_or_else(|| r.fields()),
-                    &fields,
-                );
-            let actor = me.actor();
-            let saved: Result<Option<Status>, DecideError> = async {
-                requirement::update(&mut tx, &actor, id, form.version, &fields).await?;
-                if reapprove {
-                    // The change counts once approved: its approval starts in
-                    // the transaction of the edit.
-                    let asker = lifecycle::Asker::Person {
-                        id: me.id,
-                        roles: &me.roles,
-                    };
-                    approval_subject::submit(
-                        &mut tx,
-                        &actor,
-                        asker,
-                        &state.mail,
-                        id,
-                        form.version + 1,
-                        Action::SubmitChange,
-                    )
-                    .await?;
-                    Ok(None)
-                } else {
-                    // Down to the heads already hired: nothing is left to
-                    // recruit.
-                    Ok(opening::fill_when_done(&mut tx, &actor, id).await?)
+    let actor = me.actor();
+    let edit = commands::edit(&mut tx, &actor, me.asker(), &state.mail, &r, &mut form);
+    let problems = match edit.await {
+        Ok(edited) => {
+            let message = match edited {
+                Edited::SentForApproval => {
+                    "Saved. The change goes to the approvers first: until they approve it, \
+                     the requirement is pending approval."
                 }
-            }
-            .await;
-            match saved {
-                Ok(filled) => {
-                    let message = if reapprove {
-                        "Saved. The change goes to the approvers first: until they approve it, \
-                         the requirement is pending approval."
-                    } else if filled.is_some() {
-                        "Saved. Every opening is now filled or closed: the requirement is filled."
-                    } else {
-                        "Requirement saved."
-                    };
-                    return render::saved(tx, &me.session, message, &format!("/requirements/{id}"))
-                        .await;
+                Edited::Filled => {
+                    "Saved. Every opening is now filled or closed: the requirement is filled."
                 }
-                Err(DecideError::Transition(TransitionError::Save(SaveError::BelowFilled(n)))) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    FieldErrors::one(
-                        "headcount",
-                        format!("{n} openings are filled already: the headcount can't be lower."),
-                    ),
-                    Vec::new(),
-                ),
-                Err(DecideError::Transition(TransitionError::Save(SaveError::Stale))) => {
-                    let changes =
-                        audit::changes_since(&mut tx, "requirement", id, form.version).await?;
-                    form.version = r.version;
-                    (StatusCode::CONFLICT, FieldErrors::default(), changes)
-                }
-                Err(DecideError::NoApprovers { cause }) => {
-                    error = Some(no_approvers(&cause));
-                    (StatusCode::CONFLICT, FieldErrors::default(), Vec::new())
-                }
-                Err(DecideError::Transition(TransitionError::Save(e))) => return Err(e.into()),
-                Err(e) => return Err(AppError::internal(e)),
-            }
+                Edited::Saved => "Requirement saved.",
+            };
+            return render::saved(tx, &me.session, message, &format!("/requirements/{id}")).await;
         }
+        Err(e) => Problems::try_from(e)?,
     };
     tx.rollback().await?;
-    let mut page = form_page(&state, conn, &me, Some(r), form, errors, conflict).await?;
-    page.error = error;
-    render::status(status, &page)
+    problems.rebase(&mut form.version);
+    let status = problems.status();
+    render::status(
+        status,
+        &form_page(&state, conn, &me, Some(r), form, problems).await?,
+    )
 }
 
 // ---- the page ---------------------------------------------------------------
@@ -684,7 +564,10 @@ struct ShowPage {
     can_settle: bool,
     /// The opening form that failed: kept as typed, its problems beside it.
     settling: Option<SettleForm>,
-    error: Option<String>,
+    /// The action that failed, with the reason typed for it.
+    acting: Option<(Action, String)>,
+    /// Why the last action or opening form was refused.
+    problems: Problems,
     thread: super::comments::Thread,
 }
 
@@ -712,6 +595,29 @@ impl ShowPage {
         }
     }
 
+    /// The reason typed for `action` when it was refused, and its
+    /// problem: its form opens again with both.
+    fn reason_for(&self, action: &Action) -> Option<(&str, Option<&str>)> {
+        self.acting
+            .as_ref()
+            .filter(|(a, _)| a == action)
+            .map(|(_, typed)| (typed.as_str(), self.problems.get("reason")))
+    }
+
+    /// What the ids of an action's own fields start with.
+    fn form_prefix(&self, action: &Action) -> String {
+        format!("{}-", action.as_str())
+    }
+
+    /// The refused action's problem, for the summary at the top that
+    /// links to its field.
+    fn action_problems(&self) -> Vec<(String, &'static str, &str)> {
+        match (&self.acting, self.problems.get("reason")) {
+            (Some((a, _)), Some(m)) => vec![(format!("{}reason", self.form_prefix(a)), "Why?", m)],
+            _ => Vec::new(),
+        }
+    }
+
     fn filled_openings(&self) -> usize {
         self.openings
             .iter()
@@ -724,7 +630,7 @@ async fn show_page(
     conn: &mut PgConnection,
     me: &CurrentUser,
     r: Requirement,
-    error: Option<String>,
+    problems: Problems,
 ) -> Result<ShowPage, AppError> {
     Ok(ShowPage {
         layout: Layout::new(me, format!("{} {}", r.reference, r.title)).await?,
@@ -747,8 +653,9 @@ async fn show_page(
         can_settle: r.recruited_by(me.id, &me.roles)
             && matches!(r.status, Status::Open | Status::OnHold),
         settling: None,
+        acting: None,
         r,
-        error,
+        problems,
     })
 }
 
@@ -761,7 +668,7 @@ pub(super) async fn page_with_thread(
     thread: super::comments::Thread,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let mut page = show_page(conn, me, r, None).await?;
+    let mut page = show_page(conn, me, r, Problems::default()).await?;
     page.thread = thread;
     render::status(status, &page)
 }
@@ -808,7 +715,7 @@ struct Part {
 #[template(path = "fragments/requirements/_status.html")]
 struct StatusRegion {
     r: Requirement,
-    error: Option<String>,
+    problems: Problems,
     changes_asked: Option<approval::ChangesAsked>,
     waiting: Vec<approval::Task>,
 }
@@ -830,11 +737,11 @@ async fn show(
     let conn = db.conn().await?;
     let r = visible(conn, &me, id).await?;
     match part.part.as_str() {
-        "" => render::ok(&show_page(conn, &me, r, None).await?),
+        "" => render::ok(&show_page(conn, &me, r, Problems::default()).await?),
         "status" => render::ok(&StatusRegion {
             waiting: waiting_for(&mut *conn, &r).await?,
             changes_asked: changes_asked(&mut *conn, &me, &r).await?,
-            error: None,
+            problems: Problems::default(),
             r,
         }),
         "history" => render::ok(&HistoryCard {
@@ -866,89 +773,31 @@ async fn transition(
     let r = visible(conn, &me, id).await?;
     let action = Action::parse(&form.action).ok_or(AppError::NotFound)?;
     // Not theirs to ask is a 403 in every state; what the state refuses
-    // is explained below (409). The domain checks the same again.
+    // is explained on the page (409). The domain checks the same again.
     if !r.may(me.id, &me.roles, action) {
         return Err(AppError::Forbidden);
     }
-    let asker = lifecycle::Asker::Person {
-        id: me.id,
-        roles: &me.roles,
-    };
     let mut tx = conn.begin().await?;
-    let result = if action == Action::Submit {
-        approval_subject::submit(
-            &mut tx,
-            &me.actor(),
-            asker,
-            &state.mail,
-            id,
-            form.version,
-            action,
-        )
-        .await
-    } else {
-        match lifecycle::apply(
-            &mut tx,
-            &me.actor(),
-            asker,
-            id,
-            form.version,
-            action,
-            &form.reason,
-        )
-        .await
-        {
-            Ok(Status::Open) => {
-                let notice = notify::Notice::about(
-                    notify::Event::RequirementOpened,
-                    &r.named(),
-                    "is open for recruiting",
-                    Some(me.id),
-                );
-                notify::tell(&mut tx, &state.mail, &notice, &r.people_but(Some(me.id)))
-                    .await
-                    .map_err(DecideError::from)
-            }
-            other => other.map(|_| ()).map_err(Into::into),
-        }
+    let ask = commands::Ask {
+        action,
+        version: form.version,
+        reason: &form.reason,
     };
-    let problem = match result {
+    let actor = me.actor();
+    let acted = commands::act(&mut tx, &actor, me.asker(), &state.mail, id, ask);
+    let problems = match acted.await {
         Ok(()) => {
-            return render::saved(
-                tx,
-                &me.session,
-                action.done(),
-                &format!("/requirements/{id}"),
-            )
-            .await;
+            let to = format!("/requirements/{id}");
+            return render::saved(tx, &me.session, action.done(), &to).await;
         }
-        Err(DecideError::Transition(TransitionError::ReasonRequired)) => {
-            "Say why: a reason is required.".to_owned()
-        }
-        Err(DecideError::Transition(TransitionError::BadReason(problem))) => {
-            format!("The reason can't be saved: {problem}")
-        }
-        Err(DecideError::Transition(TransitionError::NotAllowed { .. })) => {
-            format!(
-                "This is not possible while the requirement is {}.",
-                r.status.label().to_lowercase()
-            )
-        }
-        Err(DecideError::Transition(TransitionError::Save(SaveError::Stale))) => {
-            "Someone changed this requirement meanwhile; check it again below, then retry."
-                .to_owned()
-        }
-        Err(DecideError::Transition(TransitionError::Save(e))) => return Err(e.into()),
-        Err(DecideError::Transition(TransitionError::Forbidden { .. })) => {
-            return Err(AppError::Forbidden);
-        }
-        Err(DecideError::NoApprovers { cause }) => no_approvers(&cause),
-        Err(e) => return Err(AppError::internal(e)),
+        Err(e) => Problems::try_from(e)?,
     };
     tx.rollback().await?;
     let r = visible(conn, &me, id).await?;
-    let page = show_page(conn, &me, r, Some(problem)).await?;
-    render::status(StatusCode::CONFLICT, &page)
+    let status = problems.status();
+    let mut page = show_page(conn, &me, r, problems).await?;
+    page.acting = Some((action, form.reason));
+    render::status(status, &page)
 }
 
 /// The two ways an opening ends, as forms: (outcome, field, label, button
@@ -997,57 +846,36 @@ async fn settle_opening(
         &form.reason
     };
     let outcome = opening::Outcome::parse(&form.outcome, words).ok_or(AppError::NotFound)?;
-    let (status, problem) = match outcome {
-        Err(errors) => {
-            form.errors = errors;
-            (StatusCode::UNPROCESSABLE_ENTITY, None)
-        }
-        Ok(outcome) => {
-            let mut tx = conn.begin().await?;
-            let problem = match opening::settle(&mut tx, &me.actor(), id, opening_id, &outcome)
-                .await
-            {
-                Ok(now) => {
-                    let message = match (&outcome, now) {
-                        (_, Status::Filled) => format!(
-                            "{}: every opening is filled or closed, so the requirement is filled.",
-                            r.reference
-                        ),
-                        (opening::Outcome::Filled { hire }, _) => {
-                            format!("Opening filled by {hire}.")
-                        }
-                        (opening::Outcome::Closed { .. }, _) => "Opening closed.".to_owned(),
-                    };
-                    return render::saved(tx, &me.session, message, &format!("/requirements/{id}"))
-                        .await;
-                }
-                Err(opening::SettleError::Settled { number, outcome }) => {
-                    format!("Opening {number} was settled meanwhile: {outcome}.")
-                }
-                Err(opening::SettleError::Transition(TransitionError::NotAllowed { .. })) => {
-                    "Openings are filled or closed only while the requirement is open or on hold."
-                        .to_owned()
-                }
-                Err(opening::SettleError::Transition(TransitionError::Save(e))) => {
-                    return Err(e.into());
-                }
-                Err(e) => return Err(AppError::internal(e)),
-            };
-            tx.rollback().await?;
-            (StatusCode::CONFLICT, Some(problem))
-        }
+    let mut tx = conn.begin().await?;
+    let settled = async {
+        let outcome = outcome?;
+        let now = opening::settle(&mut tx, &me.actor(), id, opening_id, &outcome).await?;
+        Ok::<_, Error>(settled(&r.reference, &outcome, now))
     };
+    let problems = match settled.await {
+        Ok(message) => {
+            return render::saved(tx, &me.session, message, &format!("/requirements/{id}")).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
     let r = visible(conn, &me, id).await?;
-    let mut page = show_page(conn, &me, r, problem).await?;
-    form.opening = opening_id;
+    let status = problems.status();
+    (form.opening, form.errors) = (opening_id, problems.fields.clone());
+    let mut page = show_page(conn, &me, r, problems).await?;
     page.settling = Some(form);
     render::status(status, &page)
 }
 
-/// Why a submission found nobody to approve it, step by step, and who can
-/// mend it.
-fn no_approvers(cause: &str) -> String {
-    format!("Nobody can approve this requirement yet ({cause}). Ask an admin.")
+/// What settling an opening did, in a sentence.
+fn settled(reference: &str, outcome: &opening::Outcome, now: Status) -> String {
+    match (outcome, now) {
+        (_, Status::Filled) => {
+            format!("{reference}: every opening is filled or closed, so the requirement is filled.")
+        }
+        (opening::Outcome::Filled { hire }, _) => format!("Opening filled by {hire}."),
+        (opening::Outcome::Closed { .. }, _) => "Opening closed.".to_owned(),
+    }
 }
 
 async fn delete(mut db: Db, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {

@@ -470,10 +470,7 @@ async fn an_admin_cannot_touch_a_super_admin_account() {
     let refused =
         hiring_hare::domain::org::user::update(&mut conn, &mail, &actor, root, 1, &fields).await;
     assert!(
-        matches!(
-            refused,
-            Err(hiring_hare::domain::kernel::SaveError::Forbidden)
-        ),
+        matches!(refused, Err(hiring_hare::domain::Error::Forbidden)),
         "{refused:?}"
     );
     assert_eq!(email_of(&app, root).await, root_email);

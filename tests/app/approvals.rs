@@ -888,7 +888,7 @@ async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
         .unwrap();
     assert_eq!(rounds, 1, "no new approval started");
     // The domain refuses too, whoever calls it.
-    use hiring_hare::domain::kernel::TransitionError;
+    use hiring_hare::domain::Error;
     use hiring_hare::domain::requisition::lifecycle::{self, Action, Asker};
     let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")
         .bind(id)
@@ -907,7 +907,7 @@ async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
     for action in [Action::SubmitChange, Action::Resume, Action::Approve] {
         let refused = lifecycle::apply(&mut conn, &actor, asker, id, version, action, "why").await;
         assert!(
-            matches!(refused, Err(TransitionError::Forbidden { .. })),
+            matches!(refused, Err(Error::Forbidden)),
             "{action:?}: {refused:?}"
         );
     }

@@ -23,6 +23,7 @@ mod nudges;
 mod openings;
 mod people;
 mod platform;
+mod problems;
 mod requirements;
 mod routes;
 mod row_rules;

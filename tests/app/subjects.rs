@@ -7,13 +7,14 @@
 use crate::harness::fixtures::{draft, org};
 use crate::harness::{TestApp, empty_database};
 use hiring_hare::db::MIGRATOR;
+use hiring_hare::domain::Error;
 use hiring_hare::domain::access::Role;
 use hiring_hare::domain::activity::audit::Actor;
 use hiring_hare::domain::approval::engine::decide_with;
 use hiring_hare::domain::approval::subject::{
     About, Applied, Ending, Facts, Outcome, Subject, SubjectKind, SubjectRef,
 };
-use hiring_hare::domain::approval::{self, DecideError, Decision};
+use hiring_hare::domain::approval::{self, Decision};
 use hiring_hare::domain::requisition::approval_subject::{Requirements, subject};
 use hiring_hare::mail::MailRenderer;
 use sqlx::PgConnection;
@@ -206,7 +207,7 @@ impl Subject for Offers {
         _conn: &'a mut PgConnection,
         _actor: &'a Actor,
         ending: Ending<'a>,
-    ) -> futures::future::BoxFuture<'a, Result<Applied, DecideError>> {
+    ) -> futures::future::BoxFuture<'a, Result<Applied, Error>> {
         APPLIED
             .lock()
             .unwrap()
@@ -315,7 +316,7 @@ async fn a_subject_that_is_no_requirement_runs_through_submit_and_decide() {
         "",
     )
     .await;
-    assert!(matches!(refused, Err(DecideError::NotYours)), "{refused:?}");
+    assert!(matches!(refused, Err(Error::Forbidden)), "{refused:?}");
     tx.rollback().await.unwrap();
 
     for (task, decision, comment) in [

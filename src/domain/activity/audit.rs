@@ -247,7 +247,7 @@ pub async fn search(conn: &mut PgConnection, s: &Search) -> Result<Vec<Entry>, s
 /// bump it), for the conflict page of a stale edit.
 pub async fn changes_since(
     conn: &mut PgConnection,
-    entity_type: &str,
+    entity: Entity,
     entity_id: Uuid,
     version: i32,
 ) -> Result<Vec<Entry>, sqlx::Error> {
@@ -258,7 +258,7 @@ pub async fn changes_since(
          order by a.id"
     );
     sqlx::query_as(sql)
-        .bind(entity_type)
+        .bind(entity.as_str())
         .bind(entity_id)
         .bind(version)
         .fetch_all(conn)

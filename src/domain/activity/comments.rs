@@ -3,11 +3,12 @@
 //! may see the subject, edited and deleted by their author or an admin,
 //! every change audited, and `@handle` mentions told to the person named.
 
+use crate::domain::Error;
 use crate::domain::access::{Permission, Role, allows};
 use crate::domain::activity::audit::{self, Actor, Changes};
-use crate::domain::activity::notify::{self, Event, Notice, TellError};
+use crate::domain::activity::notify::{self, Event, Notice};
 use crate::domain::approval::subject::{SubjectKind, SubjectRef};
-use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::kernel::FieldErrors;
 use crate::domain::messaging::Letters;
 use chrono::{DateTime, Utc};
 use pulldown_cmark::{Event as Md, Parser, Tag, TagEnd};
@@ -116,30 +117,17 @@ pub struct Mentioning<'a> {
     pub may_see: &'a (dyn Fn(Uuid, &[Role]) -> bool + Sync),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CommentError {
-    #[error(transparent)]
-    Save(#[from] SaveError),
-    #[error(transparent)]
-    Tell(#[from] TellError),
-}
-
-impl From<sqlx::Error> for CommentError {
-    fn from(e: sqlx::Error) -> Self {
-        CommentError::Save(e.into())
-    }
-}
-
 /// Adds a comment by `actor` (who must be signed in) and tells those it
 /// mentions.
 pub async fn add(
     conn: &mut PgConnection,
     actor: &Actor,
     subject: SubjectRef,
-    body: &Body,
+    body: &str,
     mentioning: &Mentioning<'_>,
-) -> Result<Uuid, CommentError> {
-    let author = actor.user_id.ok_or(SaveError::NotFound)?;
+) -> Result<Uuid, Error> {
+    let author = actor.user_id.ok_or(Error::Forbidden)?;
+    let body = Body::parse(body)?;
     let id: Uuid = sqlx::query_scalar(
         "insert into comments (subject_type, subject_id, author_id, body)
          values ($1, $2, $3, $4) returning id",
@@ -175,10 +163,11 @@ pub async fn edit(
     actor: &Actor,
     before: &Comment,
     version: i32,
-    body: &Body,
+    body: &str,
     mentioning: &Mentioning<'_>,
-) -> Result<(), CommentError> {
-    let author = actor.user_id.ok_or(SaveError::NotFound)?;
+) -> Result<(), Error> {
+    let author = actor.user_id.ok_or(Error::Forbidden)?;
+    let body = Body::parse(body)?;
     let subject = before.subject();
     let done = sqlx::query(
         "update comments set body = $3, version = version + 1, updated_at = now()
@@ -190,7 +179,7 @@ pub async fn edit(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::Stale.into());
+        return Err(Error::stale(conn, audit::Entity::Comment, before.id, version).await);
     }
     let changes = Changes::new()
         .field("body", &before.body.as_str(), &body.as_str())
@@ -214,14 +203,14 @@ pub async fn edit(
 }
 
 /// Deletes (softly) a comment; the audit row keeps what it said.
-pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Result<(), SaveError> {
+pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Result<(), Error> {
     let done =
         sqlx::query("update comments set deleted_at = now() where id = $1 and deleted_at is null")
             .bind(c.id)
             .execute(&mut *conn)
             .await?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::NotFound);
+        return Err(Error::NotFound);
     }
     let changes = Changes::new().field("body", &Some(c.body.as_str()), &None);
     audit::record(
@@ -245,7 +234,7 @@ async fn tell_mentioned(
     subject: SubjectRef,
     handles: &[String],
     mentioning: &Mentioning<'_>,
-) -> Result<(), TellError> {
+) -> Result<(), Error> {
     if handles.is_empty() {
         return Ok(());
     }

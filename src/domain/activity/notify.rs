@@ -7,10 +7,11 @@
 //! committed: the rows are the truth, so a browser that was offline loses
 //! nothing.
 
+use crate::domain::Error;
 use crate::domain::approval::subject::SubjectRef;
 use crate::domain::kernel::After;
+use crate::domain::messaging::Letters;
 use crate::domain::messaging::outbox;
-use crate::domain::messaging::{LetterError, Letters};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -262,16 +263,6 @@ pub async fn notify(
     Ok(recipients)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum TellError {
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-    #[error("rendering mail failed: {0}")]
-    Mail(#[from] LetterError),
-    #[error(transparent)]
-    Queue(#[from] outbox::QueueError),
-}
-
 /// [`notify`], and the plain notice mail to those who want it now: for
 /// events without a mail of their own.
 pub async fn tell(
@@ -279,7 +270,7 @@ pub async fn tell(
     mail: &dyn Letters,
     notice: &Notice,
     to: &[Uuid],
-) -> Result<(), TellError> {
+) -> Result<(), Error> {
     for r in notify(&mut *conn, notice, to).await? {
         let items = [(notice.text.clone(), notice.link.clone())];
         outbox::queue(
@@ -303,7 +294,7 @@ pub async fn send_digests(
     conn: &mut PgConnection,
     mail: &dyn Letters,
     now: DateTime<Utc>,
-) -> Result<usize, TellError> {
+) -> Result<usize, Error> {
     // Which (user, event) pairs go to the digest: the chosen ones, and the
     // events whose default is the digest where nothing was chosen.
     let digest_defaults: Vec<&str> = Event::ALL

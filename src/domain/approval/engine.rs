@@ -1,13 +1,13 @@
 //! Submitting, advancing, deciding and reassigning: an approval's moves.
 
+use super::Decision;
 use super::links::issue_link;
 use super::subject::{About, Applied, Areas, Ending, Outcome, Subject, SubjectRef};
 use super::tasks::{Task, task};
 use super::workflow::{self, Step};
-use super::{DecideError, Decision};
+use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::activity::notify::{self, Event, Notice};
-use crate::domain::kernel::{SaveError, TransitionError};
 use crate::domain::messaging::Letters;
 use crate::domain::messaging::outbox;
 use chrono::{DateTime, Utc};
@@ -174,11 +174,11 @@ pub async fn submit(
     subject: &dyn Subject,
     id: Uuid,
     resume_status: Option<&str>,
-) -> Result<(), DecideError> {
+) -> Result<(), Error> {
     let r = subject
         .about(&mut *conn, id)
         .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+        .ok_or(Error::NotFound)?;
     let (workflow_id, workflow_version, steps) =
         workflow::for_subject(&mut *conn, r.subject.kind, &r.facts).await?;
     let approval_id: Uuid = sqlx::query_scalar(
@@ -277,9 +277,11 @@ pub async fn submit(
             .fetch_one(&mut *conn)
             .await?;
     if tasks == 0 {
-        return Err(DecideError::NoApprovers {
-            cause: causes.join("; "),
-        });
+        return Err(Error::refused(format!(
+            "Nobody can approve this {} yet ({}). Ask an admin.",
+            r.subject.kind.as_str(),
+            causes.join("; ")
+        )));
     }
     advance(conn, actor, mail, subject, approval_id, &r).await?;
     Ok(())
@@ -294,7 +296,7 @@ async fn advance(
     subject: &dyn Subject,
     approval_id: Uuid,
     r: &About,
-) -> Result<bool, DecideError> {
+) -> Result<bool, Error> {
     let next: Option<i32> = sqlx::query_scalar(
         "select min(step) from approval_tasks where approval_id = $1 and status = 'waiting'",
     )
@@ -347,7 +349,7 @@ async fn end(
     r: &About,
     outcome: Outcome,
     comment: &str,
-) -> Result<Applied, DecideError> {
+) -> Result<Applied, Error> {
     let resume: Option<String> =
         sqlx::query_scalar("select resume_status from approvals where id = $1")
             .bind(approval_id)
@@ -379,7 +381,7 @@ async fn ask(
     r: &About,
     task_id: Uuid,
     approver: Uuid,
-) -> Result<(), DecideError> {
+) -> Result<(), Error> {
     // A stand-in who requested or works on the subject never decides it
     // for the approver: the task stays the approver's, on record.
     let stand_in: Option<Uuid> = sqlx::query_scalar(
@@ -434,7 +436,7 @@ async fn tell_requester(
     outcome: &str,
     comment: &str,
     by: &str,
-) -> Result<(), DecideError> {
+) -> Result<(), Error> {
     let notice = Notice::about(
         event,
         &r.named(),
@@ -521,7 +523,7 @@ pub async fn decide(
     task_id: Uuid,
     decision: Decision,
     comment: &str,
-) -> Result<(), DecideError> {
+) -> Result<(), Error> {
     decide_with(
         conn,
         actor,
@@ -544,7 +546,7 @@ pub async fn decide_with(
     task_id: Uuid,
     decision: Decision,
     comment: &str,
-) -> Result<(), DecideError> {
+) -> Result<(), Error> {
     let mut problems = crate::domain::kernel::FieldErrors::default();
     let comment = crate::domain::kernel::optional_text(
         &mut problems,
@@ -552,8 +554,8 @@ pub async fn decide_with(
         comment,
         crate::domain::kernel::REASON_MAX,
     );
-    if let Some(problem) = problems.get("comment") {
-        return Err(TransitionError::BadReason(problem.to_owned()).into());
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
     }
     let comment = comment.as_str();
     // Decisions on one approval take turns on its lock. The task is locked
@@ -580,23 +582,23 @@ pub async fn decide_with(
     .bind(task_id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(TransitionError::Save(SaveError::NotFound))?;
+    .ok_or(Error::NotFound)?;
     let (approval_id, approver, step) = (locked.approval_id, locked.approver_id, locked.step);
     let of = SubjectRef::new(locked.subject_type, locked.subject_id);
     // A subject that is gone (deleted) has nothing left to decide.
-    let subject = areas(of.kind).ok_or(TransitionError::Save(SaveError::NotFound))?;
+    let subject = areas(of.kind).ok_or(Error::NotFound)?;
     let before = subject
         .about(&mut *conn, of.id)
         .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+        .ok_or(Error::NotFound)?;
     let Some(deciding) = actor.user_id else {
-        return Err(DecideError::NotYours);
+        return Err(Error::Forbidden);
     };
     // Nobody decides on a subject they requested or work on, neither for
     // themselves nor standing in for someone; nor anyone deactivated.
     let own = &before.own_people;
     if !eligible(&mut *conn, own, approver).await? || !eligible(&mut *conn, own, deciding).await? {
-        return Err(DecideError::NotYours);
+        return Err(Error::Forbidden);
     }
     let actor = &if deciding == approver {
         actor.clone()
@@ -606,15 +608,22 @@ pub async fn decide_with(
             ..actor.clone()
         }
     } else {
-        return Err(DecideError::NotYours);
+        return Err(Error::Forbidden);
     };
     // Asked of the approver only: someone who may not decide hears that
     // first, not how to fill in a form they cannot send.
     if decision != Decision::Approve && comment.is_empty() {
-        return Err(DecideError::CommentRequired);
+        return Err(Error::field(
+            "comment",
+            if decision == Decision::Reject {
+                "Give a reason: the requester sees why it was rejected."
+            } else {
+                "Say what to change: the requester sees it."
+            },
+        ));
     }
     if locked.status != "pending" {
-        return Err(DecideError::Decided);
+        return Err(Error::refused("This approval was already decided."));
     }
     // The step's tally comes back with the decision. This statement's
     // snapshot is taken after the lock above, so it holds every decision
@@ -650,7 +659,7 @@ pub async fn decide_with(
     let r = subject
         .about(&mut *conn, of.id)
         .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+        .ok_or(Error::NotFound)?;
     let name = name_of(conn, actor.user_id).await?;
     if decision != Decision::Approve {
         let (approval_status, outcome) = match decision {
@@ -696,13 +705,14 @@ pub async fn reassign(
     mail: &dyn Letters,
     task_id: Uuid,
     to: Uuid,
-) -> Result<(), DecideError> {
-    let task = task(&mut *conn, task_id)
-        .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+) -> Result<(), Error> {
+    let task = task(&mut *conn, task_id).await?.ok_or(Error::NotFound)?;
     let r = about(&mut *conn, task.subject()).await?;
     if r.names(to) {
-        return Err(DecideError::NotYours);
+        return Err(Error::field(
+            "to",
+            "This person is named on the requirement, so cannot approve it; choose someone else.",
+        ));
     }
     let moved = sqlx::query(
         "update approval_tasks t set approver_id = $2 from users u
@@ -715,7 +725,9 @@ pub async fn reassign(
     .execute(&mut *conn)
     .await?;
     if moved.rows_affected() == 0 {
-        return Err(DecideError::Decided);
+        return Err(Error::refused(
+            "It can no longer be reassigned: it was decided, or that person is already on this step.",
+        ));
     }
     let c = Changes::new().field("approver_id", &task.approver_id, &to);
     audit::record(
@@ -791,13 +803,9 @@ pub async fn cancel(
 
 /// The subject as its area describes it; not found when no area answers
 /// for its kind or it is gone.
-pub(super) async fn about(conn: &mut PgConnection, of: SubjectRef) -> Result<About, DecideError> {
-    let subject = crate::domain::approval_subject(of.kind)
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
-    Ok(subject
-        .about(conn, of.id)
-        .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?)
+pub(super) async fn about(conn: &mut PgConnection, of: SubjectRef) -> Result<About, Error> {
+    let subject = crate::domain::approval_subject(of.kind).ok_or(Error::NotFound)?;
+    subject.about(conn, of.id).await?.ok_or(Error::NotFound)
 }
 
 /// True when `approver` is out of office today with `delegate` acting for them.

@@ -12,11 +12,6 @@ pub mod subject;
 pub mod tasks;
 pub mod workflow;
 
-use crate::domain::activity::notify;
-use crate::domain::kernel::TransitionError;
-use crate::domain::messaging::LetterError;
-use crate::domain::messaging::outbox;
-
 pub use engine::{
     Earlier, cancel, decide, earlier, last_approved_fields, may_decide, reassign, resume_status,
     submit,
@@ -53,41 +48,5 @@ impl Decision {
             Decision::Reject => "rejected",
             Decision::RequestChanges => "changes_requested",
         }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DecideError {
-    #[error("this approval is not waiting for you")]
-    NotYours,
-    #[error("this approval was already decided")]
-    Decided,
-    #[error("a comment is required")]
-    CommentRequired,
-    /// No step has anyone who may approve: submitting would approve by
-    /// default. `cause` says why, step by step, in words for the requester.
-    #[error("nobody can approve this: {cause}")]
-    NoApprovers { cause: String },
-    #[error(transparent)]
-    Transition(#[from] TransitionError),
-    #[error("rendering mail failed: {0}")]
-    Mail(#[from] LetterError),
-    #[error(transparent)]
-    Queue(#[from] outbox::QueueError),
-}
-
-impl From<notify::TellError> for DecideError {
-    fn from(e: notify::TellError) -> Self {
-        match e {
-            notify::TellError::Db(e) => e.into(),
-            notify::TellError::Mail(e) => DecideError::Mail(e),
-            notify::TellError::Queue(e) => DecideError::Queue(e),
-        }
-    }
-}
-
-impl From<sqlx::Error> for DecideError {
-    fn from(e: sqlx::Error) -> Self {
-        DecideError::Transition(e.into())
     }
 }

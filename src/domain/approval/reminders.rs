@@ -1,8 +1,8 @@
 //! Overdue approvals: reminders, then escalation.
 
-use super::DecideError;
 use super::engine::{about, name_of};
 use super::subject::{SubjectKind, SubjectRef};
+use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::activity::notify::{self, Event, Notice};
 use crate::domain::messaging::{Letters, outbox};
@@ -33,7 +33,7 @@ pub async fn remind_overdue(
     conn: &mut PgConnection,
     mail: &dyn Letters,
     now: DateTime<Utc>,
-) -> Result<usize, DecideError> {
+) -> Result<usize, Error> {
     let pending: Vec<(Uuid, Uuid, DateTime<Utc>, i32, SubjectKind, Uuid)> = sqlx::query_as(
         "select t.id, t.approver_id, t.started_at, t.sla_hours, a.subject_type, a.subject_id
            from approval_tasks t

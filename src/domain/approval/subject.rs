@@ -13,7 +13,7 @@
 //! `approval_pending_people` (`20261203600003`): a new kind adds a branch
 //! to both.
 
-use super::DecideError;
+use crate::domain::Error;
 use crate::domain::activity::audit::Actor;
 use crate::domain::activity::notify::Named;
 use futures::future::BoxFuture;
@@ -168,7 +168,7 @@ pub trait Subject: Send + Sync {
         conn: &'a mut PgConnection,
         actor: &'a Actor,
         ending: Ending<'a>,
-    ) -> BoxFuture<'a, Result<Applied, DecideError>>;
+    ) -> BoxFuture<'a, Result<Applied, Error>>;
 }
 
 /// The area that answers for a kind of subject, if one does yet.

@@ -6,11 +6,13 @@
 //! approval.
 
 use super::subject::{Facts, SubjectKind};
+use crate::domain::Error;
 use crate::domain::access::Role;
-use crate::domain::activity::audit::{self, Actor, Changes, Entry};
+use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::kernel::{
     EMPLOYMENT_TYPES, FieldErrors, REASONS, label, optional_id, required_text,
 };
+use crate::domain::org::user;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -379,39 +381,6 @@ impl WorkflowForm {
     }
 }
 
-/// What is wrong with a workflow form: the workflow's own fields, and each
-/// step's (indexed like the form's steps).
-#[derive(Debug, Default, Clone)]
-pub struct Invalid {
-    pub fields: FieldErrors,
-    pub steps: Vec<FieldErrors>,
-}
-
-impl Invalid {
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty() && self.steps.iter().all(FieldErrors::is_empty)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WorkflowError {
-    #[error("the workflow form has errors")]
-    Invalid(Invalid),
-    /// Someone saved the workflow since the form was loaded.
-    #[error("stale version")]
-    Stale,
-    #[error("not found")]
-    NotFound,
-    /// A default always exists: it is replaced, never archived.
-    #[error("the default workflow cannot be archived")]
-    DefaultKept,
-    /// The default applies to everything, so it has no conditions.
-    #[error("a workflow with conditions cannot be the default")]
-    Conditional,
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
 /// A valid workflow, ready to save.
 struct Fields {
     name: String,
@@ -458,13 +427,33 @@ fn choice(
     }
 }
 
+/// Each step's people as typed, read into ids (see
+/// [`crate::domain::org::user::read_people`]); empty boxes dropped. A
+/// person typed who names nobody refuses the whole form: a step that
+/// approves by role would otherwise ignore its people unseen.
+async fn read_people(conn: &mut PgConnection, form: &mut WorkflowForm) -> Result<(), Error> {
+    let mut picked = FieldErrors::default();
+    for (n, step) in form.steps.iter_mut().enumerate() {
+        let mut fields: Vec<(&'static str, &mut String)> = step
+            .approver_ids
+            .iter_mut()
+            .map(|text| ("approver_ids", text))
+            .collect();
+        fields.push(("fallback_id", &mut step.fallback_id));
+        picked.nest("steps", n, user::read_people(&mut *conn, fields).await?);
+        step.approver_ids.retain(|id| !id.is_empty());
+    }
+    picked.into_result(|| ()).map_err(Error::Invalid)
+}
+
 /// Checks the form against the rules and the database (the department
 /// exists, the chosen people are active).
 async fn parse(
     conn: &mut PgConnection,
-    form: &WorkflowForm,
+    form: &mut WorkflowForm,
     is_default: bool,
-) -> Result<Fields, WorkflowError> {
+) -> Result<Fields, Error> {
+    read_people(&mut *conn, form).await?;
     let mut e = FieldErrors::default();
     let name = required_text(&mut e, "name", &form.name, 120, "Name the workflow.");
     let department_id = optional_id(&mut e, "department_id", &form.department_id);
@@ -533,24 +522,19 @@ async fn parse(
             .fetch_all(&mut *conn)
             .await?;
     let mut steps = Vec::with_capacity(form.steps.len());
-    let mut step_errors = Vec::with_capacity(form.steps.len());
-    for s in &form.steps {
+    for (n, s) in form.steps.iter().enumerate() {
         let (step, errors) = parse_step(s, &active);
         steps.extend(step);
-        step_errors.push(errors);
+        e.nest("steps", n, errors);
     }
-    let invalid = Invalid {
-        fields: e,
-        steps: step_errors,
-    };
-    if invalid.is_empty() {
+    if e.is_empty() {
         Ok(Fields {
             name,
             conditions,
             steps,
         })
     } else {
-        Err(WorkflowError::Invalid(invalid))
+        Err(Error::Invalid(e))
     }
 }
 
@@ -695,8 +679,8 @@ pub async fn create(
     conn: &mut PgConnection,
     actor: &Actor,
     subject: SubjectKind,
-    form: &WorkflowForm,
-) -> Result<Uuid, WorkflowError> {
+    form: &mut WorkflowForm,
+) -> Result<Uuid, Error> {
     let f = parse(&mut *conn, form, false).await?;
     let id: Uuid = sqlx::query_scalar(
         "insert into approval_workflows (subject, name, conditions) values ($1, $2, $3) returning id",
@@ -731,8 +715,8 @@ pub async fn save(
     conn: &mut PgConnection,
     actor: &Actor,
     id: Uuid,
-    form: &WorkflowForm,
-) -> Result<i32, WorkflowError> {
+    form: &mut WorkflowForm,
+) -> Result<i32, Error> {
     let before: Workflow = sqlx::query_as(concat!(
         workflow_select!(),
         "where w.id = $1 and w.archived_at is null for update of w"
@@ -740,10 +724,10 @@ pub async fn save(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(WorkflowError::NotFound)?;
+    .ok_or(Error::NotFound)?;
     let f = parse(&mut *conn, form, before.is_default).await?;
     if before.version != form.version {
-        return Err(WorkflowError::Stale);
+        return Err(Error::stale(conn, audit::Entity::ApprovalWorkflow, id, form.version).await);
     }
     let version = before.version + 1;
     sqlx::query(
@@ -783,17 +767,15 @@ pub async fn save(
 }
 
 /// Retires a workflow: new submissions no longer use it. Never the default.
-pub async fn archive(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), WorkflowError> {
+pub async fn archive(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), Error> {
     let w = load(&mut *conn, id)
         .await?
         .filter(|w| w.archived_at.is_none())
-        .ok_or(WorkflowError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if w.is_default {
-        return Err(WorkflowError::DefaultKept);
+        return Err(Error::refused(
+            "The default workflow cannot be archived: make another one the default first.",
+        ));
     }
     let done = sqlx::query(
         "update approval_workflows set archived_at = now(), updated_at = now()
@@ -803,7 +785,7 @@ pub async fn archive(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(WorkflowError::NotFound);
+        return Err(Error::NotFound);
     }
     let c = Changes::new().field("archived", &false, &true);
     audit::record(
@@ -820,20 +802,18 @@ pub async fn archive(
 
 /// Makes a live workflow without conditions the default of its subject, in
 /// place of the one before (the unique index keeps one live default).
-pub async fn make_default(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), WorkflowError> {
+pub async fn make_default(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), Error> {
     let w = load(&mut *conn, id)
         .await?
         .filter(|w| w.archived_at.is_none())
-        .ok_or(WorkflowError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if w.is_default {
         return Ok(());
     }
     if w.conditions.0 != Conditions::default() {
-        return Err(WorkflowError::Conditional);
+        return Err(Error::refused(
+            "The default applies to every requirement: remove this workflow's conditions first.",
+        ));
     }
     let previous: Option<Uuid> = sqlx::query_scalar(
         "update approval_workflows set is_default = false, updated_at = now()
@@ -863,15 +843,6 @@ pub async fn make_default(
     )
     .await?;
     Ok(())
-}
-
-/// What others saved since `version` (for the stale-edit page).
-pub async fn changes_since(
-    conn: &mut PgConnection,
-    id: Uuid,
-    version: i32,
-) -> Result<Vec<Entry>, sqlx::Error> {
-    audit::changes_since(conn, "approval_workflow", id, version).await
 }
 
 // ---- history --------------------------------------------------------------------

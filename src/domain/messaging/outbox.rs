@@ -12,6 +12,7 @@
 //! replaces with its `PUBLIC_URL`: whichever command queued a message, it
 //! links to the server that sends it.
 
+use crate::domain::Error;
 use chrono::{DateTime, Utc};
 use ring::aead;
 use sqlx::PgConnection;
@@ -89,15 +90,7 @@ fn open(secret: &[u8], to: &str, sealed: &[u8]) -> Result<String, SealError> {
     String::from_utf8(token.to_vec()).map_err(|_| SealError)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum QueueError {
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-    #[error(transparent)]
-    Jobs(#[from] jobs::JobsError),
-}
-
-pub async fn queue(conn: &mut PgConnection, mail: &Mail) -> Result<Uuid, QueueError> {
+pub async fn queue(conn: &mut PgConnection, mail: &Mail) -> Result<Uuid, Error> {
     let id: Uuid = sqlx::query_scalar(
         "insert into outbox (to_address, subject, body_text, body_html, template, sealed_token)
          values ($1, $2, $3, $4, $5, $6) returning id",

@@ -6,8 +6,9 @@ pub mod signed_in;
 pub mod token;
 pub mod user;
 
+use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
-use crate::domain::kernel::{FieldErrors, SaveError, optional_id, required_text};
+use crate::domain::kernel::{FieldErrors, optional_id, required_text};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -175,13 +176,39 @@ impl DepartmentForm {
             head_id,
         })
     }
+
+    /// [`DepartmentForm::parse`], the head typed as a name or an email
+    /// read into an id (kept in the form, which then shows the person).
+    pub async fn read(&mut self, conn: &mut PgConnection) -> Result<DepartmentFields, Error> {
+        let picked = user::read_people(conn, vec![("head_id", &mut self.head_id)]).await?;
+        Ok(user::picked_first(picked, self.parse())?)
+    }
 }
+
+/// Adds a department from the form (`id` None), or saves the form over
+/// department `id`; the department's name, for the page that says so.
+pub async fn save_department(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Option<Uuid>,
+    form: &mut DepartmentForm,
+) -> Result<String, Error> {
+    let f = form.read(&mut *conn).await?;
+    match id {
+        None => create_department(conn, actor, &f).await.map(drop)?,
+        Some(id) => update_department(conn, actor, id, form.version, &f).await?,
+    }
+    Ok(f.name)
+}
+
+const DEPARTMENT_TAKEN: &str = "A department with this name exists already.";
+const LEVEL_TAKEN: &str = "A job level with this name exists already.";
 
 pub async fn create_department(
     conn: &mut PgConnection,
     actor: &Actor,
     f: &DepartmentFields,
-) -> Result<Uuid, SaveError> {
+) -> Result<Uuid, Error> {
     check_department(&mut *conn, f, None).await?;
     let id: Uuid = sqlx::query_scalar(
         "insert into departments (name, parent_id, head_id) values ($1, $2, $3) returning id",
@@ -190,7 +217,8 @@ pub async fn create_department(
     .bind(f.parent_id)
     .bind(f.head_id)
     .fetch_one(&mut *conn)
-    .await?;
+    .await
+    .map_err(|e| Error::taken(e, "name", DEPARTMENT_TAKEN))?;
     let changes = Changes::new()
         .created("name", &f.name)
         .created("parent_id", &f.parent_id)
@@ -213,15 +241,16 @@ pub async fn update_department(
     id: Uuid,
     version: i32,
     f: &DepartmentFields,
-) -> Result<(), SaveError> {
-    let before = department(&mut *conn, id)
-        .await?
-        .ok_or(SaveError::NotFound)?;
+) -> Result<(), Error> {
+    let before = department(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     check_department(&mut *conn, f, Some(&before)).await?;
     if let Some(parent) = f.parent_id
         && is_within(&mut *conn, parent, id).await?
     {
-        return Err(SaveError::Cycle);
+        return Err(Error::field(
+            "parent_id",
+            "A department cannot sit under itself or one of its sub-departments.",
+        ));
     }
     let done = sqlx::query(
         "update departments set name = $3, parent_id = $4, head_id = $5, version = version + 1, updated_at = now()
@@ -234,9 +263,9 @@ pub async fn update_department(
     .bind(f.head_id)
     .execute(&mut *conn)
     .await
-    ?;
+    .map_err(|e| Error::taken(e, "name", DEPARTMENT_TAKEN))?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::Stale);
+        return Err(Error::stale(conn, audit::Entity::Department, id, version).await);
     }
     let changes = Changes::new()
         .field("name", &before.name, &f.name)
@@ -260,7 +289,7 @@ async fn check_department(
     conn: &mut PgConnection,
     f: &DepartmentFields,
     before: Option<&Department>,
-) -> Result<(), SaveError> {
+) -> Result<(), Error> {
     let mut errors = FieldErrors::default();
     check_choices(
         conn,
@@ -281,7 +310,7 @@ async fn check_department(
         ],
     )
     .await?;
-    errors.into_result(|| ()).map_err(SaveError::Invalid)
+    errors.into_result(|| ()).map_err(Error::Invalid)
 }
 
 /// True when `node` is `ancestor` or lies beneath it.
@@ -307,10 +336,8 @@ pub async fn archive_department(
     conn: &mut PgConnection,
     actor: &Actor,
     id: Uuid,
-) -> Result<(), SaveError> {
-    let before = department(&mut *conn, id)
-        .await?
-        .ok_or(SaveError::NotFound)?;
+) -> Result<(), Error> {
+    let before = department(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     sqlx::query("update departments set parent_id = $2, version = version + 1, updated_at = now() where parent_id = $1")
         .bind(id)
         .bind(before.parent_id)
@@ -446,7 +473,7 @@ pub async fn create_level(
     conn: &mut PgConnection,
     actor: &Actor,
     f: &LevelFields,
-) -> Result<Uuid, SaveError> {
+) -> Result<Uuid, Error> {
     let id: Uuid = sqlx::query_scalar(
         "insert into job_levels (name, rank, salary_min, salary_max, currency) values ($1, $2, $3, $4, $5) returning id",
     )
@@ -457,7 +484,7 @@ pub async fn create_level(
     .bind(&f.currency)
     .fetch_one(&mut *conn)
     .await
-    ?;
+    .map_err(|e| Error::taken(e, "name", LEVEL_TAKEN))?;
     let changes = Changes::new()
         .created("name", &f.name)
         .created("rank", &f.rank)
@@ -482,8 +509,8 @@ pub async fn update_level(
     id: Uuid,
     version: i32,
     f: &LevelFields,
-) -> Result<JobLevel, SaveError> {
-    let before = level(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+) -> Result<JobLevel, Error> {
+    let before = level(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     let after: Option<JobLevel> = sqlx::query_as(
         "update job_levels set name = $3, rank = $4, salary_min = $5, salary_max = $6, currency = $7,
                 version = version + 1, updated_at = now()
@@ -499,8 +526,10 @@ pub async fn update_level(
     .bind(&f.currency)
     .fetch_optional(&mut *conn)
     .await
-    ?;
-    let after = after.ok_or(SaveError::Stale)?;
+    .map_err(|e| Error::taken(e, "name", LEVEL_TAKEN))?;
+    let Some(after) = after else {
+        return Err(Error::stale(conn, audit::Entity::JobLevel, id, version).await);
+    };
     let changes = Changes::new()
         .field("name", &before.name, &f.name)
         .field("rank", &before.rank, &f.rank)
@@ -520,11 +549,7 @@ pub async fn update_level(
     Ok(after)
 }
 
-pub async fn archive_level(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), SaveError> {
+pub async fn archive_level(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), Error> {
     let done = sqlx::query(
         "update job_levels set archived_at = now(), version = version + 1, updated_at = now()
           where id = $1 and archived_at is null",
@@ -533,7 +558,7 @@ pub async fn archive_level(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::NotFound);
+        return Err(Error::NotFound);
     }
     audit::record(
         conn,

@@ -1,8 +1,11 @@
 //! Users: accounts, roles, passwords and their history, deactivation.
 
+use crate::domain::Error;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::{self, Actor, Changes};
-use crate::domain::kernel::SaveError;
+use crate::domain::kernel::FieldErrors;
+use crate::domain::messaging::{Letters, outbox};
+use crate::domain::org::token::{self, Purpose};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -199,6 +202,58 @@ pub async fn people(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<Person>
         .await
 }
 
+/// Reads the person fields of a submitted form: each text becomes the id of
+/// the person it names, as the domain checks any chosen id. One that names
+/// nobody or several people keeps its text (which the domain refuses, so
+/// nothing is saved) and gets its problem here; put these errors before
+/// the domain's (see [`FieldErrors::extend`]) so they are the ones shown.
+pub async fn read_people(
+    conn: &mut PgConnection,
+    fields: Vec<(&'static str, &mut String)>,
+) -> Result<FieldErrors, sqlx::Error> {
+    let mut errors = FieldErrors::default();
+    for (field, text) in fields {
+        match pick(&mut *conn, text).await? {
+            Ok(Some(id)) => *text = id.to_string(),
+            Ok(None) => text.clear(),
+            Err(problem) => errors.add(field, problem),
+        }
+    }
+    Ok(errors)
+}
+
+/// The problems of [`read_people`] before those of the domain's check of the same
+/// form (`checked`), so they are the ones shown; any of them fails it.
+pub fn picked_first<T>(
+    picked: FieldErrors,
+    checked: Result<T, FieldErrors>,
+) -> Result<T, FieldErrors> {
+    match checked {
+        Ok(value) if picked.is_empty() => Ok(value),
+        Ok(_) => Err(picked),
+        Err(errors) => {
+            let mut all = picked;
+            all.extend(errors);
+            Err(all)
+        }
+    }
+}
+
+/// The one person a required person field names (see [`pick`]), or the
+/// problem beside `field`; `missing` says what to type when it is empty.
+pub async fn read_person(
+    conn: &mut PgConnection,
+    field: &'static str,
+    text: &str,
+    missing: &str,
+) -> Result<Uuid, Error> {
+    match pick(conn, text).await? {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(Error::field(field, missing)),
+        Err(problem) => Err(Error::field(field, problem)),
+    }
+}
+
 /// Who the text typed into a person field names: nobody when it is empty;
 /// an id as it is (forms sent before person fields were typed, and
 /// scripts, send ids; the caller checks them as any chosen id); else the
@@ -280,7 +335,7 @@ async fn require_admin_authority(
     conn: &mut PgConnection,
     actor: &Actor,
     roles: &[&[String]],
-) -> Result<(), SaveError> {
+) -> Result<(), Error> {
     if !roles.iter().any(|r| is_admin_account(r)) {
         return Ok(());
     }
@@ -300,9 +355,12 @@ async fn require_admin_authority(
     if crate::domain::access::allows(&actor_roles, crate::domain::access::Permission::GrantAdmin) {
         Ok(())
     } else {
-        Err(SaveError::Forbidden)
+        Err(Error::Forbidden)
     }
 }
+
+/// Shown beside the email when another account has it.
+pub const EMAIL_TAKEN: &str = "Someone has this email already.";
 
 /// Creates a user; `password_hash` None means invited (no password yet).
 pub async fn create(
@@ -310,7 +368,7 @@ pub async fn create(
     actor: &Actor,
     f: &UserFields,
     password_hash: Option<&str>,
-) -> Result<Uuid, SaveError> {
+) -> Result<Uuid, Error> {
     check_choices(&mut *conn, None, f).await?;
     let roles = role_names(&f.roles);
     require_admin_authority(&mut *conn, actor, &[&roles]).await?;
@@ -327,7 +385,7 @@ pub async fn create(
     .bind(password_hash)
     .fetch_one(&mut *conn)
     .await
-    ?;
+    .map_err(|e| Error::taken(e, "email", EMAIL_TAKEN))?;
     if let Some(hash) = password_hash {
         remember_password(conn, id, hash).await?;
     }
@@ -350,6 +408,37 @@ pub async fn create(
     Ok(id)
 }
 
+/// Creates the account of someone invited (no password yet) and mails
+/// them the link that sets one, from `inviter` (a name).
+pub async fn invite(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    actor: &Actor,
+    inviter: &str,
+    mail: &dyn Letters,
+    f: &UserFields,
+) -> Result<Uuid, Error> {
+    let id = create(&mut *conn, actor, f, None).await?;
+    send_invitation(conn, secret, actor, inviter, mail, id).await?;
+    Ok(id)
+}
+
+/// Mails `id` a new invitation link (any earlier one stops working).
+pub async fn send_invitation(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    actor: &Actor,
+    inviter: &str,
+    mail: &dyn Letters,
+    id: Uuid,
+) -> Result<(), Error> {
+    let u = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
+    let t = token::issue(&mut *conn, secret, actor, id, Purpose::Invitation).await?;
+    let letter = mail.invitation(&u.email, &u.full_name, inviter, &t)?;
+    outbox::queue(conn, &letter).await?;
+    Ok(())
+}
+
 /// Saves an admin's edit, refusing it if the user changed since `version`.
 ///
 /// A new email ends the user's sessions, voids their outstanding reset and
@@ -357,13 +446,13 @@ pub async fn create(
 /// then take the account over quietly.
 pub async fn update(
     conn: &mut PgConnection,
-    mail: &dyn crate::domain::messaging::Letters,
+    mail: &dyn Letters,
     actor: &Actor,
     id: Uuid,
     version: i32,
     f: &UserFields,
-) -> Result<(), SaveError> {
-    let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+) -> Result<(), Error> {
+    let before = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     check_choices(&mut *conn, Some(&before), f).await?;
     let roles = role_names(&f.roles);
     require_admin_authority(&mut *conn, actor, &[&before.roles, &roles]).await?;
@@ -382,9 +471,9 @@ pub async fn update(
     .bind(&f.time_zone)
     .execute(&mut *conn)
     .await
-    ?;
+    .map_err(|e| Error::taken(e, "email", EMAIL_TAKEN))?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::Stale);
+        return Err(Error::stale(conn, audit::Entity::User, id, version).await);
     }
     let changes = Changes::new()
         .field("email", &before.email.as_str(), &f.email.as_str())
@@ -409,12 +498,8 @@ pub async fn update(
             .execute(&mut *conn)
             .await?;
         crate::domain::org::token::void_all(&mut *conn, id).await?;
-        let notice = mail
-            .email_changed(&before.email, f.full_name.trim(), f.email.as_str())
-            .map_err(|e| SaveError::Mail(Box::new(e)))?;
-        crate::domain::messaging::outbox::queue(&mut *conn, &notice)
-            .await
-            .map_err(|e| SaveError::Mail(Box::new(e)))?;
+        let notice = mail.email_changed(&before.email, f.full_name.trim(), f.email.as_str())?;
+        crate::domain::messaging::outbox::queue(&mut *conn, &notice).await?;
     }
     // Fewer roles must take effect now, not at the next sign-in: the
     // extractor reads roles from the row on every request, so nothing to do.
@@ -427,7 +512,7 @@ async fn check_choices(
     conn: &mut PgConnection,
     before: Option<&User>,
     f: &UserFields,
-) -> Result<(), SaveError> {
+) -> Result<(), Error> {
     use crate::domain::org::{Pick, check_choices};
     let mut errors = crate::domain::kernel::FieldErrors::default();
     if let (Some(u), Some(manager)) = (before, f.manager_id)
@@ -457,7 +542,7 @@ async fn check_choices(
         ],
     )
     .await?;
-    errors.into_result(|| ()).map_err(SaveError::Invalid)
+    errors.into_result(|| ()).map_err(Error::Invalid)
 }
 
 /// A user's own edit of their profile.
@@ -467,8 +552,8 @@ pub async fn update_profile(
     id: Uuid,
     full_name: &str,
     time_zone: &str,
-) -> Result<(), SaveError> {
-    let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+) -> Result<(), Error> {
+    let before = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     sqlx::query(
         "update users set full_name = $2, time_zone = $3, version = version + 1, updated_at = now() where id = $1",
     )
@@ -500,8 +585,8 @@ pub async fn set_active(
     actor: &Actor,
     id: Uuid,
     active: bool,
-) -> Result<(), SaveError> {
-    let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+) -> Result<(), Error> {
+    let before = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     require_admin_authority(&mut *conn, actor, &[&before.roles]).await?;
     let done = sqlx::query(
         "update users set deactivated_at = case when $2 then null else now() end,
@@ -513,7 +598,7 @@ pub async fn set_active(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::NotFound);
+        return Err(Error::NotFound);
     }
     if !active {
         sqlx::query("delete from sessions where user_id = $1")
@@ -739,7 +824,7 @@ pub async fn set_delegation(
     actor: &Actor,
     id: Uuid,
     d: Option<Delegation>,
-) -> Result<(), SaveError> {
+) -> Result<(), Error> {
     let mut errors = crate::domain::kernel::FieldErrors::default();
     crate::domain::org::check_choices(
         &mut *conn,
@@ -752,7 +837,7 @@ pub async fn set_delegation(
         )],
     )
     .await?;
-    errors.into_result(|| ()).map_err(SaveError::Invalid)?;
+    errors.into_result(|| ()).map_err(Error::Invalid)?;
     let before = delegation(&mut *conn, id).await?;
     sqlx::query(
         "update users set delegate_id = $2, delegate_from = $3, delegate_until = $4, updated_at = now() where id = $1",

@@ -3,13 +3,13 @@
 //! does to its lifecycle. Submitting is here too: the requirement moves
 //! into approval first, then the engine starts the approval.
 
+use crate::domain::Error;
 use crate::domain::activity::audit::Actor;
 use crate::domain::activity::notify::{self, Event, Named, Notice};
+use crate::domain::approval;
 use crate::domain::approval::subject::{
     About, Applied, Ending, Facts, Outcome, Subject, SubjectKind, SubjectRef,
 };
-use crate::domain::approval::{self, DecideError};
-use crate::domain::kernel::{SaveError, TransitionError};
 use crate::domain::messaging::Letters;
 use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::lifecycle::{self, Action, Asker};
@@ -98,7 +98,7 @@ impl Subject for Requirements {
         conn: &'a mut PgConnection,
         actor: &'a Actor,
         ending: Ending<'a>,
-    ) -> BoxFuture<'a, Result<Applied, DecideError>> {
+    ) -> BoxFuture<'a, Result<Applied, Error>> {
         Box::pin(apply(conn, actor, ending))
     }
 }
@@ -113,7 +113,7 @@ async fn apply(
     conn: &mut PgConnection,
     actor: &Actor,
     ending: Ending<'_>,
-) -> Result<Applied, DecideError> {
+) -> Result<Applied, Error> {
     let id = ending.subject.id;
     let comment = ending.comment;
     match ending.outcome {
@@ -127,7 +127,7 @@ async fn apply(
                 .last_approved
                 .map(|f| serde_json::from_value::<RequirementFields>(f.clone()))
                 .transpose()
-                .map_err(|e| TransitionError::Save(SaveError::Db(sqlx::Error::Decode(e.into()))))?;
+                .map_err(|e| Error::Internal(Box::new(e)))?;
             let Some(approved) = approved else {
                 step(conn, actor, id, Action::Reject, comment).await?;
                 return Ok(Applied::AsDecided);
@@ -152,10 +152,15 @@ async fn step(
     id: Uuid,
     action: Action,
     reason: &str,
-) -> Result<(), TransitionError> {
+) -> Result<(), Error> {
     let version = current_version(conn, id).await?;
-    lifecycle::apply(conn, actor, Asker::App, id, version, action, reason).await?;
-    Ok(())
+    match lifecycle::apply(conn, actor, Asker::App, id, version, action, reason).await {
+        // A decision arriving after the requirement moved on.
+        Err(Error::Refused(_) | Error::Stale(_)) => Err(Error::refused(
+            "The requirement changed meanwhile; it is no longer waiting for this decision.",
+        )),
+        other => other.map(|_| ()),
+    }
 }
 
 /// After a change was decided, the requirement goes back to recruiting (or
@@ -165,7 +170,7 @@ async fn return_to(
     actor: &Actor,
     id: Uuid,
     resume: Option<&str>,
-) -> Result<(), TransitionError> {
+) -> Result<(), Error> {
     let steps: &[Action] = match resume {
         Some("open") => &[Action::Open],
         Some("on_hold") => &[Action::Open, Action::Hold],
@@ -206,27 +211,21 @@ pub async fn submit(
     id: Uuid,
     version: i32,
     action: Action,
-) -> Result<(), DecideError> {
+) -> Result<(), Error> {
     let before = requirement::find(&mut *conn, id)
         .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+        .ok_or(Error::NotFound)?;
     let resume_status = match action {
         Action::SubmitChange => Some(before.status.as_str().to_owned()),
         // A resubmission after "request changes" carries on what the
         // asking approval was for.
         Action::Submit => approval::resume_status(&mut *conn, subject(id)).await?,
-        other => {
-            return Err(TransitionError::NotAllowed {
-                action: other.as_str(),
-                from: before.status.as_str(),
-            }
-            .into());
-        }
+        _ => return Err(lifecycle::not_while(before.status)),
     };
     lifecycle::apply(&mut *conn, actor, asker, id, version, action, "").await?;
     let r = requirement::find(&mut *conn, id)
         .await?
-        .ok_or(TransitionError::Save(SaveError::NotFound))?;
+        .ok_or(Error::NotFound)?;
     let notice = Notice::about(
         Event::RequirementSubmitted,
         &r.named(),

@@ -1,9 +1,10 @@
 //! A requirement's lifecycle: its statuses, the actions that move it, the
 //! state machine between them, and [`apply`], the one way to move it.
 
+use crate::domain::Error;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::{self, Actor, Changes};
-use crate::domain::kernel::{FieldErrors, SaveError, optional_text};
+use crate::domain::kernel::{FieldErrors, REASON_MAX, optional_text};
 use crate::domain::requisition::requirement::find;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -201,7 +202,13 @@ pub enum Asker<'a> {
     App,
 }
 
-pub use crate::domain::kernel::{REASON_MAX, TransitionError};
+/// What the state machine says to an action `from` has no arrow for.
+pub fn not_while(from: Status) -> Error {
+    Error::refused(format!(
+        "This is not possible while the requirement is {}.",
+        from.label().to_lowercase()
+    ))
+}
 
 /// Moves the requirement through its lifecycle, recording the transition
 /// row and its audit row. `version` guards against acting on a stale page.
@@ -213,28 +220,23 @@ pub async fn apply(
     version: i32,
     action: Action,
     reason: &str,
-) -> Result<Status, TransitionError> {
-    let r = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+) -> Result<Status, Error> {
+    let r = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     if let Asker::Person { id: user, roles } = asker
         && !r.may(user, roles, action)
     {
-        return Err(TransitionError::Forbidden {
-            action: action.as_str(),
-        });
+        return Err(Error::Forbidden);
     }
     let mut e = FieldErrors::default();
     let reason = optional_text(&mut e, "reason", reason, REASON_MAX);
-    if let Some(problem) = e.get("reason") {
-        return Err(TransitionError::BadReason(problem.to_owned()));
+    if !e.is_empty() {
+        return Err(Error::Invalid(e));
     }
     if action.needs_reason() && reason.is_empty() {
-        return Err(TransitionError::ReasonRequired);
+        return Err(Error::field("reason", "Say why: a reason is required."));
     }
     let from = r.status;
-    let to = transition(from, action).ok_or(TransitionError::NotAllowed {
-        action: action.as_str(),
-        from: from.as_str(),
-    })?;
+    let to = transition(from, action).ok_or_else(|| not_while(from))?;
     let done = sqlx::query(
         "update requirements set status = $3, version = version + 1, updated_at = now()
           where id = $1 and version = $2 and deleted_at is null",
@@ -245,7 +247,7 @@ pub async fn apply(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::Stale.into());
+        return Err(Error::stale(conn, audit::Entity::Requirement, id, version).await);
     }
     if to == Status::Cancelled {
         // Nobody is left deciding on a requirement that is called off.

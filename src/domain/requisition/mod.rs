@@ -2,6 +2,7 @@
 //! list and export), its openings and its history.
 
 pub mod approval_subject;
+pub mod commands;
 pub mod form;
 pub mod history;
 pub mod lifecycle;

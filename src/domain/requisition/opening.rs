@@ -2,9 +2,9 @@
 //! hire) or closed (with a reason). When none is left open, the requirement
 //! is filled.
 
+use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
-use crate::domain::kernel::TransitionError;
-use crate::domain::kernel::{FieldErrors, SaveError};
+use crate::domain::kernel::FieldErrors;
 use crate::domain::requisition::lifecycle::{self, Action, Status};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -126,27 +126,6 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SettleError {
-    /// Someone filled or closed it first.
-    #[error("opening {number} is already {outcome}")]
-    Settled { number: i64, outcome: String },
-    #[error(transparent)]
-    Transition(#[from] TransitionError),
-}
-
-impl From<SaveError> for SettleError {
-    fn from(e: SaveError) -> Self {
-        SettleError::Transition(e.into())
-    }
-}
-
-impl From<sqlx::Error> for SettleError {
-    fn from(e: sqlx::Error) -> Self {
-        SettleError::Transition(e.into())
-    }
-}
-
 /// Fills or closes one open opening of an open (or on hold) requirement,
 /// and fills the requirement when it was the last one open. Returns the
 /// requirement's status after it.
@@ -156,7 +135,7 @@ pub async fn settle(
     requirement_id: Uuid,
     opening_id: Uuid,
     outcome: &Outcome,
-) -> Result<Status, SettleError> {
+) -> Result<Status, Error> {
     // The requirement's lock orders this against edits of its headcount
     // and other openings settled at the same moment: the last one of two
     // settled at once sees the other and fills the requirement.
@@ -166,24 +145,23 @@ pub async fn settle(
     .bind(requirement_id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(SaveError::NotFound)?;
+    .ok_or(Error::NotFound)?;
     if !matches!(status, Status::Open | Status::OnHold) {
-        return Err(TransitionError::NotAllowed {
-            action: outcome.status(),
-            from: status.as_str(),
-        }
-        .into());
+        return Err(Error::refused(
+            "Openings are filled or closed only while the requirement is open or on hold.",
+        ));
     }
     let opening = of(&mut *conn, requirement_id)
         .await?
         .into_iter()
         .find(|o| o.id == opening_id)
-        .ok_or(SaveError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if !opening.is_open() {
-        return Err(SettleError::Settled {
-            number: opening.number,
-            outcome: opening.outcome(),
-        });
+        return Err(Error::refused(format!(
+            "Opening {} was settled meanwhile: {}.",
+            opening.number,
+            opening.outcome()
+        )));
     }
     let (hire, reason) = match outcome {
         Outcome::Filled { hire } => (Some(hire.as_str()), None),
@@ -234,7 +212,7 @@ pub async fn fill_when_done(
     conn: &mut PgConnection,
     actor: &Actor,
     requirement_id: Uuid,
-) -> Result<Option<Status>, TransitionError> {
+) -> Result<Option<Status>, Error> {
     let done: Option<i32> = sqlx::query_scalar(
         "select r.version from requirements r
           where r.id = $1 and r.status in ('open', 'on_hold')

@@ -1,9 +1,10 @@
 //! Requirements (requisitions) as stored: the row, its reference code, and
 //! the SQL that creates, changes, finds and deletes it.
 
+use crate::domain::Error;
 use crate::domain::access::{Permission, Role, allows};
 use crate::domain::activity::audit::{self, Actor, Changes};
-use crate::domain::kernel::{SaveError, TransitionError, range};
+use crate::domain::kernel::range;
 use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::lifecycle::{Action, Status, transition};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -342,7 +343,7 @@ pub async fn create(
     conn: &mut PgConnection,
     actor: &Actor,
     f: &RequirementFields,
-) -> Result<Uuid, SaveError> {
+) -> Result<Uuid, Error> {
     let reference = next_reference(&mut *conn).await?;
     let row = bind_fields(
         sqlx::query(
@@ -379,8 +380,8 @@ pub async fn update(
     id: Uuid,
     version: i32,
     f: &RequirementFields,
-) -> Result<(), TransitionError> {
-    let before = find(&mut *conn, id).await?.ok_or(SaveError::NotFound)?;
+) -> Result<(), Error> {
+    let before = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     let done = bind_fields(
         sqlx::query(
         "update requirements set title = $3, department_id = $4, job_level_id = $5, hiring_manager_id = $6,
@@ -397,13 +398,16 @@ pub async fn update(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::Stale.into());
+        return Err(Error::stale(conn, audit::Entity::Requirement, id, version).await);
     }
     // Read after the update took the row's lock, which settling an opening
     // takes too: no hire slips in between.
     let filled = crate::domain::requisition::opening::filled(&mut *conn, id).await?;
     if i64::from(f.headcount) < filled {
-        return Err(SaveError::BelowFilled(filled).into());
+        return Err(Error::field(
+            "headcount",
+            format!("{filled} openings are filled already: the headcount can't be lower."),
+        ));
     }
     // Fewer heads: the newest open openings close, so openings never
     // outnumber the headcount.
@@ -438,13 +442,13 @@ pub async fn update(
 
 /// Soft delete (admins): the row stays for the audit trail. Its approval
 /// in progress, if any, is called off with it.
-pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), SaveError> {
+pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), Error> {
     let done = sqlx::query("update requirements set deleted_at = now(), updated_at = now() where id = $1 and deleted_at is null")
         .bind(id)
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(SaveError::NotFound);
+        return Err(Error::NotFound);
     }
     audit::record(
         conn,

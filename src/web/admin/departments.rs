@@ -1,21 +1,17 @@
 //! Departments: a tree, each with a head.
 
 use crate::domain::access::Permission;
-use crate::domain::activity::audit::Entry;
-use crate::domain::kernel::FieldErrors;
-use crate::domain::kernel::SaveError;
 use crate::domain::org::{self, Department, DepartmentForm, TreeRow};
 use crate::error::AppError;
-use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
-use crate::web::people::{self, Shown};
+use crate::web::people::Shown;
+use crate::web::problems::Problems;
 use crate::web::render::{self, Layout, filters};
 use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::Path;
 use axum::response::Response;
 use uuid::Uuid;
 
@@ -37,8 +33,7 @@ struct DepartmentsPage {
     tree: Vec<TreeRow>,
     editing: Option<Department>,
     form: DepartmentForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
+    problems: Problems,
     /// Who the head field names.
     people: Shown,
 }
@@ -78,8 +73,7 @@ async fn page(
     user: &CurrentUser,
     editing: Option<Department>,
     form: DepartmentForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
+    problems: Problems,
 ) -> Result<DepartmentsPage, AppError> {
     let conn = db.conn().await?;
     let title = match &editing {
@@ -92,66 +86,22 @@ async fn page(
         people: Shown::of(conn, [&*form.head_id]).await?,
         editing,
         form,
-        errors,
-        conflict,
+        problems,
     })
 }
 
 async fn list(mut db: Db, user: CurrentUser) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    render::ok(
-        &page(
-            &mut db,
-            &user,
-            None,
-            DepartmentForm::default(),
-            FieldErrors::default(),
-            Vec::new(),
-        )
-        .await?,
-    )
-}
-
-fn name_taken() -> FieldErrors {
-    FieldErrors::one("name", "A department with this name exists already.")
+    let form = DepartmentForm::default();
+    render::ok(&page(&mut db, &user, None, form, Problems::default()).await?)
 }
 
 async fn create(
-    State(_state): State<AppState>,
-    mut db: Db,
+    db: Db,
     user: CurrentUser,
-    Form(mut form): Form<DepartmentForm>,
+    Form(form): Form<DepartmentForm>,
 ) -> Result<Response, AppError> {
-    user.require(Permission::ManageOrganisation)?;
-    let picked = read_head(&mut db, &mut form).await?;
-    let errors = match people::first(picked, form.parse()) {
-        Ok(fields) => {
-            let mut tx = db.begin().await?;
-            match org::create_department(&mut tx, &user.actor(), &fields).await {
-                Ok(_) => {
-                    return render::saved(
-                        tx,
-                        &user.session,
-                        format!("Department “{}” added.", fields.name),
-                        "/admin/departments",
-                    )
-                    .await;
-                }
-                Err(SaveError::Taken(_)) => name_taken(),
-                Err(SaveError::Invalid(errors)) => errors,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(errors) => errors,
-    };
-    let p = page(&mut db, &user, None, form, errors, Vec::new()).await?;
-    render::status(StatusCode::UNPROCESSABLE_ENTITY, &p)
-}
-
-/// The head as typed, read into an id (see [`people::read`]).
-async fn read_head(db: &mut Db, form: &mut DepartmentForm) -> Result<FieldErrors, AppError> {
-    let conn = db.conn().await?;
-    people::read(conn, vec![("head_id", &mut form.head_id)]).await
+    save(db, user, None, form).await
 }
 
 async fn find(db: &mut Db, id: Uuid) -> Result<Department, AppError> {
@@ -168,74 +118,47 @@ async fn edit(mut db: Db, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Res
         head_id: d.head_id.map(|h| h.to_string()).unwrap_or_default(),
         version: d.version,
     };
-    render::ok(
-        &page(
-            &mut db,
-            &user,
-            Some(d),
-            form,
-            FieldErrors::default(),
-            Vec::new(),
-        )
-        .await?,
-    )
+    render::ok(&page(&mut db, &user, Some(d), form, Problems::default()).await?)
 }
 
 async fn update(
-    State(_state): State<AppState>,
-    mut db: Db,
+    db: Db,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    Form(mut form): Form<DepartmentForm>,
+    Form(form): Form<DepartmentForm>,
+) -> Result<Response, AppError> {
+    save(db, user, Some(id), form).await
+}
+
+/// Adds (`id` None) or saves a department; the form again with its
+/// problems when refused.
+async fn save(
+    mut db: Db,
+    user: CurrentUser,
+    id: Option<Uuid>,
+    mut form: DepartmentForm,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let d = find(&mut db, id).await?;
-    let picked = read_head(&mut db, &mut form).await?;
-    let (status, errors, conflict) = match people::first(picked, form.parse()) {
-        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
-        Ok(fields) => {
-            let mut tx = db.begin().await?;
-            match org::update_department(&mut tx, &user.actor(), id, form.version, &fields).await {
-                Ok(()) => {
-                    return render::saved(
-                        tx,
-                        &user.session,
-                        format!("Department “{}” saved.", fields.name),
-                        "/admin/departments",
-                    )
-                    .await;
-                }
-                Err(SaveError::Taken(_)) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, name_taken(), Vec::new())
-                }
-                Err(SaveError::Invalid(errors)) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new())
-                }
-                Err(SaveError::Cycle) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    FieldErrors::one(
-                        "parent_id",
-                        "A department cannot sit under itself or one of its sub-departments.",
-                    ),
-                    Vec::new(),
-                ),
-                Err(SaveError::Stale) => {
-                    let changes = crate::domain::activity::audit::changes_since(
-                        &mut tx,
-                        "department",
-                        id,
-                        form.version,
-                    )
-                    .await?;
-                    form.version = d.version;
-                    (StatusCode::CONFLICT, FieldErrors::default(), changes)
-                }
-                Err(e) => return Err(e.into()),
-            }
+    let mut tx = db.begin().await?;
+    let problems = match org::save_department(&mut tx, &user.actor(), id, &mut form).await {
+        Ok(name) => {
+            let done = if id.is_some() { "saved" } else { "added" };
+            let message = format!("Department “{name}” {done}.");
+            return render::saved(tx, &user.session, message, "/admin/departments").await;
         }
+        Err(e) => Problems::try_from(e)?,
     };
-    let p = page(&mut db, &user, Some(d), form, errors, conflict).await?;
-    render::status(status, &p)
+    tx.rollback().await?;
+    let editing = match id {
+        Some(id) => Some(find(&mut db, id).await?),
+        None => None,
+    };
+    problems.rebase(&mut form.version);
+    let status = problems.status();
+    render::status(
+        status,
+        &page(&mut db, &user, editing, form, problems).await?,
+    )
 }
 
 async fn archive(
@@ -245,10 +168,7 @@ async fn archive(
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let mut tx = db.begin().await?;
-    match org::archive_department(&mut tx, &user.actor(), id).await {
-        Ok(()) => {}
-        Err(e) => return Err(e.into()),
-    }
+    org::archive_department(&mut tx, &user.actor(), id).await?;
     render::saved(
         tx,
         &user.session,

@@ -3,13 +3,11 @@
 
 use crate::auth::csrf;
 use crate::domain::access::Permission;
-use crate::domain::activity::audit::Entry;
-use crate::domain::kernel::FieldErrors;
-use crate::domain::kernel::SaveError;
 use crate::domain::org::{self, JobLevel, LevelForm};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
+use crate::web::problems::Problems;
 use crate::web::render::{self, Hx, Layout, filters};
 use crate::web::routes::{Routes, route};
 use askama::Template;
@@ -35,7 +33,7 @@ struct LevelsPage {
     layout: Layout,
     levels: Vec<JobLevel>,
     form: LevelForm,
-    errors: FieldErrors,
+    problems: Problems,
 }
 
 /// A row of the table as shown.
@@ -52,8 +50,7 @@ struct LevelRow {
 struct LevelEditRow {
     level: JobLevel,
     form: LevelForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
+    problems: Problems,
     csrf: String,
 }
 
@@ -64,8 +61,7 @@ struct LevelEditPage {
     layout: Layout,
     level: JobLevel,
     form: LevelForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
+    problems: Problems,
     csrf: String,
 }
 
@@ -73,51 +69,48 @@ struct LevelEditPage {
 async fn edit_form(
     user: &CurrentUser,
     hx: Hx,
-    status: StatusCode,
     level: JobLevel,
     form: LevelForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
+    problems: Problems,
 ) -> Result<Response, AppError> {
     let csrf = csrf::token(&user.session).await?;
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        problems.status()
+    };
     if hx.0 {
-        return render::status(
-            status,
-            &LevelEditRow {
-                level,
-                form,
-                errors,
-                conflict,
-                csrf,
-            },
-        );
-    }
-    let layout = Layout::new(user, format!("Edit {}", level.name)).await?;
-    render::status(
-        status,
-        &LevelEditPage {
-            layout,
+        let row = LevelEditRow {
             level,
             form,
-            errors,
-            conflict,
+            problems,
             csrf,
-        },
-    )
+        };
+        return render::status(status, &row);
+    }
+    let layout = Layout::new(user, format!("Edit {}", level.name)).await?;
+    let page = LevelEditPage {
+        layout,
+        level,
+        form,
+        problems,
+        csrf,
+    };
+    render::status(status, &page)
 }
 
 async fn levels_page(
     db: &mut Db,
     user: &CurrentUser,
     form: LevelForm,
-    errors: FieldErrors,
+    problems: Problems,
 ) -> Result<LevelsPage, AppError> {
     let conn = db.conn().await?;
     Ok(LevelsPage {
         layout: Layout::new(user, "Job levels").await?,
         levels: org::levels(conn).await?,
         form,
-        errors,
+        problems,
     })
 }
 
@@ -127,7 +120,7 @@ async fn list(mut db: Db, user: CurrentUser) -> Result<Response, AppError> {
         currency: "EUR".into(),
         ..Default::default()
     };
-    render::ok(&levels_page(&mut db, &user, form, FieldErrors::default()).await?)
+    render::ok(&levels_page(&mut db, &user, form, Problems::default()).await?)
 }
 
 async fn create(
@@ -136,29 +129,18 @@ async fn create(
     Form(form): Form<LevelForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let errors = match form.parse() {
-        Ok(fields) => {
-            let mut tx = db.begin().await?;
-            match org::create_level(&mut tx, &user.actor(), &fields).await {
-                Ok(_) => {
-                    return render::saved(
-                        tx,
-                        &user.session,
-                        format!("Job level “{}” added.", fields.name),
-                        "/admin/levels",
-                    )
-                    .await;
-                }
-                Err(SaveError::Taken(_)) => {
-                    FieldErrors::one("name", "A job level with this name exists already.")
-                }
-                Err(e) => return Err(e.into()),
-            }
+    let mut tx = db.begin().await?;
+    let added = async { org::create_level(&mut tx, &user.actor(), &form.parse()?).await }.await;
+    let problems = match added {
+        Ok(_) => {
+            let message = format!("Job level “{}” added.", form.name.trim());
+            return render::saved(tx, &user.session, message, "/admin/levels").await;
         }
-        Err(errors) => errors,
+        Err(e) => Problems::try_from(e)?,
     };
-    let page = levels_page(&mut db, &user, form, errors).await?;
-    render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    tx.rollback().await?;
+    let status = problems.status();
+    render::status(status, &levels_page(&mut db, &user, form, problems).await?)
 }
 
 async fn find(db: &mut Db, id: Uuid) -> Result<JobLevel, AppError> {
@@ -193,16 +175,7 @@ async fn edit(
     user.require(Permission::ManageOrganisation)?;
     let level = find(&mut db, id).await?;
     let form = LevelForm::from_level(&level);
-    edit_form(
-        &user,
-        hx,
-        StatusCode::OK,
-        level,
-        form,
-        FieldErrors::default(),
-        Vec::new(),
-    )
-    .await
+    edit_form(&user, hx, level, form, Problems::default()).await
 }
 
 async fn update(
@@ -213,51 +186,30 @@ async fn update(
     Form(mut form): Form<LevelForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
-    let level = find(&mut db, id).await?;
-    let (status, errors, conflict) = match form.parse() {
-        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
-        Ok(fields) => {
-            let mut tx = db.begin().await?;
-            match org::update_level(&mut tx, &user.actor(), id, form.version, &fields).await {
-                Ok(saved) => {
-                    tx.commit().await?;
-                    if !hx.0 {
-                        render::flash(
-                            &user.session,
-                            "success",
-                            format!("Job level “{}” saved.", saved.name),
-                        )
-                        .await?;
-                        return Ok(render::see_other("/admin/levels"));
-                    }
-                    return render::ok(&LevelRow {
-                        level: saved,
-                        csrf: csrf::token(&user.session).await?,
-                    });
-                }
-                Err(SaveError::Taken(_)) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    FieldErrors::one("name", "A job level with this name exists already."),
-                    Vec::new(),
-                ),
-                Err(SaveError::Stale) => {
-                    let changes = crate::domain::activity::audit::changes_since(
-                        &mut tx,
-                        "job_level",
-                        id,
-                        form.version,
-                    )
-                    .await?;
-                    // Saving again applies this input over the current version.
-                    form.version = level.version;
-                    (StatusCode::CONFLICT, FieldErrors::default(), changes)
-                }
-                Err(e) => return Err(e.into()),
-            }
+    let mut tx = db.begin().await?;
+    let saved = async {
+        let fields = form.parse()?;
+        org::update_level(&mut tx, &user.actor(), id, form.version, &fields).await
+    }
+    .await;
+    let problems = match saved {
+        Ok(saved) if hx.0 => {
+            tx.commit().await?;
+            let csrf = csrf::token(&user.session).await?;
+            return render::ok(&LevelRow { level: saved, csrf });
         }
+        Ok(saved) => {
+            let message = format!("Job level “{}” saved.", saved.name);
+            return render::saved(tx, &user.session, message, "/admin/levels").await;
+        }
+        Err(e) => Problems::try_from(e)?,
     };
-    edit_form(&user, hx, status, level, form, errors, conflict).await
+    tx.rollback().await?;
+    problems.rebase(&mut form.version);
+    let level = find(&mut db, id).await?;
+    edit_form(&user, hx, level, form, problems).await
 }
+
 async fn archive(
     mut db: Db,
     user: CurrentUser,
@@ -265,9 +217,6 @@ async fn archive(
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageOrganisation)?;
     let mut tx = db.begin().await?;
-    match org::archive_level(&mut tx, &user.actor(), id).await {
-        Ok(()) => {}
-        Err(e) => return Err(e.into()),
-    }
+    org::archive_level(&mut tx, &user.actor(), id).await?;
     render::saved(tx, &user.session, "Job level archived.", "/admin/levels").await
 }

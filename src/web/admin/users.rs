@@ -1,26 +1,22 @@
 //! Users: list with filters (swapped by htmx without reload), invite, edit
 //! roles and details, deactivate (which ends their sessions at once).
 
+use crate::domain::Error;
 use crate::domain::access::{Permission, Role};
-use crate::domain::activity::audit::Entry;
-use crate::domain::kernel::SaveError;
 use crate::domain::kernel::{FieldErrors, optional_id, required_text};
-use crate::domain::messaging::Letters;
-use crate::domain::messaging::outbox;
 use crate::domain::org;
-use crate::domain::org::token::{self, Purpose};
 use crate::domain::org::user::{self, Email, ListFilter, User, UserFields};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
-use crate::web::people::{self, Shown};
+use crate::web::people::Shown;
+use crate::web::problems::Problems;
 use crate::web::render::{self, Hx, Layout, filters};
 use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use uuid::Uuid;
 
@@ -181,8 +177,7 @@ struct UserFormPage {
     /// None when inviting.
     user: Option<User>,
     form: UserForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
+    problems: Problems,
     roles: [Role; 7],
     /// Whether this admin may grant the admin roles.
     can_grant_admin: bool,
@@ -197,8 +192,8 @@ impl UserFormPage {
         self.form.roles.iter().any(|r| r == role.as_str())
     }
 
-    /// An admin's account that this admin may look at but not change (see
-    /// [`check_admin_account`]).
+    /// An admin's account that this admin may look at but not change (the
+    /// domain refuses it: `user::update`).
     fn locked(&self) -> bool {
         !self.can_grant_admin
             && self
@@ -218,8 +213,7 @@ async fn form_page(
     me: &CurrentUser,
     user: Option<User>,
     form: UserForm,
-    errors: FieldErrors,
-    conflict: Vec<Entry>,
+    problems: Problems,
 ) -> Result<UserFormPage, AppError> {
     let conn = db.conn().await?;
     let title = match &user {
@@ -231,8 +225,7 @@ async fn form_page(
         layout: Layout::new(me, title).await?,
         user,
         form,
-        errors,
-        conflict,
+        problems,
         roles: Role::ALL,
         can_grant_admin: me.can(Permission::GrantAdmin),
         departments: org::tree(org::departments(conn).await?),
@@ -247,30 +240,7 @@ async fn new(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
         time_zone: "UTC".into(),
         ..Default::default()
     };
-    render::ok(&form_page(&mut db, &me, None, form, FieldErrors::default(), Vec::new()).await?)
-}
-
-/// An account that has an admin role, or would have one after the change,
-/// is changed only by someone who may grant the admin roles: granting or
-/// removing them, and any other field (an admin changing a super admin's
-/// email could take the account over). `user::update` checks the same.
-fn check_admin_account(
-    me: &CurrentUser,
-    before: &[String],
-    after: &[Role],
-) -> Result<(), AppError> {
-    let admin_roles = [Role::Admin, Role::SuperAdmin];
-    let admin = admin_roles
-        .into_iter()
-        .any(|r| before.iter().any(|b| b == r.as_str()) || after.contains(&r));
-    if admin {
-        me.require(Permission::GrantAdmin)?;
-    }
-    Ok(())
-}
-
-fn email_taken() -> FieldErrors {
-    FieldErrors::one("email", "Someone has this email already.")
+    render::ok(&form_page(&mut db, &me, None, form, Problems::default()).await?)
 }
 
 async fn invite(
@@ -281,61 +251,35 @@ async fn invite(
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
     let mut form = UserForm::from_body(&body);
-    let picked = read_manager(&mut db, &mut form).await?;
-    let errors = match people::first(picked, form.parse()) {
-        Err(errors) => errors,
-        Ok(fields) => {
-            check_admin_account(&me, &[], &fields.roles)?;
-            let mut tx = db.begin().await?;
-            match user::create(&mut tx, &me.actor(), &fields, None).await {
-                Ok(id) => {
-                    send_invitation(&state, &mut tx, &me, id).await?;
-                    return render::saved(
-                        tx,
-                        &me.session,
-                        format!("Invitation sent to {}.", fields.email.as_str()),
-                        &format!("/admin/users/{id}"),
-                    )
-                    .await;
-                }
-                Err(SaveError::Taken(_)) => email_taken(),
-                Err(SaveError::Invalid(errors)) => errors,
-                Err(e) => return Err(e.into()),
-            }
+    let mut tx = db.begin().await?;
+    let invited = async {
+        let fields = read(&mut tx, &mut form).await?;
+        let (secret, actor) = (&state.config.secret_key, me.actor());
+        let id = user::invite(&mut tx, secret, &actor, &me.full_name, &state.mail, &fields);
+        Ok::<_, Error>((id.await?, fields.email))
+    }
+    .await;
+    let problems = match invited {
+        Ok((id, email)) => {
+            let message = format!("Invitation sent to {}.", email.as_str());
+            let to = format!("/admin/users/{id}");
+            return render::saved(tx, &me.session, message, &to).await;
         }
+        Err(e) => Problems::try_from(e)?,
     };
-    let page = form_page(&mut db, &me, None, form, errors, Vec::new()).await?;
-    render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-}
-
-async fn send_invitation(
-    state: &AppState,
-    tx: &mut sqlx::PgConnection,
-    me: &CurrentUser,
-    id: Uuid,
-) -> Result<(), AppError> {
-    let u = user::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let t = token::issue(
-        &mut *tx,
-        &state.config.secret_key,
-        &me.actor(),
-        id,
-        Purpose::Invitation,
+    tx.rollback().await?;
+    let status = problems.status();
+    render::status(
+        status,
+        &form_page(&mut db, &me, None, form, problems).await?,
     )
-    .await?;
-    let mail = state
-        .mail
-        .invitation(&u.email, &u.full_name, &me.full_name, &t)?;
-    outbox::queue(&mut *tx, &mail)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(())
 }
 
-/// The manager as typed, read into an id (see [`people::read`]).
-async fn read_manager(db: &mut Db, form: &mut UserForm) -> Result<FieldErrors, AppError> {
-    let conn = db.conn().await?;
-    people::read(conn, vec![("manager_id", &mut form.manager_id)]).await
+/// The form, its manager typed as a name or an email read into an id
+/// (see [`user::read_people`]).
+async fn read(conn: &mut sqlx::PgConnection, form: &mut UserForm) -> Result<UserFields, Error> {
+    let picked = user::read_people(conn, vec![("manager_id", &mut form.manager_id)]).await?;
+    Ok(user::picked_first(picked, form.parse())?)
 }
 
 async fn find(db: &mut Db, id: Uuid) -> Result<User, AppError> {
@@ -347,17 +291,7 @@ async fn edit(mut db: Db, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Respo
     me.require(Permission::ManageUsers)?;
     let u = find(&mut db, id).await?;
     let form = UserForm::from_user(&u);
-    render::ok(
-        &form_page(
-            &mut db,
-            &me,
-            Some(u),
-            form,
-            FieldErrors::default(),
-            Vec::new(),
-        )
-        .await?,
-    )
+    render::ok(&form_page(&mut db, &me, Some(u), form, Problems::default()).await?)
 }
 
 async fn update(
@@ -368,47 +302,29 @@ async fn update(
     body: Bytes,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageUsers)?;
-    let u = find(&mut db, id).await?;
     let mut form = UserForm::from_body(&body);
-    let picked = read_manager(&mut db, &mut form).await?;
-    let (status, errors, conflict) = match people::first(picked, form.parse()) {
-        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
-        Ok(fields) => {
-            check_admin_account(&me, &u.roles, &fields.roles)?;
-            let mut tx = db.begin().await?;
-            match user::update(&mut tx, &state.mail, &me.actor(), id, form.version, &fields).await {
-                Ok(()) => {
-                    return render::saved(
-                        tx,
-                        &me.session,
-                        format!("{} is saved.", fields.full_name),
-                        &format!("/admin/users/{id}"),
-                    )
-                    .await;
-                }
-                Err(SaveError::Taken(_)) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, email_taken(), Vec::new())
-                }
-                Err(SaveError::Invalid(errors)) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new())
-                }
-                Err(SaveError::Stale) => {
-                    let changes = crate::domain::activity::audit::changes_since(
-                        &mut tx,
-                        "user",
-                        id,
-                        form.version,
-                    )
-                    .await?;
-                    form.version = u.version;
-                    (StatusCode::CONFLICT, FieldErrors::default(), changes)
-                }
-                Err(e) => return Err(e.into()),
-            }
+    let mut tx = db.begin().await?;
+    let saved = async {
+        let fields = read(&mut tx, &mut form).await?;
+        user::update(&mut tx, &state.mail, &me.actor(), id, form.version, &fields).await?;
+        Ok::<_, Error>(fields.full_name)
+    }
+    .await;
+    let problems = match saved {
+        Ok(name) => {
+            let to = format!("/admin/users/{id}");
+            return render::saved(tx, &me.session, format!("{name} is saved."), &to).await;
         }
+        Err(e) => Problems::try_from(e)?,
     };
-    let page = form_page(&mut db, &me, Some(u), form, errors, conflict).await?;
-    render::status(status, &page)
+    tx.rollback().await?;
+    problems.rebase(&mut form.version);
+    let u = find(&mut db, id).await?;
+    let status = problems.status();
+    render::status(
+        status,
+        &form_page(&mut db, &me, Some(u), form, problems).await?,
+    )
 }
 
 /// Deactivating or reactivating an admin is itself an admin grant.
@@ -442,7 +358,7 @@ async fn set_active(
     let mut tx = db.begin().await?;
     match user::set_active(&mut tx, &me.actor(), id, active).await {
         // Already so (a double click): nothing to do.
-        Ok(()) | Err(SaveError::NotFound) => {}
+        Ok(()) | Err(Error::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
     let message = if active {
@@ -465,7 +381,8 @@ async fn resend_invitation(
         return Err(AppError::NotFound);
     }
     let mut tx = db.begin().await?;
-    send_invitation(&state, &mut tx, &me, id).await?;
+    let secret = &state.config.secret_key;
+    user::send_invitation(&mut tx, secret, &me.actor(), &me.full_name, &state.mail, id).await?;
     render::saved(
         tx,
         &me.session,

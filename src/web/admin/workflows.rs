@@ -4,18 +4,17 @@
 //! workflow's page with its version history.
 
 use crate::auth::csrf;
+use crate::domain::Error;
 use crate::domain::access::{Permission, Role};
-use crate::domain::activity::audit::Entry;
 use crate::domain::approval::SubjectKind;
-use crate::domain::approval::workflow::{
-    self, APPROVER_KINDS, Invalid, StepForm, Workflow, WorkflowError, WorkflowForm,
-};
+use crate::domain::approval::workflow::{self, APPROVER_KINDS, StepForm, Workflow, WorkflowForm};
 use crate::domain::kernel::{EMPLOYMENT_TYPES, REASONS};
 use crate::domain::org;
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
-use crate::web::people::{self, Shown};
+use crate::web::people::Shown;
+use crate::web::problems::Problems;
 use crate::web::render::{self, Hx, Layout, filters};
 use crate::web::routes::{Routes, route};
 use askama::Template;
@@ -23,7 +22,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub fn routes() -> Routes {
@@ -197,8 +195,7 @@ struct FormPage {
     /// None when creating one.
     workflow: Option<Workflow>,
     form: WorkflowForm,
-    errors: Invalid,
-    conflict: Vec<Entry>,
+    problems: Problems,
     /// The token for the form itself: a fragment has no layout to take it from.
     csrf: String,
     /// Where the form posts.
@@ -217,11 +214,11 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors.fields.get(field)
+        self.problems.get(field)
     }
 
     fn step_error(&self, i: &usize, field: &str) -> Option<&str> {
-        self.errors.steps.get(*i).and_then(|e| e.get(field))
+        self.problems.get(&format!("steps-{i}-{field}"))
     }
 
     fn is_default(&self) -> bool {
@@ -254,12 +251,11 @@ impl FormPage {
     }
 }
 
-/// What the form says beyond its input: problems, others' changes, and
-/// where the focus goes after a change to the steps.
+/// What the form says beyond its input: its problems, and where the focus
+/// goes after a change to the steps.
 #[derive(Default)]
 struct Feedback {
-    errors: Invalid,
-    conflict: Vec<Entry>,
+    problems: Problems,
     focus: String,
 }
 
@@ -268,11 +264,15 @@ async fn form_response(
     db: &mut Db,
     user: &CurrentUser,
     hx: Hx,
-    status: StatusCode,
     workflow: Option<Workflow>,
     form: WorkflowForm,
     feedback: Feedback,
 ) -> Result<Response, AppError> {
+    let status = if feedback.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        feedback.problems.status()
+    };
     let conn = db.conn().await?;
     let (action, title) = match &workflow {
         Some(w) => (
@@ -299,8 +299,7 @@ async fn form_response(
         layout,
         workflow,
         form,
-        errors: feedback.errors,
-        conflict: feedback.conflict,
+        problems: feedback.problems,
         csrf: csrf::token(&user.session).await?,
         action,
         focus: feedback.focus,
@@ -321,7 +320,6 @@ async fn new(mut db: Db, user: CurrentUser, hx: Hx) -> Result<Response, AppError
         &mut db,
         &user,
         hx,
-        StatusCode::OK,
         None,
         WorkflowForm::blank(),
         Feedback::default(),
@@ -338,7 +336,6 @@ async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Re
             &mut db,
             &user,
             hx,
-            StatusCode::OK,
             None,
             form,
             Feedback {
@@ -349,60 +346,22 @@ async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Re
         .await;
     }
     let mut tx = db.begin().await?;
-    let picked = read_people(&mut tx, &mut form).await?;
-    let created = if picked.is_empty() {
-        workflow::create(&mut tx, &user.actor(), SubjectKind::Requirement, &form).await
-    } else {
-        Err(WorkflowError::Invalid(picked))
-    };
-    let errors = match created {
+    let actor = user.actor();
+    let created = workflow::create(&mut tx, &actor, SubjectKind::Requirement, &mut form);
+    let problems = match created.await {
         Ok(id) => {
-            return render::saved(
-                tx,
-                &user.session,
-                format!("Workflow “{}” created.", form.name.trim()),
-                &format!("/admin/workflows/{id}"),
-            )
-            .await;
+            let message = format!("Workflow “{}” created.", form.name.trim());
+            let to = format!("/admin/workflows/{id}");
+            return render::saved(tx, &user.session, message, &to).await;
         }
-        Err(WorkflowError::Invalid(errors)) => errors,
-        Err(e) => return Err(e.into()),
+        Err(e) => Problems::try_from(e)?,
     };
-    drop(tx);
-    form_response(
-        &mut db,
-        &user,
-        hx,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        None,
-        form,
-        Feedback {
-            errors,
-            ..Feedback::default()
-        },
-    )
-    .await
-}
-
-/// Each step's people as typed, read into ids (see [`people::read`]);
-/// empty boxes dropped. The steps' problems, if any: the workflow is then
-/// not saved, as a step that approves by role would ignore its people.
-async fn read_people(
-    conn: &mut PgConnection,
-    form: &mut WorkflowForm,
-) -> Result<Invalid, AppError> {
-    let mut invalid = Invalid::default();
-    for step in &mut form.steps {
-        let mut fields: Vec<(&'static str, &mut String)> = step
-            .approver_ids
-            .iter_mut()
-            .map(|text| ("approver_ids", text))
-            .collect();
-        fields.push(("fallback_id", &mut step.fallback_id));
-        invalid.steps.push(people::read(&mut *conn, fields).await?);
-        step.approver_ids.retain(|id| !id.is_empty());
-    }
-    Ok(invalid)
+    tx.rollback().await?;
+    let feedback = Feedback {
+        problems,
+        ..Feedback::default()
+    };
+    form_response(&mut db, &user, hx, None, form, feedback).await
 }
 
 async fn find(db: &mut Db, id: Uuid) -> Result<Workflow, AppError> {
@@ -426,16 +385,7 @@ async fn edit(
     user.require(Permission::ManageWorkflows)?;
     let w = find_live(&mut db, id).await?;
     let form = WorkflowForm::from_workflow(&w);
-    form_response(
-        &mut db,
-        &user,
-        hx,
-        StatusCode::OK,
-        Some(w),
-        form,
-        Feedback::default(),
-    )
-    .await
+    form_response(&mut db, &user, hx, Some(w), form, Feedback::default()).await
 }
 
 async fn update(
@@ -454,7 +404,6 @@ async fn update(
             &mut db,
             &user,
             hx,
-            StatusCode::OK,
             Some(w),
             form,
             Feedback {
@@ -465,51 +414,23 @@ async fn update(
         .await;
     }
     let mut tx = db.begin().await?;
-    let picked = read_people(&mut tx, &mut form).await?;
-    let saved = if picked.is_empty() {
-        workflow::save(&mut tx, &user.actor(), id, &form).await
-    } else {
-        Err(WorkflowError::Invalid(picked))
-    };
-    let (status, errors, conflict) = match saved {
+    let problems = match workflow::save(&mut tx, &user.actor(), id, &mut form).await {
         Ok(version) => {
-            return render::saved(
-                tx,
-                &user.session,
-                format!(
-                    "Workflow “{}” saved as version {version}.",
-                    form.name.trim()
-                ),
-                &format!("/admin/workflows/{id}"),
-            )
-            .await;
+            let name = form.name.trim();
+            let message = format!("Workflow “{name}” saved as version {version}.");
+            let to = format!("/admin/workflows/{id}");
+            return render::saved(tx, &user.session, message, &to).await;
         }
-        Err(WorkflowError::Invalid(errors)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new())
-        }
-        Err(WorkflowError::Stale) => {
-            let changes = workflow::changes_since(&mut tx, id, form.version).await?;
-            // Saving again applies this input over the current version.
-            form.version = w.version;
-            (StatusCode::CONFLICT, Invalid::default(), changes)
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => Problems::try_from(e)?,
     };
-    drop(tx);
-    form_response(
-        &mut db,
-        &user,
-        hx,
-        status,
-        Some(w),
-        form,
-        Feedback {
-            errors,
-            conflict,
-            focus: String::new(),
-        },
-    )
-    .await
+    tx.rollback().await?;
+    problems.rebase(&mut form.version);
+    let w = find_live(&mut db, id).await?;
+    let feedback = Feedback {
+        problems,
+        ..Feedback::default()
+    };
+    form_response(&mut db, &user, hx, Some(w), form, feedback).await
 }
 
 // ---- a workflow and its history -------------------------------------------------
@@ -575,14 +496,7 @@ async fn archive(
     let to = format!("/admin/workflows/{id}");
     match workflow::archive(&mut tx, &user.actor(), id).await {
         Ok(()) => render::saved(tx, &user.session, "Workflow archived.", &to).await,
-        Err(WorkflowError::DefaultKept) => {
-            refused(
-                &user,
-                "The default workflow cannot be archived: make another one the default first.",
-                &to,
-            )
-            .await
-        }
+        Err(Error::Refused(why)) => refused(&user, &why, &to).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -597,12 +511,7 @@ async fn make_default(
     let to = format!("/admin/workflows/{id}");
     match workflow::make_default(&mut tx, &user.actor(), id).await {
         Ok(()) => render::saved(tx, &user.session, "This is now the default workflow.", &to).await,
-        Err(WorkflowError::Conditional) => refused(
-            &user,
-            "The default applies to every requirement: remove this workflow's conditions first.",
-            &to,
-        )
-        .await,
+        Err(Error::Refused(why)) => refused(&user, &why, &to).await,
         Err(e) => Err(e.into()),
     }
 }
