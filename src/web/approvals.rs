@@ -148,7 +148,7 @@ struct Since {
 
 impl DecisionPage {
     fn open(&self) -> bool {
-        self.mine && self.task.status == "pending"
+        self.mine && self.task.status == approval::TaskStatus::Pending
     }
 
     fn label(&self, choices: &[(&'static str, &'static str)], value: &str) -> &'static str {
@@ -251,7 +251,7 @@ async fn page(
         layout: viewer.layout,
         mine,
         signed_in: viewer.signed_in,
-        can_reassign: viewer.admin && task.status == "pending",
+        can_reassign: viewer.admin && task.status == approval::TaskStatus::Pending,
         reassign_to: String::new(),
         description_html: super::markdown::to_safe_html(&r.description),
         task,

@@ -684,7 +684,7 @@ async fn waiting_for(
     Ok(approval::trail(conn, approval_subject::subject(r.id))
         .await?
         .into_iter()
-        .filter(|t| t.status == "pending")
+        .filter(|t| t.status == approval::TaskStatus::Pending)
         .collect())
 }
 

@@ -88,7 +88,7 @@ async fn an_approval_made_of_a_requirement_keeps_its_meaning_through_the_migrati
         (trail[0].reference.as_str(), trail[0].title.as_str()),
         ("HH-2026-0001", "Platform engineer")
     );
-    assert_eq!(trail[0].status, "pending");
+    assert_eq!(trail[0].status, approval::TaskStatus::Pending);
     let index: String = sqlx::query_scalar(
         "select indexdef from pg_indexes where indexname = 'approvals_subject_idx'",
     )

@@ -4,7 +4,7 @@
 
 use crate::harness::TestApp;
 use crate::harness::fixtures::{signed_in_as, submitted, waiting_task};
-use hiring_hare::domain::approval::SubjectKind;
+use hiring_hare::domain::approval::{SubjectKind, TaskStatus};
 use hiring_hare::domain::requisition::lifecycle::Status;
 
 #[tokio::test]
@@ -25,6 +25,21 @@ async fn an_unknown_status_or_kind_is_an_error_not_a_guess() {
     assert!(unknown.to_string().contains("archived"), "{unknown}");
     assert!(
         sqlx::query_scalar::<_, SubjectKind>("select 'candidate'::text")
+            .fetch_one(&app.pool)
+            .await
+            .is_err()
+    );
+    // Every task status the table allows reads back; no other does.
+    let allowed: Vec<TaskStatus> = sqlx::query_scalar(
+        "select unnest(array['waiting', 'pending', 'approved', 'rejected', 'changes_requested',
+                             'superseded', 'cancelled'])",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(allowed.len(), 7);
+    assert!(
+        sqlx::query_scalar::<_, TaskStatus>("select 'skipped'::text")
             .fetch_one(&app.pool)
             .await
             .is_err()

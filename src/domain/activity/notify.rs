@@ -302,7 +302,15 @@ pub async fn send_digests(
         .filter(|e| e.default_delivery() == Delivery::Digest)
         .map(Event::as_str)
         .collect();
-    let rows: Vec<(Uuid, String, String, String, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Item {
+        user_id: Uuid,
+        email: String,
+        full_name: String,
+        text: String,
+        link: String,
+    }
+    let rows: Vec<Item> = sqlx::query_as(
         "with claimed as (
            update notifications n set digested_at = now()
              from users u
@@ -321,12 +329,12 @@ pub async fn send_digests(
     .fetch_all(&mut *conn)
     .await?;
     let mut sent = 0;
-    for person in rows.chunk_by(|a, b| a.0 == b.0) {
-        let (_, email, name, _, _) = &person[0];
+    for person in rows.chunk_by(|a, b| a.user_id == b.user_id) {
         let items: Vec<(String, String)> = person
             .iter()
-            .map(|(_, _, _, text, link)| (text.clone(), link.clone()))
+            .map(|i| (i.text.clone(), i.link.clone()))
             .collect();
+        let (email, name) = (&person[0].email, &person[0].full_name);
         outbox::queue(&mut *conn, &mail.notices(email, name, &items, true)?).await?;
         sent += 1;
     }

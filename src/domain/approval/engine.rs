@@ -3,7 +3,7 @@
 use super::Decision;
 use super::links::issue_link;
 use super::subject::{About, Applied, Areas, Ending, Outcome, Subject, SubjectRef};
-use super::tasks::{Task, task};
+use super::tasks::{Task, TaskStatus, task};
 use super::workflow::{self, Step};
 use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
@@ -567,7 +567,7 @@ pub async fn decide_with(
         subject_type: super::SubjectKind,
         subject_id: Uuid,
         approver_id: Uuid,
-        status: String,
+        status: TaskStatus,
         step: i32,
         step_name: String,
         required: Option<i32>,
@@ -622,7 +622,7 @@ pub async fn decide_with(
             },
         ));
     }
-    if locked.status != "pending" {
+    if locked.status != TaskStatus::Pending {
         return Err(Error::refused("This approval was already decided."));
     }
     // The step's tally comes back with the decision. This statement's
@@ -644,12 +644,12 @@ pub async fn decide_with(
     .fetch_one(&mut *conn)
     .await?;
     let c = Changes::new()
-        .created("decision", &decision.task_status())
+        .created("decision", &decision.task_status().as_str())
         .created("comment", &comment);
     audit::record(
         &mut *conn,
         actor,
-        &format!("approval.{}", decision.task_status()),
+        &format!("approval.{}", decision.task_status().as_str()),
         audit::Entity::ApprovalTask,
         Some(task_id),
         c,
@@ -755,7 +755,7 @@ pub async fn cancel(
     #[derive(sqlx::FromRow)]
     struct Cancelled {
         id: Uuid,
-        was: String,
+        was: TaskStatus,
     }
     let tasks: Vec<Cancelled> = sqlx::query_as(
         "with undecided as (
@@ -787,7 +787,11 @@ pub async fn cancel(
     .execute(&mut *conn)
     .await?;
     for task in tasks {
-        let c = Changes::new().field("status", &task.was.as_str(), &"cancelled");
+        let c = Changes::new().field(
+            "status",
+            &task.was.as_str(),
+            &TaskStatus::Cancelled.as_str(),
+        );
         audit::record(
             &mut *conn,
             actor,

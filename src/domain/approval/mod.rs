@@ -21,8 +21,8 @@ pub use reminders::{business_days_between, remind_overdue};
 pub use subject::{About, Subject, SubjectKind, SubjectRef};
 pub(crate) use tasks::waiting_for;
 pub use tasks::{
-    ChangesAsked, INBOX_PAGE, InboxPage, Route, Task, changes_asked, decided, route, task,
-    task_with_trail, trail, waiting,
+    ChangesAsked, INBOX_PAGE, InboxPage, Route, Task, TaskStatus, changes_asked, decided, route,
+    task, task_with_trail, trail, waiting,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,11 +42,11 @@ impl Decision {
         })
     }
 
-    fn task_status(self) -> &'static str {
+    fn task_status(self) -> TaskStatus {
         match self {
-            Decision::Approve => "approved",
-            Decision::Reject => "rejected",
-            Decision::RequestChanges => "changes_requested",
+            Decision::Approve => TaskStatus::Approved,
+            Decision::Reject => TaskStatus::Rejected,
+            Decision::RequestChanges => TaskStatus::ChangesRequested,
         }
     }
 }

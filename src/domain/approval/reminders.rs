@@ -34,7 +34,16 @@ pub async fn remind_overdue(
     mail: &dyn Letters,
     now: DateTime<Utc>,
 ) -> Result<usize, Error> {
-    let pending: Vec<(Uuid, Uuid, DateTime<Utc>, i32, SubjectKind, Uuid)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Pending {
+        id: Uuid,
+        approver_id: Uuid,
+        started_at: DateTime<Utc>,
+        sla_hours: i32,
+        subject_type: SubjectKind,
+        subject_id: Uuid,
+    }
+    let pending: Vec<Pending> = sqlx::query_as(
         "select t.id, t.approver_id, t.started_at, t.sla_hours, a.subject_type, a.subject_id
            from approval_tasks t
            join approvals a on a.id = t.approval_id
@@ -46,7 +55,10 @@ pub async fn remind_overdue(
     .fetch_all(&mut *conn)
     .await?;
     let mut sent = 0;
-    for (task_id, approver, started, sla_hours, subject_kind, subject_id) in pending {
+    for task in pending {
+        let (task_id, approver, started) = (task.id, task.approver_id, task.started_at);
+        let (sla_hours, subject_kind, subject_id) =
+            (task.sla_hours, task.subject_type, task.subject_id);
         let sla_days = ((i64::from(sla_hours) + 23) / 24).max(1);
         let waited = business_days_between(started, now);
         for (kind, due) in [("reminder", sla_days), ("escalation", 2 * sla_days)] {

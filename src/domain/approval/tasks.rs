@@ -6,6 +6,66 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+/// Where one approver's task is (`approval_tasks.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// Its step is not reached yet.
+    Waiting,
+    /// Its approver is asked now.
+    Pending,
+    Approved,
+    Rejected,
+    ChangesRequested,
+    /// Its step was decided without it (others approved enough), or the
+    /// round ended.
+    Superseded,
+    /// Its subject was deleted or cancelled.
+    Cancelled,
+}
+
+impl TaskStatus {
+    const ALL: [TaskStatus; 7] = [
+        TaskStatus::Waiting,
+        TaskStatus::Pending,
+        TaskStatus::Approved,
+        TaskStatus::Rejected,
+        TaskStatus::ChangesRequested,
+        TaskStatus::Superseded,
+        TaskStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Waiting => "waiting",
+            TaskStatus::Pending => "pending",
+            TaskStatus::Approved => "approved",
+            TaskStatus::Rejected => "rejected",
+            TaskStatus::ChangesRequested => "changes_requested",
+            TaskStatus::Superseded => "superseded",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TaskStatus> {
+        TaskStatus::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskStatus::Waiting => "Not yet reached",
+            TaskStatus::Pending => "Waiting",
+            TaskStatus::Approved => "Approved",
+            TaskStatus::Rejected => "Rejected",
+            TaskStatus::ChangesRequested => "Changes requested",
+            TaskStatus::Superseded => "Not needed",
+            TaskStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+// A status the code does not know is an error, never a guess.
+crate::text_enum!(TaskStatus);
+
 /// One task as the inbox and the decision page show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Task {
@@ -21,7 +81,7 @@ pub struct Task {
     pub step_name: String,
     pub approver_id: Uuid,
     pub approver_name: String,
-    pub status: String,
+    pub status: TaskStatus,
     pub comment: String,
     /// Who decided, when not the approver: their delegate.
     pub decided_by_name: Option<String>,
@@ -75,7 +135,7 @@ pub async fn task_with_trail(
     };
     let trail = rows
         .into_iter()
-        .filter(|t| t.status != "superseded")
+        .filter(|t| t.status != TaskStatus::Superseded)
         .collect();
     Ok(Some((task, trail)))
 }
@@ -90,7 +150,7 @@ pub struct InboxTask {
     pub reference: String,
     pub title: String,
     pub step_name: String,
-    pub status: String,
+    pub status: TaskStatus,
     /// Whose task it is, when not the reader's own: someone they stand in
     /// for today (waiting tab only).
     pub for_name: Option<String>,
@@ -101,12 +161,6 @@ pub struct InboxTask {
     /// or works on (never theirs to decide): read for its key alone, so
     /// that the next page starts after it.
     shown: bool,
-}
-
-impl InboxTask {
-    pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
-    }
 }
 
 /// One page of an inbox tab, and where the next starts, if there is one.
@@ -340,21 +394,5 @@ pub async fn route(
 impl Task {
     pub fn subject(&self) -> SubjectRef {
         SubjectRef::new(self.subject_type, self.subject_id)
-    }
-
-    pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
-    }
-}
-
-fn status_label(status: &str) -> &'static str {
-    match status {
-        "pending" => "Waiting",
-        "approved" => "Approved",
-        "rejected" => "Rejected",
-        "changes_requested" => "Changes requested",
-        "waiting" => "Not yet reached",
-        "cancelled" => "Cancelled",
-        _ => "Not needed",
     }
 }
