@@ -8,7 +8,7 @@ use crate::domain::kernel::FieldErrors;
 use crate::domain::messaging::Letters;
 use crate::domain::messaging::outbox;
 use crate::domain::org::token::{self, Purpose};
-use crate::domain::org::user::{self, Email};
+use crate::domain::org::user::{self, Email, User};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::MaybeUser;
@@ -303,16 +303,27 @@ async fn choose_form(
         return token_dead(&who, purpose).await;
     };
     let u = user::find(conn, user_id).await?.ok_or(AppError::NotFound)?;
-    let (heading, base) = flow(purpose);
-    let layout = Layout::anonymous(&who.session, heading).await?;
-    let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
-    render::ok(&ChoosePasswordPage {
-        layout,
-        heading,
-        intro,
-        action: format!("{base}/{t}"),
-        errors: FieldErrors::default(),
-    })
+    let page = ChoosePasswordPage::new(&who, purpose, t, &u, FieldErrors::default()).await?;
+    render::ok(&page)
+}
+
+impl ChoosePasswordPage {
+    async fn new(
+        who: &MaybeUser,
+        purpose: Purpose,
+        t: &str,
+        u: &User,
+        errors: FieldErrors,
+    ) -> Result<ChoosePasswordPage, AppError> {
+        let (heading, base) = flow(purpose);
+        Ok(ChoosePasswordPage {
+            layout: Layout::anonymous(&who.session, heading).await?,
+            heading,
+            intro: format!("Choose a password for {} ({}).", u.full_name, u.email),
+            action: format!("{base}/{t}"),
+            errors,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -361,16 +372,7 @@ async fn choose(
         }
     }
     let Some(hash) = hash else {
-        let (heading, base) = flow(purpose);
-        let layout = Layout::anonymous(&who.session, heading).await?;
-        let intro = format!("Choose a password for {} ({}).", u.full_name, u.email);
-        let page = ChoosePasswordPage {
-            layout,
-            heading,
-            intro,
-            action: format!("{base}/{t}"),
-            errors,
-        };
+        let page = ChoosePasswordPage::new(&who, purpose, t, &u, errors).await?;
         return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let mut tx = db.begin().await?;

@@ -5,7 +5,7 @@
 
 use crate::domain::Error;
 use crate::domain::activity::audit::Actor;
-use crate::domain::activity::notify::{self, Event, Named, Notice};
+use crate::domain::activity::notify::{Event, Named};
 use crate::domain::approval;
 use crate::domain::approval::subject::{
     About, Applied, Ending, Facts, Outcome, Subject, SubjectKind, SubjectRef,
@@ -223,16 +223,16 @@ pub async fn submit(
         _ => return Err(lifecycle::not_while(before.status)),
     };
     lifecycle::apply(&mut *conn, actor, asker, id, version, action, "").await?;
-    let r = requirement::find(&mut *conn, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let notice = Notice::about(
+    let what = "was submitted for approval";
+    requirement::announce(
+        &mut *conn,
+        actor,
+        mail,
+        id,
         Event::RequirementSubmitted,
-        &r.named(),
-        "was submitted for approval",
-        actor.user_id,
-    );
-    notify::tell(&mut *conn, mail, &notice, &r.people_but(actor.user_id)).await?;
+        what,
+    )
+    .await?;
     approval::submit(
         conn,
         actor,

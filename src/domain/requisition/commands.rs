@@ -6,7 +6,7 @@
 
 use crate::domain::Error;
 use crate::domain::activity::audit::Actor;
-use crate::domain::activity::notify::{self, Event, Notice};
+use crate::domain::activity::notify::Event;
 use crate::domain::messaging::Letters;
 use crate::domain::org::user;
 use crate::domain::requisition::approval_subject;
@@ -46,16 +46,15 @@ pub async fn draft(
 ) -> Result<Uuid, Error> {
     let fields = read(&mut *conn, f, None).await?;
     let id = requirement::create(&mut *conn, actor, &fields).await?;
-    let r = requirement::find(&mut *conn, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let notice = Notice::about(
+    requirement::announce(
+        conn,
+        actor,
+        mail,
+        id,
         Event::RequirementCreated,
-        &r.named(),
         "was drafted",
-        actor.user_id,
-    );
-    notify::tell(conn, mail, &notice, &r.people_but(actor.user_id)).await?;
+    )
+    .await?;
     Ok(id)
 }
 
@@ -143,16 +142,8 @@ pub async fn act(
     if lifecycle::apply(&mut *conn, actor, asker, id, version, action, reason).await?
         == Status::Open
     {
-        let r = requirement::find(&mut *conn, id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let notice = Notice::about(
-            Event::RequirementOpened,
-            &r.named(),
-            "is open for recruiting",
-            actor.user_id,
-        );
-        notify::tell(conn, mail, &notice, &r.people_but(actor.user_id)).await?;
+        let what = "is open for recruiting";
+        requirement::announce(conn, actor, mail, id, Event::RequirementOpened, what).await?;
     }
     Ok(())
 }

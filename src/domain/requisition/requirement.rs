@@ -4,7 +4,9 @@
 use crate::domain::Error;
 use crate::domain::access::{Permission, Role, allows};
 use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::activity::notify::{self, Event, Notice};
 use crate::domain::kernel::range;
+use crate::domain::messaging::Letters;
 use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::lifecycle::{Action, Status, transition};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -371,6 +373,21 @@ pub async fn create(
     )
     .await?;
     Ok(id)
+}
+
+/// Tells the requirement's people but the actor that it `what` (an
+/// [`Event`] of its life: drafted, submitted, opened).
+pub async fn announce(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &dyn Letters,
+    id: Uuid,
+    event: Event,
+    what: &str,
+) -> Result<(), Error> {
+    let r = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
+    let notice = Notice::about(event, &r.named(), what, actor.user_id);
+    notify::tell(conn, mail, &notice, &r.people_but(actor.user_id)).await
 }
 
 /// Saves an edit, refusing it if the requirement changed since `version`.
