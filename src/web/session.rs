@@ -113,7 +113,7 @@ async fn sign_in(
             crate::domain::activity::audit::record(
                 &mut tx,
                 &who.meta.actor(Some(user_id)),
-                "user.signed_in",
+                crate::domain::activity::audit::Action::UserSignedIn,
                 crate::domain::activity::audit::Entity::User,
                 Some(user_id),
                 Default::default(),
@@ -142,7 +142,7 @@ async fn sign_out(mut db: Db, who: MaybeUser) -> Result<Response, AppError> {
         crate::domain::activity::audit::record(
             conn,
             &user.actor(),
-            "user.signed_out",
+            crate::domain::activity::audit::Action::UserSignedOut,
             crate::domain::activity::audit::Entity::User,
             Some(user.id),
             Default::default(),

@@ -80,7 +80,7 @@ async fn an_unknown_status_or_kind_is_an_error_not_a_guess() {
 
 #[tokio::test]
 async fn the_audit_filter_offers_every_kind_that_is_written() {
-    use hiring_hare::domain::activity::audit::Entity;
+    use hiring_hare::domain::activity::audit::{Action, Entity};
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
     let head = signed_in_as(&app, "head@example.com").await;
@@ -106,5 +106,24 @@ async fn the_audit_filter_offers_every_kind_that_is_written() {
     assert!(written.len() >= 3, "{written:?}");
     for kind in &written {
         assert!(offered.contains(kind), "{kind} is written but not offered");
+    }
+    // Every action written is one of the audit actions, each `<thing>.<what>`
+    // and none twice.
+    let known: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+    let mut distinct = known.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), known.len());
+    assert!(known.iter().all(|a| a.split_once('.').is_some()));
+    let actions: Vec<String> = sqlx::query_scalar("select distinct action from audit_logs")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(actions.len() >= 4, "{actions:?}");
+    for action in &actions {
+        assert!(
+            known.contains(&action.as_str()),
+            "{action} is not an audit action"
+        );
     }
 }

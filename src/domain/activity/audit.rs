@@ -119,10 +119,85 @@ impl Changes {
     }
 }
 
+/// Defines [`Action`]: each variant and the text the audit log keeps.
+macro_rules! actions {
+    ($($variant:ident = $text:literal,)*) => {
+        /// What an audit row says was done, written `<thing>.<what>`: every
+        /// action the app records is one of these.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    UserSignedIn = "user.signed_in",
+    UserSignedOut = "user.signed_out",
+    UserCreated = "user.created",
+    UserUpdated = "user.updated",
+    UserProfileUpdated = "user.profile_updated",
+    UserPasswordChanged = "user.password_changed",
+    UserDelegationSet = "user.delegation_set",
+    UserDeactivated = "user.deactivated",
+    UserReactivated = "user.reactivated",
+    UserPasswordResetSent = "user.password_reset_sent",
+    UserInvitationSent = "user.invitation_sent",
+    DepartmentCreated = "department.created",
+    DepartmentUpdated = "department.updated",
+    DepartmentArchived = "department.archived",
+    JobLevelCreated = "job_level.created",
+    JobLevelUpdated = "job_level.updated",
+    JobLevelArchived = "job_level.archived",
+    RequirementCreated = "requirement.created",
+    RequirementUpdated = "requirement.updated",
+    RequirementDeleted = "requirement.deleted",
+    RequirementSubmitted = "requirement.submit",
+    RequirementApproved = "requirement.approve",
+    RequirementRejected = "requirement.reject",
+    RequirementChangesRequested = "requirement.request_changes",
+    RequirementOpened = "requirement.open",
+    RequirementHeld = "requirement.hold",
+    RequirementResumed = "requirement.resume",
+    RequirementCancelled = "requirement.cancel",
+    RequirementFilled = "requirement.fill",
+    RequirementChangeSubmitted = "requirement.submit_change",
+    RequirementChangeDeclined = "requirement.decline_change",
+    OpeningFilled = "opening.filled",
+    OpeningClosed = "opening.closed",
+    CommentCreated = "comment.created",
+    CommentEdited = "comment.edited",
+    CommentDeleted = "comment.deleted",
+    ApprovalApproved = "approval.approved",
+    ApprovalRejected = "approval.rejected",
+    ApprovalChangesRequested = "approval.changes_requested",
+    ApprovalStepSkipped = "approval.step_skipped",
+    ApprovalStepPassedUp = "approval.step_passed_up",
+    ApprovalStandInSkipped = "approval.stand_in_skipped",
+    ApprovalReassigned = "approval.reassigned",
+    ApprovalCancelled = "approval.cancelled",
+    ApprovalReminder = "approval.reminder",
+    ApprovalEscalation = "approval.escalation",
+    WorkflowCreated = "workflow.created",
+    WorkflowUpdated = "workflow.updated",
+    WorkflowArchived = "workflow.archived",
+    WorkflowMadeDefault = "workflow.made_default",
+}
+
 pub async fn record(
     conn: &mut PgConnection,
     actor: &Actor,
-    action: &str,
+    action: Action,
     entity: Entity,
     entity_id: Option<Uuid>,
     changes: Changes,
@@ -133,7 +208,7 @@ pub async fn record(
     )
     .bind(actor.user_id)
     .bind(actor.on_behalf_of)
-    .bind(action)
+    .bind(action.as_str())
     .bind(entity)
     .bind(entity_id)
     .bind(sqlx::types::Json(&changes))

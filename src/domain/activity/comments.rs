@@ -146,7 +146,7 @@ pub async fn add(
     audit::record(
         conn,
         actor,
-        "comment.created",
+        audit::Action::CommentCreated,
         audit::Entity::Comment,
         Some(id),
         changes,
@@ -187,7 +187,7 @@ pub async fn edit(
     audit::record(
         conn,
         actor,
-        "comment.edited",
+        audit::Action::CommentEdited,
         audit::Entity::Comment,
         Some(before.id),
         changes,
@@ -216,7 +216,7 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Resu
     audit::record(
         conn,
         actor,
-        "comment.deleted",
+        audit::Action::CommentDeleted,
         audit::Entity::Comment,
         Some(c.id),
         changes,

@@ -223,7 +223,7 @@ pub async fn submit(
                 audit::record(
                     &mut *conn,
                     actor,
-                    "approval.step_skipped",
+                    audit::Action::ApprovalStepSkipped,
                     r.subject.kind.into(),
                     Some(r.subject.id),
                     c,
@@ -248,7 +248,7 @@ pub async fn submit(
             audit::record(
                 &mut *conn,
                 actor,
-                "approval.step_passed_up",
+                audit::Action::ApprovalStepPassedUp,
                 r.subject.kind.into(),
                 Some(r.subject.id),
                 c,
@@ -403,7 +403,7 @@ async fn ask(
         audit::record(
             &mut *conn,
             actor,
-            "approval.stand_in_skipped",
+            audit::Action::ApprovalStandInSkipped,
             audit::Entity::ApprovalTask,
             Some(task_id),
             c,
@@ -649,7 +649,11 @@ pub async fn decide_with(
     audit::record(
         &mut *conn,
         actor,
-        &format!("approval.{}", decision.task_status().as_str()),
+        match decision {
+            Decision::Approve => audit::Action::ApprovalApproved,
+            Decision::Reject => audit::Action::ApprovalRejected,
+            Decision::RequestChanges => audit::Action::ApprovalChangesRequested,
+        },
         audit::Entity::ApprovalTask,
         Some(task_id),
         c,
@@ -733,7 +737,7 @@ pub async fn reassign(
     audit::record(
         &mut *conn,
         actor,
-        "approval.reassigned",
+        audit::Action::ApprovalReassigned,
         audit::Entity::ApprovalTask,
         Some(task_id),
         c,
@@ -795,7 +799,7 @@ pub async fn cancel(
         audit::record(
             &mut *conn,
             actor,
-            "approval.cancelled",
+            audit::Action::ApprovalCancelled,
             audit::Entity::ApprovalTask,
             Some(task.id),
             c,

@@ -113,7 +113,11 @@ pub async fn remind_overdue(
             audit::record(
                 &mut *conn,
                 &Actor::system(),
-                &format!("approval.{kind}"),
+                if kind == "reminder" {
+                    audit::Action::ApprovalReminder
+                } else {
+                    audit::Action::ApprovalEscalation
+                },
                 audit::Entity::ApprovalTask,
                 Some(task_id),
                 c,

@@ -700,7 +700,7 @@ pub async fn create(
     audit::record(
         conn,
         actor,
-        "workflow.created",
+        audit::Action::WorkflowCreated,
         audit::Entity::ApprovalWorkflow,
         Some(id),
         c,
@@ -757,7 +757,7 @@ pub async fn save(
     audit::record(
         conn,
         actor,
-        "workflow.updated",
+        audit::Action::WorkflowUpdated,
         audit::Entity::ApprovalWorkflow,
         Some(id),
         c,
@@ -791,7 +791,7 @@ pub async fn archive(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result
     audit::record(
         conn,
         actor,
-        "workflow.archived",
+        audit::Action::WorkflowArchived,
         audit::Entity::ApprovalWorkflow,
         Some(id),
         c,
@@ -836,7 +836,7 @@ pub async fn make_default(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> R
     audit::record(
         conn,
         actor,
-        "workflow.made_default",
+        audit::Action::WorkflowMadeDefault,
         audit::Entity::ApprovalWorkflow,
         Some(id),
         c,

@@ -226,7 +226,7 @@ pub async fn create_department(
     audit::record(
         conn,
         actor,
-        "department.created",
+        audit::Action::DepartmentCreated,
         audit::Entity::Department,
         Some(id),
         changes,
@@ -275,7 +275,7 @@ pub async fn update_department(
     audit::record(
         conn,
         actor,
-        "department.updated",
+        audit::Action::DepartmentUpdated,
         audit::Entity::Department,
         Some(id),
         changes,
@@ -350,7 +350,7 @@ pub async fn archive_department(
     audit::record(
         conn,
         actor,
-        "department.archived",
+        audit::Action::DepartmentArchived,
         audit::Entity::Department,
         Some(id),
         Changes::new().field("archived", &false, &true),
@@ -494,7 +494,7 @@ pub async fn create_level(
     audit::record(
         conn,
         actor,
-        "job_level.created",
+        audit::Action::JobLevelCreated,
         audit::Entity::JobLevel,
         Some(id),
         changes,
@@ -540,7 +540,7 @@ pub async fn update_level(
     audit::record(
         conn,
         actor,
-        "job_level.updated",
+        audit::Action::JobLevelUpdated,
         audit::Entity::JobLevel,
         Some(id),
         changes,
@@ -563,7 +563,7 @@ pub async fn archive_level(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> 
     audit::record(
         conn,
         actor,
-        "job_level.archived",
+        audit::Action::JobLevelArchived,
         audit::Entity::JobLevel,
         Some(id),
         Changes::new().field("archived", &false, &true),

@@ -18,10 +18,10 @@ pub enum Purpose {
 
 impl Purpose {
     /// The audit action of sending one.
-    fn sent_action(self) -> &'static str {
+    fn sent_action(self) -> audit::Action {
         match self {
-            Purpose::PasswordReset => "user.password_reset_sent",
-            Purpose::Invitation => "user.invitation_sent",
+            Purpose::PasswordReset => audit::Action::UserPasswordResetSent,
+            Purpose::Invitation => audit::Action::UserInvitationSent,
         }
     }
 

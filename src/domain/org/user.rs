@@ -399,7 +399,7 @@ pub async fn create(
     audit::record(
         conn,
         actor,
-        "user.created",
+        audit::Action::UserCreated,
         audit::Entity::User,
         Some(id),
         changes,
@@ -486,7 +486,7 @@ pub async fn update(
     audit::record(
         &mut *conn,
         actor,
-        "user.updated",
+        audit::Action::UserUpdated,
         audit::Entity::User,
         Some(id),
         changes,
@@ -569,7 +569,7 @@ pub async fn update_profile(
     audit::record(
         conn,
         actor,
-        "user.profile_updated",
+        audit::Action::UserProfileUpdated,
         audit::Entity::User,
         Some(id),
         changes,
@@ -607,9 +607,9 @@ pub async fn set_active(
             .await?;
     }
     let action = if active {
-        "user.reactivated"
+        audit::Action::UserReactivated
     } else {
-        "user.deactivated"
+        audit::Action::UserDeactivated
     };
     audit::record(
         conn,
@@ -687,7 +687,7 @@ pub async fn set_password(
     audit::record(
         conn,
         actor,
-        "user.password_changed",
+        audit::Action::UserPasswordChanged,
         audit::Entity::User,
         Some(id),
         Changes::new(),
@@ -855,7 +855,7 @@ pub async fn set_delegation(
     audit::record(
         conn,
         actor,
-        "user.delegation_set",
+        audit::Action::UserDelegationSet,
         audit::Entity::User,
         Some(id),
         c,

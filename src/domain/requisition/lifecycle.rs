@@ -202,6 +202,26 @@ pub enum Asker<'a> {
     App,
 }
 
+impl Action {
+    /// How the audit log names this action taken.
+    fn audited(self) -> audit::Action {
+        use audit::Action as A;
+        match self {
+            Action::Submit => A::RequirementSubmitted,
+            Action::Approve => A::RequirementApproved,
+            Action::Reject => A::RequirementRejected,
+            Action::RequestChanges => A::RequirementChangesRequested,
+            Action::Open => A::RequirementOpened,
+            Action::Hold => A::RequirementHeld,
+            Action::Resume => A::RequirementResumed,
+            Action::Cancel => A::RequirementCancelled,
+            Action::Fill => A::RequirementFilled,
+            Action::SubmitChange => A::RequirementChangeSubmitted,
+            Action::DeclineChange => A::RequirementChangeDeclined,
+        }
+    }
+}
+
 /// What the state machine says to an action `from` has no arrow for.
 pub fn not_while(from: Status) -> Error {
     Error::refused(format!(
@@ -290,7 +310,7 @@ pub async fn apply(
     audit::record(
         conn,
         actor,
-        &format!("requirement.{}", action.as_str()),
+        action.audited(),
         audit::Entity::Requirement,
         Some(id),
         c,

@@ -187,7 +187,10 @@ pub async fn settle(
     audit::record(
         &mut *conn,
         actor,
-        &format!("opening.{}", outcome.status()),
+        match outcome {
+            Outcome::Filled { .. } => audit::Action::OpeningFilled,
+            Outcome::Closed { .. } => audit::Action::OpeningClosed,
+        },
         audit::Entity::Opening,
         Some(opening_id),
         c,

@@ -366,7 +366,7 @@ pub async fn create(
     audit::record(
         conn,
         actor,
-        "requirement.created",
+        audit::Action::RequirementCreated,
         audit::Entity::Requirement,
         Some(id),
         c,
@@ -448,7 +448,7 @@ pub async fn update(
     audit::record(
         &mut *conn,
         actor,
-        "requirement.updated",
+        audit::Action::RequirementUpdated,
         audit::Entity::Requirement,
         Some(id),
         c,
@@ -470,7 +470,7 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<
     audit::record(
         conn,
         actor,
-        "requirement.deleted",
+        audit::Action::RequirementDeleted,
         audit::Entity::Requirement,
         Some(id),
         Changes::new().field("deleted", &false, &true),
