@@ -62,8 +62,8 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), BoxError> {
     let mut ids = Vec::new();
     for (role, name) in PEOPLE {
         let email = Email::parse(&format!("{}@{DEMO_DOMAIN}", role.as_str()))?;
-        if let Some((id, _)) = user::credentials(&mut tx, email.as_str()).await? {
-            ids.push((role, id));
+        if let Some(account) = user::credentials(&mut tx, email.as_str()).await? {
+            ids.push((role, account.id));
             continue;
         }
         crate::domain::org::password_policy::check_policy(&demo_password, email.as_str())

@@ -9,6 +9,7 @@
 //! the process by 19 MiB per thread of tokio's blocking pool (up to 512).
 //! Callers hold no database connection while they wait.
 
+use crate::domain::kernel::FieldErrors;
 use crate::domain::org::password_policy::{PolicyError, check_policy};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -134,30 +135,39 @@ pub static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-#[derive(Debug, thiserror::Error)]
-pub enum PasswordError {
-    #[error(transparent)]
-    Policy(#[from] crate::domain::org::password_policy::PolicyError),
-    #[error(transparent)]
-    Hash(#[from] HashError),
-}
-
-/// The hash to store for `password` if the policy and the history
-/// (`recent`, from [`crate::domain::org::user::recent_password_hashes`]) allow it. The one check every
-/// password change takes (reset, invitation, profile), saved with
-/// [`crate::domain::org::user::set_password`]. It runs argon2 up to one more time than
-/// [`crate::domain::org::password_policy::HISTORY`], so it takes no connection: callers
-/// read `recent`, let their connection go, and take one again to save.
+/// The hash to store for a new `password`, typed twice (`confirm`), if the
+/// policy and the history (`recent`, from
+/// [`crate::domain::org::user::recent_password_hashes`]) allow it; else the
+/// problem beside its field. The one check every password change takes
+/// (reset, invitation, profile), saved with
+/// [`crate::domain::org::user::set_password`]. It runs argon2 up to one more
+/// time than [`crate::domain::org::password_policy::HISTORY`], so it takes no
+/// connection: callers read `recent`, let their connection go, and take one
+/// again to save.
 pub async fn new_password_hash(
     password: &str,
+    confirm: &str,
     email: &str,
     recent: Vec<String>,
-) -> Result<String, PasswordError> {
-    check_policy(password, email)?;
-    if matches_any(password.to_owned(), recent).await? {
-        return Err(PolicyError::Reused.into());
+) -> Result<Result<String, FieldErrors>, HashError> {
+    let mut errors = FieldErrors::default();
+    if password != confirm {
+        errors.add(
+            "confirm",
+            "The two passwords differ; type the same password twice.",
+        );
+        return Ok(Err(errors));
     }
-    Ok(hash(password.to_owned()).await?)
+    let refused = match check_policy(password, email) {
+        Err(p) => Some(p),
+        Ok(()) if matches_any(password.to_owned(), recent).await? => Some(PolicyError::Reused),
+        Ok(()) => None,
+    };
+    if let Some(p) = refused {
+        errors.add("password", p.to_string());
+        return Ok(Err(errors));
+    }
+    Ok(Ok(hash(password.to_owned()).await?))
 }
 
 #[cfg(test)]

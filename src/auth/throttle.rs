@@ -14,9 +14,11 @@
 //! Only wrong passwords count: asking for a password-reset mail is not a
 //! failed sign-in (the reset form has its own limit on mails).
 
+use crate::domain::activity::audit::{self, Actor};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use std::net::IpAddr;
+use uuid::Uuid;
 
 pub const WINDOW: Duration = Duration::minutes(15);
 /// Failures for one account from one address within [`WINDOW`].
@@ -102,6 +104,8 @@ fn refuse(counted: &Counted, limit: i64, window: Duration) -> Result<(), CheckEr
     )))
 }
 
+/// Counts an attempt at `email`'s password (a sign-in, or the current
+/// password on the profile), failed or not.
 pub async fn record(
     conn: &mut PgConnection,
     email: &str,
@@ -114,6 +118,31 @@ pub async fn record(
         .bind(succeeded)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Records how a sign-in ended: the attempt, and for `user` (who signed
+/// in, if anyone) the audit entry, by `actor` of their id.
+pub async fn signed_in(
+    conn: &mut PgConnection,
+    email: &str,
+    ip: Option<IpAddr>,
+    user: Option<Uuid>,
+    actor: impl FnOnce(Uuid) -> Actor,
+) -> Result<(), sqlx::Error> {
+    record(&mut *conn, email, ip, user.is_some()).await?;
+    if let Some(id) = user {
+        let (action, entity) = (audit::Action::UserSignedIn, audit::Entity::User);
+        audit::record(
+            conn,
+            &actor(id),
+            action,
+            entity,
+            Some(id),
+            Default::default(),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -9,7 +9,6 @@ use crate::domain::approval::{self, Decision, SubjectKind, Task};
 use crate::domain::kernel::After;
 use crate::domain::messaging::Letters;
 use crate::domain::org::user;
-use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::history;
 use crate::domain::requisition::requirement::{self, Requirement};
 use crate::error::AppError;
@@ -21,7 +20,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -57,6 +55,33 @@ pub struct InboxQuery {
     part: String,
 }
 
+impl InboxQuery {
+    /// Where the tabs start (None: at the top) and which are shown: both on
+    /// `/approvals`, one with `?tab=`; None for a query that means nothing.
+    fn read(&self) -> Option<(Option<After>, bool, bool)> {
+        let after = match self.after.as_str() {
+            "" => None,
+            a => Some(After::parse(a)?),
+        };
+        let (waiting, decided) = match self.tab.as_str() {
+            "" if after.is_none() => (true, true),
+            "waiting" => (true, false),
+            "decided" => (false, true),
+            _ => return None,
+        };
+        Some((after, waiting, decided))
+    }
+
+    /// The page itself, for the live update to read it again.
+    fn here(&self, after: Option<After>) -> String {
+        match (self.tab.as_str(), after) {
+            ("", _) => "/approvals".to_owned(),
+            (tab, None) => format!("/approvals?tab={tab}"),
+            (tab, Some(a)) => format!("/approvals?tab={tab}&after={}", a.param()),
+        }
+    }
+}
+
 /// `/approvals` shows the first page of both tabs; `?tab=waiting` or
 /// `?tab=decided` one tab, paged with `&after=<time>,<id>`. Each tab is its
 /// own statement over its own index.
@@ -65,36 +90,20 @@ async fn inbox(
     me: CurrentUser,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
-    let after = match q.after.as_str() {
-        "" => None,
-        a => Some(After::parse(a).ok_or(AppError::NotFound)?),
-    };
-    let (show_waiting, show_decided) = match q.tab.as_str() {
-        "" if after.is_none() => (true, true),
-        "waiting" => (true, false),
-        "decided" => (false, true),
-        _ => return Err(AppError::NotFound),
-    };
+    let (after, show_waiting, show_decided) = q.read().ok_or(AppError::NotFound)?;
     let conn = db.conn().await?;
-    let waiting = if show_waiting {
-        Some(approval::waiting(conn, me.id, after).await?)
-    } else {
-        None
+    let waiting = match show_waiting {
+        true => Some(approval::waiting(conn, me.id, after).await?),
+        false => None,
     };
-    let decided = if show_decided {
-        Some(approval::decided(conn, me.id, after).await?)
-    } else {
-        None
+    let decided = match show_decided {
+        true => Some(approval::decided(conn, me.id, after).await?),
+        false => None,
     };
     db.release();
-    let here = match (q.tab.as_str(), after) {
-        ("", _) => "/approvals".to_owned(),
-        (tab, None) => format!("/approvals?tab={tab}"),
-        (tab, Some(a)) => format!("/approvals?tab={tab}&after={}", a.param()),
-    };
     let page = InboxPage {
         layout: Layout::new(&me, "Approvals").await?,
-        here,
+        here: q.here(after),
         waiting,
         decided,
     };
@@ -118,13 +127,12 @@ impl InboxPage {
 struct DecisionPage {
     layout: Layout,
     task: Task,
-    r: Requirement,
-    /// The description, rendered: the approver decides on it too.
-    description_html: String,
+    /// What is decided on, as its kind shows it.
+    subject: Shown,
     trail: Vec<Task>,
     /// What changed since the approval before this one (None for a first
     /// approval).
-    since: Option<Since>,
+    since: Option<approval::Since>,
     mine: bool,
     /// Signed in (not let in by a mailed link): the rest of the app is a
     /// link away.
@@ -138,12 +146,30 @@ struct DecisionPage {
     problems: Problems,
 }
 
-/// The fields changed since an earlier approval, and when that was
-/// decided (shown in the viewer's zone).
-struct Since {
-    heading: &'static str,
-    decided_at: Option<DateTime<Utc>>,
-    changes: Vec<history::FieldChange>,
+/// What a decision is on, as the page shows each kind of subject:
+/// everything needed to decide, so an approver who came by a mailed link
+/// never needs the subject's own page. An offer adds its own.
+enum Shown {
+    Requirement(ShownRequirement),
+}
+
+struct ShownRequirement {
+    r: Requirement,
+    /// The description, rendered: the approver decides on it too.
+    description_html: String,
+}
+
+impl Shown {
+    /// How the page's heading names it, and where its own page is.
+    fn named(&self) -> (&str, &str, String) {
+        match self {
+            Shown::Requirement(s) => (
+                &s.r.reference,
+                &s.r.title,
+                format!("/requirements/{}", s.r.id),
+            ),
+        }
+    }
 }
 
 impl DecisionPage {
@@ -182,24 +208,28 @@ impl Viewer {
     }
 }
 
-/// The page for `task`: its approver sees it; so does whoever may see the
-/// requirement (read-only), as DOMAIN.md lets everyone read requirements.
-/// Everything needed to decide is on it, so an approver who came by a
-/// mailed link never needs the requirement's own page.
-/// The requirement a task decides on, if the viewer may see it: those who
-/// may see the requirement, and the task's approver.
+/// What `task` decides on, if the viewer may see it: those who may see the
+/// subject (read-only: DOMAIN.md lets everyone read requirements), and the
+/// task's approver.
 async fn subject_seen_by(
     conn: &mut PgConnection,
     viewer: &Viewer,
     task: &Task,
-) -> Result<Requirement, AppError> {
-    // The decision page shows requirements; an offer's comes with offers.
-    let r = match task.subject_type {
-        SubjectKind::Requirement => requirement::find(conn, task.subject_id).await?,
-        SubjectKind::Offer => None,
-    };
-    r.filter(|r| r.visible_to(viewer.id, &viewer.roles) || task.approver_id == viewer.id)
-        .ok_or(AppError::NotFound)
+) -> Result<Shown, AppError> {
+    let seen = |visible: bool| visible || task.approver_id == viewer.id;
+    match task.subject_type {
+        SubjectKind::Requirement => {
+            let r = requirement::find(conn, task.subject_id).await?;
+            let r = r.filter(|r| seen(r.visible_to(viewer.id, &viewer.roles)));
+            let r = r.ok_or(AppError::NotFound)?;
+            let description_html = super::markdown::to_safe_html(&r.description);
+            Ok(Shown::Requirement(ShownRequirement {
+                r,
+                description_html,
+            }))
+        }
+        SubjectKind::Offer => Err(AppError::NotFound),
+    }
 }
 
 /// The decisions so far alone: what a live update of the page re-reads.
@@ -207,8 +237,21 @@ async fn subject_seen_by(
 #[template(path = "fragments/approvals/_decisions.html")]
 struct DecisionsRegion {
     task: Task,
-    r: Requirement,
     trail: Vec<Task>,
+}
+
+impl DecisionsRegion {
+    async fn read(
+        conn: &mut PgConnection,
+        viewer: &Viewer,
+        id: Uuid,
+    ) -> Result<DecisionsRegion, AppError> {
+        let (task, trail) = approval::task_with_trail(&mut *conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        subject_seen_by(conn, viewer, &task).await?;
+        Ok(DecisionsRegion { task, trail })
+    }
 }
 
 async fn page(
@@ -221,30 +264,13 @@ async fn page(
     let (task, trail) = approval::task_with_trail(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let r = subject_seen_by(&mut *conn, &viewer, &task).await?;
+    let subject = subject_seen_by(&mut *conn, &viewer, &task).await?;
     // Only a later round has an earlier one to compare with; every round
     // that was decided keeps its deciding tasks in the trail.
     let later_round = trail.iter().any(|t| t.approval_id != task.approval_id);
-    let earlier = if later_round {
-        approval::earlier::<RequirementFields>(&mut *conn, id).await?
-    } else {
-        None
-    };
-    let since = match earlier {
-        Some(e) => {
-            let changes = history::diff(&e.fields, &r.fields());
-            let heading = if e.approved {
-                "Changed since it was approved"
-            } else {
-                "Changed since changes were asked for"
-            };
-            Some(Since {
-                heading,
-                decided_at: e.decided_at,
-                changes: history::describe(&mut *conn, &changes).await?,
-            })
-        }
-        None => None,
+    let since = match later_round {
+        true => approval::since(&mut *conn, id).await?,
+        false => None,
     };
     let mine = approval::may_decide(&mut *conn, viewer.id, &task).await?;
     Ok(DecisionPage {
@@ -253,9 +279,8 @@ async fn page(
         signed_in: viewer.signed_in,
         can_reassign: viewer.admin && task.status == approval::TaskStatus::Pending,
         reassign_to: String::new(),
-        description_html: super::markdown::to_safe_html(&r.description),
         task,
-        r,
+        subject,
         trail,
         since,
         comment,
@@ -331,19 +356,11 @@ async fn show(
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     if let Some(viewer) = viewer(conn, &who, id).await? {
-        match q.part.as_str() {
-            "" => {}
-            "decisions" => {
-                let (task, trail) = approval::task_with_trail(&mut *conn, id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                let r = subject_seen_by(conn, &viewer, &task).await?;
-                return render::ok(&DecisionsRegion { task, r, trail });
-            }
-            _ => return Err(AppError::NotFound),
-        }
-        let p = page(conn, viewer, id, String::new(), Problems::default()).await?;
-        return render::ok(&p);
+        return match q.part.as_str() {
+            "" => render::ok(&page(conn, viewer, id, String::new(), Problems::default()).await?),
+            "decisions" => render::ok(&DecisionsRegion::read(conn, &viewer, id).await?),
+            _ => Err(AppError::NotFound),
+        };
     }
     if q.token.is_empty() {
         return Err(sign_in_for(id, hx));
@@ -351,16 +368,13 @@ async fn show(
     // Looking is not using: a mail scanner's GET must not spend the link.
     match approval::check_link(conn, state.mail.token_key(), id, &q.token).await? {
         approval::Link::Valid { approver } => {
-            let name: String = crate::domain::org::user::find(conn, approver)
-                .await?
-                .map(|u| u.full_name)
-                .unwrap_or_default();
+            let name = crate::domain::org::user::find(conn, approver).await?;
             db.release();
             let page = LinkPage {
                 layout: Layout::anonymous(&who.session, "Open the approval").await?,
                 id,
                 token: q.token,
-                name,
+                name: name.map(|u| u.full_name).unwrap_or_default(),
             };
             render::ok(&page)
         }
@@ -417,7 +431,7 @@ async fn open_link(
 struct DeadLinkPage {
     layout: Layout,
     id: Uuid,
-    message: &'static str,
+    message: String,
     since: Vec<history::Event>,
 }
 
@@ -427,55 +441,12 @@ async fn dead_link(
     id: Uuid,
     link: approval::Link,
 ) -> Result<Response, AppError> {
-    let (message, since) = match link {
-        approval::Link::Used => (
-            "This link was already used: each mailed link opens the page once. Sign in to see the approval.",
-            Vec::new(),
-        ),
-        approval::Link::Expired => (
-            "This link has expired: mailed links work for 72 hours. Sign in to see the approval.",
-            Vec::new(),
-        ),
-        approval::Link::Cancelled => (
-            "This approval was called off: the requirement was deleted or cancelled, so nothing waits for your decision.",
-            Vec::new(),
-        ),
-        approval::Link::Withdrawn => (
-            "This link no longer lets you decide: the approval went to someone else, or your account \
-             or your part in the requirement changed. Sign in to see the approval.",
-            Vec::new(),
-        ),
-        approval::Link::Stale { subject, sent } => {
-            // What happened since is the requirement's history: only for
-            // someone signed in who may see the requirement.
-            let r = match &who.user {
-                Some(user) if subject.kind == SubjectKind::Requirement => {
-                    requirement::find(&mut *conn, subject.id)
-                        .await?
-                        .filter(|r| r.visible_to(user.id, &user.roles))
-                }
-                _ => None,
-            };
-            let mut events = match r {
-                Some(r) => history::timeline(&mut *conn, r.id).await?,
-                None => Vec::new(),
-            };
-            events.retain(|e| e.at > sent);
-            (
-                "The requirement changed since this mail was sent, or the approval was decided. Sign in to see the current version.",
-                events,
-            )
-        }
-        _ => (
-            "This link is not valid. Sign in to see the approval.",
-            Vec::new(),
-        ),
-    };
+    let viewer = who.user.as_ref().map(|u| (u.id, u.roles.as_slice()));
     let page = DeadLinkPage {
         layout: Layout::public(&who.session, "Link no longer valid").await?,
         id,
-        message,
-        since,
+        message: link.message(),
+        since: approval::since_mailed(conn, link, viewer).await?,
     };
     render::status(StatusCode::GONE, &page)
 }

@@ -6,7 +6,7 @@
 use super::AppState;
 use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
-use crate::domain::access::{Permission, Role};
+use crate::domain::access::Permission;
 use crate::domain::activity::audit::Entry;
 use crate::domain::activity::comments::{self, Comment, Mentioning};
 use crate::domain::approval::SubjectKind;
@@ -157,17 +157,14 @@ async fn answer(
     }
 }
 
-fn mentioning<'a>(
-    state: &'a AppState,
-    about: &'a str,
-    link: &'a str,
-    may_see: &'a (dyn Fn(Uuid, &[Role]) -> bool + Sync),
-) -> Mentioning<'a> {
+/// Whom a mention on the requirement's thread may reach, and its words.
+fn mentioning<'a>(state: &'a AppState, r: &Requirement) -> Mentioning<'a> {
+    let seen = r.clone();
     Mentioning {
         mail: &state.mail,
-        about,
-        link,
-        may_see,
+        about: format!("{} {}", r.reference, r.title),
+        link: format!("/requirements/{}#comments", r.id),
+        may_see: Box::new(move |user, roles| seen.visible_to(user, roles)),
     }
 }
 
@@ -190,10 +187,7 @@ async fn create(
     let conn = db.conn().await?;
     let r = visible(conn, &me, id).await?;
     me.require(Permission::Comment)?;
-    let about = format!("{} {}", r.reference, r.title);
-    let link = format!("/requirements/{}#comments", r.id);
-    let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
-    let mentioning = mentioning(&state, &about, &link, &may_see);
+    let mentioning = mentioning(&state, &r);
     let mut tx = conn.begin().await?;
     let added = comments::add(&mut tx, &me.actor(), subject(r.id), &form.body, &mentioning).await;
     let problems = match added {
@@ -245,21 +239,10 @@ async fn update(
     if !c.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
-    let about = format!("{} {}", r.reference, r.title);
-    let link = format!("/requirements/{}#comments", r.id);
-    let may_see = |user: Uuid, roles: &[Role]| r.visible_to(user, roles);
-    let mentioning = mentioning(&state, &about, &link, &may_see);
     let mut tx = conn.begin().await?;
-    let problems = match comments::edit(
-        &mut tx,
-        &me.actor(),
-        &c,
-        form.version,
-        &form.body,
-        &mentioning,
-    )
-    .await
-    {
+    let (actor, mentioning) = (me.actor(), mentioning(&state, &r));
+    let edited = comments::edit(&mut tx, &actor, &c, form.version, &form.body, &mentioning);
+    let problems = match edited.await {
         Ok(()) => {
             tx.commit().await?;
             let to = format!("comment-{id}");

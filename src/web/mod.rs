@@ -5,6 +5,7 @@ pub mod admin;
 pub mod approvals;
 pub mod assets;
 pub mod comments;
+pub mod csv;
 pub mod current_user;
 pub mod events;
 pub mod health;

@@ -143,49 +143,36 @@ async fn change_password(
     // The current password is guessed at under the sign-in throttle (a
     // session left open must not become a way to try passwords). Checking
     // and hashing hold no connection, as at sign-in.
-    let (current_hash, recent) = {
-        let conn = db.conn().await?;
-        throttle::check(conn, &user.email, user.meta.ip).await?;
-        let current = user::credentials(conn, &user.email)
-            .await?
-            .and_then(|(_, h)| h);
-        (current, user::recent_password_hashes(conn, user.id).await?)
-    };
-    let current_ok = password::verify_account(form.current, current_hash).await?;
-    let mut errors = FieldErrors::default();
-    let mut hash = None;
-    if !current_ok {
-        errors.add("current", "This is not your current password.");
-    } else if form.password != form.confirm {
-        errors.add(
-            "confirm",
-            "The two passwords differ; type the same password twice.",
-        );
+    let conn = db.conn().await?;
+    throttle::check(conn, &user.email, user.meta.ip).await?;
+    let current = user::credentials(conn, &user.email).await?;
+    let recent = user::recent_password_hashes(conn, user.id).await?;
+    db.release();
+    let current = current.and_then(|c| c.password_hash);
+    let current_ok = password::verify_account(form.current, current).await?;
+    let chosen = if current_ok {
+        password::new_password_hash(&form.password, &form.confirm, &user.email, recent).await?
     } else {
-        match super::session::password_problem(
-            password::new_password_hash(&form.password, &user.email, recent).await,
-        )? {
-            Ok(h) => hash = Some(h),
-            Err(problem) => errors.add("password", problem),
-        }
-    }
+        Err(FieldErrors::one(
+            "current",
+            "This is not your current password.",
+        ))
+    };
     let mut tx = db.begin().await?;
     throttle::record(&mut tx, &user.email, user.meta.ip, current_ok).await?;
-    let Some(hash) = hash else {
-        tx.commit().await?;
-        let mut page = ProfilePage::new(&mut db, &user, None).await?;
-        page.password_errors = errors;
-        return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    let hash = match chosen {
+        Ok(hash) => hash,
+        Err(errors) => {
+            tx.commit().await?;
+            let mut page = ProfilePage::new(&mut db, &user, None).await?;
+            page.password_errors = errors;
+            return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
     };
     let keep = user.session.id().map(|id| id.to_string());
     user::set_password(&mut tx, &user.actor(), user.id, &hash, keep.as_deref()).await?;
-    render::saved(
-        tx,
-        &user.session,
-        "Your password is changed. Your other sessions were signed out.",
-        "/profile",
-    )
-    .await
+    let done = "Your password is changed. Your other sessions were signed out.";
+    render::saved(tx, &user.session, done, "/profile").await
 }
 
 /// Out of office: who decides approvals in my name, and when.

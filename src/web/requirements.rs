@@ -25,7 +25,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sqlx::{Connection as _, PgConnection};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -116,6 +116,16 @@ impl Chosen {
     }
 }
 
+/// The filter's query string, from the row after `after` (none: from the
+/// start).
+fn query(filter: &ListFilter, after: String) -> String {
+    let f = ListFilter {
+        after,
+        ..filter.clone()
+    };
+    serde_urlencoded::to_string(f).unwrap_or_default()
+}
+
 async fn list(
     State(state): State<AppState>,
     mut db: Db,
@@ -126,28 +136,12 @@ async fn list(
     let conn = db.conn().await?;
     let sees_all = me.can(Permission::AdministerRequirements);
     let mut rows = list::list(conn, me.id, sees_all, &filter, PAGE_SIZE + 1).await?;
-    let query = |f: &ListFilter| serde_urlencoded::to_string(f).unwrap_or_default();
-    let next_page = if rows.len() as i64 > PAGE_SIZE {
+    let next_page = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|last| {
-            format!(
-                "/requirements?{}",
-                query(&ListFilter {
-                    after: last.id.to_string(),
-                    ..filter.clone()
-                })
-            )
-        })
-    } else {
-        None
-    };
-    let export = format!(
-        "/requirements.csv?{}",
-        query(&ListFilter {
-            after: String::new(),
-            ..filter.clone()
-        })
-    );
+        let after = rows.last().map(|r| r.id.to_string()).unwrap_or_default();
+        format!("/requirements?{}", query(&filter, after))
+    });
+    let export = format!("/requirements.csv?{}", query(&filter, String::new()));
     let (layout, catalog) = if hx.0 {
         (Layout::bare(), Arc::default())
     } else {
@@ -174,109 +168,44 @@ async fn list(
     render::page_or_fragment(hx, &page, page.as_results())
 }
 
-/// The CSV's first line.
-const CSV_HEADER: &str =
-    "reference,title,department,hiring_manager,headcount,priority,target_start,status,created\r\n";
-
-/// Rows read ahead of the client at most, and sent as one chunk.
-const CSV_ROWS: usize = 500;
-
-/// The current filter as CSV: every matching row, streamed as the database
-/// sends it, so memory stays flat however many there are. The response
-/// holds its one connection until the last row is sent; a failure half-way
-/// breaks the download (the client sees an error), never a silently short
-/// file.
+/// The current filter as CSV, every matching row (see [`super::csv`]).
 async fn export(
     db: Db,
     me: CurrentUser,
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, AppError> {
-    use futures::StreamExt as _;
-    // Taken before the response starts: a busy pool is an error page, not
-    // a broken download.
     let mut conn = db.into_conn().await?;
     let sees_all = me.can(Permission::AdministerRequirements);
-    let viewer = me.id;
-    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<ListRow>(CSV_ROWS);
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let done = list::export(&mut conn, viewer, sees_all, &filter, rows_tx).await;
-        // The client may have gone: nobody to tell.
-        let _ = done_tx.send(done);
-    });
-    let rows = futures::stream::unfold(rows_rx, |mut rx| async move {
-        rx.recv().await.map(|row| (row, rx))
-    })
-    .ready_chunks(CSV_ROWS)
-    .map(|rows| {
-        let mut chunk = String::new();
-        for r in &rows {
-            csv_line(&mut chunk, r);
-        }
-        Ok::<_, std::io::Error>(chunk)
-    });
-    // The rows end when the query does: then whether it ended well.
-    let end = futures::stream::once(async move {
-        match done_rx.await {
-            Ok(Ok(())) => Ok(String::new()),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "requirement export failed");
-                Err(std::io::Error::other("export failed"))
-            }
-            Err(_) => Err(std::io::Error::other("export stopped")),
-        }
-    });
-    let body = futures::stream::iter([Ok(CSV_HEADER.to_owned())])
-        .chain(rows)
-        .chain(end);
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"requirements.csv\"",
-            ),
-        ],
-        axum::body::Body::from_stream(body),
-    )
-        .into_response())
+    let query =
+        move |rows| async move { list::export(&mut conn, me.id, sees_all, &filter, rows).await };
+    let file = "requirements.csv";
+    Ok(super::csv::download(file, &CSV_HEADER, query, csv_fields))
 }
 
-/// Appends one row as a CSV line.
-fn csv_line(out: &mut String, r: &ListRow) {
-    let fields = [
-        r.reference.as_str(),
-        &r.title,
-        &r.department_name,
-        &r.hiring_manager_name,
-        &r.headcount.to_string(),
-        &r.priority,
-        &r.target_start.map(|d| d.to_string()).unwrap_or_default(),
-        r.status_label(),
-        &r.created_at.format("%Y-%m-%d").to_string(),
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&csv_field(f));
-    }
-    out.push_str("\r\n");
-}
+const CSV_HEADER: [&str; 9] = [
+    "reference",
+    "title",
+    "department",
+    "hiring_manager",
+    "headcount",
+    "priority",
+    "target_start",
+    "status",
+    "created",
+];
 
-/// One CSV field, quoted when needed. A leading =, +, - or @ is defused
-/// with an apostrophe so a spreadsheet never runs it as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
+fn csv_fields(r: &ListRow) -> Vec<String> {
+    vec![
+        r.reference.clone(),
+        r.title.clone(),
+        r.department_name.clone(),
+        r.hiring_manager_name.clone(),
+        r.headcount.to_string(),
+        r.priority.clone(),
+        r.target_start.map(|d| d.to_string()).unwrap_or_default(),
+        r.status_label().to_owned(),
+        r.created_at.format("%Y-%m-%d").to_string(),
+    ]
 }
 
 // ---- the form ---------------------------------------------------------------

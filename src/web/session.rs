@@ -2,11 +2,8 @@
 
 use super::AppState;
 use super::render::{self, Layout, filters};
-use crate::auth::password::PasswordError;
 use crate::auth::{password, throttle};
 use crate::domain::kernel::FieldErrors;
-use crate::domain::messaging::Letters;
-use crate::domain::messaging::outbox;
 use crate::domain::org::token::{self, Purpose};
 use crate::domain::org::user::{self, Email, User};
 use crate::error::AppError;
@@ -102,30 +99,16 @@ async fn sign_in(
         user::credentials(conn, &email).await?
     };
     db.release();
-    let matched =
-        password::verify_account(form.password, account.as_ref().and_then(|(_, h)| h.clone()))
-            .await?;
-    let signed_in = account.map(|(id, _)| id).filter(|_| matched);
-    {
-        let mut tx = db.begin().await?;
-        throttle::record(&mut tx, &email, who.meta.ip, matched).await?;
-        if let Some(user_id) = signed_in {
-            crate::domain::activity::audit::record(
-                &mut tx,
-                &who.meta.actor(Some(user_id)),
-                crate::domain::activity::audit::Action::UserSignedIn,
-                crate::domain::activity::audit::Entity::User,
-                Some(user_id),
-                Default::default(),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-    }
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let matched = password::verify_account(form.password, hash).await?;
+    let signed_in = account.map(|a| a.id).filter(|_| matched);
+    let mut tx = db.begin().await?;
+    let actor = |id| who.meta.actor(Some(id));
+    throttle::signed_in(&mut tx, &email, who.meta.ip, signed_in, actor).await?;
+    tx.commit().await?;
     let Some(user_id) = signed_in else {
-        let layout = Layout::anonymous(&who.session, "Sign in").await?;
         let page = SignInPage {
-            layout,
+            layout: Layout::anonymous(&who.session, "Sign in").await?,
             email: form.email,
             next,
             error: Some(WRONG.into()),
@@ -181,11 +164,9 @@ pub struct ForgotForm {
     email: String,
 }
 
-/// Reset mails one account may be sent per [`throttle::WINDOW`].
-const RESET_MAILS_PER_WINDOW: i64 = 3;
-
 /// Says the same whether or not the account exists, so the form cannot be
-/// used to learn who has an account.
+/// used to learn who has an account. Not a failed sign-in (that let anyone
+/// lock anyone out); the domain bounds the mails an account is sent.
 async fn forgot(
     State(state): State<AppState>,
     mut db: Db,
@@ -193,48 +174,28 @@ async fn forgot(
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, AppError> {
     let layout = Layout::anonymous(&who.session, "Reset your password").await?;
-    let email = match Email::parse(&form.email) {
-        Ok(e) => e,
-        Err(msg) => {
-            let page = ForgotPage {
-                layout,
-                email: form.email,
-                error: Some(msg.into()),
-                sent: false,
-            };
-            return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    let (email, error) = match Email::parse(&form.email) {
+        Ok(email) => {
+            let mut tx = db.begin().await?;
+            let (secret, actor) = (&state.config.secret_key, who.meta.actor(None));
+            user::send_password_reset(&mut tx, secret, &actor, &state.mail, &email).await?;
+            tx.commit().await?;
+            (email.as_str().to_owned(), None)
         }
+        Err(msg) => (form.email, Some(msg.to_owned())),
     };
-    let mut tx = db.begin().await?;
-    // Not a failed sign-in (that let anyone lock anyone out); the form
-    // cannot flood an inbox because an account gets only a few mails per
-    // window, and the page says the same whether one was sent or not.
-    if let Some((user_id, Some(_))) = user::credentials(&mut tx, email.as_str()).await?
-        && token::recently_issued(&mut tx, user_id, Purpose::PasswordReset, throttle::WINDOW)
-            .await?
-            < RESET_MAILS_PER_WINDOW
-        && let Some(u) = user::find(&mut tx, user_id).await?
-    {
-        let t = token::issue(
-            &mut tx,
-            &state.config.secret_key,
-            &who.meta.actor(None),
-            user_id,
-            Purpose::PasswordReset,
-        )
-        .await?;
-        let mail = state.mail.password_reset(&u.email, &u.full_name, &t)?;
-        outbox::queue(&mut tx, &mail)
-            .await
-            .map_err(AppError::internal)?;
-    }
-    tx.commit().await?;
-    render::ok(&ForgotPage {
+    let page = ForgotPage {
         layout,
-        email: email.as_str().to_owned(),
-        error: None,
-        sent: true,
-    })
+        sent: error.is_none(),
+        email,
+        error,
+    };
+    let code = if page.sent {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render::status(code, &page)
 }
 
 // ---- choosing a password by emailed token (reset and invitation) -------------
@@ -346,70 +307,35 @@ async fn choose(
     form: ChooseForm,
 ) -> Result<Response, AppError> {
     let secret = &state.config.secret_key;
-    let (u, recent) = {
-        let conn = db.conn().await?;
-        let Some(user_id) = token::peek(conn, secret, t, purpose).await? else {
-            db.release();
-            return token_dead(&who, purpose).await;
-        };
-        let u = user::find(conn, user_id).await?.ok_or(AppError::NotFound)?;
-        let recent = user::recent_password_hashes(conn, user_id).await?;
-        (u, recent)
+    let conn = db.conn().await?;
+    let Some(user_id) = token::peek(conn, secret, t, purpose).await? else {
+        db.release();
+        return token_dead(&who, purpose).await;
     };
+    let u = user::find(conn, user_id).await?.ok_or(AppError::NotFound)?;
+    let recent = user::recent_password_hashes(conn, user_id).await?;
     db.release();
-    let mut errors = FieldErrors::default();
-    let mut hash = None;
-    if form.password != form.confirm {
-        errors.add(
-            "confirm",
-            "The two passwords differ; type the same password twice.",
-        );
-    } else {
-        match password_problem(password::new_password_hash(&form.password, &u.email, recent).await)?
-        {
-            Ok(h) => hash = Some(h),
-            Err(problem) => errors.add("password", problem),
-        }
-    }
-    let Some(hash) = hash else {
-        let page = ChoosePasswordPage::new(&who, purpose, t, &u, errors).await?;
-        return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    };
+    let hash =
+        match password::new_password_hash(&form.password, &form.confirm, &u.email, recent).await? {
+            Ok(hash) => hash,
+            Err(errors) => {
+                let page = ChoosePasswordPage::new(&who, purpose, t, &u, errors).await?;
+                return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
+        };
     let mut tx = db.begin().await?;
-    // Used by a second click meanwhile: that one set the password.
-    let Some(user_id) = token::consume(&mut tx, secret, t, purpose).await? else {
+    let actor = |id| who.meta.actor(Some(id));
+    let Some(user_id) =
+        user::set_password_by_link(&mut tx, secret, (t, purpose), &hash, actor).await?
+    else {
         drop(tx);
         return token_dead(&who, purpose).await;
     };
-    user::set_password(
-        &mut tx,
-        &who.meta.actor(Some(user_id)),
-        user_id,
-        &hash,
-        None,
-    )
-    .await?;
     tx.commit().await?;
     crate::web::current_user::sign_in(db, &who.session, user_id).await?;
-    render::flash(
-        &who.session,
-        "success",
-        "Your password is set. You are signed in.",
-    )
-    .await?;
+    let done = "Your password is set. You are signed in.";
+    render::flash(&who.session, "success", done).await?;
     Ok(render::see_other("/"))
-}
-
-/// The policy's reason for refusing a password, to show beside the field;
-/// other failures are errors.
-pub fn password_problem<T>(
-    chosen: Result<T, PasswordError>,
-) -> Result<Result<T, String>, AppError> {
-    match chosen {
-        Ok(v) => Ok(Ok(v)),
-        Err(PasswordError::Policy(p)) => Ok(Err(p.to_string())),
-        Err(PasswordError::Hash(e)) => Err(e.into()),
-    }
 }
 
 async fn reset_form(

@@ -10,6 +10,7 @@ use hiring_hare::db::MIGRATOR;
 use hiring_hare::domain::Error;
 use hiring_hare::domain::access::Role;
 use hiring_hare::domain::activity::audit::Actor;
+use hiring_hare::domain::activity::history::{self, Event, FieldChange, Told};
 use hiring_hare::domain::approval::engine::decide_with;
 use hiring_hare::domain::approval::subject::{
     About, Applied, Ending, Facts, Outcome, Subject, SubjectKind, SubjectRef,
@@ -202,6 +203,43 @@ impl Subject for Offers {
         })
     }
 
+    fn visible_to<'a>(
+        &'a self,
+        _conn: &'a mut PgConnection,
+        id: Uuid,
+        _viewer: Uuid,
+        _roles: &'a [Role],
+    ) -> futures::future::BoxFuture<'a, Result<bool, sqlx::Error>> {
+        let exists = OFFERS.lock().unwrap().iter().any(|(offer, _)| *offer == id);
+        Box::pin(async move { Ok(exists) })
+    }
+
+    /// Through the history every subject has: the engine's entries about
+    /// its approvals, in the same words as a requirement's.
+    fn history<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        id: Uuid,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<Event>, sqlx::Error>> {
+        let offer = SubjectRef::new(SubjectKind::Offer, id);
+        let tell: history::Tell = |action, _, _| Told {
+            what: action.to_owned(),
+            comment: String::new(),
+            changes: Vec::new(),
+        };
+        Box::pin(history::timeline(conn, offer, tell))
+    }
+
+    /// The test's offers never change.
+    fn changes_since<'a>(
+        &'a self,
+        _conn: &'a mut PgConnection,
+        _id: Uuid,
+        _earlier: &'a serde_json::Value,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<FieldChange>, Error>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
     fn apply<'a>(
         &'a self,
         _conn: &'a mut PgConnection,
@@ -379,4 +417,18 @@ async fn a_subject_that_is_no_requirement_runs_through_submit_and_decide() {
             ),
         ]
     );
+    // Each offer's history tells its own decision, with the comment, and
+    // nothing of the other's.
+    let mut conn = app.pool.acquire().await.unwrap();
+    for (offer, said, comment) in [
+        (approved, "approved (Finance)", ""),
+        (rejected, "rejected (Finance)", "Above the band"),
+    ] {
+        let events = Offers.history(&mut conn, offer).await.unwrap();
+        let told: Vec<(&str, &str, Option<&str>)> = events
+            .iter()
+            .map(|e| (e.what.as_str(), e.comment.as_str(), e.actor.as_deref()))
+            .collect();
+        assert_eq!(told, [(said, comment, Some("Finn Approver"))]);
+    }
 }

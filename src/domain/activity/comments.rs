@@ -105,16 +105,19 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Comment>, 
     .await
 }
 
+/// Whether a person (by id, with roles) may see a subject.
+pub type MaySee = dyn Fn(Uuid, &[Role]) -> bool + Send + Sync;
+
 /// Whom a mention may reach and what they are told.
 pub struct Mentioning<'a> {
     pub mail: &'a dyn Letters,
     /// The subject as a line names it, e.g. "HH-2026-0042 Platform engineer".
-    pub about: &'a str,
+    pub about: String,
     /// Where its thread is read: mentions link there.
-    pub link: &'a str,
+    pub link: String,
     /// Whether a person may see the subject: only they are told of it (a
     /// confidential requirement stays unknown to the others).
-    pub may_see: &'a (dyn Fn(Uuid, &[Role]) -> bool + Sync),
+    pub may_see: Box<MaySee>,
 }
 
 /// Adds a comment by `actor` (who must be signed in) and tells those it
@@ -266,7 +269,7 @@ async fn tell_mentioned(
         subject_type: subject.kind.as_str(),
         subject_id: subject.id,
         text: format!("{author_name} mentioned you on {}", mentioning.about),
-        link: mentioning.link.to_owned(),
+        link: mentioning.link.clone(),
         actor: Some(author),
     };
     notify::tell(conn, mentioning.mail, &notice, &to).await

@@ -2,11 +2,12 @@
 
 use super::Decision;
 use super::links::issue_link;
-use super::subject::{About, Applied, Areas, Ending, Outcome, Subject, SubjectRef};
+use super::subject::{About, Applied, Areas, Ending, Outcome, Subject, SubjectKind, SubjectRef};
 use super::tasks::{Task, TaskStatus, task};
 use super::workflow::{self, Step};
 use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::activity::history::FieldChange;
 use crate::domain::activity::notify::{self, Event, Notice};
 use crate::domain::messaging::Letters;
 use crate::domain::messaging::outbox;
@@ -468,20 +469,26 @@ pub async fn last_approved_fields<F: DeserializeOwned + Send + Unpin + 'static>(
     Ok(fields.map(|f| f.0))
 }
 
-/// The approval before the one `task` belongs to: what its approvers saw,
-/// so this one's approvers see what changed since.
-pub struct Earlier<F> {
-    pub approved: bool,
+/// What changed since the approval before the one `task` belongs to (None
+/// for a first approval): its approvers see what is new to them.
+pub struct Since {
+    pub heading: &'static str,
+    /// When the earlier one was decided.
     pub decided_at: Option<DateTime<Utc>>,
-    pub fields: F,
+    pub changes: Vec<FieldChange>,
 }
 
-pub async fn earlier<F: DeserializeOwned + Send + Unpin + 'static>(
-    conn: &mut PgConnection,
-    task: Uuid,
-) -> Result<Option<Earlier<F>>, sqlx::Error> {
-    let row: Option<(bool, Option<DateTime<Utc>>, sqlx::types::Json<F>)> = sqlx::query_as(
-        "select p.status = 'approved', p.decided_at, p.fields
+pub async fn since(conn: &mut PgConnection, task: Uuid) -> Result<Option<Since>, Error> {
+    #[derive(sqlx::FromRow)]
+    struct Earlier {
+        subject_type: SubjectKind,
+        subject_id: Uuid,
+        approved: bool,
+        decided_at: Option<DateTime<Utc>>,
+        fields: sqlx::types::Json<serde_json::Value>,
+    }
+    let earlier: Option<Earlier> = sqlx::query_as(
+        "select p.subject_type, p.subject_id, p.status = 'approved' as approved, p.decided_at, p.fields
            from approval_tasks t
            join approvals cur on cur.id = t.approval_id
            join approvals p on p.subject_type = cur.subject_type and p.subject_id = cur.subject_id
@@ -490,12 +497,20 @@ pub async fn earlier<F: DeserializeOwned + Send + Unpin + 'static>(
           order by p.created_at desc limit 1",
     )
     .bind(task)
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(approved, decided_at, fields)| Earlier {
-        approved,
-        decided_at,
-        fields: fields.0,
+    let Some(e) = earlier else {
+        return Ok(None);
+    };
+    let area = crate::domain::approval_subject(e.subject_type).ok_or(Error::NotFound)?;
+    Ok(Some(Since {
+        heading: if e.approved {
+            "Changed since it was approved"
+        } else {
+            "Changed since changes were asked for"
+        },
+        decided_at: e.decided_at,
+        changes: area.changes_since(conn, e.subject_id, &e.fields.0).await?,
     }))
 }
 

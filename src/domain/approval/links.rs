@@ -1,6 +1,8 @@
 //! The single-use links approval mails carry.
 
 use super::subject::{About, SubjectKind, SubjectRef};
+use crate::domain::access::Role;
+use crate::domain::activity::history::Event;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -54,6 +56,59 @@ pub enum Link {
         sent: DateTime<Utc>,
     },
     Unknown,
+}
+
+impl Link {
+    /// What the page a link leads to says of it when it does not work.
+    pub fn message(&self) -> String {
+        match self {
+            Link::Valid { .. } => String::new(),
+            Link::Used => "This link was already used: each mailed link opens the page once. \
+                           Sign in to see the approval."
+                .into(),
+            Link::Expired => "This link has expired: mailed links work for 72 hours. \
+                              Sign in to see the approval."
+                .into(),
+            Link::Cancelled => "This approval was called off: what it was for was deleted or \
+                                cancelled, so nothing waits for your decision."
+                .into(),
+            Link::Withdrawn => "This link no longer lets you decide: the approval went to \
+                                someone else, or your account or your part in what it is for \
+                                changed. Sign in to see the approval."
+                .into(),
+            Link::Stale { subject, .. } => format!(
+                "The {} changed since this mail was sent, or the approval was decided. \
+                 Sign in to see the current version.",
+                subject.kind.noun()
+            ),
+            Link::Unknown => "This link is not valid. Sign in to see the approval.".into(),
+        }
+    }
+}
+
+/// What happened to a stale link's subject since it was mailed, for
+/// `viewer` (their id and roles) if they may see the subject: the details
+/// wait behind signing in.
+pub async fn since_mailed(
+    conn: &mut PgConnection,
+    link: Link,
+    viewer: Option<(Uuid, &[Role])>,
+) -> Result<Vec<Event>, sqlx::Error> {
+    let (Link::Stale { subject, sent }, Some((viewer, roles))) = (link, viewer) else {
+        return Ok(Vec::new());
+    };
+    let Some(area) = crate::domain::approval_subject(subject.kind) else {
+        return Ok(Vec::new());
+    };
+    if !area
+        .visible_to(&mut *conn, subject.id, viewer, roles)
+        .await?
+    {
+        return Ok(Vec::new());
+    }
+    let mut events = area.history(conn, subject.id).await?;
+    events.retain(|e| e.at > sent);
+    Ok(events)
 }
 
 /// What the link token for `task` is worth, without using it (a GET may

@@ -13,10 +13,9 @@ pub mod tasks;
 pub mod workflow;
 
 pub use engine::{
-    Earlier, cancel, decide, earlier, last_approved_fields, may_decide, reassign, resume_status,
-    submit,
+    Since, cancel, decide, last_approved_fields, may_decide, reassign, resume_status, since, submit,
 };
-pub use links::{Link, check_link, grant_holds, use_link};
+pub use links::{Link, check_link, grant_holds, since_mailed, use_link};
 pub use reminders::{business_days_between, remind_overdue};
 pub use subject::{About, Subject, SubjectKind, SubjectRef};
 pub(crate) use tasks::waiting_for;

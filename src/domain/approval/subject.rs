@@ -14,7 +14,9 @@
 //! to both.
 
 use crate::domain::Error;
+use crate::domain::access::Role;
 use crate::domain::activity::audit::Actor;
+use crate::domain::activity::history::{Event, FieldChange};
 use crate::domain::activity::notify::Named;
 use futures::future::BoxFuture;
 use sqlx::PgConnection;
@@ -31,6 +33,14 @@ pub enum SubjectKind {
 
 impl SubjectKind {
     pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Requirement => "requirement",
+            SubjectKind::Offer => "offer",
+        }
+    }
+
+    /// How a sentence names one: "the requirement changed".
+    pub fn noun(self) -> &'static str {
         match self {
             SubjectKind::Requirement => "requirement",
             SubjectKind::Offer => "offer",
@@ -161,6 +171,31 @@ pub trait Subject: Send + Sync {
         conn: &'a mut PgConnection,
         id: Uuid,
     ) -> BoxFuture<'a, Result<Option<About>, sqlx::Error>>;
+
+    /// Whether `viewer` (with `roles`) may see it (false when it is gone).
+    fn visible_to<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        id: Uuid,
+        viewer: Uuid,
+        roles: &'a [Role],
+    ) -> BoxFuture<'a, Result<bool, sqlx::Error>>;
+
+    /// Its history, newest first.
+    fn history<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        id: Uuid,
+    ) -> BoxFuture<'a, Result<Vec<Event>, sqlx::Error>>;
+
+    /// What changed in it since `earlier` (the snapshot an earlier round of
+    /// approval was asked to approve, [`About::snapshot`]), in words.
+    fn changes_since<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        id: Uuid,
+        earlier: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Vec<FieldChange>, Error>>;
 
     /// Applies the outcome of its approval (in the caller's transaction).
     fn apply<'a>(

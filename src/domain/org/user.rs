@@ -623,17 +623,75 @@ pub async fn set_active(
     Ok(())
 }
 
-/// For sign-in: the account's id and password hash, active accounts only.
+/// What signing in checks: an active account's id and password hash (none
+/// until an invitation is accepted).
+#[derive(Debug, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: Uuid,
+    pub password_hash: Option<String>,
+}
+
+/// For sign-in: the credentials of the active account with `email`.
 pub async fn credentials(
     conn: &mut PgConnection,
     email: &str,
-) -> Result<Option<(Uuid, Option<String>)>, sqlx::Error> {
+) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as(
         "select id, password_hash from users where email = $1 and deactivated_at is null",
     )
     .bind(email)
     .fetch_optional(conn)
     .await
+}
+
+/// Reset mails one account may be sent per [`RESET_WINDOW`]: the form
+/// cannot flood an inbox.
+const RESET_MAILS: i64 = 3;
+const RESET_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Mails the account with `email` a password-reset link, if it has a
+/// password to reset and was sent fewer than [`RESET_MAILS`] lately. Says
+/// nothing of which happened: the form must not tell who has an account.
+pub async fn send_password_reset(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    actor: &Actor,
+    mail: &dyn Letters,
+    email: &Email,
+) -> Result<(), Error> {
+    let Some(Credentials {
+        id,
+        password_hash: Some(_),
+    }) = credentials(&mut *conn, email.as_str()).await?
+    else {
+        return Ok(());
+    };
+    let sent = token::recently_issued(&mut *conn, id, Purpose::PasswordReset, RESET_WINDOW);
+    if sent.await? >= RESET_MAILS {
+        return Ok(());
+    }
+    let u = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
+    let t = token::issue(&mut *conn, secret, actor, id, Purpose::PasswordReset).await?;
+    let letter = mail.password_reset(&u.email, &u.full_name, &t)?;
+    outbox::queue(conn, &letter).await?;
+    Ok(())
+}
+
+/// Uses a mailed link to set the password (already checked), as its user
+/// (`actor` of their id); None when the link is dead, used meanwhile by a
+/// second click included.
+pub async fn set_password_by_link(
+    conn: &mut PgConnection,
+    secret: &[u8],
+    link: (&str, Purpose),
+    hash: &str,
+    actor: impl FnOnce(Uuid) -> Actor,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let Some(id) = token::consume(&mut *conn, secret, link.0, link.1).await? else {
+        return Ok(None);
+    };
+    set_password(conn, &actor(id), id, hash, None).await?;
+    Ok(Some(id))
 }
 
 /// The hashes a new password may not match: the current one and those

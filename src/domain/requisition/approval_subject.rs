@@ -4,6 +4,7 @@
 //! into approval first, then the engine starts the approval.
 
 use crate::domain::Error;
+use crate::domain::access::Role;
 use crate::domain::activity::audit::Actor;
 use crate::domain::activity::notify::{Event, Named};
 use crate::domain::approval;
@@ -12,9 +13,11 @@ use crate::domain::approval::subject::{
 };
 use crate::domain::messaging::Letters;
 use crate::domain::requisition::form::RequirementFields;
+use crate::domain::requisition::history;
 use crate::domain::requisition::lifecycle::{self, Action, Asker};
 use crate::domain::requisition::requirement::{self, Requirement};
 use futures::future::BoxFuture;
+use serde::Deserialize as _;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -91,6 +94,43 @@ impl Subject for Requirements {
         id: Uuid,
     ) -> BoxFuture<'a, Result<Option<About>, sqlx::Error>> {
         Box::pin(async move { Ok(requirement::find(conn, id).await?.map(|r| r.about())) })
+    }
+
+    fn visible_to<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        id: Uuid,
+        viewer: Uuid,
+        roles: &'a [Role],
+    ) -> BoxFuture<'a, Result<bool, sqlx::Error>> {
+        Box::pin(async move {
+            let r = requirement::find(conn, id).await?;
+            Ok(r.is_some_and(|r| r.visible_to(viewer, roles)))
+        })
+    }
+
+    fn history<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        id: Uuid,
+    ) -> BoxFuture<'a, Result<Vec<history::Event>, sqlx::Error>> {
+        Box::pin(history::timeline(conn, id))
+    }
+
+    fn changes_since<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        id: Uuid,
+        earlier: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Vec<history::FieldChange>, Error>> {
+        Box::pin(async move {
+            let r = requirement::find(&mut *conn, id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let earlier = RequirementFields::deserialize(earlier)
+                .map_err(|e| Error::Internal(Box::new(e)))?;
+            Ok(history::describe(conn, &history::diff(&earlier, &r.fields())).await?)
+        })
     }
 
     fn apply<'a>(

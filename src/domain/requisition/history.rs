@@ -2,34 +2,18 @@
 //! decision, who, when, on whose behalf) and the difference between two
 //! versions of its fields, with ids turned into names.
 
+use crate::domain::activity::history::{self, Names, Told, after};
 use crate::domain::kernel::{EMPLOYMENT_TYPES, REASONS};
+use crate::domain::requisition::approval_subject;
 use crate::domain::requisition::form::{self, PRIORITIES, REMOTE_POLICIES, RequirementFields};
 use crate::domain::requisition::lifecycle::Status;
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sqlx::PgConnection;
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// One field that changed, as a person reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldChange {
-    pub label: &'static str,
-    pub before: String,
-    pub after: String,
-}
-
-/// One entry of the timeline.
-#[derive(Debug)]
-pub struct Event {
-    pub at: DateTime<Utc>,
-    pub actor: Option<String>,
-    pub on_behalf_of: Option<String>,
-    pub what: String,
-    /// A reason or an approver's comment.
-    pub comment: String,
-    pub changes: Vec<FieldChange>,
-}
+pub use crate::domain::activity::history::{Event, FieldChange};
 
 /// Field name → label, in the order the requirement page shows them.
 /// Fields not listed (version, the comment fields) are not shown as changes.
@@ -80,11 +64,11 @@ pub async fn describe(
     conn: &mut PgConnection,
     changes: &BTreeMap<String, Value>,
 ) -> Result<Vec<FieldChange>, sqlx::Error> {
-    let names = names(conn, changes.values()).await?;
+    let names = history::names(conn, changes.values()).await?;
     Ok(in_words(changes, &names))
 }
 
-fn in_words(changes: &BTreeMap<String, Value>, names: &HashMap<Uuid, String>) -> Vec<FieldChange> {
+fn in_words(changes: &BTreeMap<String, Value>, names: &Names) -> Vec<FieldChange> {
     LABELS
         .iter()
         .filter_map(|(field, label)| {
@@ -99,31 +83,7 @@ fn in_words(changes: &BTreeMap<String, Value>, names: &HashMap<Uuid, String>) ->
         .collect()
 }
 
-/// Names of the departments, levels and people the changes refer to.
-async fn names(
-    conn: &mut PgConnection,
-    changes: impl Iterator<Item = &Value>,
-) -> Result<HashMap<Uuid, String>, sqlx::Error> {
-    let ids: Vec<Uuid> = changes
-        .flat_map(|c| [c.get("before"), c.get("after")])
-        .flatten()
-        .filter_map(|v| v.as_str()?.parse().ok())
-        .collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Uuid, String)> = sqlx::query_as(
-        "select id, name from departments where id = any($1)
-         union all select id, name from job_levels where id = any($1)
-         union all select id, full_name from users where id = any($1)",
-    )
-    .bind(&ids)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().collect())
-}
-
-fn show(field: &str, value: Option<&Value>, names: &HashMap<Uuid, String>) -> String {
+fn show(field: &str, value: Option<&Value>, names: &Names) -> String {
     let choices: &[(&str, &str)] = match field {
         "employment_type" => &EMPLOYMENT_TYPES,
         "remote_policy" => &REMOTE_POLICIES,
@@ -160,12 +120,38 @@ fn show(field: &str, value: Option<&Value>, names: &HashMap<Uuid, String>) -> St
     }
 }
 
-/// What an audit action says in the timeline.
-fn what(action: &str, step: Option<&str>) -> String {
-    let step = step.map(|s| format!(" ({s})")).unwrap_or_default();
-    match action {
+/// The requirement's history, newest first (see [`history::timeline`]).
+pub async fn timeline(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Event>, sqlx::Error> {
+    history::timeline(conn, approval_subject::subject(id), tell).await
+}
+
+/// What one of the requirement's own entries (or its openings') says. An
+/// edit lists the fields it changed; a transition says what happened, why,
+/// and where it left the requirement (its "reason" is the why, not the
+/// requirement's field).
+fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told {
+    let reason = || after(changes, "reason").unwrap_or_default().to_owned();
+    let what: Cow<str> = match action {
         "requirement.created" => "drafted it".into(),
-        "requirement.updated" => "edited it".into(),
+        "requirement.updated" => {
+            return Told {
+                what: "edited it".into(),
+                comment: String::new(),
+                changes: in_words(changes, names),
+            };
+        }
+        "opening.filled" | "opening.closed" => {
+            let opening = changes.get("opening").and_then(|o| o.get("after"));
+            return Told {
+                what: format!(
+                    "{} opening {}",
+                    action.trim_start_matches("opening."),
+                    opening.map(Value::to_string).unwrap_or_default()
+                ),
+                comment: after(changes, "hire").map_or_else(reason, str::to_owned),
+                changes: Vec::new(),
+            };
+        }
         "requirement.deleted" => "deleted it".into(),
         "requirement.submit" => "submitted it for approval".into(),
         "requirement.submit_change" => "sent a change for approval".into(),
@@ -178,109 +164,25 @@ fn what(action: &str, step: Option<&str>) -> String {
         "requirement.resume" => "resumed it".into(),
         "requirement.cancel" => "cancelled it".into(),
         "requirement.fill" => "marked it filled".into(),
-        "approval.approved" => format!("approved{step}"),
-        "approval.rejected" => format!("rejected{step}"),
-        "approval.changes_requested" => format!("asked for changes{step}"),
-        "approval.reassigned" => format!("reassigned the approval{step}"),
-        "approval.step_skipped" => "skipped a step with no eligible approver".into(),
-        "approval.reminder" => format!("reminded the approver{step}"),
-        "approval.escalation" => format!("escalated the approval{step}"),
-        other => other.replace(['.', '_'], " "),
+        other => other.replace(['.', '_'], " ").into(),
+    };
+    let what = match after(changes, "status").and_then(Status::parse) {
+        Some(status) => format!("{what}, now {}", status.label()),
+        None => what.into_owned(),
+    };
+    let comment = if action == "requirement.created" {
+        String::new()
+    } else {
+        after(changes, "reason")
+            .or_else(|| after(changes, "comment"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Told {
+        what,
+        comment,
+        changes: Vec::new(),
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    at: DateTime<Utc>,
-    actor: Option<String>,
-    on_behalf_of: Option<String>,
-    action: String,
-    changes: sqlx::types::Json<BTreeMap<String, Value>>,
-    step: Option<String>,
-}
-
-/// Every change and decision on the requirement and its approvals, newest
-/// first, read from the audit log (the one record of who did what).
-pub async fn timeline(
-    conn: &mut PgConnection,
-    requirement_id: Uuid,
-) -> Result<Vec<Event>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "select a.at, actor.full_name as actor, behalf.full_name as on_behalf_of, a.action,
-                a.changes, t.step_name as step
-           from audit_logs a
-           left join users actor on actor.id = a.actor_id
-           left join users behalf on behalf.id = a.on_behalf_of_id
-           left join approval_tasks t on a.entity_type = 'approval_task' and t.id = a.entity_id
-          where (a.entity_type = 'requirement' and a.entity_id = $1)
-             or (a.entity_type = 'opening' and a.entity_id in
-                   (select o.id from openings o where o.requirement_id = $1))
-             or (a.entity_type = 'approval_task' and a.entity_id in
-                   (select t.id from approval_tasks t join approvals p on p.id = t.approval_id
-                     where p.subject_type = 'requirement' and p.subject_id = $1))
-          order by a.id desc",
-    )
-    .bind(requirement_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let names = names(conn, rows.iter().flat_map(|r| r.changes.0.values())).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let changes = &row.changes.0;
-            let after = |key: &str| changes.get(key)?.get("after")?.as_str();
-            // An edit lists the fields it changed; a transition or decision
-            // says what happened, why, and where it left the requirement
-            // (its "reason" is the why, not the requirement's field).
-            let (mut said, comment, changes) = match row.action.as_str() {
-                "requirement.created" => (what(&row.action, None), String::new(), Vec::new()),
-                "requirement.updated" => (
-                    what(&row.action, None),
-                    String::new(),
-                    in_words(changes, &names),
-                ),
-                "opening.filled" | "opening.closed" => (
-                    format!(
-                        "{} opening {}",
-                        row.action.trim_start_matches("opening."),
-                        changes
-                            .get("opening")
-                            .and_then(|o| o.get("after"))
-                            .map(Value::to_string)
-                            .unwrap_or_default()
-                    ),
-                    after("hire")
-                        .or_else(|| after("reason"))
-                        .unwrap_or_default()
-                        .to_owned(),
-                    Vec::new(),
-                ),
-                action => (
-                    what(action, row.step.as_deref()),
-                    after("reason")
-                        .or_else(|| after("comment"))
-                        .unwrap_or_default()
-                        .to_owned(),
-                    Vec::new(),
-                ),
-            };
-            // An opening's status is its own, not the requirement's.
-            if let Some(status) = after("status")
-                .filter(|_| row.action.starts_with("requirement."))
-                .and_then(Status::parse)
-            {
-                said = format!("{said}, now {}", status.label());
-            }
-            Event {
-                at: row.at,
-                actor: row.actor,
-                on_behalf_of: row.on_behalf_of,
-                what: said,
-                comment,
-                changes,
-            }
-        })
-        .collect())
 }
 
 #[cfg(test)]
@@ -289,7 +191,7 @@ mod tests {
 
     #[test]
     fn choices_and_flags_read_as_words() {
-        let names = HashMap::new();
+        let names = Names::new();
         assert_eq!(show("priority", Some(&"urgent".into()), &names), "Urgent");
         assert_eq!(show("confidential", Some(&true.into()), &names), "Yes");
         assert_eq!(show("status", Some(&"on_hold".into()), &names), "On hold");

@@ -259,6 +259,24 @@ struct Feedback {
     focus: String,
 }
 
+impl Feedback {
+    /// After a change to the steps: the focus goes to `focus`.
+    fn focus(focus: String) -> Feedback {
+        Feedback {
+            focus,
+            ..Feedback::default()
+        }
+    }
+
+    /// After a save that was refused.
+    fn problems(problems: Problems) -> Feedback {
+        Feedback {
+            problems,
+            ..Feedback::default()
+        }
+    }
+}
+
 /// Renders the form: the whole page, or for htmx just the form.
 async fn form_response(
     db: &mut Db,
@@ -332,18 +350,8 @@ async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Re
     let (mut form, edit) = from_body(&body);
     if let Some(edit) = edit {
         let focus = edit.apply(&mut form);
-        return form_response(
-            &mut db,
-            &user,
-            hx,
-            None,
-            form,
-            Feedback {
-                focus,
-                ..Feedback::default()
-            },
-        )
-        .await;
+        let feedback = Feedback::focus(focus);
+        return form_response(&mut db, &user, hx, None, form, feedback).await;
     }
     let mut tx = db.begin().await?;
     let actor = user.actor();
@@ -357,10 +365,7 @@ async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Re
         Err(e) => Problems::try_from(e)?,
     };
     tx.rollback().await?;
-    let feedback = Feedback {
-        problems,
-        ..Feedback::default()
-    };
+    let feedback = Feedback::problems(problems);
     form_response(&mut db, &user, hx, None, form, feedback).await
 }
 
@@ -400,18 +405,8 @@ async fn update(
     let (mut form, edit) = from_body(&body);
     if let Some(edit) = edit {
         let focus = edit.apply(&mut form);
-        return form_response(
-            &mut db,
-            &user,
-            hx,
-            Some(w),
-            form,
-            Feedback {
-                focus,
-                ..Feedback::default()
-            },
-        )
-        .await;
+        let feedback = Feedback::focus(focus);
+        return form_response(&mut db, &user, hx, Some(w), form, feedback).await;
     }
     let mut tx = db.begin().await?;
     let problems = match workflow::save(&mut tx, &user.actor(), id, &mut form).await {
@@ -426,10 +421,7 @@ async fn update(
     tx.rollback().await?;
     problems.rebase(&mut form.version);
     let w = find_live(&mut db, id).await?;
-    let feedback = Feedback {
-        problems,
-        ..Feedback::default()
-    };
+    let feedback = Feedback::problems(problems);
     form_response(&mut db, &user, hx, Some(w), form, feedback).await
 }
 
