@@ -7,13 +7,13 @@ use crate::domain::access::Role;
 use crate::domain::activity::audit::Actor;
 use crate::domain::approval::SubjectKind;
 use crate::domain::approval::workflow::{self, StepForm, WorkflowForm};
-use crate::domain::approval::{self, Decision};
+use crate::domain::approval::{self, Decision, TaskId};
 use crate::domain::org::user::{self, Email, UserFields};
 use crate::domain::org::{self, DepartmentFields, LevelFields};
 use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::lifecycle::{self, Action};
 use crate::domain::requisition::opening::{self, Outcome};
-use crate::domain::requisition::requirement;
+use crate::domain::requisition::requirement::{self, RequirementId};
 use crate::mail::MailRenderer;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -303,7 +303,7 @@ async fn requirements(
             _ => None,
         };
         loop {
-            let waiting: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            let waiting: Vec<(TaskId, Uuid)> = sqlx::query_as(
                 "select t.id, t.approver_id from approval_tasks t join approvals a on a.id = t.approval_id
                   where a.subject_type = 'requirement' and a.subject_id = $1 and t.status = 'pending'",
             )
@@ -355,7 +355,7 @@ async fn requirements(
 async fn act(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
-    id: Uuid,
+    id: RequirementId,
     action: Action,
 ) -> Result<(), BoxError> {
     let version: i32 = sqlx::query_scalar("select version from requirements where id = $1")

@@ -9,6 +9,7 @@ pub mod access;
 pub mod activity;
 pub mod approval;
 pub mod error;
+pub mod id;
 pub mod kernel;
 pub mod messaging;
 pub mod org;
@@ -41,7 +42,8 @@ pub async fn seen_by(
 ) -> Result<Vec<Uuid>, sqlx::Error> {
     match subject.kind {
         SubjectKind::Requirement => {
-            requisition::requirement::seen_by(conn, subject.id, users).await
+            let id = requisition::requirement::RequirementId::new(subject.id);
+            requisition::requirement::seen_by(conn, id, users).await
         }
         SubjectKind::Offer => Ok(Vec::new()),
     }

@@ -5,12 +5,12 @@ use super::AppState;
 use super::problems::Problems;
 use super::render::{self, Hx, Layout, filters};
 use crate::domain::access::Permission;
-use crate::domain::approval::{self, Decision, SubjectKind, Task};
+use crate::domain::approval::{self, Decision, SubjectKind, Task, TaskId};
 use crate::domain::kernel::After;
 use crate::domain::messaging::Letters;
 use crate::domain::org::user;
 use crate::domain::requisition::history;
-use crate::domain::requisition::requirement::{self, Requirement};
+use crate::domain::requisition::requirement::{self, Requirement, RequirementId};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::{CurrentUser, MaybeUser};
@@ -219,7 +219,7 @@ async fn subject_seen_by(
     let seen = |visible: bool| visible || task.approver_id == viewer.id;
     match task.subject_type {
         SubjectKind::Requirement => {
-            let r = requirement::find(conn, task.subject_id).await?;
+            let r = requirement::find(conn, RequirementId::new(task.subject_id)).await?;
             let r = r.filter(|r| seen(r.visible_to(viewer.id, &viewer.roles)));
             let r = r.ok_or(AppError::NotFound)?;
             let description_html = super::markdown::to_safe_html(&r.description);
@@ -244,7 +244,7 @@ impl DecisionsRegion {
     async fn read(
         conn: &mut PgConnection,
         viewer: &Viewer,
-        id: Uuid,
+        id: TaskId,
     ) -> Result<DecisionsRegion, AppError> {
         let (task, trail) = approval::task_with_trail(&mut *conn, id)
             .await?
@@ -257,7 +257,7 @@ impl DecisionsRegion {
 async fn page(
     conn: &mut PgConnection,
     viewer: Viewer,
-    id: Uuid,
+    id: TaskId,
     comment: String,
     problems: Problems,
 ) -> Result<DecisionPage, AppError> {
@@ -294,9 +294,9 @@ async fn page(
 async fn granted(
     conn: &mut PgConnection,
     who: &MaybeUser,
-    task: Uuid,
+    task: TaskId,
 ) -> Result<Option<Uuid>, AppError> {
-    let Some((t, approver)) = who.session.get::<(Uuid, Uuid)>(GRANT).await? else {
+    let Some((t, approver)) = who.session.get::<(TaskId, Uuid)>(GRANT).await? else {
         return Ok(None);
     };
     if t != task {
@@ -313,7 +313,7 @@ async fn granted(
 async fn viewer(
     conn: &mut PgConnection,
     who: &MaybeUser,
-    id: Uuid,
+    id: TaskId,
 ) -> Result<Option<Viewer>, AppError> {
     if let Some(user) = &who.user {
         return Ok(Some(Viewer::of(user, "Approval").await?));
@@ -339,7 +339,7 @@ pub struct LinkQuery {
     part: String,
 }
 
-fn sign_in_for(id: Uuid, hx: Hx) -> AppError {
+fn sign_in_for(id: TaskId, hx: Hx) -> AppError {
     AppError::SignInRequired {
         next: format!("/approvals/{id}"),
         htmx: hx.0,
@@ -351,7 +351,7 @@ async fn show(
     mut db: Db,
     who: MaybeUser,
     hx: Hx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<TaskId>,
     Query(q): Query<LinkQuery>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
@@ -387,7 +387,7 @@ async fn show(
 #[template(path = "pages/approvals/link.html")]
 struct LinkPage {
     layout: Layout,
-    id: Uuid,
+    id: TaskId,
     token: String,
     name: String,
 }
@@ -404,7 +404,7 @@ async fn open_link(
     State(state): State<AppState>,
     mut db: Db,
     who: MaybeUser,
-    Path(id): Path<Uuid>,
+    Path(id): Path<TaskId>,
     Form(form): Form<LinkForm>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
@@ -430,7 +430,7 @@ async fn open_link(
 #[template(path = "pages/approvals/dead_link.html")]
 struct DeadLinkPage {
     layout: Layout,
-    id: Uuid,
+    id: TaskId,
     message: String,
     since: Vec<history::Event>,
 }
@@ -438,7 +438,7 @@ struct DeadLinkPage {
 async fn dead_link(
     conn: &mut PgConnection,
     who: &MaybeUser,
-    id: Uuid,
+    id: TaskId,
     link: approval::Link,
 ) -> Result<Response, AppError> {
     let viewer = who.user.as_ref().map(|u| (u.id, u.roles.as_slice()));
@@ -464,7 +464,7 @@ async fn decide(
     mut db: Db,
     who: MaybeUser,
     hx: Hx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<TaskId>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let decision = Decision::parse(&form.decision).ok_or(AppError::NotFound)?;
@@ -508,7 +508,7 @@ async fn reassign(
     State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
-    Path(id): Path<Uuid>,
+    Path(id): Path<TaskId>,
     Form(form): Form<ReassignForm>,
 ) -> Result<Response, AppError> {
     me.require(Permission::ManageWorkflows)?;

@@ -12,7 +12,7 @@ use crate::domain::activity::comments::{self, Comment, Mentioning};
 use crate::domain::approval::SubjectKind;
 use crate::domain::kernel::FieldErrors;
 use crate::domain::requisition::approval_subject::subject;
-use crate::domain::requisition::requirement::Requirement;
+use crate::domain::requisition::requirement::{Requirement, RequirementId};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
@@ -181,7 +181,7 @@ async fn create(
     mut db: Db,
     me: CurrentUser,
     hx: Hx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RequirementId>,
     Form(form): Form<CommentForm>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
@@ -220,7 +220,7 @@ async fn load(
     // Whether `me` may see the comment is asked of its subject's area;
     // threads show on requirements' pages so far.
     let r = match c.subject_type {
-        SubjectKind::Requirement => visible(conn, me, c.subject_id).await?,
+        SubjectKind::Requirement => visible(conn, me, RequirementId::new(c.subject_id)).await?,
         SubjectKind::Offer => return Err(AppError::NotFound),
     };
     Ok((c, r))
@@ -296,7 +296,7 @@ pub struct MentionQuery {
     /// The requirement being commented on, which `me` must see. Only people
     /// who may see it are suggested: the others would not be told, and a
     /// list without it would name everybody to anybody.
-    requirement: Uuid,
+    requirement: RequirementId,
 }
 
 #[derive(Template)]
@@ -306,7 +306,7 @@ struct MentionsPage {
     /// None when nothing after an `@` is being typed: no list.
     q: Option<String>,
     /// Kept in the page's search form.
-    requirement: Uuid,
+    requirement: RequirementId,
     people: Vec<comments::Mentionable>,
 }
 

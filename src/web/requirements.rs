@@ -15,7 +15,8 @@ use crate::domain::requisition::commands::{self, Edited};
 use crate::domain::requisition::form::{self, PRIORITIES, REMOTE_POLICIES, RequirementForm};
 use crate::domain::requisition::lifecycle::{Action, Status};
 use crate::domain::requisition::list::{self, ListFilter, ListRow, PAGE_SIZE, Sort};
-use crate::domain::requisition::requirement::{self, Requirement};
+use crate::domain::requisition::opening::OpeningId;
+use crate::domain::requisition::requirement::{self, Requirement, RequirementId};
 use crate::domain::requisition::{history, opening};
 use crate::error::AppError;
 use crate::web::Db;
@@ -404,7 +405,7 @@ async fn create(
 pub(super) async fn visible(
     conn: &mut PgConnection,
     me: &CurrentUser,
-    id: Uuid,
+    id: RequirementId,
 ) -> Result<Requirement, AppError> {
     requirement::find(conn, id)
         .await?
@@ -416,7 +417,7 @@ async fn edit(
     State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RequirementId>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     let r = visible(conn, &me, id).await?;
@@ -432,7 +433,7 @@ async fn update(
     State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RequirementId>,
     Form(mut form): Form<RequirementForm>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
@@ -506,17 +507,17 @@ impl ShowPage {
     }
 
     /// Whether this opening's form is the one that failed.
-    fn failed(&self, opening: &Uuid) -> bool {
+    fn failed(&self, opening: &OpeningId) -> bool {
         self.settling
             .as_ref()
-            .is_some_and(|f| f.opening == *opening)
+            .is_some_and(|f| f.opening == Some(*opening))
     }
 
     /// What the failed form of this opening and outcome held, and its
     /// problem: empty for the others.
-    fn typed(&self, opening: &Uuid, outcome: &str) -> (&str, Option<&str>) {
+    fn typed(&self, opening: &OpeningId, outcome: &str) -> (&str, Option<&str>) {
         match &self.settling {
-            Some(f) if f.opening == *opening && f.outcome == outcome => match outcome {
+            Some(f) if f.opening == Some(*opening) && f.outcome == outcome => match outcome {
                 "filled" => (f.hire.as_str(), f.errors.get("hire")),
                 _ => (f.reason.as_str(), f.errors.get("reason")),
             },
@@ -660,7 +661,7 @@ struct HistoryCard {
 async fn show(
     mut db: Db,
     me: CurrentUser,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RequirementId>,
     Query(part): Query<Part>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
@@ -695,7 +696,7 @@ async fn transition(
     State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RequirementId>,
     Form(form): Form<TransitionForm>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
@@ -746,8 +747,9 @@ const SETTLE_FORMS: [(&str, &str, &str, &str, &str); 2] = [
 /// `reason` the words.
 #[derive(serde::Deserialize, Default)]
 pub struct SettleForm {
+    /// Which opening the form was for, set once it failed.
     #[serde(skip)]
-    opening: Uuid,
+    opening: Option<OpeningId>,
     #[serde(default)]
     outcome: String,
     #[serde(default)]
@@ -761,7 +763,7 @@ pub struct SettleForm {
 async fn settle_opening(
     mut db: Db,
     me: CurrentUser,
-    Path((id, opening_id)): Path<(Uuid, Uuid)>,
+    Path((id, opening_id)): Path<(RequirementId, OpeningId)>,
     Form(mut form): Form<SettleForm>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
@@ -790,7 +792,7 @@ async fn settle_opening(
     tx.rollback().await?;
     let r = visible(conn, &me, id).await?;
     let status = problems.status();
-    (form.opening, form.errors) = (opening_id, problems.fields.clone());
+    (form.opening, form.errors) = (Some(opening_id), problems.fields.clone());
     let mut page = show_page(conn, &me, r, problems).await?;
     page.settling = Some(form);
     render::status(status, &page)
@@ -807,7 +809,11 @@ fn settled(reference: &str, outcome: &opening::Outcome, now: Status) -> String {
     }
 }
 
-async fn delete(mut db: Db, me: CurrentUser, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn delete(
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<RequirementId>,
+) -> Result<Response, AppError> {
     me.require(Permission::AdministerRequirements)?;
     let mut tx = db.begin().await?;
     requirement::delete(&mut tx, &me.actor(), id).await?;

@@ -8,6 +8,7 @@ use crate::harness::fixtures::{
 };
 use crate::harness::{Client, PASSWORD, TestApp, link_in};
 use hiring_hare::domain::access::Role;
+use hiring_hare::domain::requisition::requirement::RequirementId;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -905,7 +906,16 @@ async fn only_its_people_send_a_requirement_back_to_approval_in_any_state() {
         roles: &[Role::Viewer],
     };
     for action in [Action::SubmitChange, Action::Resume, Action::Approve] {
-        let refused = lifecycle::apply(&mut conn, &actor, asker, id, version, action, "why").await;
+        let refused = lifecycle::apply(
+            &mut conn,
+            &actor,
+            asker,
+            RequirementId::new(id),
+            version,
+            action,
+            "why",
+        )
+        .await;
         assert!(
             matches!(refused, Err(Error::Forbidden)),
             "{action:?}: {refused:?}"

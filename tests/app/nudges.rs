@@ -5,6 +5,7 @@
 use crate::harness::fresh_database;
 use hiring_hare::domain::activity::notify::{CHANNEL, changed};
 use hiring_hare::domain::requisition::approval_subject::subject as requirement;
+use hiring_hare::domain::requisition::requirement::RequirementId;
 use hiring_hare::nudge;
 use sqlx::postgres::{PgListener, PgNotification};
 use std::time::Duration;
@@ -27,13 +28,17 @@ async fn nudges_wait_for_the_commit_and_go_out_once() {
     listener.listen_all([CHANNEL, JOBS_CHANNEL]).await.unwrap();
 
     let mut tx = pool.begin().await.unwrap();
-    changed(&mut tx, requirement(Uuid::new_v4())).await.unwrap();
+    changed(&mut tx, requirement(RequirementId::new(Uuid::new_v4())))
+        .await
+        .unwrap();
     ::jobs::enqueue_mail(&mut tx, Uuid::new_v4()).await.unwrap();
     tx.rollback().await.unwrap();
 
     let subject = Uuid::new_v4();
     let mut tx = pool.begin().await.unwrap();
-    changed(&mut tx, requirement(subject)).await.unwrap();
+    changed(&mut tx, requirement(RequirementId::new(subject)))
+        .await
+        .unwrap();
     ::jobs::enqueue_mail(&mut tx, Uuid::new_v4()).await.unwrap();
     let waiting: Vec<String> = sqlx::query_scalar("select channel from nudges order by id")
         .fetch_all(&mut *tx)

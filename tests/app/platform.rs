@@ -3,6 +3,7 @@
 
 use crate::harness::{Client, PASSWORD, TestApp};
 use hiring_hare::domain::access::Role;
+use hiring_hare::domain::approval::TaskId;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -451,7 +452,7 @@ async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approva
         &mut tx,
         &actor,
         &mail,
-        task,
+        TaskId::new(task),
         hiring_hare::domain::approval::Decision::Approve,
         "",
     )

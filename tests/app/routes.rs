@@ -12,9 +12,11 @@ use crate::harness::{Client, Page, TestApp};
 use hiring_hare::domain::access::{Permission, Role, allows};
 use hiring_hare::domain::activity::audit::Actor;
 use hiring_hare::domain::activity::comments;
+use hiring_hare::domain::approval::TaskId;
 use hiring_hare::domain::approval::{self, SubjectKind, SubjectRef};
 use hiring_hare::domain::org::user::{self, Email, UserFields};
 use hiring_hare::domain::requisition::lifecycle::Action;
+use hiring_hare::domain::requisition::requirement::RequirementId;
 use hiring_hare::domain::requisition::requirement::{self, Requirement};
 use hiring_hare::web::routes::{Access, Method, Route, Rule, TABLE};
 use reqwest::StatusCode;
@@ -563,7 +565,10 @@ async fn row_allows(
         }
     };
     let requirement = async |conn: &mut PgConnection, id: Uuid| {
-        requirement::find(conn, id).await.unwrap().unwrap()
+        requirement::find(conn, RequirementId::new(id))
+            .await
+            .unwrap()
+            .unwrap()
     };
     match (rule, subject) {
         (_, Subject::Unknown) => Err(StatusCode::NOT_FOUND),
@@ -600,7 +605,10 @@ async fn row_allows(
             refused(c.editable_by(user, &roles))
         }
         (Rule::SeesApproval | Rule::DecidesApproval, Subject::Task(id)) => {
-            let (task, _) = approval::task_with_trail(conn, id).await.unwrap().unwrap();
+            let (task, _) = approval::task_with_trail(conn, TaskId::new(id))
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(task.subject_type, SubjectKind::Requirement);
             if rule == Rule::SeesApproval {
                 let r = requirement(conn, task.subject_id).await;

@@ -7,13 +7,18 @@ use crate::harness::fixtures::{Org, approvers, create, draft, form, submitted, w
 use crate::harness::{Client, TestApp};
 use hiring_hare::domain::access::Role;
 use hiring_hare::domain::approval;
+use hiring_hare::domain::approval::TaskId;
 use hiring_hare::domain::requisition::lifecycle::Action;
+use hiring_hare::domain::requisition::requirement::RequirementId;
 use hiring_hare::domain::requisition::requirement::{self, Requirement};
 use uuid::Uuid;
 
 async fn find(app: &TestApp, id: Uuid) -> Requirement {
     let mut conn = app.pool.acquire().await.unwrap();
-    requirement::find(&mut conn, id).await.unwrap().unwrap()
+    requirement::find(&mut conn, RequirementId::new(id))
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// The requirement as it would be in `status` (the rules read the row).
@@ -153,7 +158,7 @@ async fn only_the_named_approver_or_their_stand_in_today_decides() {
     let chain = submitted(&app).await;
     let mut conn = app.pool.acquire().await.unwrap();
     let task_id: Uuid = waiting_task(&app, chain.requirement).await;
-    let (task, _) = approval::task_with_trail(&mut conn, task_id)
+    let (task, _) = approval::task_with_trail(&mut conn, TaskId::new(task_id))
         .await
         .unwrap()
         .unwrap();

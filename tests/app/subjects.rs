@@ -11,12 +11,14 @@ use hiring_hare::domain::Error;
 use hiring_hare::domain::access::Role;
 use hiring_hare::domain::activity::audit::Actor;
 use hiring_hare::domain::activity::history::{self, Event, FieldChange, Told};
+use hiring_hare::domain::approval::TaskId;
 use hiring_hare::domain::approval::engine::decide_with;
 use hiring_hare::domain::approval::subject::{
     About, Applied, Ending, Facts, Outcome, Subject, SubjectKind, SubjectRef,
 };
 use hiring_hare::domain::approval::{self, Decision};
 use hiring_hare::domain::requisition::approval_subject::{Requirements, subject};
+use hiring_hare::domain::requisition::requirement::RequirementId;
 use hiring_hare::mail::MailRenderer;
 use sqlx::PgConnection;
 use std::sync::Mutex;
@@ -79,12 +81,12 @@ async fn an_approval_made_of_a_requirement_keeps_its_meaning_through_the_migrati
     );
     // The engine reads it as the same requirement's approval.
     let mut conn = pool.acquire().await.unwrap();
-    let trail = approval::trail(&mut conn, subject(requirement))
+    let trail = approval::trail(&mut conn, subject(RequirementId::new(requirement)))
         .await
         .unwrap();
     assert_eq!(trail.len(), 1);
-    assert_eq!(trail[0].id, task);
-    assert_eq!(trail[0].subject(), subject(requirement));
+    assert_eq!(trail[0].id, TaskId::new(task));
+    assert_eq!(trail[0].subject(), subject(RequirementId::new(requirement)));
     assert_eq!(
         (trail[0].reference.as_str(), trail[0].title.as_str()),
         ("HH-2026-0001", "Platform engineer")
@@ -129,7 +131,7 @@ async fn the_requirement_tells_the_engine_what_the_inbox_view_reads() {
         .unwrap()
         .expect("a live requirement is a subject");
     assert_eq!(Requirements.kind(), SubjectKind::Requirement);
-    assert_eq!(about.subject, subject(id));
+    assert_eq!(about.subject, subject(RequirementId::new(id)));
     assert_eq!(about.path, format!("/requirements/{id}"));
     assert_eq!(about.title, "Platform engineer");
     assert_eq!(about.requester_id, hm_id);
@@ -349,7 +351,7 @@ async fn a_subject_that_is_no_requirement_runs_through_submit_and_decide() {
         &as_user(requester),
         &mail,
         offers,
-        tasks[0],
+        TaskId::new(tasks[0]),
         Decision::Approve,
         "",
     )
@@ -367,7 +369,7 @@ async fn a_subject_that_is_no_requirement_runs_through_submit_and_decide() {
             &as_user(approver),
             &mail,
             offers,
-            task,
+            TaskId::new(task),
             decision,
             comment,
         )

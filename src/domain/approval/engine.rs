@@ -3,7 +3,7 @@
 use super::Decision;
 use super::links::issue_link;
 use super::subject::{About, Applied, Areas, Ending, Outcome, Subject, SubjectKind, SubjectRef};
-use super::tasks::{Task, TaskStatus, task};
+use super::tasks::{Task, TaskId, TaskStatus, task};
 use super::workflow::{self, Step};
 use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
@@ -324,7 +324,12 @@ async fn advance(
         .await?;
         return Ok(true);
     };
-    let started: Vec<(Uuid, Uuid)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Started {
+        id: TaskId,
+        approver_id: Uuid,
+    }
+    let started: Vec<Started> = sqlx::query_as(
         "update approval_tasks set status = 'pending', started_at = now()
           where approval_id = $1 and step = $2 and status = 'waiting'
           returning id, approver_id",
@@ -333,8 +338,8 @@ async fn advance(
     .bind(step)
     .fetch_all(&mut *conn)
     .await?;
-    for (task_id, approver) in started {
-        ask(conn, actor, mail, r, task_id, approver).await?;
+    for t in started {
+        ask(conn, actor, mail, r, t.id, t.approver_id).await?;
     }
     Ok(false)
 }
@@ -380,7 +385,7 @@ async fn ask(
     actor: &Actor,
     mail: &dyn Letters,
     r: &About,
-    task_id: Uuid,
+    task_id: TaskId,
     approver: Uuid,
 ) -> Result<(), Error> {
     // A stand-in who requested or works on the subject never decides it
@@ -406,7 +411,7 @@ async fn ask(
             actor,
             audit::Action::ApprovalStandInSkipped,
             audit::Entity::ApprovalTask,
-            Some(task_id),
+            Some(task_id.uuid()),
             c,
         )
         .await?;
@@ -414,13 +419,13 @@ async fn ask(
     let notice = Notice::task(
         Event::ApprovalPending,
         &r.named(),
-        task_id,
+        task_id.uuid(),
         "waits for your approval",
         actor.user_id,
     );
     for to in notify::notify(&mut *conn, &notice, &[approver]).await? {
         let token = issue_link(&mut *conn, mail.token_key(), task_id, approver, r).await?;
-        let m = mail.approval_pending(&to.email, &to.full_name, r, task_id, &token)?;
+        let m = mail.approval_pending(&to.email, &to.full_name, r, task_id.uuid(), &token)?;
         outbox::queue(&mut *conn, &m).await?;
     }
     Ok(())
@@ -478,7 +483,7 @@ pub struct Since {
     pub changes: Vec<FieldChange>,
 }
 
-pub async fn since(conn: &mut PgConnection, task: Uuid) -> Result<Option<Since>, Error> {
+pub async fn since(conn: &mut PgConnection, task: TaskId) -> Result<Option<Since>, Error> {
     #[derive(sqlx::FromRow)]
     struct Earlier {
         subject_type: SubjectKind,
@@ -535,7 +540,7 @@ pub async fn decide(
     conn: &mut PgConnection,
     actor: &Actor,
     mail: &dyn Letters,
-    task_id: Uuid,
+    task_id: TaskId,
     decision: Decision,
     comment: &str,
 ) -> Result<(), Error> {
@@ -558,7 +563,7 @@ pub async fn decide_with(
     actor: &Actor,
     mail: &dyn Letters,
     areas: Areas,
-    task_id: Uuid,
+    task_id: TaskId,
     decision: Decision,
     comment: &str,
 ) -> Result<(), Error> {
@@ -670,7 +675,7 @@ pub async fn decide_with(
             Decision::RequestChanges => audit::Action::ApprovalChangesRequested,
         },
         audit::Entity::ApprovalTask,
-        Some(task_id),
+        Some(task_id.uuid()),
         c,
     )
     .await?;
@@ -722,7 +727,7 @@ pub async fn reassign(
     conn: &mut PgConnection,
     actor: &Actor,
     mail: &dyn Letters,
-    task_id: Uuid,
+    task_id: TaskId,
     to: Uuid,
 ) -> Result<(), Error> {
     let task = task(&mut *conn, task_id).await?.ok_or(Error::NotFound)?;
@@ -754,7 +759,7 @@ pub async fn reassign(
         actor,
         audit::Action::ApprovalReassigned,
         audit::Entity::ApprovalTask,
-        Some(task_id),
+        Some(task_id.uuid()),
         c,
     )
     .await?;

@@ -1,6 +1,7 @@
 //! The single-use links approval mails carry.
 
 use super::subject::{About, SubjectKind, SubjectRef};
+use super::tasks::TaskId;
 use crate::domain::access::Role;
 use crate::domain::activity::history::Event;
 use chrono::{DateTime, Utc};
@@ -15,7 +16,7 @@ const LINK_LIFETIME: chrono::Duration = chrono::Duration::hours(72);
 pub(super) async fn issue_link(
     conn: &mut PgConnection,
     secret: &[u8],
-    task: Uuid,
+    task: TaskId,
     approver: Uuid,
     subject: &About,
 ) -> Result<String, sqlx::Error> {
@@ -116,7 +117,7 @@ pub async fn since_mailed(
 pub async fn check_link(
     conn: &mut PgConnection,
     secret: &[u8],
-    task: Uuid,
+    task: TaskId,
     token: &str,
 ) -> Result<Link, sqlx::Error> {
     #[derive(sqlx::FromRow)]
@@ -169,7 +170,7 @@ pub async fn check_link(
 /// for `task`: the task is still theirs and their account is active.
 pub async fn grant_holds(
     conn: &mut PgConnection,
-    task: Uuid,
+    task: TaskId,
     approver: Uuid,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
@@ -187,7 +188,7 @@ pub async fn grant_holds(
 pub async fn use_link(
     conn: &mut PgConnection,
     secret: &[u8],
-    task: Uuid,
+    task: TaskId,
     token: &str,
 ) -> Result<Link, sqlx::Error> {
     let link = check_link(&mut *conn, secret, task, token).await?;

@@ -20,8 +20,8 @@ pub use reminders::{business_days_between, remind_overdue};
 pub use subject::{About, Subject, SubjectKind, SubjectRef};
 pub(crate) use tasks::waiting_for;
 pub use tasks::{
-    ChangesAsked, INBOX_PAGE, InboxPage, Route, Task, TaskStatus, changes_asked, decided, route,
-    task, task_with_trail, trail, waiting,
+    ChangesAsked, INBOX_PAGE, InboxPage, Route, Task, TaskId, TaskStatus, changes_asked, decided,
+    route, task, task_with_trail, trail, waiting,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -66,10 +66,13 @@ impl TaskStatus {
 // A status the code does not know is an error, never a guess.
 crate::text_enum!(TaskStatus);
 
+/// An approval task's id (see [`crate::domain::id`]).
+pub type TaskId = crate::domain::id::Id<Task>;
+
 /// One task as the inbox and the decision page show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Task {
-    pub id: Uuid,
+    pub id: TaskId,
     /// The round of approval it belongs to (a subject resubmitted or
     /// changed after approval has several).
     pub approval_id: Uuid,
@@ -105,7 +108,7 @@ macro_rules! task_select {
     };
 }
 
-pub async fn task(conn: &mut PgConnection, id: Uuid) -> Result<Option<Task>, sqlx::Error> {
+pub async fn task(conn: &mut PgConnection, id: TaskId) -> Result<Option<Task>, sqlx::Error> {
     sqlx::query_as(concat!(task_select!(), "where t.id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -117,7 +120,7 @@ pub async fn task(conn: &mut PgConnection, id: Uuid) -> Result<Option<Task>, sql
 /// [`trail`] does, even when the task itself is one.
 pub async fn task_with_trail(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: TaskId,
 ) -> Result<Option<(Task, Vec<Task>)>, sqlx::Error> {
     let rows: Vec<Task> = sqlx::query_as(concat!(
         task_select!(),

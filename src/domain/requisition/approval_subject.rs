@@ -15,7 +15,7 @@ use crate::domain::messaging::Letters;
 use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::history;
 use crate::domain::requisition::lifecycle::{self, Action, Asker};
-use crate::domain::requisition::requirement::{self, Requirement};
+use crate::domain::requisition::requirement::{self, Requirement, RequirementId};
 use futures::future::BoxFuture;
 use serde::Deserialize as _;
 use sqlx::PgConnection;
@@ -25,8 +25,8 @@ use uuid::Uuid;
 pub struct Requirements;
 
 /// Requirement `id` as a subject (of approvals, comments, live events).
-pub fn subject(id: Uuid) -> SubjectRef {
-    SubjectRef::new(SubjectKind::Requirement, id)
+pub fn subject(id: RequirementId) -> SubjectRef {
+    SubjectRef::new(SubjectKind::Requirement, id.uuid())
 }
 
 impl Requirement {
@@ -93,6 +93,7 @@ impl Subject for Requirements {
         conn: &'a mut PgConnection,
         id: Uuid,
     ) -> BoxFuture<'a, Result<Option<About>, sqlx::Error>> {
+        let id = RequirementId::new(id);
         Box::pin(async move { Ok(requirement::find(conn, id).await?.map(|r| r.about())) })
     }
 
@@ -103,6 +104,7 @@ impl Subject for Requirements {
         viewer: Uuid,
         roles: &'a [Role],
     ) -> BoxFuture<'a, Result<bool, sqlx::Error>> {
+        let id = RequirementId::new(id);
         Box::pin(async move {
             let r = requirement::find(conn, id).await?;
             Ok(r.is_some_and(|r| r.visible_to(viewer, roles)))
@@ -114,7 +116,7 @@ impl Subject for Requirements {
         conn: &'a mut PgConnection,
         id: Uuid,
     ) -> BoxFuture<'a, Result<Vec<history::Event>, sqlx::Error>> {
-        Box::pin(history::timeline(conn, id))
+        Box::pin(history::timeline(conn, RequirementId::new(id)))
     }
 
     fn changes_since<'a>(
@@ -123,6 +125,7 @@ impl Subject for Requirements {
         id: Uuid,
         earlier: &'a serde_json::Value,
     ) -> BoxFuture<'a, Result<Vec<history::FieldChange>, Error>> {
+        let id = RequirementId::new(id);
         Box::pin(async move {
             let r = requirement::find(&mut *conn, id)
                 .await?
@@ -154,7 +157,7 @@ async fn apply(
     actor: &Actor,
     ending: Ending<'_>,
 ) -> Result<Applied, Error> {
-    let id = ending.subject.id;
+    let id = RequirementId::new(ending.subject.id);
     let comment = ending.comment;
     match ending.outcome {
         Outcome::Approved => {
@@ -189,7 +192,7 @@ async fn apply(
 async fn step(
     conn: &mut PgConnection,
     actor: &Actor,
-    id: Uuid,
+    id: RequirementId,
     action: Action,
     reason: &str,
 ) -> Result<(), Error> {
@@ -208,7 +211,7 @@ async fn step(
 async fn return_to(
     conn: &mut PgConnection,
     actor: &Actor,
-    id: Uuid,
+    id: RequirementId,
     resume: Option<&str>,
 ) -> Result<(), Error> {
     let steps: &[Action] = match resume {
@@ -229,7 +232,7 @@ async fn return_to(
     Ok(())
 }
 
-async fn current_version(conn: &mut PgConnection, id: Uuid) -> Result<i32, sqlx::Error> {
+async fn current_version(conn: &mut PgConnection, id: RequirementId) -> Result<i32, sqlx::Error> {
     sqlx::query_scalar("select version from requirements where id = $1")
         .bind(id)
         .fetch_one(conn)
@@ -248,7 +251,7 @@ pub async fn submit(
     actor: &Actor,
     asker: Asker<'_>,
     mail: &dyn Letters,
-    id: Uuid,
+    id: RequirementId,
     version: i32,
     action: Action,
 ) -> Result<(), Error> {
@@ -278,7 +281,7 @@ pub async fn submit(
         actor,
         mail,
         &Requirements,
-        id,
+        id.uuid(),
         resume_status.as_deref(),
     )
     .await
@@ -288,7 +291,7 @@ pub async fn submit(
 /// agreed to.
 pub async fn last_approved_fields(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: RequirementId,
 ) -> Result<Option<RequirementFields>, sqlx::Error> {
     approval::last_approved_fields(conn, subject(id)).await
 }

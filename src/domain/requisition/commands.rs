@@ -13,9 +13,8 @@ use crate::domain::requisition::approval_subject;
 use crate::domain::requisition::form::{self, RequirementFields, RequirementForm};
 use crate::domain::requisition::lifecycle::{self, Action, Asker, Status};
 use crate::domain::requisition::opening;
-use crate::domain::requisition::requirement::{self, Requirement};
+use crate::domain::requisition::requirement::{self, Requirement, RequirementId};
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 /// The form read and checked: its people typed as names or emails read
 /// into ids (kept in the form, which then shows the people), then
@@ -43,7 +42,7 @@ pub async fn draft(
     actor: &Actor,
     mail: &dyn Letters,
     f: &mut RequirementForm,
-) -> Result<Uuid, Error> {
+) -> Result<RequirementId, Error> {
     let fields = read(&mut *conn, f, None).await?;
     let id = requirement::create(&mut *conn, actor, &fields).await?;
     requirement::announce(
@@ -128,7 +127,7 @@ pub async fn act(
     actor: &Actor,
     asker: Asker<'_>,
     mail: &dyn Letters,
-    id: Uuid,
+    id: RequirementId,
     ask: Ask<'_>,
 ) -> Result<(), Error> {
     let Ask {

@@ -7,6 +7,7 @@ use crate::domain::kernel::{EMPLOYMENT_TYPES, REASONS};
 use crate::domain::requisition::approval_subject;
 use crate::domain::requisition::form::{self, PRIORITIES, REMOTE_POLICIES, RequirementFields};
 use crate::domain::requisition::lifecycle::Status;
+use crate::domain::requisition::requirement::RequirementId;
 use serde_json::{Map, Value};
 use sqlx::PgConnection;
 use std::borrow::Cow;
@@ -121,7 +122,10 @@ fn show(field: &str, value: Option<&Value>, names: &Names) -> String {
 }
 
 /// The requirement's history, newest first (see [`history::timeline`]).
-pub async fn timeline(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Event>, sqlx::Error> {
+pub async fn timeline(
+    conn: &mut PgConnection,
+    id: RequirementId,
+) -> Result<Vec<Event>, sqlx::Error> {
     history::timeline(conn, approval_subject::subject(id), tell).await
 }
 

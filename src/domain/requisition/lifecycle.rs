@@ -5,7 +5,7 @@ use crate::domain::Error;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::kernel::{FieldErrors, REASON_MAX, optional_text};
-use crate::domain::requisition::requirement::find;
+use crate::domain::requisition::requirement::{RequirementId, find};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -236,7 +236,7 @@ pub async fn apply(
     conn: &mut PgConnection,
     actor: &Actor,
     asker: Asker<'_>,
-    id: Uuid,
+    id: RequirementId,
     version: i32,
     action: Action,
     reason: &str,
@@ -267,7 +267,7 @@ pub async fn apply(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(Error::stale(conn, audit::Entity::Requirement, id, version).await);
+        return Err(Error::stale(conn, audit::Entity::Requirement, id.uuid(), version).await);
     }
     if to == Status::Cancelled {
         // Nobody is left deciding on a requirement that is called off.
@@ -312,7 +312,7 @@ pub async fn apply(
         actor,
         action.audited(),
         audit::Entity::Requirement,
-        Some(id),
+        Some(id.uuid()),
         c,
     )
     .await?;

@@ -4,6 +4,7 @@
 use crate::domain::kernel::label;
 use crate::domain::requisition::form::PRIORITIES;
 use crate::domain::requisition::lifecycle::Status;
+use crate::domain::requisition::requirement::RequirementId;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use sqlx::PgConnection;
@@ -94,7 +95,7 @@ pub const PAGE_SIZE: i64 = 25;
 /// One row of the list.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ListRow {
-    pub id: Uuid,
+    pub id: RequirementId,
     pub reference: String,
     pub title: String,
     pub department_name: String,

@@ -6,9 +6,9 @@ use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::kernel::FieldErrors;
 use crate::domain::requisition::lifecycle::{self, Action, Status};
+use crate::domain::requisition::requirement::RequirementId;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 /// Where an opening stands: open until someone is hired into it or it is
 /// closed without a hire.
@@ -41,9 +41,12 @@ impl OpeningStatus {
 
 crate::text_enum!(OpeningStatus);
 
+/// An opening's id (see [`crate::domain::id`]).
+pub type OpeningId = crate::domain::id::Id<Opening>;
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct Opening {
-    pub id: Uuid,
+    pub id: OpeningId,
     /// 1, 2, … in the order the openings were made: what people call it.
     pub number: i64,
     pub status: OpeningStatus,
@@ -73,7 +76,7 @@ impl Opening {
 /// The requirement's openings, numbered.
 pub async fn of(
     conn: &mut PgConnection,
-    requirement_id: Uuid,
+    requirement_id: RequirementId,
 ) -> Result<Vec<Opening>, sqlx::Error> {
     sqlx::query_as(
         "select * from (
@@ -132,8 +135,8 @@ impl Outcome {
 pub async fn settle(
     conn: &mut PgConnection,
     actor: &Actor,
-    requirement_id: Uuid,
-    opening_id: Uuid,
+    requirement_id: RequirementId,
+    opening_id: OpeningId,
     outcome: &Outcome,
 ) -> Result<Status, Error> {
     // The requirement's lock orders this against edits of its headcount
@@ -192,7 +195,7 @@ pub async fn settle(
             Outcome::Closed { .. } => audit::Action::OpeningClosed,
         },
         audit::Entity::Opening,
-        Some(opening_id),
+        Some(opening_id.uuid()),
         c,
     )
     .await?;
@@ -214,7 +217,7 @@ pub async fn settle(
 pub async fn fill_when_done(
     conn: &mut PgConnection,
     actor: &Actor,
-    requirement_id: Uuid,
+    requirement_id: RequirementId,
 ) -> Result<Option<Status>, Error> {
     let done: Option<i32> = sqlx::query_scalar(
         "select r.version from requirements r
@@ -243,7 +246,10 @@ pub async fn fill_when_done(
 
 /// How many of the requirement's openings are filled: its headcount can't
 /// go below that.
-pub async fn filled(conn: &mut PgConnection, requirement_id: Uuid) -> Result<i64, sqlx::Error> {
+pub async fn filled(
+    conn: &mut PgConnection,
+    requirement_id: RequirementId,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "select count(*) from openings where requirement_id = $1 and status = 'filled'",
     )

@@ -13,9 +13,12 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+/// A requirement's id (see [`crate::domain::id`]).
+pub type RequirementId = crate::domain::id::Id<Requirement>;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Requirement {
-    pub id: Uuid,
+    pub id: RequirementId,
     pub reference: String,
     pub title: String,
     pub department_id: Uuid,
@@ -178,7 +181,10 @@ macro_rules! requirement_select {
     };
 }
 
-pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Requirement>, sqlx::Error> {
+pub async fn find(
+    conn: &mut PgConnection,
+    id: RequirementId,
+) -> Result<Option<Requirement>, sqlx::Error> {
     sqlx::query_as(concat!(
         requirement_select!(),
         "where r.id = $1 and r.deleted_at is null"
@@ -194,7 +200,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Requiremen
 /// anyone else that a confidential requirement changed.
 pub async fn seen_by(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: RequirementId,
     users: &[Uuid],
 ) -> Result<Vec<Uuid>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
@@ -345,7 +351,7 @@ pub async fn create(
     conn: &mut PgConnection,
     actor: &Actor,
     f: &RequirementFields,
-) -> Result<Uuid, Error> {
+) -> Result<RequirementId, Error> {
     let reference = next_reference(&mut *conn).await?;
     let row = bind_fields(
         sqlx::query(
@@ -361,14 +367,14 @@ pub async fn create(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let id: Uuid = sqlx::Row::try_get(&row, "id")?;
+    let id: RequirementId = sqlx::Row::try_get(&row, "id")?;
     let c = changes(None, f).created("reference", &reference);
     audit::record(
         conn,
         actor,
         audit::Action::RequirementCreated,
         audit::Entity::Requirement,
-        Some(id),
+        Some(id.uuid()),
         c,
     )
     .await?;
@@ -381,7 +387,7 @@ pub async fn announce(
     conn: &mut PgConnection,
     actor: &Actor,
     mail: &dyn Letters,
-    id: Uuid,
+    id: RequirementId,
     event: Event,
     what: &str,
 ) -> Result<(), Error> {
@@ -394,7 +400,7 @@ pub async fn announce(
 pub async fn update(
     conn: &mut PgConnection,
     actor: &Actor,
-    id: Uuid,
+    id: RequirementId,
     version: i32,
     f: &RequirementFields,
 ) -> Result<(), Error> {
@@ -415,7 +421,7 @@ pub async fn update(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(Error::stale(conn, audit::Entity::Requirement, id, version).await);
+        return Err(Error::stale(conn, audit::Entity::Requirement, id.uuid(), version).await);
     }
     // Read after the update took the row's lock, which settling an opening
     // takes too: no hire slips in between.
@@ -450,7 +456,7 @@ pub async fn update(
         actor,
         audit::Action::RequirementUpdated,
         audit::Entity::Requirement,
-        Some(id),
+        Some(id.uuid()),
         c,
     )
     .await?;
@@ -459,7 +465,11 @@ pub async fn update(
 
 /// Soft delete (admins): the row stays for the audit trail. Its approval
 /// in progress, if any, is called off with it.
-pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<(), Error> {
+pub async fn delete(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: RequirementId,
+) -> Result<(), Error> {
     let done = sqlx::query("update requirements set deleted_at = now(), updated_at = now() where id = $1 and deleted_at is null")
         .bind(id)
         .execute(&mut *conn)
@@ -472,7 +482,7 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> Result<
         actor,
         audit::Action::RequirementDeleted,
         audit::Entity::Requirement,
-        Some(id),
+        Some(id.uuid()),
         Changes::new().field("deleted", &false, &true),
     )
     .await?;
