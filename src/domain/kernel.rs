@@ -3,6 +3,7 @@
 //! patterns from input, and amounts as shown.
 
 use std::borrow::Cow;
+use uuid::Uuid;
 
 /// Where a page of a list starts: just past this row, in the list's order
 /// (keyset paging on `(time, id)`: a page deep in thousands costs what the
@@ -54,6 +55,14 @@ pub fn like_escaped(input: &str) -> String {
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// Something's id and its name, as a query reads them to turn ids into
+/// words.
+#[derive(Debug, sqlx::FromRow)]
+pub struct NameOf {
+    pub id: Uuid,
+    pub name: String,
 }
 
 /// Problems with submitted input, each tied to the field it concerns (by

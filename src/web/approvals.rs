@@ -160,6 +160,13 @@ struct ShownRequirement {
 }
 
 impl Shown {
+    /// Who requested it or works on it: never the ones to decide on it.
+    fn own_people(&self) -> Vec<Uuid> {
+        match self {
+            Shown::Requirement(s) => s.r.own_people(),
+        }
+    }
+
     /// How the page's heading names it, and where its own page is.
     fn named(&self) -> (&str, &str, String) {
         match self {
@@ -272,7 +279,7 @@ async fn page(
         true => approval::since(&mut *conn, id).await?,
         false => None,
     };
-    let mine = approval::may_decide(&mut *conn, viewer.id, &task).await?;
+    let mine = approval::may_decide(&mut *conn, viewer.id, &task, &subject.own_people()).await?;
     Ok(DecisionPage {
         layout: viewer.layout,
         mine,

@@ -614,7 +614,8 @@ async fn row_allows(
                 let r = requirement(conn, task.subject_id).await;
                 refused(r.visible_to(user, &roles) || task.approver_id == user)
             } else {
-                refused(approval::may_decide(conn, user, &task).await.unwrap())
+                let own = requirement(conn, task.subject_id).await.own_people();
+                refused(approval::may_decide(conn, user, &task, &own).await.unwrap())
             }
         }
         (Rule::OwnNotification, Subject::Notification(id)) => {

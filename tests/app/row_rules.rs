@@ -175,8 +175,16 @@ async fn only_the_named_approver_or_their_stand_in_today_decides() {
         .user("ada@example.com", "Ada Admin", &[Role::Admin])
         .await;
 
-    let mut decides =
-        async |user: Uuid| approval::may_decide(&mut conn, user, &task).await.unwrap();
+    let own = requirement::find(&mut conn, RequirementId::new(task.subject_id))
+        .await
+        .unwrap()
+        .unwrap()
+        .own_people();
+    let mut decides = async |user: Uuid| {
+        approval::may_decide(&mut conn, user, &task, &own)
+            .await
+            .unwrap()
+    };
     assert!(decides(head).await);
     // An approver of another step, an admin, the requirement's own
     // hiring manager: none of them is named on this task.

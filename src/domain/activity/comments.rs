@@ -241,7 +241,12 @@ async fn tell_mentioned(
     if handles.is_empty() {
         return Ok(());
     }
-    let people: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Person {
+        id: Uuid,
+        roles: Vec<String>,
+    }
+    let people: Vec<Person> = sqlx::query_as(
         "select id, roles from users
           where handle = any($1) and deactivated_at is null and id <> $2",
     )
@@ -251,11 +256,11 @@ async fn tell_mentioned(
     .await?;
     let to: Vec<Uuid> = people
         .into_iter()
-        .filter(|(id, roles)| {
-            let roles: Vec<Role> = roles.iter().filter_map(|r| Role::parse(r)).collect();
-            (mentioning.may_see)(*id, &roles)
+        .filter(|p| {
+            let roles: Vec<Role> = p.roles.iter().filter_map(|r| Role::parse(r)).collect();
+            (mentioning.may_see)(p.id, &roles)
         })
-        .map(|(id, _)| id)
+        .map(|p| p.id)
         .collect();
     if to.is_empty() {
         return Ok(());

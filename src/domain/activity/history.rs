@@ -5,6 +5,7 @@
 //! engine's entries read the same for every subject.
 
 use crate::domain::approval::subject::SubjectRef;
+use crate::domain::kernel::NameOf;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -138,12 +139,7 @@ pub async fn names(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    #[derive(sqlx::FromRow)]
-    struct Named {
-        id: Uuid,
-        name: String,
-    }
-    let rows: Vec<Named> = sqlx::query_as(
+    let rows: Vec<NameOf> = sqlx::query_as(
         "select id, name from departments where id = any($1)
          union all select id, name from job_levels where id = any($1)
          union all select id, full_name from users where id = any($1)",

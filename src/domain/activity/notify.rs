@@ -367,7 +367,12 @@ pub async fn preferences(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<Vec<(Event, Delivery)>, sqlx::Error> {
-    let rows: Vec<(String, String)> =
+    #[derive(sqlx::FromRow)]
+    struct Chosen {
+        event: String,
+        delivery: String,
+    }
+    let rows: Vec<Chosen> =
         sqlx::query_as("select event, delivery from notification_preferences where user_id = $1")
             .bind(user)
             .fetch_all(conn)
@@ -377,8 +382,8 @@ pub async fn preferences(
         .map(|e| {
             let chosen = rows
                 .iter()
-                .find(|(k, _)| k == e.as_str())
-                .and_then(|(_, d)| Delivery::parse(d));
+                .find(|c| c.event == e.as_str())
+                .and_then(|c| Delivery::parse(&c.delivery));
             (e, e.allowed(chosen.unwrap_or(e.default_delivery())))
         })
         .collect())

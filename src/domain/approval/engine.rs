@@ -92,7 +92,12 @@ async fn approvers(
     let own = &r.own_people;
     // The stand-ins in order, in one statement: the first tier that has
     // anyone active and not named on the subject takes the step.
-    let rows: Vec<(i32, Uuid)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Candidate {
+        tier: i32,
+        id: Uuid,
+    }
+    let rows: Vec<Candidate> = sqlx::query_as(
         "with recursive up (parent_id, head_id, depth) as (
              select p.parent_id, p.head_id, 1 from departments d
                join departments p on p.id = d.parent_id where d.id = $2
@@ -119,7 +124,7 @@ async fn approvers(
     .bind(own)
     .fetch_all(&mut *conn)
     .await?;
-    if let Some(&(first, _)) = rows.first() {
+    if let Some(first) = rows.first().map(|c| c.tier) {
         const TIERS: [&str; 4] = [
             "the step's own stand-in",
             "the parent department's head",
@@ -129,8 +134,8 @@ async fn approvers(
         return Ok(Ok(Chosen {
             people: rows
                 .iter()
-                .filter(|(tier, _)| *tier == first)
-                .map(|(_, id)| *id)
+                .filter(|c| c.tier == first)
+                .map(|c| c.id)
                 .collect(),
             fallback: usize::try_from(first)
                 .ok()
@@ -867,24 +872,28 @@ async fn eligible(conn: &mut PgConnection, own: &[Uuid], user: Uuid) -> Result<b
 }
 
 /// Whether `user` may decide the task: its approver, or their delegate
-/// today, while both are eligible ([`decide`] checks the same).
+/// today, while both are eligible, neither one of the subject's `own`
+/// people ([`About::own_people`]; [`decide`] checks the same, step by
+/// step). One statement: the decision page asks it on every view.
 pub async fn may_decide(
     conn: &mut PgConnection,
     user: Uuid,
     task: &Task,
+    own: &[Uuid],
 ) -> Result<bool, sqlx::Error> {
-    let own: Vec<Uuid> = sqlx::query_scalar(
-        "select coalesce((select people from approval_subjects where kind = $1 and id = $2), '{}')",
+    sqlx::query_scalar(
+        "select exists (
+           select 1 from users a join users u on u.id = $2
+            where a.id = $1 and a.deactivated_at is null and u.deactivated_at is null
+              and (u.id = a.id or (a.delegate_id = u.id
+                                   and current_date between a.delegate_from and a.delegate_until))
+              and a.id <> all($3) and u.id <> all($3))",
     )
-    .bind(task.subject_type)
-    .bind(task.subject_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(
-        (task.approver_id == user || delegates_to(&mut *conn, task.approver_id, user).await?)
-            && eligible(&mut *conn, &own, task.approver_id).await?
-            && eligible(conn, &own, user).await?,
-    )
+    .bind(task.approver_id)
+    .bind(user)
+    .bind(own)
+    .fetch_one(conn)
+    .await
 }
 
 /// Ends the still-open tasks of one step (or of the whole approval).

@@ -10,7 +10,7 @@ use crate::domain::Error;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::kernel::{
-    EMPLOYMENT_TYPES, FieldErrors, REASONS, label, optional_id, required_text,
+    EMPLOYMENT_TYPES, FieldErrors, NameOf, REASONS, label, optional_id, required_text,
 };
 use crate::domain::org::user;
 use chrono::{DateTime, Utc};
@@ -206,15 +206,16 @@ impl Names {
 }
 
 pub async fn names(conn: &mut PgConnection) -> Result<Names, sqlx::Error> {
-    let departments: Vec<(Uuid, String)> = sqlx::query_as("select id, name from departments")
+    let departments: Vec<NameOf> = sqlx::query_as("select id, name from departments")
         .fetch_all(&mut *conn)
         .await?;
-    let users: Vec<(Uuid, String)> = sqlx::query_as("select id, full_name from users")
+    let users: Vec<NameOf> = sqlx::query_as("select id, full_name as name from users")
         .fetch_all(conn)
         .await?;
+    let by_id = |rows: Vec<NameOf>| rows.into_iter().map(|n| (n.id, n.name)).collect();
     Ok(Names {
-        departments: departments.into_iter().collect(),
-        users: users.into_iter().collect(),
+        departments: by_id(departments),
+        users: by_id(users),
     })
 }
 

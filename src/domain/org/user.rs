@@ -857,18 +857,24 @@ pub async fn delegation(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<Delegation>, sqlx::Error> {
-    let row: Option<(
-        Option<Uuid>,
-        Option<chrono::NaiveDate>,
-        Option<chrono::NaiveDate>,
-    )> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        delegate_id: Option<Uuid>,
+        delegate_from: Option<chrono::NaiveDate>,
+        delegate_until: Option<chrono::NaiveDate>,
+    }
+    let row: Option<Row> = sqlx::query_as(
         "select delegate_id, delegate_from, delegate_until from users where id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
     .await?;
     Ok(match row {
-        Some((Some(delegate), Some(from), Some(until))) => Some(Delegation {
+        Some(Row {
+            delegate_id: Some(delegate),
+            delegate_from: Some(from),
+            delegate_until: Some(until),
+        }) => Some(Delegation {
             delegate,
             from,
             until,

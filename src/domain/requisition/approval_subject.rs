@@ -40,6 +40,18 @@ impl Requirement {
         }
     }
 
+    /// Who requested it or works on it: never the ones to decide on it.
+    pub fn own_people(&self) -> Vec<Uuid> {
+        [
+            Some(self.hiring_manager_id),
+            Some(self.created_by),
+            self.recruiter_id,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// The requirement as the approval engine sees it.
     pub fn about(&self) -> About {
         About {
@@ -62,14 +74,7 @@ impl Requirement {
                     ""
                 }
             ),
-            own_people: [
-                Some(self.hiring_manager_id),
-                Some(self.created_by),
-                self.recruiter_id,
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
+            own_people: self.own_people(),
             facts: Facts {
                 department_id: Some(self.department_id),
                 level_rank: Some(self.level_rank),

@@ -80,7 +80,7 @@ pub struct RequirementFields {
 }
 
 /// A job level's band, for the salary check.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct Band {
     pub min: i64,
     pub max: i64,
@@ -371,16 +371,17 @@ pub async fn validate(
 ) -> Result<Result<RequirementFields, FieldErrors>, sqlx::Error> {
     let id = |v: &str| v.trim().parse::<Uuid>().ok();
     let level = id(&form.job_level_id);
-    let band: Option<(i64, i64)> = match level {
+    let band: Option<Band> = match level {
         Some(level) => {
-            sqlx::query_as("select salary_min, salary_max from job_levels where id = $1")
-                .bind(level)
-                .fetch_optional(&mut *conn)
-                .await?
+            sqlx::query_as(
+                "select salary_min as min, salary_max as max from job_levels where id = $1",
+            )
+            .bind(level)
+            .fetch_optional(&mut *conn)
+            .await?
         }
         None => None,
     };
-    let band = band.map(|(min, max)| Band { min, max });
     let saved = before.map(Requirement::fields);
     let parsed = form.parse(band, saved.as_ref(), Utc::now().date_naive());
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
