@@ -3,6 +3,16 @@
 //! survives, and links cannot run JavaScript.
 
 use pulldown_cmark::{Options, Parser, html};
+use std::sync::LazyLock;
+
+/// The sanitizer, built once: a builder holds sets of the tags and
+/// attributes it allows, and building them for every description was most
+/// of the allocation a decision page made.
+static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.link_rel(Some("noopener noreferrer nofollow"));
+    b
+});
 
 pub fn to_safe_html(markdown: &str) -> String {
     let mut raw = String::new();
@@ -13,10 +23,7 @@ pub fn to_safe_html(markdown: &str) -> String {
             Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
         ),
     );
-    ammonia::Builder::default()
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .clean(&raw)
-        .to_string()
+    CLEANER.clean(&raw).to_string()
 }
 
 #[cfg(test)]

@@ -17,10 +17,14 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Cloned for every request (each extractor and middleware that takes
+/// state takes a copy), so a clone is one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pool: PgPool,
-    pub config: Arc<Config>,
+    pub config: Config,
     pub mail: MailRenderer,
     /// This process's fan-out of live updates to `/events` streams.
     pub live: crate::live::Live,
@@ -28,6 +32,14 @@ pub struct AppState {
     pub nudges: crate::nudge::Sender,
     /// Departments and job levels, cached for the requirement pages.
     pub catalog: crate::catalog::Catalog,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -38,14 +50,14 @@ impl AppState {
         live: crate::live::Live,
         nudges: crate::nudge::Sender,
     ) -> Self {
-        AppState {
+        AppState(Arc::new(Shared {
             pool,
-            config: Arc::new(config),
+            config,
             mail,
             live,
             nudges,
             catalog: crate::catalog::Catalog::default(),
-        }
+        }))
     }
 
     /// Sessions live in the same database, read before the handler runs and
