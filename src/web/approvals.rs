@@ -92,13 +92,15 @@ async fn inbox(
 ) -> Result<Response, AppError> {
     let (after, show_waiting, show_decided) = q.read().ok_or(AppError::NotFound)?;
     let conn = db.conn().await?;
-    let waiting = match show_waiting {
-        true => Some(approval::waiting(conn, me.id, after).await?),
-        false => None,
+    let waiting = if show_waiting {
+        Some(approval::waiting(conn, me.id, after).await?)
+    } else {
+        None
     };
-    let decided = match show_decided {
-        true => Some(approval::decided(conn, me.id, after).await?),
-        false => None,
+    let decided = if show_decided {
+        Some(approval::decided(conn, me.id, after).await?)
+    } else {
+        None
     };
     db.release();
     let page = InboxPage {
@@ -155,8 +157,15 @@ enum Shown {
 
 struct ShownRequirement {
     r: Requirement,
-    /// The description, rendered: the approver decides on it too.
-    description_html: String,
+}
+
+impl ShownRequirement {
+    /// The description, rendered: the approver decides on it too. Only
+    /// when the page is rendered (a live update of the decisions reads the
+    /// requirement just to know who may see it).
+    fn description_html(&self) -> String {
+        super::markdown::to_safe_html(&self.r.description)
+    }
 }
 
 impl Shown {
@@ -229,11 +238,7 @@ async fn subject_seen_by(
             let r = requirement::find(conn, RequirementId::new(task.subject_id)).await?;
             let r = r.filter(|r| seen(r.visible_to(viewer.id, &viewer.roles)));
             let r = r.ok_or(AppError::NotFound)?;
-            let description_html = super::markdown::to_safe_html(&r.description);
-            Ok(Shown::Requirement(ShownRequirement {
-                r,
-                description_html,
-            }))
+            Ok(Shown::Requirement(ShownRequirement { r }))
         }
         SubjectKind::Offer => Err(AppError::NotFound),
     }
@@ -275,9 +280,10 @@ async fn page(
     // Only a later round has an earlier one to compare with; every round
     // that was decided keeps its deciding tasks in the trail.
     let later_round = trail.iter().any(|t| t.approval_id != task.approval_id);
-    let since = match later_round {
-        true => approval::since(&mut *conn, id).await?,
-        false => None,
+    let since = if later_round {
+        approval::since(&mut *conn, id).await?
+    } else {
+        None
     };
     let mine = approval::may_decide(&mut *conn, viewer.id, &task, &subject.own_people()).await?;
     Ok(DecisionPage {
