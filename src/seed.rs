@@ -12,7 +12,10 @@ use crate::domain::org::user::{self, Email, UserFields};
 use crate::domain::org::{self, DepartmentFields, LevelFields};
 use crate::domain::requisition::form::RequirementFields;
 use crate::domain::requisition::lifecycle::{self, Action};
-use crate::domain::requisition::opening::{self, Outcome};
+use crate::domain::recruiting::application::{self, Who};
+use crate::domain::recruiting::candidate::{self, CandidateFields, Source};
+use crate::domain::recruiting::stage::{self, StageKind};
+use crate::domain::requisition::opening;
 use crate::domain::requisition::requirement::{self, RequirementId};
 use crate::mail::MailRenderer;
 use sqlx::PgPool;
@@ -334,20 +337,59 @@ async fn requirements(
         match target {
             "on_hold" => act(&mut *conn, &as_recruiter, id, Action::Hold).await?,
             "filled" => {
-                for (o, hire) in opening::of(&mut *conn, id)
-                    .await?
-                    .iter()
-                    .zip(HIRES.iter().cycle())
-                {
-                    let hire = Outcome::Filled {
-                        hire: (*hire).into(),
-                    };
-                    opening::settle(&mut *conn, &as_recruiter, id, o.id, &hire).await?;
+                let openings = opening::of(&mut *conn, id).await?.len();
+                for name in HIRES.iter().cycle().take(openings) {
+                    hire(&mut *conn, mail, &as_recruiter, id, name).await?;
                 }
             }
             _ => {}
         }
     }
+    Ok(())
+}
+
+/// Adds `name` as a candidate of the requirement and hires them, as a
+/// recruiter would on its board.
+async fn hire(
+    conn: &mut sqlx::PgConnection,
+    mail: &MailRenderer,
+    recruiter: &Actor,
+    requirement: RequirementId,
+    name: &str,
+) -> Result<(), BoxError> {
+    let who = Who {
+        actor: recruiter,
+        user: recruiter.user_id.ok_or("the demo has a recruiter")?,
+        roles: &[Role::Recruiter],
+    };
+    let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+    let fields = CandidateFields {
+        full_name: name.to_owned(),
+        emails: vec![Email::parse(&email)?],
+        phone: String::new(),
+        location: String::new(),
+        links: Vec::new(),
+        source: Source::Sourced,
+        referrer_id: None,
+        source_detail: String::new(),
+        tags: Vec::new(),
+        skills: Vec::new(),
+        owner_id: recruiter.user_id,
+        consent: true,
+        consent_until: None,
+    };
+    let person = candidate::add(&mut *conn, recruiter, &fields).await?.id();
+    let a = application::add(&mut *conn, who, mail, person, requirement, Source::Sourced).await?;
+    let hired = stage::pipeline(&mut *conn, requirement)
+        .await?
+        .into_iter()
+        .find(|s| s.kind == StageKind::Hired)
+        .ok_or("a pipeline has a hired stage")?;
+    let from = application::find(&mut *conn, a)
+        .await?
+        .ok_or("the application just added")?
+        .stage_id;
+    application::move_to(&mut *conn, who, mail, a, from, hired.id).await?;
     Ok(())
 }
 

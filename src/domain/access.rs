@@ -83,7 +83,11 @@ pub enum Permission {
     ManageWorkflows,
     /// Approve, reject or ask for changes on an approval step naming you.
     DecideApprovals,
+    /// Add candidates, move them through the stages, reject them.
     ManageCandidates,
+    /// See candidates: all with `ManageCandidates`, else those of one's own
+    /// requirements (the row rule of `domain::recruiting::Reach`).
+    ViewCandidates,
     ManageInterviews,
     ManageOffers,
     ViewCompanyReports,
@@ -107,6 +111,10 @@ const TABLE: &[(Permission, &[Role])] = {
         (Permission::ManageWorkflows, &[Admin]),
         (Permission::DecideApprovals, &[Approver, Admin]),
         (Permission::ManageCandidates, &[Recruiter, Admin]),
+        (
+            Permission::ViewCandidates,
+            &[Recruiter, HiringManager, Interviewer, Admin],
+        ),
         (Permission::ManageInterviews, &[Recruiter, Admin]),
         (Permission::ManageOffers, &[Recruiter, Admin]),
         (

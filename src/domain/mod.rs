@@ -13,6 +13,7 @@ pub mod id;
 pub mod kernel;
 pub mod messaging;
 pub mod org;
+pub mod recruiting;
 pub mod reporting;
 pub mod requisition;
 
@@ -28,7 +29,7 @@ use uuid::Uuid;
 pub fn approval_subject(kind: SubjectKind) -> Option<&'static dyn Subject> {
     match kind {
         SubjectKind::Requirement => Some(&requisition::approval_subject::Requirements),
-        SubjectKind::Offer => None,
+        SubjectKind::Offer | SubjectKind::Candidate => None,
     }
 }
 
@@ -45,6 +46,8 @@ pub async fn seen_by(
             let id = requisition::requirement::RequirementId::new(subject.id);
             requisition::requirement::seen_by(conn, id, users).await
         }
-        SubjectKind::Offer => Ok(Vec::new()),
+        // Nothing sends live updates about them yet: the board's come
+        // through its requirement.
+        SubjectKind::Offer | SubjectKind::Candidate => Ok(Vec::new()),
     }
 }

@@ -240,7 +240,7 @@ async fn subject_seen_by(
             let r = r.ok_or(AppError::NotFound)?;
             Ok(Shown::Requirement(ShownRequirement { r }))
         }
-        SubjectKind::Offer => Err(AppError::NotFound),
+        SubjectKind::Offer | SubjectKind::Candidate => Err(AppError::NotFound),
     }
 }
 

@@ -221,7 +221,7 @@ async fn load(
     // threads show on requirements' pages so far.
     let r = match c.subject_type {
         SubjectKind::Requirement => visible(conn, me, RequirementId::new(c.subject_id)).await?,
-        SubjectKind::Offer => return Err(AppError::NotFound),
+        SubjectKind::Offer | SubjectKind::Candidate => return Err(AppError::NotFound),
     };
     Ok((c, r))
 }

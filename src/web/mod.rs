@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod approvals;
 pub mod assets;
+pub mod candidates;
 pub mod comments;
 pub mod csv;
 pub mod current_user;
@@ -14,6 +15,7 @@ pub mod markdown;
 pub mod middleware;
 pub mod notifications;
 pub mod people;
+pub mod pipeline;
 pub mod problems;
 pub mod profile;
 pub mod render;
@@ -77,6 +79,8 @@ fn session_routes() -> Routes {
         .merge(session::routes())
         .merge(profile::routes())
         .merge(requirements::routes())
+        .merge(candidates::routes())
+        .merge(pipeline::routes())
         .merge(comments::routes())
         .merge(approvals::routes())
         .merge(notifications::routes())

@@ -180,6 +180,9 @@ fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
         link(user, path, "/requirements", "Requirements"),
         link(user, path, "/approvals", "Approvals"),
     ];
+    if user.can(Permission::ViewCandidates) {
+        links.insert(2, link(user, path, "/candidates", "Candidates"));
+    }
     // The admin pages share one entry (leading to the first the user may
     // see), so the header keeps to one row; they list each other below it.
     if let Some(first) = admin_nav(user, path).first() {

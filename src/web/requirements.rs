@@ -6,7 +6,6 @@ use super::people::Shown;
 use super::problems::Problems;
 use super::render::{self, Hx, Layout, filters};
 use crate::catalog::Snapshot;
-use crate::domain::Error;
 use crate::domain::access::Permission;
 use crate::domain::approval;
 use crate::domain::kernel::{EMPLOYMENT_TYPES, FieldErrors, REASONS};
@@ -492,6 +491,8 @@ struct ShowPage {
     openings: Vec<opening::Opening>,
     /// Whether `me` may fill or close its open openings now.
     can_settle: bool,
+    /// Whether `me` sees its pipeline: the board is linked.
+    sees_pipeline: bool,
     /// The opening form that failed: kept as typed, its problems beside it.
     settling: Option<SettleForm>,
     /// The action that failed, with the reason typed for it.
@@ -513,14 +514,11 @@ impl ShowPage {
             .is_some_and(|f| f.opening == Some(*opening))
     }
 
-    /// What the failed form of this opening and outcome held, and its
+    /// What the failed close form of this opening held, and its
     /// problem: empty for the others.
-    fn typed(&self, opening: &OpeningId, outcome: &str) -> (&str, Option<&str>) {
+    fn typed(&self, opening: &OpeningId) -> (&str, Option<&str>) {
         match &self.settling {
-            Some(f) if f.opening == Some(*opening) && f.outcome == outcome => match outcome {
-                "filled" => (f.hire.as_str(), f.errors.get("hire")),
-                _ => (f.reason.as_str(), f.errors.get("reason")),
-            },
+            Some(f) if f.opening == Some(*opening) => (f.reason.as_str(), f.errors.get("reason")),
             _ => ("", None),
         }
     }
@@ -580,6 +578,8 @@ async fn show_page(
         },
         thread: super::comments::requirement_thread(&mut *conn, me, &r).await?,
         openings: opening::of(&mut *conn, r.id).await?,
+        sees_pipeline: crate::domain::recruiting::sees_pipeline(&r, me.id, &me.roles)
+            && matches!(r.status, Status::Open | Status::OnHold | Status::Filled),
         can_settle: r.recruited_by(me.id, &me.roles)
             && matches!(r.status, Status::Open | Status::OnHold),
         settling: None,
@@ -730,30 +730,13 @@ async fn transition(
     render::status(status, &page)
 }
 
-/// The two ways an opening ends, as forms: (outcome, field, label, button
-/// and its class).
-const SETTLE_FORMS: [(&str, &str, &str, &str, &str); 2] = [
-    ("filled", "hire", "Person hired", "Mark filled", "button"),
-    (
-        "closed",
-        "reason",
-        "Why it closes",
-        "Close opening",
-        "button secondary",
-    ),
-];
-
-/// Filling or closing one opening: `outcome` says which, `hire` or
-/// `reason` the words.
+/// Closing one opening: why. (An opening is filled by a hire, moved to
+/// the hired stage on the board.)
 #[derive(serde::Deserialize, Default)]
 pub struct SettleForm {
     /// Which opening the form was for, set once it failed.
     #[serde(skip)]
     opening: Option<OpeningId>,
-    #[serde(default)]
-    outcome: String,
-    #[serde(default)]
-    hire: String,
     #[serde(default)]
     reason: String,
     #[serde(skip)]
@@ -771,20 +754,21 @@ async fn settle_opening(
     if !r.recruited_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
-    let words = if form.outcome == "filled" {
-        &form.hire
-    } else {
-        &form.reason
-    };
-    let outcome = opening::Outcome::parse(&form.outcome, words).ok_or(AppError::NotFound)?;
     let mut tx = conn.begin().await?;
-    let settled = async {
-        let outcome = outcome?;
-        let now = opening::settle(&mut tx, &me.actor(), id, opening_id, &outcome).await?;
-        Ok::<_, Error>(settled(&r.reference, &outcome, now))
+    let closed = async {
+        let closing = opening::Closing::parse(&form.reason)?;
+        opening::close(&mut tx, &me.actor(), id, opening_id, &closing).await
     };
-    let problems = match settled.await {
-        Ok(message) => {
+    let problems = match closed.await {
+        Ok(now) => {
+            let message = if now == Status::Filled {
+                format!(
+                    "{}: every opening is filled or closed, so the requirement is filled.",
+                    r.reference
+                )
+            } else {
+                "Opening closed.".to_owned()
+            };
             return render::saved(tx, &me.session, message, &format!("/requirements/{id}")).await;
         }
         Err(e) => Problems::try_from(e)?,
@@ -796,17 +780,6 @@ async fn settle_opening(
     let mut page = show_page(conn, &me, r, problems).await?;
     page.settling = Some(form);
     render::status(status, &page)
-}
-
-/// What settling an opening did, in a sentence.
-fn settled(reference: &str, outcome: &opening::Outcome, now: Status) -> String {
-    match (outcome, now) {
-        (_, Status::Filled) => {
-            format!("{reference}: every opening is filled or closed, so the requirement is filled.")
-        }
-        (opening::Outcome::Filled { hire }, _) => format!("Opening filled by {hire}."),
-        (opening::Outcome::Closed { .. }, _) => "Opening closed.".to_owned(),
-    }
 }
 
 async fn delete(

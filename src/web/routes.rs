@@ -79,21 +79,36 @@ pub enum Rule {
     DecidesApproval,
     /// Their own notification; 404 to others.
     OwnNotification,
+    /// Sees the candidate (`recruiting::Reach`: recruiters and admins all,
+    /// a hiring manager those of their requirements); 404 to others.
+    SeesCandidate,
+    /// Sees the candidate (404), then manages candidates (403).
+    ManagesCandidate,
+    /// Sees the requirement (404), then its pipeline
+    /// (`recruiting::sees_pipeline`); 403.
+    SeesPipeline,
+    /// Sees the application's requirement (404), then manages it
+    /// (`Application::managed_by`); 403.
+    ManagesApplication,
 }
 
 impl Rule {
     /// How the row's rule says no.
     pub fn refusal(self) -> StatusCode {
         match self {
-            Rule::SeesRequirement | Rule::SeesApproval | Rule::OwnNotification => {
-                StatusCode::NOT_FOUND
-            }
+            Rule::SeesRequirement
+            | Rule::SeesApproval
+            | Rule::OwnNotification
+            | Rule::SeesCandidate => StatusCode::NOT_FOUND,
             Rule::EditsRequirement
             | Rule::ActsOnRequirement
             | Rule::RecruitsFor
             | Rule::CommentsOn
             | Rule::ChangesComment
-            | Rule::DecidesApproval => StatusCode::FORBIDDEN,
+            | Rule::DecidesApproval
+            | Rule::ManagesCandidate
+            | Rule::SeesPipeline
+            | Rule::ManagesApplication => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -162,6 +177,28 @@ pub const TABLE: &[Route] = {
             Post,
             "/requirements/{id}/deletion",
             Permission(P::AdministerRequirements),
+        ),
+        // Candidates and the pipeline.
+        r(Get, "/candidates", Permission(P::ViewCandidates)),
+        r(Post, "/candidates", Permission(P::ManageCandidates)),
+        r(Get, "/candidates/new", Permission(P::ManageCandidates)),
+        r(Get, "/candidates.csv", Permission(P::ViewCandidates)),
+        r(Get, "/candidates/{id}", Row(SeesCandidate)),
+        r(Post, "/candidates/{id}", Row(ManagesCandidate)),
+        r(Get, "/candidates/{id}/edit", Row(ManagesCandidate)),
+        r(
+            Post,
+            "/candidates/{id}/applications",
+            Row(ManagesCandidate),
+        ),
+        // `?part=columns`: the columns alone, for their live update.
+        r(Get, "/requirements/{id}/board", Row(SeesPipeline)),
+        r(Post, "/applications/{id}/stage", Row(ManagesApplication)),
+        r(Post, "/applications/{id}/rejection", Row(ManagesApplication)),
+        r(
+            Post,
+            "/applications/{id}/rejection/deletion",
+            Row(ManagesApplication),
         ),
         // Comments.
         r(Post, "/requirements/{id}/comments", Row(CommentsOn)),

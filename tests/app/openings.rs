@@ -1,9 +1,12 @@
 //! Openings: one per head once a requirement opens, each filled by a hire
-//! or closed with a reason; the last one settled fills the requirement, and
-//! the headcount never drops below the hires.
+//! (an application moved to the hired stage) or closed with a reason; the
+//! last one settled fills the requirement, hiring beyond the openings is
+//! refused, and the headcount never drops below the hires.
 
 use crate::change_approval::edit;
-use crate::harness::fixtures::{Chain, approve_all, open, status, submitted};
+use crate::harness::fixtures::{
+    Chain, approve_all, candidate_in, hire, move_to, open, status, submitted,
+};
 use crate::harness::{Page, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -26,25 +29,27 @@ async fn openings(app: &TestApp, requirement: Uuid) -> Vec<Uuid> {
         .unwrap()
 }
 
-async fn settle(
+/// Closes the opening with `reason`, by its form.
+async fn close(
     client: &crate::harness::Client,
     requirement: Uuid,
     opening: Uuid,
-    form: &[(&str, &str)],
+    reason: &str,
 ) -> Page {
     client
         .post(
             &format!("/requirements/{requirement}/openings/{opening}"),
-            form,
+            &[("reason", reason)],
         )
         .await
 }
 
 #[tokio::test]
-async fn openings_are_filled_or_closed_and_the_last_one_fills_the_requirement() {
+async fn openings_are_filled_by_hires_or_closed_and_the_last_one_fills_the_requirement() {
     let app = TestApp::spawn().await;
     let chain = opened(&app).await;
     let (id, hm) = (chain.requirement, &chain.hm);
+    let (recruiter, _) = app.signed_in(Role::Recruiter).await;
     let [first, second] = openings(&app, id).await[..] else {
         panic!("one opening per head");
     };
@@ -56,57 +61,48 @@ async fn openings_are_filled_or_closed_and_the_last_one_fills_the_requirement() 
     );
     assert_eq!(page.texts("#openings h2 .hint"), ["0 of 2 filled"]);
 
-    // No name: the problem beside the field, that opening's form open.
-    let res = settle(hm, id, first, &[("outcome", "filled"), ("hire", "  ")]).await;
+    // No reason: the problem beside the field, that opening's form open.
+    let res = close(hm, id, first, "  ").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        res.field_error("opening-1-hire").as_deref(),
-        Some("Name the person hired.")
+        res.field_error("opening-1-reason").as_deref(),
+        Some("Say why the opening closes.")
     );
     assert_eq!(
         res.texts("#openings details[open] summary"),
-        ["Fill or close opening 1"]
+        ["Close opening 1"]
     );
 
     // A NUL byte (PostgreSQL refuses it in text) is a problem beside the
     // field too, not a failed request.
-    let res = settle(hm, id, first, &[("outcome", "filled"), ("hire", "Ana\0")]).await;
+    let res = close(hm, id, first, "Budget\0").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        res.field_error("opening-1-hire")
+        res.field_error("opening-1-reason")
             .is_some_and(|e| e.contains("NUL"))
     );
 
     // Someone not on the requirement may not, whatever the page shows.
     let (viewer, _) = app.signed_in(Role::Viewer).await;
-    let res = settle(
-        &viewer,
-        id,
-        first,
-        &[("outcome", "filled"), ("hire", "Ana Costa")],
-    )
-    .await;
+    let res = close(&viewer, id, first, "Budget cut").await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 
-    let res = settle(
-        hm,
-        id,
-        first,
-        &[("outcome", "filled"), ("hire", "Ana Costa")],
-    )
-    .await;
-    res.assert_redirect(&format!("/requirements/{id}"));
+    // A hire fills the first open opening, naming the application.
+    let waiting = candidate_in(&app, &recruiter, id, "Ben Dahl").await;
+    let res = hire(&app, &recruiter, id, "Ana Costa").await;
+    res.assert_redirect(&format!("/requirements/{id}/board"));
     assert_eq!(status(&app, id).await, "open", "one opening is left");
     assert_eq!(app.audit_count("opening.filled", first).await, 1);
+    let filled_by: Option<Uuid> =
+        sqlx::query_scalar("select application_id from openings where id = $1")
+            .bind(first)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(filled_by.is_some(), "the opening names its hire's application");
 
     // Twice: the second is told what happened instead.
-    let res = settle(
-        hm,
-        id,
-        first,
-        &[("outcome", "closed"), ("reason", "Budget cut")],
-    )
-    .await;
+    let res = close(hm, id, first, "Budget cut").await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(
         res.body
@@ -115,13 +111,7 @@ async fn openings_are_filled_or_closed_and_the_last_one_fills_the_requirement() 
         res.body
     );
 
-    let res = settle(
-        hm,
-        id,
-        second,
-        &[("outcome", "closed"), ("reason", "Budget cut")],
-    )
-    .await;
+    let res = close(hm, id, second, "Budget cut").await;
     res.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "filled");
     assert_eq!(app.audit_count("requirement.fill", id).await, 1);
@@ -156,6 +146,23 @@ async fn openings_are_filled_or_closed_and_the_last_one_fills_the_requirement() 
             .any(|e| e.contains("filled opening 1: “Ana Costa”")),
         "{events:?}"
     );
+
+    // Nothing left to fill: one more hire is refused, saying why, and
+    // the candidate stays where they were.
+    let res = move_to(&app, &recruiter, waiting, "Hired").await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert_eq!(
+        res.texts(".flash.error"),
+        ["Every opening is filled or closed already: raise the requirement's headcount to hire one more."]
+    );
+    let stage: String = sqlx::query_scalar(
+        "select s.name from applications a join pipeline_stages s on s.id = a.stage_id where a.id = $1",
+    )
+    .bind(waiting)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stage, "Applied");
 }
 
 #[tokio::test]
@@ -181,19 +188,13 @@ async fn openings_of_a_requirement_not_recruiting_stay_as_they_are() {
         )
         .await;
     res.assert_redirect(&format!("/requirements/{id}"));
-    let res = settle(
-        &chain.hm,
-        id,
-        opening,
-        &[("outcome", "filled"), ("hire", "Ana Costa")],
-    )
-    .await;
+    let res = close(&chain.hm, id, opening, "Budget cut").await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(
         res.body
             .contains("only while the requirement is open or on hold")
     );
-    assert_eq!(app.audit_count("opening.filled", opening).await, 0);
+    assert_eq!(app.audit_count("opening.closed", opening).await, 0);
 }
 
 #[tokio::test]
@@ -201,6 +202,7 @@ async fn the_headcount_stays_at_or_above_the_hires_and_down_to_them_fills_it() {
     let app = TestApp::spawn().await;
     let chain = opened(&app).await;
     let id = chain.requirement;
+    let (recruiter, _) = app.signed_in(Role::Recruiter).await;
     // A third head, approved: a third opening.
     let same = [
         ("salary_max", "85000"),
@@ -212,15 +214,9 @@ async fn the_headcount_stays_at_or_above_the_hires_and_down_to_them_fills_it() {
     assert_eq!(status(&app, id).await, "open");
     let all = openings(&app, id).await;
     assert_eq!(all.len(), 3);
-    for (opening, hire) in all.iter().zip(["Ana Costa", "Ben Dahl"]) {
-        let res = settle(
-            &chain.hm,
-            id,
-            *opening,
-            &[("outcome", "filled"), ("hire", hire)],
-        )
-        .await;
-        res.assert_redirect(&format!("/requirements/{id}"));
+    for name in ["Ana Costa", "Ben Dahl"] {
+        let res = hire(&app, &recruiter, id, name).await;
+        res.assert_redirect(&format!("/requirements/{id}/board"));
     }
 
     let res = edit(&app, &chain, &[&same[..], &[("headcount", "1")]].concat()).await;
@@ -254,24 +250,16 @@ async fn the_last_two_openings_settled_at_once_fill_the_requirement_once() {
     let app = TestApp::spawn().await;
     let chain = opened(&app).await;
     let id = chain.requirement;
-    let [first, second] = openings(&app, id).await[..] else {
+    let (recruiter, _) = app.signed_in(Role::Recruiter).await;
+    let [_, second] = openings(&app, id).await[..] else {
         panic!("one opening per head");
     };
+    let offer = candidate_in(&app, &recruiter, id, "Ana Costa").await;
     let (a, b) = tokio::join!(
-        settle(
-            &chain.hm,
-            id,
-            first,
-            &[("outcome", "filled"), ("hire", "Ana Costa")]
-        ),
-        settle(
-            &chain.hm,
-            id,
-            second,
-            &[("outcome", "closed"), ("reason", "Budget cut")]
-        ),
+        move_to(&app, &recruiter, offer, "Hired"),
+        close(&chain.hm, id, second, "Budget cut"),
     );
-    a.assert_redirect(&format!("/requirements/{id}"));
+    a.assert_redirect(&format!("/requirements/{id}/board"));
     b.assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(status(&app, id).await, "filled");
     assert_eq!(app.audit_count("requirement.fill", id).await, 1);

@@ -6,7 +6,7 @@
 //! functions that decide them, on the very rows the walk requests.
 
 use crate::harness::fixtures::{
-    self, Org, approve_all, comment, create, draft, form, org, submit, waiting_task,
+    self, Org, approve_all, candidate_in, comment, create, draft, form, org, submit, waiting_task,
 };
 use crate::harness::{Client, Page, TestApp};
 use hiring_hare::domain::access::{Permission, Role, allows};
@@ -15,6 +15,7 @@ use hiring_hare::domain::activity::comments;
 use hiring_hare::domain::approval::TaskId;
 use hiring_hare::domain::approval::{self, SubjectKind, SubjectRef};
 use hiring_hare::domain::org::user::{self, Email, UserFields};
+use hiring_hare::domain::recruiting::{self, Reach, application, candidate};
 use hiring_hare::domain::requisition::lifecycle::Action;
 use hiring_hare::domain::requisition::requirement::RequirementId;
 use hiring_hare::domain::requisition::requirement::{self, Requirement};
@@ -63,6 +64,11 @@ struct Fixture {
     hidden_comment: Uuid,
     /// The approver's.
     notification: Uuid,
+    /// In the pipeline of `open`, at its first stage.
+    candidate: Uuid,
+    application: Uuid,
+    /// In no pipeline: recruiters and admins see them, nobody else.
+    loner: Uuid,
     /// Rows for the admin pages, apart from those of the requirements.
     user: Uuid,
     department: Uuid,
@@ -83,6 +89,8 @@ enum Subject {
     Comment(Uuid),
     Task(Uuid),
     Notification(Uuid),
+    Candidate(Uuid),
+    Application(Uuid),
 }
 
 /// One request of a route.
@@ -228,6 +236,25 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
             .await
             .unwrap();
 
+    let recruiter_client = &visitors[recruiter].client;
+    let application = candidate_in(app, recruiter_client, open, "Ana Costa").await;
+    let candidate: Uuid = sqlx::query_scalar("select candidate_id from applications where id = $1")
+        .bind(application)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = recruiter_client
+        .post(
+            "/candidates",
+            &[("full_name", "Lone Wolf"), ("source", "sourced")],
+        )
+        .await;
+    let loner = res
+        .location()
+        .strip_prefix("/candidates/")
+        .and_then(|id| id.parse().ok())
+        .unwrap();
+
     let recruiters = comment(&visitors[recruiter].client, draft_id, "Looks right").await;
     let hidden_comment = comment(hm_client, confidential, "For the approver").await;
     let notification: Uuid = sqlx::query_scalar(
@@ -279,6 +306,9 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
         comment: recruiters,
         hidden_comment,
         notification,
+        candidate,
+        application,
+        loner,
         user,
         department,
         level,
@@ -310,7 +340,7 @@ async fn new_level(app: &TestApp) -> Uuid {
 /// an unknown one, with a form that passes no validation (so nothing
 /// changes), or one that changes what is made for it alone.
 async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) -> Vec<Case> {
-    use Subject::{Comment, Notification, Requirement, Task, Unknown};
+    use Subject::{Application, Candidate, Comment, Notification, Requirement, Task, Unknown};
     let u = f.unknown;
     let requirements = [
         Requirement(f.draft),
@@ -323,7 +353,8 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             .iter()
             .map(|s| {
                 let id = match *s {
-                    Requirement(id) | Comment(id) | Task(id) | Notification(id) => id,
+                    Requirement(id) | Comment(id) | Task(id) | Notification(id) | Candidate(id)
+                    | Application(id) => id,
                     _ => u,
                 };
                 Case::new(path(id), *s)
@@ -370,10 +401,34 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
                 format!("/requirements/{}/openings/{}", f.open, f.opening),
                 Requirement(f.open),
             )
-            .form(&[("outcome", "closed")]),
-            Case::new(format!("/requirements/{u}/openings/{u}"), Unknown)
-                .form(&[("outcome", "closed")]),
+            .form(&[("reason", "")]),
+            Case::new(format!("/requirements/{u}/openings/{u}"), Unknown).form(&[("reason", "")]),
         ],
+        (_, "/requirements/{id}/board") => ["", "?part=columns"]
+            .into_iter()
+            .flat_map(|part| on(&requirements, &|id| format!("/requirements/{id}/board{part}")))
+            .collect(),
+        (_, "/candidates/{id}" | "/candidates/{id}/edit" | "/candidates/{id}/applications") => on(
+            &[Candidate(f.candidate), Candidate(f.loner), Unknown],
+            &|id| route.path.replace("{id}", &id.to_string()),
+        )
+        .into_iter()
+        .map(|c| c.form(&[("full_name", ""), ("requirement_id", "")]))
+        .collect(),
+        (_, p) if p.starts_with("/applications/{id}") => {
+            let from: Uuid =
+                sqlx::query_scalar("select stage_id from applications where id = $1")
+                    .bind(f.application)
+                    .fetch_one(&app.pool)
+                    .await
+                    .unwrap();
+            on(&[Application(f.application), Unknown], &|id| {
+                p.replace("{id}", &id.to_string())
+            })
+            .into_iter()
+            .map(|c| c.form(&[("from", &from.to_string()), ("stage_id", ""), ("reason_id", "")]))
+            .collect()
+        }
         (_, "/requirements/{id}/deletion") => {
             // Each deletes one of its own.
             let fresh = draft(app, &visitors[hm].client, &f.org, hm_id, "To delete").await;
@@ -625,6 +680,26 @@ async fn row_allows(
                 .await
                 .unwrap();
             refused(owner == user)
+        }
+        (Rule::SeesCandidate | Rule::ManagesCandidate, Subject::Candidate(id)) => {
+            let reach = Reach::of(user, &roles);
+            let seen = candidate::find(conn, reach, candidate::CandidateId::new(id)).await.unwrap();
+            if seen.is_none() {
+                return Err(StatusCode::NOT_FOUND);
+            }
+            refused(rule == Rule::SeesCandidate || reach.all)
+        }
+        (Rule::SeesPipeline, Subject::Requirement(id)) => {
+            let r = requirement(conn, id).await;
+            sees(&r)?;
+            refused(recruiting::sees_pipeline(&r, user, &roles))
+        }
+        (Rule::ManagesApplication, Subject::Application(id)) => {
+            let a = application::find(conn, application::ApplicationId::new(id)).await.unwrap().unwrap();
+            if !a.visible_to(user, &roles) {
+                return Err(StatusCode::NOT_FOUND);
+            }
+            refused(a.managed_by(user, &roles))
         }
         (rule, subject) => panic!("the walk asks {rule:?} of {subject:?}"),
     }

@@ -259,7 +259,7 @@ impl Subject for Offers {
 fn offers(kind: SubjectKind) -> Option<&'static dyn Subject> {
     match kind {
         SubjectKind::Offer => Some(&Offers),
-        SubjectKind::Requirement => None,
+        SubjectKind::Requirement | SubjectKind::Candidate => None,
     }
 }
 

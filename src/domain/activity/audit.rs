@@ -23,10 +23,12 @@ pub enum Entity {
     User,
     Department,
     JobLevel,
+    Candidate,
+    Application,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 11] = [
         Entity::Requirement,
         Entity::Opening,
         Entity::Offer,
@@ -36,6 +38,8 @@ impl Entity {
         Entity::User,
         Entity::Department,
         Entity::JobLevel,
+        Entity::Candidate,
+        Entity::Application,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,8 @@ impl Entity {
             Entity::User => "user",
             Entity::Department => "department",
             Entity::JobLevel => "job_level",
+            Entity::Candidate => "candidate",
+            Entity::Application => "application",
         }
     }
 
@@ -65,6 +71,7 @@ impl From<SubjectKind> for Entity {
         match kind {
             SubjectKind::Requirement => Entity::Requirement,
             SubjectKind::Offer => Entity::Offer,
+            SubjectKind::Candidate => Entity::Candidate,
         }
     }
 }
@@ -192,6 +199,12 @@ actions! {
     WorkflowUpdated = "workflow.updated",
     WorkflowArchived = "workflow.archived",
     WorkflowMadeDefault = "workflow.made_default",
+    CandidateCreated = "candidate.created",
+    CandidateUpdated = "candidate.updated",
+    ApplicationCreated = "application.created",
+    ApplicationMoved = "application.moved",
+    ApplicationRejected = "application.rejected",
+    ApplicationUnrejected = "application.unrejected",
 }
 
 pub async fn record(

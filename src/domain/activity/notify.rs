@@ -31,6 +31,9 @@ pub enum Event {
     ApprovalChangesRequested,
     ApprovalReminder,
     RequirementOpened,
+    CandidateAdded,
+    ApplicationStageChanged,
+    ApplicationRejected,
     Mention,
 }
 
@@ -68,7 +71,7 @@ impl Delivery {
 }
 
 impl Event {
-    pub const ALL: [Event; 10] = [
+    pub const ALL: [Event; 13] = [
         Event::ApprovalPending,
         Event::ApprovalReminder,
         Event::ApprovalStepApproved,
@@ -78,6 +81,9 @@ impl Event {
         Event::RequirementCreated,
         Event::RequirementSubmitted,
         Event::RequirementOpened,
+        Event::CandidateAdded,
+        Event::ApplicationStageChanged,
+        Event::ApplicationRejected,
         Event::Mention,
     ];
 
@@ -92,6 +98,9 @@ impl Event {
             Event::ApprovalChangesRequested => "approval.changes_requested",
             Event::ApprovalReminder => "approval.reminder",
             Event::RequirementOpened => "requirement.opened",
+            Event::CandidateAdded => "candidate.added",
+            Event::ApplicationStageChanged => "application.stage_changed",
+            Event::ApplicationRejected => "application.rejected",
             Event::Mention => "mention",
         }
     }
@@ -114,6 +123,9 @@ impl Event {
             Event::ApprovalChangesRequested => "Changes are asked for on a requirement of mine",
             Event::ApprovalReminder => "An approval is overdue",
             Event::RequirementOpened => "A requirement I recruit for opens",
+            Event::CandidateAdded => "A candidate joins a requirement of mine",
+            Event::ApplicationStageChanged => "A candidate of mine moves to another stage",
+            Event::ApplicationRejected => "A candidate of mine is rejected or withdraws",
             Event::Mention => "Someone mentions me",
         }
     }
@@ -125,6 +137,9 @@ impl Event {
             Event::RequirementCreated
             | Event::RequirementSubmitted
             | Event::RequirementOpened
+            | Event::CandidateAdded
+            | Event::ApplicationStageChanged
+            | Event::ApplicationRejected
             | Event::ApprovalStepApproved => Delivery::Digest,
             _ => Delivery::Immediately,
         }

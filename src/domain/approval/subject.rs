@@ -29,6 +29,8 @@ use uuid::Uuid;
 pub enum SubjectKind {
     Requirement,
     Offer,
+    /// Has a history and a comment thread; never an approval.
+    Candidate,
 }
 
 impl SubjectKind {
@@ -36,6 +38,7 @@ impl SubjectKind {
         match self {
             SubjectKind::Requirement => "requirement",
             SubjectKind::Offer => "offer",
+            SubjectKind::Candidate => "candidate",
         }
     }
 
@@ -44,12 +47,17 @@ impl SubjectKind {
         match self {
             SubjectKind::Requirement => "requirement",
             SubjectKind::Offer => "offer",
+            SubjectKind::Candidate => "candidate",
         }
     }
 
     pub fn parse(s: &str) -> Option<SubjectKind> {
-        [SubjectKind::Requirement, SubjectKind::Offer]
-            .into_iter()
+        [
+            SubjectKind::Requirement,
+            SubjectKind::Offer,
+            SubjectKind::Candidate,
+        ]
+        .into_iter()
             .find(|k| k.as_str() == s)
     }
 }
@@ -215,9 +223,13 @@ mod tests {
 
     #[test]
     fn kinds_read_back_as_written() {
-        for k in [SubjectKind::Requirement, SubjectKind::Offer] {
+        for k in [
+            SubjectKind::Requirement,
+            SubjectKind::Offer,
+            SubjectKind::Candidate,
+        ] {
             assert_eq!(SubjectKind::parse(k.as_str()), Some(k));
         }
-        assert_eq!(SubjectKind::parse("candidate"), None);
+        assert_eq!(SubjectKind::parse("application"), None);
     }
 }

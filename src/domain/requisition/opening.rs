@@ -9,6 +9,7 @@ use crate::domain::requisition::lifecycle::{self, Action, Status};
 use crate::domain::requisition::requirement::RequirementId;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 /// Where an opening stands: open until someone is hired into it or it is
 /// closed without a hire.
@@ -91,57 +92,36 @@ pub async fn of(
     .await
 }
 
-/// How an opening ends.
+/// Why an opening closes without a hire, as typed and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Filled { hire: String },
-    Closed { reason: String },
-}
+pub struct Closing(String);
 
-/// The longest hire name or reason kept.
+/// The longest reason kept.
 const MAX_LEN: usize = 200;
 
-impl Outcome {
-    /// From the form: `outcome` is "filled" or "closed"; the words are the
-    /// hire's name or the reason. None for an outcome no form offers.
-    pub fn parse(outcome: &str, words: &str) -> Option<Result<Outcome, FieldErrors>> {
-        let (field, missing) = match outcome {
-            "filled" => ("hire", "Name the person hired."),
-            "closed" => ("reason", "Say why the opening closes."),
-            _ => return None,
-        };
+impl Closing {
+    pub fn parse(words: &str) -> Result<Closing, FieldErrors> {
         let mut e = FieldErrors::default();
-        let words = crate::domain::kernel::required_text(&mut e, field, words, MAX_LEN, missing);
-        Some(e.into_result(|| {
-            if outcome == "filled" {
-                Outcome::Filled { hire: words }
-            } else {
-                Outcome::Closed { reason: words }
-            }
-        }))
-    }
-
-    fn status(&self) -> &'static str {
-        match self {
-            Outcome::Filled { .. } => "filled",
-            Outcome::Closed { .. } => "closed",
-        }
+        let words = crate::domain::kernel::required_text(
+            &mut e,
+            "reason",
+            words,
+            MAX_LEN,
+            "Say why the opening closes.",
+        );
+        e.into_result(|| Closing(words))
     }
 }
 
-/// Fills or closes one open opening of an open (or on hold) requirement,
-/// and fills the requirement when it was the last one open. Returns the
-/// requirement's status after it.
-pub async fn settle(
+/// Locks the requirement (ordering this against edits of its headcount and
+/// other openings settled at the same moment: the last one of two settled
+/// at once sees the other and fills the requirement) and returns its
+/// status, refused unless it is open or on hold.
+async fn lock_recruiting(
     conn: &mut PgConnection,
-    actor: &Actor,
     requirement_id: RequirementId,
-    opening_id: OpeningId,
-    outcome: &Outcome,
+    what: &str,
 ) -> Result<Status, Error> {
-    // The requirement's lock orders this against edits of its headcount
-    // and other openings settled at the same moment: the last one of two
-    // settled at once sees the other and fills the requirement.
     let status: Status = sqlx::query_scalar(
         "select status from requirements where id = $1 and deleted_at is null for update",
     )
@@ -150,10 +130,24 @@ pub async fn settle(
     .await?
     .ok_or(Error::NotFound)?;
     if !matches!(status, Status::Open | Status::OnHold) {
-        return Err(Error::refused(
-            "Openings are filled or closed only while the requirement is open or on hold.",
-        ));
+        return Err(Error::refused(format!(
+            "{what} only while the requirement is open or on hold."
+        )));
     }
+    Ok(status)
+}
+
+/// Closes one open opening of an open (or on hold) requirement, and fills
+/// the requirement when it was the last one open. Returns the
+/// requirement's status after it.
+pub async fn close(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    requirement_id: RequirementId,
+    opening_id: OpeningId,
+    reason: &Closing,
+) -> Result<Status, Error> {
+    let status = lock_recruiting(&mut *conn, requirement_id, "Openings are closed").await?;
     let opening = of(&mut *conn, requirement_id)
         .await?
         .into_iter()
@@ -166,17 +160,86 @@ pub async fn settle(
             opening.outcome()
         )));
     }
-    let (hire, reason) = match outcome {
-        Outcome::Filled { hire } => (Some(hire.as_str()), None),
-        Outcome::Closed { reason } => (None, Some(reason.as_str())),
+    let outcome = Outcome::Closed {
+        reason: &reason.0,
+    };
+    settle(conn, actor, requirement_id, &opening, outcome, status).await
+}
+
+/// Fills the first open opening of an open (or on hold) requirement with
+/// the hire of `application`, and the requirement when it was the last
+/// one open; refused when none is open. Returns the requirement's status
+/// after it.
+pub async fn hire(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    requirement_id: RequirementId,
+    application: Uuid,
+    name: &str,
+) -> Result<Status, Error> {
+    let every_one_settled = || {
+        Error::refused(
+            "Every opening is filled or closed already: raise the requirement's headcount \
+             to hire one more.",
+        )
+    };
+    let status = match lock_recruiting(&mut *conn, requirement_id, "Candidates are hired").await
+    {
+        Err(Error::Refused(_)) if is_filled(&mut *conn, requirement_id).await? => {
+            return Err(every_one_settled());
+        }
+        other => other?,
+    };
+    let openings = of(&mut *conn, requirement_id).await?;
+    let opening = openings
+        .iter()
+        .find(|o| o.is_open())
+        .ok_or_else(every_one_settled)?;
+    let outcome = Outcome::Filled {
+        hire: name,
+        application,
+    };
+    settle(conn, actor, requirement_id, opening, outcome, status).await
+}
+
+async fn is_filled(
+    conn: &mut PgConnection,
+    requirement_id: RequirementId,
+) -> Result<bool, sqlx::Error> {
+    let status: Option<Status> = sqlx::query_scalar("select status from requirements where id = $1")
+        .bind(requirement_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(status == Some(Status::Filled))
+}
+
+/// How an opening ends.
+enum Outcome<'a> {
+    Filled { hire: &'a str, application: Uuid },
+    Closed { reason: &'a str },
+}
+
+async fn settle(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    requirement_id: RequirementId,
+    opening: &Opening,
+    outcome: Outcome<'_>,
+    status: Status,
+) -> Result<Status, Error> {
+    let (state, hire, application, reason) = match outcome {
+        Outcome::Filled { hire, application } => ("filled", Some(hire), Some(application), None),
+        Outcome::Closed { reason } => ("closed", None, None, Some(reason)),
     };
     sqlx::query(
-        "update openings set status = $2, hire_name = $3, closed_reason = $4, settled_by = $5, updated_at = now()
+        "update openings set status = $2, hire_name = $3, application_id = $4, closed_reason = $5,
+                settled_by = $6, updated_at = now()
           where id = $1",
     )
-    .bind(opening_id)
-    .bind(outcome.status())
+    .bind(opening.id)
+    .bind(state)
     .bind(hire)
+    .bind(application)
     .bind(reason)
     .bind(actor.user_id)
     .execute(&mut *conn)
@@ -184,18 +247,20 @@ pub async fn settle(
     let c = Changes::new()
         .created("requirement_id", &requirement_id)
         .created("opening", &opening.number)
-        .field("status", &"open", &outcome.status())
+        .field("status", &"open", &state)
         .created("hire", &hire)
         .created("reason", &reason);
+    let action = if hire.is_some() {
+        audit::Action::OpeningFilled
+    } else {
+        audit::Action::OpeningClosed
+    };
     audit::record(
         &mut *conn,
         actor,
-        match outcome {
-            Outcome::Filled { .. } => audit::Action::OpeningFilled,
-            Outcome::Closed { .. } => audit::Action::OpeningClosed,
-        },
+        action,
         audit::Entity::Opening,
-        Some(opening_id.uuid()),
+        Some(opening.id.uuid()),
         c,
     )
     .await?;
@@ -263,25 +328,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_form_names_a_hire_or_a_reason() {
+    fn a_closing_says_why() {
         assert_eq!(
-            Outcome::parse("filled", "  Ana Costa "),
-            Some(Ok(Outcome::Filled {
-                hire: "Ana Costa".into()
-            }))
+            Closing::parse(" Budget cut "),
+            Ok(Closing("Budget cut".into()))
         );
-        assert_eq!(
-            Outcome::parse("closed", "Budget cut"),
-            Some(Ok(Outcome::Closed {
-                reason: "Budget cut".into()
-            }))
-        );
-        let missing = Outcome::parse("filled", " ").unwrap().unwrap_err();
-        assert_eq!(missing.get("hire"), Some("Name the person hired."));
-        let long = Outcome::parse("closed", &"x".repeat(201))
-            .unwrap()
-            .unwrap_err();
+        let missing = Closing::parse(" ").unwrap_err();
+        assert_eq!(missing.get("reason"), Some("Say why the opening closes."));
+        let long = Closing::parse(&"x".repeat(201)).unwrap_err();
         assert_eq!(long.get("reason"), Some("Use at most 200 characters."));
-        assert_eq!(Outcome::parse("reopened", "x"), None);
     }
 }

@@ -194,6 +194,38 @@ pub async fn find(
     .await
 }
 
+/// The requirement a person typed: its reference code (any case) or id.
+pub async fn by_reference(
+    conn: &mut PgConnection,
+    text: &str,
+) -> Result<Option<RequirementId>, sqlx::Error> {
+    let text = text.trim().replace('\0', "");
+    if let Ok(id) = text.parse() {
+        return Ok(Some(id));
+    }
+    sqlx::query_scalar("select id from requirements where reference = upper($1) and deleted_at is null")
+        .bind(text)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The requirements open for recruiting that `user` works on (as hiring
+/// manager or recruiter), newest first: what a form suggests.
+pub async fn recruiting_for(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<Vec<crate::domain::kernel::NameOf>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, reference || ' ' || title as name from requirements
+          where status in ('open', 'on_hold') and deleted_at is null
+            and $1 in (hiring_manager_id, recruiter_id, created_by)
+          order by created_at desc limit 50",
+    )
+    .bind(user)
+    .fetch_all(conn)
+    .await
+}
+
 /// Of `users`, those who may see requirement `id`: whom
 /// [`Requirement::visible_to`] lets see it, and the approvers of its tasks,
 /// whose approval page shows it. For live updates, which must not tell

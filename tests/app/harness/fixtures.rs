@@ -237,3 +237,62 @@ pub async fn comment(client: &Client, requirement: Uuid, body: &str) -> Uuid {
     assert_eq!(path, format!("/requirements/{requirement}"));
     anchor.parse().unwrap()
 }
+
+/// Adds `name` as a candidate of the requirement through the form, as a
+/// recruiter does; the application's id.
+pub async fn candidate_in(app: &TestApp, recruiter: &Client, requirement: Uuid, name: &str) -> Uuid {
+    let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+    let res = recruiter
+        .post(
+            "/candidates",
+            &[
+                ("full_name", name),
+                ("emails", &email),
+                ("source", "sourced"),
+                ("requirement_id", &requirement.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(res.location().starts_with("/candidates/"), "{}", res.location());
+    sqlx::query_scalar(
+        "select a.id from applications a join candidate_emails e on e.candidate_id = a.candidate_id
+          where e.email = $1 and a.requirement_id = $2",
+    )
+    .bind(email)
+    .bind(requirement)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// Moves the application to its pipeline's stage named `stage` from where
+/// it is now, by the board's form; the answer.
+pub async fn move_to(app: &TestApp, client: &Client, application: Uuid, stage: &str) -> Page {
+    let (from, to): (Uuid, Uuid) = sqlx::query_as(
+        "select a.stage_id, s.id from applications a, pipeline_stages s
+          where a.id = $1 and s.name = $2 and s.requirement_id is null",
+    )
+    .bind(application)
+    .bind(stage)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    client
+        .post(
+            &format!("/applications/{application}/stage"),
+            &[
+                ("from", &from.to_string()),
+                ("stage_id", &to.to_string()),
+                ("back", "board"),
+            ],
+        )
+        .await
+}
+
+/// Adds `name` to the requirement and hires them, as a recruiter does;
+/// the answer to the move to Hired.
+pub async fn hire(app: &TestApp, recruiter: &Client, requirement: Uuid, name: &str) -> Page {
+    let application = candidate_in(app, recruiter, requirement, name).await;
+    move_to(app, recruiter, application, "Hired").await
+}

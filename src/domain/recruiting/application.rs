@@ -1,0 +1,593 @@
+//! Applications: a candidate for one requirement, moving through its
+//! pipeline's stages. Every move is a row (who, from where, to where,
+//! when) beside its audit row; reaching the hired stage fills an opening;
+//! a rejection ends it with a reason, and can be undone.
+
+use super::candidate::{CandidateId, Source};
+use super::stage::{self, Reason, ReasonId, Stage, StageId, StageKind};
+use crate::domain::Error;
+use crate::domain::access::{Permission, Role, allows};
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::activity::notify::{self, Event, Notice};
+use crate::domain::approval::subject::{SubjectKind, SubjectRef};
+use crate::domain::id::Id;
+use crate::domain::kernel::{FieldErrors, optional_text};
+use crate::domain::messaging::Letters;
+use crate::domain::requisition::lifecycle::Status;
+use crate::domain::requisition::opening;
+use crate::domain::requisition::requirement::RequirementId;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+pub type ApplicationId = Id<Application>;
+
+/// An application as its candidate's profile and its checks read it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Application {
+    pub id: ApplicationId,
+    pub candidate_id: CandidateId,
+    pub candidate_name: String,
+    pub requirement_id: RequirementId,
+    pub reference: String,
+    pub title: String,
+    pub requirement_status: Status,
+    pub confidential: bool,
+    pub hiring_manager_id: Uuid,
+    pub recruiter_id: Option<Uuid>,
+    pub requested_by: Uuid,
+    pub stage_id: StageId,
+    pub stage_name: String,
+    pub stage_kind: StageKind,
+    pub stage_entered_at: DateTime<Utc>,
+    pub source: Source,
+    pub rejection: Option<String>,
+    pub rejection_note: Option<String>,
+    pub version: i32,
+}
+
+impl Application {
+    /// Whether `user` sees it: they see its requirement (a confidential one
+    /// only its people and admins do).
+    pub fn visible_to(&self, user: Uuid, roles: &[Role]) -> bool {
+        !self.confidential
+            || self.own_people().contains(&user)
+            || allows(roles, Permission::AdministerRequirements)
+    }
+
+    /// Whether `user` may move, reject or un-reject it: recruiters and
+    /// admins who see it.
+    pub fn managed_by(&self, user: Uuid, roles: &[Role]) -> bool {
+        allows(roles, Permission::ManageCandidates) && self.visible_to(user, roles)
+    }
+
+    fn own_people(&self) -> Vec<Uuid> {
+        let mut people = vec![self.hiring_manager_id, self.requested_by];
+        people.extend(self.recruiter_id);
+        people
+    }
+
+    /// Who hears of its moves (the requirement's hiring manager and
+    /// recruiter), but not `actor`.
+    fn people_but(&self, actor: Option<Uuid>) -> Vec<Uuid> {
+        let mut people = vec![self.hiring_manager_id];
+        people.extend(self.recruiter_id);
+        people.dedup();
+        people.retain(|p| Some(*p) != actor);
+        people
+    }
+
+    /// How long it has been in its stage, as a card says it: "3 d", "5 h".
+    pub fn time_in_stage(&self, now: DateTime<Utc>) -> String {
+        time_in_stage(self.stage_entered_at, now)
+    }
+}
+
+/// A span as a card says it: minutes under an hour, hours under two days,
+/// then days.
+pub fn time_in_stage(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - since).num_minutes().max(0);
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h", m / 60),
+        m => format!("{} d", m / (24 * 60)),
+    }
+}
+
+macro_rules! application_select {
+    () => {
+        "select a.id, a.candidate_id, c.full_name as candidate_name, a.requirement_id, r.reference, r.title,
+                r.status as requirement_status, r.confidential, r.hiring_manager_id, r.recruiter_id,
+                r.created_by as requested_by, a.stage_id, s.name as stage_name, s.kind as stage_kind,
+                a.stage_entered_at, a.source, rr.label as rejection, a.rejection_note, a.version
+           from applications a
+           join candidates c on c.id = a.candidate_id
+           join requirements r on r.id = a.requirement_id
+           join pipeline_stages s on s.id = a.stage_id
+           left join rejection_reasons rr on rr.id = a.rejection_reason_id "
+    };
+}
+
+/// The candidate's applications, newest first (the caller keeps those the
+/// viewer may see: [`Application::visible_to`]).
+pub async fn of_candidate(
+    conn: &mut PgConnection,
+    candidate: CandidateId,
+) -> Result<Vec<Application>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        application_select!(),
+        "where a.candidate_id = $1 and r.deleted_at is null order by a.created_at desc"
+    ))
+    .bind(candidate)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn find(
+    conn: &mut PgConnection,
+    id: ApplicationId,
+) -> Result<Option<Application>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        application_select!(),
+        "where a.id = $1 and r.deleted_at is null and c.deleted_at is null"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The application, locked for a change by `user`: refused unless they
+/// may manage it.
+async fn lock(
+    conn: &mut PgConnection,
+    id: ApplicationId,
+    user: Uuid,
+    roles: &[Role],
+) -> Result<Application, Error> {
+    sqlx::query("select from applications where id = $1 for update")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let a = find(conn, id).await?.ok_or(Error::NotFound)?;
+    if !a.visible_to(user, roles) {
+        return Err(Error::NotFound);
+    }
+    if !a.managed_by(user, roles) {
+        return Err(Error::Forbidden);
+    }
+    Ok(a)
+}
+
+/// Who is asking: the person and their roles, checked by every change
+/// here as well as by the handler.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub actor: &'a Actor,
+    pub user: Uuid,
+    pub roles: &'a [Role],
+}
+
+/// Adds the candidate to an open (or on hold) requirement's pipeline, at
+/// its first stage, and tells the requirement's people.
+pub async fn add(
+    conn: &mut PgConnection,
+    who: Who<'_>,
+    mail: &dyn Letters,
+    candidate: CandidateId,
+    requirement: RequirementId,
+    source: Source,
+) -> Result<ApplicationId, Error> {
+    if !allows(who.roles, Permission::ManageCandidates) {
+        return Err(Error::Forbidden);
+    }
+    let r = crate::domain::requisition::requirement::find(&mut *conn, requirement)
+        .await?
+        .filter(|r| r.visible_to(who.user, who.roles))
+        .ok_or_else(|| Error::field("requirement_id", "Choose one of the requirements."))?;
+    if !matches!(r.status, Status::Open | Status::OnHold) {
+        return Err(Error::field(
+            "requirement_id",
+            format!(
+                "{} is {}: candidates join a requirement once it is open.",
+                r.reference,
+                r.status.label().to_lowercase()
+            ),
+        ));
+    }
+    let first = stage::pipeline(&mut *conn, requirement)
+        .await?
+        .into_iter()
+        .find(|s| s.kind == StageKind::Active)
+        .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to start in."))?;
+    let id: Option<ApplicationId> = sqlx::query_scalar(
+        "insert into applications (candidate_id, requirement_id, stage_id, owner_id, source, created_by)
+         values ($1, $2, $3, coalesce($4, (select owner_id from candidates where id = $1)), $5, $6)
+         on conflict (candidate_id, requirement_id) do nothing
+         returning id",
+    )
+    .bind(candidate)
+    .bind(requirement)
+    .bind(first.id)
+    .bind(r.recruiter_id)
+    .bind(source)
+    .bind(who.user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(id) = id else {
+        return Err(Error::field(
+            "requirement_id",
+            format!("They are in the pipeline of {} already.", r.reference),
+        ));
+    };
+    record_move(&mut *conn, who.user, id, None, first.id).await?;
+    let a = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
+    let c = Changes::new()
+        .created("requirement", &r.reference)
+        .created("stage", &first.name)
+        .created("source", &source.as_str());
+    audit::record(
+        &mut *conn,
+        who.actor,
+        audit::Action::ApplicationCreated,
+        audit::Entity::Application,
+        Some(id.uuid()),
+        c,
+    )
+    .await?;
+    let notice = notice(&a, Event::CandidateAdded, "joined the pipeline", who.user);
+    notify::tell(&mut *conn, mail, &notice, &a.people_but(Some(who.user))).await?;
+    notify::changed(conn, board_subject(requirement)).await?;
+    Ok(id)
+}
+
+/// The subject whose live updates a board listens to: its requirement.
+fn board_subject(requirement: RequirementId) -> SubjectRef {
+    SubjectRef::new(SubjectKind::Requirement, requirement.uuid())
+}
+
+/// "Ana Costa moved to Interview, HH-2026-0042 Platform engineer", leading
+/// to the candidate.
+fn notice(a: &Application, event: Event, what: &str, actor: Uuid) -> Notice {
+    Notice {
+        event,
+        subject_type: "candidate",
+        subject_id: a.candidate_id.uuid(),
+        text: format!("{} {what}, {} {}", a.candidate_name, a.reference, a.title),
+        link: format!("/candidates/{}", a.candidate_id),
+        actor: Some(actor),
+    }
+}
+
+async fn record_move(
+    conn: &mut PgConnection,
+    by: Uuid,
+    id: ApplicationId,
+    from: Option<StageId>,
+    to: StageId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into application_stage_changes (application_id, from_stage_id, to_stage_id, moved_by)
+         values ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Why a move did not happen when another came first: who moved it where,
+/// and when.
+async fn moved_meanwhile(conn: &mut PgConnection, a: &Application) -> Error {
+    let by: Option<String> = sqlx::query_scalar(
+        "select u.full_name from application_stage_changes m left join users u on u.id = m.moved_by
+          where m.application_id = $1 order by m.id desc limit 1",
+    )
+    .bind(a.id)
+    .fetch_optional(conn)
+    .await
+    .ok()
+    .flatten();
+    Error::refused(format!(
+        "{} moved {} to {} meanwhile: nothing was changed. Move them again from there if you still want to.",
+        by.as_deref().unwrap_or("Someone"),
+        a.candidate_name,
+        a.stage_name
+    ))
+}
+
+/// What a move did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moved {
+    To(String),
+    /// Hired: an opening is filled; the requirement too when it was the
+    /// last one open.
+    Hired { requirement_filled: bool },
+    /// Already there.
+    Unchanged,
+}
+
+/// Moves the application from stage `from` (where the mover saw it) to
+/// `to`, one of its pipeline's active stages or its hired stage. Refused if
+/// it moved meanwhile, so two moves at once leave one consistent history.
+pub async fn move_to(
+    conn: &mut PgConnection,
+    who: Who<'_>,
+    mail: &dyn Letters,
+    id: ApplicationId,
+    from: StageId,
+    to: StageId,
+) -> Result<Moved, Error> {
+    let a = lock(&mut *conn, id, who.user, who.roles).await?;
+    if a.stage_id == to {
+        return Ok(Moved::Unchanged);
+    }
+    if a.stage_id != from {
+        return Err(moved_meanwhile(conn, &a).await);
+    }
+    match a.stage_kind {
+        StageKind::Hired => {
+            return Err(Error::refused(format!(
+                "{} is hired: the application stays at {}.",
+                a.candidate_name, a.stage_name
+            )));
+        }
+        k if k.is_end() => {
+            return Err(Error::refused(format!(
+                "{} is {}: un-reject them first.",
+                a.candidate_name,
+                a.stage_name.to_lowercase()
+            )));
+        }
+        _ => {}
+    }
+    let target = stage::pipeline(&mut *conn, a.requirement_id)
+        .await?
+        .into_iter()
+        .find(|s| s.id == to)
+        .ok_or_else(|| Error::field("stage_id", "Choose one of this pipeline's stages."))?;
+    if target.kind.is_end() {
+        return Err(Error::field(
+            "stage_id",
+            "To reject, give a reason with Reject.",
+        ));
+    }
+    let mut outcome = Moved::To(target.name.clone());
+    if target.kind == StageKind::Hired {
+        let now = opening::hire(
+            &mut *conn,
+            who.actor,
+            a.requirement_id,
+            a.id.uuid(),
+            &a.candidate_name,
+        )
+        .await?;
+        outcome = Moved::Hired {
+            requirement_filled: now == Status::Filled,
+        };
+    }
+    set_stage(&mut *conn, who, &a, &target, None).await?;
+    let c = Changes::new().field("stage", &a.stage_name, &target.name);
+    audit::record(
+        &mut *conn,
+        who.actor,
+        audit::Action::ApplicationMoved,
+        audit::Entity::Application,
+        Some(id.uuid()),
+        c,
+    )
+    .await?;
+    let what = format!("moved to {}", target.name);
+    let notice = notice(&a, Event::ApplicationStageChanged, &what, who.user);
+    notify::tell(&mut *conn, mail, &notice, &a.people_but(Some(who.user))).await?;
+    notify::changed(conn, board_subject(a.requirement_id)).await?;
+    Ok(outcome)
+}
+
+/// Puts the application in `to`, with the move's row; `reason` is set on
+/// a rejection and cleared otherwise.
+async fn set_stage(
+    conn: &mut PgConnection,
+    who: Who<'_>,
+    a: &Application,
+    to: &Stage,
+    reason: Option<(&Reason, &str)>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update applications set stage_id = $2, stage_entered_at = now(), rejection_reason_id = $3,
+                rejection_note = $4, version = version + 1, updated_at = now()
+          where id = $1",
+    )
+    .bind(a.id)
+    .bind(to.id)
+    .bind(reason.map(|(r, _)| r.id))
+    .bind(reason.map(|(_, note)| note).filter(|n| !n.is_empty()))
+    .execute(&mut *conn)
+    .await?;
+    record_move(conn, who.user, a.id, Some(a.stage_id), to.id).await
+}
+
+/// The longest note kept with a rejection.
+pub const NOTE_MAX: usize = 2_000;
+
+/// A rejection as the form gives it: a reason from the list, and a note.
+pub struct Rejection {
+    pub reason: ReasonId,
+    pub note: String,
+}
+
+impl Rejection {
+    pub fn parse(reason: &str, note: &str) -> Result<Rejection, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let reason = reason.trim().parse().ok();
+        if reason.is_none() {
+            e.add("reason_id", "Choose a reason.");
+        }
+        let note = optional_text(&mut e, "note", note, NOTE_MAX);
+        match reason {
+            Some(reason) if e.is_empty() => Ok(Rejection { reason, note }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// Ends the application with a reason: at the rejected stage when we
+/// rejected them, the withdrawn one when they withdrew. `from` is the stage
+/// the person saw it in.
+pub async fn reject(
+    conn: &mut PgConnection,
+    who: Who<'_>,
+    mail: &dyn Letters,
+    id: ApplicationId,
+    from: StageId,
+    rejection: &Rejection,
+) -> Result<(), Error> {
+    let a = lock(&mut *conn, id, who.user, who.roles).await?;
+    if a.stage_id != from {
+        return Err(moved_meanwhile(conn, &a).await);
+    }
+    if a.stage_kind == StageKind::Hired || a.stage_kind.is_end() {
+        return Err(Error::refused(format!(
+            "{} is {} already.",
+            a.candidate_name,
+            a.stage_name.to_lowercase()
+        )));
+    }
+    let reason = stage::reason(&mut *conn, rejection.reason)
+        .await?
+        .ok_or_else(|| Error::field("reason_id", "Choose one of the reasons."))?;
+    let end = stage::pipeline(&mut *conn, a.requirement_id)
+        .await?
+        .into_iter()
+        .find(|s| s.kind == reason.side.end())
+        .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to end in."))?;
+    set_stage(&mut *conn, who, &a, &end, Some((&reason, &rejection.note))).await?;
+    let c = Changes::new()
+        .field("stage", &a.stage_name, &end.name)
+        .created("reason", &reason.label)
+        .created("note", &rejection.note);
+    audit::record(
+        &mut *conn,
+        who.actor,
+        audit::Action::ApplicationRejected,
+        audit::Entity::Application,
+        Some(id.uuid()),
+        c,
+    )
+    .await?;
+    let what = format!("{}: {}", end.name.to_lowercase(), reason.label);
+    let notice = notice(&a, Event::ApplicationRejected, &what, who.user);
+    notify::tell(&mut *conn, mail, &notice, &a.people_but(Some(who.user))).await?;
+    notify::changed(conn, board_subject(a.requirement_id)).await?;
+    Ok(())
+}
+
+/// Undoes a rejection (or a withdrawal): back to the stage it ended from.
+/// Returns that stage's name.
+pub async fn unreject(
+    conn: &mut PgConnection,
+    who: Who<'_>,
+    id: ApplicationId,
+) -> Result<String, Error> {
+    let a = lock(&mut *conn, id, who.user, who.roles).await?;
+    if !a.stage_kind.is_end() {
+        return Err(Error::refused(format!(
+            "{} is not rejected: they are at {}.",
+            a.candidate_name, a.stage_name
+        )));
+    }
+    // The stage it was in before it ended, if that is still in its
+    // pipeline; else the first stage.
+    let before: Option<StageId> = sqlx::query_scalar(
+        "select from_stage_id from application_stage_changes
+          where application_id = $1 and to_stage_id = $2 order by id desc limit 1",
+    )
+    .bind(id)
+    .bind(a.stage_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    let pipeline = stage::pipeline(&mut *conn, a.requirement_id).await?;
+    let back = pipeline
+        .iter()
+        .find(|s| Some(s.id) == before && s.kind == StageKind::Active)
+        .or_else(|| pipeline.iter().find(|s| s.kind == StageKind::Active))
+        .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to return to."))?;
+    set_stage(&mut *conn, who, &a, back, None).await?;
+    let c = Changes::new()
+        .field("stage", &a.stage_name, &back.name)
+        .field("reason", &a.rejection, &None);
+    audit::record(
+        &mut *conn,
+        who.actor,
+        audit::Action::ApplicationUnrejected,
+        audit::Entity::Application,
+        Some(id.uuid()),
+        c,
+    )
+    .await?;
+    notify::changed(conn, board_subject(a.requirement_id)).await?;
+    Ok(back.name.clone())
+}
+
+/// One move in an application's stage history.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Move {
+    pub application_id: ApplicationId,
+    pub from_stage: Option<String>,
+    pub to_stage: String,
+    pub moved_by: Option<String>,
+    pub at: DateTime<Utc>,
+    /// Until the next move (or now): the time spent in `to_stage`.
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// The stage histories of the candidate's applications, oldest move first.
+pub async fn moves(
+    conn: &mut PgConnection,
+    candidate: CandidateId,
+) -> Result<Vec<Move>, sqlx::Error> {
+    sqlx::query_as(
+        "select m.application_id, f.name as from_stage, t.name as to_stage, u.full_name as moved_by, m.at,
+                lead(m.at) over (partition by m.application_id order by m.id) as left_at
+           from application_stage_changes m
+           join applications a on a.id = m.application_id
+           join pipeline_stages t on t.id = m.to_stage_id
+           left join pipeline_stages f on f.id = m.from_stage_id
+           left join users u on u.id = m.moved_by
+          where a.candidate_id = $1
+          order by m.id",
+    )
+    .bind(candidate)
+    .fetch_all(conn)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn time_in_stage_reads_as_a_card_says_it() {
+        let now = Utc::now();
+        assert_eq!(time_in_stage(now - Duration::minutes(5), now), "5 min");
+        assert_eq!(time_in_stage(now - Duration::hours(47), now), "47 h");
+        assert_eq!(time_in_stage(now - Duration::days(3), now), "3 d");
+        assert_eq!(time_in_stage(now + Duration::minutes(5), now), "0 min");
+    }
+
+    #[test]
+    fn a_rejection_needs_a_reason() {
+        let e = Rejection::parse("", "x").err().unwrap();
+        assert_eq!(e.get("reason_id"), Some("Choose a reason."));
+        let e = Rejection::parse("not-an-id", &"x".repeat(NOTE_MAX + 1))
+            .err()
+            .unwrap();
+        assert!(e.get("note").is_some());
+        let id = Uuid::new_v4().to_string();
+        assert_eq!(Rejection::parse(&id, " ok ").unwrap().note, "ok");
+    }
+}

@@ -1,0 +1,257 @@
+//! The candidate list: full-text search, filters (all in the URL), keyset
+//! pages, and the same rows streamed for an export.
+
+use super::Reach;
+use super::candidate::{CandidateId, Source};
+use crate::domain::kernel::After;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// The list's filters as the URL holds them: every one optional, anything
+/// that does not parse ignored.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct Filter {
+    /// Words to find in names, addresses, phone, tags and skills.
+    pub q: String,
+    /// A stage's name: candidates with an application there.
+    pub stage: String,
+    /// A requirement's id: candidates in its pipeline.
+    pub requirement: String,
+    pub source: String,
+    pub tag: String,
+    /// The owner's id.
+    pub owner: String,
+    /// Added on or after (YYYY-MM-DD).
+    pub from: String,
+    /// Added on or before.
+    pub to: String,
+    /// The cursor: the last row of the previous page.
+    pub after: String,
+}
+
+impl Filter {
+    /// The words searched for, lower-cased, for highlighting.
+    pub fn words(&self) -> Vec<String> {
+        self.q
+            .split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '+')
+            .map(|w| w.trim_matches('.').to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+}
+
+/// One row of the list.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Row {
+    pub id: CandidateId,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: String,
+    pub tags: Vec<String>,
+    pub skills: Vec<String>,
+    pub source: Source,
+    pub owner_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Their applications, "HH-2026-0042 (Interview)", newest first.
+    pub applications: Vec<String>,
+}
+
+/// Up to `limit` candidates `reach` sees, newest first, after the
+/// filter's cursor.
+pub async fn list(
+    conn: &mut PgConnection,
+    reach: Reach,
+    f: &Filter,
+    limit: i64,
+) -> Result<Vec<Row>, sqlx::Error> {
+    query(reach, f, Some(limit))
+        .build_query_as()
+        .fetch_all(conn)
+        .await
+}
+
+/// Every candidate of the filter, from its start, sent to `out` as the
+/// database sends them (see `requisition::list::export`).
+pub async fn export(
+    conn: &mut PgConnection,
+    reach: Reach,
+    f: &Filter,
+    out: tokio::sync::mpsc::Sender<Row>,
+) -> Result<(), sqlx::Error> {
+    use futures::TryStreamExt as _;
+    let f = Filter {
+        after: String::new(),
+        ..f.clone()
+    };
+    let mut q = query(reach, &f, None);
+    let mut rows = q.build_query_as::<Row>().fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        if out.send(row).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The statement holds only the filters in use (as the requirements
+/// list's does, for the same reason: a generic plan of every filter
+/// written as `($n is null or …)` plans them all on every request).
+fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres> {
+    let mut q = QueryBuilder::new(
+        "select c.id, c.full_name,
+                (select e.email from candidate_emails e where e.candidate_id = c.id
+                  order by e.position, e.email limit 1) as email,
+                c.phone, c.tags, c.skills, c.source, ow.full_name as owner_name, c.created_at,
+                array(select r.reference || ' (' || s.name || ')'
+                        from applications a join requirements r on r.id = a.requirement_id
+                        join pipeline_stages s on s.id = a.stage_id
+                       where a.candidate_id = c.id and r.deleted_at is null
+                         and (not r.confidential or ",
+    );
+    q.push_bind(reach.confidential)
+        .push(" or ")
+        .push_bind(reach.user)
+        .push(
+            " in (r.hiring_manager_id, r.created_by, r.recruiter_id))
+                       order by a.created_at desc) as applications
+           from candidates c left join users ow on ow.id = c.owner_id
+          where c.deleted_at is null",
+        );
+    if !reach.all {
+        // Those of the requirements they manage (none for someone who
+        // sees no candidates: the handler refuses them first).
+        q.push(
+            " and exists (select from applications ra join requirements rr on rr.id = ra.requirement_id
+                           where ra.candidate_id = c.id and rr.deleted_at is null and ",
+        )
+        .push_bind(reach.own)
+        .push(" and ")
+        .push_bind(reach.user)
+        .push(" in (rr.hiring_manager_id, rr.created_by))");
+    }
+    let text = f.q.replace('\0', " ");
+    if !text.trim().is_empty() {
+        q.push(" and c.search @@ (select websearch_to_tsquery('simple', ")
+            .push_bind(text.trim().to_owned())
+            .push("))");
+    }
+    let id = |v: &str| v.trim().parse::<Uuid>().ok();
+    let requirement = id(&f.requirement);
+    let stage = f.stage.replace('\0', "");
+    let stage = stage.trim();
+    if requirement.is_some() || !stage.is_empty() {
+        q.push(
+            " and exists (select from applications fa join pipeline_stages fs on fs.id = fa.stage_id
+                           where fa.candidate_id = c.id",
+        );
+        if let Some(r) = requirement {
+            q.push(" and fa.requirement_id = ").push_bind(r);
+        }
+        if !stage.is_empty() {
+            q.push(" and fs.name = ").push_bind(stage.to_owned());
+        }
+        q.push(")");
+    }
+    if let Some(source) = Source::parse(&f.source) {
+        q.push(" and c.source = ").push_bind(source.as_str());
+    }
+    let tag = f.tag.replace('\0', "");
+    if !tag.trim().is_empty() {
+        q.push(" and c.tags @> array[")
+            .push_bind(tag.trim().to_owned())
+            .push("]");
+    }
+    if let Some(owner) = id(&f.owner) {
+        q.push(" and c.owner_id = ").push_bind(owner);
+    }
+    let date = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
+    if let Some(from) = date(&f.from) {
+        q.push(" and c.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = date(&f.to) {
+        q.push(" and c.created_at < ").push_bind(to).push(" + 1");
+    }
+    if let Some(after) = After::parse(&f.after) {
+        q.push(" and (c.created_at, c.id) < (")
+            .push_bind(after.at)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    q.push(" order by c.created_at desc, c.id desc");
+    if let Some(limit) = limit {
+        q.push(" limit ").push(limit);
+    }
+    q
+}
+
+/// A text cut into the parts that match one of `words` (for `<mark>`) and
+/// those that do not, in order.
+pub fn highlight(text: &str, words: &[String]) -> Vec<(bool, String)> {
+    let mut parts: Vec<(bool, String)> = Vec::new();
+    let mut push = |hit: bool, s: &str| match parts.last_mut() {
+        Some((h, last)) if *h == hit => last.push_str(s),
+        _ => parts.push((hit, s.to_owned())),
+    };
+    // Word by word (letters and digits); a word matches when it starts
+    // with one of the words searched (as the search itself matches).
+    let mut rest = text;
+    while !rest.is_empty() {
+        let start = rest.find(char::is_alphanumeric).unwrap_or(rest.len());
+        push(false, &rest[..start]);
+        rest = &rest[start..];
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        let word = &rest[..end];
+        let lower = word.to_lowercase();
+        let hit = !word.is_empty()
+            && words.iter().any(|w| {
+                w.split(|c: char| !c.is_alphanumeric())
+                    .any(|part| !part.is_empty() && lower == part)
+            });
+        push(hit, word);
+        rest = &rest[end..];
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching_words_are_marked() {
+        let words = Filter {
+            q: "Rust ana@example.com".into(),
+            ..Filter::default()
+        }
+        .words();
+        assert_eq!(words, ["rust", "ana@example.com"]);
+        assert_eq!(
+            highlight("Ana Costa, rust/RUST; trust", &words),
+            [
+                (false, "Ana Costa, ".to_owned()),
+                (true, "rust".to_owned()),
+                (false, "/".to_owned()),
+                (true, "RUST".to_owned()),
+                (false, "; trust".to_owned()),
+            ]
+        );
+        assert_eq!(
+            highlight("ana@example.com", &words),
+            [
+                (true, "ana".to_owned()),
+                (false, "@".to_owned()),
+                (true, "example".to_owned()),
+                (false, ".".to_owned()),
+                (true, "com".to_owned()),
+            ]
+        );
+        assert_eq!(highlight("", &words), []);
+    }
+}

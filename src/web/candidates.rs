@@ -1,0 +1,516 @@
+//! Candidates: the list (search and filters in the URL, keyset pages, CSV),
+//! adding one by hand, their profile (details, applications and their
+//! stages, history) and editing it.
+
+use super::AppState;
+use super::people::Shown;
+use super::problems::Problems;
+use super::render::{self, Hx, Layout, filters};
+use crate::domain::access::Permission;
+use crate::domain::activity::history::Event;
+use crate::domain::kernel::NameOf;
+use crate::domain::recruiting::Reach;
+use crate::domain::recruiting::application::{self, Application, Move, Who};
+use crate::domain::recruiting::candidate::{
+    self, Added, Candidate, CandidateForm, CandidateId, Source,
+};
+use crate::domain::recruiting::search::{self, Filter, PAGE_SIZE, Row};
+use crate::domain::recruiting::stage::{self, Reason, Stage};
+use crate::domain::recruiting::history;
+use crate::domain::requisition::requirement::{self, RequirementId};
+use crate::domain::{Error, kernel::After};
+use crate::error::AppError;
+use crate::web::Db;
+use crate::web::current_user::CurrentUser;
+use crate::web::routes::{Routes, route};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use sqlx::{Connection as _, PgConnection};
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/candidates"), list)
+        .serve(route!(POST "/candidates"), create)
+        .serve(route!(GET "/candidates/new"), new)
+        .serve(route!(GET "/candidates.csv"), export)
+        .serve(route!(GET "/candidates/{id}"), show)
+        .serve(route!(POST "/candidates/{id}"), update)
+        .serve(route!(GET "/candidates/{id}/edit"), edit)
+        .serve(
+            route!(POST "/candidates/{id}/applications"),
+            add_application,
+        )
+}
+
+// ---- list -----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "pages/candidates/list.html", blocks = ["results"])]
+struct ListPage {
+    layout: Layout,
+    filter: Filter,
+    words: Vec<String>,
+    rows: Vec<Row>,
+    stages: Vec<String>,
+    sources: [Source; 6],
+    can_add: bool,
+    export: String,
+    next_page: Option<String>,
+}
+
+impl ListPage {
+    fn marked(&self, text: &str) -> Vec<(bool, String)> {
+        search::highlight(text, &self.words)
+    }
+
+    fn filters_set(&self) -> usize {
+        let f = &self.filter;
+        [&f.stage, &f.requirement, &f.source, &f.tag, &f.owner, &f.from, &f.to]
+            .iter()
+            .filter(|v| !v.trim().is_empty())
+            .count()
+    }
+}
+
+fn query(filter: &Filter, after: String) -> String {
+    let f = Filter {
+        after,
+        ..filter.clone()
+    };
+    serde_urlencoded::to_string(f).unwrap_or_default()
+}
+
+/// Refused unless `me` sees some candidates (recruiters, hiring managers,
+/// interviewers, admins): the reach of what they see.
+fn reach(me: &CurrentUser) -> Result<Reach, AppError> {
+    me.require(Permission::ViewCandidates)?;
+    Ok(Reach::of(me.id, &me.roles))
+}
+
+async fn list(
+    mut db: Db,
+    me: CurrentUser,
+    hx: Hx,
+    Query(filter): Query<Filter>,
+) -> Result<Response, AppError> {
+    let reach = reach(&me)?;
+    let conn = db.conn().await?;
+    let mut rows = search::list(conn, reach, &filter, PAGE_SIZE + 1).await?;
+    let next_page = (rows.len() as i64 > PAGE_SIZE).then(|| {
+        rows.truncate(PAGE_SIZE as usize);
+        let after = rows
+            .last()
+            .map(|r| {
+                After {
+                    at: r.created_at,
+                    id: r.id.uuid(),
+                }
+                .param()
+            })
+            .unwrap_or_default();
+        format!("/candidates?{}", query(&filter, after))
+    });
+    let layout = if hx.0 {
+        Layout::bare()
+    } else {
+        Layout::new(&me, "Candidates").await?
+    };
+    let page = ListPage {
+        layout,
+        words: filter.words(),
+        export: format!("/candidates.csv?{}", query(&filter, String::new())),
+        filter,
+        rows,
+        stages: stage::names(conn).await?,
+        sources: Source::ALL,
+        can_add: me.can(Permission::ManageCandidates),
+        next_page,
+    };
+    render::page_or_fragment(hx, &page, page.as_results())
+}
+
+async fn export(
+    db: Db,
+    me: CurrentUser,
+    Query(filter): Query<Filter>,
+) -> Result<Response, AppError> {
+    let reach = reach(&me)?;
+    let mut conn = db.into_conn().await?;
+    let query = move |rows| async move { search::export(&mut conn, reach, &filter, rows).await };
+    Ok(super::csv::download(
+        "candidates.csv",
+        &CSV_HEADER,
+        query,
+        csv_fields,
+    ))
+}
+
+const CSV_HEADER: [&str; 8] = [
+    "name",
+    "email",
+    "phone",
+    "source",
+    "tags",
+    "owner",
+    "applications",
+    "added",
+];
+
+fn csv_fields(r: &Row) -> Vec<String> {
+    vec![
+        r.full_name.clone(),
+        r.email.clone().unwrap_or_default(),
+        r.phone.clone(),
+        r.source.label().to_owned(),
+        r.tags.join(", "),
+        r.owner_name.clone().unwrap_or_default(),
+        r.applications.join("; "),
+        r.created_at.format("%Y-%m-%d").to_string(),
+    ]
+}
+
+// ---- the form ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "pages/candidates/form.html")]
+struct FormPage {
+    layout: Layout,
+    /// None when adding one.
+    candidate: Option<Candidate>,
+    form: CandidateForm,
+    problems: Problems,
+    people: Shown,
+    sources: [Source; 6],
+    /// Suggestions for the requirement to add a new one to.
+    requirements: Vec<NameOf>,
+}
+
+const FIELDS: [(&str, &str); 13] = [
+    ("full_name", "Name"),
+    ("emails", "Email addresses"),
+    ("phone", "Phone"),
+    ("location", "Location"),
+    ("links", "Links"),
+    ("source", "Source"),
+    ("referrer_id", "Referred by"),
+    ("source_detail", "Source detail"),
+    ("tags", "Tags"),
+    ("skills", "Skills"),
+    ("owner_id", "Owner"),
+    ("consent_until", "Consent until"),
+    ("requirement_id", "Add to requirement"),
+];
+
+impl FormPage {
+    fn problems(&self) -> Vec<(&'static str, &'static str, &str)> {
+        FIELDS
+            .iter()
+            .filter_map(|(field, label)| self.problems.get(field).map(|m| (*field, *label, m)))
+            .collect()
+    }
+}
+
+async fn form_page(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    candidate: Option<Candidate>,
+    form: CandidateForm,
+    problems: Problems,
+) -> Result<FormPage, AppError> {
+    let title = match &candidate {
+        Some(c) => format!("Edit {}", c.full_name),
+        None => "Add a candidate".into(),
+    };
+    let people = Shown::of(&mut *conn, [&*form.referrer_id, &*form.owner_id]).await?;
+    let requirements = if candidate.is_none() {
+        requirement::recruiting_for(&mut *conn, me.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(FormPage {
+        layout: Layout::new(me, title).await?,
+        candidate,
+        form,
+        problems,
+        people,
+        sources: Source::ALL,
+        requirements,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct NewQuery {
+    /// The requirement to add them to, from its board.
+    requirement: String,
+}
+
+async fn new(
+    mut db: Db,
+    me: CurrentUser,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
+    me.require(Permission::ManageCandidates)?;
+    let conn = db.conn().await?;
+    let requirement = match requirement::by_reference(&mut *conn, &q.requirement).await? {
+        Some(id) => requirement::find(&mut *conn, id)
+            .await?
+            .filter(|r| r.visible_to(me.id, &me.roles))
+            .map(|r| r.reference)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let form = CandidateForm {
+        source: Source::Sourced.as_str().into(),
+        owner_id: me.id.to_string(),
+        requirement_id: requirement,
+        ..CandidateForm::default()
+    };
+    let page = form_page(conn, &me, None, form, Problems::default()).await?;
+    render::ok(&page)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    Form(mut form): Form<CandidateForm>,
+) -> Result<Response, AppError> {
+    me.require(Permission::ManageCandidates)?;
+    let conn = db.conn().await?;
+    let mut tx = conn.begin().await?;
+    let actor = me.actor();
+    let who = Who {
+        actor: &actor,
+        user: me.id,
+        roles: &me.roles,
+    };
+    let added = async {
+        let fields = form.read(&mut tx).await?;
+        // The requirement is read first: a wrong one keeps the whole form.
+        let requirement = match form.requirement_id.trim() {
+            "" => None,
+            text => Some(
+                requirement::by_reference(&mut tx, text)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::field("requirement_id", "No requirement has this reference.")
+                    })?,
+            ),
+        };
+        let added = candidate::add(&mut tx, &actor, &fields).await?;
+        if let Some(r) = requirement {
+            application::add(&mut tx, who, &state.mail, added.id(), r, fields.source).await?;
+        }
+        Ok::<_, Error>(added)
+    };
+    let problems = match added.await {
+        Ok(added) => {
+            let message = match added {
+                Added::New(_) => "Candidate added.",
+                Added::Known(_) if form.requirement_id.trim().is_empty() => {
+                    "This is already a candidate (the same email address): here is their \
+                     profile, as it was."
+                }
+                Added::Known(_) => {
+                    "This is already a candidate (the same email address): they joined the \
+                     pipeline; their details are as they were."
+                }
+            };
+            let to = format!("/candidates/{}", added.id());
+            return render::saved(tx, &me.session, message, &to).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    let status = problems.status();
+    render::status(status, &form_page(conn, &me, None, form, problems).await?)
+}
+
+/// The candidate if `me` may see them; "not found" otherwise (to those who
+/// see no candidates at all as well).
+async fn visible(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: CandidateId,
+) -> Result<Candidate, AppError> {
+    candidate::find(conn, Reach::of(me.id, &me.roles), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn edit(
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<CandidateId>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let c = visible(conn, &me, id).await?;
+    me.require(Permission::ManageCandidates)?;
+    let form = CandidateForm::of(&c);
+    let page = form_page(conn, &me, Some(c), form, Problems::default()).await?;
+    render::ok(&page)
+}
+
+async fn update(
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<CandidateId>,
+    Form(mut form): Form<CandidateForm>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let c = visible(conn, &me, id).await?;
+    me.require(Permission::ManageCandidates)?;
+    let mut tx = conn.begin().await?;
+    let saved = async {
+        let fields = form.read(&mut tx).await?;
+        candidate::update(&mut tx, &me.actor(), &c, form.version, &fields).await
+    };
+    let problems = match saved.await {
+        Ok(()) => {
+            let to = format!("/candidates/{id}");
+            return render::saved(tx, &me.session, "Candidate saved.", &to).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    problems.rebase(&mut form.version);
+    let status = problems.status();
+    render::status(status, &form_page(conn, &me, Some(c), form, problems).await?)
+}
+
+// ---- the profile ------------------------------------------------------------
+
+/// One application as the profile shows it, with what `me` may do to it.
+pub struct ApplicationView {
+    pub a: Application,
+    pub stages: Vec<Stage>,
+    pub moves: Vec<Move>,
+    pub can_manage: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/candidates/show.html")]
+struct ShowPage {
+    layout: Layout,
+    c: Candidate,
+    applications: Vec<ApplicationView>,
+    reasons: Vec<Reason>,
+    history: Vec<Event>,
+    can_edit: bool,
+    /// Requirements to add them to (those `me` recruits for).
+    requirements: Vec<NameOf>,
+    /// The add-to-requirement form as typed, when it failed.
+    adding: String,
+    problems: Problems,
+    now: DateTime<Utc>,
+}
+
+impl ShowPage {
+    fn time_in(&self, since: &DateTime<Utc>, until: Option<&DateTime<Utc>>) -> String {
+        application::time_in_stage(*since, until.copied().unwrap_or(self.now))
+    }
+}
+
+/// The profile; with problems, as the failed form of an application (or
+/// of adding one, `adding` what was typed) left it.
+pub(super) async fn profile(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    c: Candidate,
+    problems: Problems,
+    adding: String,
+) -> Result<Response, AppError> {
+    let can_manage_any = me.can(Permission::ManageCandidates);
+    let mut moves = application::moves(&mut *conn, c.id).await?;
+    let mut applications = Vec::new();
+    for a in application::of_candidate(&mut *conn, c.id).await? {
+        if !a.visible_to(me.id, &me.roles) {
+            continue;
+        }
+        let (mine, rest) = moves.into_iter().partition(|m| m.application_id == a.id);
+        moves = rest;
+        applications.push(ApplicationView {
+            stages: stage::pipeline(&mut *conn, a.requirement_id).await?,
+            can_manage: a.managed_by(me.id, &me.roles),
+            moves: mine,
+            a,
+        });
+    }
+    let page = ShowPage {
+        layout: Layout::new(me, c.full_name.clone()).await?,
+        applications,
+        reasons: stage::reasons(&mut *conn).await?,
+        history: history::timeline(&mut *conn, c.id).await?,
+        can_edit: can_manage_any,
+        requirements: if can_manage_any {
+            requirement::recruiting_for(&mut *conn, me.id).await?
+        } else {
+            Vec::new()
+        },
+        adding,
+        problems,
+        now: Utc::now(),
+        c,
+    };
+    let status = if page.problems.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        page.problems.status()
+    };
+    render::status(status, &page)
+}
+
+async fn show(
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<CandidateId>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let c = visible(conn, &me, id).await?;
+    profile(conn, &me, c, Problems::default(), String::new()).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AddForm {
+    requirement_id: String,
+}
+
+async fn add_application(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<CandidateId>,
+    Form(form): Form<AddForm>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let c = visible(conn, &me, id).await?;
+    me.require(Permission::ManageCandidates)?;
+    let mut tx = conn.begin().await?;
+    let actor = me.actor();
+    let who = Who {
+        actor: &actor,
+        user: me.id,
+        roles: &me.roles,
+    };
+    let added = async {
+        let r: RequirementId = requirement::by_reference(&mut tx, &form.requirement_id)
+            .await?
+            .ok_or_else(|| Error::field("requirement_id", "No requirement has this reference."))?;
+        application::add(&mut tx, who, &state.mail, c.id, r, c.source).await
+    };
+    let problems = match added.await {
+        Ok(_) => {
+            let to = format!("/candidates/{id}");
+            let message = format!("{} joined the pipeline.", c.full_name);
+            return render::saved(tx, &me.session, message, &to).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    profile(conn, &me, c, problems, form.requirement_id).await
+}

@@ -1,0 +1,316 @@
+//! The pipeline: a requirement's board (a column per stage, re-read live
+//! when anything on it moves) and the moves of one application (to a
+//! stage, rejected with a reason, un-rejected), posted from the board or
+//! from the candidate's profile, each going back where it came from.
+
+use super::AppState;
+use super::problems::Problems;
+use super::render::{self, Hx, Layout, filters};
+use super::requirements::visible;
+use crate::domain::Error;
+use crate::domain::recruiting::application::{self, ApplicationId, Moved, Rejection, Who};
+use crate::domain::recruiting::board::{self, Column};
+use crate::domain::recruiting::candidate;
+use crate::domain::recruiting::stage::{self, StageId};
+use crate::domain::recruiting::{self, Reach};
+use crate::domain::requisition::requirement::{Requirement, RequirementId};
+use crate::error::AppError;
+use crate::web::Db;
+use crate::web::current_user::CurrentUser;
+use crate::web::routes::{Routes, route};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use sqlx::{Connection as _, PgConnection};
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .serve(route!(GET "/requirements/{id}/board"), show)
+        .serve(route!(POST "/applications/{id}/stage"), move_to)
+        .serve(route!(POST "/applications/{id}/rejection"), reject)
+        .serve(
+            route!(POST "/applications/{id}/rejection/deletion"),
+            unreject,
+        )
+}
+
+#[derive(Template)]
+#[template(path = "pages/requirements/board.html", blocks = ["columns"])]
+struct BoardPage {
+    layout: Layout,
+    r: Requirement,
+    columns: Vec<Column>,
+    can_manage: bool,
+    problems: Problems,
+    now: DateTime<Utc>,
+}
+
+impl BoardPage {
+    fn time_in(&self, since: &DateTime<Utc>) -> String {
+        application::time_in_stage(*since, self.now)
+    }
+
+    /// The stages a card may be moved to: the pipeline's, but the ends
+    /// (reached by rejecting).
+    fn targets(&self) -> impl Iterator<Item = &stage::Stage> {
+        self.columns
+            .iter()
+            .map(|c| &c.stage)
+            .filter(|s| !s.kind.is_end())
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Part {
+    part: String,
+}
+
+/// The requirement, if `me` may see its pipeline (its recruiters, its
+/// hiring manager, admins): "not found" to those who may not see it, 403
+/// to those who may see it but not its candidates.
+async fn pipeline_of(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: RequirementId,
+) -> Result<Requirement, AppError> {
+    let r = visible(conn, me, id).await?;
+    if !recruiting::sees_pipeline(&r, me.id, &me.roles) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(r)
+}
+
+async fn board_page(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    r: Requirement,
+    problems: Problems,
+    layout: Layout,
+) -> Result<BoardPage, AppError> {
+    Ok(BoardPage {
+        layout,
+        columns: board::board(&mut *conn, r.id).await?,
+        can_manage: Reach::of(me.id, &me.roles).all,
+        problems,
+        now: Utc::now(),
+        r,
+    })
+}
+
+async fn show(
+    mut db: Db,
+    me: CurrentUser,
+    hx: Hx,
+    Path(id): Path<RequirementId>,
+    Query(part): Query<Part>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let r = pipeline_of(conn, &me, id).await?;
+    let columns = match part.part.as_str() {
+        "" => false,
+        "columns" => true,
+        _ => return Err(AppError::NotFound),
+    };
+    let layout = if columns || hx.0 {
+        Layout::bare()
+    } else {
+        Layout::new(&me, format!("{} {}: board", r.reference, r.title)).await?
+    };
+    let page = board_page(conn, &me, r, Problems::default(), layout).await?;
+    render::page_or_fragment(Hx(columns || hx.0), &page, page.as_columns())
+}
+
+/// Where a move goes back to: the board it was made on, or the profile.
+#[derive(serde::Deserialize, Default, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum Back {
+    #[default]
+    Profile,
+    Board,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct MoveForm {
+    /// The stage the person saw it in: a move that crossed another is
+    /// refused, not applied twice.
+    from: String,
+    stage_id: String,
+    reason_id: String,
+    note: String,
+    back: Back,
+}
+
+impl MoveForm {
+    fn from(&self) -> Result<StageId, AppError> {
+        self.from.trim().parse().map_err(|_| AppError::NotFound)
+    }
+}
+
+async fn move_to(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<ApplicationId>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    managed(conn, &me, id).await?;
+    let from = form.from()?;
+    let mut tx = conn.begin().await?;
+    let actor = me.actor();
+    let who = who(&me, &actor);
+    let moved = async {
+        let to: StageId = form
+            .stage_id
+            .trim()
+            .parse()
+            .map_err(|_| Error::field("stage_id", "Choose a stage."))?;
+        application::move_to(&mut tx, who, &state.mail, id, from, to).await
+    };
+    let done = moved.await.map(|m| match m {
+        Moved::To(stage) => format!("Moved to {stage}."),
+        Moved::Hired {
+            requirement_filled: true,
+        } => "Hired: every opening is now filled or closed, so the requirement is filled.".into(),
+        Moved::Hired { .. } => "Hired: an opening is filled.".into(),
+        Moved::Unchanged => "Already there: nothing changed.".into(),
+    });
+    match done {
+        Ok(message) => self::done(tx, &me, id, form.back, message).await,
+        Err(e) => {
+            let problems = Problems::try_from(e)?;
+            tx.rollback().await?;
+            refused(conn, &me, id, form.back, problems).await
+        }
+    }
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<ApplicationId>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    managed(conn, &me, id).await?;
+    let from = form.from()?;
+    let mut tx = conn.begin().await?;
+    let actor = me.actor();
+    let who = who(&me, &actor);
+    let rejected = async {
+        let rejection = Rejection::parse(&form.reason_id, &form.note)?;
+        application::reject(&mut tx, who, &state.mail, id, from, &rejection).await?;
+        Ok::<_, Error>("Rejected.".to_owned())
+    };
+    let done = rejected.await;
+    match done {
+        Ok(message) => self::done(tx, &me, id, form.back, message).await,
+        Err(e) => {
+            let problems = Problems::try_from(e)?;
+            tx.rollback().await?;
+            refused(conn, &me, id, form.back, problems).await
+        }
+    }
+}
+
+async fn unreject(
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<ApplicationId>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    managed(conn, &me, id).await?;
+    let mut tx = conn.begin().await?;
+    let actor = me.actor();
+    let done = application::unreject(&mut tx, who(&me, &actor), id)
+        .await
+        .map(|stage| format!("Un-rejected: back to {stage}."));
+    match done {
+        Ok(message) => self::done(tx, &me, id, form.back, message).await,
+        Err(e) => {
+            let problems = Problems::try_from(e)?;
+            tx.rollback().await?;
+            refused(conn, &me, id, form.back, problems).await
+        }
+    }
+}
+
+/// The application, if `me` may change it: "not found" unless they see
+/// its requirement, 403 unless they manage candidates. Checked before the
+/// form is read, so a refusal never depends on what was posted (the
+/// domain checks again).
+async fn managed(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: ApplicationId,
+) -> Result<(), AppError> {
+    let a = application::find(conn, id)
+        .await?
+        .filter(|a| a.visible_to(me.id, &me.roles))
+        .ok_or(AppError::NotFound)?;
+    if !a.managed_by(me.id, &me.roles) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+fn who<'a>(me: &'a CurrentUser, actor: &'a crate::domain::activity::audit::Actor) -> Who<'a> {
+    Who {
+        actor,
+        user: me.id,
+        roles: &me.roles,
+    }
+}
+
+/// Commits and goes back where the form came from, with `message`.
+async fn done(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    me: &CurrentUser,
+    id: ApplicationId,
+    back: Back,
+    message: String,
+) -> Result<Response, AppError> {
+    let a = application::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let to = match back {
+        Back::Board => format!("/requirements/{}/board", a.requirement_id),
+        Back::Profile => format!("/candidates/{}", a.candidate_id),
+    };
+    render::saved(tx, &me.session, message, &to).await
+}
+
+/// The page the refused form came from, again, with why.
+async fn refused(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: ApplicationId,
+    back: Back,
+    problems: Problems,
+) -> Result<Response, AppError> {
+    let a = application::find(&mut *conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match back {
+        Back::Board => {
+            let r = pipeline_of(&mut *conn, me, a.requirement_id).await?;
+            let layout = Layout::new(me, format!("{} {}: board", r.reference, r.title)).await?;
+            let status = problems.status();
+            let page = board_page(conn, me, r, problems, layout).await?;
+            render::status(status, &page)
+        }
+        Back::Profile => {
+            let reach = Reach::of(me.id, &me.roles);
+            let c = candidate::find(&mut *conn, reach, a.candidate_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            super::candidates::profile(conn, me, c, problems, String::new()).await
+        }
+    }
+}
