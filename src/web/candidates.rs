@@ -14,9 +14,9 @@ use crate::domain::recruiting::application::{self, Application, Move, Who};
 use crate::domain::recruiting::candidate::{
     self, Added, Candidate, CandidateForm, CandidateId, Source,
 };
+use crate::domain::recruiting::history;
 use crate::domain::recruiting::search::{self, Filter, PAGE_SIZE, Row};
 use crate::domain::recruiting::stage::{self, Reason, Stage};
-use crate::domain::recruiting::history;
 use crate::domain::requisition::requirement::{self, RequirementId};
 use crate::domain::{Error, kernel::After};
 use crate::error::AppError;
@@ -68,10 +68,18 @@ impl ListPage {
 
     fn filters_set(&self) -> usize {
         let f = &self.filter;
-        [&f.stage, &f.requirement, &f.source, &f.tag, &f.owner, &f.from, &f.to]
-            .iter()
-            .filter(|v| !v.trim().is_empty())
-            .count()
+        [
+            &f.stage,
+            &f.requirement,
+            &f.source,
+            &f.tag,
+            &f.owner,
+            &f.from,
+            &f.to,
+        ]
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .count()
     }
 }
 
@@ -248,11 +256,7 @@ struct NewQuery {
     requirement: String,
 }
 
-async fn new(
-    mut db: Db,
-    me: CurrentUser,
-    Query(q): Query<NewQuery>,
-) -> Result<Response, AppError> {
+async fn new(mut db: Db, me: CurrentUser, Query(q): Query<NewQuery>) -> Result<Response, AppError> {
     me.require(Permission::ManageCandidates)?;
     let conn = db.conn().await?;
     let requirement = match requirement::by_reference(&mut *conn, &q.requirement).await? {
@@ -288,25 +292,23 @@ async fn create(
         user: me.id,
         roles: &me.roles,
     };
-    let added = async {
-        let fields = form.read(&mut tx).await?;
-        // The requirement is read first: a wrong one keeps the whole form.
-        let requirement = match form.requirement_id.trim() {
-            "" => None,
-            text => Some(
-                requirement::by_reference(&mut tx, text)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::field("requirement_id", "No requirement has this reference.")
-                    })?,
-            ),
+    let added =
+        async {
+            let fields = form.read(&mut tx).await?;
+            // The requirement is read first: a wrong one keeps the whole form.
+            let requirement =
+                match form.requirement_id.trim() {
+                    "" => None,
+                    text => Some(requirement::by_reference(&mut tx, text).await?.ok_or_else(
+                        || Error::field("requirement_id", "No requirement has this reference."),
+                    )?),
+                };
+            let added = candidate::add(&mut tx, &actor, &fields).await?;
+            if let Some(r) = requirement {
+                application::add(&mut tx, who, &state.mail, added.id(), r, fields.source).await?;
+            }
+            Ok::<_, Error>(added)
         };
-        let added = candidate::add(&mut tx, &actor, &fields).await?;
-        if let Some(r) = requirement {
-            application::add(&mut tx, who, &state.mail, added.id(), r, fields.source).await?;
-        }
-        Ok::<_, Error>(added)
-    };
     let problems = match added.await {
         Ok(added) => {
             let message = match added {
@@ -379,7 +381,10 @@ async fn update(
     tx.rollback().await?;
     problems.rebase(&mut form.version);
     let status = problems.status();
-    render::status(status, &form_page(conn, &me, Some(c), form, problems).await?)
+    render::status(
+        status,
+        &form_page(conn, &me, Some(c), form, problems).await?,
+    )
 }
 
 // ---- the profile ------------------------------------------------------------

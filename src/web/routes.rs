@@ -186,15 +186,15 @@ pub const TABLE: &[Route] = {
         r(Get, "/candidates/{id}", Row(SeesCandidate)),
         r(Post, "/candidates/{id}", Row(ManagesCandidate)),
         r(Get, "/candidates/{id}/edit", Row(ManagesCandidate)),
-        r(
-            Post,
-            "/candidates/{id}/applications",
-            Row(ManagesCandidate),
-        ),
+        r(Post, "/candidates/{id}/applications", Row(ManagesCandidate)),
         // `?part=columns`: the columns alone, for their live update.
         r(Get, "/requirements/{id}/board", Row(SeesPipeline)),
         r(Post, "/applications/{id}/stage", Row(ManagesApplication)),
-        r(Post, "/applications/{id}/rejection", Row(ManagesApplication)),
+        r(
+            Post,
+            "/applications/{id}/rejection",
+            Row(ManagesApplication),
+        ),
         r(
             Post,
             "/applications/{id}/rejection/deletion",

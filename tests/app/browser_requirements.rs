@@ -607,7 +607,7 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
             full_page_screenshot(&browser, &format!("{name}-{width}-full"), width).await;
         }
     }
-    // The head fills the first opening from that form, as a person would.
+    // The head closes the first opening from that form, as a person would.
     let path = format!("/requirements/{recruiting}");
     browser.goto(&app.url(&path)).await;
     browser
@@ -616,13 +616,10 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
         .click()
         .await
         .unwrap();
-    browser.fill("#opening-1-hire", "Ana Costa").await;
-    click_button(&browser, "Mark filled").await;
-    wait_for_text(&browser, "#openings h2 .hint", "2 of 3 filled").await;
-    assert_eq!(
-        browser.texts("#openings .opening-outcome").await[0],
-        "Filled by Ana Costa"
-    );
+    browser.fill("#opening-1-reason", "Budget cut").await;
+    click_button(&browser, "Close opening").await;
+    wait_for_text(&browser, "#openings .opening-outcome", "Closed: Budget cut").await;
+    assert_eq!(browser.texts("#openings h2 .hint").await, ["1 of 3 filled"]);
     browser.close().await;
 
     // Signed out: the decision page the mailed link opens, and the page the

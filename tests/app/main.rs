@@ -24,6 +24,7 @@ mod openings;
 mod people;
 mod platform;
 mod problems;
+mod recruiting;
 mod requirements;
 mod routes;
 mod row_rules;

@@ -99,7 +99,10 @@ async fn openings_are_filled_by_hires_or_closed_and_the_last_one_fills_the_requi
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert!(filled_by.is_some(), "the opening names its hire's application");
+    assert!(
+        filled_by.is_some(),
+        "the opening names its hire's application"
+    );
 
     // Twice: the second is told what happened instead.
     let res = close(hm, id, first, "Budget cut").await;
@@ -153,7 +156,9 @@ async fn openings_are_filled_by_hires_or_closed_and_the_last_one_fills_the_requi
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
     assert_eq!(
         res.texts(".flash.error"),
-        ["Every opening is filled or closed already: raise the requirement's headcount to hire one more."]
+        [
+            "Every opening is filled or closed already: raise the requirement's headcount to hire one more."
+        ]
     );
     let stage: String = sqlx::query_scalar(
         "select s.name from applications a join pipeline_stages s on s.id = a.stage_id where a.id = $1",

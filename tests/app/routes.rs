@@ -406,7 +406,11 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
         ],
         (_, "/requirements/{id}/board") => ["", "?part=columns"]
             .into_iter()
-            .flat_map(|part| on(&requirements, &|id| format!("/requirements/{id}/board{part}")))
+            .flat_map(|part| {
+                on(&requirements, &|id| {
+                    format!("/requirements/{id}/board{part}")
+                })
+            })
             .collect(),
         (_, "/candidates/{id}" | "/candidates/{id}/edit" | "/candidates/{id}/applications") => on(
             &[Candidate(f.candidate), Candidate(f.loner), Unknown],
@@ -416,17 +420,22 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
         .map(|c| c.form(&[("full_name", ""), ("requirement_id", "")]))
         .collect(),
         (_, p) if p.starts_with("/applications/{id}") => {
-            let from: Uuid =
-                sqlx::query_scalar("select stage_id from applications where id = $1")
-                    .bind(f.application)
-                    .fetch_one(&app.pool)
-                    .await
-                    .unwrap();
+            let from: Uuid = sqlx::query_scalar("select stage_id from applications where id = $1")
+                .bind(f.application)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
             on(&[Application(f.application), Unknown], &|id| {
                 p.replace("{id}", &id.to_string())
             })
             .into_iter()
-            .map(|c| c.form(&[("from", &from.to_string()), ("stage_id", ""), ("reason_id", "")]))
+            .map(|c| {
+                c.form(&[
+                    ("from", &from.to_string()),
+                    ("stage_id", ""),
+                    ("reason_id", ""),
+                ])
+            })
             .collect()
         }
         (_, "/requirements/{id}/deletion") => {
@@ -683,7 +692,9 @@ async fn row_allows(
         }
         (Rule::SeesCandidate | Rule::ManagesCandidate, Subject::Candidate(id)) => {
             let reach = Reach::of(user, &roles);
-            let seen = candidate::find(conn, reach, candidate::CandidateId::new(id)).await.unwrap();
+            let seen = candidate::find(conn, reach, candidate::CandidateId::new(id))
+                .await
+                .unwrap();
             if seen.is_none() {
                 return Err(StatusCode::NOT_FOUND);
             }
@@ -695,7 +706,10 @@ async fn row_allows(
             refused(recruiting::sees_pipeline(&r, user, &roles))
         }
         (Rule::ManagesApplication, Subject::Application(id)) => {
-            let a = application::find(conn, application::ApplicationId::new(id)).await.unwrap().unwrap();
+            let a = application::find(conn, application::ApplicationId::new(id))
+                .await
+                .unwrap()
+                .unwrap();
             if !a.visible_to(user, &roles) {
                 return Err(StatusCode::NOT_FOUND);
             }

@@ -24,7 +24,7 @@ async fn an_unknown_status_or_kind_is_an_error_not_a_guess() {
         .unwrap_err();
     assert!(unknown.to_string().contains("archived"), "{unknown}");
     assert!(
-        sqlx::query_scalar::<_, SubjectKind>("select 'candidate'::text")
+        sqlx::query_scalar::<_, SubjectKind>("select 'application'::text")
             .fetch_one(&app.pool)
             .await
             .is_err()

@@ -58,7 +58,7 @@ impl SubjectKind {
             SubjectKind::Candidate,
         ]
         .into_iter()
-            .find(|k| k.as_str() == s)
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -304,7 +304,9 @@ pub enum Moved {
     To(String),
     /// Hired: an opening is filled; the requirement too when it was the
     /// last one open.
-    Hired { requirement_filled: bool },
+    Hired {
+        requirement_filled: bool,
+    },
     /// Already there.
     Unchanged,
 }

@@ -256,8 +256,7 @@ impl CandidateForm {
         if source == Some(Source::Referral) && referrer_id.is_none() {
             e.add("referrer_id", "Name the colleague who referred them.");
         }
-        let source_detail =
-            optional_text(&mut e, "source_detail", &self.source_detail, DETAIL_MAX);
+        let source_detail = optional_text(&mut e, "source_detail", &self.source_detail, DETAIL_MAX);
         let tags = words(&mut e, "tags", &self.tags);
         let skills = words(&mut e, "skills", &self.skills);
         let consent = self.consent.is_some();
@@ -444,11 +443,13 @@ async fn set_emails(
     emails: &[Email],
 ) -> Result<(), Error> {
     let list: Vec<&str> = emails.iter().map(Email::as_str).collect();
-    sqlx::query("delete from candidate_emails where candidate_id = $1 and not (lower(email) = any($2))")
-        .bind(id)
-        .bind(&list)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "delete from candidate_emails where candidate_id = $1 and not (lower(email) = any($2))",
+    )
+    .bind(id)
+    .bind(&list)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "insert into candidate_emails (candidate_id, email, position)
          select $1, e, n from unnest($2::text[]) with ordinality as t(e, n)
@@ -582,7 +583,10 @@ mod tests {
         };
         let e = bad.check().unwrap_err();
         assert!(e.get("full_name").unwrap().contains("NUL"));
-        assert_eq!(e.get("emails"), Some("“ana@example” is not an email address."));
+        assert_eq!(
+            e.get("emails"),
+            Some("“ana@example” is not an email address.")
+        );
         assert!(e.get("phone").is_some());
         assert!(e.get("links").unwrap().contains("javascript:alert(1)"));
         assert_eq!(

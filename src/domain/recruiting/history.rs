@@ -26,10 +26,7 @@ const LABELS: [(&str, &str); 13] = [
 ];
 
 /// The candidate's history, newest first.
-pub async fn timeline(
-    conn: &mut PgConnection,
-    id: CandidateId,
-) -> Result<Vec<Event>, sqlx::Error> {
+pub async fn timeline(conn: &mut PgConnection, id: CandidateId) -> Result<Vec<Event>, sqlx::Error> {
     let subject = SubjectRef::new(SubjectKind::Candidate, id.uuid());
     history::timeline(conn, subject, tell).await
 }

@@ -194,27 +194,26 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
 pub fn highlight(text: &str, words: &[String]) -> Vec<(bool, String)> {
     let mut parts: Vec<(bool, String)> = Vec::new();
     let mut push = |hit: bool, s: &str| match parts.last_mut() {
+        _ if s.is_empty() => {}
         Some((h, last)) if *h == hit => last.push_str(s),
         _ => parts.push((hit, s.to_owned())),
     };
-    // Word by word (letters and digits); a word matches when it starts
-    // with one of the words searched (as the search itself matches).
+    // Word by word as the search reads text: letters and digits, with an
+    // email address (or a dotted name) kept whole; a word matches when it
+    // is one of the words searched, ignoring case.
+    let in_word = |c: char| c.is_alphanumeric() || "@._+".contains(c);
     let mut rest = text;
     while !rest.is_empty() {
         let start = rest.find(char::is_alphanumeric).unwrap_or(rest.len());
         push(false, &rest[..start]);
         rest = &rest[start..];
-        let end = rest
-            .find(|c: char| !c.is_alphanumeric())
-            .unwrap_or(rest.len());
+        let mut end = rest.find(|c: char| !in_word(c)).unwrap_or(rest.len());
+        // A word ends with a letter or digit: "Rust." is "Rust" and ".".
+        while end > 0 && !rest[..end].ends_with(char::is_alphanumeric) {
+            end -= rest[..end].chars().next_back().map_or(1, char::len_utf8);
+        }
         let word = &rest[..end];
-        let lower = word.to_lowercase();
-        let hit = !word.is_empty()
-            && words.iter().any(|w| {
-                w.split(|c: char| !c.is_alphanumeric())
-                    .any(|part| !part.is_empty() && lower == part)
-            });
-        push(hit, word);
+        push(words.contains(&word.to_lowercase()), word);
         rest = &rest[end..];
     }
     parts
@@ -243,13 +242,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            highlight("ana@example.com", &words),
+            highlight("ana@example.com, Ana.", &words),
             [
-                (true, "ana".to_owned()),
-                (false, "@".to_owned()),
-                (true, "example".to_owned()),
-                (false, ".".to_owned()),
-                (true, "com".to_owned()),
+                (true, "ana@example.com".to_owned()),
+                (false, ", Ana.".to_owned()),
             ]
         );
         assert_eq!(highlight("", &words), []);

@@ -148,10 +148,7 @@ pub async fn reasons(conn: &mut PgConnection) -> Result<Vec<Reason>, sqlx::Error
 }
 
 /// One reason in use.
-pub async fn reason(
-    conn: &mut PgConnection,
-    id: ReasonId,
-) -> Result<Option<Reason>, sqlx::Error> {
+pub async fn reason(conn: &mut PgConnection, id: ReasonId) -> Result<Option<Reason>, sqlx::Error> {
     sqlx::query_as(
         "select id, label, side from rejection_reasons where id = $1 and archived_at is null",
     )

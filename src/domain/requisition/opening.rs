@@ -160,9 +160,7 @@ pub async fn close(
             opening.outcome()
         )));
     }
-    let outcome = Outcome::Closed {
-        reason: &reason.0,
-    };
+    let outcome = Outcome::Closed { reason: &reason.0 };
     settle(conn, actor, requirement_id, &opening, outcome, status).await
 }
 
@@ -183,8 +181,7 @@ pub async fn hire(
              to hire one more.",
         )
     };
-    let status = match lock_recruiting(&mut *conn, requirement_id, "Candidates are hired").await
-    {
+    let status = match lock_recruiting(&mut *conn, requirement_id, "Candidates are hired").await {
         Err(Error::Refused(_)) if is_filled(&mut *conn, requirement_id).await? => {
             return Err(every_one_settled());
         }
@@ -206,10 +203,11 @@ async fn is_filled(
     conn: &mut PgConnection,
     requirement_id: RequirementId,
 ) -> Result<bool, sqlx::Error> {
-    let status: Option<Status> = sqlx::query_scalar("select status from requirements where id = $1")
-        .bind(requirement_id)
-        .fetch_optional(conn)
-        .await?;
+    let status: Option<Status> =
+        sqlx::query_scalar("select status from requirements where id = $1")
+            .bind(requirement_id)
+            .fetch_optional(conn)
+            .await?;
     Ok(status == Some(Status::Filled))
 }
 

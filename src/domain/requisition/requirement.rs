@@ -203,10 +203,12 @@ pub async fn by_reference(
     if let Ok(id) = text.parse() {
         return Ok(Some(id));
     }
-    sqlx::query_scalar("select id from requirements where reference = upper($1) and deleted_at is null")
-        .bind(text)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_scalar(
+        "select id from requirements where reference = upper($1) and deleted_at is null",
+    )
+    .bind(text)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The requirements open for recruiting that `user` works on (as hiring

@@ -240,7 +240,12 @@ pub async fn comment(client: &Client, requirement: Uuid, body: &str) -> Uuid {
 
 /// Adds `name` as a candidate of the requirement through the form, as a
 /// recruiter does; the application's id.
-pub async fn candidate_in(app: &TestApp, recruiter: &Client, requirement: Uuid, name: &str) -> Uuid {
+pub async fn candidate_in(
+    app: &TestApp,
+    recruiter: &Client,
+    requirement: Uuid,
+    name: &str,
+) -> Uuid {
     let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
     let res = recruiter
         .post(
@@ -254,7 +259,11 @@ pub async fn candidate_in(app: &TestApp, recruiter: &Client, requirement: Uuid, 
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert!(res.location().starts_with("/candidates/"), "{}", res.location());
+    assert!(
+        res.location().starts_with("/candidates/"),
+        "{}",
+        res.location()
+    );
     sqlx::query_scalar(
         "select a.id from applications a join candidate_emails e on e.candidate_id = a.candidate_id
           where e.email = $1 and a.requirement_id = $2",

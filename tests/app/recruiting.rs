@@ -1,0 +1,550 @@
+//! Candidates and the pipeline: adding people (one person per address),
+//! who sees them, moving them through the stages (time in stage, history,
+//! two moves at once), rejecting with a reason and un-rejecting, the board,
+//! search and the export.
+
+use crate::harness::fixtures::{Chain, approve_all, candidate_in, move_to, open, submitted};
+use crate::harness::{Client, TestApp};
+use hiring_hare::domain::access::Role;
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+/// A requirement approved and opened (two openings), and a recruiter.
+async fn recruiting(app: &TestApp) -> (Chain, Client, Uuid) {
+    let chain = submitted(app).await;
+    approve_all(app, chain.requirement).await;
+    open(app, &chain.hm, chain.requirement).await;
+    let (recruiter, recruiter_id) = app.signed_in(Role::Recruiter).await;
+    (chain, recruiter, recruiter_id)
+}
+
+async fn candidate_of(app: &TestApp, application: Uuid) -> Uuid {
+    sqlx::query_scalar("select candidate_id from applications where id = $1")
+        .bind(application)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn stage_of(app: &TestApp, application: Uuid) -> String {
+    sqlx::query_scalar(
+        "select s.name from applications a join pipeline_stages s on s.id = a.stage_id where a.id = $1",
+    )
+    .bind(application)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+async fn stage_id(app: &TestApp, name: &str) -> Uuid {
+    sqlx::query_scalar("select id from pipeline_stages where name = $1 and requirement_id is null")
+        .bind(name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_candidate_is_added_by_hand_and_found_again_by_their_address() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let id = chain.requirement;
+
+    // Problems beside their fields, the input kept.
+    let res = recruiter
+        .post(
+            "/candidates",
+            &[
+                ("full_name", "Ana\0 Costa"),
+                ("emails", "ana@example"),
+                ("phone", "+44 20 7946 0958"),
+                ("links", "javascript:alert(1)"),
+                ("source", "referral"),
+                ("tags", "rust, backend"),
+                ("requirement_id", "HH-1999-0001"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.field_error("full_name").unwrap().contains("NUL"));
+    assert_eq!(
+        res.field_error("emails").as_deref(),
+        Some("“ana@example” is not an email address.")
+    );
+    assert!(res.field_error("links").is_some());
+    assert_eq!(
+        res.field_error("referrer_id").as_deref(),
+        Some("Name the colleague who referred them.")
+    );
+    assert_eq!(
+        res.attr("#phone", "value").as_deref(),
+        Some("+44 20 7946 0958")
+    );
+    assert_eq!(res.attr("#tags", "value").as_deref(), Some("rust, backend"));
+    assert_eq!(
+        res.texts("#error-summary li a").len(),
+        4,
+        "{:?}",
+        res.texts("#error-summary li a")
+    );
+    assert_eq!(count(&app, "select count(*) from candidates").await, 0);
+
+    // An unknown requirement keeps the whole form too.
+    let res = recruiter
+        .post(
+            "/candidates",
+            &[
+                ("full_name", "Ana Costa"),
+                ("emails", "Ana@Example.com"),
+                ("source", "sourced"),
+                ("requirement_id", "HH-1999-0001"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.field_error("requirement_id").as_deref(),
+        Some("No requirement has this reference.")
+    );
+    assert_eq!(count(&app, "select count(*) from candidates").await, 0);
+
+    let reference: String = sqlx::query_scalar("select reference from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = recruiter
+        .post(
+            "/candidates",
+            &[
+                ("full_name", "Ana Costa"),
+                ("emails", "Ana@Example.com\nana.costa@mail.test"),
+                ("phone", "+44 20 7946 0958"),
+                ("source", "sourced"),
+                ("tags", "rust, backend"),
+                ("requirement_id", &reference.to_lowercase()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let profile = res.location().to_owned();
+    assert!(profile.starts_with("/candidates/"));
+    let page = recruiter.get(&profile).await;
+    assert_eq!(page.texts("h1"), ["Ana Costa"]);
+    assert_eq!(page.texts(".flash.success"), ["Candidate added."]);
+    assert_eq!(page.texts(".application .status"), ["Applied"]);
+    assert!(
+        page.texts("ol.timeline > li > p")
+            .iter()
+            .any(|e| e.contains(&format!("added them to {reference} at Applied"))),
+        "{:?}",
+        page.texts("ol.timeline > li > p")
+    );
+
+    // The same address, whatever its case: the same person, left as they
+    // were, joining nothing twice.
+    let res = recruiter
+        .post(
+            "/candidates",
+            &[
+                ("full_name", "Ana C."),
+                ("emails", "ANA.COSTA@mail.test"),
+                ("source", "agency"),
+            ],
+        )
+        .await;
+    res.assert_redirect(&profile);
+    assert_eq!(count(&app, "select count(*) from candidates").await, 1);
+    let name: String = sqlx::query_scalar("select full_name from candidates")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Ana Costa");
+    let res = recruiter
+        .post(
+            &format!("{profile}/applications"),
+            &[("requirement_id", &reference)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.field_error("requirement_id").as_deref(),
+        Some(format!("They are in the pipeline of {reference} already.").as_str())
+    );
+
+    // Its hiring manager is told, in the bell.
+    let told: i64 = sqlx::query_scalar(
+        "select count(*) from notifications where user_id = $1 and event = 'candidate.added'",
+    )
+    .bind(chain.hm_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+
+    // An edit is audited and shown in the history, and a stale one says who
+    // changed what.
+    let edit = recruiter.get(&format!("{profile}/edit")).await;
+    let version = edit.attr("input[name=version]", "value").unwrap();
+    let fields = |name: &'static str| {
+        vec![
+            ("full_name", name),
+            ("emails", "ana@example.com"),
+            ("source", "sourced"),
+            ("version", version.as_str()),
+        ]
+    };
+    let res = recruiter.post(&profile, &fields("Ana María Costa")).await;
+    res.assert_redirect(&profile);
+    let res = recruiter.post(&profile, &fields("Ana Costa Again")).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("Someone else saved this"));
+    assert_eq!(
+        res.attr("#full_name", "value").as_deref(),
+        Some("Ana Costa Again")
+    );
+    let page = recruiter.get(&profile).await;
+    assert_eq!(page.texts("h1"), ["Ana María Costa"]);
+    assert!(
+        page.texts("ol.timeline > li > p")[0].contains("edited their details"),
+        "{:?}",
+        page.texts("ol.timeline > li > p")
+    );
+}
+
+#[tokio::test]
+async fn who_sees_candidates_follows_the_roles_and_the_requirement() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let application = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    let candidate = candidate_of(&app, application).await;
+    let profile = format!("/candidates/{candidate}");
+    let board = format!("/requirements/{}/board", chain.requirement);
+
+    // Its hiring manager sees the candidate and the board, and may not
+    // move them (the handler and the domain both refuse).
+    assert_eq!(chain.hm.get(&profile).await.status, StatusCode::OK);
+    let page = chain.hm.get(&board).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.texts(".card-move").is_empty(), "no move form for them");
+    let res = move_to(&app, &chain.hm, application, "Screening").await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(stage_of(&app, application).await, "Applied");
+    assert_eq!(
+        chain.hm.get("/candidates").await.texts("tbody th"),
+        ["Ana Costa"]
+    );
+
+    // Another hiring manager, an interviewer (until they interview them)
+    // and a viewer don't.
+    let (other_hm, _) = app.signed_in(Role::HiringManager).await;
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    for client in [&other_hm, &interviewer, &viewer] {
+        assert_eq!(client.get(&profile).await.status, StatusCode::NOT_FOUND);
+    }
+    assert!(
+        other_hm
+            .get("/candidates")
+            .await
+            .texts("tbody th")
+            .is_empty()
+    );
+    assert!(
+        interviewer
+            .get("/candidates")
+            .await
+            .texts("tbody th")
+            .is_empty()
+    );
+    assert_eq!(other_hm.get(&board).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        viewer.get("/candidates").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(viewer.get(&board).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        viewer.get("/candidates.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn moves_keep_a_history_and_a_rejection_can_be_undone() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let application = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    let profile = format!("/candidates/{}", candidate_of(&app, application).await);
+
+    let res = move_to(&app, &recruiter, application, "Screening").await;
+    res.assert_redirect(&format!("/requirements/{}/board", chain.requirement));
+    // Three days in screening, as far as time in stage goes.
+    sqlx::query(
+        "update applications set stage_entered_at = now() - interval '3 days' where id = $1",
+    )
+    .bind(application)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let page = recruiter.get(&profile).await;
+    assert_eq!(page.texts(".application .time-in-stage"), ["3 d"]);
+    let res = move_to(&app, &recruiter, application, "Interview").await;
+    res.assert_redirect(&format!("/requirements/{}/board", chain.requirement));
+    assert_eq!(stage_of(&app, application).await, "Interview");
+    assert_eq!(app.audit_count("application.moved", application).await, 2);
+    let page = recruiter.get(&profile).await;
+    let history = page.texts(".stage-history li");
+    assert_eq!(history.len(), 3, "{history:?}");
+    assert!(history[0].contains("Applied"), "{history:?}");
+    assert!(history[1].contains("Applied → Screening"), "{history:?}");
+    assert!(history[2].contains("Screening → Interview"), "{history:?}");
+    // The hiring manager hears of each move (not the recruiter, who made it).
+    let told: i64 = sqlx::query_scalar(
+        "select count(*) from notifications where user_id = $1 and event = 'application.stage_changed'",
+    )
+    .bind(chain.hm_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 2);
+
+    // Rejected: a reason is required, and beside it a clear message.
+    let from = stage_id(&app, "Interview").await.to_string();
+    let path = format!("/applications/{application}/rejection");
+    let res = recruiter
+        .post(&path, &[("from", &from), ("reason_id", ""), ("note", "x")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Choose a reason."));
+    assert_eq!(stage_of(&app, application).await, "Interview");
+    let reason: Uuid = sqlx::query_scalar(
+        "select id from rejection_reasons where label = 'Accepted another offer'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let res = recruiter
+        .post(
+            &path,
+            &[
+                ("from", &from),
+                ("reason_id", &reason.to_string()),
+                ("note", "Went to a competitor"),
+            ],
+        )
+        .await;
+    res.assert_redirect(&profile);
+    // They withdrew: the withdrawn end, not the rejected one.
+    assert_eq!(stage_of(&app, application).await, "Withdrawn");
+    let page = recruiter.get(&profile).await;
+    assert!(
+        page.texts(".application p")[0].contains("Accepted another offer"),
+        "{:?}",
+        page.texts(".application p")
+    );
+    // Ended, it moves nowhere but back.
+    let res = move_to(&app, &recruiter, application, "Offer").await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(stage_of(&app, application).await, "Withdrawn");
+
+    let res = recruiter.post(&format!("{path}/deletion"), &[]).await;
+    res.assert_redirect(&profile);
+    assert_eq!(stage_of(&app, application).await, "Interview");
+    assert_eq!(
+        app.audit_count("application.unrejected", application).await,
+        1
+    );
+    let reason_left: Option<Uuid> =
+        sqlx::query_scalar("select rejection_reason_id from applications where id = $1")
+            .bind(application)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(reason_left, None);
+    let events = recruiter.get(&profile).await.texts("ol.timeline > li > p");
+    assert!(
+        events[0].contains("un-rejected them, back to Interview"),
+        "{events:?}"
+    );
+    assert!(
+        events[1].contains("withdrawn: Accepted another offer: “Went to a competitor”"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_moves_at_once_leave_one_consistent_history() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let (other, _) = app.signed_in(Role::Recruiter).await;
+    let application = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    let (a, b) = tokio::join!(
+        move_to(&app, &recruiter, application, "Screening"),
+        move_to(&app, &other, application, "Interview"),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    let refused = if a.status == StatusCode::CONFLICT {
+        &a
+    } else {
+        &b
+    };
+    assert!(
+        refused.texts(".flash.error")[0].contains("meanwhile: nothing was changed"),
+        "{:?}",
+        refused.texts(".flash.error")
+    );
+    let moves: Vec<(Option<Uuid>, Uuid)> = sqlx::query_as(
+        "select from_stage_id, to_stage_id from application_stage_changes where application_id = $1 order by id",
+    )
+    .bind(application)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(moves.len(), 2, "{moves:?}");
+    assert_eq!(moves[1].0, Some(stage_id(&app, "Applied").await));
+    let now: Uuid = sqlx::query_scalar("select stage_id from applications where id = $1")
+        .bind(application)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(moves[1].1, now, "the history ends where the application is");
+}
+
+#[tokio::test]
+async fn the_board_counts_each_stage_and_moves_by_its_form() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let board = format!("/requirements/{}/board", chain.requirement);
+    let ana = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    candidate_in(&app, &recruiter, chain.requirement, "Ben Dahl").await;
+    move_to(&app, &recruiter, ana, "Interview")
+        .await
+        .assert_redirect(&board);
+    let page = recruiter.get(&board).await;
+    assert_eq!(
+        page.texts(".board-column h2"),
+        [
+            "Applied 1",
+            "Screening 0",
+            "Interview 1",
+            "Offer 0",
+            "Hired 0",
+            "Rejected 0",
+            "Withdrawn 0"
+        ]
+    );
+    assert_eq!(
+        page.texts(".board-column:nth-child(3) .card-item > a"),
+        ["Ana Costa"]
+    );
+    assert_eq!(
+        page.texts(".time-in-stage"),
+        ["0 min in stage", "0 min in stage"]
+    );
+    // The move form on a card, as a person without JavaScript sends it.
+    let card = page.html();
+    let form = card
+        .select(&scraper::Selector::parse(".board-column:nth-child(1) form.card-move").unwrap())
+        .next()
+        .unwrap();
+    let action = form.value().attr("action").unwrap().to_owned();
+    let from = form
+        .select(&scraper::Selector::parse("input[name=from]").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    let offer = stage_id(&app, "Offer").await.to_string();
+    let res = recruiter
+        .post(
+            &action,
+            &[("from", &from), ("stage_id", &offer), ("back", "board")],
+        )
+        .await;
+    res.assert_redirect(&board);
+    // The columns alone, as the live update re-reads them.
+    let columns = recruiter.get_hx(&format!("{board}?part=columns")).await;
+    assert!(!columns.body.contains("<html"));
+    assert_eq!(
+        columns.texts(".board-column:nth-child(4) .card-item > a"),
+        ["Ben Dahl"]
+    );
+}
+
+#[tokio::test]
+async fn candidates_are_found_by_their_words_and_exported() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    for (name, email, tags) in [
+        ("Ana Costa", "ana@example.com", "rust, postgres"),
+        ("Ben Dahl", "ben@example.com", "java"),
+        ("Cleo Rust", "cleo@example.com", ""),
+    ] {
+        let res = recruiter
+            .post(
+                "/candidates",
+                &[
+                    ("full_name", name),
+                    ("emails", email),
+                    ("source", "sourced"),
+                    ("tags", tags),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let ben: Uuid = sqlx::query_scalar("select id from candidates where full_name = 'Ben Dahl'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    recruiter
+        .post(
+            &format!("/candidates/{ben}/applications"),
+            &[("requirement_id", &chain.requirement.to_string())],
+        )
+        .await
+        .assert_redirect(&format!("/candidates/{ben}"));
+
+    let names = |page: &crate::harness::Page| page.texts("tbody th");
+    let page = recruiter.get("/candidates?q=rust").await;
+    assert_eq!(names(&page), ["Cleo Rust", "Ana Costa"]);
+    assert_eq!(page.texts("tbody mark"), ["Rust", "rust"]);
+    assert_eq!(
+        names(&recruiter.get("/candidates?q=ben%40example.com").await),
+        ["Ben Dahl"]
+    );
+    assert_eq!(
+        names(&recruiter.get("/candidates?tag=java").await),
+        ["Ben Dahl"]
+    );
+    assert_eq!(
+        names(&recruiter.get("/candidates?stage=Applied").await),
+        ["Ben Dahl"]
+    );
+    assert_eq!(
+        names(
+            &recruiter
+                .get(&format!("/candidates?requirement={}", chain.requirement))
+                .await
+        ),
+        ["Ben Dahl"]
+    );
+    assert!(names(&recruiter.get("/candidates?q=%00%27%22").await).is_empty());
+
+    let csv = recruiter.get("/candidates.csv?q=rust").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[1][0], "Ana Costa");
+    assert_eq!(&rows[1][1], "ana@example.com");
+    assert_eq!(&rows[1][4], "rust, postgres");
+}
