@@ -46,6 +46,11 @@ pub struct Config {
     /// `/metrics` answers only a request bearing this token
     /// (`Authorization: Bearer …`); unset, `/metrics` is not served at all.
     pub metrics_token: Option<String>,
+    /// Where uploaded files live: a directory, or `s3://bucket[/prefix]`
+    /// (`crate::storage`). `data_dir/files` when unset.
+    pub file_store: String,
+    /// The largest file accepted, in bytes (`FILE_MAX_MB`, 10 by default).
+    pub file_max_bytes: usize,
 }
 
 impl Config {
@@ -64,6 +69,8 @@ impl Config {
             Some(_) => return Err(problem("SECRET_KEY", "must be at least 32 characters")),
             None => stored_secret(&data_dir)?,
         };
+        let file_store = var("FILE_STORE")
+            .unwrap_or_else(|| data_dir.join("files").to_string_lossy().into_owned());
         Ok(Self {
             database_url: var("DATABASE_URL"),
             database_pool_size: match var("DATABASE_POOL_SIZE") {
@@ -97,6 +104,14 @@ impl Config {
                 Some(t) if t.len() >= 16 => Some(t),
                 Some(_) => return Err(problem("METRICS_TOKEN", "must be at least 16 characters")),
                 None => None,
+            },
+            file_store,
+            file_max_bytes: match var("FILE_MAX_MB") {
+                Some(v) => match parse::<usize>("FILE_MAX_MB", v)? {
+                    n @ 1..=100 => n * 1_000_000,
+                    _ => return Err(problem("FILE_MAX_MB", "must be between 1 and 100")),
+                },
+                None => 10_000_000,
             },
         })
     }

@@ -15,6 +15,7 @@ pub mod nudge;
 pub mod seed;
 pub mod seed_load;
 pub mod server;
+pub mod storage;
 pub mod tokens;
 pub mod web;
 

@@ -6,6 +6,7 @@ use crate::BoxError;
 use crate::config::Config;
 use crate::db::Pools;
 use crate::mail::{Delivery, MailRenderer};
+use crate::storage::Storage;
 use crate::web::{AppState, router};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,15 +25,17 @@ pub fn init_logging() {
 /// The shared state of the web handlers; starts this process's listener
 /// for live updates (on its own connection) and its nudge sender (on the
 /// background pool): handlers get the requests' pool alone.
-pub fn state(pools: &Pools, config: Config) -> AppState {
+pub fn state(pools: &Pools, config: Config) -> Result<AppState, BoxError> {
     let mail = MailRenderer::new(&config);
-    AppState::new(
+    let files = Storage::open(&config.file_store)?;
+    Ok(AppState::new(
         pools.requests.clone(),
         config,
         mail,
         crate::live::Live::start(pools.listener.clone(), pools.background.clone()),
         crate::nudge::Sender::start(pools.background.clone()),
-    )
+        files,
+    ))
 }
 
 pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
@@ -50,6 +53,7 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
         background.clone(),
         delivery,
         Arc::new(Periodic::new(background.clone(), &config)),
+        Arc::new(Extraction::new(background.clone(), &config)?),
         stopped(stop_rx.clone()),
     ));
     tokio::spawn(housekeeping(background.clone()));
@@ -59,7 +63,7 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         greet(&db.pools.requests, &config).await;
-        let app = router(state(&db.pools, config));
+        let app = router(state(&db.pools, config)?);
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -167,5 +171,27 @@ impl jobs::Periodic for Periodic {
         tx.commit().await?;
         crate::nudge::send(&self.pool).await?;
         Ok(sent)
+    }
+}
+
+/// The text job's way into the app (see `jobs::Extractor`).
+pub struct Extraction {
+    pool: sqlx::PgPool,
+    files: Storage,
+}
+
+impl Extraction {
+    pub fn new(pool: sqlx::PgPool, config: &Config) -> Result<Self, BoxError> {
+        Ok(Extraction {
+            pool,
+            files: Storage::open(&config.file_store)?,
+        })
+    }
+}
+
+impl jobs::Extractor for Extraction {
+    async fn extract(&self, sha256: &str) -> Result<(), jobs::BoxError> {
+        let mut conn = self.pool.acquire().await?;
+        crate::domain::recruiting::files::read_text(&mut conn, &self.files, sha256).await
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! Dependency direction: the main crate depends on `jobs`, never the reverse.
 //! Handlers reach the domain only through small traits the main crate
-//! implements ([`Mailer`], [`Periodic`]).
+//! implements ([`Mailer`], [`Periodic`], [`Extractor`]).
 //!
 //! Typical use from the main crate:
 //!
@@ -22,6 +22,7 @@
 //! job list in `runner::register_all`.
 
 mod error;
+mod extract;
 mod mail;
 mod periodic;
 mod queue;
@@ -30,6 +31,7 @@ mod runner;
 mod setup;
 
 pub use error::JobsError;
+pub use extract::{EXTRACT_QUEUE, Extractor, enqueue_extract};
 pub use mail::{MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, SendMail, enqueue_mail};
 pub use periodic::Periodic;
 pub use runner::{SHUTDOWN_GRACE, run_workers};

@@ -10,7 +10,7 @@ use apalis::prelude::{Backend, BackendExt, Monitor};
 use apalis_core::backend::ext::lifecycle::BeforeStart;
 use sqlx::PgPool;
 
-use crate::{JobsError, Mailer, Periodic, mail, periodic};
+use crate::{Extractor, JobsError, Mailer, Periodic, extract, mail, periodic};
 
 /// How long [`run_workers`] waits, after `shutdown` resolved, for running
 /// tasks to finish. Tasks still running after that are abandoned; another
@@ -30,12 +30,14 @@ pub(crate) struct Env<M> {
 
 /// THE list of jobs. Adding a job = one line here (plus its module).
 /// Cron jobs (apalis-cron `CronScheduler` backends) are registered here too.
-fn register_all<M: Mailer, P: Periodic>(
+fn register_all<M: Mailer, P: Periodic, E: Extractor>(
     monitor: Monitor,
     env: &Env<M>,
     periodic: Arc<P>,
+    extractor: Arc<E>,
 ) -> Monitor {
     let monitor = mail::register(monitor, env);
+    let monitor = extract::register(monitor, env, extractor);
     periodic::register(monitor, env, periodic)
 }
 
@@ -51,10 +53,11 @@ fn register_all<M: Mailer, P: Periodic>(
 ///
 /// Returns `Ok(())` after a graceful shutdown, or the workers' error if they
 /// all stopped for good before `shutdown` resolved.
-pub async fn run_workers<M: Mailer, P: Periodic>(
+pub async fn run_workers<M: Mailer, P: Periodic, E: Extractor>(
     pool: PgPool,
     mailer: Arc<M>,
     periodic: Arc<P>,
+    extractor: Arc<E>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), JobsError> {
     let env = Env {
@@ -67,13 +70,14 @@ pub async fn run_workers<M: Mailer, P: Periodic>(
             .take(12)
             .collect(),
     };
-    let monitor = register_all(Monitor::new(), &env, periodic).should_restart(|worker, error| {
-        if worker.is_shutting_down() {
-            return false;
-        }
-        tracing::error!(worker = worker.name(), %error, "background worker failed; restarting");
-        true
-    });
+    let monitor =
+        register_all(Monitor::new(), &env, periodic, extractor).should_restart(|worker, error| {
+            if worker.is_shutting_down() {
+                return false;
+            }
+            tracing::error!(worker = worker.name(), %error, "background worker failed; restarting");
+            true
+        });
     let control = monitor.context();
     let run = monitor.run();
     tokio::pin!(run);

@@ -14,6 +14,7 @@ use crate::domain::recruiting::application::{self, Application, Move, Who};
 use crate::domain::recruiting::candidate::{
     self, Added, Candidate, CandidateForm, CandidateId, Source,
 };
+use crate::domain::recruiting::files::{self, File, FileId};
 use crate::domain::recruiting::history;
 use crate::domain::recruiting::search::{self, Filter, PAGE_SIZE, Row};
 use crate::domain::recruiting::stage::{self, Reason, Stage};
@@ -23,6 +24,7 @@ use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
 use crate::web::routes::{Routes, route};
+use crate::web::upload::Uploaded;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -43,6 +45,9 @@ pub fn routes() -> Routes {
             route!(POST "/candidates/{id}/applications"),
             add_application,
         )
+        .serve(route!(POST "/candidates/resume"), from_resume)
+        .serve(route!(POST "/candidates/{id}/files"), upload_file)
+        .serve(route!(GET "/files/{id}"), download)
 }
 
 // ---- list -----------------------------------------------------------------
@@ -194,9 +199,14 @@ struct FormPage {
     sources: [Source; 6],
     /// Suggestions for the requirement to add a new one to.
     requirements: Vec<NameOf>,
+    /// The resume a new one is being added from.
+    resume: Option<File>,
+    /// The largest file accepted, in words.
+    file_max: String,
 }
 
-const FIELDS: [(&str, &str); 13] = [
+const FIELDS: [(&str, &str); 14] = [
+    ("file", "Resume"),
     ("full_name", "Name"),
     ("emails", "Email addresses"),
     ("phone", "Phone"),
@@ -213,6 +223,12 @@ const FIELDS: [(&str, &str); 13] = [
 ];
 
 impl FormPage {
+    /// Adding from a resume whose text is still being read: the form waits
+    /// for it (the page reloads itself until then).
+    fn waiting_for_text(&self) -> bool {
+        self.resume.as_ref().is_some_and(File::reading)
+    }
+
     fn problems(&self) -> Vec<(&'static str, &'static str, &str)> {
         FIELDS
             .iter()
@@ -222,6 +238,7 @@ impl FormPage {
 }
 
 async fn form_page(
+    state: &AppState,
     conn: &mut PgConnection,
     me: &CurrentUser,
     candidate: Option<Candidate>,
@@ -238,6 +255,10 @@ async fn form_page(
     } else {
         Vec::new()
     };
+    let resume = match form.file_id.trim().parse() {
+        Ok(id) => own_upload(&mut *conn, me, id).await?,
+        Err(_) => None,
+    };
     Ok(FormPage {
         layout: Layout::new(me, title).await?,
         candidate,
@@ -246,6 +267,8 @@ async fn form_page(
         people,
         sources: Source::ALL,
         requirements,
+        resume,
+        file_max: files::size_label(state.config.file_max_bytes as i64),
     })
 }
 
@@ -254,9 +277,16 @@ async fn form_page(
 struct NewQuery {
     /// The requirement to add them to, from its board.
     requirement: String,
+    /// The resume they are added from (uploaded first).
+    file: String,
 }
 
-async fn new(mut db: Db, me: CurrentUser, Query(q): Query<NewQuery>) -> Result<Response, AppError> {
+async fn new(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
     me.require(Permission::ManageCandidates)?;
     let conn = db.conn().await?;
     let requirement = match requirement::by_reference(&mut *conn, &q.requirement).await? {
@@ -267,14 +297,70 @@ async fn new(mut db: Db, me: CurrentUser, Query(q): Query<NewQuery>) -> Result<R
             .unwrap_or_default(),
         None => String::new(),
     };
-    let form = CandidateForm {
+    let mut form = CandidateForm {
         source: Source::Sourced.as_str().into(),
         owner_id: me.id.to_string(),
         requirement_id: requirement,
+        file_id: q.file,
         ..CandidateForm::default()
     };
-    let page = form_page(conn, &me, None, form, Problems::default()).await?;
+    let mut page = form_page(&state, conn, &me, None, form.clone(), Problems::default()).await?;
+    // From a resume whose text is read: its addresses and phone, for the
+    // recruiter to confirm.
+    if let Some(text) = page.resume.as_ref().and_then(|f| f.preview.as_deref()) {
+        let (emails, phone) = files::contacts(text);
+        form.emails = emails.join("\n");
+        form.phone = phone.unwrap_or_default();
+        page.form = form;
+    }
     render::ok(&page)
+}
+
+/// A file `me` uploaded that belongs to nobody yet: a resume a candidate
+/// is being added from.
+async fn own_upload(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: FileId,
+) -> Result<Option<File>, AppError> {
+    Ok(files::find(conn, id)
+        .await?
+        .filter(|f| f.candidate_id.is_none() && f.uploaded_by == Some(me.id)))
+}
+
+/// Adding a candidate from their resume: the file is kept (its text read
+/// in the background), then the form opens, filled in from it once read.
+async fn from_resume(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    file: Uploaded,
+) -> Result<Response, AppError> {
+    me.require(Permission::ManageCandidates)?;
+    let conn = db.conn().await?;
+    let mut tx = conn.begin().await?;
+    let uploaded = async {
+        let upload = file.check()?;
+        files::attach(&mut tx, &state.files, &me.actor(), None, &upload).await
+    };
+    let problems = match uploaded.await {
+        Ok(id) => {
+            tx.commit().await?;
+            return Ok(render::see_other(&format!("/candidates/new?file={id}")));
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    let form = CandidateForm {
+        source: Source::Sourced.as_str().into(),
+        owner_id: me.id.to_string(),
+        ..CandidateForm::default()
+    };
+    let status = problems.status();
+    render::status(
+        status,
+        &form_page(&state, conn, &me, None, form, problems).await?,
+    )
 }
 
 async fn create(
@@ -304,6 +390,9 @@ async fn create(
                     )?),
                 };
             let added = candidate::add(&mut tx, &actor, &fields).await?;
+            if let Ok(file) = form.file_id.trim().parse() {
+                files::give(&mut tx, &actor, file, added.id()).await?;
+            }
             if let Some(r) = requirement {
                 application::add(&mut tx, who, &state.mail, added.id(), r, fields.source).await?;
             }
@@ -329,7 +418,10 @@ async fn create(
     };
     tx.rollback().await?;
     let status = problems.status();
-    render::status(status, &form_page(conn, &me, None, form, problems).await?)
+    render::status(
+        status,
+        &form_page(&state, conn, &me, None, form, problems).await?,
+    )
 }
 
 /// The candidate if `me` may see them; "not found" otherwise (to those who
@@ -345,6 +437,7 @@ async fn visible(
 }
 
 async fn edit(
+    State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
     Path(id): Path<CandidateId>,
@@ -353,11 +446,12 @@ async fn edit(
     let c = visible(conn, &me, id).await?;
     me.require(Permission::ManageCandidates)?;
     let form = CandidateForm::of(&c);
-    let page = form_page(conn, &me, Some(c), form, Problems::default()).await?;
+    let page = form_page(&state, conn, &me, Some(c), form, Problems::default()).await?;
     render::ok(&page)
 }
 
 async fn update(
+    State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
     Path(id): Path<CandidateId>,
@@ -383,7 +477,7 @@ async fn update(
     let status = problems.status();
     render::status(
         status,
-        &form_page(conn, &me, Some(c), form, problems).await?,
+        &form_page(&state, conn, &me, Some(c), form, problems).await?,
     )
 }
 
@@ -403,6 +497,8 @@ struct ShowPage {
     layout: Layout,
     c: Candidate,
     applications: Vec<ApplicationView>,
+    files: Vec<File>,
+    file_max: String,
     reasons: Vec<Reason>,
     history: Vec<Event>,
     can_edit: bool,
@@ -423,6 +519,7 @@ impl ShowPage {
 /// The profile; with problems, as the failed form of an application (or
 /// of adding one, `adding` what was typed) left it.
 pub(super) async fn profile(
+    state: &AppState,
     conn: &mut PgConnection,
     me: &CurrentUser,
     c: Candidate,
@@ -448,6 +545,8 @@ pub(super) async fn profile(
     let page = ShowPage {
         layout: Layout::new(me, c.full_name.clone()).await?,
         applications,
+        files: files::of_candidate(&mut *conn, c.id).await?,
+        file_max: files::size_label(state.config.file_max_bytes as i64),
         reasons: stage::reasons(&mut *conn).await?,
         history: history::timeline(&mut *conn, c.id).await?,
         can_edit: can_manage_any,
@@ -470,13 +569,14 @@ pub(super) async fn profile(
 }
 
 async fn show(
+    State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
     Path(id): Path<CandidateId>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     let c = visible(conn, &me, id).await?;
-    profile(conn, &me, c, Problems::default(), String::new()).await
+    profile(&state, conn, &me, c, Problems::default(), String::new()).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -517,5 +617,63 @@ async fn add_application(
         Err(e) => Problems::try_from(e)?,
     };
     tx.rollback().await?;
-    profile(conn, &me, c, problems, form.requirement_id).await
+    profile(&state, conn, &me, c, problems, form.requirement_id).await
+}
+
+async fn upload_file(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<CandidateId>,
+    file: Uploaded,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let c = visible(conn, &me, id).await?;
+    me.require(Permission::ManageCandidates)?;
+    let mut tx = conn.begin().await?;
+    let uploaded = async {
+        let upload = file.check()?;
+        files::attach(&mut tx, &state.files, &me.actor(), Some(c.id), &upload).await
+    };
+    let problems = match uploaded.await {
+        Ok(_) => {
+            let to = format!("/candidates/{id}");
+            let message = "File added. Its text is being read: search finds it in a moment.";
+            return render::saved(tx, &me.session, message, &to).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    profile(&state, conn, &me, c, problems, String::new()).await
+}
+
+/// A file, to those who may see its candidate (or, not yet given to one,
+/// to its uploader): always as an attachment, with the type its content
+/// was found to be, never one a browser would run.
+async fn download(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<FileId>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let file = files::find(&mut *conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = match file.candidate_id {
+        Some(c) => candidate::find(&mut *conn, Reach::of(me.id, &me.roles), c)
+            .await?
+            .is_some(),
+        None => file.uploaded_by == Some(me.id),
+    };
+    if !allowed {
+        return Err(AppError::NotFound);
+    }
+    db.release();
+    let bytes = files::content(&state.files, &file).await?;
+    Ok(render::attachment(
+        &file.name,
+        file.kind.content_type(),
+        bytes,
+    ))
 }

@@ -24,6 +24,7 @@ pub mod requirements;
 pub mod routes;
 pub mod session;
 pub mod state;
+pub mod upload;
 
 pub use state::{AppState, Db};
 
@@ -56,7 +57,12 @@ pub fn router(state: AppState) -> Router {
             middleware::error_pages,
         ))
         .layer(sessions)
-        .layer(axum::middleware::from_fn(render::with_viewer));
+        .layer(axum::middleware::from_fn(render::with_viewer))
+        // Uploads are read up to the file limit (`upload`); forms are
+        // refused far below it (`auth::csrf`).
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.file_max_bytes + 64 * 1024,
+        ));
     Router::new()
         .merge(app)
         .merge(plain_routes(state.config.metrics_token.is_some()).into_router())

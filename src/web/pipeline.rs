@@ -184,7 +184,7 @@ async fn move_to(
         Err(e) => {
             let problems = Problems::try_from(e)?;
             tx.rollback().await?;
-            refused(conn, &me, id, form.back, problems).await
+            refused(&state, conn, &me, id, form.back, problems).await
         }
     }
 }
@@ -213,12 +213,13 @@ async fn reject(
         Err(e) => {
             let problems = Problems::try_from(e)?;
             tx.rollback().await?;
-            refused(conn, &me, id, form.back, problems).await
+            refused(&state, conn, &me, id, form.back, problems).await
         }
     }
 }
 
 async fn unreject(
+    State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
     Path(id): Path<ApplicationId>,
@@ -236,7 +237,7 @@ async fn unreject(
         Err(e) => {
             let problems = Problems::try_from(e)?;
             tx.rollback().await?;
-            refused(conn, &me, id, form.back, problems).await
+            refused(&state, conn, &me, id, form.back, problems).await
         }
     }
 }
@@ -288,6 +289,7 @@ async fn done(
 
 /// The page the refused form came from, again, with why.
 async fn refused(
+    state: &AppState,
     conn: &mut PgConnection,
     me: &CurrentUser,
     id: ApplicationId,
@@ -310,7 +312,7 @@ async fn refused(
             let c = candidate::find(&mut *conn, reach, a.candidate_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            super::candidates::profile(conn, me, c, problems, String::new()).await
+            super::candidates::profile(state, conn, me, c, problems, String::new()).await
         }
     }
 }

@@ -427,6 +427,36 @@ pub async fn saved(
     Ok(see_other(to))
 }
 
+/// A file to download (never shown in the browser): its name as it was
+/// uploaded, ASCII in `filename` and whole in `filename*` (RFC 6266).
+pub fn attachment(name: &str, content_type: &'static str, bytes: bytes::Bytes) -> Response {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        crate::error::urlencode(name).replace('+', "%20")
+    );
+    let mut res = bytes.into_response();
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    res
+}
+
 /// After a successful POST: go to `to` (303, so a reload does not repost).
 /// htmx follows it, so the same response serves both.
 pub fn see_other(to: &str) -> Response {

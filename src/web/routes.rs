@@ -90,6 +90,9 @@ pub enum Rule {
     /// Sees the application's requirement (404), then manages it
     /// (`Application::managed_by`); 403.
     ManagesApplication,
+    /// Sees the file's candidate; a file given to nobody yet, its uploader
+    /// alone; 404 to others.
+    SeesFile,
 }
 
 impl Rule {
@@ -99,7 +102,8 @@ impl Rule {
             Rule::SeesRequirement
             | Rule::SeesApproval
             | Rule::OwnNotification
-            | Rule::SeesCandidate => StatusCode::NOT_FOUND,
+            | Rule::SeesCandidate
+            | Rule::SeesFile => StatusCode::NOT_FOUND,
             Rule::EditsRequirement
             | Rule::ActsOnRequirement
             | Rule::RecruitsFor
@@ -187,6 +191,10 @@ pub const TABLE: &[Route] = {
         r(Post, "/candidates/{id}", Row(ManagesCandidate)),
         r(Get, "/candidates/{id}/edit", Row(ManagesCandidate)),
         r(Post, "/candidates/{id}/applications", Row(ManagesCandidate)),
+        // Files: multipart forms whose CSRF token is their first field.
+        r(Post, "/candidates/resume", Permission(P::ManageCandidates)),
+        r(Post, "/candidates/{id}/files", Row(ManagesCandidate)),
+        r(Get, "/files/{id}", Row(SeesFile)),
         // `?part=columns`: the columns alone, for their live update.
         r(Get, "/requirements/{id}/board", Row(SeesPipeline)),
         r(Post, "/applications/{id}/stage", Row(ManagesApplication)),

@@ -32,6 +32,8 @@ pub struct Shared {
     pub nudges: crate::nudge::Sender,
     /// Departments and job levels, cached for the requirement pages.
     pub catalog: crate::catalog::Catalog,
+    /// Where uploaded files live.
+    pub files: crate::storage::Storage,
 }
 
 impl std::ops::Deref for AppState {
@@ -49,6 +51,7 @@ impl AppState {
         mail: MailRenderer,
         live: crate::live::Live,
         nudges: crate::nudge::Sender,
+        files: crate::storage::Storage,
     ) -> Self {
         AppState(Arc::new(Shared {
             pool,
@@ -57,6 +60,7 @@ impl AppState {
             live,
             nudges,
             catalog: crate::catalog::Catalog::default(),
+            files,
         }))
     }
 

@@ -98,6 +98,13 @@ impl Mailer for RecordingMailer {
     }
 }
 
+/// These tests are about mail; no file is ever read.
+impl ::jobs::Extractor for RecordingMailer {
+    async fn extract(&self, _sha256: &str) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
 /// These tests are about mail; nothing periodic is ever due.
 impl Periodic for RecordingMailer {
     async fn remind(&self, _now: chrono::DateTime<chrono::Utc>) -> Result<usize, BoxError> {
@@ -119,6 +126,7 @@ fn start_workers(pool: &PgPool, mailer: Arc<RecordingMailer>) -> Workers {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(::jobs::run_workers(
         pool.clone(),
+        Arc::clone(&mailer),
         Arc::clone(&mailer),
         mailer,
         async move {

@@ -13,6 +13,7 @@ mod browser_requirements;
 mod change_approval;
 mod comments;
 mod connections;
+mod files;
 mod home;
 mod jobs;
 mod layers;

@@ -15,7 +15,7 @@ use hiring_hare::domain::activity::comments;
 use hiring_hare::domain::approval::TaskId;
 use hiring_hare::domain::approval::{self, SubjectKind, SubjectRef};
 use hiring_hare::domain::org::user::{self, Email, UserFields};
-use hiring_hare::domain::recruiting::{self, Reach, application, candidate};
+use hiring_hare::domain::recruiting::{self, Reach, application, candidate, files};
 use hiring_hare::domain::requisition::lifecycle::Action;
 use hiring_hare::domain::requisition::requirement::RequirementId;
 use hiring_hare::domain::requisition::requirement::{self, Requirement};
@@ -69,6 +69,10 @@ struct Fixture {
     application: Uuid,
     /// In no pipeline: recruiters and admins see them, nobody else.
     loner: Uuid,
+    /// `candidate`'s resume.
+    file: Uuid,
+    /// Uploaded by the recruiter for a candidate not yet added.
+    upload: Uuid,
     /// Rows for the admin pages, apart from those of the requirements.
     user: Uuid,
     department: Uuid,
@@ -91,6 +95,7 @@ enum Subject {
     Notification(Uuid),
     Candidate(Uuid),
     Application(Uuid),
+    File(Uuid),
 }
 
 /// One request of a route.
@@ -255,6 +260,30 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
         .and_then(|id| id.parse().ok())
         .unwrap();
 
+    let cv = crate::harness::documents::docx(&["Ana Costa", "Rust"]);
+    recruiter_client
+        .post_file(
+            &format!("/candidates/{candidate}/files"),
+            "cv.docx",
+            cv,
+            None,
+        )
+        .await
+        .assert_redirect(&format!("/candidates/{candidate}"));
+    let res = recruiter_client
+        .post_file("/candidates/resume", "next.txt", b"Next One".to_vec(), None)
+        .await;
+    let upload: Uuid = res
+        .location()
+        .strip_prefix("/candidates/new?file=")
+        .and_then(|id| id.parse().ok())
+        .unwrap();
+    let file: Uuid = sqlx::query_scalar("select id from file_attachments where candidate_id = $1")
+        .bind(candidate)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
     let recruiters = comment(&visitors[recruiter].client, draft_id, "Looks right").await;
     let hidden_comment = comment(hm_client, confidential, "For the approver").await;
     let notification: Uuid = sqlx::query_scalar(
@@ -309,6 +338,8 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
         candidate,
         application,
         loner,
+        file,
+        upload,
         user,
         department,
         level,
@@ -340,7 +371,9 @@ async fn new_level(app: &TestApp) -> Uuid {
 /// an unknown one, with a form that passes no validation (so nothing
 /// changes), or one that changes what is made for it alone.
 async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) -> Vec<Case> {
-    use Subject::{Application, Candidate, Comment, Notification, Requirement, Task, Unknown};
+    use Subject::{
+        Application, Candidate, Comment, File, Notification, Requirement, Task, Unknown,
+    };
     let u = f.unknown;
     let requirements = [
         Requirement(f.draft),
@@ -354,7 +387,7 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             .map(|s| {
                 let id = match *s {
                     Requirement(id) | Comment(id) | Task(id) | Notification(id) | Candidate(id)
-                    | Application(id) => id,
+                    | Application(id) | File(id) => id,
                     _ => u,
                 };
                 Case::new(path(id), *s)
@@ -412,7 +445,16 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
                 })
             })
             .collect(),
-        (_, "/candidates/{id}" | "/candidates/{id}/edit" | "/candidates/{id}/applications") => on(
+        (_, "/files/{id}") => on(&[File(f.file), File(f.upload), Unknown], &|id| {
+            format!("/files/{id}")
+        }),
+        (
+            _,
+            "/candidates/{id}"
+            | "/candidates/{id}/edit"
+            | "/candidates/{id}/applications"
+            | "/candidates/{id}/files",
+        ) => on(
             &[Candidate(f.candidate), Candidate(f.loner), Unknown],
             &|id| route.path.replace("{id}", &id.to_string()),
         )
@@ -714,6 +756,20 @@ async fn row_allows(
                 return Err(StatusCode::NOT_FOUND);
             }
             refused(a.managed_by(user, &roles))
+        }
+        (Rule::SeesFile, Subject::File(id)) => {
+            let file = files::find(conn, files::FileId::new(id))
+                .await
+                .unwrap()
+                .unwrap();
+            let sees = match file.candidate_id {
+                Some(c) => candidate::find(conn, Reach::of(user, &roles), c)
+                    .await
+                    .unwrap()
+                    .is_some(),
+                None => file.uploaded_by == Some(user),
+            };
+            refused(sees)
         }
         (rule, subject) => panic!("the walk asks {rule:?} of {subject:?}"),
     }

@@ -201,6 +201,7 @@ actions! {
     WorkflowMadeDefault = "workflow.made_default",
     CandidateCreated = "candidate.created",
     CandidateUpdated = "candidate.updated",
+    CandidateFileAdded = "candidate.file_added",
     ApplicationCreated = "application.created",
     ApplicationMoved = "application.moved",
     ApplicationRejected = "application.rejected",

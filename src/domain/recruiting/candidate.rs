@@ -160,6 +160,9 @@ pub struct CandidateForm {
     pub consent_until: String,
     /// On a new candidate: the requirement they join at once, if any.
     pub requirement_id: String,
+    /// On a new candidate: the resume they are added from (uploaded by the
+    /// same person before).
+    pub file_id: String,
     pub version: i32,
 }
 
@@ -210,6 +213,7 @@ impl CandidateForm {
             consent: c.consent_given_at.map(|_| "on".to_owned()),
             consent_until: c.consent_until.map(|d| d.to_string()).unwrap_or_default(),
             requirement_id: String::new(),
+            file_id: String::new(),
             version: c.version,
         }
     }

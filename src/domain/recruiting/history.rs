@@ -43,6 +43,13 @@ fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told 
                 changes: in_words(changes, names),
             };
         }
+        "candidate.file_added" => (
+            format!(
+                "added the file {}",
+                after(changes, "file").unwrap_or_default()
+            ),
+            String::new(),
+        ),
         "application.created" => (
             format!("added them to {} at {}", requirement(), stage()),
             String::new(),

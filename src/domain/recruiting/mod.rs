@@ -5,6 +5,8 @@
 pub mod application;
 pub mod board;
 pub mod candidate;
+pub mod document;
+pub mod files;
 pub mod history;
 pub mod search;
 pub mod stage;

@@ -3,6 +3,7 @@
 //! from a migrated template, the app served on a free loopback port, and
 //! HTTP clients with their own cookie jars that handle CSRF like a browser.
 
+pub mod documents;
 pub mod fixtures;
 
 use hiring_hare::auth::password;
@@ -224,6 +225,8 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         trust_proxy_headers: false,
         trusted_proxy_hops: 1,
         metrics_token: None,
+        file_store: data_dir.join("files").to_string_lossy().into_owned(),
+        file_max_bytes: 10_000_000,
     }
 }
 
@@ -245,7 +248,7 @@ impl TestApp {
         let pools = hiring_hare::db::open(&database_url, config.database_pool_size)
             .await
             .unwrap();
-        let state = hiring_hare::server::state(&pools, config.clone());
+        let state = hiring_hare::server::state(&pools, config.clone()).unwrap();
         let live = state.live.clone();
         let app = hiring_hare::web::router(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -297,6 +300,9 @@ impl TestApp {
                 background.clone(),
                 &self.config,
             )),
+            std::sync::Arc::new(
+                hiring_hare::server::Extraction::new(background.clone(), &self.config).unwrap(),
+            ),
             std::future::pending(),
         ));
     }
@@ -503,6 +509,18 @@ impl Client {
         .await
     }
 
+    /// A download: its status, headers and bytes as sent.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        (status, headers, res.bytes().await.unwrap().to_vec())
+    }
+
     /// Posts a form with the CSRF token of the last page fetched (fetching
     /// `/profile` or `/sign-in` first if none was).
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
@@ -522,6 +540,37 @@ impl Client {
             .header("X-CSRF-Token", token)
             .form(form);
         self.send(req).await
+    }
+
+    /// Uploads `bytes` as the form's `file`, as a browser sends a file
+    /// form: multipart, the CSRF token its first field (`token` overrides
+    /// the page's, to test a wrong one).
+    pub async fn post_file(
+        &self,
+        path: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        token: Option<&str>,
+    ) -> Page {
+        let token = match token {
+            Some(t) => t.to_owned(),
+            None => self.csrf_token().await,
+        };
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(name.to_owned())
+                    .mime_str("application/octet-stream")
+                    .unwrap(),
+            );
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .multipart(form),
+        )
+        .await
     }
 
     /// Posts exactly `form`, with no token added.
