@@ -101,3 +101,65 @@
     field.focus();
   });
 })();
+
+// The board: a card is dragged to another column with the pointer (mouse,
+// pen or finger); dropping it submits the card's own move form with that
+// column's stage: the same form the keyboard, and a browser without
+// JavaScript, use. Columns a card may not be dropped on (the ends, reached
+// by rejecting with a reason) are not among its form's stages.
+(function () {
+  "use strict";
+  var drag = null;
+
+  function columnAt(x, y) {
+    drag.card.style.visibility = "hidden";
+    var el = document.elementFromPoint(x, y);
+    drag.card.style.visibility = "";
+    return el && el.closest(".board-column");
+  }
+
+  function highlight(column) {
+    if (column === drag.over) return;
+    if (drag.over) drag.over.classList.remove("drop-target");
+    drag.over = column;
+    if (column) column.classList.add("drop-target");
+  }
+
+  document.addEventListener("pointerdown", function (e) {
+    var card = e.target.closest && e.target.closest(".card-item[data-draggable]");
+    if (!card || e.button !== 0 || e.target.closest("a, button, select, input, label")) return;
+    drag = { card: card, x: e.clientX, y: e.clientY, moved: false, over: null };
+  });
+
+  document.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    var dx = e.clientX - drag.x;
+    var dy = e.clientY - drag.y;
+    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 6) return;
+    drag.moved = true;
+    e.preventDefault();
+    drag.card.classList.add("dragging");
+    drag.card.style.transform = "translate(" + dx + "px, " + dy + "px)";
+    highlight(columnAt(e.clientX, e.clientY));
+  });
+
+  function end(drop) {
+    if (!drag) return;
+    var d = drag;
+    drag = null;
+    if (d.over) d.over.classList.remove("drop-target");
+    d.card.classList.remove("dragging");
+    d.card.style.transform = "";
+    if (!drop || !d.moved || !d.over) return;
+    var form = d.card.querySelector("form.card-move");
+    var select = form && form.querySelector("select[name=stage_id]");
+    var stage = d.over.getAttribute("data-stage");
+    var known = select && Array.prototype.some.call(select.options, function (o) { return o.value === stage; });
+    if (!known || select.value === stage) return;
+    select.value = stage;
+    form.requestSubmit();
+  }
+
+  document.addEventListener("pointerup", function () { end(true); });
+  document.addEventListener("pointercancel", function () { end(false); });
+})();

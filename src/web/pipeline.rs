@@ -8,6 +8,7 @@ use super::problems::Problems;
 use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
 use crate::domain::Error;
+use crate::domain::kernel::FieldErrors;
 use crate::domain::recruiting::application::{self, ApplicationId, Moved, Rejection, Who};
 use crate::domain::recruiting::board::{self, Column};
 use crate::domain::recruiting::candidate;
@@ -20,7 +21,7 @@ use crate::web::current_user::CurrentUser;
 use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawForm, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use sqlx::{Connection as _, PgConnection};
@@ -28,6 +29,7 @@ use sqlx::{Connection as _, PgConnection};
 pub fn routes() -> Routes {
     Routes::new()
         .serve(route!(GET "/requirements/{id}/board"), show)
+        .serve(route!(POST "/requirements/{id}/board"), bulk)
         .serve(route!(POST "/applications/{id}/stage"), move_to)
         .serve(route!(POST "/applications/{id}/rejection"), reject)
         .serve(
@@ -42,6 +44,8 @@ struct BoardPage {
     layout: Layout,
     r: Requirement,
     columns: Vec<Column>,
+    /// For rejecting the chosen cards at once.
+    reasons: Vec<stage::Reason>,
     can_manage: bool,
     problems: Problems,
     now: DateTime<Utc>,
@@ -93,6 +97,7 @@ async fn board_page(
     Ok(BoardPage {
         layout,
         columns: board::board(&mut *conn, r.id).await?,
+        reasons: stage::reasons(&mut *conn).await?,
         can_manage: Reach::of(me.id, &me.roles).all,
         problems,
         now: Utc::now(),
@@ -315,4 +320,105 @@ async fn refused(
             super::candidates::profile(state, conn, me, c, problems, String::new()).await
         }
     }
+}
+
+/// What the board's bulk form does to the cards chosen.
+enum Bulk {
+    Move(StageId),
+    Reject(Rejection),
+    Tag(String),
+}
+
+impl Bulk {
+    /// The form's choice of action and its fields: each problem beside its
+    /// field.
+    fn parse(fields: &[(String, String)]) -> Result<Bulk, FieldErrors> {
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        match field("action") {
+            "move" => field("stage_id")
+                .trim()
+                .parse()
+                .map(Bulk::Move)
+                .map_err(|_| FieldErrors::one("stage_id", "Choose a stage.")),
+            "reject" => Rejection::parse(field("reason_id"), field("note")).map(Bulk::Reject),
+            "tag" => candidate::parse_tag(field("tag")).map(Bulk::Tag),
+            _ => Err(FieldErrors::one("action", "Choose what to do.")),
+        }
+    }
+}
+
+/// Moves, rejects or tags every card chosen on the board, all or none:
+/// one that moved meanwhile refuses the whole change, saying which.
+async fn bulk(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<RequirementId>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let r = pipeline_of(conn, &me, id).await?;
+    if !Reach::of(me.id, &me.roles).all {
+        return Err(AppError::Forbidden);
+    }
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    // Each chosen card is "application:the stage it was seen in".
+    let chosen: Vec<(ApplicationId, StageId)> = fields
+        .iter()
+        .filter(|(k, _)| k == "chosen")
+        .filter_map(|(_, v)| {
+            let (a, s) = v.split_once(':')?;
+            Some((a.parse().ok()?, s.parse().ok()?))
+        })
+        .collect();
+    let mut tx = conn.begin().await?;
+    let actor = me.actor();
+    let who = who(&me, &actor);
+    let done = async {
+        if chosen.is_empty() {
+            return Err(Error::refused("Choose at least one candidate first."));
+        }
+        let bulk = Bulk::parse(&fields)?;
+        for (a, from) in &chosen {
+            let found = application::find(&mut tx, *a).await?;
+            let Some(found) = found.filter(|f| f.requirement_id == id) else {
+                return Err(Error::NotFound);
+            };
+            match &bulk {
+                Bulk::Move(to) => {
+                    application::move_to(&mut tx, who, &state.mail, *a, *from, *to).await?;
+                }
+                Bulk::Reject(rejection) => {
+                    application::reject(&mut tx, who, &state.mail, *a, *from, rejection).await?;
+                }
+                Bulk::Tag(tag) => candidate::tag(&mut tx, &actor, found.candidate_id, tag).await?,
+            }
+        }
+        let n = chosen.len();
+        let people = if n == 1 { "candidate" } else { "candidates" };
+        Ok(match bulk {
+            Bulk::Move(_) => format!("Moved {n} {people}."),
+            Bulk::Reject(_) => format!("Rejected {n} {people}."),
+            Bulk::Tag(tag) => format!("Tagged {n} {people} “{tag}”."),
+        })
+    };
+    let problems = match done.await {
+        Ok(message) => {
+            let to = format!("/requirements/{id}/board");
+            return render::saved(tx, &me.session, message, &to).await;
+        }
+        Err(e) => Problems::try_from(e)?,
+    };
+    tx.rollback().await?;
+    let layout = Layout::new(&me, format!("{} {}: board", r.reference, r.title)).await?;
+    let status = problems.status();
+    let page = board_page(conn, &me, r, problems, layout).await?;
+    render::status(status, &page)
 }

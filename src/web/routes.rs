@@ -87,6 +87,8 @@ pub enum Rule {
     /// Sees the requirement (404), then its pipeline
     /// (`recruiting::sees_pipeline`); 403.
     SeesPipeline,
+    /// Sees the requirement (404), then manages candidates (403).
+    ManagesPipeline,
     /// Sees the application's requirement (404), then manages it
     /// (`Application::managed_by`); 403.
     ManagesApplication,
@@ -112,6 +114,7 @@ impl Rule {
             | Rule::DecidesApproval
             | Rule::ManagesCandidate
             | Rule::SeesPipeline
+            | Rule::ManagesPipeline
             | Rule::ManagesApplication => StatusCode::FORBIDDEN,
         }
     }
@@ -197,6 +200,8 @@ pub const TABLE: &[Route] = {
         r(Get, "/files/{id}", Row(SeesFile)),
         // `?part=columns`: the columns alone, for their live update.
         r(Get, "/requirements/{id}/board", Row(SeesPipeline)),
+        // The board's bulk form: move, reject or tag the cards chosen.
+        r(Post, "/requirements/{id}/board", Row(ManagesPipeline)),
         r(Post, "/applications/{id}/stage", Row(ManagesApplication)),
         r(
             Post,

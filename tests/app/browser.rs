@@ -276,8 +276,12 @@ impl Browser {
     pub(crate) async fn texts(&self, css: &str) -> Vec<String> {
         let mut texts = Vec::new();
         for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
-            let text = e.text().await.unwrap();
-            texts.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+            // An element of a region being replaced (a live update) goes
+            // stale between finding and reading it: callers that wait read
+            // again.
+            if let Ok(text) = e.text().await {
+                texts.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
         }
         texts
     }
@@ -563,8 +567,8 @@ pub(crate) async fn set_width(browser: &Browser, width: u32) {
 }
 
 /// Screenshots the current page as `name-width.png` and checks its layout:
-/// no sideways scrolling (wide tables scroll inside their own box) and the
-/// heading in view.
+/// no sideways scrolling (wide tables and the board's columns scroll inside
+/// their own box) and the heading in view.
 pub(crate) async fn check_layout(browser: &Browser, name: &str, width: u32) {
     browser.wait_for("main h1").await;
     let png = browser.client.screenshot().await.unwrap();
@@ -576,7 +580,7 @@ pub(crate) async fn check_layout(browser: &Browser, name: &str, width: u32) {
              // A scroll box clips its content, except absolutely positioned
              // descendants whose containing block lies outside it.
              const escapes = e => {
-               const wrap = e.closest('.table-wrap');
+               const wrap = e.closest('.table-wrap, .board');
                if (!wrap) return true;
                const pos = getComputedStyle(e).position;
                if (pos === 'fixed') return true;
@@ -673,4 +677,20 @@ async fn pages_fit_phone_and_laptop_screens() {
         check_layout(&browser, "admin-levels", width).await;
     }
     browser.close().await;
+}
+
+/// The whole page, top to bottom, as `name.png` (for a person to look at),
+/// then the window back at its usual height.
+pub(crate) async fn full_page_screenshot(browser: &Browser, name: &str, width: u32) {
+    // The window's height includes the browser's own bars.
+    let height = browser
+        .js("return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight")
+        .await
+        .as_u64()
+        .unwrap();
+    let height = u32::try_from(height).unwrap().clamp(900, 6000);
+    browser.client.set_window_size(width, height).await.unwrap();
+    let png = browser.client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    set_width(browser, width).await;
 }

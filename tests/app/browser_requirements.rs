@@ -8,7 +8,7 @@
 //! page without a password; a link without a (valid) token goes through
 //! sign-in and lands on the page. Both ways are walked here.
 
-use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, screenshot_dir, set_width};
+use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, full_page_screenshot, set_width};
 use crate::harness::fixtures::{Org, draft, org, signed_in_as, submit};
 use crate::harness::{PASSWORD, TestApp, link_in};
 use hiring_hare::domain::access::Role;
@@ -660,20 +660,4 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
         check_layout(&used, "approval-link-used", width).await;
     }
     used.close().await;
-}
-
-/// The whole page, top to bottom, as `name.png` (for a person to look at),
-/// then the window back at its usual height.
-async fn full_page_screenshot(browser: &Browser, name: &str, width: u32) {
-    // The window's height includes the browser's own bars.
-    let height = browser
-        .js("return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight")
-        .await
-        .as_u64()
-        .unwrap();
-    let height = u32::try_from(height).unwrap().clamp(900, 6000);
-    browser.client.set_window_size(width, height).await.unwrap();
-    let png = browser.client.screenshot().await.unwrap();
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
-    set_width(browser, width).await;
 }

@@ -548,3 +548,91 @@ async fn candidates_are_found_by_their_words_and_exported() {
     assert_eq!(&rows[1][1], "ana@example.com");
     assert_eq!(&rows[1][4], "rust, postgres");
 }
+
+#[tokio::test]
+async fn a_bulk_change_applies_to_every_card_chosen_or_to_none() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let board = format!("/requirements/{}/board", chain.requirement);
+    let ana = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    let ben = candidate_in(&app, &recruiter, chain.requirement, "Ben Dahl").await;
+    let applied = stage_id(&app, "Applied").await;
+    let chosen = |a: Uuid| format!("{a}:{applied}");
+
+    let res = recruiter
+        .post(
+            &board,
+            &[
+                ("chosen", &chosen(ana)),
+                ("chosen", &chosen(ben)),
+                ("action", "tag"),
+                ("tag", "Shortlist"),
+            ],
+        )
+        .await;
+    res.assert_redirect(&board);
+    let tags: Vec<Vec<String>> =
+        sqlx::query_scalar("select tags from candidates order by full_name")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        tags,
+        [vec!["Shortlist".to_owned()], vec!["Shortlist".to_owned()]]
+    );
+
+    // Ben moved meanwhile: the whole change is refused, saying so, and Ana
+    // stays where she was.
+    move_to(&app, &recruiter, ben, "Screening")
+        .await
+        .assert_redirect(&board);
+    let interview = stage_id(&app, "Interview").await.to_string();
+    let res = recruiter
+        .post(
+            &board,
+            &[
+                ("chosen", &chosen(ana)),
+                ("chosen", &chosen(ben)),
+                ("action", "move"),
+                ("stage_id", &interview),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.texts(".flash.error")[0].contains("moved Ben Dahl to Screening meanwhile"));
+    assert_eq!(stage_of(&app, ana).await, "Applied");
+    assert_eq!(stage_of(&app, ben).await, "Screening");
+
+    // Nothing chosen, or no reason to reject with: said, nothing done.
+    let res = recruiter
+        .post(&board, &[("action", "move"), ("stage_id", &interview)])
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(
+        res.texts(".flash.error"),
+        ["Choose at least one candidate first."]
+    );
+    let res = recruiter
+        .post(
+            &board,
+            &[
+                ("chosen", &chosen(ana)),
+                ("action", "reject"),
+                ("reason_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.texts(".flash.error"), ["Choose a reason."]);
+    assert_eq!(stage_of(&app, ana).await, "Applied");
+
+    // The hiring manager sees the board and may change nothing on it.
+    let res = chain
+        .hm
+        .post(
+            &board,
+            &[("chosen", &chosen(ana)), ("action", "tag"), ("tag", "x")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}

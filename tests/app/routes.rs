@@ -747,6 +747,10 @@ async fn row_allows(
             sees(&r)?;
             refused(recruiting::sees_pipeline(&r, user, &roles))
         }
+        (Rule::ManagesPipeline, Subject::Requirement(id)) => {
+            sees(&requirement(conn, id).await)?;
+            refused(Reach::of(user, &roles).all)
+        }
         (Rule::ManagesApplication, Subject::Application(id)) => {
             let a = application::find(conn, application::ApplicationId::new(id))
                 .await

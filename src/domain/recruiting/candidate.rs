@@ -175,7 +175,7 @@ const EMAILS_MAX: usize = 5;
 const LINKS_MAX: usize = 10;
 const LINK_MAX: usize = 500;
 const TAGS_MAX: usize = 30;
-const TAG_MAX: usize = 50;
+pub const TAG_MAX: usize = 50;
 
 /// A candidate's fields, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -535,6 +535,66 @@ pub async fn update(
     )
     .await?;
     Ok(())
+}
+
+/// Adds `tag` to the candidate's tags (nothing when they have it, in any
+/// case), audited like an edit.
+pub async fn tag(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: CandidateId,
+    tag: &str,
+) -> Result<(), Error> {
+    #[derive(sqlx::FromRow)]
+    struct Tags {
+        tags: Vec<String>,
+        version: i32,
+    }
+    let row: Option<Tags> = sqlx::query_as(
+        "select tags, version from candidates where id = $1 and deleted_at is null for update",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Tags {
+        tags: before,
+        version,
+    } = row.ok_or(Error::NotFound)?;
+    if before.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+        return Ok(());
+    }
+    let mut after = before.clone();
+    after.push(tag.to_owned());
+    sqlx::query(
+        "update candidates set tags = $2, version = version + 1, updated_at = now() where id = $1",
+    )
+    .bind(id)
+    .bind(&after)
+    .execute(&mut *conn)
+    .await?;
+    reindex(&mut *conn, id).await?;
+    audit::record(
+        conn,
+        actor,
+        audit::Action::CandidateUpdated,
+        audit::Entity::Candidate,
+        Some(id.uuid()),
+        Changes::new()
+            .field("tags", &before, &after)
+            .field("version", &version, &(version + 1)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// One tag as typed: trimmed, not empty, at most [`TAG_MAX`] characters.
+pub fn parse_tag(input: &str) -> Result<String, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let tag = required_text(&mut e, "tag", input, TAG_MAX, "Type the tag to add.");
+    if tag.contains(',') {
+        e.add("tag", "One tag at a time, without commas.");
+    }
+    e.into_result(|| tag)
 }
 
 /// Recomputes what search reads of the candidate (the SQL function

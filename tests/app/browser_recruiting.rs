@@ -1,0 +1,344 @@
+//! Browser tests of recruiting: a recruiter adds a candidate from their
+//! resume, finds them by a word in it, drags their card along the board,
+//! rejects others in bulk with a reason and hires; the board moves with the
+//! form alone without JavaScript, and two browsers showing it move
+//! together.
+
+use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, full_page_screenshot, set_width};
+use crate::harness::documents;
+use crate::harness::fixtures::{Chain, approve_all, candidate_in, open, submitted};
+use crate::harness::{PASSWORD, TestApp};
+use fantoccini::actions::{InputSource as _, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use hiring_hare::domain::access::Role;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const RECRUITER: &str = "rita@example.com";
+
+/// An open requirement (two openings) and a recruiter who signs in.
+async fn recruiting(app: &TestApp) -> (Chain, Uuid) {
+    let chain = submitted(app).await;
+    approve_all(app, chain.requirement).await;
+    open(app, &chain.hm, chain.requirement).await;
+    let recruiter = app
+        .user(RECRUITER, "Rita Recruiter", &[Role::Recruiter])
+        .await;
+    (chain, recruiter)
+}
+
+async fn signed_in(app: &TestApp, browser: &Browser, email: &str, path: &str) {
+    browser
+        .goto(&app.url(&format!(
+            "/sign-in?next={}",
+            hiring_hare::error::urlencode(path)
+        )))
+        .await;
+    browser.sign_in(email, PASSWORD).await;
+    browser.wait_for_path(path).await;
+}
+
+/// Waits until the texts of `css` are `expected`.
+async fn wait_for_texts(browser: &Browser, css: &str, expected: &[&str]) {
+    let began = Instant::now();
+    loop {
+        let texts = browser.texts(css).await;
+        if texts == expected {
+            return;
+        }
+        assert!(
+            began.elapsed() < TIMEOUT,
+            "expected {expected:?} at {css}, still {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The names on the cards of the board's `n`-th column (1: Applied).
+fn column(n: usize) -> String {
+    format!(".board-column:nth-child({n}) .card-item > a")
+}
+
+/// Drags the card of `name` onto the `n`-th column, with the mouse.
+async fn drag(browser: &Browser, name: &str, n: usize) {
+    let card = browser
+        .wait_for_xpath(&format!(
+            "//li[contains(@class, 'card-item')][a[normalize-space()='{name}']]"
+        ))
+        .await;
+    let target = browser
+        .wait_for(&format!(".board-column:nth-child({n}) h2"))
+        .await;
+    // The card's top right corner: the card itself is the handle (its
+    // link, checkbox and form are not).
+    let (_, _, width, height) = card.rectangle().await.unwrap();
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element: card.clone(),
+            duration: None,
+            x: width / 2.0 - 6.0,
+            y: -height / 2.0 + 4.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(100)),
+            x: 20.0,
+            y: 0.0,
+        })
+        .then(PointerAction::MoveToElement {
+            element: target,
+            duration: Some(Duration::from_millis(300)),
+            x: 0.0,
+            y: 40.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    browser.client.perform_actions(mouse).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
+    let app = TestApp::spawn().await;
+    app.run_workers();
+    let (chain, _) = recruiting(&app).await;
+    let id = chain.requirement;
+    let reference: String = sqlx::query_scalar("select reference from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // Two others already in the pipeline, to reject together.
+    let (other, _) = app.signed_in(Role::Recruiter).await;
+    for name in ["Ben Dahl", "Cleo Marsh"] {
+        candidate_in(&app, &other, id, name).await;
+    }
+
+    let browser = Browser::start().await;
+    signed_in(&app, &browser, RECRUITER, "/candidates/new").await;
+    // From a resume: upload it, and the form fills in once it is read.
+    let dir = tempfile::tempdir().unwrap();
+    let resume = dir.path().join("ana-costa.pdf");
+    std::fs::write(
+        &resume,
+        documents::pdf(&[
+            "Ana Costa\nana.costa@mail.test\n+351 912 345 678\nQuokka platform engineer",
+        ]),
+    )
+    .unwrap();
+    browser
+        .wait_for("#file")
+        .await
+        .send_keys(resume.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&browser, "Read the resume").await;
+    browser.wait_for("#full_name").await;
+    assert_eq!(browser.value("#emails").await, "ana.costa@mail.test");
+    assert_eq!(browser.value("#phone").await, "+351 912 345 678");
+    browser.fill("#full_name", "Ana Costa").await;
+    browser.fill("#requirement_id", &reference).await;
+    click(&browser, "Add candidate").await;
+    browser.wait_for(".flash.success").await;
+    assert_eq!(browser.text("h1").await, "Ana Costa");
+    assert_eq!(browser.texts(".files li > a").await, ["ana-costa.pdf"]);
+
+    // Found by a word of the resume, as it is typed.
+    browser.goto(&app.url("/candidates")).await;
+    browser.fill("#q", "quokka").await;
+    wait_for_texts(&browser, "#candidate-results tbody th", &["Ana Costa"]).await;
+
+    // On the board: dragged from Applied to Screening.
+    let board = format!("/requirements/{id}/board");
+    browser.goto(&app.url(&board)).await;
+    wait_for_texts(
+        &browser,
+        &column(1),
+        &["Ben Dahl", "Cleo Marsh", "Ana Costa"],
+    )
+    .await;
+    drag(&browser, "Ana Costa", 2).await;
+    wait_for_texts(&browser, &column(2), &["Ana Costa"]).await;
+    assert_eq!(browser.text(".flash.success").await, "Moved to Screening.");
+
+    // The two others rejected at once, with a reason.
+    browser
+        .wait_for(".bulk > summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    for name in ["Ben Dahl", "Cleo Marsh"] {
+        browser
+            .wait_for(&format!("input[aria-label='Choose {name}']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    choose(&browser, "#bulk-action", "Reject, with a reason").await;
+    choose(
+        &browser,
+        "#bulk-reason",
+        "We rejected them: Not enough experience",
+    )
+    .await;
+    click(&browser, "Apply to the chosen").await;
+    wait_for_texts(&browser, ".flash.success", &["Rejected 2 candidates."]).await;
+    assert!(browser.texts(&column(1)).await.is_empty());
+    assert_eq!(
+        browser.text(".board-column:nth-child(6) h2").await,
+        "Rejected 2"
+    );
+
+    // Hired by the card's own form; one opening of two is filled.
+    let ana = application_of(&app, "Ana Costa").await;
+    choose(&browser, &format!("#move-{ana}"), "Hired").await;
+    browser
+        .wait_for(&format!("#card-{ana} button"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_texts(
+        &browser,
+        ".flash.success",
+        &["Hired: an opening is filled."],
+    )
+    .await;
+    assert_eq!(
+        browser.text(".board-column:nth-child(5) h2").await,
+        "Hired 1"
+    );
+
+    // The pages at a phone's width and a laptop's.
+    let profile = format!(
+        "/candidates/{}",
+        sqlx::query_scalar::<_, Uuid>("select candidate_id from applications where id = $1")
+            .bind(ana)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    );
+    for width in WIDTHS {
+        set_width(&browser, width).await;
+        for (name, path) in [
+            ("board", board.clone()),
+            ("candidates", "/candidates?q=quokka".to_owned()),
+            ("candidate", profile.clone()),
+            ("candidate-new", "/candidates/new".to_owned()),
+        ] {
+            browser.goto(&app.url(&path)).await;
+            browser.wait_for("main h1").await;
+            check_layout(&browser, name, width).await;
+            let scroll = browser
+                .js("return document.documentElement.scrollWidth - window.innerWidth")
+                .await;
+            assert!(
+                scroll.as_i64() <= Some(0),
+                "{path} at {width}px scrolls sideways by {scroll}px"
+            );
+            full_page_screenshot(&browser, &format!("{name}-{width}-full"), width).await;
+        }
+    }
+    browser.close().await;
+    let filled: i64 = sqlx::query_scalar(
+        "select count(*) from openings where requirement_id = $1 and application_id = $2",
+    )
+    .bind(id)
+    .bind(ana)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(filled, 1);
+}
+
+/// The application of the candidate named `name` (one each here).
+async fn application_of(app: &TestApp, name: &str) -> Uuid {
+    sqlx::query_scalar(
+        "select a.id from applications a join candidates c on c.id = a.candidate_id where c.full_name = $1",
+    )
+    .bind(name)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_board_moves_a_card_by_its_form_without_javascript() {
+    let app = TestApp::spawn().await;
+    let (chain, _) = recruiting(&app).await;
+    let id = chain.requirement;
+    let (other, _) = app.signed_in(Role::Recruiter).await;
+    candidate_in(&app, &other, id, "Ana Costa").await;
+    let ana = application_of(&app, "Ana Costa").await;
+    let browser = Browser::without_javascript().await;
+    let board = format!("/requirements/{id}/board");
+    signed_in(&app, &browser, RECRUITER, &board).await;
+    choose(&browser, &format!("#move-{ana}"), "Interview").await;
+    browser
+        .wait_for(&format!("#card-{ana} button"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_texts(&browser, ".flash.success", &["Moved to Interview."]).await;
+    assert_eq!(browser.texts(&column(3)).await, ["Ana Costa"]);
+    assert_eq!(browser.path_and_query().await, board);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_board_open_in_two_browsers_moves_together() {
+    let app = TestApp::spawn().await;
+    let (chain, _) = recruiting(&app).await;
+    let id = chain.requirement;
+    let (other, _) = app.signed_in(Role::Recruiter).await;
+    candidate_in(&app, &other, id, "Ana Costa").await;
+    let board = format!("/requirements/{id}/board");
+    // The hiring manager watches; the recruiter moves.
+    let watching = Browser::start().await;
+    let hm: String = sqlx::query_scalar("select email from users where id = $1")
+        .bind(chain.hm_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    signed_in(&app, &watching, &hm, &board).await;
+    wait_for_texts(&watching, &column(1), &["Ana Costa"]).await;
+    let moving = Browser::start().await;
+    signed_in(&app, &moving, RECRUITER, &board).await;
+    drag(&moving, "Ana Costa", 3).await;
+    wait_for_texts(&moving, &column(3), &["Ana Costa"]).await;
+    // Without reloading: the same page, its columns re-read live.
+    watching.js("document.body.dataset.untouched = 'yes'").await;
+    wait_for_texts(&watching, &column(3), &["Ana Costa"]).await;
+    assert!(watching.texts(&column(1)).await.is_empty());
+    assert_eq!(
+        watching
+            .js("return document.body.dataset.untouched || ''")
+            .await,
+        "yes",
+        "the page was not reloaded"
+    );
+    watching.close().await;
+    moving.close().await;
+}
+
+async fn click(browser: &Browser, label: &str) {
+    browser
+        .wait_for_xpath(&format!("//main//button[normalize-space()='{label}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn choose(browser: &Browser, css: &str, label: &str) {
+    browser
+        .wait_for(css)
+        .await
+        .select_by_label(label)
+        .await
+        .unwrap();
+}
