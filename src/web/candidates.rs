@@ -14,6 +14,7 @@ use crate::domain::recruiting::application::{self, Application, Move, Who};
 use crate::domain::recruiting::candidate::{
     self, Added, Candidate, CandidateForm, CandidateId, Source,
 };
+use crate::domain::recruiting::duplicates;
 use crate::domain::recruiting::files::{self, File, FileId};
 use crate::domain::recruiting::history;
 use crate::domain::recruiting::search::{self, Filter, PAGE_SIZE, Row};
@@ -497,6 +498,8 @@ struct ShowPage {
     layout: Layout,
     c: Candidate,
     applications: Vec<ApplicationView>,
+    /// Other records that may be the same person.
+    duplicates: Vec<duplicates::Possible>,
     files: Vec<File>,
     file_max: String,
     reasons: Vec<Reason>,
@@ -545,6 +548,7 @@ pub(super) async fn profile(
     let page = ShowPage {
         layout: Layout::new(me, c.full_name.clone()).await?,
         applications,
+        duplicates: duplicates::of(&mut *conn, Reach::of(me.id, &me.roles), c.id).await?,
         files: files::of_candidate(&mut *conn, c.id).await?,
         file_max: files::size_label(state.config.file_max_bytes as i64),
         reasons: stage::reasons(&mut *conn).await?,

@@ -636,3 +636,41 @@ async fn a_bulk_change_applies_to_every_card_chosen_or_to_none() {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn possible_duplicates_show_on_both_profiles_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let (recruiter, _) = app.signed_in(Role::Recruiter).await;
+    let add = async |name: &str, email: &str, phone: &str| -> String {
+        let res = recruiter
+            .post(
+                "/candidates",
+                &[
+                    ("full_name", name),
+                    ("emails", email),
+                    ("phone", phone),
+                    ("source", "sourced"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        res.location().to_owned()
+    };
+    let ana = add("Ana Costa", "ana@example.com", "+44 20 7946 0958").await;
+    let anna = add("Anna K.", "anna.k@mail.test", "020 7946 0958").await;
+    let ben = add("Ben Dahl", "ben.dahl@work.test", "").await;
+    let ben2 = add("ben dahl", "bendahl+jobs@mail.test", "").await;
+    let cleo = add("Cleo Marsh", "cleo@example.com", "+351 912 345 678").await;
+    let said = async |profile: &str| recruiter.get(profile).await.texts("#duplicates li");
+    assert_eq!(said(&ana).await, ["Anna K.: the same phone number"]);
+    assert_eq!(said(&anna).await, ["Ana Costa: the same phone number"]);
+    assert_eq!(
+        said(&ben).await,
+        ["ben dahl: the same name and a similar email address"]
+    );
+    assert_eq!(
+        said(&ben2).await,
+        ["Ben Dahl: the same name and a similar email address"]
+    );
+    assert!(said(&cleo).await.is_empty());
+}

@@ -6,6 +6,7 @@ pub mod application;
 pub mod board;
 pub mod candidate;
 pub mod document;
+pub mod duplicates;
 pub mod files;
 pub mod history;
 pub mod search;
