@@ -151,7 +151,12 @@
     d.card.classList.remove("dragging");
     d.card.style.transform = "";
     if (!drop || !d.moved || !d.over) return;
-    var form = d.card.querySelector("form.card-move");
+    // A live update may have redrawn the board meanwhile: the card as the
+    // page holds it now, in the column now under the pointer's drop.
+    var card = document.getElementById(d.card.id) || d.card;
+    var over = document.querySelector(".board-column[data-stage='" + d.over.getAttribute("data-stage") + "']");
+    d.over = over || d.over;
+    var form = card.querySelector("form.card-move");
     var select = form && form.querySelector("select[name=stage_id]");
     var stage = d.over.getAttribute("data-stage");
     var known = select && Array.prototype.some.call(select.options, function (o) { return o.value === stage; });

@@ -45,10 +45,11 @@ async fn wait_for_texts(browser: &Browser, css: &str, expected: &[&str]) {
         if texts == expected {
             return;
         }
-        assert!(
-            began.elapsed() < TIMEOUT,
-            "expected {expected:?} at {css}, still {texts:?}"
-        );
+        if began.elapsed() > TIMEOUT {
+            let at = browser.path_and_query().await;
+            let flash = browser.texts(".flash").await;
+            panic!("expected {expected:?} at {css}, still {texts:?} (at {at}, saying {flash:?})");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -60,6 +61,13 @@ fn column(n: usize) -> String {
 
 /// Drags the card of `name` onto the `n`-th column, with the mouse.
 async fn drag(browser: &Browser, name: &str, n: usize) {
+    // The page's script listens once the page has loaded (its URL changes
+    // before that).
+    let began = Instant::now();
+    while browser.js("return document.readyState").await != "complete" {
+        assert!(began.elapsed() < TIMEOUT, "the board never finished loading");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let card = browser
         .wait_for_xpath(&format!(
             "//li[contains(@class, 'card-item')][a[normalize-space()='{name}']]"
@@ -147,7 +155,7 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
     // Found by a word of the resume, as it is typed.
     browser.goto(&app.url("/candidates")).await;
     browser.fill("#q", "quokka").await;
-    wait_for_texts(&browser, "#candidate-results tbody th", &["Ana Costa"]).await;
+    wait_for_texts(&browser, "#candidate-results tbody th a", &["Ana Costa"]).await;
 
     // On the board: dragged from Applied to Screening.
     let board = format!("/requirements/{id}/board");

@@ -86,7 +86,10 @@ async fn a_resume_is_read_in_the_background_and_its_words_find_the_candidate() {
 
     // Found by a word that is only in the resume.
     let found = recruiter.get("/candidates?q=zanzibar").await;
-    assert_eq!(found.texts("tbody th"), ["Ana Costa"]);
+    assert_eq!(found.texts("tbody th a"), ["Ana Costa"]);
+    // Where in the resume, the word marked.
+    assert_eq!(found.texts("tbody .snippet mark"), ["Zanzibar"]);
+    assert!(found.texts("tbody .snippet")[0].contains("Kubernetes and Zanzibar"));
     assert!(
         recruiter
             .get("/candidates?q=madagascar")
@@ -207,7 +210,7 @@ async fn the_same_file_is_stored_once_and_attached_once_per_person() {
     // Read once, and both are found by it.
     read_all(&app).await;
     let found = recruiter.get("/candidates?q=quaternion").await;
-    assert_eq!(found.texts("tbody th"), ["Ben Dahl", "Ana Costa"]);
+    assert_eq!(found.texts("tbody th a"), ["Ben Dahl", "Ana Costa"]);
 
     // The other kinds are read too; a scan holds no text, and says so.
     let odt = documents::odt(&["Ben Dahl", "Heliotrope gardener"]);
@@ -226,7 +229,7 @@ async fn the_same_file_is_stored_once_and_attached_once_per_person() {
     read_all(&app).await;
     for word in ["heliotrope", "sextant"] {
         let found = recruiter.get(&format!("/candidates?q={word}")).await;
-        assert_eq!(found.texts("tbody th"), ["Ben Dahl"], "{word}");
+        assert_eq!(found.texts("tbody th a"), ["Ben Dahl"], "{word}");
     }
     let page = recruiter.get(&path).await;
     assert!(
@@ -305,5 +308,5 @@ async fn a_candidate_is_added_from_their_resume() {
         StatusCode::OK
     );
     let found = recruiter.get("/candidates?q=postgresql").await;
-    assert_eq!(found.texts("tbody th"), ["Cleo Marsh"]);
+    assert_eq!(found.texts("tbody th a"), ["Cleo Marsh"]);
 }

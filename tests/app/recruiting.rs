@@ -382,9 +382,16 @@ async fn two_moves_at_once_leave_one_consistent_history() {
     let (chain, recruiter, _) = recruiting(&app).await;
     let (other, _) = app.signed_in(Role::Recruiter).await;
     let application = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    // Both from Applied, where each saw it.
+    let from = stage_id(&app, "Applied").await.to_string();
+    let path = format!("/applications/{application}/stage");
+    let screening = stage_id(&app, "Screening").await.to_string();
+    let interview = stage_id(&app, "Interview").await.to_string();
+    let to_screening = [("from", from.as_str()), ("stage_id", &screening)];
+    let to_interview = [("from", from.as_str()), ("stage_id", &interview)];
     let (a, b) = tokio::join!(
-        move_to(&app, &recruiter, application, "Screening"),
-        move_to(&app, &other, application, "Interview"),
+        recruiter.post(&path, &to_screening),
+        other.post(&path, &to_interview),
     );
     let mut statuses = [a.status, b.status];
     statuses.sort();

@@ -201,11 +201,7 @@ pub async fn attach(
     candidate: Option<CandidateId>,
     upload: &Upload,
 ) -> Result<FileId, Error> {
-    let known: bool =
-        sqlx::query_scalar("select exists (select from file_blobs where sha256 = $1)")
-            .bind(&upload.sha256)
-            .fetch_one(&mut *conn)
-            .await?;
+    let known = share(&mut *conn, &upload.sha256).await?;
     if !known {
         // Stored before the row that names it is committed: a content
         // stored for an upload that then failed is only unused, never
@@ -257,6 +253,20 @@ pub async fn attach(
     Ok(id)
 }
 
+/// Whether the content is stored already; if so, locked against the text
+/// job's update until the caller commits. A candidate's search is computed
+/// from their files' text: locked, either the job saves the text first
+/// (and the caller's reindex reads it), or it waits and then reindexes
+/// every candidate with the file, this one included.
+async fn share(conn: &mut PgConnection, sha256: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<i32> =
+        sqlx::query_scalar("select 1 from file_blobs where sha256 = $1 for share")
+            .bind(sha256)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
+
 /// Gives a file uploaded before its candidate existed to that candidate.
 pub async fn give(
     conn: &mut PgConnection,
@@ -277,7 +287,15 @@ pub async fn give(
     .fetch_optional(&mut *conn)
     .await?;
     match name {
-        Some(name) => added(conn, actor, to, &name).await,
+        Some(name) => {
+            let sha256: String =
+                sqlx::query_scalar("select sha256 from file_attachments where id = $1")
+                    .bind(file)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            share(&mut *conn, &sha256).await?;
+            added(conn, actor, to, &name).await
+        }
         // Theirs already (the candidate was known and had it).
         None => Ok(()),
     }

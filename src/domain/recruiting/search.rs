@@ -58,6 +58,23 @@ pub struct Row {
     pub created_at: DateTime<Utc>,
     /// Their applications, "HH-2026-0042 (Interview)", newest first.
     pub applications: Vec<String>,
+    /// Searching: the words found in their files, with some around them.
+    pub snippet: Option<String>,
+}
+
+impl Row {
+    /// The snippet cut into the words found (true) and those around them.
+    pub fn snippet_parts(&self) -> Vec<(bool, String)> {
+        let Some(snippet) = &self.snippet else {
+            return Vec::new();
+        };
+        snippet
+            .split(['\u{27e6}', '\u{27e7}'])
+            .enumerate()
+            .filter(|(_, piece)| !piece.is_empty())
+            .map(|(i, piece)| (i % 2 == 1, piece.to_owned()))
+            .collect()
+    }
 }
 
 /// Up to `limit` candidates `reach` sees, newest first, after the
@@ -117,10 +134,30 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
         .push_bind(reach.user)
         .push(
             " in (r.hiring_manager_id, r.created_by, r.recruiter_id))
-                       order by a.created_at desc) as applications
-           from candidates c left join users ow on ow.id = c.owner_id
-          where c.deleted_at is null",
+                       order by a.created_at desc) as applications",
         );
+    let text = f.q.replace('\0', " ");
+    let text = text.trim();
+    if text.is_empty() {
+        q.push(", null as snippet");
+    } else {
+        // Where the words are in their files: a few words around them,
+        // from the start of the first file that has them.
+        q.push(
+            ", (select h from (select ts_headline('simple', left(b.text, 20000), websearch_to_tsquery('simple', ",
+        )
+        .push_bind(text.to_owned())
+        .push(
+            "), 'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=\u{27e6}, StopSel=\u{27e7}') as h
+                  from file_attachments fa join file_blobs b on b.sha256 = fa.sha256
+                 where fa.candidate_id = c.id and fa.deleted_at is null and b.text <> '') x
+               where h like '%\u{27e6}%' limit 1) as snippet",
+        );
+    }
+    q.push(
+        " from candidates c left join users ow on ow.id = c.owner_id
+          where c.deleted_at is null",
+    );
     if !reach.all {
         // Those of the requirements they manage (none for someone who
         // sees no candidates: the handler refuses them first).
@@ -133,10 +170,9 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
         .push_bind(reach.user)
         .push(" in (rr.hiring_manager_id, rr.created_by))");
     }
-    let text = f.q.replace('\0', " ");
-    if !text.trim().is_empty() {
+    if !text.is_empty() {
         q.push(" and c.search @@ (select websearch_to_tsquery('simple', ")
-            .push_bind(text.trim().to_owned())
+            .push_bind(text.to_owned())
             .push("))");
     }
     let id = |v: &str| v.trim().parse::<Uuid>().ok();
