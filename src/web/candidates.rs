@@ -510,6 +510,7 @@ struct ShowPage {
     /// The add-to-requirement form as typed, when it failed.
     adding: String,
     problems: Problems,
+    thread: super::comments::Thread,
     now: DateTime<Utc>,
 }
 
@@ -529,7 +530,41 @@ pub(super) async fn profile(
     problems: Problems,
     adding: String,
 ) -> Result<Response, AppError> {
+    let status = if problems.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        problems.status()
+    };
+    let page = profile_page(state, conn, me, c, problems, adding).await?;
+    render::status(status, &page)
+}
+
+/// The profile with its comment thread as a failed comment left it (the
+/// input kept, the problem shown), for a form posted without htmx.
+pub(super) async fn page_with_thread(
+    state: &AppState,
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    c: Candidate,
+    thread: super::comments::Thread,
+    status: axum::http::StatusCode,
+) -> Result<Response, AppError> {
+    let mut page = profile_page(state, conn, me, c, Problems::default(), String::new()).await?;
+    page.thread = thread;
+    render::status(status, &page)
+}
+
+async fn profile_page(
+    state: &AppState,
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    c: Candidate,
+    problems: Problems,
+    adding: String,
+) -> Result<ShowPage, AppError> {
     let can_manage_any = me.can(Permission::ManageCandidates);
+    let own = crate::domain::recruiting::own_people(&mut *conn, c.id).await?;
+    let on = super::comments::On::Candidate(c.clone(), own);
     let mut moves = application::moves(&mut *conn, c.id).await?;
     let mut applications = Vec::new();
     for a in application::of_candidate(&mut *conn, c.id).await? {
@@ -561,15 +596,11 @@ pub(super) async fn profile(
         },
         adding,
         problems,
+        thread: super::comments::thread(&mut *conn, me, &on).await?,
         now: Utc::now(),
         c,
     };
-    let status = if page.problems.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        page.problems.status()
-    };
-    render::status(status, &page)
+    Ok(page)
 }
 
 async fn show(

@@ -7,10 +7,13 @@ use super::AppState;
 use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
 use crate::domain::access::Permission;
+use crate::domain::access::Role;
 use crate::domain::activity::audit::Entry;
 use crate::domain::activity::comments::{self, Comment, Mentioning};
-use crate::domain::approval::SubjectKind;
+use crate::domain::approval::{SubjectKind, SubjectRef};
 use crate::domain::kernel::FieldErrors;
+use crate::domain::recruiting::candidate::{self, Candidate, CandidateId};
+use crate::domain::recruiting::{self, Reach};
 use crate::domain::requisition::approval_subject::subject;
 use crate::domain::requisition::requirement::{Requirement, RequirementId};
 use crate::error::AppError;
@@ -29,6 +32,10 @@ use uuid::Uuid;
 pub fn routes() -> Routes {
     Routes::new()
         .serve(route!(POST "/requirements/{id}/comments"), create)
+        .serve(
+            route!(POST "/candidates/{id}/comments"),
+            create_on_candidate,
+        )
         .serve(route!(POST "/comments/{id}"), update)
         .serve(route!(POST "/comments/{id}/deletion"), delete)
         .serve(route!(GET "/mentions"), mentions)
@@ -97,13 +104,81 @@ impl Thread {
     }
 }
 
-/// The thread of a requirement `me` may see.
-pub async fn requirement_thread(
+/// What a thread is on, as `me` may see it: the page it is shown on, and
+/// who may be told of a mention in it.
+pub enum On {
+    Requirement(Requirement),
+    /// With the people who see them through their requirements (hiring
+    /// managers: `recruiting::sees_candidate`).
+    Candidate(Candidate, Vec<Uuid>),
+}
+
+impl On {
+    fn subject(&self) -> SubjectRef {
+        match self {
+            On::Requirement(r) => subject(r.id),
+            On::Candidate(c, _) => SubjectRef::new(SubjectKind::Candidate, c.id.uuid()),
+        }
+    }
+
+    /// The page the thread is on.
+    fn page(&self) -> String {
+        match self {
+            On::Requirement(r) => format!("/requirements/{}", r.id),
+            On::Candidate(c, _) => format!("/candidates/{}", c.id),
+        }
+    }
+
+    /// Where suggestions of people to mention are asked for.
+    fn mentions_url(&self) -> String {
+        match self {
+            On::Requirement(r) => format!("/mentions?requirement={}", r.id),
+            On::Candidate(c, _) => format!("/mentions?candidate={}", c.id),
+        }
+    }
+
+    /// Whether `user` may see what the thread is on.
+    fn seen_by(&self, user: Uuid, roles: &[Role]) -> bool {
+        match self {
+            On::Requirement(r) => r.visible_to(user, roles),
+            On::Candidate(_, own) => recruiting::sees_candidate(user, roles, own),
+        }
+    }
+
+    /// Whom a mention in the thread may reach, and its words.
+    fn mentioning<'a>(&self, state: &'a AppState) -> Mentioning<'a> {
+        let (about, may_see): (String, Box<comments::MaySee>) = match self {
+            On::Requirement(r) => {
+                let seen = r.clone();
+                (
+                    format!("{} {}", r.reference, r.title),
+                    Box::new(move |user, roles| seen.visible_to(user, roles)),
+                )
+            }
+            On::Candidate(c, own) => {
+                let own = own.clone();
+                (
+                    c.full_name.clone(),
+                    Box::new(move |user, roles| recruiting::sees_candidate(user, roles, &own)),
+                )
+            }
+        };
+        Mentioning {
+            mail: &state.mail,
+            about,
+            link: format!("{}#comments", self.page()),
+            may_see,
+        }
+    }
+}
+
+/// The thread `me` sees of what it is on.
+pub async fn thread(
     conn: &mut PgConnection,
     me: &CurrentUser,
-    r: &Requirement,
+    on: &On,
 ) -> Result<Thread, AppError> {
-    let comments = comments::thread(conn, subject(r.id))
+    let comments = comments::thread(conn, on.subject())
         .await?
         .into_iter()
         .map(|c| Shown {
@@ -113,8 +188,8 @@ pub async fn requirement_thread(
         })
         .collect();
     Ok(Thread {
-        action: format!("/requirements/{}/comments", r.id),
-        mentions_url: format!("/mentions?requirement={}", r.id),
+        action: format!("{}/comments", on.page()),
+        mentions_url: on.mentions_url(),
         csrf: crate::auth::csrf::token(&me.session).await?,
         comments,
         can_comment: me.can(Permission::Comment),
@@ -134,37 +209,30 @@ struct ThreadFragment {
 /// The subject's thread after a change: for htmx the fragment, otherwise the
 /// page (when showing a problem) or a redirect to it (after a save).
 async fn answer(
+    state: &AppState,
     conn: &mut PgConnection,
     me: &CurrentUser,
     hx: Hx,
-    r: Requirement,
+    on: On,
     status: StatusCode,
     adjust: impl FnOnce(&mut Thread),
     anchor: &str,
 ) -> Result<Response, AppError> {
     if !hx.0 && status.is_success() {
-        return Ok(render::see_other(&format!(
-            "/requirements/{}#{anchor}",
-            r.id
-        )));
+        return Ok(render::see_other(&format!("{}#{anchor}", on.page())));
     }
-    let mut thread = requirement_thread(&mut *conn, me, &r).await?;
+    let mut thread = thread(&mut *conn, me, &on).await?;
     adjust(&mut thread);
     if hx.0 {
-        render::status(status, &ThreadFragment { thread })
-    } else {
-        super::requirements::page_with_thread(conn, me, r, thread, status).await
+        return render::status(status, &ThreadFragment { thread });
     }
-}
-
-/// Whom a mention on the requirement's thread may reach, and its words.
-fn mentioning<'a>(state: &'a AppState, r: &Requirement) -> Mentioning<'a> {
-    let seen = r.clone();
-    Mentioning {
-        mail: &state.mail,
-        about: format!("{} {}", r.reference, r.title),
-        link: format!("/requirements/{}#comments", r.id),
-        may_see: Box::new(move |user, roles| seen.visible_to(user, roles)),
+    match on {
+        On::Requirement(r) => {
+            super::requirements::page_with_thread(conn, me, r, thread, status).await
+        }
+        On::Candidate(c, _) => {
+            super::candidates::page_with_thread(state, conn, me, c, thread, status).await
+        }
     }
 }
 
@@ -185,17 +253,55 @@ async fn create(
     Form(form): Form<CommentForm>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let r = visible(conn, &me, id).await?;
+    let on = On::Requirement(visible(conn, &me, id).await?);
+    post(&state, conn, &me, hx, on, form).await
+}
+
+async fn create_on_candidate(
+    State(state): State<AppState>,
+    mut db: Db,
+    me: CurrentUser,
+    hx: Hx,
+    Path(id): Path<CandidateId>,
+    Form(form): Form<CommentForm>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let on = candidate_thread(conn, &me, id).await?;
+    post(&state, conn, &me, hx, on, form).await
+}
+
+/// The candidate's thread, if `me` may see them; "not found" otherwise.
+async fn candidate_thread(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: CandidateId,
+) -> Result<On, AppError> {
+    let c = candidate::find(&mut *conn, Reach::of(me.id, &me.roles), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let own = recruiting::own_people(conn, c.id).await?;
+    Ok(On::Candidate(c, own))
+}
+
+/// A new comment on what `on` is, by `me`.
+async fn post(
+    state: &AppState,
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    hx: Hx,
+    on: On,
+    form: CommentForm,
+) -> Result<Response, AppError> {
     me.require(Permission::Comment)?;
-    let mentioning = mentioning(&state, &r);
+    let mentioning = on.mentioning(state);
     let mut tx = conn.begin().await?;
-    let added = comments::add(&mut tx, &me.actor(), subject(r.id), &form.body, &mentioning).await;
+    let added = comments::add(&mut tx, &me.actor(), on.subject(), &form.body, &mentioning).await;
     let problems = match added {
         Ok(comment) => {
             tx.commit().await?;
             let posted = |t: &mut Thread| t.posted = true;
             let to = format!("comment-{comment}");
-            return answer(conn, &me, hx, r, StatusCode::OK, posted, &to).await;
+            return answer(state, conn, me, hx, on, StatusCode::OK, posted, &to).await;
         }
         Err(e) => Problems::try_from(e)?,
     };
@@ -205,7 +311,7 @@ async fn create(
         t.draft = form.body;
         t.errors = problems.fields;
     };
-    answer(conn, &me, hx, r, status, keep, "comments").await
+    answer(state, conn, me, hx, on, status, keep, "comments").await
 }
 
 /// The comment, if `me` may see its subject, and that subject.
@@ -213,17 +319,21 @@ async fn load(
     conn: &mut PgConnection,
     me: &CurrentUser,
     id: Uuid,
-) -> Result<(Comment, Requirement), AppError> {
+) -> Result<(Comment, On), AppError> {
     let c = comments::find(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    // Whether `me` may see the comment is asked of its subject's area;
-    // threads show on requirements' pages so far.
-    let r = match c.subject_type {
-        SubjectKind::Requirement => visible(conn, me, RequirementId::new(c.subject_id)).await?,
-        SubjectKind::Offer | SubjectKind::Candidate => return Err(AppError::NotFound),
+    // Whether `me` may see the comment is asked of its subject's area.
+    let on = match c.subject_type {
+        SubjectKind::Requirement => {
+            On::Requirement(visible(conn, me, RequirementId::new(c.subject_id)).await?)
+        }
+        SubjectKind::Candidate => {
+            candidate_thread(conn, me, CandidateId::new(c.subject_id)).await?
+        }
+        SubjectKind::Offer => return Err(AppError::NotFound),
     };
-    Ok((c, r))
+    Ok((c, on))
 }
 
 async fn update(
@@ -235,18 +345,18 @@ async fn update(
     Form(form): Form<CommentForm>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let (c, r) = load(conn, &me, id).await?;
+    let (c, on) = load(conn, &me, id).await?;
     if !c.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
     let mut tx = conn.begin().await?;
-    let (actor, mentioning) = (me.actor(), mentioning(&state, &r));
+    let (actor, mentioning) = (me.actor(), on.mentioning(&state));
     let edited = comments::edit(&mut tx, &actor, &c, form.version, &form.body, &mentioning);
     let problems = match edited.await {
         Ok(()) => {
             tx.commit().await?;
             let to = format!("comment-{id}");
-            return answer(conn, &me, hx, r, StatusCode::OK, |_| {}, &to).await;
+            return answer(&state, conn, &me, hx, on, StatusCode::OK, |_| {}, &to).await;
         }
         Err(e) => Problems::try_from(e)?,
     };
@@ -261,24 +371,35 @@ async fn update(
             problems,
         });
     };
-    answer(conn, &me, hx, r, status, keep, "comments").await
+    answer(&state, conn, &me, hx, on, status, keep, "comments").await
 }
 
 async fn delete(
+    State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
     hx: Hx,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let (c, r) = load(conn, &me, id).await?;
+    let (c, on) = load(conn, &me, id).await?;
     if !c.editable_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
     let mut tx = conn.begin().await?;
     comments::delete(&mut tx, &me.actor(), &c).await?;
     tx.commit().await?;
-    answer(conn, &me, hx, r, StatusCode::OK, |_| {}, "comments").await
+    answer(
+        &state,
+        conn,
+        &me,
+        hx,
+        on,
+        StatusCode::OK,
+        |_| {},
+        "comments",
+    )
+    .await
 }
 
 // ---- mention suggestions --------------------------------------------------
@@ -293,10 +414,12 @@ pub struct MentionQuery {
     q: Option<String>,
     #[serde(default)]
     body: String,
-    /// The requirement being commented on, which `me` must see. Only people
-    /// who may see it are suggested: the others would not be told, and a
-    /// list without it would name everybody to anybody.
-    requirement: RequirementId,
+    /// What is being commented on (a requirement or a candidate), which
+    /// `me` must see. Only people who may see it are suggested: the others
+    /// would not be told, and a list without it would name everybody to
+    /// anybody.
+    requirement: Option<RequirementId>,
+    candidate: Option<CandidateId>,
 }
 
 #[derive(Template)]
@@ -305,8 +428,9 @@ struct MentionsPage {
     layout: Layout,
     /// None when nothing after an `@` is being typed: no list.
     q: Option<String>,
-    /// Kept in the page's search form.
-    requirement: RequirementId,
+    /// Kept in the page's search form: the query naming what is commented
+    /// on (`requirement` or `candidate`) and its id.
+    on: (&'static str, Uuid),
     people: Vec<comments::Mentionable>,
 }
 
@@ -321,13 +445,17 @@ async fn mentions(
         None => comments::typing_handle(&query.body, query.body.chars().count()),
     };
     let conn = db.conn().await?;
-    let r = visible(conn, &me, query.requirement).await?;
+    let on = match (query.requirement, query.candidate) {
+        (Some(r), _) => On::Requirement(visible(conn, &me, r).await?),
+        (None, Some(c)) => candidate_thread(conn, &me, c).await?,
+        (None, None) => return Err(AppError::NotFound),
+    };
     let people = match &q {
         Some(q) => comments::mentionable(conn, q, 50)
             .await?
             .into_iter()
             .filter(|p| p.id != me.id)
-            .filter(|p| r.visible_to(p.id, &p.roles()))
+            .filter(|p| on.seen_by(p.id, &p.roles()))
             .take(SUGGESTIONS)
             .collect(),
         None => Vec::new(),
@@ -340,7 +468,10 @@ async fn mentions(
     let page = MentionsPage {
         layout,
         q,
-        requirement: r.id,
+        on: match &on {
+            On::Requirement(r) => ("requirement", r.id.uuid()),
+            On::Candidate(c, _) => ("candidate", c.id.uuid()),
+        },
         people,
     };
     render::page_or_fragment(hx, &page, page.as_suggestions())

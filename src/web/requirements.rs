@@ -576,7 +576,12 @@ async fn show_page(
         } else {
             Vec::new()
         },
-        thread: super::comments::requirement_thread(&mut *conn, me, &r).await?,
+        thread: super::comments::thread(
+            &mut *conn,
+            me,
+            &super::comments::On::Requirement(r.clone()),
+        )
+        .await?,
         openings: opening::of(&mut *conn, r.id).await?,
         sees_pipeline: crate::domain::recruiting::sees_pipeline(&r, me.id, &me.roles)
             && matches!(r.status, Status::Open | Status::OnHold | Status::Filled),

@@ -52,8 +52,7 @@ pub enum Access {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     /// Sees the requirement (`Requirement::visible_to`: not confidential,
-    /// or named on it, or an admin); 404 to others. `/mentions` names it in
-    /// its `requirement` query.
+    /// or named on it, or an admin); 404 to others.
     SeesRequirement,
     /// Sees it, then may edit it now (`Requirement::editable_by`: its own
     /// hiring manager or creator while it is a draft or sent back, its
@@ -65,8 +64,12 @@ pub enum Rule {
     ActsOnRequirement,
     /// Sees it, then runs its recruiting (`Requirement::recruited_by`); 403.
     RecruitsFor,
-    /// Sees the requirement (404), then has the `Comment` permission (403).
+    /// Sees what the thread is on, a requirement or a candidate (404), then
+    /// has the `Comment` permission (403).
     CommentsOn,
+    /// Sees what `/mentions` is asked about: the `requirement` or the
+    /// `candidate` of its query; 404.
+    SeesCommented,
     /// The comment's requirement is seen (404), then the comment is theirs
     /// or they moderate (`Comment::editable_by`); 403.
     ChangesComment,
@@ -105,6 +108,7 @@ impl Rule {
             | Rule::SeesApproval
             | Rule::OwnNotification
             | Rule::SeesCandidate
+            | Rule::SeesCommented
             | Rule::SeesFile => StatusCode::NOT_FOUND,
             Rule::EditsRequirement
             | Rule::ActsOnRequirement
@@ -194,6 +198,7 @@ pub const TABLE: &[Route] = {
         r(Post, "/candidates/{id}", Row(ManagesCandidate)),
         r(Get, "/candidates/{id}/edit", Row(ManagesCandidate)),
         r(Post, "/candidates/{id}/applications", Row(ManagesCandidate)),
+        r(Post, "/candidates/{id}/comments", Row(CommentsOn)),
         // Files: multipart forms whose CSRF token is their first field.
         r(Post, "/candidates/resume", Permission(P::ManageCandidates)),
         r(Post, "/candidates/{id}/files", Row(ManagesCandidate)),
@@ -217,7 +222,7 @@ pub const TABLE: &[Route] = {
         r(Post, "/requirements/{id}/comments", Row(CommentsOn)),
         r(Post, "/comments/{id}", Row(ChangesComment)),
         r(Post, "/comments/{id}/deletion", Row(ChangesComment)),
-        r(Get, "/mentions", Row(SeesRequirement)),
+        r(Get, "/mentions", Row(SeesCommented)),
         // Approvals.
         // `?part=inbox` on the inbox, `?part=decisions` on an approval: that
         // live region alone.

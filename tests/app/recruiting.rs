@@ -681,3 +681,66 @@ async fn possible_duplicates_show_on_both_profiles_with_the_reason() {
     );
     assert!(said(&cleo).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_candidates_thread_tells_those_mentioned_who_may_see_them() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let application = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    let profile = format!("/candidates/{}", candidate_of(&app, application).await);
+    let (_, viewer) = app.signed_in(Role::Viewer).await;
+    let handle = async |id: Uuid| -> String {
+        sqlx::query_scalar("select handle from users where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    let (hm, seer) = (handle(chain.hm_id).await, handle(viewer).await);
+    let body = format!("Strong on Rust. @{hm} @{seer} what do you think?");
+    let res = recruiter
+        .post(&format!("{profile}/comments"), &[("body", &body)])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(res.location().starts_with(&format!("{profile}#comment-")));
+    let page = chain.hm.get(&profile).await;
+    assert!(page.texts("#comments .comment .prose")[0].contains("Strong on Rust."));
+    // The hiring manager (who sees the candidate) is told; the viewer (who
+    // does not) is not.
+    let told = async |user: Uuid| -> i64 {
+        sqlx::query_scalar(
+            "select count(*) from notifications where user_id = $1 and event = 'mention'",
+        )
+        .bind(user)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(told(chain.hm_id).await, 1);
+    assert_eq!(told(viewer).await, 0);
+    let link: String = sqlx::query_scalar(
+        "select link from notifications where user_id = $1 and event = 'mention'",
+    )
+    .bind(chain.hm_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(link, format!("{profile}#comments"));
+    // Suggestions name only those who may see the candidate.
+    let id = profile.trim_start_matches("/candidates/");
+    let suggested = recruiter
+        .get_hx(&format!("/mentions?candidate={id}&q=test"))
+        .await
+        .texts(".mention-option .handle");
+    assert!(suggested.contains(&format!("@{hm}")), "{suggested:?}");
+    assert!(!suggested.contains(&format!("@{seer}")), "{suggested:?}");
+    // The hiring manager comments too; a viewer may not (nor see them).
+    let res = chain
+        .hm
+        .post(
+            &format!("{profile}/comments"),
+            &[("body", "Let's meet her.")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+}

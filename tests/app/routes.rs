@@ -453,7 +453,8 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             "/candidates/{id}"
             | "/candidates/{id}/edit"
             | "/candidates/{id}/applications"
-            | "/candidates/{id}/files",
+            | "/candidates/{id}/files"
+            | "/candidates/{id}/comments",
         ) => on(
             &[Candidate(f.candidate), Candidate(f.loner), Unknown],
             &|id| route.path.replace("{id}", &id.to_string()),
@@ -511,6 +512,9 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             format!("/mentions?requirement={id}&q=te")
         })
         .into_iter()
+        .chain(on(&[Candidate(f.candidate), Candidate(f.loner)], &|id| {
+            format!("/mentions?candidate={id}&q=te")
+        }))
         .chain(on(&[Unknown], &|id| {
             format!("/mentions?requirement={id}&q=te")
         }))
@@ -678,10 +682,22 @@ async fn row_allows(
     };
     match (rule, subject) {
         (_, Subject::Unknown) => Err(StatusCode::NOT_FOUND),
-        (Rule::SeesRequirement, Subject::Requirement(id)) => sees(&requirement(conn, id).await),
+        (Rule::SeesRequirement | Rule::SeesCommented, Subject::Requirement(id)) => {
+            sees(&requirement(conn, id).await)
+        }
         (Rule::CommentsOn, Subject::Requirement(id)) => {
             sees(&requirement(conn, id).await)?;
             refused(allows(&roles, Permission::Comment))
+        }
+        (Rule::SeesCommented | Rule::CommentsOn, Subject::Candidate(id)) => {
+            let reach = Reach::of(user, &roles);
+            let seen = candidate::find(conn, reach, candidate::CandidateId::new(id))
+                .await
+                .unwrap();
+            if seen.is_none() {
+                return Err(StatusCode::NOT_FOUND);
+            }
+            refused(rule == Rule::SeesCommented || allows(&roles, Permission::Comment))
         }
         (Rule::EditsRequirement, Subject::Requirement(id)) => {
             let r = requirement(conn, id).await;

@@ -71,3 +71,27 @@ pub fn sees_pipeline(
     let reach = Reach::of(user, roles);
     reach.all || (reach.own && (r.hiring_manager_id == user || r.created_by == user))
 }
+
+/// Whether `user` sees a candidate whose requirements are run by `own`
+/// (their hiring managers and requesters, from [`own_people`]): the rule of
+/// [`Reach`], for one candidate, without the database.
+pub fn sees_candidate(user: Uuid, roles: &[Role], own: &[Uuid]) -> bool {
+    let reach = Reach::of(user, roles);
+    reach.all || (reach.own && own.contains(&user))
+}
+
+/// The people who see the candidate through the requirements they run:
+/// the hiring managers and requesters of those they are in the pipeline of.
+pub async fn own_people(
+    conn: &mut sqlx::PgConnection,
+    candidate: candidate::CandidateId,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select distinct unnest(array[r.hiring_manager_id, r.created_by])
+           from applications a join requirements r on r.id = a.requirement_id
+          where a.candidate_id = $1 and r.deleted_at is null",
+    )
+    .bind(candidate)
+    .fetch_all(conn)
+    .await
+}
