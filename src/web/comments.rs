@@ -207,16 +207,16 @@ struct ThreadFragment {
 }
 
 /// The subject's thread after a change: for htmx the fragment, otherwise the
-/// page (when showing a problem) or a redirect to it (after a save).
+/// page (when showing a problem) or a redirect to it (after a save), at
+/// `anchor`.
 async fn answer(
     state: &AppState,
     conn: &mut PgConnection,
     me: &CurrentUser,
     hx: Hx,
     on: On,
-    status: StatusCode,
+    (status, anchor): (StatusCode, &str),
     adjust: impl FnOnce(&mut Thread),
-    anchor: &str,
 ) -> Result<Response, AppError> {
     if !hx.0 && status.is_success() {
         return Ok(render::see_other(&format!("{}#{anchor}", on.page())));
@@ -301,7 +301,7 @@ async fn post(
             tx.commit().await?;
             let posted = |t: &mut Thread| t.posted = true;
             let to = format!("comment-{comment}");
-            return answer(state, conn, me, hx, on, StatusCode::OK, posted, &to).await;
+            return answer(state, conn, me, hx, on, (StatusCode::OK, &to), posted).await;
         }
         Err(e) => Problems::try_from(e)?,
     };
@@ -311,7 +311,7 @@ async fn post(
         t.draft = form.body;
         t.errors = problems.fields;
     };
-    answer(state, conn, me, hx, on, status, keep, "comments").await
+    answer(state, conn, me, hx, on, (status, "comments"), keep).await
 }
 
 /// The comment, if `me` may see its subject, and that subject.
@@ -356,7 +356,7 @@ async fn update(
         Ok(()) => {
             tx.commit().await?;
             let to = format!("comment-{id}");
-            return answer(&state, conn, &me, hx, on, StatusCode::OK, |_| {}, &to).await;
+            return answer(&state, conn, &me, hx, on, (StatusCode::OK, &to), |_| {}).await;
         }
         Err(e) => Problems::try_from(e)?,
     };
@@ -371,7 +371,7 @@ async fn update(
             problems,
         });
     };
-    answer(&state, conn, &me, hx, on, status, keep, "comments").await
+    answer(&state, conn, &me, hx, on, (status, "comments"), keep).await
 }
 
 async fn delete(
@@ -389,17 +389,8 @@ async fn delete(
     let mut tx = conn.begin().await?;
     comments::delete(&mut tx, &me.actor(), &c).await?;
     tx.commit().await?;
-    answer(
-        &state,
-        conn,
-        &me,
-        hx,
-        on,
-        StatusCode::OK,
-        |_| {},
-        "comments",
-    )
-    .await
+    let to = (StatusCode::OK, "comments");
+    answer(&state, conn, &me, hx, on, to, |_| {}).await
 }
 
 // ---- mention suggestions --------------------------------------------------
