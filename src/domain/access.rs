@@ -85,6 +85,8 @@ pub enum Permission {
     DecideApprovals,
     /// Add candidates, move them through the stages, reject them.
     ManageCandidates,
+    /// Keep the pipeline's stages and the reasons applications end.
+    ConfigureRecruiting,
     /// See candidates: all with `ManageCandidates`, else those of one's own
     /// requirements (the row rule of `domain::recruiting::Reach`).
     ViewCandidates,
@@ -111,6 +113,7 @@ const TABLE: &[(Permission, &[Role])] = {
         (Permission::ManageWorkflows, &[Admin]),
         (Permission::DecideApprovals, &[Approver, Admin]),
         (Permission::ManageCandidates, &[Recruiter, Admin]),
+        (Permission::ConfigureRecruiting, &[Admin]),
         (
             Permission::ViewCandidates,
             &[Recruiter, HiringManager, Interviewer, Admin],

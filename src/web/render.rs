@@ -211,6 +211,11 @@ fn admin_nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
             Permission::ManageOrganisation,
         ),
         ("/admin/workflows", "Workflows", Permission::ManageWorkflows),
+        (
+            "/admin/pipeline",
+            "Pipeline",
+            Permission::ConfigureRecruiting,
+        ),
         ("/admin/audit", "Audit log", Permission::ViewAuditLog),
         ("/admin/outbox", "Outbox", Permission::ViewAuditLog),
     ]

@@ -315,6 +315,37 @@ pub const TABLE: &[Route] = {
             "/admin/levels/{id}/archive",
             Permission(P::ManageOrganisation),
         ),
+        r(Get, "/admin/pipeline", Permission(P::ConfigureRecruiting)),
+        r(
+            Post,
+            "/admin/pipeline/stages",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
+            "/admin/pipeline/stages/{id}",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
+            "/admin/pipeline/stages/{id}/archive",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
+            "/admin/pipeline/reasons",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
+            "/admin/pipeline/reasons/{id}",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
+            "/admin/pipeline/reasons/{id}/archive",
+            Permission(P::ConfigureRecruiting),
+        ),
         r(Get, "/admin/audit", Permission(P::ViewAuditLog)),
         r(Get, "/admin/outbox", Permission(P::ViewAuditLog)),
         r(Get, "/admin/workflows", Permission(P::ManageWorkflows)),

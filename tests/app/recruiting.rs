@@ -744,3 +744,116 @@ async fn a_candidates_thread_tells_those_mentioned_who_may_see_them() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn admins_keep_the_stages_and_the_reasons() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let ana = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    let board = format!("/requirements/{}/board", chain.requirement);
+
+    let res = admin
+        .post("/admin/pipeline/stages", &[("name", "Take-home task")])
+        .await;
+    res.assert_redirect("/admin/pipeline");
+    let res = admin
+        .post("/admin/pipeline/stages", &[("name", "take-home TASK")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.texts(".error"),
+        ["The pipeline has a stage of that name."]
+    );
+    assert_eq!(
+        res.attr("#new-stage-name", "value").as_deref(),
+        Some("take-home TASK"),
+        "input kept"
+    );
+    let columns = recruiter.get(&board).await.texts(".board-column h2");
+    assert_eq!(
+        columns,
+        [
+            "Applied 1",
+            "Screening 0",
+            "Interview 0",
+            "Offer 0",
+            "Take-home task 0",
+            "Hired 0",
+            "Rejected 0",
+            "Withdrawn 0"
+        ]
+    );
+    // A stage with candidates in it stays; an empty one goes.
+    let applied = stage_id(&app, "Applied").await;
+    let res = admin
+        .post(&format!("/admin/pipeline/stages/{applied}/archive"), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(res.texts(".flash.error")[0].contains("1 candidate(s) are at Applied"));
+    let task = stage_id(&app, "Take-home task").await;
+    let res = admin
+        .post(
+            &format!("/admin/pipeline/stages/{task}"),
+            &[("name", "Case study")],
+        )
+        .await;
+    res.assert_redirect("/admin/pipeline");
+    let res = admin
+        .post(&format!("/admin/pipeline/stages/{task}/archive"), &[])
+        .await;
+    res.assert_redirect("/admin/pipeline");
+    assert_eq!(
+        recruiter.get(&board).await.texts(".board-column h2").len(),
+        7
+    );
+    assert_eq!(app.audit_count("pipeline.stage_renamed", task).await, 1);
+
+    // A reason added is offered; one archived is not, and the applications
+    // that ended with it keep it.
+    let res = admin
+        .post(
+            "/admin/pipeline/reasons",
+            &[("name", "Failed the case study"), ("side", "we_rejected")],
+        )
+        .await;
+    res.assert_redirect("/admin/pipeline");
+    let reason: Uuid = sqlx::query_scalar(
+        "select id from rejection_reasons where label = 'Failed the case study'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let offered = |page: &crate::harness::Page| page.texts("#bulk-reason option");
+    assert!(
+        offered(&recruiter.get(&board).await)
+            .contains(&"We rejected them: Failed the case study".to_owned())
+    );
+    let path = format!("/applications/{ana}/rejection");
+    recruiter
+        .post(
+            &path,
+            &[
+                ("from", &applied.to_string()),
+                ("reason_id", &reason.to_string()),
+            ],
+        )
+        .await;
+    admin
+        .post(&format!("/admin/pipeline/reasons/{reason}/archive"), &[])
+        .await
+        .assert_redirect("/admin/pipeline");
+    assert!(
+        !offered(&recruiter.get(&board).await)
+            .contains(&"We rejected them: Failed the case study".to_owned())
+    );
+    let profile = format!("/candidates/{}", candidate_of(&app, ana).await);
+    assert!(
+        recruiter.get(&profile).await.texts(".application p")[0].contains("Failed the case study")
+    );
+    // Not for recruiters.
+    assert_eq!(
+        recruiter.get("/admin/pipeline").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

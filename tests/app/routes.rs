@@ -349,6 +349,11 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
     }
 }
 
+/// The id a statement returns: a row made (or found) for the walk.
+async fn new_row(app: &TestApp, sql: &'static str) -> Uuid {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
 async fn new_department(app: &TestApp) -> Uuid {
     sqlx::query_scalar("insert into departments (name) values ($1) returning id")
         .bind(format!("Research {}", Uuid::new_v4()))
@@ -557,6 +562,32 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             format!("/notifications/{id}/read")
         }),
         (_, p) if p.starts_with("/admin/users/{id}") => admin_row(f.user, p),
+        // Each archives one of its own; renames are sent empty (refused).
+        (_, "/admin/pipeline/stages/{id}/archive") => admin_row(
+            new_row(app, "insert into pipeline_stages (name, kind, position) values ('Walk', 'active', 50) returning id").await,
+            route.path,
+        ),
+        (_, "/admin/pipeline/reasons/{id}/archive") => admin_row(
+            new_row(app, "insert into rejection_reasons (label, side, position) values ('Walk', 'we_rejected', 50) returning id").await,
+            route.path,
+        ),
+        (_, "/admin/pipeline/stages/{id}") => admin_row(
+            new_row(app, "select id from pipeline_stages where name = 'Screening'").await,
+            route.path,
+        )
+        .into_iter()
+        .map(|c| c.form(&[("name", "")]))
+        .collect(),
+        (_, "/admin/pipeline/reasons/{id}") => admin_row(
+            new_row(app, "select id from rejection_reasons order by position limit 1").await,
+            route.path,
+        )
+        .into_iter()
+        .map(|c| c.form(&[("name", "")]))
+        .collect(),
+        (_, "/admin/pipeline/stages" | "/admin/pipeline/reasons") => {
+            vec![Case::new(route.path, Subject::None).form(&[("name", "")])]
+        }
         // Each archives one of its own.
         (_, "/admin/departments/{id}/archive") => admin_row(new_department(app).await, route.path),
         (_, "/admin/levels/{id}/archive") => admin_row(new_level(app).await, route.path),

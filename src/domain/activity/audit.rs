@@ -25,10 +25,12 @@ pub enum Entity {
     JobLevel,
     Candidate,
     Application,
+    PipelineStage,
+    RejectionReason,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 13] = [
         Entity::Requirement,
         Entity::Opening,
         Entity::Offer,
@@ -40,6 +42,8 @@ impl Entity {
         Entity::JobLevel,
         Entity::Candidate,
         Entity::Application,
+        Entity::PipelineStage,
+        Entity::RejectionReason,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,8 @@ impl Entity {
             Entity::JobLevel => "job_level",
             Entity::Candidate => "candidate",
             Entity::Application => "application",
+            Entity::PipelineStage => "pipeline_stage",
+            Entity::RejectionReason => "rejection_reason",
         }
     }
 
@@ -206,6 +212,12 @@ actions! {
     ApplicationMoved = "application.moved",
     ApplicationRejected = "application.rejected",
     ApplicationUnrejected = "application.unrejected",
+    StageAdded = "pipeline.stage_added",
+    StageRenamed = "pipeline.stage_renamed",
+    StageArchived = "pipeline.stage_archived",
+    ReasonAdded = "pipeline.reason_added",
+    ReasonRenamed = "pipeline.reason_renamed",
+    ReasonArchived = "pipeline.reason_archived",
 }
 
 pub async fn record(

@@ -1,7 +1,11 @@
 //! The stages of a pipeline (the admins' template, or a requirement's own
-//! copy) and the reasons an application ends, kept by admins.
+//! copy) and the reasons an application ends, both kept by admins: every
+//! change audited.
 
+use crate::domain::Error;
+use crate::domain::activity::audit::{self, Actor, Changes};
 use crate::domain::id::Id;
+use crate::domain::kernel::{FieldErrors, required_text};
 use crate::domain::requisition::requirement::RequirementId;
 use sqlx::PgConnection;
 
@@ -154,5 +158,231 @@ pub async fn reason(conn: &mut PgConnection, id: ReasonId) -> Result<Option<Reas
     )
     .bind(id)
     .fetch_optional(conn)
+    .await
+}
+
+/// The longest name of a stage, and of a reason.
+pub const NAME_MAX: usize = 60;
+pub const LABEL_MAX: usize = 120;
+
+fn name(input: &str, field: &'static str, max: usize) -> Result<String, Error> {
+    let mut e = FieldErrors::default();
+    let name = required_text(&mut e, field, input, max, "Give it a name.");
+    e.into_result(|| name).map_err(Error::from)
+}
+
+/// Adds an active stage to the template, just before Hired.
+pub async fn add_stage(conn: &mut PgConnection, actor: &Actor, input: &str) -> Result<(), Error> {
+    let name = name(input, "name", NAME_MAX)?;
+    let taken: bool = sqlx::query_scalar(
+        "select exists (select from pipeline_stages
+                         where requirement_id is null and archived_at is null and lower(name) = lower($1))",
+    )
+    .bind(&name)
+    .fetch_one(&mut *conn)
+    .await?;
+    if taken {
+        return Err(Error::field(
+            "name",
+            "The pipeline has a stage of that name.",
+        ));
+    }
+    // Before Hired and the ends: they move one place down.
+    let id: StageId = sqlx::query_scalar(
+        "with hired as (select position from pipeline_stages
+                         where requirement_id is null and archived_at is null and kind = 'hired'),
+              moved as (update pipeline_stages set position = position + 1
+                         where requirement_id is null and position >= (select position from hired))
+         insert into pipeline_stages (name, kind, position) select $1, 'active', position from hired
+         returning id",
+    )
+    .bind(&name)
+    .fetch_one(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        audit::Action::StageAdded,
+        audit::Entity::PipelineStage,
+        Some(id.uuid()),
+        Changes::new().created("name", &name),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Renames a stage of the template.
+pub async fn rename_stage(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: StageId,
+    input: &str,
+) -> Result<(), Error> {
+    let before: Option<String> = sqlx::query_scalar(
+        "select name from pipeline_stages where id = $1 and requirement_id is null and archived_at is null for update",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let before = before.ok_or(Error::NotFound)?;
+    let name = name(input, "name", NAME_MAX)?;
+    sqlx::query("update pipeline_stages set name = $2, updated_at = now() where id = $1")
+        .bind(id)
+        .bind(&name)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        actor,
+        audit::Action::StageRenamed,
+        audit::Entity::PipelineStage,
+        Some(id.uuid()),
+        Changes::new().field("name", &before, &name),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Archives an active stage of the template, refused while applications
+/// are in it (the hired stage and the ends stay: the app needs them).
+pub async fn archive_stage(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: StageId,
+) -> Result<(), Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        name: String,
+        kind: StageKind,
+        applications: i64,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "select s.name, s.kind, (select count(*) from applications a where a.stage_id = s.id) as applications
+           from pipeline_stages s where s.id = $1 and s.requirement_id is null and s.archived_at is null for update",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = row.ok_or(Error::NotFound)?;
+    if row.kind != StageKind::Active {
+        return Err(Error::refused(format!(
+            "{} stays: hiring and rejecting need it.",
+            row.name
+        )));
+    }
+    if row.applications > 0 {
+        return Err(Error::refused(format!(
+            "{} candidate(s) are at {}: move them on first.",
+            row.applications, row.name
+        )));
+    }
+    sqlx::query("update pipeline_stages set archived_at = now() where id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        actor,
+        audit::Action::StageArchived,
+        audit::Entity::PipelineStage,
+        Some(id.uuid()),
+        Changes::new().field("archived", &false, &true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds a reason to the list, last of its side.
+pub async fn add_reason(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    input: &str,
+    side: &str,
+) -> Result<(), Error> {
+    let label = name(input, "label", LABEL_MAX)?;
+    let side = Side::parse(side).ok_or_else(|| Error::field("side", "Choose who ended it."))?;
+    let id: ReasonId = sqlx::query_scalar(
+        "insert into rejection_reasons (label, side, position)
+         select $1, $2, coalesce(max(position), 0) + 1 from rejection_reasons returning id",
+    )
+    .bind(&label)
+    .bind(side)
+    .fetch_one(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        audit::Action::ReasonAdded,
+        audit::Entity::RejectionReason,
+        Some(id.uuid()),
+        Changes::new()
+            .created("label", &label)
+            .created("side", &side.as_str()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Renames a reason in use.
+pub async fn rename_reason(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: ReasonId,
+    input: &str,
+) -> Result<(), Error> {
+    let before = reason(&mut *conn, id).await?.ok_or(Error::NotFound)?;
+    let label = name(input, "label", LABEL_MAX)?;
+    sqlx::query("update rejection_reasons set label = $2 where id = $1")
+        .bind(id)
+        .bind(&label)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        actor,
+        audit::Action::ReasonRenamed,
+        audit::Entity::RejectionReason,
+        Some(id.uuid()),
+        Changes::new().field("label", &before.label, &label),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes a reason off the list; applications that ended with it keep it.
+pub async fn archive_reason(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: ReasonId,
+) -> Result<(), Error> {
+    let done = sqlx::query(
+        "update rejection_reasons set archived_at = now() where id = $1 and archived_at is null",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        conn,
+        actor,
+        audit::Action::ReasonArchived,
+        audit::Entity::RejectionReason,
+        Some(id.uuid()),
+        Changes::new().field("archived", &false, &true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The template's stages in order (what a requirement without a copy of its
+/// own uses).
+pub async fn template(conn: &mut PgConnection) -> Result<Vec<Stage>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, name, kind, position from pipeline_stages
+          where requirement_id is null and archived_at is null order by position",
+    )
+    .fetch_all(conn)
     .await
 }

@@ -1,11 +1,12 @@
 //! Administration: users, the organisation (departments, job levels),
-//! approval workflows, the audit log and the mail outbox. Every handler
+//! approval workflows, the pipeline's stages and reasons, the audit log and the mail outbox. Every handler
 //! checks its permission.
 
 pub mod audit;
 pub mod departments;
 pub mod levels;
 pub mod outbox;
+pub mod pipeline;
 pub mod users;
 pub mod workflows;
 
@@ -19,4 +20,5 @@ pub fn routes() -> Routes {
         .merge(audit::routes())
         .merge(outbox::routes())
         .merge(workflows::routes())
+        .merge(pipeline::routes())
 }
