@@ -65,7 +65,10 @@ async fn drag(browser: &Browser, name: &str, n: usize) {
     // before that).
     let began = Instant::now();
     while browser.js("return document.readyState").await != "complete" {
-        assert!(began.elapsed() < TIMEOUT, "the board never finished loading");
+        assert!(
+            began.elapsed() < TIMEOUT,
+            "the board never finished loading"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let card = browser
