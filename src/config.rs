@@ -51,6 +51,9 @@ pub struct Config {
     pub file_store: String,
     /// The largest file accepted, in bytes (`FILE_MAX_MB`, 10 by default).
     pub file_max_bytes: usize,
+    /// For an S3 file store: the `AWS_*` variables (endpoint, credentials,
+    /// region, `AWS_ALLOW_HTTP`), names lower-cased.
+    pub file_store_options: Vec<(String, String)>,
 }
 
 impl Config {
@@ -113,6 +116,10 @@ impl Config {
                 },
                 None => 10_000_000,
             },
+            file_store_options: std::env::vars()
+                .filter(|(k, _)| k.starts_with("AWS_"))
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
         })
     }
 

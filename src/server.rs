@@ -27,7 +27,7 @@ pub fn init_logging() {
 /// background pool): handlers get the requests' pool alone.
 pub fn state(pools: &Pools, config: Config) -> Result<AppState, BoxError> {
     let mail = MailRenderer::new(&config);
-    let files = Storage::open(&config.file_store)?;
+    let files = Storage::open(&config.file_store, &config.file_store_options)?;
     Ok(AppState::new(
         pools.requests.clone(),
         config,
@@ -184,7 +184,7 @@ impl Extraction {
     pub fn new(pool: sqlx::PgPool, config: &Config) -> Result<Self, BoxError> {
         Ok(Extraction {
             pool,
-            files: Storage::open(&config.file_store)?,
+            files: Storage::open(&config.file_store, &config.file_store_options)?,
         })
     }
 }

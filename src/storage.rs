@@ -21,13 +21,18 @@ impl std::fmt::Debug for Storage {
 }
 
 impl Storage {
-    /// The store `file_store` names: `s3://bucket[/prefix]`, or a directory
+    /// The store `file_store` names: `s3://bucket[/prefix]` (with
+    /// `options`: the `AWS_*` settings, lower-cased), or a directory
     /// (created when missing).
-    pub fn open(file_store: &str) -> Result<Storage, BoxError> {
+    pub fn open(file_store: &str, options: &[(String, String)]) -> Result<Storage, BoxError> {
         if file_store.starts_with("s3://") {
-            let s3 = object_store::aws::AmazonS3Builder::from_env()
-                .with_url(file_store)
-                .build()?;
+            let mut builder = object_store::aws::AmazonS3Builder::new().with_url(file_store);
+            for (key, value) in options {
+                if let Ok(key) = key.parse::<object_store::aws::AmazonS3ConfigKey>() {
+                    builder = builder.with_config(key, value);
+                }
+            }
+            let s3 = builder.build()?;
             let prefix = file_store
                 .trim_start_matches("s3://")
                 .split_once('/')

@@ -310,3 +310,108 @@ async fn a_candidate_is_added_from_their_resume() {
     let found = recruiter.get("/candidates?q=postgresql").await;
     assert_eq!(found.texts("tbody th a"), ["Cleo Marsh"]);
 }
+
+/// An S3-compatible server (moto's, which CI installs) on a free port,
+/// stopped when dropped.
+struct S3Server {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn s3_server() -> S3Server {
+    let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(&program)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "the S3 test needs an S3-compatible server: `{program}` did not start ({e}); \
+                 install it with `pip install 'moto[s3,server]'` (.ci/run does), or set \
+                 MOTO_SERVER to its path"
+            )
+        });
+    let server = S3Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let began = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "the S3 server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server
+}
+
+#[tokio::test]
+async fn files_live_in_an_s3_compatible_store_when_configured() {
+    let s3 = s3_server().await;
+    let http = reqwest::Client::new();
+    let made = http
+        .put(format!("{}/hh-files", s3.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(made.status().is_success(), "bucket: {}", made.status());
+    let endpoint = s3.url.clone();
+    let app = TestApp::spawn_with(move |c| {
+        c.file_store = "s3://hh-files/resumes".into();
+        c.file_store_options = [
+            ("aws_endpoint", endpoint.as_str()),
+            ("aws_access_key_id", "test"),
+            ("aws_secret_access_key", "test"),
+            ("aws_region", "us-east-1"),
+            ("aws_allow_http", "true"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    })
+    .await;
+    app.run_workers();
+    let (recruiter, id) = candidate(&app).await;
+    let profile = format!("/candidates/{id}");
+    let pdf = documents::pdf(&["Ana Costa", "Marmalade logistics"]);
+    recruiter
+        .post_file(&format!("{profile}/files"), "cv.pdf", pdf.clone(), None)
+        .await
+        .assert_redirect(&profile);
+    // In the bucket, under its digest; nothing in the local directory.
+    let sha: String = sqlx::query_scalar("select sha256 from file_blobs")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let bucket =
+        hiring_hare::storage::Storage::open(&app.config.file_store, &app.config.file_store_options)
+            .unwrap();
+    let object = hiring_hare::domain::recruiting::files::Store::get(&bucket, &sha).await;
+    assert_eq!(object.unwrap().to_vec(), pdf);
+    let local = std::fs::read_dir(app.config.data_dir.join("files")).map_or(0, |d| d.count());
+    assert_eq!(local, 0, "nothing in the local directory");
+    // Read from there by the text job, and downloaded from there.
+    read_all(&app).await;
+    let found = recruiter.get("/candidates?q=marmalade").await;
+    assert_eq!(found.texts("tbody th a"), ["Ana Costa"]);
+    let link = recruiter
+        .get(&profile)
+        .await
+        .attr(".files li > a", "href")
+        .unwrap();
+    assert_eq!(recruiter.get_bytes(&link).await.2, pdf);
+}
