@@ -150,99 +150,94 @@ struct MoveForm {
 }
 
 impl MoveForm {
-    fn from(&self) -> Result<StageId, AppError> {
-        self.from.trim().parse().map_err(|_| AppError::NotFound)
+    /// A form without the stage it was seen in is not one of ours.
+    fn from(&self) -> Result<StageId, Error> {
+        self.from.trim().parse().map_err(|_| Error::NotFound)
     }
 }
 
 async fn move_to(
     State(state): State<AppState>,
-    mut db: Db,
+    db: Db,
     me: CurrentUser,
     Path(id): Path<ApplicationId>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, AppError> {
-    let conn = db.conn().await?;
-    managed(conn, &me, id).await?;
-    let from = form.from()?;
-    let mut tx = conn.begin().await?;
-    let actor = me.actor();
-    let who = who(&me, &actor);
-    let moved = async {
+    let back = form.back;
+    change(&state, db, &me, id, back, async |conn, who| {
+        let from = form.from()?;
         let to: StageId = form
             .stage_id
             .trim()
             .parse()
             .map_err(|_| Error::field("stage_id", "Choose a stage."))?;
-        application::move_to(&mut tx, who, &state.mail, id, from, to).await
-    };
-    let done = moved.await.map(|m| match m {
-        Moved::To(stage) => format!("Moved to {stage}."),
-        Moved::Hired {
-            requirement_filled: true,
-        } => "Hired: every opening is now filled or closed, so the requirement is filled.".into(),
-        Moved::Hired { .. } => "Hired: an opening is filled.".into(),
-        Moved::Unchanged => "Already there: nothing changed.".into(),
-    });
-    match done {
-        Ok(message) => self::done(tx, &me, id, form.back, message).await,
-        Err(e) => {
-            let problems = Problems::try_from(e)?;
-            tx.rollback().await?;
-            refused(&state, conn, &me, id, form.back, problems).await
-        }
-    }
+        Ok(
+            match application::move_to(conn, who, &state.mail, id, from, to).await? {
+                Moved::To(stage) => format!("Moved to {stage}."),
+                Moved::Hired {
+                    requirement_filled: true,
+                } => "Hired: every opening is now filled or closed, so the requirement is filled."
+                    .into(),
+                Moved::Hired { .. } => "Hired: an opening is filled.".into(),
+                Moved::Unchanged => "Already there: nothing changed.".into(),
+            },
+        )
+    })
+    .await
 }
 
 async fn reject(
     State(state): State<AppState>,
-    mut db: Db,
+    db: Db,
     me: CurrentUser,
     Path(id): Path<ApplicationId>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, AppError> {
-    let conn = db.conn().await?;
-    managed(conn, &me, id).await?;
-    let from = form.from()?;
-    let mut tx = conn.begin().await?;
-    let actor = me.actor();
-    let who = who(&me, &actor);
-    let rejected = async {
+    let back = form.back;
+    change(&state, db, &me, id, back, async |conn, who| {
+        let from = form.from()?;
         let rejection = Rejection::parse(&form.reason_id, &form.note)?;
-        application::reject(&mut tx, who, &state.mail, id, from, &rejection).await?;
-        Ok::<_, Error>("Rejected.".to_owned())
-    };
-    let done = rejected.await;
-    match done {
-        Ok(message) => self::done(tx, &me, id, form.back, message).await,
-        Err(e) => {
-            let problems = Problems::try_from(e)?;
-            tx.rollback().await?;
-            refused(&state, conn, &me, id, form.back, problems).await
-        }
-    }
+        application::reject(conn, who, &state.mail, id, from, &rejection).await?;
+        Ok("Rejected.".to_owned())
+    })
+    .await
 }
 
 async fn unreject(
     State(state): State<AppState>,
-    mut db: Db,
+    db: Db,
     me: CurrentUser,
     Path(id): Path<ApplicationId>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, AppError> {
+    change(&state, db, &me, id, form.back, async |conn, who| {
+        let stage = application::unreject(conn, who, id).await?;
+        Ok(format!("Un-rejected: back to {stage}."))
+    })
+    .await
+}
+
+/// One change of application `id` by `me`, who must manage it: `run` in a
+/// transaction, then back where the form came from with its message; or,
+/// refused, that page again with why.
+async fn change(
+    state: &AppState,
+    mut db: Db,
+    me: &CurrentUser,
+    id: ApplicationId,
+    back: Back,
+    run: impl AsyncFnOnce(&mut PgConnection, Who<'_>) -> Result<String, Error>,
+) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    managed(conn, &me, id).await?;
+    managed(conn, me, id).await?;
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    let done = application::unreject(&mut tx, who(&me, &actor), id)
-        .await
-        .map(|stage| format!("Un-rejected: back to {stage}."));
-    match done {
-        Ok(message) => self::done(tx, &me, id, form.back, message).await,
+    match run(&mut tx, who(me, &actor)).await {
+        Ok(message) => done(tx, me, id, back, message).await,
         Err(e) => {
             let problems = Problems::try_from(e)?;
             tx.rollback().await?;
-            refused(&state, conn, &me, id, form.back, problems).await
+            refused(state, conn, me, id, back, problems).await
         }
     }
 }
