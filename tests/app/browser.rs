@@ -252,6 +252,24 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {xpath} within {TIMEOUT:?}: {e}"))
     }
 
+    /// Clicks the button of the page's main content labelled `label`.
+    pub(crate) async fn click_button(&self, label: &str) {
+        self.wait_for_xpath(&format!("//main//button[normalize-space()='{label}']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Chooses the option labelled `label` in the select `css`.
+    pub(crate) async fn choose(&self, css: &str, label: &str) {
+        self.wait_for(css)
+            .await
+            .select_by_label(label)
+            .await
+            .unwrap_or_else(|e| panic!("no option {label:?} in {css}: {e}"));
+    }
+
     /// Clears the field and types `text` into it, as a person would.
     pub(crate) async fn fill(&self, css: &str, text: &str) {
         let field = self.wait_for(css).await;

@@ -144,13 +144,13 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
         .send_keys(resume.to_str().unwrap())
         .await
         .unwrap();
-    click(&browser, "Read the resume").await;
+    browser.click_button("Read the resume").await;
     browser.wait_for("#full_name").await;
     assert_eq!(browser.value("#emails").await, "ana.costa@mail.test");
     assert_eq!(browser.value("#phone").await, "+351 912 345 678");
     browser.fill("#full_name", "Ana Costa").await;
     browser.fill("#requirement_id", &reference).await;
-    click(&browser, "Add candidate").await;
+    browser.click_button("Add candidate").await;
     browser.wait_for(".flash.success").await;
     assert_eq!(browser.text("h1").await, "Ana Costa");
     assert_eq!(browser.texts(".files li > a").await, ["ana-costa.pdf"]);
@@ -188,14 +188,13 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
             .await
             .unwrap();
     }
-    choose(&browser, "#bulk-action", "Reject, with a reason").await;
-    choose(
-        &browser,
-        "#bulk-reason",
-        "We rejected them: Not enough experience",
-    )
-    .await;
-    click(&browser, "Apply to the chosen").await;
+    browser
+        .choose("#bulk-action", "Reject, with a reason")
+        .await;
+    browser
+        .choose("#bulk-reason", "We rejected them: Not enough experience")
+        .await;
+    browser.click_button("Apply to the chosen").await;
     wait_for_texts(&browser, ".flash.success", &["Rejected 2 candidates."]).await;
     assert!(browser.texts(&column(1)).await.is_empty());
     assert_eq!(
@@ -205,7 +204,7 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
 
     // Hired by the card's own form; one opening of two is filled.
     let ana = application_of(&app, "Ana Costa").await;
-    choose(&browser, &format!("#move-{ana}"), "Hired").await;
+    browser.choose(&format!("#move-{ana}"), "Hired").await;
     browser
         .wait_for(&format!("#card-{ana} button"))
         .await
@@ -287,7 +286,7 @@ async fn the_board_moves_a_card_by_its_form_without_javascript() {
     let browser = Browser::without_javascript().await;
     let board = format!("/requirements/{id}/board");
     signed_in(&app, &browser, RECRUITER, &board).await;
-    choose(&browser, &format!("#move-{ana}"), "Interview").await;
+    browser.choose(&format!("#move-{ana}"), "Interview").await;
     browser
         .wait_for(&format!("#card-{ana} button"))
         .await
@@ -334,22 +333,4 @@ async fn a_board_open_in_two_browsers_moves_together() {
     );
     watching.close().await;
     moving.close().await;
-}
-
-async fn click(browser: &Browser, label: &str) {
-    browser
-        .wait_for_xpath(&format!("//main//button[normalize-space()='{label}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn choose(browser: &Browser, css: &str, label: &str) {
-    browser
-        .wait_for(css)
-        .await
-        .select_by_label(label)
-        .await
-        .unwrap();
 }

@@ -128,28 +128,10 @@ async fn wait_for_requirement_page(browser: &Browser) -> Uuid {
 async fn open_mailed_link(browser: &Browser, link: &str) {
     browser.goto(link).await;
     wait_for_text(browser, "main h1", "Open the approval").await;
-    click_button(browser, "Open the approval").await;
+    browser.click_button("Open the approval").await;
     browser
         .wait_for_path(&format!("/approvals/{}", task_of(link)))
         .await;
-}
-
-async fn click_button(browser: &Browser, label: &str) {
-    browser
-        .wait_for_xpath(&format!("//main//button[normalize-space()='{label}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn choose(browser: &Browser, css: &str, label: &str) {
-    browser
-        .wait_for(css)
-        .await
-        .select_by_label(label)
-        .await
-        .unwrap_or_else(|e| panic!("no option {label:?} in {css}: {e}"));
 }
 
 /// The label of the option selected in `css`.
@@ -179,7 +161,7 @@ async fn approve_here(browser: &Browser, comment: &str) {
     )
     .await;
     browser.fill("#comment", comment).await;
-    click_button(browser, "Approve").await;
+    browser.click_button("Approve").await;
     see(
         browser,
         "that the decision is recorded",
@@ -220,13 +202,14 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
     );
 
     hm.fill("#title", "Platform engineer").await;
-    choose(&hm, "#department_id", "Engineering").await;
-    choose(&hm, "#job_level_id", "Senior (60,000–90,000 EUR)").await;
+    hm.choose("#department_id", "Engineering").await;
+    hm.choose("#job_level_id", "Senior (60,000–90,000 EUR)")
+        .await;
     hm.fill("#headcount", "2").await;
-    choose(&hm, "#employment_type", "Full-time").await;
-    choose(&hm, "#remote_policy", "Remote").await;
-    choose(&hm, "#priority", "High").await;
-    choose(&hm, "#reason", "New headcount").await;
+    hm.choose("#employment_type", "Full-time").await;
+    hm.choose("#remote_policy", "Remote").await;
+    hm.choose("#priority", "High").await;
+    hm.choose("#reason", "New headcount").await;
     hm.fill("#salary_min", "65000").await;
     hm.fill("#salary_max", "85000").await;
     hm.fill("#currency", "EUR").await;
@@ -241,7 +224,7 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
     hm.fill("#recruiter_id", "").await;
     assert_eq!(chosen(&hm, "#department_id").await, "Engineering");
     assert_eq!(chosen(&hm, "#priority").await, "High");
-    click_button(&hm, "Save draft").await;
+    hm.click_button("Save draft").await;
 
     let id = wait_for_requirement_page(&hm).await;
     let reference = reference(1);
@@ -278,7 +261,7 @@ async fn a_requirement_goes_from_the_form_to_approved_in_the_browser() {
         "//h2[normalize-space()='Next steps']",
     )
     .await;
-    click_button(&hm, "Submit for approval").await;
+    hm.click_button("Submit for approval").await;
     wait_for_text(&hm, ".page-header .status", "Pending approval").await;
     hm.wait_for_path(&format!("/requirements/{id}")).await;
     assert_eq!(hm.text(".flash").await, "Submitted for approval.");
@@ -617,7 +600,7 @@ async fn requirement_and_approval_pages_fit_phone_and_laptop_screens() {
         .await
         .unwrap();
     browser.fill("#opening-1-reason", "Budget cut").await;
-    click_button(&browser, "Close opening").await;
+    browser.click_button("Close opening").await;
     wait_for_text(&browser, "#openings .opening-outcome", "Closed: Budget cut").await;
     assert_eq!(browser.texts("#openings h2 .hint").await, ["1 of 3 filled"]);
     browser.close().await;
