@@ -2,10 +2,16 @@
 -- as many threads as connections): its session cookie and CSRF token are
 -- line <thread> of $BENCH_SESSIONS. With $BENCH_PATHS (a file of paths)
 -- the threads take turns over its lines; with $BENCH_POST=1 each path is
--- posted once, as an approval decision, and never again. Prints one RESULT
--- line with requests/s, p50/p95/p99 (ms) and failures (non-2xx/3xx,
--- socket errors).
+-- posted once and never again: as an approval decision, or, for a line
+-- "path<TAB>form", that form (urlencoded, the CSRF token added). With
+-- $BENCH_UPLOAD (a PDF file) each path is posted once a multipart form of
+-- the CSRF token and that file, made a different file every time by
+-- overwriting its placeholder (HHNONCE…, see examples/extract_bench.rs).
+-- Prints one RESULT line with requests/s, p50/p95/p99 (ms) and failures
+-- (non-2xx/3xx, socket errors).
 local count = 0
+local boundary = "----hiring-hare-bench-7f3a9c"
+local nonce = "HHNONCE0000000000000000000000000"
 
 function setup(thread)
    thread:set("index", count)
@@ -20,6 +26,22 @@ function init(args)
       k = k + 1
    end
    post = os.getenv("BENCH_POST") == "1"
+   local upload = os.getenv("BENCH_UPLOAD")
+   if upload and upload ~= "" then
+      local f = assert(io.open(upload, "rb"))
+      local pdf = f:read("*a")
+      f:close()
+      local at = assert(pdf:find(nonce, 1, true), "no placeholder in " .. upload)
+      upload_head = "--" .. boundary .. "\r\n"
+         .. 'Content-Disposition: form-data; name="csrf_token"\r\n\r\n' .. csrf .. "\r\n"
+         .. "--" .. boundary .. "\r\n"
+         .. 'Content-Disposition: form-data; name="file"; filename="resume.pdf"\r\n'
+         .. "Content-Type: application/pdf\r\n\r\n" .. pdf:sub(1, at - 1)
+      upload_tail = pdf:sub(at + #nonce) .. "\r\n--" .. boundary .. "--\r\n"
+      started = os.time()
+      uploaded = 0
+      post = true
+   end
    mine = {}
    local paths = os.getenv("BENCH_PATHS")
    if paths and paths ~= "" then
@@ -43,10 +65,19 @@ function request()
       path = mine[nxt]
       if post then nxt = nxt + 1 else nxt = nxt % #mine + 1 end
    end
+   if upload_head then
+      -- A file no upload sent before: this run, this thread, this request.
+      uploaded = uploaded + 1
+      return wrk.format("POST", path,
+         { ["Cookie"] = cookie, ["Content-Type"] = "multipart/form-data; boundary=" .. boundary },
+         upload_head .. string.format("%010d%03d%019d", started, index, uploaded) .. upload_tail)
+   end
    if post then
+      local target, form = path:match("^([^\t]*)\t(.*)$")
+      if target then path = target else form = "decision=approve" end
       return wrk.format("POST", path,
          { ["Cookie"] = cookie, ["Content-Type"] = "application/x-www-form-urlencoded" },
-         "decision=approve&csrf_token=" .. csrf)
+         form .. "&csrf_token=" .. csrf)
    end
    return wrk.format("GET", path, { ["Cookie"] = cookie })
 end

@@ -37,12 +37,18 @@ enum Command {
     /// one user per role. Safe to run again.
     SeedDemo,
     /// Fill the database for load tests: the demo organisation, a larger
-    /// one, and requirements (with approvals, openings and audit rows) up
-    /// to the number given. Running it again adds only what is missing.
+    /// one, requirements (with approvals, openings and audit rows) and
+    /// candidates (with about three applications each and their stage
+    /// histories) up to the numbers given. Running it again adds only what
+    /// is missing.
     SeedLoad {
         /// How many requirements there should be in all.
         #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(i64).range(1..=10_000_000))]
         requirements: i64,
+        /// How many candidates there should be in all (default: as many
+        /// as requirements).
+        #[arg(long, value_parser = clap::value_parser!(i64).range(0..=10_000_000))]
+        candidates: Option<i64>,
     },
 }
 
@@ -97,11 +103,16 @@ pub async fn run() -> Result<(), BoxError> {
             stop(db).await?;
             result
         }
-        Command::SeedLoad { requirements } => {
+        Command::SeedLoad {
+            requirements,
+            candidates,
+        } => {
             let db = crate::db::connect(&config, 2).await?;
             crate::db::migrate(&db.pools.requests).await?;
             let mail = crate::mail::MailRenderer::new(&config);
-            let result = crate::seed_load::load(&db.pools.requests, &mail, requirements).await;
+            let candidates = candidates.unwrap_or(requirements);
+            let result =
+                crate::seed_load::load(&db.pools.requests, &mail, requirements, candidates).await;
             stop(db).await?;
             result
         }

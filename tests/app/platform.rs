@@ -352,7 +352,7 @@ async fn admin_create_user_reads_the_password_from_stdin() {
 async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approvals() {
     let app = TestApp::spawn().await;
     let mail = hiring_hare::mail::MailRenderer::new(&app.config);
-    hiring_hare::seed_load::load(&app.pool, &mail, 400)
+    hiring_hare::seed_load::load(&app.pool, &mail, 400, 400)
         .await
         .unwrap();
     let count = || async {
@@ -363,14 +363,32 @@ async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approva
     };
     assert_eq!(count().await, 400);
     // Again: nothing to add. More: only the difference.
-    hiring_hare::seed_load::load(&app.pool, &mail, 400)
+    hiring_hare::seed_load::load(&app.pool, &mail, 400, 400)
         .await
         .unwrap();
     assert_eq!(count().await, 400);
-    hiring_hare::seed_load::load(&app.pool, &mail, 450)
+    hiring_hare::seed_load::load(&app.pool, &mail, 450, 450)
         .await
         .unwrap();
     assert_eq!(count().await, 450);
+    // Candidates too, with their applications only to requirements that
+    // recruit, each application's stage history ending where it is.
+    let (candidates, applications, wrong_state, history_off): (i64, i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from candidates),
+                (select count(*) from applications),
+                (select count(*) from applications a join requirements r on r.id = a.requirement_id
+                  where r.status not in ('open', 'on_hold', 'filled')),
+                (select count(*) from applications a
+                  where a.stage_id is distinct from (select m.to_stage_id from application_stage_changes m
+                                                      where m.application_id = a.id order by m.id desc limit 1))",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(candidates, 450);
+    assert!(applications > 0, "applications were made");
+    assert_eq!(wrong_state, 0);
+    assert_eq!(history_off, 0);
 
     // References look like the app's, are unique, and each year's counter
     // is at its highest number, so the next draft continues after it.

@@ -27,6 +27,12 @@ pub async fn of(
 ) -> Result<Vec<Possible>, sqlx::Error> {
     sqlx::query_as(concat!(
         "with me as (select * from candidates where id = $4),
+              -- Those of the same name first, through the name's index: a
+              -- common name is shared by dozens in a million, and the
+              -- addresses of those few are then read by their candidate.
+              same_name as materialized (
+                select c.id from me join candidates c on lower(c.full_name) = lower(me.full_name)
+                 where c.id <> me.id and c.deleted_at is null limit 500),
               my_locals as (select regexp_replace(split_part(lower(email), '@', 1), '[._-]|\\+.*$', '', 'g') as local
                               from candidate_emails where candidate_id = $4),
               found as (
@@ -36,11 +42,10 @@ pub async fn of(
                    and right(c.phone_digits, 9) = right(me.phone_digits, 9)
                  where c.id <> me.id and c.deleted_at is null
                 union all
-                select c.id, 'the same name and a similar email address'
-                  from me join candidates c on lower(c.full_name) = lower(me.full_name)
-                 where c.id <> me.id and c.deleted_at is null
-                   and exists (select from candidate_emails e
-                                where e.candidate_id = c.id
+                select n.id, 'the same name and a similar email address'
+                  from same_name n
+                 where exists (select from candidate_emails e
+                                where e.candidate_id = n.id
                                   and regexp_replace(split_part(lower(e.email), '@', 1), '[._-]|\\+.*$', '', 'g')
                                       in (select local from my_locals)))
          select c.id, c.full_name, string_agg(f.reason, ', ' order by f.reason desc) as reason
