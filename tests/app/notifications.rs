@@ -366,9 +366,10 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
         finance.texts(".main-nav .badge").await.is_empty(),
         "nothing waiting"
     );
-    // The page's stream is connected before the head decides (up to 15 s:
-    // a loaded machine starts a browser's stream slowly).
-    for _ in 0..600 {
+    // The page's stream is connected before the head decides (up to 30 s:
+    // a loaded machine, other browser tests running beside this one, starts
+    // a browser's stream slowly).
+    for _ in 0..1200 {
         if app.live.streams() > 1 {
             break;
         }
