@@ -51,6 +51,9 @@ pub struct Config {
     pub file_store: String,
     /// The largest file accepted, in bytes (`FILE_MAX_MB`, 10 by default).
     pub file_max_bytes: usize,
+    /// How long a rejection mail waits before it goes, so that it can be
+    /// cancelled (`REJECTION_MAIL_DELAY_MINUTES`, 10 by default).
+    pub rejection_mail_delay: Duration,
     /// For an S3 file store: the `AWS_*` variables (endpoint, credentials,
     /// region, `AWS_ALLOW_HTTP`), names lower-cased.
     pub file_store_options: Vec<(String, String)>,
@@ -115,6 +118,18 @@ impl Config {
                     _ => return Err(problem("FILE_MAX_MB", "must be between 1 and 100")),
                 },
                 None => 10_000_000,
+            },
+            rejection_mail_delay: match var("REJECTION_MAIL_DELAY_MINUTES") {
+                Some(v) => match parse::<u64>("REJECTION_MAIL_DELAY_MINUTES", v)? {
+                    n @ 0..=1440 => Duration::from_secs(n * 60),
+                    _ => {
+                        return Err(problem(
+                            "REJECTION_MAIL_DELAY_MINUTES",
+                            "must be between 0 and 1440",
+                        ));
+                    }
+                },
+                None => Duration::from_secs(10 * 60),
             },
             file_store_options: std::env::vars()
                 .filter(|(k, _)| k.starts_with("AWS_"))

@@ -92,6 +92,22 @@ struct EmailChangedHtml<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "emails/candidates/rejection.txt")]
+struct RejectionText<'a> {
+    name: &'a str,
+    job: &'a str,
+    withdrawn: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/candidates/rejection.html")]
+struct RejectionHtml<'a> {
+    name: &'a str,
+    job: &'a str,
+    withdrawn: bool,
+}
+
+#[derive(Template)]
 #[template(path = "emails/approvals/pending.txt")]
 struct PendingText<'a> {
     name: &'a str,
@@ -431,6 +447,33 @@ impl Letters for MailRenderer {
             sealed_token: None,
         })
     }
+
+    fn rejection(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        withdrawn: bool,
+    ) -> Result<Mail, LetterError> {
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: format!("Your application for {job}"),
+            text: RejectionText {
+                name,
+                job,
+                withdrawn,
+            }
+            .render()?,
+            html: RejectionHtml {
+                name,
+                job,
+                withdrawn,
+            }
+            .render()?,
+            template: "candidate.rejection",
+            sealed_token: None,
+        })
+    }
 }
 
 enum Transport {
@@ -516,8 +559,9 @@ impl Delivery {
             // Nothing to send: the row is gone (it never committed).
             return Ok(());
         };
-        if msg.sent_at.is_some() {
-            // A retried job after a send that succeeded: never send twice.
+        if msg.sent_at.is_some() || msg.cancelled_at.is_some() {
+            // A retried job after a send that succeeded (never send twice),
+            // or a mail cancelled while it waited.
             return Ok(());
         }
         let sent = match self.build(&msg) {

@@ -45,7 +45,14 @@ pub async fn enqueue_extract(conn: &mut PgConnection, sha256: &str) -> Result<()
     let payload = ExtractText {
         sha256: sha256.to_owned(),
     };
-    queue::push(conn, EXTRACT_QUEUE, &payload, EXTRACT_MAX_ATTEMPTS).await
+    queue::push(
+        conn,
+        EXTRACT_QUEUE,
+        &payload,
+        EXTRACT_MAX_ATTEMPTS,
+        std::time::Duration::ZERO,
+    )
+    .await
 }
 
 /// Adds the text worker to `monitor`.

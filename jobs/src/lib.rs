@@ -32,7 +32,7 @@ mod setup;
 
 pub use error::JobsError;
 pub use extract::{EXTRACT_QUEUE, Extractor, enqueue_extract};
-pub use mail::{MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, SendMail, enqueue_mail};
+pub use mail::{MAIL_MAX_ATTEMPTS, MAIL_QUEUE, Mailer, SendMail, enqueue_mail, enqueue_mail_in};
 pub use periodic::Periodic;
 pub use runner::{SHUTDOWN_GRACE, run_workers};
 pub use setup::setup;

@@ -67,7 +67,24 @@ pub trait Mailer: Send + Sync + 'static {
 /// the task becomes visible — and wakes the workers — only when that
 /// transaction commits, and disappears if it rolls back.
 pub async fn enqueue_mail(tx: &mut PgConnection, outbox_id: Uuid) -> Result<(), JobsError> {
-    queue::push(tx, MAIL_QUEUE, &SendMail { outbox_id }, MAIL_MAX_ATTEMPTS).await
+    enqueue_mail_in(tx, outbox_id, std::time::Duration::ZERO).await
+}
+
+/// As [`enqueue_mail`], the delivery starting `delay` after the commit
+/// (the workers poll for tasks come due).
+pub async fn enqueue_mail_in(
+    tx: &mut PgConnection,
+    outbox_id: Uuid,
+    delay: std::time::Duration,
+) -> Result<(), JobsError> {
+    queue::push(
+        tx,
+        MAIL_QUEUE,
+        &SendMail { outbox_id },
+        MAIL_MAX_ATTEMPTS,
+        delay,
+    )
+    .await
 }
 
 /// Adds the mail worker to `monitor`.

@@ -48,6 +48,7 @@ pub(crate) async fn push<T: Serialize>(
     queue: &str,
     payload: &T,
     max_attempts: usize,
+    delay: std::time::Duration,
 ) -> Result<(), JobsError> {
     // apalis' own insert (`queries::push_tasks`) binds the metadata as an
     // hstore array, and sqlx looks that type up in the catalog again on
@@ -61,12 +62,13 @@ pub(crate) async fn push<T: Serialize>(
     let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
     sqlx::query(
         "insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority, metadata)
-         values ($1, $2, $3, 'Pending', 0, $4, now(), 0, ''::hstore)",
+         values ($1, $2, $3, 'Pending', 0, $4, now() + make_interval(secs => $5), 0, ''::hstore)",
     )
     .bind(ulid::Ulid::generate().to_string())
     .bind(queue)
     .bind(serde_json::to_vec(payload)?)
     .bind(max_attempts)
+    .bind(delay.as_secs_f64())
     .execute(conn)
     .await?;
     Ok(())

@@ -17,6 +17,7 @@ use crate::domain::recruiting::candidate::{
 use crate::domain::recruiting::duplicates;
 use crate::domain::recruiting::files::{self, File, FileId};
 use crate::domain::recruiting::history;
+use crate::domain::recruiting::merge;
 use crate::domain::recruiting::search::{self, Filter, PAGE_SIZE, Row};
 use crate::domain::recruiting::stage::{self, Reason, Stage};
 use crate::domain::requisition::requirement::{self, RequirementId};
@@ -500,9 +501,13 @@ struct ShowPage {
     applications: Vec<ApplicationView>,
     /// Other records that may be the same person.
     duplicates: Vec<duplicates::Possible>,
+    /// The merges into this record that stand.
+    merges: Vec<merge::Merge>,
     files: Vec<File>,
     file_max: String,
     reasons: Vec<Reason>,
+    /// How long a rejection mail waits, in words.
+    mail_wait: String,
     history: Vec<Event>,
     can_edit: bool,
     /// Requirements to add them to (those `me` recruits for).
@@ -584,9 +589,11 @@ async fn profile_page(
         layout: Layout::new(me, c.full_name.clone()).await?,
         applications,
         duplicates: duplicates::of(&mut *conn, Reach::of(me.id, &me.roles), c.id).await?,
+        merges: merge::into(&mut *conn, c.id).await?,
         files: files::of_candidate(&mut *conn, c.id).await?,
         file_max: files::size_label(state.config.file_max_bytes as i64),
         reasons: stage::reasons(&mut *conn).await?,
+        mail_wait: application::mail_wait(state.config.rejection_mail_delay),
         history: history::timeline(&mut *conn, c.id).await?,
         can_edit: can_manage_any,
         requirements: if can_manage_any {
@@ -610,7 +617,16 @@ async fn show(
     Path(id): Path<CandidateId>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let c = visible(conn, &me, id).await?;
+    let reach = Reach::of(me.id, &me.roles);
+    let Some(c) = candidate::find(&mut *conn, reach, id).await? else {
+        // A record merged into another: its old links lead there.
+        return match merge::merged_into(&mut *conn, id).await? {
+            Some(kept) if candidate::find(&mut *conn, reach, kept).await?.is_some() => {
+                Ok(render::see_other(&format!("/candidates/{kept}")))
+            }
+            _ => Err(AppError::NotFound),
+        };
+    };
     profile(&state, conn, &me, c, Problems::default(), String::new()).await
 }
 

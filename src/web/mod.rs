@@ -12,6 +12,7 @@ pub mod events;
 pub mod health;
 pub mod home;
 pub mod markdown;
+pub mod merges;
 pub mod middleware;
 pub mod notifications;
 pub mod people;
@@ -86,6 +87,7 @@ fn session_routes() -> Routes {
         .merge(profile::routes())
         .merge(requirements::routes())
         .merge(candidates::routes())
+        .merge(merges::routes())
         .merge(pipeline::routes())
         .merge(comments::routes())
         .merge(approvals::routes())

@@ -36,6 +36,10 @@ pub fn routes() -> Routes {
             route!(POST "/applications/{id}/rejection/deletion"),
             unreject,
         )
+        .serve(
+            route!(POST "/applications/{id}/rejection-mail/deletion"),
+            cancel_mail,
+        )
 }
 
 #[derive(Template)]
@@ -47,6 +51,8 @@ struct BoardPage {
     /// For rejecting the chosen cards at once.
     reasons: Vec<stage::Reason>,
     can_manage: bool,
+    /// How long a rejection mail waits, in words.
+    mail_wait: String,
     problems: Problems,
     now: DateTime<Utc>,
 }
@@ -88,6 +94,7 @@ async fn pipeline_of(
 }
 
 async fn board_page(
+    state: &AppState,
     conn: &mut PgConnection,
     me: &CurrentUser,
     r: Requirement,
@@ -99,6 +106,7 @@ async fn board_page(
         columns: board::board(&mut *conn, r.id).await?,
         reasons: stage::reasons(&mut *conn).await?,
         can_manage: Reach::of(me.id, &me.roles).all,
+        mail_wait: application::mail_wait(state.config.rejection_mail_delay),
         problems,
         now: Utc::now(),
         r,
@@ -106,6 +114,7 @@ async fn board_page(
 }
 
 async fn show(
+    State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
     hx: Hx,
@@ -124,7 +133,7 @@ async fn show(
     } else {
         Layout::new(&me, format!("{} {}: board", r.reference, r.title)).await?
     };
-    let page = board_page(conn, &me, r, Problems::default(), layout).await?;
+    let page = board_page(&state, conn, &me, r, Problems::default(), layout).await?;
     render::page_or_fragment(Hx(columns || hx.0), &page, page.as_columns())
 }
 
@@ -146,6 +155,8 @@ struct MoveForm {
     stage_id: String,
     reason_id: String,
     note: String,
+    /// The "email them" box, ticked.
+    notify: Option<String>,
     back: Back,
 }
 
@@ -196,9 +207,13 @@ async fn reject(
     let back = form.back;
     change(&state, db, &me, id, back, async |conn, who| {
         let from = form.from()?;
-        let rejection = Rejection::parse(&form.reason_id, &form.note)?;
+        let mail_in = form
+            .notify
+            .is_some()
+            .then_some(state.config.rejection_mail_delay);
+        let rejection = Rejection::parse(&form.reason_id, &form.note, mail_in)?;
         application::reject(conn, who, &state.mail, id, from, &rejection).await?;
-        Ok("Rejected.".to_owned())
+        Ok(rejected(mail_in))
     })
     .await
 }
@@ -213,6 +228,31 @@ async fn unreject(
     change(&state, db, &me, id, form.back, async |conn, who| {
         let stage = application::unreject(conn, who, id).await?;
         Ok(format!("Un-rejected: back to {stage}."))
+    })
+    .await
+}
+
+/// What a rejection says it did.
+fn rejected(mail_in: Option<std::time::Duration>) -> String {
+    match mail_in {
+        Some(delay) => format!(
+            "Rejected. The email to them goes in {}: until then, “Cancel the email” stops it.",
+            application::mail_wait(delay)
+        ),
+        None => "Rejected.".into(),
+    }
+}
+
+async fn cancel_mail(
+    State(state): State<AppState>,
+    db: Db,
+    me: CurrentUser,
+    Path(id): Path<ApplicationId>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    change(&state, db, &me, id, form.back, async |conn, who| {
+        application::cancel_mail(conn, who, id).await?;
+        Ok("The rejection email is cancelled: it will not be sent.".to_owned())
     })
     .await
 }
@@ -304,7 +344,7 @@ async fn refused(
             let r = pipeline_of(&mut *conn, me, a.requirement_id).await?;
             let layout = Layout::new(me, format!("{} {}: board", r.reference, r.title)).await?;
             let status = problems.status();
-            let page = board_page(conn, me, r, problems, layout).await?;
+            let page = board_page(state, conn, me, r, problems, layout).await?;
             render::status(status, &page)
         }
         Back::Profile => {
@@ -327,7 +367,10 @@ enum Bulk {
 impl Bulk {
     /// The form's choice of action and its fields: each problem beside its
     /// field.
-    fn parse(fields: &[(String, String)]) -> Result<Bulk, FieldErrors> {
+    fn parse(
+        fields: &[(String, String)],
+        mail_in: std::time::Duration,
+    ) -> Result<Bulk, FieldErrors> {
         let field = |name: &str| {
             fields
                 .iter()
@@ -340,7 +383,10 @@ impl Bulk {
                 .parse()
                 .map(Bulk::Move)
                 .map_err(|_| FieldErrors::one("stage_id", "Choose a stage.")),
-            "reject" => Rejection::parse(field("reason_id"), field("note")).map(Bulk::Reject),
+            "reject" => {
+                let mail_in = (!field("notify").is_empty()).then_some(mail_in);
+                Rejection::parse(field("reason_id"), field("note"), mail_in).map(Bulk::Reject)
+            }
             "tag" => candidate::parse_tag(field("tag")).map(Bulk::Tag),
             _ => Err(FieldErrors::one("action", "Choose what to do.")),
         }
@@ -380,7 +426,7 @@ async fn bulk(
         if chosen.is_empty() {
             return Err(Error::refused("Choose at least one candidate first."));
         }
-        let bulk = Bulk::parse(&fields)?;
+        let bulk = Bulk::parse(&fields, state.config.rejection_mail_delay)?;
         for (a, from) in &chosen {
             let found = application::find(&mut tx, *a).await?;
             let Some(found) = found.filter(|f| f.requirement_id == id) else {
@@ -400,6 +446,13 @@ async fn bulk(
         let people = if n == 1 { "candidate" } else { "candidates" };
         Ok(match bulk {
             Bulk::Move(_) => format!("Moved {n} {people}."),
+            Bulk::Reject(Rejection {
+                mail_in: Some(delay),
+                ..
+            }) => format!(
+                "Rejected {n} {people}. The emails to them go in {}: each profile can cancel its own until then.",
+                application::mail_wait(delay)
+            ),
             Bulk::Reject(_) => format!("Rejected {n} {people}."),
             Bulk::Tag(tag) => format!("Tagged {n} {people} “{tag}”."),
         })
@@ -414,6 +467,6 @@ async fn bulk(
     tx.rollback().await?;
     let layout = Layout::new(&me, format!("{} {}: board", r.reference, r.title)).await?;
     let status = problems.status();
-    let page = board_page(conn, &me, r, problems, layout).await?;
+    let page = board_page(&state, conn, &me, r, problems, layout).await?;
     render::status(status, &page)
 }

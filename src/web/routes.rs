@@ -202,6 +202,9 @@ pub const TABLE: &[Route] = {
         // Files: multipart forms whose CSRF token is their first field.
         r(Post, "/candidates/resume", Permission(P::ManageCandidates)),
         r(Post, "/candidates/{id}/files", Row(ManagesCandidate)),
+        r(Get, "/candidates/{id}/merge", Row(ManagesCandidate)),
+        r(Post, "/candidates/{id}/merge", Row(ManagesCandidate)),
+        r(Post, "/candidates/{id}/split", Row(ManagesCandidate)),
         r(Get, "/files/{id}", Row(SeesFile)),
         // `?part=columns`: the columns alone, for their live update.
         r(Get, "/requirements/{id}/board", Row(SeesPipeline)),
@@ -216,6 +219,11 @@ pub const TABLE: &[Route] = {
         r(
             Post,
             "/applications/{id}/rejection/deletion",
+            Row(ManagesApplication),
+        ),
+        r(
+            Post,
+            "/applications/{id}/rejection-mail/deletion",
             Row(ManagesApplication),
         ),
         // Comments.

@@ -669,15 +669,21 @@ async fn possible_duplicates_show_on_both_profiles_with_the_reason() {
     let ben2 = add("ben dahl", "bendahl+jobs@mail.test", "").await;
     let cleo = add("Cleo Marsh", "cleo@example.com", "+351 912 345 678").await;
     let said = async |profile: &str| recruiter.get(profile).await.texts("#duplicates li");
-    assert_eq!(said(&ana).await, ["Anna K.: the same phone number"]);
-    assert_eq!(said(&anna).await, ["Ana Costa: the same phone number"]);
+    assert_eq!(
+        said(&ana).await,
+        ["Anna K.: the same phone number · Compare and merge"]
+    );
+    assert_eq!(
+        said(&anna).await,
+        ["Ana Costa: the same phone number · Compare and merge"]
+    );
     assert_eq!(
         said(&ben).await,
-        ["ben dahl: the same name and a similar email address"]
+        ["ben dahl: the same name and a similar email address · Compare and merge"]
     );
     assert_eq!(
         said(&ben2).await,
-        ["Ben Dahl: the same name and a similar email address"]
+        ["Ben Dahl: the same name and a similar email address · Compare and merge"]
     );
     assert!(said(&cleo).await.is_empty());
 }

@@ -406,6 +406,14 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
         ]
     };
     let (hm_id, hm) = f.hiring_manager;
+    // The record each candidate is merged with.
+    let other = |id: Uuid| {
+        if id == f.candidate {
+            f.loner
+        } else {
+            f.candidate
+        }
+    };
     match (route.method, route.path) {
         (Method::Get, "/password-reset/{token}" | "/invitation/{token}")
         | (Method::Post, "/password-reset/{token}" | "/invitation/{token}") => {
@@ -466,6 +474,27 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
         )
         .into_iter()
         .map(|c| c.form(&[("full_name", ""), ("requirement_id", "")]))
+        .collect(),
+        // Merging each with the other; splitting a merge that is not
+        // there (refused by the domain, once the route has let them in).
+        (_, "/candidates/{id}/merge" | "/candidates/{id}/split") => on(
+            &[Candidate(f.candidate), Candidate(f.loner), Unknown],
+            &|id| {
+                let path = route.path.replace("{id}", &id.to_string());
+                match route.method {
+                    Method::Get => format!("{path}?with={}", other(id)),
+                    Method::Post => path,
+                }
+            },
+        )
+        .into_iter()
+        .map(|c| {
+            let id = match c.subject {
+                Candidate(id) => id,
+                _ => u,
+            };
+            c.form(&[("with", &other(id).to_string()), ("merge_id", "")])
+        })
         .collect(),
         (_, p) if p.starts_with("/applications/{id}") => {
             let from: Uuid = sqlx::query_scalar("select stage_id from applications where id = $1")

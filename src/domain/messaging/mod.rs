@@ -81,4 +81,14 @@ pub trait Letters: Send + Sync {
 
     /// To the address an account had before an admin changed it.
     fn email_changed(&self, to: &str, name: &str, new_email: &str) -> Result<Mail, LetterError>;
+
+    /// To a candidate whose application for `job` ended: we rejected them,
+    /// or (`withdrawn`) they withdrew.
+    fn rejection(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        withdrawn: bool,
+    ) -> Result<Mail, LetterError>;
 }

@@ -91,9 +91,21 @@ fn open(secret: &[u8], to: &str, sealed: &[u8]) -> Result<String, SealError> {
 }
 
 pub async fn queue(conn: &mut PgConnection, mail: &Mail) -> Result<Uuid, Error> {
+    queue_later(conn, mail, std::time::Duration::ZERO, None).await
+}
+
+/// Queues `mail` to go `delay` after the commit, about `application` (if
+/// any): until it goes, [`cancel`] stops it.
+pub async fn queue_later(
+    conn: &mut PgConnection,
+    mail: &Mail,
+    delay: std::time::Duration,
+    application: Option<Uuid>,
+) -> Result<Uuid, Error> {
     let id: Uuid = sqlx::query_scalar(
-        "insert into outbox (to_address, subject, body_text, body_html, template, sealed_token)
-         values ($1, $2, $3, $4, $5, $6) returning id",
+        "insert into outbox (to_address, subject, body_text, body_html, template, sealed_token,
+                             send_at, application_id)
+         values ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8) returning id",
     )
     .bind(&mail.to)
     .bind(&mail.subject)
@@ -101,10 +113,25 @@ pub async fn queue(conn: &mut PgConnection, mail: &Mail) -> Result<Uuid, Error> 
     .bind(&mail.html)
     .bind(mail.template)
     .bind(&mail.sealed_token)
+    .bind(delay.as_secs_f64())
+    .bind(application)
     .fetch_one(&mut *conn)
     .await?;
-    jobs::enqueue_mail(conn, id).await?;
+    jobs::enqueue_mail_in(conn, id, delay).await?;
     Ok(id)
+}
+
+/// Cancels the waiting mail about `application`: whether there was one.
+/// A mail whose time has come is on its way, and stays.
+pub async fn cancel(conn: &mut PgConnection, application: Uuid) -> Result<bool, sqlx::Error> {
+    let cancelled = sqlx::query(
+        "update outbox set cancelled_at = now()
+          where application_id = $1 and sent_at is null and cancelled_at is null and send_at > now()",
+    )
+    .bind(application)
+    .execute(conn)
+    .await?;
+    Ok(cancelled.rows_affected() > 0)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -119,6 +146,8 @@ pub struct Message {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Stopped before its time came: never sent.
+    pub cancelled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -169,7 +198,7 @@ impl Message {
 
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Message>, sqlx::Error> {
     sqlx::query_as(
-        "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, created_at
+        "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, cancelled_at, created_at
            from outbox where id = $1",
     )
     .bind(id)
@@ -186,7 +215,7 @@ pub async fn recent(
     after: Option<crate::domain::kernel::After>,
 ) -> Result<Vec<Message>, sqlx::Error> {
     sqlx::query_as(
-        "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, created_at
+        "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, cancelled_at, created_at
            from outbox
           where (created_at, id) < (coalesce($1, 'infinity'), coalesce($2, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
           order by created_at desc, id desc limit $3",

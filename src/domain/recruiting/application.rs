@@ -4,7 +4,7 @@
 //! a rejection ends it with a reason, and can be undone.
 
 use super::candidate::{CandidateId, Source};
-use super::stage::{self, Reason, ReasonId, Stage, StageId, StageKind};
+use super::stage::{self, Reason, ReasonId, Side, Stage, StageId, StageKind};
 use crate::domain::Error;
 use crate::domain::access::{Permission, Role, allows};
 use crate::domain::activity::audit::{self, Actor, Changes};
@@ -12,7 +12,7 @@ use crate::domain::activity::notify::{self, Event, Notice};
 use crate::domain::approval::subject::{SubjectKind, SubjectRef};
 use crate::domain::id::Id;
 use crate::domain::kernel::{FieldErrors, optional_text};
-use crate::domain::messaging::Letters;
+use crate::domain::messaging::{Letters, outbox};
 use crate::domain::requisition::lifecycle::Status;
 use crate::domain::requisition::opening;
 use crate::domain::requisition::requirement::RequirementId;
@@ -43,6 +43,8 @@ pub struct Application {
     pub source: Source,
     pub rejection: Option<String>,
     pub rejection_note: Option<String>,
+    /// When the rejection mail goes, while it waits (and can be cancelled).
+    pub mail_at: Option<DateTime<Utc>>,
     pub version: i32,
 }
 
@@ -99,7 +101,11 @@ macro_rules! application_select {
         "select a.id, a.candidate_id, c.full_name as candidate_name, a.requirement_id, r.reference, r.title,
                 r.status as requirement_status, r.confidential, r.hiring_manager_id, r.recruiter_id,
                 r.created_by as requested_by, a.stage_id, s.name as stage_name, s.kind as stage_kind,
-                a.stage_entered_at, a.source, rr.label as rejection, a.rejection_note, a.version
+                a.stage_entered_at, a.source, rr.label as rejection, a.rejection_note,
+                (select min(o.send_at) from outbox o
+                  where o.application_id = a.id and o.sent_at is null and o.cancelled_at is null
+                    and o.send_at > now()) as mail_at,
+                a.version
            from applications a
            join candidates c on c.id = a.candidate_id
            join requirements r on r.id = a.requirement_id
@@ -418,10 +424,18 @@ pub const NOTE_MAX: usize = 2_000;
 pub struct Rejection {
     pub reason: ReasonId,
     pub note: String,
+    /// Mail the candidate, this long after: time enough to cancel.
+    pub mail_in: Option<std::time::Duration>,
 }
 
 impl Rejection {
-    pub fn parse(reason: &str, note: &str) -> Result<Rejection, FieldErrors> {
+    /// The form's reason and note; `mail_in` when its "email them" box is
+    /// ticked.
+    pub fn parse(
+        reason: &str,
+        note: &str,
+        mail_in: Option<std::time::Duration>,
+    ) -> Result<Rejection, FieldErrors> {
         let mut e = FieldErrors::default();
         let reason = reason.trim().parse().ok();
         if reason.is_none() {
@@ -429,7 +443,11 @@ impl Rejection {
         }
         let note = optional_text(&mut e, "note", note, NOTE_MAX);
         match reason {
-            Some(reason) if e.is_empty() => Ok(Rejection { reason, note }),
+            Some(reason) if e.is_empty() => Ok(Rejection {
+                reason,
+                note,
+                mail_in,
+            }),
             _ => Err(e),
         }
     }
@@ -466,10 +484,28 @@ pub async fn reject(
         .find(|s| s.kind == reason.side.end())
         .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to end in."))?;
     set_stage(&mut *conn, who, &a, &end, Some((&reason, &rejection.note))).await?;
-    let c = Changes::new()
+    let mut c = Changes::new()
         .field("stage", &a.stage_name, &end.name)
         .created("reason", &reason.label)
         .created("note", &rejection.note);
+    if let Some(delay) = rejection.mail_in {
+        let to: String = sqlx::query_scalar(
+            "select email from candidate_emails where candidate_id = $1 order by position, email limit 1",
+        )
+        .bind(a.candidate_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| {
+            Error::field(
+                "notify",
+                format!("{} has no email address to write to.", a.candidate_name),
+            )
+        })?;
+        let withdrawn = reason.side == Side::TheyWithdrew;
+        let letter = mail.rejection(&to, &a.candidate_name, &a.title, withdrawn)?;
+        outbox::queue_later(&mut *conn, &letter, delay, Some(id.uuid())).await?;
+        c = c.created("mail_to", &to);
+    }
     audit::record(
         &mut *conn,
         who.actor,
@@ -518,9 +554,12 @@ pub async fn unreject(
         .or_else(|| pipeline.iter().find(|s| s.kind == StageKind::Active))
         .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to return to."))?;
     set_stage(&mut *conn, who, &a, back, None).await?;
+    // The rejection mail, if it is still waiting, goes no more.
+    let cancelled = outbox::cancel(&mut *conn, id.uuid()).await?;
     let c = Changes::new()
         .field("stage", &a.stage_name, &back.name)
-        .field("reason", &a.rejection, &None);
+        .field("reason", &a.rejection, &None)
+        .field("mail_cancelled", &false, &cancelled);
     audit::record(
         &mut *conn,
         who.actor,
@@ -532,6 +571,38 @@ pub async fn unreject(
     .await?;
     notify::changed(conn, board_subject(a.requirement_id)).await?;
     Ok(back.name.clone())
+}
+
+/// How long a rejection mail waits, in words: "10 minutes", "1 minute".
+pub fn mail_wait(delay: std::time::Duration) -> String {
+    match delay.as_secs().div_ceil(60) {
+        1 => "1 minute".into(),
+        n => format!("{n} minutes"),
+    }
+}
+
+/// Stops the rejection mail waiting to go to the application's candidate.
+pub async fn cancel_mail(
+    conn: &mut PgConnection,
+    who: Who<'_>,
+    id: ApplicationId,
+) -> Result<(), Error> {
+    lock(&mut *conn, id, who.user, who.roles).await?;
+    if !outbox::cancel(&mut *conn, id.uuid()).await? {
+        return Err(Error::refused(
+            "The email is no longer waiting: it has gone, or was cancelled.",
+        ));
+    }
+    audit::record(
+        conn,
+        who.actor,
+        audit::Action::ApplicationMailCancelled,
+        audit::Entity::Application,
+        Some(id.uuid()),
+        Changes::new().field("mail_cancelled", &false, &true),
+    )
+    .await?;
+    Ok(())
 }
 
 /// One move in an application's stage history.
@@ -583,13 +654,13 @@ mod tests {
 
     #[test]
     fn a_rejection_needs_a_reason() {
-        let e = Rejection::parse("", "x").err().unwrap();
+        let e = Rejection::parse("", "x", None).err().unwrap();
         assert_eq!(e.get("reason_id"), Some("Choose a reason."));
-        let e = Rejection::parse("not-an-id", &"x".repeat(NOTE_MAX + 1))
+        let e = Rejection::parse("not-an-id", &"x".repeat(NOTE_MAX + 1), None)
             .err()
             .unwrap();
         assert!(e.get("note").is_some());
         let id = Uuid::new_v4().to_string();
-        assert_eq!(Rejection::parse(&id, " ok ").unwrap().note, "ok");
+        assert_eq!(Rejection::parse(&id, " ok ", None).unwrap().note, "ok");
     }
 }

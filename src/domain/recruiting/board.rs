@@ -52,7 +52,12 @@ pub async fn board(
 ) -> Result<Vec<Column>, sqlx::Error> {
     let stages = stage::pipeline(&mut *conn, requirement).await?;
     let counts: Vec<Count> = sqlx::query_as(
-        "select stage_id, count(*) as count from applications where requirement_id = $1 group by stage_id",
+        // A merged-away record keeps an ended application it shared a
+        // requirement with (recruiting::merge): not counted.
+        "select a.stage_id, count(*) as count
+           from applications a join candidates c on c.id = a.candidate_id
+          where a.requirement_id = $1 and c.deleted_at is null
+          group by a.stage_id",
     )
     .bind(requirement)
     .fetch_all(&mut *conn)

@@ -43,6 +43,15 @@ fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told 
                 changes: in_words(changes, names),
             };
         }
+        "candidate.merged" => {
+            return Told {
+                what: "merged another record of them into this one".into(),
+                comment: String::new(),
+                changes: in_words(changes, names),
+            };
+        }
+        "candidate.merged_away" => ("merged this record into another".into(), String::new()),
+        "candidate.split" => ("split a merge back into two records".into(), String::new()),
         "candidate.file_added" => (
             format!(
                 "added the file {}",
@@ -63,6 +72,7 @@ fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told 
             ),
             after(changes, "note").unwrap_or_default().to_owned(),
         ),
+        "application.mail_cancelled" => ("cancelled the rejection email".into(), String::new()),
         "application.unrejected" => (
             format!("un-rejected them, back to {}", stage()),
             String::new(),

@@ -9,6 +9,7 @@ pub mod document;
 pub mod duplicates;
 pub mod files;
 pub mod history;
+pub mod merge;
 pub mod search;
 pub mod stage;
 

@@ -227,6 +227,7 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         metrics_token: None,
         file_store: data_dir.join("files").to_string_lossy().into_owned(),
         file_max_bytes: 10_000_000,
+        rejection_mail_delay: Duration::from_secs(600),
         file_store_options: Vec::new(),
     }
 }
