@@ -210,6 +210,23 @@ pub const TABLE: &[Route] = {
         r(Get, "/requirements/{id}/board", Row(SeesPipeline)),
         // The board's bulk form: move, reject or tag the cards chosen.
         r(Post, "/requirements/{id}/board", Row(ManagesPipeline)),
+        r(Get, "/requirements/{id}/pipeline", Row(ManagesPipeline)),
+        r(Post, "/requirements/{id}/pipeline", Row(ManagesPipeline)),
+        r(
+            Post,
+            "/requirements/{id}/pipeline/stages",
+            Row(ManagesPipeline),
+        ),
+        r(
+            Post,
+            "/requirements/{id}/pipeline/stages/{stage}",
+            Row(ManagesPipeline),
+        ),
+        r(
+            Post,
+            "/requirements/{id}/pipeline/stages/{stage}/archive",
+            Row(ManagesPipeline),
+        ),
         r(Post, "/applications/{id}/stage", Row(ManagesApplication)),
         r(
             Post,

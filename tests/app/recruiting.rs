@@ -863,3 +863,100 @@ async fn admins_keep_the_stages_and_the_reasons() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_requirement_takes_a_pipeline_of_its_own() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let ana = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    move_to(&app, &recruiter, ana, "Screening").await;
+    let own = format!("/requirements/{}/pipeline", chain.requirement);
+    let board = format!("/requirements/{}/board", chain.requirement);
+    let columns = async || recruiter.get(&board).await.texts(".board-column h2");
+
+    // On the template, nothing changes here until it takes a copy.
+    let page = recruiter.get(&own).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.texts(".config-list input").is_empty());
+    let res = recruiter
+        .post(&format!("{own}/stages"), &[("name", "Take-home")])
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(res.body.contains("give it a pipeline of its own first"));
+    recruiter.post(&own, &[]).await.assert_redirect(&own);
+    assert_eq!(recruiter.post(&own, &[]).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.audit_count("pipeline.copied", chain.requirement).await,
+        1
+    );
+
+    // Its candidates keep their stages, now its own.
+    let at: (String, Option<Uuid>) = sqlx::query_as(
+        "select s.name, s.requirement_id from applications a join pipeline_stages s on s.id = a.stage_id
+          where a.id = $1",
+    )
+    .bind(ana)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(at, ("Screening".to_owned(), Some(chain.requirement)));
+    let screening: Uuid = sqlx::query_scalar(
+        "select id from pipeline_stages where requirement_id = $1 and name = 'Screening'",
+    )
+    .bind(chain.requirement)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
+    // Its changes stay here; the template's no longer reach it.
+    recruiter
+        .post(&format!("{own}/stages"), &[("name", "Take-home")])
+        .await
+        .assert_redirect(&own);
+    recruiter
+        .post(
+            &format!("{own}/stages/{screening}"),
+            &[("name", "Phone screen")],
+        )
+        .await
+        .assert_redirect(&own);
+    let res = recruiter
+        .post(&format!("{own}/stages/{screening}/archive"), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    admin
+        .post(
+            &format!(
+                "/admin/pipeline/stages/{}",
+                stage_id(&app, "Interview").await
+            ),
+            &[("name", "Interviews")],
+        )
+        .await
+        .assert_redirect("/admin/pipeline");
+    assert_eq!(
+        columns().await,
+        [
+            "Applied 0",
+            "Phone screen 1",
+            "Interview 0",
+            "Offer 0",
+            "Take-home 0",
+            "Hired 0",
+            "Rejected 0",
+            "Withdrawn 0"
+        ]
+    );
+    let template = admin.get("/admin/pipeline").await;
+    assert!(template.body.contains("value=\"Screening\""));
+    assert!(!template.body.contains("Take-home"));
+    // A template stage is not one of its own.
+    let other = stage_id(&app, "Offer").await;
+    let res = recruiter
+        .post(&format!("{own}/stages/{other}"), &[("name", "Offer!")])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    // Those who do not manage candidates may not.
+    assert_eq!(chain.hm.get(&own).await.status, StatusCode::FORBIDDEN);
+}

@@ -458,6 +458,42 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
                 })
             })
             .collect(),
+        (_, "/requirements/{id}/pipeline" | "/requirements/{id}/pipeline/stages") => {
+            on(&requirements, &|id| {
+                route.path.replace("{id}", &id.to_string())
+            })
+            .into_iter()
+            .map(|c| c.form(&[("name", "")]))
+            .collect()
+        }
+        // A stage of a requirement's own pipeline: each renames (empty,
+        // refused) or archives one of its own.
+        (_, p) if p.starts_with("/requirements/{id}/pipeline/stages/{stage}") => {
+            let own = draft(app, &visitors[hm].client, &f.org, hm_id, "Own pipeline").await;
+            let stage: Uuid = sqlx::query_scalar(
+                "with copied as (
+                    insert into pipeline_stages (requirement_id, name, kind, position)
+                    select $1, name, kind, position from pipeline_stages
+                     where requirement_id is null and archived_at is null
+                    returning id, name)
+                 select id from copied where name = 'Screening'",
+            )
+            .bind(own)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            vec![
+                Case::new(
+                    p.replace("{id}", &own.to_string())
+                        .replace("{stage}", &stage.to_string()),
+                    Requirement(own),
+                ),
+                Case::new(p.replace("{id}", &u.to_string()).replace("{stage}", &u.to_string()), Unknown),
+            ]
+            .into_iter()
+            .map(|c| c.form(&[("name", "")]))
+            .collect()
+        }
         (_, "/files/{id}") => on(&[File(f.file), File(f.upload), Unknown], &|id| {
             format!("/files/{id}")
         }),

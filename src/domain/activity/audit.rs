@@ -216,6 +216,7 @@ actions! {
     ApplicationRejected = "application.rejected",
     ApplicationUnrejected = "application.unrejected",
     ApplicationMailCancelled = "application.mail_cancelled",
+    PipelineCopied = "pipeline.copied",
     StageAdded = "pipeline.stage_added",
     StageRenamed = "pipeline.stage_renamed",
     StageArchived = "pipeline.stage_archived",

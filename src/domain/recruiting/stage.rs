@@ -171,14 +171,29 @@ fn name(input: &str, field: &'static str, max: usize) -> Result<String, Error> {
     e.into_result(|| name).map_err(Error::from)
 }
 
-/// Adds an active stage to the template, just before Hired.
-pub async fn add_stage(conn: &mut PgConnection, actor: &Actor, input: &str) -> Result<(), Error> {
+/// Adds an active stage to the pipeline (the template, with no
+/// requirement; else the requirement's own copy), just before Hired.
+pub async fn add_stage(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    pipeline: Option<RequirementId>,
+    input: &str,
+) -> Result<(), Error> {
+    if let Some(r) = pipeline
+        && !has_own(&mut *conn, r).await?
+    {
+        return Err(Error::refused(
+            "This requirement uses the template: give it a pipeline of its own first.",
+        ));
+    }
     let name = name(input, "name", NAME_MAX)?;
     let taken: bool = sqlx::query_scalar(
         "select exists (select from pipeline_stages
-                         where requirement_id is null and archived_at is null and lower(name) = lower($1))",
+                         where requirement_id is not distinct from $2 and archived_at is null
+                           and lower(name) = lower($1))",
     )
     .bind(&name)
+    .bind(pipeline)
     .fetch_one(&mut *conn)
     .await?;
     if taken {
@@ -190,13 +205,14 @@ pub async fn add_stage(conn: &mut PgConnection, actor: &Actor, input: &str) -> R
     // Before Hired and the ends: they move one place down.
     let id: StageId = sqlx::query_scalar(
         "with hired as (select position from pipeline_stages
-                         where requirement_id is null and archived_at is null and kind = 'hired'),
+                         where requirement_id is not distinct from $2 and archived_at is null and kind = 'hired'),
               moved as (update pipeline_stages set position = position + 1
-                         where requirement_id is null and position >= (select position from hired))
-         insert into pipeline_stages (name, kind, position) select $1, 'active', position from hired
+                         where requirement_id is not distinct from $2 and position >= (select position from hired))
+         insert into pipeline_stages (requirement_id, name, kind, position) select $2, $1, 'active', position from hired
          returning id",
     )
     .bind(&name)
+    .bind(pipeline)
     .fetch_one(&mut *conn)
     .await?;
     audit::record(
@@ -211,17 +227,20 @@ pub async fn add_stage(conn: &mut PgConnection, actor: &Actor, input: &str) -> R
     Ok(())
 }
 
-/// Renames a stage of the template.
+/// Renames a stage of the pipeline.
 pub async fn rename_stage(
     conn: &mut PgConnection,
     actor: &Actor,
+    pipeline: Option<RequirementId>,
     id: StageId,
     input: &str,
 ) -> Result<(), Error> {
     let before: Option<String> = sqlx::query_scalar(
-        "select name from pipeline_stages where id = $1 and requirement_id is null and archived_at is null for update",
+        "select name from pipeline_stages
+          where id = $1 and requirement_id is not distinct from $2 and archived_at is null for update",
     )
     .bind(id)
+    .bind(pipeline)
     .fetch_optional(&mut *conn)
     .await?;
     let before = before.ok_or(Error::NotFound)?;
@@ -243,11 +262,12 @@ pub async fn rename_stage(
     Ok(())
 }
 
-/// Archives an active stage of the template, refused while applications
+/// Archives an active stage of the pipeline, refused while applications
 /// are in it (the hired stage and the ends stay: the app needs them).
 pub async fn archive_stage(
     conn: &mut PgConnection,
     actor: &Actor,
+    pipeline: Option<RequirementId>,
     id: StageId,
 ) -> Result<(), Error> {
     #[derive(sqlx::FromRow)]
@@ -258,9 +278,11 @@ pub async fn archive_stage(
     }
     let row: Option<Row> = sqlx::query_as(
         "select s.name, s.kind, (select count(*) from applications a where a.stage_id = s.id) as applications
-           from pipeline_stages s where s.id = $1 and s.requirement_id is null and s.archived_at is null for update",
+           from pipeline_stages s
+          where s.id = $1 and s.requirement_id is not distinct from $2 and s.archived_at is null for update",
     )
     .bind(id)
+    .bind(pipeline)
     .fetch_optional(&mut *conn)
     .await?;
     let row = row.ok_or(Error::NotFound)?;
@@ -374,6 +396,62 @@ pub async fn archive_reason(
     )
     .await?;
     Ok(())
+}
+
+/// Gives the requirement a pipeline of its own: a copy of the template's
+/// stages, which it then uses alone (its applications move to the copies
+/// of their stages); the template's later changes no longer reach it.
+pub async fn copy_template(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    requirement: RequirementId,
+) -> Result<(), Error> {
+    // One copy, however many ask at once.
+    sqlx::query("select from requirements where id = $1 for update")
+        .bind(requirement)
+        .execute(&mut *conn)
+        .await?;
+    if has_own(&mut *conn, requirement).await? {
+        return Err(Error::refused("It has a pipeline of its own already."));
+    }
+    sqlx::query(
+        "with copied as (
+            insert into pipeline_stages (requirement_id, name, kind, position)
+            select $1, name, kind, position from pipeline_stages
+             where requirement_id is null and archived_at is null
+            returning id, name, kind)
+         update applications a set stage_id = c.id
+           from copied c
+           join pipeline_stages t on t.requirement_id is null and t.archived_at is null
+                                 and t.name = c.name and t.kind = c.kind
+          where a.requirement_id = $1 and a.stage_id = t.id",
+    )
+    .bind(requirement)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        audit::Action::PipelineCopied,
+        audit::Entity::Requirement,
+        Some(requirement.uuid()),
+        Changes::new().field("own_pipeline", &false, &true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether the requirement has a pipeline of its own.
+pub async fn has_own(
+    conn: &mut PgConnection,
+    requirement: RequirementId,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select from pipeline_stages where requirement_id = $1 and archived_at is null)",
+    )
+    .bind(requirement)
+    .fetch_one(conn)
+    .await
 }
 
 /// The template's stages in order (what a requirement without a copy of its

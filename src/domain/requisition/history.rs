@@ -168,6 +168,7 @@ fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told 
         "requirement.resume" => "resumed it".into(),
         "requirement.cancel" => "cancelled it".into(),
         "requirement.fill" => "marked it filled".into(),
+        "pipeline.copied" => "gave it a pipeline of its own".into(),
         other => other.replace(['.', '_'], " ").into(),
     };
     let what = match after(changes, "status").and_then(Status::parse) {
