@@ -66,6 +66,9 @@ struct ListPage {
     can_add: bool,
     export: String,
     next_page: Option<String>,
+    /// Filtered to a requirement whose candidates `me` manages: the form
+    /// that changes the rows chosen.
+    bulk: Option<super::pipeline::BulkForm>,
 }
 
 impl ListPage {
@@ -106,6 +109,7 @@ fn reach(me: &CurrentUser) -> Result<Reach, AppError> {
 }
 
 async fn list(
+    State(state): State<AppState>,
     mut db: Db,
     me: CurrentUser,
     hx: Hx,
@@ -133,6 +137,23 @@ async fn list(
     } else {
         Layout::new(&me, "Candidates").await?
     };
+    let managed = match filter.requirement.trim().parse() {
+        Ok(id) if reach.all => requirement::find(&mut *conn, id)
+            .await?
+            .filter(|r| r.visible_to(me.id, &me.roles)),
+        _ => None,
+    };
+    let bulk = match managed {
+        Some(r) => {
+            let pipeline = stage::pipeline(&mut *conn, r.id).await?;
+            let list = query(&filter, String::new());
+            Some(
+                super::pipeline::BulkForm::new(&state, conn, r.id, pipeline, Some(list), false)
+                    .await?,
+            )
+        }
+        None => None,
+    };
     let page = ListPage {
         layout,
         words: filter.words(),
@@ -143,6 +164,7 @@ async fn list(
         sources: Source::ALL,
         can_add: me.can(Permission::ManageCandidates),
         next_page,
+        bulk,
     };
     render::page_or_fragment(hx, &page, page.as_results())
 }

@@ -12,6 +12,7 @@ use crate::domain::kernel::FieldErrors;
 use crate::domain::recruiting::application::{self, ApplicationId, Moved, Rejection, Who};
 use crate::domain::recruiting::board::{self, Column};
 use crate::domain::recruiting::candidate;
+use crate::domain::recruiting::search::Filter;
 use crate::domain::recruiting::stage::{self, StageId};
 use crate::domain::recruiting::{self, Reach};
 use crate::domain::requisition::requirement::{Requirement, RequirementId};
@@ -48,11 +49,9 @@ struct BoardPage {
     layout: Layout,
     r: Requirement,
     columns: Vec<Column>,
-    /// For rejecting the chosen cards at once.
-    reasons: Vec<stage::Reason>,
+    /// To change the chosen cards at once, for those who manage them.
+    bulk: Option<BulkForm>,
     can_manage: bool,
-    /// How long a rejection mail waits, in words.
-    mail_wait: String,
     problems: Problems,
     now: DateTime<Utc>,
 }
@@ -101,12 +100,19 @@ async fn board_page(
     problems: Problems,
     layout: Layout,
 ) -> Result<BoardPage, AppError> {
+    let can_manage = Reach::of(me.id, &me.roles).all;
+    let columns = board::board(&mut *conn, r.id).await?;
+    let bulk = if can_manage {
+        let targets = columns.iter().map(|c| c.stage.clone()).collect();
+        Some(BulkForm::new(state, conn, r.id, targets, None, !problems.is_empty()).await?)
+    } else {
+        None
+    };
     Ok(BoardPage {
         layout,
-        columns: board::board(&mut *conn, r.id).await?,
-        reasons: stage::reasons(&mut *conn).await?,
-        can_manage: Reach::of(me.id, &me.roles).all,
-        mail_wait: application::mail_wait(state.config.rejection_mail_delay),
+        columns,
+        bulk,
+        can_manage,
         problems,
         now: Utc::now(),
         r,
@@ -357,6 +363,42 @@ async fn refused(
     }
 }
 
+/// The form that changes several applications of a requirement at once,
+/// as the board and the requirement's candidate list show it
+/// (`fragments/pipeline/_bulk.html`).
+pub struct BulkForm {
+    pub requirement: RequirementId,
+    /// The stages they may be moved to (the pipeline's, but its ends).
+    pub targets: Vec<stage::Stage>,
+    pub reasons: Vec<stage::Reason>,
+    /// How long a rejection mail waits, in words.
+    pub mail_wait: String,
+    /// On the candidate list: its query, to come back to.
+    pub list: Option<String>,
+    /// Shown open (it failed).
+    pub open: bool,
+}
+
+impl BulkForm {
+    pub async fn new(
+        state: &AppState,
+        conn: &mut PgConnection,
+        requirement: RequirementId,
+        pipeline: Vec<stage::Stage>,
+        list: Option<String>,
+        open: bool,
+    ) -> Result<BulkForm, AppError> {
+        Ok(BulkForm {
+            requirement,
+            targets: pipeline.into_iter().filter(|s| !s.kind.is_end()).collect(),
+            reasons: stage::reasons(conn).await?,
+            mail_wait: application::mail_wait(state.config.rejection_mail_delay),
+            list,
+            open,
+        })
+    }
+}
+
 /// What the board's bulk form does to the cards chosen.
 enum Bulk {
     Move(StageId),
@@ -459,7 +501,16 @@ async fn bulk(
     };
     let problems = match done.await {
         Ok(message) => {
-            let to = format!("/requirements/{id}/board");
+            // Back to the list the rows were chosen on (its filters read and
+            // written again: never a place named by the form), or the board.
+            let list = fields.iter().find(|(k, _)| k == "list");
+            let to = match list.and_then(|(_, q)| serde_urlencoded::from_str::<Filter>(q).ok()) {
+                Some(filter) => format!(
+                    "/candidates?{}",
+                    serde_urlencoded::to_string(filter).unwrap_or_default()
+                ),
+                None => format!("/requirements/{id}/board"),
+            };
             return render::saved(tx, &me.session, message, &to).await;
         }
         Err(e) => Problems::try_from(e)?,

@@ -633,6 +633,54 @@ async fn a_bulk_change_applies_to_every_card_chosen_or_to_none() {
     assert_eq!(res.texts(".flash.error"), ["Choose a reason."]);
     assert_eq!(stage_of(&app, ana).await, "Applied");
 
+    // The requirement's candidate list chooses rows for the same form, and
+    // comes back to the list as it was filtered.
+    let list = format!(
+        "/candidates?requirement={}&stage=Applied",
+        chain.requirement
+    );
+    let page = recruiter.get(&list).await;
+    assert_eq!(page.attr("#bulk", "action"), Some(board.clone()));
+    let rows = page.texts("tbody th a");
+    assert_eq!(rows, ["Ana Costa"]);
+    let value = page.attr("tbody input[name=chosen]", "value").unwrap();
+    assert_eq!(value, chosen(ana));
+    let back = page.attr("#bulk input[name=list]", "value").unwrap();
+    let res = recruiter
+        .post(
+            &board,
+            &[
+                ("chosen", value.as_str()),
+                ("action", "tag"),
+                ("tag", "From the list"),
+                ("list", &back),
+            ],
+        )
+        .await;
+    let to = res.location().to_owned();
+    assert!(to.starts_with("/candidates?"), "{to}");
+    assert!(
+        to.contains(&format!("requirement={}", chain.requirement)),
+        "{to}"
+    );
+    assert!(to.contains("stage=Applied"), "{to}");
+    assert_eq!(
+        recruiter.get(&to).await.texts("tbody .tag"),
+        ["HH-2026-0001 (Applied)", "Shortlist", "From the list"]
+    );
+    // A list not of a requirement they manage has no such form.
+    assert!(
+        recruiter
+            .get("/candidates")
+            .await
+            .attr("#bulk", "action")
+            .is_none()
+    );
+    let hm_list = chain.hm.get(&list).await;
+    assert_eq!(hm_list.texts("tbody th a"), ["Ana Costa"]);
+    assert!(hm_list.attr("#bulk", "action").is_none());
+    assert!(hm_list.texts("tbody input[name=chosen]").is_empty());
+
     // The hiring manager sees the board and may change nothing on it.
     let res = chain
         .hm

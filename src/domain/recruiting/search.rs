@@ -60,6 +60,10 @@ pub struct Row {
     pub applications: Vec<String>,
     /// Searching: the words found in their files, with some around them.
     pub snippet: Option<String>,
+    /// Filtered to a requirement: their application there, as the bulk
+    /// form takes it ("application:the stage it is in"), while it is in
+    /// the pipeline proper.
+    pub chosen: Option<String>,
 }
 
 impl Row {
@@ -154,6 +158,19 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
                where h like '%\u{27e6}%' limit 1) as snippet",
         );
     }
+    let id = |v: &str| v.trim().parse::<Uuid>().ok();
+    let requirement = id(&f.requirement);
+    match requirement {
+        Some(r) => q
+            .push(
+                ", (select ca.id::text || ':' || ca.stage_id::text
+                      from applications ca join pipeline_stages cs on cs.id = ca.stage_id
+                     where ca.candidate_id = c.id and cs.kind = 'active' and ca.requirement_id = ",
+            )
+            .push_bind(r)
+            .push(") as chosen"),
+        None => q.push(", null::text as chosen"),
+    };
     q.push(
         " from candidates c left join users ow on ow.id = c.owner_id
           where c.deleted_at is null",
@@ -175,8 +192,6 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
             .push_bind(text.to_owned())
             .push("))");
     }
-    let id = |v: &str| v.trim().parse::<Uuid>().ok();
-    let requirement = id(&f.requirement);
     let stage = f.stage.replace('\0', "");
     let stage = stage.trim();
     if requirement.is_some() || !stage.is_empty() {
