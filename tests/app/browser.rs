@@ -287,8 +287,18 @@ impl Browser {
     }
 
     pub(crate) async fn text(&self, css: &str) -> String {
-        let text = self.wait_for(css).await.text().await.unwrap();
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        // A live region may be swapped between finding the element and
+        // reading it (htmx re-reads the board when anything moves): then
+        // the element found is stale, and the new one is read.
+        for _ in 0..10 {
+            match self.wait_for(css).await.text().await {
+                Ok(text) => return text.split_whitespace().collect::<Vec<_>>().join(" "),
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference => {}
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
+        panic!("{css} kept being replaced while it was read")
     }
 
     pub(crate) async fn texts(&self, css: &str) -> Vec<String> {

@@ -231,13 +231,30 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
             .await
             .unwrap()
     );
+    let ben: Uuid = sqlx::query_scalar("select id from candidates where full_name = 'Ben Dahl'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    other
+        .post(&format!("/requirements/{id}/pipeline"), &[])
+        .await
+        .assert_redirect(&format!("/requirements/{id}/pipeline"));
     for width in WIDTHS {
         set_width(&browser, width).await;
         for (name, path) in [
             ("board", board.clone()),
             ("candidates", "/candidates?q=quokka".to_owned()),
+            (
+                "candidates-of-requirement",
+                format!("/candidates?requirement={id}"),
+            ),
             ("candidate", profile.clone()),
             ("candidate-new", "/candidates/new".to_owned()),
+            ("merge", format!("{profile}/merge?with={ben}")),
+            (
+                "requirement-pipeline",
+                format!("/requirements/{id}/pipeline"),
+            ),
         ] {
             browser.goto(&app.url(&path)).await;
             browser.wait_for("main h1").await;
