@@ -16,6 +16,7 @@ pub mod seed;
 pub mod seed_load;
 pub mod server;
 pub mod storage;
+pub mod threads;
 pub mod tokens;
 pub mod web;
 

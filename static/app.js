@@ -103,7 +103,7 @@
 })();
 
 // The board: a card is dragged to another column with the pointer (mouse,
-// pen or finger); dropping it submits the card's own move form with that
+// pen or finger); dropping it submits the card's Move button with that
 // column's stage: the same form the keyboard, and a browser without
 // JavaScript, use. Columns a card may not be dropped on (the ends, reached
 // by rejecting with a reason) are not among its form's stages.
@@ -156,13 +156,13 @@
     var card = document.getElementById(d.card.id) || d.card;
     var over = document.querySelector(".board-column[data-stage='" + d.over.getAttribute("data-stage") + "']");
     d.over = over || d.over;
-    var form = card.querySelector("form.card-move");
-    var select = form && form.querySelector("select[name=stage_id]");
+    var select = card.querySelector(".card-move select");
+    var button = card.querySelector(".card-move button");
     var stage = d.over.getAttribute("data-stage");
     var known = select && Array.prototype.some.call(select.options, function (o) { return o.value === stage; });
-    if (!known || select.value === stage) return;
+    if (!known || !button || select.value === stage) return;
     select.value = stage;
-    form.requestSubmit();
+    select.form.requestSubmit(button);
   }
 
   document.addEventListener("pointerup", function () { end(true); });

@@ -11,11 +11,11 @@
 
 use crate::domain::kernel::FieldErrors;
 use crate::domain::org::password_policy::{PolicyError, check_policy};
+use crate::threads::Pool;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use std::sync::mpsc;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::LazyLock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -25,35 +25,12 @@ pub enum HashError {
     Closed,
 }
 
-type Job = Box<dyn FnOnce() + Send>;
-
-/// The queue of the threads argon2 runs on: one per core, since more would
-/// only share the same cores and keep more memory. Started on first use.
-/// Should no thread start, the queue has no receiver and every check is a
-/// [`HashError::Closed`] rather than a wait forever.
-static WORKERS: LazyLock<mpsc::Sender<Job>> = LazyLock::new(|| {
+/// The threads argon2 runs on: one per core, since more would only share
+/// the same cores and keep more memory. Started on first use.
+static WORKERS: LazyLock<Pool> = LazyLock::new(|| {
     keep_large_blocks_on_mmap();
-    let (tx, rx) = mpsc::channel::<Job>();
-    let rx = Arc::new(Mutex::new(rx));
-    for n in 0..std::thread::available_parallelism().map_or(2, std::num::NonZero::get) {
-        let rx = Arc::clone(&rx);
-        let _ = std::thread::Builder::new()
-            .name(format!("argon2-{n}"))
-            .spawn(move || {
-                loop {
-                    // The lock is held only while taking a job, not while running it.
-                    let job = match rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => return,
-                    }
-                }
-            });
-    }
-    tx
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    Pool::start("argon2", cores, 0)
 });
 
 /// glibc serves an allocation as large as argon2's from mmap and unmaps it
@@ -75,13 +52,7 @@ fn keep_large_blocks_on_mmap() {
 async fn bounded<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, HashError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    WORKERS
-        .send(Box::new(move || {
-            let _ = tx.send(work());
-        }))
-        .map_err(|_| HashError::Closed)?;
-    rx.await.map_err(|_| HashError::Closed)
+    WORKERS.run(work).await.map_err(|_| HashError::Closed)
 }
 
 pub async fn hash(password: String) -> Result<String, HashError> {

@@ -590,18 +590,29 @@ async fn profile_page(
     adding: String,
 ) -> Result<ShowPage, AppError> {
     let can_manage_any = me.can(Permission::ManageCandidates);
-    let own = crate::domain::recruiting::own_people(&mut *conn, c.id).await?;
+    let all = application::of_candidate(&mut *conn, c.id).await?;
+    // Those who see them through the requirements they run (as
+    // `recruiting::own_people` reads them), for the comment thread.
+    let mut own: Vec<uuid::Uuid> = all
+        .iter()
+        .flat_map(|a| [a.hiring_manager_id, a.requested_by])
+        .collect();
+    own.sort_unstable();
+    own.dedup();
     let on = super::comments::On::Candidate(c.clone(), own);
     let mut moves = application::moves(&mut *conn, c.id).await?;
+    let visible: Vec<Application> = all
+        .into_iter()
+        .filter(|a| a.visible_to(me.id, &me.roles))
+        .collect();
+    let requirements: Vec<RequirementId> = visible.iter().map(|a| a.requirement_id).collect();
+    let mut pipelines = stage::pipelines(&mut *conn, &requirements).await?;
     let mut applications = Vec::new();
-    for a in application::of_candidate(&mut *conn, c.id).await? {
-        if !a.visible_to(me.id, &me.roles) {
-            continue;
-        }
+    for a in visible {
         let (mine, rest) = moves.into_iter().partition(|m| m.application_id == a.id);
         moves = rest;
         applications.push(ApplicationView {
-            stages: stage::pipeline(&mut *conn, a.requirement_id).await?,
+            stages: pipelines.remove(&a.requirement_id).unwrap_or_default(),
             can_manage: a.managed_by(me.id, &me.roles),
             moves: mine,
             a,

@@ -178,8 +178,21 @@ async fn move_to(
     db: Db,
     me: CurrentUser,
     Path(id): Path<ApplicationId>,
-    Form(form): Form<MoveForm>,
+    RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
+    // The board posts one form for all its cards: the stage chosen is then
+    // the card's own field, `to-{id}`.
+    let card = format!("to-{id}");
+    let mut form = MoveForm::default();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match &*k {
+            "from" => form.from = v.into_owned(),
+            "stage_id" => form.stage_id = v.into_owned(),
+            "back" if v == "board" => form.back = Back::Board,
+            k if k == card => form.stage_id = v.into_owned(),
+            _ => {}
+        }
+    }
     let back = form.back;
     change(&state, db, &me, id, back, async |conn, who| {
         let from = form.from()?;

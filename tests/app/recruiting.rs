@@ -454,26 +454,29 @@ async fn the_board_counts_each_stage_and_moves_by_its_form() {
         page.texts(".time-in-stage"),
         ["0 min in stage", "0 min in stage"]
     );
-    // The move form on a card, as a person without JavaScript sends it.
-    let card = page.html();
-    let form = card
-        .select(&scraper::Selector::parse(".board-column:nth-child(1) form.card-move").unwrap())
+    // A card's Move button, as a person without JavaScript sends it: the
+    // board's one form, with the button's action and value and the card's
+    // own stage list.
+    let html = page.html();
+    let pick = |css: &str| scraper::Selector::parse(css).unwrap();
+    let button = html
+        .select(&pick(".board-column:nth-child(1) .card-move button"))
         .next()
         .unwrap();
-    let action = form.value().attr("action").unwrap().to_owned();
-    let from = form
-        .select(&scraper::Selector::parse("input[name=from]").unwrap())
+    assert_eq!(button.value().attr("form"), Some("moves"));
+    let action = button.value().attr("formaction").unwrap().to_owned();
+    let from = button.value().attr("value").unwrap().to_owned();
+    let select = html
+        .select(&pick(".board-column:nth-child(1) .card-move select"))
         .next()
-        .unwrap()
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_owned();
+        .unwrap();
+    let field = select.value().attr("name").unwrap().to_owned();
+    assert_eq!(field, format!("to-{}", action.split('/').nth(2).unwrap()));
     let offer = stage_id(&app, "Offer").await.to_string();
     let res = recruiter
         .post(
             &action,
-            &[("from", &from), ("stage_id", &offer), ("back", "board")],
+            &[("from", &from), (&field, &offer), ("back", "board")],
         )
         .await;
     res.assert_redirect(&board);

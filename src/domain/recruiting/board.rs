@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 /// The cards a column shows: the longest in the stage first. A stage with
 /// more links to the candidate list filtered to it, so a column of
-/// thousands costs no more than one of fifty.
-pub const CARDS_SHOWN: i64 = 50;
+/// thousands costs no more than one of twenty-five.
+pub const CARDS_SHOWN: i64 = 25;
 
 #[derive(Debug)]
 pub struct Column {
@@ -52,12 +52,8 @@ pub async fn board(
 ) -> Result<Vec<Column>, sqlx::Error> {
     let stages = stage::pipeline(&mut *conn, requirement).await?;
     let counts: Vec<Count> = sqlx::query_as(
-        // A merged-away record keeps an ended application it shared a
-        // requirement with (recruiting::merge): not counted.
-        "select a.stage_id, count(*) as count
-           from applications a join candidates c on c.id = a.candidate_id
-          where a.requirement_id = $1 and c.deleted_at is null
-          group by a.stage_id",
+        "select stage_id, count(*) as count from applications
+          where requirement_id = $1 and not hidden group by stage_id",
     )
     .bind(requirement)
     .fetch_all(&mut *conn)

@@ -325,9 +325,15 @@ pub async fn content(store: &dyn Store, file: &File) -> Result<Bytes, Error> {
     store.get(&file.sha256).await.map_err(Error::Internal)
 }
 
+/// The thread files are read on: one, at the lowest CPU priority. Reading
+/// a resume can wait; the pages served meanwhile cannot (a burst of
+/// uploads otherwise has their reading take a core from the requests).
+static READERS: std::sync::LazyLock<crate::threads::Pool> =
+    std::sync::LazyLock::new(|| crate::threads::Pool::start("extract", 1, 19));
+
 /// The background job's work: reads the text of the content with this
 /// digest, keeps it, and lets search find its candidates by it. The
-/// reading runs on a blocking thread (it is CPU work).
+/// reading runs on [`READERS`] (it is CPU work).
 pub async fn read_text(
     conn: &mut PgConnection,
     store: &dyn Store,
@@ -343,7 +349,7 @@ pub async fn read_text(
         return Ok(());
     };
     let bytes = store.get(sha256).await?;
-    let read = tokio::task::spawn_blocking(move || document::extract(kind, &bytes)).await?;
+    let read = READERS.run(move || document::extract(kind, &bytes)).await?;
     let (state, text, pages) = match read {
         Ok(e) => (TextState::Done, Some(e.text), Some(e.pages as i32)),
         Err(e) => {

@@ -110,8 +110,9 @@ fn union(a: &[String], b: &[String]) -> Vec<String> {
 }
 
 /// A requirement both records are in the pipeline of. A person holds one
-/// application per requirement: the other record's stays with it (hidden
-/// with it) when it has ended; while it is active, the merge waits.
+/// application per requirement: the other record's stays with it, hidden
+/// (`applications.hidden`), when it has ended; while it is active, the
+/// merge waits.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Shared {
     pub requirement: String,
@@ -262,7 +263,12 @@ pub async fn merge(
             returning id),
           comments as (
             update comments set subject_id = $2
-             where subject_type = 'candidate' and subject_id = $3 returning id)
+             where subject_type = 'candidate' and subject_id = $3 returning id),
+          -- The ended applications it shared a requirement with stay, hidden.
+          hidden as (
+            update applications set hidden = true
+             where candidate_id = $3
+               and requirement_id in (select requirement_id from applications where candidate_id = $2))
          update candidate_merges set
                 moved_emails = array(select email from emails),
                 moved_applications = array(select id from apps),
@@ -406,7 +412,9 @@ pub async fn split(
               from m where c.id = m.kept_id),
           merged as (
             update candidates c set deleted_at = null, merged_into = null, version = c.version + 1, updated_at = now()
-              from m where c.id = m.merged_id)
+              from m where c.id = m.merged_id),
+          shown as (
+            update applications a set hidden = false from m where a.candidate_id = m.merged_id and a.hidden)
          update candidate_merges set split_at = now(), split_by = $2 where id = $1",
     )
     .bind(id)

@@ -81,6 +81,40 @@ pub async fn pipeline(
     .await
 }
 
+/// The pipelines of several requirements at once (a candidate's
+/// applications'), each as [`pipeline`] reads it.
+pub async fn pipelines(
+    conn: &mut PgConnection,
+    requirements: &[RequirementId],
+) -> Result<std::collections::HashMap<RequirementId, Vec<Stage>>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        requirement_id: RequirementId,
+        #[sqlx(flatten)]
+        stage: Stage,
+    }
+    let ids: Vec<uuid::Uuid> = requirements.iter().map(|r| r.uuid()).collect();
+    let rows: Vec<Row> = sqlx::query_as(
+        "select r.id as requirement_id, s.id, s.name, s.kind, s.position
+           from unnest($1::uuid[]) as r(id)
+           join pipeline_stages s
+             on s.archived_at is null
+            and (s.requirement_id = r.id
+                 or (s.requirement_id is null
+                     and not exists (select from pipeline_stages o
+                                      where o.requirement_id = r.id and o.archived_at is null)))
+          order by r.id, s.position",
+    )
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    let mut all: std::collections::HashMap<RequirementId, Vec<Stage>> = Default::default();
+    for row in rows {
+        all.entry(row.requirement_id).or_default().push(row.stage);
+    }
+    Ok(all)
+}
+
 /// The names of the stages of every pipeline, in template order, for the
 /// list's filter (a requirement's copy may add names of its own).
 pub async fn names(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {

@@ -217,10 +217,22 @@ pub async fn recruiting_for(
     conn: &mut PgConnection,
     user: Uuid,
 ) -> Result<Vec<crate::domain::kernel::NameOf>, sqlx::Error> {
+    // One index per role (the requirements_recruiting_* partial indexes),
+    // newest first in each, then merged: one scan filtered on the three
+    // columns read thousands of rows to find fifty.
     sqlx::query_as(
-        "select id, reference || ' ' || title as name from requirements
-          where status in ('open', 'on_hold') and deleted_at is null
-            and $1 in (hiring_manager_id, recruiter_id, created_by)
+        "select id, name from (
+            (select id, reference || ' ' || title as name, created_at from requirements
+              where recruiter_id = $1 and status in ('open', 'on_hold') and deleted_at is null
+              order by created_at desc limit 50)
+            union
+            (select id, reference || ' ' || title, created_at from requirements
+              where hiring_manager_id = $1 and status in ('open', 'on_hold') and deleted_at is null
+              order by created_at desc limit 50)
+            union
+            (select id, reference || ' ' || title, created_at from requirements
+              where created_by = $1 and status in ('open', 'on_hold') and deleted_at is null
+              order by created_at desc limit 50)) mine
           order by created_at desc limit 50",
     )
     .bind(user)
