@@ -14,3 +14,9 @@ create index requirements_recruiting_hm_idx on requirements (hiring_manager_id, 
     where status in ('open', 'on_hold') and deleted_at is null;
 create index requirements_recruiting_creator_idx on requirements (created_by, created_at desc)
     where status in ('open', 'on_hold') and deleted_at is null;
+
+-- A board: its columns' counts read from the index alone, and each
+-- column's longest-waiting cards in order, with no sort.
+drop index applications_board_idx;
+create index applications_board_idx on applications (requirement_id, stage_id, stage_entered_at, id)
+    where not hidden;

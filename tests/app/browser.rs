@@ -278,23 +278,21 @@ impl Browser {
     }
 
     pub(crate) async fn value(&self, css: &str) -> String {
-        self.wait_for(css)
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default()
+        for _ in 0..10 {
+            match self.wait_for(css).await.prop("value").await {
+                Ok(value) => return value.unwrap_or_default(),
+                Err(e) if stale(&e) => {}
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
+        panic!("{css} kept being replaced while it was read")
     }
 
     pub(crate) async fn text(&self, css: &str) -> String {
-        // A live region may be swapped between finding the element and
-        // reading it (htmx re-reads the board when anything moves): then
-        // the element found is stale, and the new one is read.
         for _ in 0..10 {
             match self.wait_for(css).await.text().await {
                 Ok(text) => return text.split_whitespace().collect::<Vec<_>>().join(" "),
-                Err(fantoccini::error::CmdError::Standard(e))
-                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference => {}
+                Err(e) if stale(&e) => {}
                 Err(e) => panic!("{css}: {e}"),
             }
         }
@@ -577,6 +575,14 @@ async fn levels_edit_inline_without_leaving_the_page() {
 
 /// Widths we design for: a phone and a laptop.
 pub(crate) const WIDTHS: [u32; 2] = [390, 1280];
+
+/// The element found went away before it was read: a live region swapped
+/// (htmx re-reads the board when anything moves) or the page reloaded (a
+/// form waiting for a resume's text). Reading again finds the new one.
+fn stale(e: &fantoccini::error::CmdError) -> bool {
+    matches!(e, fantoccini::error::CmdError::Standard(w)
+        if w.error == fantoccini::error::ErrorStatus::StaleElementReference)
+}
 
 pub(crate) fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")

@@ -70,7 +70,7 @@ pub async fn board(
            cross join lateral (
              select a.id, a.candidate_id, c.full_name, a.stage_entered_at, c.tags
                from applications a join candidates c on c.id = a.candidate_id
-              where a.requirement_id = $1 and a.stage_id = s.id
+              where a.requirement_id = $1 and a.stage_id = s.id and not a.hidden
               order by a.stage_entered_at, a.id
               limit $3) a",
     )
