@@ -49,7 +49,19 @@ impl Error {
     /// The row of `entity` changed past `version`: reads who changed what
     /// since, for the page to show beside the person's own input.
     pub async fn stale(conn: &mut PgConnection, entity: Entity, id: Uuid, version: i32) -> Error {
-        match audit::changes_since(conn, entity, id, version).await {
+        Error::stale_by(conn, entity, id, "version", version).await
+    }
+
+    /// As [`Error::stale`], for a part of the row versioned on its own
+    /// (its entries record that version under `key`).
+    pub async fn stale_by(
+        conn: &mut PgConnection,
+        entity: Entity,
+        id: Uuid,
+        key: &str,
+        version: i32,
+    ) -> Error {
+        match audit::changes_since(conn, entity, id, key, version).await {
             Ok(changes) => Error::Stale(changes),
             Err(e) => e.into(),
         }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod approvals;
 pub mod assets;
 pub mod candidates;
+pub mod careers;
 pub mod comments;
 pub mod csv;
 pub mod current_user;
@@ -17,6 +18,7 @@ pub mod middleware;
 pub mod notifications;
 pub mod people;
 pub mod pipeline;
+pub mod postings;
 pub mod problems;
 pub mod profile;
 pub mod render;
@@ -89,6 +91,7 @@ fn session_routes() -> Routes {
         .merge(candidates::routes())
         .merge(merges::routes())
         .merge(pipeline::routes())
+        .merge(postings::routes())
         .merge(comments::routes())
         .merge(approvals::routes())
         .merge(notifications::routes())
@@ -97,9 +100,11 @@ fn session_routes() -> Routes {
         .merge(admin::routes())
 }
 
-/// The routes served without a session: for operators, and files.
+/// The routes served without a session: for operators, files, and the
+/// public careers site (which must leave no session behind).
 fn plain_routes(metrics: bool) -> Routes {
     health::routes(metrics)
+        .merge(careers::routes())
         .serve(route!(GET "/static/{name}"), assets::serve)
         .serve(route!(GET "/favicon.ico"), assets::favicon)
 }

@@ -493,6 +493,9 @@ struct ShowPage {
     can_settle: bool,
     /// Whether `me` sees its pipeline: the board is linked.
     sees_pipeline: bool,
+    /// May publish it on the careers site (its recruiter, admins; while
+    /// it is open).
+    publishes: bool,
     /// The opening form that failed: kept as typed, its problems beside it.
     settling: Option<SettleForm>,
     /// The action that failed, with the reason typed for it.
@@ -583,6 +586,8 @@ async fn show_page(
         )
         .await?,
         openings: opening::of(&mut *conn, r.id).await?,
+        publishes: crate::domain::recruiting::careers::may_publish(&r, me.id, &me.roles)
+            && r.status == Status::Open,
         sees_pipeline: crate::domain::recruiting::sees_pipeline(&r, me.id, &me.roles)
             && matches!(r.status, Status::Open | Status::OnHold | Status::Filled),
         can_settle: r.recruited_by(me.id, &me.roles)

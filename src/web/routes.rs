@@ -98,6 +98,9 @@ pub enum Rule {
     /// Sees the file's candidate; a file given to nobody yet, its uploader
     /// alone; 404 to others.
     SeesFile,
+    /// Sees the requirement (404), then may publish it
+    /// (`careers::may_publish`: its recruiter and admins); 403.
+    PublishesJob,
 }
 
 impl Rule {
@@ -119,7 +122,8 @@ impl Rule {
             | Rule::ManagesCandidate
             | Rule::SeesPipeline
             | Rule::ManagesPipeline
-            | Rule::ManagesApplication => StatusCode::FORBIDDEN,
+            | Rule::ManagesApplication
+            | Rule::PublishesJob => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -210,6 +214,13 @@ pub const TABLE: &[Route] = {
         r(Get, "/requirements/{id}/board", Row(SeesPipeline)),
         // The board's bulk form: move, reject or tag the cards chosen.
         r(Post, "/requirements/{id}/board", Row(ManagesPipeline)),
+        r(Get, "/requirements/{id}/posting", Row(PublishesJob)),
+        r(Post, "/requirements/{id}/posting", Row(PublishesJob)),
+        r(
+            Post,
+            "/requirements/{id}/posting/deletion",
+            Row(PublishesJob),
+        ),
         r(Get, "/requirements/{id}/pipeline", Row(ManagesPipeline)),
         r(Post, "/requirements/{id}/pipeline", Row(ManagesPipeline)),
         r(
@@ -398,6 +409,8 @@ pub const TABLE: &[Route] = {
             Permission(P::ManageWorkflows),
         ),
         // Outside the session: for operators, and files.
+        r(Get, "/careers", Anyone),
+        r(Get, "/careers/{slug}", Anyone),
         r(Get, "/health", Anyone),
         r(Get, "/health/live", Anyone),
         r(Get, "/health/ready", Anyone),

@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod browser_recruiting;
 mod browser_requirements;
+mod careers;
 mod change_approval;
 mod comments;
 mod connections;

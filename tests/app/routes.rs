@@ -458,6 +458,16 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
                 })
             })
             .collect(),
+        // No job has this address, for anyone.
+        (_, "/careers/{slug}") => vec![Case::new("/careers/no-such-job-hh-0", Unknown)],
+        (_, "/requirements/{id}/posting" | "/requirements/{id}/posting/deletion") => {
+            on(&requirements, &|id| {
+                route.path.replace("{id}", &id.to_string())
+            })
+            .into_iter()
+            .map(|c| c.form(&[("title", "")]))
+            .collect()
+        }
         (_, "/requirements/{id}/pipeline" | "/requirements/{id}/pipeline/stages") => {
             on(&requirements, &|id| {
                 route.path.replace("{id}", &id.to_string())
@@ -804,6 +814,13 @@ async fn row_allows(
             let r = requirement(conn, id).await;
             sees(&r)?;
             refused(r.may(user, &roles, ACTION))
+        }
+        (Rule::PublishesJob, Subject::Requirement(id)) => {
+            let r = requirement(conn, id).await;
+            sees(&r)?;
+            refused(hiring_hare::domain::recruiting::careers::may_publish(
+                &r, user, &roles,
+            ))
         }
         (Rule::RecruitsFor, Subject::Requirement(id)) => {
             let r = requirement(conn, id).await;

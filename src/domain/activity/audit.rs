@@ -205,6 +205,8 @@ actions! {
     WorkflowUpdated = "workflow.updated",
     WorkflowArchived = "workflow.archived",
     WorkflowMadeDefault = "workflow.made_default",
+    RequirementPublished = "requirement.published",
+    RequirementUnpublished = "requirement.unpublished",
     CandidateCreated = "candidate.created",
     CandidateUpdated = "candidate.updated",
     CandidateFileAdded = "candidate.file_added",
@@ -355,18 +357,20 @@ pub async fn changes_since(
     conn: &mut PgConnection,
     entity: Entity,
     entity_id: Uuid,
+    key: &str,
     version: i32,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let sql = concat!(
         entry_select!(),
         "where a.entity_type = $1 and a.entity_id = $2
-           and coalesce((a.changes -> 'version' ->> 'after')::int, 0) > $3
+           and coalesce((a.changes -> $4 ->> 'after')::int, 0) > $3
          order by a.id"
     );
     sqlx::query_as(sql)
         .bind(entity.as_str())
         .bind(entity_id)
         .bind(version)
+        .bind(key)
         .fetch_all(conn)
         .await
 }

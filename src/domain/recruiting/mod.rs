@@ -5,6 +5,7 @@
 pub mod application;
 pub mod board;
 pub mod candidate;
+pub mod careers;
 pub mod document;
 pub mod duplicates;
 pub mod files;

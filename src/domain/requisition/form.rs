@@ -86,7 +86,7 @@ pub struct Band {
     pub max: i64,
 }
 
-fn choice(
+pub(crate) fn choice(
     e: &mut FieldErrors,
     field: &'static str,
     value: &str,
@@ -98,7 +98,7 @@ fn choice(
     value.to_owned()
 }
 
-fn money(e: &mut FieldErrors, field: &'static str, v: &str) -> i64 {
+pub(crate) fn money(e: &mut FieldErrors, field: &'static str, v: &str) -> i64 {
     match v.trim().replace([',', '_', ' '], "").parse::<i64>() {
         Ok(n) if n >= 0 => n,
         _ => {

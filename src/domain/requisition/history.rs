@@ -169,6 +169,8 @@ fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told 
         "requirement.cancel" => "cancelled it".into(),
         "requirement.fill" => "marked it filled".into(),
         "pipeline.copied" => "gave it a pipeline of its own".into(),
+        "requirement.published" => "published it on the careers site".into(),
+        "requirement.unpublished" => "took it off the careers site".into(),
         other => other.replace(['.', '_'], " ").into(),
     };
     let what = match after(changes, "status").and_then(Status::parse) {

@@ -1,0 +1,658 @@
+//! The careers site's jobs: an open requirement published with what the
+//! public sees of it. A job is public while it is published, its
+//! requirement is open and not deleted, and its closing date has not
+//! passed: the one condition ([`PUBLIC`]) every public page and feed reads,
+//! so unpublishing, filling, cancelling or the closing date remove it from
+//! all of them at once.
+
+use crate::domain::Error;
+use crate::domain::access::{Permission, Role, allows};
+use crate::domain::activity::audit::{self, Actor, Changes};
+use crate::domain::kernel::{FieldErrors, optional_date, optional_text, required_text};
+use crate::domain::requisition::form::{REMOTE_POLICIES, choice, money};
+use crate::domain::requisition::lifecycle::Status;
+use crate::domain::requisition::requirement::{Requirement, RequirementId};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+pub use crate::domain::kernel::EMPLOYMENT_TYPES;
+
+pub const PAY_PERIODS: [(&str, &str); 3] = [
+    ("year", "a year"),
+    ("month", "a month"),
+    ("hour", "an hour"),
+];
+pub const TITLE_MAX: usize = 120;
+pub const DESCRIPTION_MAX: usize = 20_000;
+
+/// The SQL condition "posting `p` of requirement `r` is public".
+macro_rules! public {
+    () => {
+        "p.published_at is not null and r.status = 'open' and r.deleted_at is null
+         and (p.closes_on is null or p.closes_on >= current_date)"
+    };
+}
+
+/// A job as the public pages and feeds show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub requirement_id: RequirementId,
+    pub reference: String,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub department: String,
+    pub location: String,
+    pub remote_policy: String,
+    pub countries: Vec<String>,
+    pub employment_type: String,
+    pub pay_min: i64,
+    pub pay_max: i64,
+    pub currency: String,
+    pub pay_period: String,
+    pub closes_on: Option<NaiveDate>,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Job {
+    pub fn employment_label(&self) -> &'static str {
+        crate::domain::kernel::label(&EMPLOYMENT_TYPES, &self.employment_type)
+    }
+
+    pub fn remote_label(&self) -> &'static str {
+        crate::domain::kernel::label(&REMOTE_POLICIES, &self.remote_policy)
+    }
+
+    pub fn remote(&self) -> bool {
+        self.remote_policy == "remote"
+    }
+
+    /// "EUR 60,000–80,000 a year".
+    pub fn pay_line(&self) -> String {
+        format!(
+            "{} {}–{} {}",
+            self.currency,
+            crate::domain::kernel::amount(&self.pay_min),
+            crate::domain::kernel::amount(&self.pay_max),
+            crate::domain::kernel::label(&PAY_PERIODS, &self.pay_period)
+        )
+    }
+
+    /// Where: "Lisbon (hybrid)", "Remote (PT, ES)", "Berlin".
+    pub fn where_line(&self) -> String {
+        match (self.remote_policy.as_str(), self.location.is_empty()) {
+            ("remote", _) if !self.countries.is_empty() => {
+                format!("Remote ({})", self.countries.join(", "))
+            }
+            ("remote", _) => "Remote".into(),
+            ("hybrid", false) => format!("{} (hybrid)", self.location),
+            ("hybrid", true) => "Hybrid".into(),
+            _ => self.location.clone(),
+        }
+    }
+}
+
+macro_rules! job_select {
+    () => {
+        "select r.id as requirement_id, r.reference, p.slug, p.title, p.description, d.name as department,
+                p.location, p.remote_policy, p.countries, p.employment_type, p.pay_min, p.pay_max,
+                p.currency::text as currency, p.pay_period, p.closes_on, p.published_at, p.updated_at
+           from postings p
+           join requirements r on r.id = p.requirement_id
+           join departments d on d.id = r.department_id "
+    };
+}
+
+/// The careers list's filters, from its URL: each optional.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct JobFilter {
+    pub q: String,
+    pub department: String,
+    pub location: String,
+    pub employment_type: String,
+    /// "remote" for remote jobs only.
+    pub remote: String,
+}
+
+/// Every public job of the filter, newest first.
+pub async fn jobs(conn: &mut PgConnection, f: &JobFilter) -> Result<Vec<Job>, sqlx::Error> {
+    let text = f.q.replace('\0', " ");
+    sqlx::query_as(concat!(
+        job_select!(),
+        "where ",
+        public!(),
+        " and ($1 = '' or d.name = $1)
+          and ($2 = '' or p.location ilike '%' || $2 || '%')
+          and ($3 = '' or p.employment_type = $3)
+          and ($4 <> 'remote' or p.remote_policy = 'remote')
+          and ($5 = '' or to_tsvector('simple', p.title || ' ' || p.description || ' ' || d.name)
+                          @@ websearch_to_tsquery('simple', $5))
+          order by p.published_at desc, r.id"
+    ))
+    .bind(f.department.replace('\0', "").trim())
+    .bind(like_free(&f.location))
+    .bind(f.employment_type.trim())
+    .bind(f.remote.trim())
+    .bind(text.trim())
+    .fetch_all(conn)
+    .await
+}
+
+/// A location as typed, its LIKE wildcards taken literally.
+fn like_free(s: &str) -> String {
+    s.replace('\0', "")
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// What the careers list offers to filter by: the departments and
+/// locations of the public jobs.
+pub async fn facets(conn: &mut PgConnection) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(concat!(
+        "select distinct d.name, p.location
+           from postings p join requirements r on r.id = p.requirement_id
+           join departments d on d.id = r.department_id
+          where ",
+        public!()
+    ))
+    .fetch_all(conn)
+    .await?;
+    let mut departments: Vec<String> = rows.iter().map(|(d, _)| d.clone()).collect();
+    let mut locations: Vec<String> = rows
+        .into_iter()
+        .map(|(_, l)| l)
+        .filter(|l| !l.is_empty())
+        .collect();
+    departments.sort();
+    departments.dedup();
+    locations.sort();
+    locations.dedup();
+    Ok((departments, locations))
+}
+
+/// What a slug leads to: the job, or the job under its new slug.
+pub enum Found {
+    Job(Box<Job>),
+    MovedTo(String),
+}
+
+pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<Found>, sqlx::Error> {
+    if slug.contains('\0') {
+        // No slug holds one (and PostgreSQL text cannot).
+        return Ok(None);
+    }
+    let job: Option<Job> =
+        sqlx::query_as(concat!(job_select!(), "where p.slug = $1 and ", public!()))
+            .bind(slug)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(job) = job {
+        return Ok(Some(Found::Job(Box::new(job))));
+    }
+    let moved: Option<String> = sqlx::query_scalar(concat!(
+        "select p.slug from posting_slugs s
+           join postings p on p.requirement_id = s.requirement_id
+           join requirements r on r.id = p.requirement_id
+          where s.slug = $1 and ",
+        public!()
+    ))
+    .bind(slug)
+    .fetch_optional(conn)
+    .await?;
+    Ok(moved.map(Found::MovedTo))
+}
+
+/// When the public jobs last changed (for `Last-Modified` and the
+/// validators of every public page): the newest posting's change, or the
+/// newest change of a published job's requirement (filled, cancelled…),
+/// and today's date (a closing date passing changes the list overnight).
+pub async fn last_change(conn: &mut PgConnection) -> Result<DateTime<Utc>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select greatest(
+                    (select max(greatest(p.updated_at, r.updated_at))
+                       from postings p join requirements r on r.id = p.requirement_id
+                      where p.published_at is not null),
+                    date_trunc('day', now()),
+                    (select updated_at from careers_settings))",
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// What the company says of itself on the careers site.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Company {
+    pub company_name: String,
+    pub intro: String,
+}
+
+pub async fn company(conn: &mut PgConnection) -> Result<Company, sqlx::Error> {
+    sqlx::query_as("select company_name, intro from careers_settings")
+        .fetch_one(conn)
+        .await
+}
+
+// ---- publishing ---------------------------------------------------------------
+
+/// A requirement's posting, as its recruiter edits it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Posting {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    pub remote_policy: String,
+    pub countries: Vec<String>,
+    pub employment_type: String,
+    pub pay_min: i64,
+    pub pay_max: i64,
+    pub currency: String,
+    pub pay_period: String,
+    pub closes_on: Option<NaiveDate>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub version: i32,
+}
+
+pub async fn posting(
+    conn: &mut PgConnection,
+    requirement: RequirementId,
+) -> Result<Option<Posting>, sqlx::Error> {
+    sqlx::query_as(
+        "select slug, title, description, location, remote_policy, countries, employment_type, pay_min,
+                pay_max, currency::text as currency, pay_period, closes_on, published_at, version
+           from postings where requirement_id = $1",
+    )
+    .bind(requirement)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Who may publish a requirement: its recruiter and admins.
+pub fn may_publish(r: &Requirement, user: Uuid, roles: &[Role]) -> bool {
+    r.recruiter_id == Some(user) || allows(roles, Permission::AdministerRequirements)
+}
+
+/// The posting form as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PostingForm {
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    pub remote_policy: String,
+    /// Country codes separated by commas or spaces.
+    pub countries: String,
+    pub employment_type: String,
+    pub pay_min: String,
+    pub pay_max: String,
+    pub currency: String,
+    pub pay_period: String,
+    pub closes_on: String,
+    pub version: i32,
+}
+
+impl PostingForm {
+    /// A first posting: what the requirement says, for the recruiter to
+    /// make public.
+    pub fn of_requirement(r: &Requirement) -> PostingForm {
+        PostingForm {
+            title: r.title.clone(),
+            description: r.description.clone(),
+            location: r.location.clone(),
+            remote_policy: r.remote_policy.clone(),
+            employment_type: r.employment_type.clone(),
+            pay_min: r.salary_min.to_string(),
+            pay_max: r.salary_max.to_string(),
+            currency: r.currency.clone(),
+            pay_period: "year".into(),
+            ..PostingForm::default()
+        }
+    }
+
+    pub fn of(p: &Posting) -> PostingForm {
+        PostingForm {
+            title: p.title.clone(),
+            description: p.description.clone(),
+            location: p.location.clone(),
+            remote_policy: p.remote_policy.clone(),
+            countries: p.countries.join(", "),
+            employment_type: p.employment_type.clone(),
+            pay_min: p.pay_min.to_string(),
+            pay_max: p.pay_max.to_string(),
+            currency: p.currency.clone(),
+            pay_period: p.pay_period.clone(),
+            closes_on: p.closes_on.map(|d| d.to_string()).unwrap_or_default(),
+            version: p.version,
+        }
+    }
+
+    /// Checks every field, each problem beside its field.
+    pub fn check(&self, today: NaiveDate) -> Result<PostingFields, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let title = required_text(
+            &mut e,
+            "title",
+            &self.title,
+            TITLE_MAX,
+            "Give the job a title.",
+        );
+        let description = required_text(
+            &mut e,
+            "description",
+            &self.description,
+            DESCRIPTION_MAX,
+            "Describe the job for those who might apply.",
+        );
+        let location = optional_text(&mut e, "location", &self.location, 200);
+        let remote_policy = choice(
+            &mut e,
+            "remote_policy",
+            &self.remote_policy,
+            &REMOTE_POLICIES,
+        );
+        let countries: Vec<String> = self
+            .countries
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|c| !c.is_empty())
+            .map(str::to_ascii_uppercase)
+            .collect();
+        if countries
+            .iter()
+            .any(|c| c.len() != 2 || !c.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            e.add(
+                "countries",
+                "Give countries as two-letter codes, like PT, ES, DE.",
+            );
+        } else if !countries.is_empty() && remote_policy != "remote" {
+            e.add("countries", "Countries apply to remote jobs only.");
+        }
+        if remote_policy != "remote" && location.is_empty() && e.get("remote_policy").is_none() {
+            e.add("location", "Say where the job is (or make it remote).");
+        }
+        let employment_type = choice(
+            &mut e,
+            "employment_type",
+            &self.employment_type,
+            &EMPLOYMENT_TYPES,
+        );
+        let pay_min = money(&mut e, "pay_min", &self.pay_min);
+        let pay_max = money(&mut e, "pay_max", &self.pay_max);
+        if e.get("pay_min").is_none() && e.get("pay_max").is_none() && pay_min > pay_max {
+            e.add("pay_max", "The maximum must be at least the minimum.");
+        }
+        if e.get("pay_max").is_none() && pay_max == 0 {
+            e.add(
+                "pay_max",
+                "Give the pay range: every posting shows it (pay transparency).",
+            );
+        }
+        let currency = self.currency.trim().to_ascii_uppercase();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            e.add("currency", "A three-letter currency code, like EUR.");
+        }
+        let pay_period = choice(&mut e, "pay_period", &self.pay_period, &PAY_PERIODS);
+        let closes_on = optional_date(&mut e, "closes_on", &self.closes_on);
+        if closes_on.is_some_and(|d| d < today) {
+            e.add(
+                "closes_on",
+                "The closing date has passed: choose a later one.",
+            );
+        }
+        e.into_result(|| PostingFields {
+            title,
+            description,
+            location,
+            remote_policy,
+            countries,
+            employment_type,
+            pay_min,
+            pay_max,
+            currency,
+            pay_period,
+            closes_on,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostingFields {
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    pub remote_policy: String,
+    pub countries: Vec<String>,
+    pub employment_type: String,
+    pub pay_min: i64,
+    pub pay_max: i64,
+    pub currency: String,
+    pub pay_period: String,
+    pub closes_on: Option<NaiveDate>,
+}
+
+/// "Platform engineer (m/f/d)" and HH-2026-0042 →
+/// "platform-engineer-m-f-d-hh-2026-0042": words as written, lower-cased,
+/// anything else a dash.
+pub fn slug(title: &str, reference: &str) -> String {
+    let mut out = String::new();
+    for c in format!("{title} {reference}").chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// Publishes requirement `r` with `f` (or saves its published posting):
+/// its recruiter or an admin, while it is open. `version` is the posting's
+/// as the form was loaded (0 for a first one).
+pub async fn publish(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    user: Uuid,
+    roles: &[Role],
+    r: &Requirement,
+    version: i32,
+    f: &PostingFields,
+) -> Result<(), Error> {
+    if !may_publish(r, user, roles) {
+        return Err(Error::Forbidden);
+    }
+    if r.status != Status::Open {
+        return Err(Error::refused(
+            "Only an open requirement can be published: open it first.",
+        ));
+    }
+    let slug = slug(&f.title, &r.reference);
+    let before = posting(&mut *conn, r.id).await?;
+    if let Some(b) = &before
+        && b.version != version
+    {
+        let (entity, id) = (audit::Entity::Requirement, r.id.uuid());
+        return Err(Error::stale_by(conn, entity, id, "posting_version", version).await);
+    }
+    if let Some(b) = &before
+        && b.slug != slug
+    {
+        // The old address keeps leading to the job.
+        sqlx::query(
+            "insert into posting_slugs (slug, requirement_id) values ($1, $2) on conflict (slug) do nothing",
+        )
+        .bind(&b.slug)
+        .bind(r.id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let version_after: i32 = sqlx::query_scalar(
+        "insert into postings (requirement_id, slug, title, description, location, remote_policy, countries,
+                               employment_type, pay_min, pay_max, currency, pay_period, closes_on,
+                               published_at, published_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), $14)
+         on conflict (requirement_id) do update set
+                slug = excluded.slug, title = excluded.title, description = excluded.description,
+                location = excluded.location, remote_policy = excluded.remote_policy,
+                countries = excluded.countries, employment_type = excluded.employment_type,
+                pay_min = excluded.pay_min, pay_max = excluded.pay_max, currency = excluded.currency,
+                pay_period = excluded.pay_period, closes_on = excluded.closes_on,
+                published_at = coalesce(postings.published_at, now()),
+                published_by = coalesce(postings.published_by, excluded.published_by),
+                updated_at = now(), version = postings.version + 1
+         returning version",
+    )
+    .bind(r.id)
+    .bind(&slug)
+    .bind(&f.title)
+    .bind(&f.description)
+    .bind(&f.location)
+    .bind(&f.remote_policy)
+    .bind(&f.countries)
+    .bind(&f.employment_type)
+    .bind(f.pay_min)
+    .bind(f.pay_max)
+    .bind(&f.currency)
+    .bind(&f.pay_period)
+    .bind(f.closes_on)
+    .bind(actor.user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let was_public = before.as_ref().is_some_and(|b| b.published_at.is_some());
+    let c = Changes::new()
+        .field("published", &was_public, &true)
+        .field(
+            "public_title",
+            &before.as_ref().map(|b| b.title.clone()),
+            &Some(f.title.clone()),
+        )
+        .field(
+            "slug",
+            &before.as_ref().map(|b| b.slug.clone()),
+            &Some(slug),
+        )
+        .field("posting_version", &version, &version_after);
+    audit::record(
+        conn,
+        actor,
+        audit::Action::RequirementPublished,
+        audit::Entity::Requirement,
+        Some(r.id.uuid()),
+        c,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes the job off the careers site (the posting is kept, to publish
+/// again).
+pub async fn unpublish(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    user: Uuid,
+    roles: &[Role],
+    r: &Requirement,
+) -> Result<(), Error> {
+    if !may_publish(r, user, roles) {
+        return Err(Error::Forbidden);
+    }
+    let version: Option<i32> = sqlx::query_scalar(
+        "update postings set published_at = null, updated_at = now(), version = version + 1
+          where requirement_id = $1 and published_at is not null returning version",
+    )
+    .bind(r.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(version) = version else {
+        return Err(Error::refused("It is not published."));
+    };
+    audit::record(
+        conn,
+        actor,
+        audit::Action::RequirementUnpublished,
+        audit::Entity::Requirement,
+        Some(r.id.uuid()),
+        Changes::new().field("published", &true, &false).field(
+            "posting_version",
+            &(version - 1),
+            &version,
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> PostingForm {
+        PostingForm {
+            title: "Platform engineer".into(),
+            description: "Run **our** platform.".into(),
+            location: "Lisbon".into(),
+            remote_policy: "hybrid".into(),
+            employment_type: "full_time".into(),
+            pay_min: "60000".into(),
+            pay_max: "80,000".into(),
+            currency: "eur".into(),
+            pay_period: "year".into(),
+            ..PostingForm::default()
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
+    }
+
+    #[test]
+    fn a_posting_needs_its_pay_range_and_a_place() {
+        let f = form().check(today()).unwrap();
+        assert_eq!(
+            (f.pay_min, f.pay_max, f.currency.as_str()),
+            (60_000, 80_000, "EUR")
+        );
+        let e = PostingForm {
+            pay_min: "0".into(),
+            pay_max: "0".into(),
+            location: String::new(),
+            closes_on: "2026-12-03".into(),
+            countries: "PT".into(),
+            ..form()
+        }
+        .check(today())
+        .unwrap_err();
+        assert!(e.get("pay_max").unwrap().contains("pay range"));
+        assert!(e.get("location").is_some());
+        assert!(e.get("closes_on").unwrap().contains("passed"));
+        assert_eq!(
+            e.get("countries"),
+            Some("Countries apply to remote jobs only.")
+        );
+        let remote = PostingForm {
+            remote_policy: "remote".into(),
+            location: String::new(),
+            countries: "pt, es de".into(),
+            ..form()
+        }
+        .check(today())
+        .unwrap();
+        assert_eq!(remote.countries, ["PT", "ES", "DE"]);
+    }
+
+    #[test]
+    fn a_slug_is_the_title_and_the_reference_in_plain_words() {
+        assert_eq!(
+            slug("Platform engineer (m/f/d)", "HH-2026-0042"),
+            "platform-engineer-m-f-d-hh-2026-0042"
+        );
+        assert_eq!(
+            slug("Ingénieur·e  données", "HH-1"),
+            "ingénieur-e-données-hh-1"
+        );
+    }
+}

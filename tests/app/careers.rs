@@ -1,0 +1,333 @@
+//! The public careers site: publishing a requirement, the job list and the
+//! job page with its JSON-LD, conditional requests, old slugs, and a job
+//! leaving every page at once.
+
+use crate::harness::fixtures::{Chain, act, approve_all, open, submitted};
+use crate::harness::{Client, Page, TestApp};
+use hiring_hare::domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// An open requirement whose recruiter is signed in.
+async fn open_job(app: &TestApp) -> (Chain, Client) {
+    let chain = submitted(app).await;
+    approve_all(app, chain.requirement).await;
+    open(app, &chain.hm, chain.requirement).await;
+    let (recruiter, recruiter_id) = app.signed_in(Role::Recruiter).await;
+    sqlx::query("update requirements set recruiter_id = $2 where id = $1")
+        .bind(chain.requirement)
+        .bind(recruiter_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    (chain, recruiter)
+}
+
+fn posting<'a>(title: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("title", title),
+        (
+            "description",
+            "Run **our** platform.\n\n- Rust\n- PostgreSQL",
+        ),
+        ("remote_policy", "hybrid"),
+        ("location", "Lisbon"),
+        ("countries", ""),
+        ("employment_type", "full_time"),
+        ("pay_min", "60000"),
+        ("pay_max", "80000"),
+        ("currency", "EUR"),
+        ("pay_period", "year"),
+        ("closes_on", ""),
+        ("version", "0"),
+    ];
+    for (k, v) in extra {
+        form.retain(|(f, _)| f != k);
+        form.push((k, v));
+    }
+    form
+}
+
+fn json_ld(page: &Page) -> Value {
+    let html = page.html();
+    let script = html
+        .select(&scraper::Selector::parse("script[type='application/ld+json']").unwrap())
+        .next()
+        .expect("the job page has its JSON-LD");
+    serde_json::from_str(&script.inner_html()).unwrap()
+}
+
+async fn sessions(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_published_job_is_on_the_careers_site_with_its_json_ld() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter) = open_job(&app).await;
+    let id = chain.requirement;
+    let path = format!("/requirements/{id}/posting");
+
+    // The form starts from the requirement; the pay range is required.
+    let form = recruiter.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(
+        form.attr("#title", "value").as_deref(),
+        Some("Platform engineer")
+    );
+    let res = recruiter
+        .post(
+            &path,
+            &posting("Platform engineer", &[("pay_max", "0"), ("pay_min", "0")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.field_error("pay_max").unwrap().contains("pay range"));
+    assert_eq!(
+        res.attr("#title", "value").as_deref(),
+        Some("Platform engineer")
+    );
+    // Its hiring manager may not publish it.
+    assert_eq!(chain.hm.get(&path).await.status, StatusCode::FORBIDDEN);
+
+    recruiter
+        .post(
+            &path,
+            &posting("Platform engineer (Rust)", &[("closes_on", "2099-01-31")]),
+        )
+        .await
+        .assert_redirect(&path);
+    let reference: String = sqlx::query_scalar("select reference from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let slug = format!("platform-engineer-rust-{}", reference.to_lowercase());
+
+    // Seen by anyone, and nobody gets a session for it.
+    let visitor = app.client();
+    let before = sessions(&app).await;
+    let list = visitor.get("/careers").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.headers.get("set-cookie").is_none());
+    assert_eq!(list.texts(".job h3 a"), ["Platform engineer (Rust)"]);
+    assert_eq!(list.texts(".job .pay"), ["EUR 60,000–80,000 a year"]);
+    let page = visitor.get(&format!("/careers/{slug}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.headers.get("set-cookie").is_none());
+    assert_eq!(sessions(&app).await, before);
+    assert_eq!(page.texts("h1"), ["Platform engineer (Rust)"]);
+    assert!(page.texts(".prose strong").contains(&"our".to_owned()));
+
+    // The JSON-LD says what the page shows.
+    let ld = json_ld(&page);
+    assert_eq!(ld["@type"], "JobPosting");
+    assert_eq!(ld["title"], "Platform engineer (Rust)");
+    for required in [
+        "description",
+        "datePosted",
+        "hiringOrganization",
+        "jobLocation",
+    ] {
+        assert!(!ld[required].is_null(), "{required} in {ld}");
+    }
+    assert_eq!(ld["validThrough"], "2099-01-31T23:59:59Z");
+    assert_eq!(ld["employmentType"], "FULL_TIME");
+    assert_eq!(ld["identifier"]["value"], reference.as_str());
+    assert_eq!(ld["directApply"], false);
+    assert_eq!(ld["baseSalary"]["currency"], "EUR");
+    assert_eq!(ld["baseSalary"]["value"]["minValue"], 60000);
+    assert_eq!(ld["baseSalary"]["value"]["maxValue"], 80000);
+    assert_eq!(ld["baseSalary"]["value"]["unitText"], "YEAR");
+    assert_eq!(ld["jobLocation"]["address"]["addressLocality"], "Lisbon");
+    let shown = page.texts("dl.meta dd").join(" | ");
+    assert!(shown.contains("EUR 60,000–80,000 a year"), "{shown}");
+    assert!(shown.contains("Lisbon (hybrid)"), "{shown}");
+    assert!(shown.contains(&reference), "{shown}");
+    assert!(shown.contains("2099-01-31"), "{shown}");
+    assert!(ld["jobLocationType"].is_null());
+
+    // Unchanged: a conditional request gets a 304, by tag or by date.
+    let etag = page.headers["etag"].to_str().unwrap().to_owned();
+    let modified = page.headers["last-modified"].to_str().unwrap().to_owned();
+    let job = format!("/careers/{slug}");
+    let again = visitor.get_with(&job, &[("If-None-Match", &etag)]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    let again = visitor
+        .get_with(&job, &[("If-Modified-Since", &modified)])
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    // Remote, retitled: the old address leads to the new one, the old tag
+    // no longer holds, and the JSON-LD says where applicants may live.
+    let version: i32 = sqlx::query_scalar("select version from postings where requirement_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let version = version.to_string();
+    recruiter
+        .post(
+            &path,
+            &posting(
+                "Staff platform engineer",
+                &[
+                    ("remote_policy", "remote"),
+                    ("location", ""),
+                    ("countries", "pt, es"),
+                    ("version", &version),
+                ],
+            ),
+        )
+        .await
+        .assert_redirect(&path);
+    let moved = visitor.get(&job).await;
+    let new_slug = format!(
+        "/careers/staff-platform-engineer-{}",
+        reference.to_lowercase()
+    );
+    assert_eq!(
+        (moved.status, moved.location()),
+        (StatusCode::MOVED_PERMANENTLY, new_slug.as_str())
+    );
+    let page = visitor
+        .get_with(&new_slug, &[("If-None-Match", &etag)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let ld = json_ld(&page);
+    assert_eq!(ld["jobLocationType"], "TELECOMMUTE");
+    assert_eq!(ld["applicantLocationRequirements"][1]["name"], "ES");
+    assert!(ld["jobLocation"].is_null());
+    assert!(
+        page.texts("dl.meta dd")
+            .contains(&"Remote (PT, ES)".to_owned())
+    );
+    // A stale save says who changed what.
+    let stale = recruiter
+        .post(&path, &posting("Something else", &[("version", &version)]))
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale.body.contains("Staff platform engineer"),
+        "{}",
+        stale.body
+    );
+}
+
+#[tokio::test]
+async fn a_job_leaves_the_site_when_unpublished_held_or_closed() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter) = open_job(&app).await;
+    let id = chain.requirement;
+    let path = format!("/requirements/{id}/posting");
+    recruiter
+        .post(&path, &posting("Platform engineer", &[]))
+        .await
+        .assert_redirect(&path);
+    let visitor = app.client();
+    let listed = async || visitor.get("/careers").await.texts(".job h3 a").len();
+    let slug: String = sqlx::query_scalar("select slug from postings where requirement_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let job = format!("/careers/{slug}");
+    assert_eq!(listed().await, 1);
+
+    // Unpublished: gone from the list and its page, at once.
+    recruiter
+        .post(&format!("{path}/deletion"), &[])
+        .await
+        .assert_redirect(&path);
+    assert_eq!(listed().await, 0);
+    assert_eq!(visitor.get(&job).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        recruiter
+            .post(&format!("{path}/deletion"), &[])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+
+    // Published again, then the requirement put on hold: gone; resumed:
+    // back.
+    let version: i32 = sqlx::query_scalar("select version from postings where requirement_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let version = version.to_string();
+    recruiter
+        .post(
+            &path,
+            &posting("Platform engineer", &[("version", &version)]),
+        )
+        .await
+        .assert_redirect(&path);
+    assert_eq!(listed().await, 1);
+    act(&app, &chain.hm, id, "hold")
+        .await
+        .assert_redirect(&format!("/requirements/{id}"));
+    assert_eq!(listed().await, 0);
+    assert_eq!(visitor.get(&job).await.status, StatusCode::NOT_FOUND);
+    act(&app, &chain.hm, id, "resume")
+        .await
+        .assert_redirect(&format!("/requirements/{id}"));
+    assert_eq!(listed().await, 1);
+    // Its closing date passed: gone.
+    sqlx::query("update postings set closes_on = current_date - 1 where requirement_id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(listed().await, 0);
+    assert_eq!(visitor.get(&job).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_careers_list_filters_by_team_place_type_and_words() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter) = open_job(&app).await;
+    let path = format!("/requirements/{}/posting", chain.requirement);
+    recruiter
+        .post(
+            &path,
+            &posting(
+                "Platform engineer",
+                &[
+                    ("remote_policy", "remote"),
+                    ("location", ""),
+                    ("countries", "PT"),
+                ],
+            ),
+        )
+        .await
+        .assert_redirect(&path);
+    let visitor = app.client();
+    let found = async |query: &str| {
+        visitor
+            .get(&format!("/careers?{query}"))
+            .await
+            .texts(".job h3 a")
+    };
+    assert_eq!(found("q=platform").await, ["Platform engineer"]);
+    assert_eq!(found("q=PostgreSQL").await, ["Platform engineer"]);
+    assert!(found("q=accountant").await.is_empty());
+    assert_eq!(found("remote=remote").await, ["Platform engineer"]);
+    assert!(found("employment_type=intern").await.is_empty());
+    assert!(found("department=Nowhere").await.is_empty());
+    assert!(found("location=%25").await.is_empty());
+    // Odd input is no error.
+    assert_eq!(
+        visitor.get("/careers?q=%00%27%22").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        visitor.get("/careers/%00").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
