@@ -92,6 +92,22 @@ struct EmailChangedHtml<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "emails/candidates/received.txt")]
+struct ReceivedText<'a> {
+    name: &'a str,
+    job: &'a str,
+    company: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/candidates/received.html")]
+struct ReceivedHtml<'a> {
+    name: &'a str,
+    job: &'a str,
+    company: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "emails/candidates/rejection.txt")]
 struct RejectionText<'a> {
     name: &'a str,
@@ -444,6 +460,23 @@ impl Letters for MailRenderer {
             text: EmailChangedText { name, new_email }.render()?,
             html: EmailChangedHtml { name, new_email }.render()?,
             template: "email_changed",
+            sealed_token: None,
+        })
+    }
+
+    fn application_received(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        company: &str,
+    ) -> Result<Mail, LetterError> {
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: format!("Your application for {job} at {company}"),
+            text: ReceivedText { name, job, company }.render()?,
+            html: ReceivedHtml { name, job, company }.render()?,
+            template: "candidate.received",
             sealed_token: None,
         })
     }

@@ -4,13 +4,17 @@
 //! cookie. Every answer carries `Last-Modified` and an `ETag`, and a
 //! conditional request that still holds gets a 304.
 
+use super::problems::Problems;
 use super::render::filters;
 use super::{AppState, Db};
-use crate::domain::recruiting::careers::{self, Company, Found, Job, JobFilter};
+use crate::domain::recruiting::careers::{
+    self, Applied, ApplyForm, Company, Found, Job, JobFilter,
+};
+use crate::domain::recruiting::files;
 use crate::error::AppError;
 use crate::web::routes::{Routes, route};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -20,6 +24,8 @@ pub fn routes() -> Routes {
     Routes::new()
         .serve(route!(GET "/careers"), list)
         .serve(route!(GET "/careers/{slug}"), job)
+        .serve(route!(POST "/careers/{slug}/application"), apply)
+        .serve(route!(GET "/careers/{slug}/applied"), applied)
 }
 
 #[derive(Template)]
@@ -42,6 +48,35 @@ struct JobPage {
     description: String,
     /// The schema.org `JobPosting`, ready for its script element.
     json_ld: String,
+    /// The apply form: as typed when it came back, with its problems.
+    form: ApplyForm,
+    problems: Problems,
+    stamp: Stamp,
+    file_max: String,
+}
+
+impl JobPage {
+    fn new(config: &crate::config::Config, company: Company, job: Job) -> JobPage {
+        JobPage {
+            description: super::markdown::to_safe_html(&job.description),
+            json_ld: script_json(&posting_json(&config.public_url, &company, &job)),
+            stamp: Stamp::new(&config.secret_key, &job.slug),
+            company,
+            job,
+            form: ApplyForm::default(),
+            problems: Problems::default(),
+            file_max: files::size_label(config.file_max_bytes as i64),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "careers/applied.html")]
+struct AppliedPage {
+    company: Company,
+    job: Job,
+    /// They had applied for it before.
+    again: bool,
 }
 
 #[derive(Template)]
@@ -53,13 +88,13 @@ struct MissingPage {
 /// What tells a client whether the copy it holds is current: the time the
 /// public jobs last changed and an `ETag` of it with what the same time
 /// serves differently (a path and its query).
-struct Validators {
-    at: DateTime<Utc>,
+pub(super) struct Validators {
+    pub(super) at: DateTime<Utc>,
     etag: String,
 }
 
 impl Validators {
-    fn new(at: DateTime<Utc>, variant: &str) -> Validators {
+    pub(super) fn new(at: DateTime<Utc>, variant: &str) -> Validators {
         let mut hash = std::collections::hash_map::DefaultHasher::new();
         (at.timestamp_micros(), variant).hash(&mut hash);
         Validators {
@@ -70,7 +105,7 @@ impl Validators {
 
     /// The request's `If-None-Match` (or else `If-Modified-Since`) still
     /// holds.
-    fn fresh(&self, headers: &HeaderMap) -> bool {
+    pub(super) fn fresh(&self, headers: &HeaderMap) -> bool {
         match headers.get(header::IF_NONE_MATCH) {
             Some(v) => v.to_str().is_ok_and(|v| {
                 v.split(',')
@@ -86,7 +121,7 @@ impl Validators {
 
     /// `body` as `content_type` (or, while the client's copy is current,
     /// a 304), with the validators.
-    fn answer(
+    pub(super) fn answer(
         &self,
         headers: &HeaderMap,
         content_type: &'static str,
@@ -162,29 +197,233 @@ async fn job(
             let to = format!("/careers/{}", crate::error::urlencode(&slug));
             return Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response());
         }
-        None => {
-            let company = careers::company(&mut *conn).await?;
-            return Ok((
-                StatusCode::NOT_FOUND,
-                [(header::CONTENT_TYPE, HTML)],
-                MissingPage { company }.render()?,
-            )
-                .into_response());
-        }
+        None => return missing(conn).await,
     };
     let at = careers::last_change(&mut *conn).await?;
     let company = careers::company(&mut *conn).await?;
     db.release();
     Validators::new(at, &slug).answer(&headers, HTML, || {
-        let json_ld = script_json(&posting_json(&state.config.public_url, &company, &job));
-        Ok(JobPage {
-            description: super::markdown::to_safe_html(&job.description),
-            json_ld,
-            company,
-            job,
-        }
-        .render()?)
+        Ok(JobPage::new(&state.config, company, job).render()?)
     })
+}
+
+/// The apply form's stamp: when the form was given out, signed with the
+/// app's key. A post shows how long the form was open (a person takes
+/// more than a few seconds; a script that posts at once does not) and
+/// that it came from our page.
+struct Stamp {
+    issued: i64,
+    token: String,
+}
+
+/// Less time than this between the form given out and sent is a script's.
+const MIN_FILL_SECONDS: i64 = 3;
+
+impl Stamp {
+    fn new(secret: &[u8], slug: &str) -> Stamp {
+        let issued = Utc::now().timestamp();
+        Stamp {
+            issued,
+            token: Stamp::sign(secret, slug, issued),
+        }
+    }
+
+    /// Under the app's key (every process of it has the same), for this
+    /// job and this time.
+    fn sign(secret: &[u8], slug: &str, issued: i64) -> String {
+        use base64::Engine as _;
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+        let tag = ring::hmac::sign(&key, format!("apply|{slug}|{issued}").as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag)
+    }
+
+    /// The posted stamp is ours, for this job, and old enough.
+    fn holds(secret: &[u8], slug: &str, issued: &str, token: &str) -> bool {
+        let Ok(at) = issued.trim().parse::<i64>() else {
+            return false;
+        };
+        let ours = Stamp::sign(secret, slug, at);
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            ours.as_bytes(),
+            token.as_bytes(),
+        )) && Utc::now().timestamp() - at >= MIN_FILL_SECONDS
+    }
+}
+
+/// An application from the job page (a multipart form, for the resume).
+/// Spam is turned away saving nothing: a filled honeypot is thanked as if
+/// it had applied, a form sent faster than a person could is shown again,
+/// and past the rate limit the answer is a 429.
+async fn apply(
+    State(state): State<AppState>,
+    mut db: Db,
+    Path(slug): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    // The body first, then a connection: a slow upload holds none.
+    let (parts, body) = req.into_parts();
+    let meta = super::request::RequestMeta::from_parts(&parts, &state);
+    let max = state.config.file_max_bytes;
+    let request = axum::extract::Request::from_parts(parts, body);
+    let (fields, file) = match axum::extract::Multipart::from_request(request, &state).await {
+        Ok(form) => super::upload::read_form(form, max).await?,
+        Err(_) => (Vec::new(), super::upload::Uploaded::none(max)),
+    };
+    let conn = db.conn().await?;
+    let job = match careers::by_slug(&mut *conn, &slug).await? {
+        Some(Found::Job(job)) => *job,
+        _ => return missing(conn).await,
+    };
+    if fields.is_empty() {
+        return Err(AppError::Refused(
+            "Send the form as the job page does.".into(),
+        ));
+    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    let thanks = format!("/careers/{}/applied", crate::error::urlencode(&slug));
+    if !field("website").is_empty() {
+        return Ok(super::render::see_other(&thanks));
+    }
+    let typed = ApplyForm {
+        full_name: field("full_name"),
+        email: field("email"),
+        phone: field("phone"),
+        links: field("links"),
+        cover_letter: field("cover_letter"),
+        consent: !field("consent").is_empty(),
+        future_roles: !field("future_roles").is_empty(),
+    };
+    let company = careers::company(&mut *conn).await?;
+    let again = |problems: Problems| {
+        let mut page = JobPage::new(&state.config, company.clone(), job.clone());
+        page.form = typed.clone();
+        page.problems = problems;
+        page
+    };
+    if !Stamp::holds(
+        &state.config.secret_key,
+        &slug,
+        &field("issued"),
+        &field("token"),
+    ) {
+        let problems = Problems {
+            refusal: Some(
+                "That was sent faster than a person fills a form in. Check your answers, choose \
+                 your resume again and send it."
+                    .into(),
+            ),
+            ..Problems::default()
+        };
+        return html(StatusCode::UNPROCESSABLE_ENTITY, &again(problems));
+    }
+    let today = Utc::now().date_naive();
+    let checked = typed.check(today);
+    let resume = file.check();
+    let (fields, resume) = match (checked, resume) {
+        (Ok(f), Ok(r)) => (f, r),
+        (checked, resume) => {
+            let mut e = checked.err().unwrap_or_default();
+            if let Err(r) = resume {
+                e.extend(r);
+            } else {
+                e.add(
+                    "file",
+                    "Choose your resume again: a form sent back cannot keep it.",
+                );
+            }
+            return html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &again(Problems::fields(e)),
+            );
+        }
+    };
+    let email = fields
+        .candidate
+        .emails
+        .first()
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_default();
+    if !careers::within_limits(&mut *conn, meta.ip, &email).await? {
+        let page = again(Problems {
+            refusal: Some(
+                "Too many applications were sent from here or for this address in the last \
+                 hour. Try again later."
+                    .into(),
+            ),
+            ..Problems::default()
+        });
+        let mut res = html(StatusCode::TOO_MANY_REQUESTS, &page)?;
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+        return Ok(res);
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let actor = meta.actor(None);
+    let done = careers::apply(
+        &mut tx,
+        &actor,
+        &state.mail,
+        &state.files,
+        &job,
+        &company.company_name,
+        &fields,
+        &resume,
+    )
+    .await;
+    match done {
+        Ok(Applied::New) => {
+            tx.commit().await?;
+            Ok(super::render::see_other(&thanks))
+        }
+        Ok(Applied::Again) => {
+            tx.rollback().await?;
+            html(
+                StatusCode::OK,
+                &AppliedPage {
+                    company,
+                    job,
+                    again: true,
+                },
+            )
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            let problems = Problems::try_from(e)?;
+            html(problems.status(), &again(problems))
+        }
+    }
+}
+
+async fn applied(mut db: Db, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    match careers::by_slug(&mut *conn, &slug).await? {
+        Some(Found::Job(job)) => {
+            let company = careers::company(&mut *conn).await?;
+            html(
+                StatusCode::OK,
+                &AppliedPage {
+                    company,
+                    job: *job,
+                    again: false,
+                },
+            )
+        }
+        _ => missing(conn).await,
+    }
+}
+
+fn html(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
+    Ok((status, [(header::CONTENT_TYPE, HTML)], page.render()?).into_response())
+}
+
+async fn missing(conn: &mut sqlx::PgConnection) -> Result<Response, AppError> {
+    let company = careers::company(&mut *conn).await?;
+    html(StatusCode::NOT_FOUND, &MissingPage { company })
 }
 
 /// The job as schema.org's `JobPosting`, with what Google requires and
@@ -213,7 +452,7 @@ fn posting_json(public_url: &str, company: &Company, job: &Job) -> serde_json::V
         "identifier": {"@type": "PropertyValue", "name": company.company_name, "value": job.reference},
         "hiringOrganization": {"@type": "Organization", "name": company.company_name},
         "directApply": false,
-        "url": format!("{public_url}/careers/{}", job.slug),
+        "url": format!("{public_url}/careers/{}", crate::error::urlencode(&job.slug)),
         "baseSalary": {
             "@type": "MonetaryAmount",
             "currency": job.currency,

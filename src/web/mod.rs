@@ -10,6 +10,7 @@ pub mod comments;
 pub mod csv;
 pub mod current_user;
 pub mod events;
+pub mod feeds;
 pub mod health;
 pub mod home;
 pub mod markdown;
@@ -60,15 +61,15 @@ pub fn router(state: AppState) -> Router {
             middleware::error_pages,
         ))
         .layer(sessions)
-        .layer(axum::middleware::from_fn(render::with_viewer))
-        // Uploads are read up to the file limit (`upload`); forms are
-        // refused far below it (`auth::csrf`).
-        .layer(axum::extract::DefaultBodyLimit::max(
-            state.config.file_max_bytes + 64 * 1024,
-        ));
+        .layer(axum::middleware::from_fn(render::with_viewer));
     Router::new()
         .merge(app)
         .merge(plain_routes(state.config.metrics_token.is_some()).into_router())
+        // Uploads (a resume, an application's) are read up to the file
+        // limit (`upload`); forms are refused far below it (`auth::csrf`).
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.file_max_bytes + 64 * 1024,
+        ))
         .layer(axum::middleware::from_fn(middleware::log_requests))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -105,6 +106,7 @@ fn session_routes() -> Routes {
 fn plain_routes(metrics: bool) -> Routes {
     health::routes(metrics)
         .merge(careers::routes())
+        .merge(feeds::routes())
         .serve(route!(GET "/static/{name}"), assets::serve)
         .serve(route!(GET "/favicon.ico"), assets::favicon)
 }

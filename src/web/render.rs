@@ -216,6 +216,11 @@ fn admin_nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
             "Pipeline",
             Permission::ConfigureRecruiting,
         ),
+        (
+            "/admin/careers",
+            "Careers site",
+            Permission::ConfigureRecruiting,
+        ),
         ("/admin/audit", "Audit log", Permission::ViewAuditLog),
         ("/admin/outbox", "Outbox", Permission::ViewAuditLog),
     ]

@@ -352,6 +352,8 @@ pub const TABLE: &[Route] = {
             Permission(P::ManageOrganisation),
         ),
         r(Get, "/admin/pipeline", Permission(P::ConfigureRecruiting)),
+        r(Get, "/admin/careers", Permission(P::ConfigureRecruiting)),
+        r(Post, "/admin/careers", Permission(P::ConfigureRecruiting)),
         r(
             Post,
             "/admin/pipeline/stages",
@@ -411,6 +413,11 @@ pub const TABLE: &[Route] = {
         // Outside the session: for operators, and files.
         r(Get, "/careers", Anyone),
         r(Get, "/careers/{slug}", Anyone),
+        r(Post, "/careers/{slug}/application", Anyone),
+        r(Get, "/careers/{slug}/applied", Anyone),
+        r(Get, "/careers.rss", Anyone),
+        r(Get, "/careers.xml", Anyone),
+        r(Get, "/sitemap.xml", Anyone),
         r(Get, "/health", Anyone),
         r(Get, "/health/live", Anyone),
         r(Get, "/health/ready", Anyone),

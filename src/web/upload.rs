@@ -23,6 +23,16 @@ pub struct Uploaded {
 }
 
 impl Uploaded {
+    /// No file was sent.
+    pub fn none(max: usize) -> Uploaded {
+        Uploaded {
+            name: String::new(),
+            bytes: Bytes::new(),
+            too_large: false,
+            max,
+        }
+    }
+
     /// The upload checked (see [`Upload::parse`]), or the problem beside
     /// the `file` field.
     pub fn check(self) -> Result<Upload, FieldErrors> {
@@ -44,12 +54,6 @@ impl FromRequest<AppState> for Uploaded {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         let max = state.config.file_max_bytes;
-        let mut uploaded = Uploaded {
-            name: String::new(),
-            bytes: Bytes::new(),
-            too_large: false,
-            max,
-        };
         let multipart = req
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
@@ -58,7 +62,7 @@ impl FromRequest<AppState> for Uploaded {
         if !multipart {
             // A plain form (its token checked by the middleware) holds no
             // file: "choose a file".
-            return Ok(uploaded);
+            return Ok(Uploaded::none(max));
         }
         let (mut parts, body) = req.into_parts();
         let session = Session::from_request_parts(&mut parts, state)
@@ -75,39 +79,67 @@ impl FromRequest<AppState> for Uploaded {
             _ => None,
         };
         crate::auth::csrf::matches(&session, token.as_deref()).await?;
-        while let Ok(Some(mut field)) = form.next_field().await {
-            if field.name() != Some("file") {
-                continue;
+        let (_, file) = read_form(form, max).await?;
+        Ok(file)
+    }
+}
+
+/// The rest of a multipart form: its text fields, and its `file` read up
+/// to `max` bytes and no further.
+pub async fn read_form(
+    mut form: Multipart,
+    max: usize,
+) -> Result<(Vec<(String, String)>, Uploaded), AppError> {
+    let mut fields = Vec::new();
+    let mut uploaded = Uploaded::none(max);
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(AppError::Refused(
+                    "The form was cut short: try again.".into(),
+                ));
             }
-            uploaded.name = field.file_name().unwrap_or_default().to_owned();
-            let mut bytes = BytesMut::new();
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => {
-                        bytes.extend_from_slice(&chunk);
-                    }
-                    Ok(None) => break,
-                    // Over the limit, by this field or by the whole body
-                    // (the app's body limit sits just above it).
-                    Ok(Some(_)) => {
-                        uploaded.too_large = true;
-                        break;
-                    }
-                    Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                        uploaded.too_large = true;
-                        break;
-                    }
-                    // A body cut short or malformed: nothing to take.
-                    Err(_) => {
-                        return Err(AppError::Refused(
-                            "The upload was cut short: try again.".into(),
-                        ));
-                    }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "file" {
+            // Text fields are bounded by the body limit, and each by its
+            // own check afterwards.
+            let text = field.text().await.unwrap_or_default();
+            fields.push((name, text));
+            continue;
+        }
+        uploaded.name = field.file_name().unwrap_or_default().to_owned();
+        let mut bytes = BytesMut::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => {
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                // Over the limit, by this field or by the whole body (the
+                // app's body limit sits just above it).
+                Ok(Some(_)) => {
+                    uploaded.too_large = true;
+                    break;
+                }
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    uploaded.too_large = true;
+                    break;
+                }
+                // A body cut short or malformed: nothing to take.
+                Err(_) => {
+                    return Err(AppError::Refused(
+                        "The upload was cut short: try again.".into(),
+                    ));
                 }
             }
-            uploaded.bytes = bytes.freeze();
+        }
+        uploaded.bytes = bytes.freeze();
+        if uploaded.too_large {
             break;
         }
-        Ok(uploaded)
     }
+    Ok((fields, uploaded))
 }

@@ -57,6 +57,55 @@ fn json_ld(page: &Page) -> Value {
     serde_json::from_str(&script.inner_html()).unwrap()
 }
 
+/// The texts (CDATA included) of the elements at `path` ("rss/channel/item/title"),
+/// read by a real XML parser: a document that is not well-formed fails.
+fn xml_texts(xml: &str, path: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut at, mut texts) = (Vec::<String>::new(), Vec::new());
+    let mut text: Option<String> = None;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => {
+                at.push(String::from_utf8(e.name().as_ref().to_vec()).unwrap());
+                if at.join("/") == path {
+                    text = Some(String::new());
+                }
+            }
+            Event::Empty(e) => {
+                let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                if format!("{}/{name}", at.join("/")) == path {
+                    texts.push(String::new());
+                }
+            }
+            Event::Text(t) => {
+                if let Some(s) = text.as_mut() {
+                    s.push_str(&t.decode().unwrap());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(s) = text.as_mut() {
+                    let name = r.decode().unwrap();
+                    s.push_str(&quick_xml::escape::unescape(&format!("&{name};")).unwrap());
+                }
+            }
+            Event::CData(t) => {
+                if let Some(s) = text.as_mut() {
+                    s.push_str(std::str::from_utf8(&t).unwrap());
+                }
+            }
+            Event::End(_) => {
+                if at.join("/") == path {
+                    texts.push(text.take().unwrap_or_default());
+                }
+                at.pop();
+            }
+            Event::Eof => return texts,
+            _ => {}
+        }
+    }
+}
+
 async fn sessions(app: &TestApp) -> i64 {
     sqlx::query_scalar("select count(*) from sessions")
         .fetch_one(&app.pool)
@@ -238,13 +287,88 @@ async fn a_job_leaves_the_site_when_unpublished_held_or_closed() {
     let job = format!("/careers/{slug}");
     assert_eq!(listed().await, 1);
 
-    // Unpublished: gone from the list and its page, at once.
+    // The feeds and the sitemap say the same as the pages.
+    let base = app.url("");
+    let rss = visitor.get("/careers.rss").await;
+    assert_eq!(rss.status, StatusCode::OK);
+    assert!(
+        rss.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/rss+xml")
+    );
+    assert_eq!(
+        xml_texts(&rss.body, "rss/channel/item/title"),
+        ["Platform engineer"]
+    );
+    assert_eq!(
+        xml_texts(&rss.body, "rss/channel/item/link"),
+        [format!("{base}{job}")]
+    );
+    let reference: String = sqlx::query_scalar("select reference from requirements where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        xml_texts(&rss.body, "rss/channel/item/guid"),
+        std::slice::from_ref(&reference)
+    );
+    let feed = visitor.get("/careers.xml").await;
+    assert_eq!(
+        xml_texts(&feed.body, "source/job/title"),
+        ["Platform engineer"]
+    );
+    assert_eq!(
+        xml_texts(&feed.body, "source/job/referencenumber"),
+        [reference]
+    );
+    assert_eq!(
+        xml_texts(&feed.body, "source/job/url"),
+        [format!("{base}{job}")]
+    );
+    assert_eq!(
+        xml_texts(&feed.body, "source/job/salary"),
+        ["EUR 60,000–80,000 a year"]
+    );
+    assert!(xml_texts(&feed.body, "source/job/description")[0].contains("<strong>our</strong>"));
+    assert!(feed.body.contains("<![CDATA["));
+    let sitemap = visitor.get("/sitemap.xml").await;
+    assert_eq!(
+        xml_texts(&sitemap.body, "urlset/url/loc"),
+        [format!("{base}/careers"), format!("{base}{job}")]
+    );
+    assert_eq!(xml_texts(&sitemap.body, "urlset/url/lastmod").len(), 2);
+    let etag = feed.headers["etag"].to_str().unwrap().to_owned();
+    assert_eq!(
+        visitor
+            .get_with("/careers.xml", &[("If-None-Match", &etag)])
+            .await
+            .status,
+        StatusCode::NOT_MODIFIED
+    );
+
+    // Unpublished: gone from the list, its page, the feeds and the
+    // sitemap, at once.
     recruiter
         .post(&format!("{path}/deletion"), &[])
         .await
         .assert_redirect(&path);
     assert_eq!(listed().await, 0);
     assert_eq!(visitor.get(&job).await.status, StatusCode::NOT_FOUND);
+    let rss = visitor.get("/careers.rss").await;
+    assert!(xml_texts(&rss.body, "rss/channel/item/title").is_empty());
+    assert_eq!(xml_texts(&rss.body, "rss/channel/title").len(), 1);
+    let feed = visitor
+        .get_with("/careers.xml", &[("If-None-Match", &etag)])
+        .await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(xml_texts(&feed.body, "source/job/title").is_empty());
+    let sitemap = visitor.get("/sitemap.xml").await;
+    assert_eq!(
+        xml_texts(&sitemap.body, "urlset/url/loc"),
+        [format!("{base}/careers")]
+    );
     assert_eq!(
         recruiter
             .post(&format!("{path}/deletion"), &[])
@@ -330,4 +454,150 @@ async fn the_careers_list_filters_by_team_place_type_and_words() {
         visitor.get("/careers/%00").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn a_candidate_applies_on_the_job_page_and_lands_at_the_first_stage() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter) = open_job(&app).await;
+    let id = chain.requirement;
+    let path = format!("/requirements/{id}/posting");
+    recruiter
+        .post(&path, &posting("Platform engineer", &[]))
+        .await
+        .assert_redirect(&path);
+    let slug: String = sqlx::query_scalar("select slug from postings where requirement_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let job = format!("/careers/{slug}");
+    let apply = format!("{job}/application");
+    let visitor = app.client();
+    let sessions_before = sessions(&app).await;
+    let count = async |sql: &'static str| -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+    };
+    let page = visitor.get(&job).await;
+    let issued = page.attr("input[name=issued]", "value").unwrap();
+    let token = page.attr("input[name=token]", "value").unwrap();
+    let resume = crate::harness::documents::pdf(&["Ana Costa\nana@mail.test\nRust and PostgreSQL"]);
+    let form = |extra: &[(&'static str, &'static str)]| {
+        let mut f: Vec<(&str, String)> = vec![
+            ("issued", issued.clone()),
+            ("token", token.clone()),
+            ("website", String::new()),
+            ("full_name", "Ana Costa".into()),
+            ("email", "Ana@Mail.test".into()),
+            ("phone", "+351 912 345 678".into()),
+            ("links", "https://example.com/ana".into()),
+            ("cover_letter", "I run platforms.".into()),
+            ("consent", "on".into()),
+        ];
+        for (k, v) in extra {
+            f.retain(|(name, _)| name != k);
+            f.push((k, v.to_string()));
+        }
+        f
+    };
+    let send = async |f: Vec<(&str, String)>, file: bool| {
+        let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let file = file.then(|| ("ana.pdf", resume.clone()));
+        visitor.post_multipart(&apply, &fields, file).await
+    };
+
+    // Sent at once: a script's speed. Shown again, nothing saved.
+    let res = send(form(&[]), true).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.texts(".flash.error")[0].contains("faster than a person"));
+    assert_eq!(
+        res.attr("#full_name", "value").as_deref(),
+        Some("Ana Costa")
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+
+    // The honeypot filled: thanked, nothing saved.
+    let res = send(form(&[("website", "http://spam.example")]), true).await;
+    res.assert_redirect(&format!("{job}/applied"));
+    assert_eq!(count("select count(*) from candidates").await, 0);
+
+    // Problems beside their fields, the input kept.
+    let res = send(form(&[("consent", ""), ("email", "ana@")]), false).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.field_error("consent")
+            .unwrap()
+            .contains("Tick this box")
+    );
+    assert!(res.field_error("email").is_some());
+    assert!(res.field_error("file").is_some());
+    assert_eq!(
+        res.attr("#phone", "value").as_deref(),
+        Some("+351 912 345 678")
+    );
+    assert_eq!(res.texts("#cover_letter"), ["I run platforms."]);
+    assert_eq!(count("select count(*) from candidates").await, 0);
+
+    // Sent: in the pipeline at Applied, the recruiter told, a mail to them.
+    let res = send(form(&[("future_roles", "on")]), true).await;
+    res.assert_redirect(&format!("{job}/applied"));
+    let thanks = visitor.get(res.location()).await;
+    assert!(thanks.texts("h1")[0].starts_with("Thank you"));
+    let (stage, source, letter): (String, String, String) = sqlx::query_as(
+        "select s.name, a.source, a.cover_letter from applications a
+           join pipeline_stages s on s.id = a.stage_id where a.requirement_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (stage.as_str(), source.as_str(), letter.as_str()),
+        ("Applied", "careers_page", "I run platforms.")
+    );
+    assert_eq!(
+        count("select count(*) from file_attachments where candidate_id is not null").await,
+        1
+    );
+    assert_eq!(
+        count("select count(*) from candidates where consent_given_at is not null and consent_until > current_date + 300").await,
+        1
+    );
+    assert!(
+        app.last_mail_to("ana@mail.test")
+            .await
+            .unwrap()
+            .contains("Platform engineer")
+    );
+    let told: i64 = sqlx::query_scalar(
+        "select count(*) from notifications n join requirements r on r.recruiter_id = n.user_id
+          where r.id = $1 and n.event = 'candidate.added'",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+    let board = recruiter.get(&format!("/requirements/{id}/board")).await;
+    assert_eq!(
+        board.texts(".board-column:nth-child(1) .card-item > a"),
+        ["Ana Costa"]
+    );
+
+    // Again, by the same address: said kindly, nothing new.
+    let res = send(form(&[("email", "ana@mail.test")]), true).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.texts("h1")[0].contains("applied for this job already"));
+    assert_eq!(count("select count(*) from applications").await, 1);
+    assert_eq!(count("select count(*) from candidates").await, 1);
+
+    // Past the limit for one address: a 429, nothing saved.
+    let res = send(form(&[("email", "ana@mail.test")]), true).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let res = send(form(&[("email", "ana@mail.test")]), true).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.headers["retry-after"], "3600");
+    assert_eq!(count("select count(*) from applications").await, 1);
+    // And no visitor got a session.
+    assert_eq!(sessions(&app).await, sessions_before);
 }

@@ -459,7 +459,9 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             })
             .collect(),
         // No job has this address, for anyone.
-        (_, "/careers/{slug}") => vec![Case::new("/careers/no-such-job-hh-0", Unknown)],
+        (_, p) if p.starts_with("/careers/{slug}") => {
+            vec![Case::new(p.replace("{slug}", "no-such-job-hh-0"), Unknown)]
+        }
         (_, "/requirements/{id}/posting" | "/requirements/{id}/posting/deletion") => {
             on(&requirements, &|id| {
                 route.path.replace("{id}", &id.to_string())

@@ -27,10 +27,11 @@ pub enum Entity {
     Application,
     PipelineStage,
     RejectionReason,
+    CareersSettings,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 13] = [
+    pub const ALL: [Entity; 14] = [
         Entity::Requirement,
         Entity::Opening,
         Entity::Offer,
@@ -44,6 +45,7 @@ impl Entity {
         Entity::Application,
         Entity::PipelineStage,
         Entity::RejectionReason,
+        Entity::CareersSettings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Entity {
             Entity::Application => "application",
             Entity::PipelineStage => "pipeline_stage",
             Entity::RejectionReason => "rejection_reason",
+            Entity::CareersSettings => "careers_settings",
         }
     }
 
@@ -207,6 +210,7 @@ actions! {
     WorkflowMadeDefault = "workflow.made_default",
     RequirementPublished = "requirement.published",
     RequirementUnpublished = "requirement.unpublished",
+    CareersSettingsUpdated = "careers_settings.updated",
     CandidateCreated = "candidate.created",
     CandidateUpdated = "candidate.updated",
     CandidateFileAdded = "candidate.file_added",

@@ -82,6 +82,16 @@ pub trait Letters: Send + Sync {
     /// To the address an account had before an admin changed it.
     fn email_changed(&self, to: &str, name: &str, new_email: &str) -> Result<Mail, LetterError>;
 
+    /// To a candidate who applied for `job` on the careers site: it
+    /// arrived.
+    fn application_received(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        company: &str,
+    ) -> Result<Mail, LetterError>;
+
     /// To a candidate whose application for `job` ended: we rejected them,
     /// or (`withdrawn`) they withdrew.
     fn rejection(

@@ -190,6 +190,22 @@ pub async fn add(
         .await?
         .filter(|r| r.visible_to(who.user, who.roles))
         .ok_or_else(|| Error::field("requirement_id", "Choose one of the requirements."))?;
+    enter(conn, who.actor, Some(who.user), mail, candidate, &r, source).await
+}
+
+/// Puts the candidate in the pipeline of `r` at its first stage: added by
+/// `by`, or (None) applying themselves on the careers site. Refused unless
+/// `r` is open (or on hold), and when they are in it already.
+pub async fn enter(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    by: Option<Uuid>,
+    mail: &dyn Letters,
+    candidate: CandidateId,
+    r: &crate::domain::requisition::requirement::Requirement,
+    source: Source,
+) -> Result<ApplicationId, Error> {
+    let requirement = r.id;
     if !matches!(r.status, Status::Open | Status::OnHold) {
         return Err(Error::field(
             "requirement_id",
@@ -216,7 +232,7 @@ pub async fn add(
     .bind(first.id)
     .bind(r.recruiter_id)
     .bind(source)
-    .bind(who.user)
+    .bind(by)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else {
@@ -225,7 +241,7 @@ pub async fn add(
             format!("They are in the pipeline of {} already.", r.reference),
         ));
     };
-    record_move(&mut *conn, who.user, id, None, first.id).await?;
+    record_move(&mut *conn, by, id, None, first.id).await?;
     let a = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     let c = Changes::new()
         .created("requirement", &r.reference)
@@ -233,15 +249,20 @@ pub async fn add(
         .created("source", &source.as_str());
     audit::record(
         &mut *conn,
-        who.actor,
+        actor,
         audit::Action::ApplicationCreated,
         audit::Entity::Application,
         Some(id.uuid()),
         c,
     )
     .await?;
-    let notice = notice(&a, Event::CandidateAdded, "joined the pipeline", who.user);
-    notify::tell(&mut *conn, mail, &notice, &a.people_but(Some(who.user))).await?;
+    let what = if by.is_some() {
+        "joined the pipeline"
+    } else {
+        "applied on the careers site"
+    };
+    let notice = notice(&a, Event::CandidateAdded, what, by);
+    notify::tell(&mut *conn, mail, &notice, &a.people_but(by)).await?;
     notify::changed(conn, board_subject(requirement)).await?;
     Ok(id)
 }
@@ -253,20 +274,20 @@ fn board_subject(requirement: RequirementId) -> SubjectRef {
 
 /// "Ana Costa moved to Interview, HH-2026-0042 Platform engineer", leading
 /// to the candidate.
-fn notice(a: &Application, event: Event, what: &str, actor: Uuid) -> Notice {
+fn notice(a: &Application, event: Event, what: &str, actor: Option<Uuid>) -> Notice {
     Notice {
         event,
         subject_type: "candidate",
         subject_id: a.candidate_id.uuid(),
         text: format!("{} {what}, {} {}", a.candidate_name, a.reference, a.title),
         link: format!("/candidates/{}", a.candidate_id),
-        actor: Some(actor),
+        actor,
     }
 }
 
 async fn record_move(
     conn: &mut PgConnection,
-    by: Uuid,
+    by: Option<Uuid>,
     id: ApplicationId,
     from: Option<StageId>,
     to: StageId,
@@ -388,7 +409,7 @@ pub async fn move_to(
     )
     .await?;
     let what = format!("moved to {}", target.name);
-    let notice = notice(&a, Event::ApplicationStageChanged, &what, who.user);
+    let notice = notice(&a, Event::ApplicationStageChanged, &what, Some(who.user));
     notify::tell(&mut *conn, mail, &notice, &a.people_but(Some(who.user))).await?;
     notify::changed(conn, board_subject(a.requirement_id)).await?;
     Ok(outcome)
@@ -414,7 +435,7 @@ async fn set_stage(
     .bind(reason.map(|(_, note)| note).filter(|n| !n.is_empty()))
     .execute(&mut *conn)
     .await?;
-    record_move(conn, who.user, a.id, Some(a.stage_id), to.id).await
+    record_move(conn, Some(who.user), a.id, Some(a.stage_id), to.id).await
 }
 
 /// The longest note kept with a rejection.
@@ -516,7 +537,7 @@ pub async fn reject(
     )
     .await?;
     let what = format!("{}: {}", end.name.to_lowercase(), reason.label);
-    let notice = notice(&a, Event::ApplicationRejected, &what, who.user);
+    let notice = notice(&a, Event::ApplicationRejected, &what, Some(who.user));
     notify::tell(&mut *conn, mail, &notice, &a.people_but(Some(who.user))).await?;
     notify::changed(conn, board_subject(a.requirement_id)).await?;
     Ok(())

@@ -315,7 +315,7 @@ fn emails(e: &mut FieldErrors, input: &str) -> Vec<Email> {
 }
 
 /// Web addresses, one per line, each http(s).
-fn links(e: &mut FieldErrors, input: &str) -> Vec<String> {
+pub(crate) fn links(e: &mut FieldErrors, input: &str) -> Vec<String> {
     let raw = optional_text(e, "links", input, LINKS_MAX * (LINK_MAX + 1));
     let list: Vec<String> = raw
         .lines()

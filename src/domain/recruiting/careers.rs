@@ -133,21 +133,14 @@ pub async fn jobs(conn: &mut PgConnection, f: &JobFilter) -> Result<Vec<Job>, sq
           order by p.published_at desc, r.id"
     ))
     .bind(f.department.replace('\0', "").trim())
-    .bind(like_free(&f.location))
+    .bind(crate::domain::kernel::like_escaped(
+        f.location.replace('\0', "").trim(),
+    ))
     .bind(f.employment_type.trim())
     .bind(f.remote.trim())
     .bind(text.trim())
     .fetch_all(conn)
     .await
-}
-
-/// A location as typed, its LIKE wildcards taken literally.
-fn like_free(s: &str) -> String {
-    s.replace('\0', "")
-        .trim()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// What the careers list offers to filter by: the departments and
@@ -235,6 +228,46 @@ pub async fn company(conn: &mut PgConnection) -> Result<Company, sqlx::Error> {
     sqlx::query_as("select company_name, intro from careers_settings")
         .fetch_one(conn)
         .await
+}
+
+pub const COMPANY_NAME_MAX: usize = 120;
+pub const INTRO_MAX: usize = 5_000;
+
+/// Saves what the careers site says of the company (admins).
+pub async fn save_company(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    name: &str,
+    intro: &str,
+) -> Result<(), Error> {
+    let mut e = FieldErrors::default();
+    let name = required_text(
+        &mut e,
+        "company_name",
+        name,
+        COMPANY_NAME_MAX,
+        "Give the company's name.",
+    );
+    let intro = optional_text(&mut e, "intro", intro, INTRO_MAX);
+    e.into_result(|| ())?;
+    let before = company(&mut *conn).await?;
+    sqlx::query("update careers_settings set company_name = $1, intro = $2, updated_at = now()")
+        .bind(&name)
+        .bind(&intro)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(
+        conn,
+        actor,
+        audit::Action::CareersSettingsUpdated,
+        audit::Entity::CareersSettings,
+        None,
+        Changes::new()
+            .field("company_name", &before.company_name, &name)
+            .field("intro", &before.intro, &intro),
+    )
+    .await?;
+    Ok(())
 }
 
 // ---- publishing ---------------------------------------------------------------
@@ -655,4 +688,193 @@ mod tests {
             "ingénieur-e-données-hh-1"
         );
     }
+}
+
+// ---- applying ---------------------------------------------------------------
+
+pub const COVER_LETTER_MAX: usize = 10_000;
+
+/// The apply form as typed (its file aside).
+#[derive(Debug, Clone, Default)]
+pub struct ApplyForm {
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    /// One per line.
+    pub links: String,
+    pub cover_letter: String,
+    /// "Process my data for this application": required.
+    pub consent: bool,
+    /// "Keep my data for future roles": optional.
+    pub future_roles: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplyFields {
+    pub candidate: super::candidate::CandidateFields,
+    pub cover_letter: String,
+}
+
+/// How long data kept for future roles is kept, from the day of consent.
+pub const FUTURE_ROLES_DAYS: u64 = 365;
+
+impl ApplyForm {
+    /// Checks every field, each problem beside its field. `today` dates the
+    /// consent to keep the data for future roles.
+    pub fn check(&self, today: NaiveDate) -> Result<ApplyFields, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let full_name = required_text(
+            &mut e,
+            "full_name",
+            &self.full_name,
+            super::candidate::NAME_MAX,
+            "Enter your name.",
+        );
+        let email = match crate::domain::org::user::Email::parse(self.email.trim()) {
+            Ok(email) => Some(email),
+            Err(_) if self.email.trim().is_empty() => {
+                e.add("email", "Enter your email address: we answer there.");
+                None
+            }
+            Err(_) => {
+                e.add("email", "Enter an email address like name@example.com.");
+                None
+            }
+        };
+        let phone = optional_text(&mut e, "phone", &self.phone, super::candidate::PHONE_MAX);
+        if !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+        {
+            e.add("phone", "Use digits, spaces and + - ( ) . / only.");
+        }
+        let links = super::candidate::links(&mut e, &self.links);
+        let cover_letter =
+            optional_text(&mut e, "cover_letter", &self.cover_letter, COVER_LETTER_MAX);
+        if !self.consent {
+            e.add(
+                "consent",
+                "Tick this box to let us process your application: we cannot consider it otherwise.",
+            );
+        }
+        let consent_until = self
+            .future_roles
+            .then(|| today.checked_add_days(chrono::Days::new(FUTURE_ROLES_DAYS)))
+            .flatten();
+        e.into_result(|| ApplyFields {
+            candidate: super::candidate::CandidateFields {
+                full_name,
+                emails: email.into_iter().collect(),
+                phone,
+                location: String::new(),
+                links,
+                source: super::candidate::Source::CareersPage,
+                referrer_id: None,
+                source_detail: String::new(),
+                tags: Vec::new(),
+                skills: Vec::new(),
+                owner_id: None,
+                consent: true,
+                consent_until,
+            },
+            cover_letter,
+        })
+    }
+}
+
+/// The apply form's limits, per hour: applications from one address (an
+/// office may share one), and for one email address.
+pub const PER_ADDRESS: i64 = 10;
+pub const PER_EMAIL: i64 = 3;
+
+/// Whether another application from `ip` for `email` is within the limits;
+/// counted when it is.
+pub async fn within_limits(
+    conn: &mut PgConnection,
+    ip: Option<std::net::IpAddr>,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
+    let (from_ip, for_email): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from apply_attempts where ip = $1 and at > now() - interval '1 hour'),
+                (select count(*) from apply_attempts where lower(email) = lower($2) and at > now() - interval '1 hour')",
+    )
+    .bind(ip)
+    .bind(email)
+    .fetch_one(&mut *conn)
+    .await?;
+    if (ip.is_some() && from_ip >= PER_ADDRESS) || for_email >= PER_EMAIL {
+        return Ok(false);
+    }
+    sqlx::query("insert into apply_attempts (ip, email) values ($1, $2)")
+        .bind(ip)
+        .bind(email)
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
+/// What applying did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// In the pipeline now, at its first stage.
+    New,
+    /// They had applied for this job already: nothing new was made.
+    Again,
+}
+
+/// An application from the careers site for `job`: the person found by
+/// their email (or added), their resume kept with them, an application at
+/// the first stage of the job's pipeline (its recruiter told), and a mail
+/// confirming it arrived.
+#[allow(clippy::too_many_arguments)] // each is one thing an application needs
+pub async fn apply(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    mail: &dyn crate::domain::messaging::Letters,
+    store: &dyn super::files::Store,
+    job: &Job,
+    company: &str,
+    f: &ApplyFields,
+    resume: &super::files::Upload,
+) -> Result<Applied, Error> {
+    let r = crate::domain::requisition::requirement::find(&mut *conn, job.requirement_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let candidate = match super::candidate::by_email(&mut *conn, &f.candidate.emails).await? {
+        Some(known) => {
+            let already: bool = sqlx::query_scalar(
+                "select exists (select from applications where candidate_id = $1 and requirement_id = $2)",
+            )
+            .bind(known)
+            .bind(r.id)
+            .fetch_one(&mut *conn)
+            .await?;
+            if already {
+                return Ok(Applied::Again);
+            }
+            known
+        }
+        None => super::candidate::add(&mut *conn, actor, &f.candidate)
+            .await?
+            .id(),
+    };
+    match super::files::attach(&mut *conn, store, actor, Some(candidate), resume).await {
+        // The resume they sent before: kept once.
+        Ok(_) | Err(Error::Invalid(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let source = super::candidate::Source::CareersPage;
+    let id =
+        super::application::enter(&mut *conn, actor, None, mail, candidate, &r, source).await?;
+    sqlx::query("update applications set cover_letter = $2 where id = $1")
+        .bind(id)
+        .bind(&f.cover_letter)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(to) = f.candidate.emails.first() {
+        let letter =
+            mail.application_received(to.as_str(), &f.candidate.full_name, &job.title, company)?;
+        crate::domain::messaging::outbox::queue(conn, &letter).await?;
+    }
+    Ok(Applied::New)
 }

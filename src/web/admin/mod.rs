@@ -3,6 +3,7 @@
 //! checks its permission.
 
 pub mod audit;
+pub mod careers;
 pub mod departments;
 pub mod levels;
 pub mod outbox;
@@ -21,4 +22,5 @@ pub fn routes() -> Routes {
         .merge(outbox::routes())
         .merge(workflows::routes())
         .merge(pipeline::routes())
+        .merge(careers::routes())
 }

@@ -575,6 +575,35 @@ impl Client {
         .await
     }
 
+    /// Posts `fields` and a `file` (name, bytes) as one multipart form, as
+    /// a browser sends a form with a file, and nothing else (no token).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(name.to_owned())
+                    .mime_str("application/octet-stream")
+                    .unwrap(),
+            );
+        }
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .multipart(form),
+        )
+        .await
+    }
+
     /// Posts exactly `form`, with no token added.
     pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
         self.send(self.http.post(format!("{}{path}", self.base)).form(form))
