@@ -632,8 +632,8 @@ const INSERT_APPLICATIONS: [&str; 2] = [
 const REBUILT_INDEXES: [&str; 7] = [
     "candidates_search_idx",
     "candidates_tags_idx",
-    "candidates_name_idx",
     "candidates_phone_idx",
+    "candidate_emails_local_idx",
     "applications_board_idx",
     "applications_stage_idx",
     "application_stage_changes_idx",

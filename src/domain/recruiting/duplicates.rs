@@ -27,14 +27,6 @@ pub async fn of(
 ) -> Result<Vec<Possible>, sqlx::Error> {
     sqlx::query_as(concat!(
         "with me as (select * from candidates where id = $4),
-              -- Those of the same name first, through the name's index: a
-              -- common name is shared by dozens in a million, and the
-              -- addresses of those few are then read by their candidate.
-              same_name as materialized (
-                select c.id from me join candidates c on lower(c.full_name) = lower(me.full_name)
-                 where c.id <> me.id and c.deleted_at is null limit 500),
-              my_locals as (select regexp_replace(split_part(lower(email), '@', 1), '[._-]|\\+.*$', '', 'g') as local
-                              from candidate_emails where candidate_id = $4),
               found as (
                 select c.id, 'the same phone number' as reason
                   from me join candidates c
@@ -42,12 +34,14 @@ pub async fn of(
                    and right(c.phone_digits, 9) = right(me.phone_digits, 9)
                  where c.id <> me.id and c.deleted_at is null
                 union all
-                select n.id, 'the same name and a similar email address'
-                  from same_name n
-                 where exists (select from candidate_emails e
-                                where e.candidate_id = n.id
-                                  and regexp_replace(split_part(lower(e.email), '@', 1), '[._-]|\\+.*$', '', 'g')
-                                      in (select local from my_locals)))
+                -- Through the index of addresses' similar forms: the few
+                -- with a similar address, then those of them of the same name.
+                select distinct c.id, 'the same name and a similar email address'
+                  from candidate_emails mine
+                  join candidate_emails e on email_local(e.email) = email_local(mine.email)
+                  join candidates c on c.id = e.candidate_id
+                  join me on lower(c.full_name) = lower(me.full_name)
+                 where mine.candidate_id = $4 and c.id <> me.id and c.deleted_at is null)
          select c.id, c.full_name, string_agg(f.reason, ', ' order by f.reason desc) as reason
            from found f join candidates c on c.id = f.id
           where ",
