@@ -351,3 +351,96 @@ async fn a_board_open_in_two_browsers_moves_together() {
     watching.close().await;
     moving.close().await;
 }
+
+#[tokio::test]
+async fn a_candidate_applies_without_javascript_and_the_board_shows_them_live() {
+    let app = TestApp::spawn().await;
+    let (chain, _) = recruiting(&app).await;
+    let id = chain.requirement;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let posting = format!("/requirements/{id}/posting");
+    admin
+        .post(
+            &posting,
+            &[
+                ("title", "Platform engineer"),
+                ("description", "Run **our** platform."),
+                ("remote_policy", "hybrid"),
+                ("location", "Lisbon"),
+                ("employment_type", "full_time"),
+                ("pay_min", "60000"),
+                ("pay_max", "80000"),
+                ("currency", "EUR"),
+                ("pay_period", "year"),
+                ("version", "0"),
+            ],
+        )
+        .await
+        .assert_redirect(&posting);
+    let slug: String = sqlx::query_scalar("select slug from postings where requirement_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let board = format!("/requirements/{id}/board");
+    let watching = Browser::start().await;
+    signed_in(&app, &watching, RECRUITER, &board).await;
+    watching.js("document.body.dataset.untouched = 'yes'").await;
+
+    // A phone without JavaScript: the list, the job, the form.
+    let phone = Browser::without_javascript().await;
+    set_width(&phone, WIDTHS[0]).await;
+    phone.goto(&app.url("/careers")).await;
+    check_layout(&phone, "careers", WIDTHS[0]).await;
+    phone
+        .wait_for_xpath("//a[normalize-space()='Platform engineer']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    phone.wait_for_path(&format!("/careers/{slug}")).await;
+    check_layout(&phone, "careers-job", WIDTHS[0]).await;
+    full_page_screenshot(&phone, "careers-job-390-full", WIDTHS[0]).await;
+    phone.fill("#full_name", "Ana Costa").await;
+    phone.fill("#email", "ana.costa@mail.test").await;
+    let dir = tempfile::tempdir().unwrap();
+    let resume = dir.path().join("ana-costa.pdf");
+    std::fs::write(
+        &resume,
+        documents::pdf(&["Ana Costa\nQuokka platform engineer"]),
+    )
+    .unwrap();
+    phone
+        .wait_for("#file")
+        .await
+        .send_keys(resume.to_str().unwrap())
+        .await
+        .unwrap();
+    phone.wait_for("#consent").await.click().await.unwrap();
+    // A person takes a moment over a form; a script that posts at once is
+    // turned away.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    phone.click_button("Send application").await;
+    phone
+        .wait_for_path(&format!("/careers/{slug}/applied"))
+        .await;
+    assert!(phone.text("h1").await.starts_with("Thank you"));
+    phone.close().await;
+
+    // On the recruiter's board at once, without a reload.
+    wait_for_texts(&watching, &column(1), &["Ana Costa"]).await;
+    assert_eq!(
+        watching
+            .js("return document.body.dataset.untouched || ''")
+            .await,
+        "yes",
+        "the page was not reloaded"
+    );
+    // The careers pages at a laptop's width too.
+    set_width(&watching, WIDTHS[1]).await;
+    watching.goto(&app.url("/careers")).await;
+    check_layout(&watching, "careers", WIDTHS[1]).await;
+    watching.goto(&app.url(&format!("/careers/{slug}"))).await;
+    check_layout(&watching, "careers-job", WIDTHS[1]).await;
+    watching.close().await;
+}
