@@ -7,6 +7,10 @@
 -- $BENCH_UPLOAD (a PDF file) each path is posted once a multipart form of
 -- the CSRF token and that file, made a different file every time by
 -- overwriting its placeholder (HHNONCE…, see examples/extract_bench.rs).
+-- With $BENCH_APPLY (the same PDF) each request is an application from
+-- the careers site: the job page's stamp ($BENCH_STAMP, "issued token"),
+-- a name, an address never used before, the consent and that file, from
+-- an address of its own (X-Forwarded-For: the app trusts its proxy then).
 -- Prints one RESULT line with requests/s, p50/p95/p99 (ms) and failures
 -- (non-2xx/3xx, socket errors).
 local count = 0
@@ -16,6 +20,12 @@ local nonce = "HHNONCE0000000000000000000000000"
 function setup(thread)
    thread:set("index", count)
    count = count + 1
+end
+
+-- One text field of a multipart form.
+function field(name, value)
+   return "--" .. boundary .. "\r\n"
+      .. 'Content-Disposition: form-data; name="' .. name .. '"\r\n\r\n' .. value .. "\r\n"
 end
 
 function init(args)
@@ -35,6 +45,23 @@ function init(args)
       upload_head = "--" .. boundary .. "\r\n"
          .. 'Content-Disposition: form-data; name="csrf_token"\r\n\r\n' .. csrf .. "\r\n"
          .. "--" .. boundary .. "\r\n"
+         .. 'Content-Disposition: form-data; name="file"; filename="resume.pdf"\r\n'
+         .. "Content-Type: application/pdf\r\n\r\n" .. pdf:sub(1, at - 1)
+      upload_tail = pdf:sub(at + #nonce) .. "\r\n--" .. boundary .. "--\r\n"
+      started = os.time()
+      uploaded = 0
+      post = true
+   end
+   local apply = os.getenv("BENCH_APPLY")
+   if apply and apply ~= "" then
+      local f = assert(io.open(apply, "rb"))
+      local pdf = f:read("*a")
+      f:close()
+      local at = assert(pdf:find(nonce, 1, true), "no placeholder in " .. apply)
+      local issued, token = assert(os.getenv("BENCH_STAMP")):match("^(%S+) (%S+)$")
+      apply_fields = field("issued", issued) .. field("token", token)
+         .. field("full_name", "Bench Applicant") .. field("consent", "on")
+      apply_file = "--" .. boundary .. "\r\n"
          .. 'Content-Disposition: form-data; name="file"; filename="resume.pdf"\r\n'
          .. "Content-Type: application/pdf\r\n\r\n" .. pdf:sub(1, at - 1)
       upload_tail = pdf:sub(at + #nonce) .. "\r\n--" .. boundary .. "--\r\n"
@@ -64,6 +91,14 @@ function request()
       end
       path = mine[nxt]
       if post then nxt = nxt + 1 else nxt = nxt % #mine + 1 end
+   end
+   if apply_fields then
+      uploaded = uploaded + 1
+      local who = string.format("%010d%03d%019d", started, index, uploaded)
+      return wrk.format("POST", path,
+         { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
+           ["X-Forwarded-For"] = string.format("10.%d.%d.%d", index % 256, math.floor(uploaded / 256) % 256, uploaded % 256) },
+         apply_fields .. field("email", "bench-" .. who .. "@apply.hiringhare.test") .. apply_file .. who .. upload_tail)
    end
    if upload_head then
       -- A file no upload sent before: this run, this thread, this request.

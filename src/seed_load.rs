@@ -30,6 +30,9 @@
 //! can be measured as the demo recruiter. Generated rows are consistent by
 //! construction, no audit rows are written for candidates or applications,
 //! and hires do not fill openings.
+//!
+//! The newest [`PUBLISHED_JOBS`] open requirements are published on the
+//! careers site (its pages, feeds and apply form can be measured).
 
 use crate::BoxError;
 use sqlx::{PgConnection, PgPool};
@@ -639,6 +642,42 @@ const REBUILT_INDEXES: [&str; 7] = [
     "application_stage_changes_idx",
 ];
 
+/// How many open requirements the careers site shows (at most).
+pub const PUBLISHED_JOBS: i64 = 2_000;
+
+/// Publishes the newest open, non-confidential requirements, up to
+/// [`PUBLISHED_JOBS`] in all, as their recruiter would: a public title and
+/// description, their place and pay.
+async fn publish_jobs(pool: &PgPool) -> Result<(), BoxError> {
+    let published = sqlx::query(
+        "insert into postings (requirement_id, slug, title, description, location, remote_policy,
+                               employment_type, pay_min, pay_max, currency, pay_period, published_at,
+                               published_by, updated_at)
+         select r.id,
+                trim(both '-' from lower(regexp_replace(r.title || ' ' || r.reference, '[^[:alnum:]]+', '-', 'g'))),
+                r.title,
+                coalesce(nullif(r.description, ''), 'Join the ' || d.name || ' team as ' || r.title || '.'),
+                case when r.remote_policy = 'remote' then '' else coalesce(nullif(r.location, ''), 'Lisbon') end,
+                r.remote_policy, r.employment_type, r.salary_min, r.salary_max, r.currency, 'year',
+                r.updated_at, r.recruiter_id, r.updated_at
+           from requirements r join departments d on d.id = r.department_id
+          where r.status = 'open' and r.deleted_at is null and not r.confidential
+            and not exists (select from postings p where p.requirement_id = r.id)
+          order by r.created_at desc
+          limit greatest(0, $1 - (select count(*) from postings where published_at is not null))",
+    )
+    .bind(PUBLISHED_JOBS)
+    .execute(pool)
+    .await?;
+    if published.rows_affected() > 0 {
+        println!(
+            "Published {} open requirements on the careers site.",
+            published.rows_affected()
+        );
+    }
+    Ok(())
+}
+
 /// Makes sure there are at least `requirements` requirements and
 /// `candidates` candidates (with their applications), creating the demo
 /// organisation first if it is missing.
@@ -650,6 +689,7 @@ pub async fn load(
 ) -> Result<(), BoxError> {
     crate::seed::demo(pool, mail).await?;
     let added = load_requirements(pool, requirements).await?;
+    publish_jobs(pool).await?;
     let started = Instant::now();
     let summary = load_candidates(pool, candidates).await?;
     let loaded = started.elapsed();

@@ -387,6 +387,22 @@ async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approva
     .unwrap();
     assert_eq!(candidates, 450);
     assert!(applications > 0, "applications were made");
+    // The open requirements are published, and the careers site shows
+    // each of them.
+    let (published, open): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from postings where published_at is not null),
+                (select count(*) from requirements where status = 'open' and deleted_at is null and not confidential)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(published, open.min(hiring_hare::seed_load::PUBLISHED_JOBS));
+    assert!(published > 0);
+    let visitor = app.client();
+    let jobs = visitor.get("/careers").await;
+    assert_eq!(jobs.texts(".job h3 a").len() as i64, published);
+    let first = jobs.attr(".job h3 a", "href").unwrap();
+    assert_eq!(visitor.get(&first).await.status, reqwest::StatusCode::OK);
     assert_eq!(wrong_state, 0);
     assert_eq!(history_off, 0);
 
