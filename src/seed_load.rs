@@ -650,17 +650,20 @@ pub const PUBLISHED_JOBS: i64 = 2_000;
 /// description, their place and pay.
 async fn publish_jobs(pool: &PgPool) -> Result<(), BoxError> {
     let published = sqlx::query(
-        "insert into postings (requirement_id, slug, title, description, location, remote_policy,
-                               employment_type, pay_min, pay_max, currency, pay_period, published_at,
-                               published_by, updated_at)
+        "insert into postings (requirement_id, slug, title, description, description_html, location,
+                               remote_policy, employment_type, pay_min, pay_max, currency, pay_period,
+                               published_at, published_by, updated_at)
          select r.id,
                 trim(both '-' from lower(regexp_replace(r.title || ' ' || r.reference, '[^[:alnum:]]+', '-', 'g'))),
-                r.title,
-                coalesce(nullif(r.description, ''), 'Join the ' || d.name || ' team as ' || r.title || '.'),
+                r.title, t.text,
+                -- As the app renders a paragraph of plain text.
+                '<p>' || replace(replace(replace(t.text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</p>',
                 case when r.remote_policy = 'remote' then '' else coalesce(nullif(r.location, ''), 'Lisbon') end,
                 r.remote_policy, r.employment_type, r.salary_min, r.salary_max, r.currency, 'year',
                 r.updated_at, r.recruiter_id, r.updated_at
            from requirements r join departments d on d.id = r.department_id
+          cross join lateral (select coalesce(nullif(r.description, ''),
+                                              'Join the ' || d.name || ' team as ' || r.title || '.') as text) t
           where r.status = 'open' and r.deleted_at is null and not r.confidential
             and not exists (select from postings p where p.requirement_id = r.id)
           order by r.created_at desc

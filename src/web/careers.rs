@@ -38,6 +38,7 @@ struct ListPage {
     departments: Vec<String>,
     locations: Vec<String>,
     types: [(&'static str, &'static str); 5],
+    next_page: Option<String>,
 }
 
 #[derive(Template)]
@@ -45,7 +46,6 @@ struct ListPage {
 struct JobPage {
     company: Company,
     job: Job,
-    description: String,
     /// The schema.org `JobPosting`, ready for its script element.
     json_ld: String,
     /// The apply form: as typed when it came back, with its problems.
@@ -58,7 +58,6 @@ struct JobPage {
 impl JobPage {
     fn new(config: &crate::config::Config, company: Company, job: Job) -> JobPage {
         JobPage {
-            description: super::markdown::to_safe_html(&job.description),
             json_ld: script_json(&posting_json(&config.public_url, &company, &job)),
             stamp: Stamp::new(&config.secret_key, &job.slug),
             company,
@@ -168,9 +167,27 @@ async fn list(
         return v.answer(&headers, HTML, || Ok(String::new()));
     }
     let company = careers::company(&mut *conn).await?;
-    let jobs = careers::jobs(&mut *conn, &filter).await?;
+    let mut jobs = careers::jobs(&mut *conn, &filter, Some(careers::PAGE_SIZE + 1)).await?;
     let (departments, locations) = careers::facets(&mut *conn).await?;
     db.release();
+    let next_page = (jobs.len() as i64 > careers::PAGE_SIZE).then(|| {
+        jobs.truncate(careers::PAGE_SIZE as usize);
+        let after = jobs.last().map(|j| {
+            crate::domain::kernel::After {
+                at: j.published_at,
+                id: j.requirement_id.uuid(),
+            }
+            .param()
+        });
+        let next = JobFilter {
+            after: after.unwrap_or_default(),
+            ..filter.clone()
+        };
+        format!(
+            "/careers?{}",
+            serde_urlencoded::to_string(next).unwrap_or_default()
+        )
+    });
     let page = ListPage {
         intro: super::markdown::to_safe_html(&company.intro),
         company,
@@ -179,6 +196,7 @@ async fn list(
         departments,
         locations,
         types: careers::EMPLOYMENT_TYPES,
+        next_page,
     };
     v.answer(&headers, HTML, || Ok(page.render()?))
 }
@@ -446,7 +464,7 @@ fn posting_json(public_url: &str, company: &Company, job: &Job) -> serde_json::V
         "@context": "https://schema.org/",
         "@type": "JobPosting",
         "title": job.title,
-        "description": super::markdown::to_safe_html(&job.description),
+        "description": job.description_html,
         "datePosted": job.published_at.date_naive().to_string(),
         "employmentType": employment,
         "identifier": {"@type": "PropertyValue", "name": company.company_name, "value": job.reference},

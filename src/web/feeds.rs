@@ -34,7 +34,7 @@ async fn read(
         return Ok(Err(v));
     }
     let company = careers::company(&mut *conn).await?;
-    let jobs = careers::jobs(&mut *conn, &JobFilter::default()).await?;
+    let jobs = careers::jobs(&mut *conn, &JobFilter::default(), None).await?;
     db.release();
     Ok(Ok((v, company, jobs)))
 }
@@ -139,7 +139,7 @@ async fn job_feed(
                 cdata(&company.company_name),
                 cdata(&j.location),
                 cdata(&j.countries.join(", ")),
-                cdata(&super::markdown::to_safe_html(&j.description)),
+                cdata(&j.description_html),
                 cdata(&j.pay_line()),
                 cdata(jobtype),
                 cdata(&j.department),

@@ -107,7 +107,8 @@ async fn publish(
     let mut tx = conn.begin().await?;
     let today = chrono::Utc::now().date_naive();
     let saved = async {
-        let fields = form.check(today)?;
+        let mut fields = form.check(today)?;
+        fields.description_html = super::markdown::to_safe_html(&fields.description);
         careers::publish(
             &mut tx,
             &me.actor(),

@@ -41,7 +41,8 @@ pub struct Job {
     pub reference: String,
     pub slug: String,
     pub title: String,
-    pub description: String,
+    /// The description as the public sees it: sanitized HTML.
+    pub description_html: String,
     pub department: String,
     pub location: String,
     pub remote_policy: String,
@@ -96,7 +97,7 @@ impl Job {
 
 macro_rules! job_select {
     () => {
-        "select r.id as requirement_id, r.reference, p.slug, p.title, p.description, d.name as department,
+        "select r.id as requirement_id, r.reference, p.slug, p.title, p.description_html, d.name as department,
                 p.location, p.remote_policy, p.countries, p.employment_type, p.pay_min, p.pay_max,
                 p.currency::text as currency, p.pay_period, p.closes_on, p.published_at, p.updated_at
            from postings p
@@ -115,32 +116,58 @@ pub struct JobFilter {
     pub employment_type: String,
     /// "remote" for remote jobs only.
     pub remote: String,
+    /// The cursor: the last job of the previous page.
+    pub after: String,
 }
 
-/// Every public job of the filter, newest first.
-pub async fn jobs(conn: &mut PgConnection, f: &JobFilter) -> Result<Vec<Job>, sqlx::Error> {
-    let text = f.q.replace('\0', " ");
-    sqlx::query_as(concat!(
-        job_select!(),
-        "where ",
-        public!(),
-        " and ($1 = '' or d.name = $1)
-          and ($2 = '' or p.location ilike '%' || $2 || '%')
-          and ($3 = '' or p.employment_type = $3)
-          and ($4 <> 'remote' or p.remote_policy = 'remote')
-          and ($5 = '' or to_tsvector('simple', p.title || ' ' || p.description || ' ' || d.name)
-                          @@ websearch_to_tsquery('simple', $5))
-          order by p.published_at desc, r.id"
-    ))
-    .bind(f.department.replace('\0', "").trim())
-    .bind(crate::domain::kernel::like_escaped(
-        f.location.replace('\0', "").trim(),
-    ))
-    .bind(f.employment_type.trim())
-    .bind(f.remote.trim())
-    .bind(text.trim())
-    .fetch_all(conn)
-    .await
+/// Jobs a page of the careers list shows.
+pub const PAGE_SIZE: i64 = 50;
+
+/// Up to `limit` public jobs of the filter, newest first, after its
+/// cursor; all of them with no limit (the feeds). The statement holds only
+/// the filters in use.
+pub async fn jobs(
+    conn: &mut PgConnection,
+    f: &JobFilter,
+    limit: Option<i64>,
+) -> Result<Vec<Job>, sqlx::Error> {
+    let mut q = sqlx::QueryBuilder::new(concat!(job_select!(), "where ", public!()));
+    let clean = |v: &str| v.replace('\0', "").trim().to_owned();
+    let text = clean(&f.q);
+    if !text.is_empty() {
+        q.push(" and p.search @@ websearch_to_tsquery('simple', ")
+            .push_bind(text)
+            .push(")");
+    }
+    let department = clean(&f.department);
+    if !department.is_empty() {
+        q.push(" and d.name = ").push_bind(department);
+    }
+    let location = clean(&f.location);
+    if !location.is_empty() {
+        q.push(" and p.location ilike '%' || ")
+            .push_bind(crate::domain::kernel::like_escaped(&location))
+            .push(" || '%'");
+    }
+    let kind = clean(&f.employment_type);
+    if !kind.is_empty() {
+        q.push(" and p.employment_type = ").push_bind(kind);
+    }
+    if f.remote.trim() == "remote" {
+        q.push(" and p.remote_policy = 'remote'");
+    }
+    if let Some(after) = crate::domain::kernel::After::parse(&f.after) {
+        q.push(" and (p.published_at, r.id) < (")
+            .push_bind(after.at)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    q.push(" order by p.published_at desc, r.id desc");
+    if let Some(limit) = limit {
+        q.push(" limit ").push_bind(limit);
+    }
+    q.build_query_as().fetch_all(conn).await
 }
 
 /// What the careers list offers to filter by: the departments and
@@ -201,17 +228,15 @@ pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<Found
 }
 
 /// When the public jobs last changed (for `Last-Modified` and the
-/// validators of every public page): the newest posting's change, or the
-/// newest change of a published job's requirement (filled, cancelled…),
-/// and today's date (a closing date passing changes the list overnight).
+/// validators of every public page): the newest change of a posting (a
+/// requirement's change of state touches its posting), the company's
+/// settings, and today's date (a closing date passing changes the list
+/// overnight).
 pub async fn last_change(conn: &mut PgConnection) -> Result<DateTime<Utc>, sqlx::Error> {
     sqlx::query_scalar(
-        "select greatest(
-                    (select max(greatest(p.updated_at, r.updated_at))
-                       from postings p join requirements r on r.id = p.requirement_id
-                      where p.published_at is not null),
-                    date_trunc('day', now()),
-                    (select updated_at from careers_settings))",
+        "select greatest((select max(updated_at) from postings),
+                         date_trunc('day', now()),
+                         (select updated_at from careers_settings))",
     )
     .fetch_one(conn)
     .await
@@ -440,6 +465,7 @@ impl PostingForm {
         e.into_result(|| PostingFields {
             title,
             description,
+            description_html: String::new(),
             location,
             remote_policy,
             countries,
@@ -457,6 +483,9 @@ impl PostingForm {
 pub struct PostingFields {
     pub title: String,
     pub description: String,
+    /// The description rendered for the public (sanitized HTML), by the
+    /// caller that renders Markdown: once, when it is saved.
+    pub description_html: String,
     pub location: String,
     pub remote_policy: String,
     pub countries: Vec<String>,
@@ -526,10 +555,11 @@ pub async fn publish(
     let version_after: i32 = sqlx::query_scalar(
         "insert into postings (requirement_id, slug, title, description, location, remote_policy, countries,
                                employment_type, pay_min, pay_max, currency, pay_period, closes_on,
-                               published_at, published_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), $14)
+                               published_at, published_by, description_html)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), $14, $15)
          on conflict (requirement_id) do update set
                 slug = excluded.slug, title = excluded.title, description = excluded.description,
+                description_html = excluded.description_html,
                 location = excluded.location, remote_policy = excluded.remote_policy,
                 countries = excluded.countries, employment_type = excluded.employment_type,
                 pay_min = excluded.pay_min, pay_max = excluded.pay_max, currency = excluded.currency,
@@ -553,6 +583,7 @@ pub async fn publish(
     .bind(&f.pay_period)
     .bind(f.closes_on)
     .bind(actor.user_id)
+    .bind(&f.description_html)
     .fetch_one(&mut *conn)
     .await?;
     let was_public = before.as_ref().is_some_and(|b| b.published_at.is_some());
