@@ -652,7 +652,7 @@ async fn publish_jobs(pool: &PgPool) -> Result<(), BoxError> {
     let published = sqlx::query(
         "insert into postings (requirement_id, slug, title, description, description_html, location,
                                remote_policy, employment_type, pay_min, pay_max, currency, pay_period,
-                               published_at, published_by, updated_at)
+                               published_at, published_by, updated_at, live, department_id)
          select r.id,
                 trim(both '-' from lower(regexp_replace(r.title || ' ' || r.reference, '[^[:alnum:]]+', '-', 'g'))),
                 r.title, t.text,
@@ -660,7 +660,7 @@ async fn publish_jobs(pool: &PgPool) -> Result<(), BoxError> {
                 '<p>' || replace(replace(replace(t.text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</p>',
                 case when r.remote_policy = 'remote' then '' else coalesce(nullif(r.location, ''), 'Lisbon') end,
                 r.remote_policy, r.employment_type, r.salary_min, r.salary_max, r.currency, 'year',
-                r.updated_at, r.recruiter_id, r.updated_at
+                r.updated_at, r.recruiter_id, r.updated_at, true, r.department_id
            from requirements r join departments d on d.id = r.department_id
           cross join lateral (select coalesce(nullif(r.description, ''),
                                               'Join the ' || d.name || ' team as ' || r.title || '.') as text) t

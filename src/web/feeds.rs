@@ -12,8 +12,10 @@ use crate::web::routes::{Routes, route};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use quick_xml::escape::escape;
 use std::fmt::Write as _;
+use std::sync::Mutex;
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -22,21 +24,46 @@ pub fn routes() -> Routes {
         .serve(route!(GET "/sitemap.xml"), sitemap)
 }
 
-/// Every public job and the company, unless the client's copy is current.
-async fn read(
+/// A feed's answer: a 304 while the client's copy is current; else the
+/// feed as rendered last, while the public jobs have not changed since
+/// (every request still reads when they last changed: one indexed row);
+/// else rendered from every public job, and kept.
+async fn feed(
     db: &mut Db,
     headers: &HeaderMap,
-    variant: &str,
-) -> Result<Result<(Validators, Company, Vec<Job>), Validators>, AppError> {
+    base: &str,
+    variant: &'static str,
+    content_type: &'static str,
+    render: impl FnOnce(&Validators, &Company, &[Job]) -> String,
+) -> Result<Response, AppError> {
+    // By the site's address as well: processes serving several (the
+    // tests) keep each one's apart.
+    type Rendered = Vec<(String, DateTime<Utc>, String)>;
+    let key = format!("{variant} {base}");
+    static RENDERED: Mutex<Rendered> = Mutex::new(Vec::new());
     let conn = db.conn().await?;
     let v = Validators::new(careers::last_change(&mut *conn).await?, variant);
     if v.fresh(headers) {
-        return Ok(Err(v));
+        return v.answer(headers, content_type, || Ok(String::new()));
+    }
+    let kept = RENDERED.lock().ok().and_then(|r| {
+        r.iter()
+            .find(|(name, at, _)| *name == key && *at == v.at)
+            .map(|(_, _, body)| body.clone())
+    });
+    if let Some(body) = kept {
+        db.release();
+        return v.answer(headers, content_type, || Ok(body));
     }
     let company = careers::company(&mut *conn).await?;
     let jobs = careers::jobs(&mut *conn, &JobFilter::default(), None).await?;
     db.release();
-    Ok(Ok((v, company, jobs)))
+    let body = render(&v, &company, &jobs);
+    if let Ok(mut r) = RENDERED.lock() {
+        r.retain(|(name, _, _)| *name != key);
+        r.push((key, v.at, body.clone()));
+    }
+    v.answer(headers, content_type, || Ok(body))
 }
 
 const XML: &str = "application/xml; charset=utf-8";
@@ -55,45 +82,50 @@ async fn rss(
     mut db: Db,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (v, company, jobs) = match read(&mut db, &headers, "rss").await? {
-        Ok(all) => all,
-        Err(v) => return v.answer(&headers, XML, || Ok(String::new())),
-    };
-    let base = &state.config.public_url;
-    v.answer(&headers, "application/rss+xml; charset=utf-8", || {
-        let mut out = String::from(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>",
-        );
-        let name = escape(&company.company_name);
-        let _ = write!(
-            out,
-            "<title>{name} careers</title><link>{base}/careers</link>\
-             <description>The open jobs at {name}</description><language>en</language>\
-             <lastBuildDate>{}</lastBuildDate>",
-            rfc2822(v.at)
-        );
-        for j in &jobs {
+    let base = state.config.public_url.clone();
+    let content_type = "application/rss+xml; charset=utf-8";
+    feed(
+        &mut db,
+        &headers,
+        &base,
+        "rss",
+        content_type,
+        |v, company, jobs| {
+            let mut out = String::from(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>",
+            );
+            let name = escape(&company.company_name);
             let _ = write!(
                 out,
-                "<item><title>{}</title><link>{base}/careers/{}</link>\
+                "<title>{name} careers</title><link>{base}/careers</link>\
+             <description>The open jobs at {name}</description><language>en</language>\
+             <lastBuildDate>{}</lastBuildDate>",
+                rfc2822(v.at)
+            );
+            for j in jobs {
+                let _ = write!(
+                    out,
+                    "<item><title>{}</title><link>{base}/careers/{}</link>\
                  <guid isPermaLink=\"false\">{}</guid><pubDate>{}</pubDate>\
                  <category>{}</category><description>{}</description></item>",
-                escape(&j.title),
-                crate::error::urlencode(&j.slug),
-                escape(&j.reference),
-                rfc2822(j.published_at),
-                escape(&j.department),
-                escape(format!(
-                    "{} · {} · {}",
-                    j.where_line(),
-                    j.employment_label(),
-                    j.pay_line()
-                )),
-            );
-        }
-        out.push_str("</channel></rss>\n");
-        Ok(out)
-    })
+                    escape(&j.title),
+                    crate::error::urlencode(&j.slug),
+                    escape(&j.reference),
+                    rfc2822(j.published_at),
+                    escape(&j.department),
+                    escape(format!(
+                        "{} · {} · {}",
+                        j.where_line(),
+                        j.employment_label(),
+                        j.pay_line()
+                    )),
+                );
+            }
+            out.push_str("</channel></rss>\n");
+            out
+        },
+    )
+    .await
 }
 
 /// The feed job boards read (Indeed's XML format): every public job, its
@@ -104,12 +136,8 @@ async fn job_feed(
     mut db: Db,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (v, company, jobs) = match read(&mut db, &headers, "xml").await? {
-        Ok(all) => all,
-        Err(v) => return v.answer(&headers, XML, || Ok(String::new())),
-    };
-    let base = &state.config.public_url;
-    v.answer(&headers, XML, || {
+    let base = state.config.public_url.clone();
+    feed(&mut db, &headers, &base, "xml", XML, |v, company, jobs| {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<source>");
         let _ = write!(
             out,
@@ -118,7 +146,7 @@ async fn job_feed(
             cdata(&format!("{base}/careers")),
             rfc2822(v.at)
         );
-        for j in &jobs {
+        for j in jobs {
             let jobtype = match j.employment_type.as_str() {
                 "full_time" => "fulltime",
                 "part_time" => "parttime",
@@ -155,8 +183,9 @@ async fn job_feed(
             );
         }
         out.push_str("</source>\n");
-        Ok(out)
+        out
     })
+    .await
 }
 
 async fn sitemap(
@@ -164,12 +193,8 @@ async fn sitemap(
     mut db: Db,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (v, _, jobs) = match read(&mut db, &headers, "sitemap").await? {
-        Ok(all) => all,
-        Err(v) => return v.answer(&headers, XML, || Ok(String::new())),
-    };
-    let base = &state.config.public_url;
-    v.answer(&headers, XML, || {
+    let base = state.config.public_url.clone();
+    feed(&mut db, &headers, &base, "sitemap", XML, |v, _, jobs| {
         let mut out = String::from(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
              <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">",
@@ -179,7 +204,7 @@ async fn sitemap(
             "<url><loc>{base}/careers</loc><lastmod>{}</lastmod></url>",
             v.at.format("%Y-%m-%d")
         );
-        for j in &jobs {
+        for j in jobs {
             let _ = write!(
                 out,
                 "<url><loc>{base}/careers/{}</loc><lastmod>{}</lastmod></url>",
@@ -188,6 +213,7 @@ async fn sitemap(
             );
         }
         out.push_str("</urlset>\n");
-        Ok(out)
+        out
     })
+    .await
 }

@@ -26,10 +26,11 @@ pub const PAY_PERIODS: [(&str, &str); 3] = [
 pub const TITLE_MAX: usize = 120;
 pub const DESCRIPTION_MAX: usize = 20_000;
 
-/// The SQL condition "posting `p` of requirement `r` is public".
+/// The SQL condition "posting `p` is public": published, its requirement
+/// open (`live`, kept by the requirement's trigger), not closed.
 macro_rules! public {
     () => {
-        "p.published_at is not null and r.status = 'open' and r.deleted_at is null
+        "p.published_at is not null and p.live
          and (p.closes_on is null or p.closes_on >= current_date)"
     };
 }
@@ -102,7 +103,7 @@ macro_rules! job_select {
                 p.currency::text as currency, p.pay_period, p.closes_on, p.published_at, p.updated_at
            from postings p
            join requirements r on r.id = p.requirement_id
-           join departments d on d.id = r.department_id "
+           join departments d on d.id = p.department_id "
     };
 }
 
@@ -157,13 +158,13 @@ pub async fn jobs(
         q.push(" and p.remote_policy = 'remote'");
     }
     if let Some(after) = crate::domain::kernel::After::parse(&f.after) {
-        q.push(" and (p.published_at, r.id) < (")
+        q.push(" and (p.published_at, p.requirement_id) < (")
             .push_bind(after.at)
             .push(", ")
             .push_bind(after.id)
             .push(")");
     }
-    q.push(" order by p.published_at desc, r.id desc");
+    q.push(" order by p.published_at desc, p.requirement_id desc");
     if let Some(limit) = limit {
         q.push(" limit ").push_bind(limit);
     }
@@ -175,8 +176,7 @@ pub async fn jobs(
 pub async fn facets(conn: &mut PgConnection) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
     let rows: Vec<(String, String)> = sqlx::query_as(concat!(
         "select distinct d.name, p.location
-           from postings p join requirements r on r.id = p.requirement_id
-           join departments d on d.id = r.department_id
+           from postings p join departments d on d.id = p.department_id
           where ",
         public!()
     ))
@@ -217,7 +217,6 @@ pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<Found
     let moved: Option<String> = sqlx::query_scalar(concat!(
         "select p.slug from posting_slugs s
            join postings p on p.requirement_id = s.requirement_id
-           join requirements r on r.id = p.requirement_id
           where s.slug = $1 and ",
         public!()
     ))
@@ -555,9 +554,10 @@ pub async fn publish(
     let version_after: i32 = sqlx::query_scalar(
         "insert into postings (requirement_id, slug, title, description, location, remote_policy, countries,
                                employment_type, pay_min, pay_max, currency, pay_period, closes_on,
-                               published_at, published_by, description_html)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), $14, $15)
+                               published_at, published_by, description_html, live, department_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), $14, $15, true, $16)
          on conflict (requirement_id) do update set
+                live = true, department_id = excluded.department_id,
                 slug = excluded.slug, title = excluded.title, description = excluded.description,
                 description_html = excluded.description_html,
                 location = excluded.location, remote_policy = excluded.remote_policy,
@@ -584,6 +584,7 @@ pub async fn publish(
     .bind(f.closes_on)
     .bind(actor.user_id)
     .bind(&f.description_html)
+    .bind(r.department_id)
     .fetch_one(&mut *conn)
     .await?;
     let was_public = before.as_ref().is_some_and(|b| b.published_at.is_some());
