@@ -152,7 +152,41 @@ impl Validators {
 
 const HTML: &str = "text/html; charset=utf-8";
 
+/// A public page or feed as rendered last for `key` (its path and query,
+/// and the site's address: a process serving several, the tests, keeps
+/// each apart), while the public jobs have not changed since `at`; else
+/// rendered by `render`, and kept. Every request still reads when the jobs
+/// last changed (one indexed row), so nothing shown outlives a change.
+pub(super) async fn rendered(
+    key: &str,
+    at: DateTime<Utc>,
+    render: impl AsyncFnOnce() -> Result<String, AppError>,
+) -> Result<String, AppError> {
+    /// Kept: the most asked-for, up to this many (a page per filter).
+    const KEPT: usize = 64;
+    type Kept = std::collections::VecDeque<(String, DateTime<Utc>, String)>;
+    static KEPT_PAGES: std::sync::Mutex<Kept> = std::sync::Mutex::new(Kept::new());
+    let kept = KEPT_PAGES.lock().ok().and_then(|k| {
+        k.iter()
+            .find(|(name, when, _)| name == key && *when == at)
+            .map(|(_, _, body)| body.clone())
+    });
+    if let Some(body) = kept {
+        return Ok(body);
+    }
+    let body = render().await?;
+    if let Ok(mut k) = KEPT_PAGES.lock() {
+        k.retain(|(name, _, _)| name != key);
+        if k.len() == KEPT {
+            k.pop_front();
+        }
+        k.push_back((key.to_owned(), at, body.clone()));
+    }
+    Ok(body)
+}
+
 async fn list(
+    State(state): State<AppState>,
     mut db: Db,
     headers: HeaderMap,
     Query(filter): Query<JobFilter>,
@@ -166,39 +200,48 @@ async fn list(
     if v.fresh(&headers) {
         return v.answer(&headers, HTML, || Ok(String::new()));
     }
-    let company = careers::company(&mut *conn).await?;
-    let mut jobs = careers::jobs(&mut *conn, &filter, Some(careers::PAGE_SIZE + 1)).await?;
-    let (departments, locations) = careers::facets(&mut *conn).await?;
-    db.release();
-    let next_page = (jobs.len() as i64 > careers::PAGE_SIZE).then(|| {
-        jobs.truncate(careers::PAGE_SIZE as usize);
-        let after = jobs.last().map(|j| {
-            crate::domain::kernel::After {
-                at: j.published_at,
-                id: j.requirement_id.uuid(),
-            }
-            .param()
+    let key = format!(
+        "list {} {}",
+        serde_urlencoded::to_string(&filter).unwrap_or_default(),
+        state.config.public_url
+    );
+    let html = rendered(&key, at, async || {
+        let company = careers::company(&mut *conn).await?;
+        let mut jobs = careers::jobs(&mut *conn, &filter, Some(careers::PAGE_SIZE + 1)).await?;
+        let (departments, locations) = careers::facets(&mut *conn).await?;
+        let next_page = (jobs.len() as i64 > careers::PAGE_SIZE).then(|| {
+            jobs.truncate(careers::PAGE_SIZE as usize);
+            let after = jobs.last().map(|j| {
+                crate::domain::kernel::After {
+                    at: j.published_at,
+                    id: j.requirement_id.uuid(),
+                }
+                .param()
+            });
+            let next = JobFilter {
+                after: after.unwrap_or_default(),
+                ..filter.clone()
+            };
+            format!(
+                "/careers?{}",
+                serde_urlencoded::to_string(next).unwrap_or_default()
+            )
         });
-        let next = JobFilter {
-            after: after.unwrap_or_default(),
-            ..filter.clone()
+        let page = ListPage {
+            intro: super::markdown::to_safe_html(&company.intro),
+            company,
+            jobs,
+            filter: filter.clone(),
+            departments,
+            locations,
+            types: careers::EMPLOYMENT_TYPES,
+            next_page,
         };
-        format!(
-            "/careers?{}",
-            serde_urlencoded::to_string(next).unwrap_or_default()
-        )
-    });
-    let page = ListPage {
-        intro: super::markdown::to_safe_html(&company.intro),
-        company,
-        jobs,
-        filter,
-        departments,
-        locations,
-        types: careers::EMPLOYMENT_TYPES,
-        next_page,
-    };
-    v.answer(&headers, HTML, || Ok(page.render()?))
+        Ok(page.render()?)
+    })
+    .await?;
+    db.release();
+    v.answer(&headers, HTML, || Ok(html))
 }
 
 async fn job(

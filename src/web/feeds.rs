@@ -12,10 +12,8 @@ use crate::web::routes::{Routes, route};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use quick_xml::escape::escape;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -25,9 +23,8 @@ pub fn routes() -> Routes {
 }
 
 /// A feed's answer: a 304 while the client's copy is current; else the
-/// feed as rendered last, while the public jobs have not changed since
-/// (every request still reads when they last changed: one indexed row);
-/// else rendered from every public job, and kept.
+/// feed rendered from every public job (kept while they do not change:
+/// [`super::careers::rendered`]).
 async fn feed(
     db: &mut Db,
     headers: &HeaderMap,
@@ -36,33 +33,19 @@ async fn feed(
     content_type: &'static str,
     render: impl FnOnce(&Validators, &Company, &[Job]) -> String,
 ) -> Result<Response, AppError> {
-    // By the site's address as well: processes serving several (the
-    // tests) keep each one's apart.
-    type Rendered = Vec<(String, DateTime<Utc>, String)>;
-    let key = format!("{variant} {base}");
-    static RENDERED: Mutex<Rendered> = Mutex::new(Vec::new());
     let conn = db.conn().await?;
     let v = Validators::new(careers::last_change(&mut *conn).await?, variant);
     if v.fresh(headers) {
         return v.answer(headers, content_type, || Ok(String::new()));
     }
-    let kept = RENDERED.lock().ok().and_then(|r| {
-        r.iter()
-            .find(|(name, at, _)| *name == key && *at == v.at)
-            .map(|(_, _, body)| body.clone())
-    });
-    if let Some(body) = kept {
-        db.release();
-        return v.answer(headers, content_type, || Ok(body));
-    }
-    let company = careers::company(&mut *conn).await?;
-    let jobs = careers::jobs(&mut *conn, &JobFilter::default(), None).await?;
+    let key = format!("{variant} {base}");
+    let body = super::careers::rendered(&key, v.at, async || {
+        let company = careers::company(&mut *conn).await?;
+        let jobs = careers::jobs(&mut *conn, &JobFilter::default(), None).await?;
+        Ok(render(&v, &company, &jobs))
+    })
+    .await?;
     db.release();
-    let body = render(&v, &company, &jobs);
-    if let Ok(mut r) = RENDERED.lock() {
-        r.retain(|(name, _, _)| *name != key);
-        r.push((key, v.at, body.clone()));
-    }
     v.answer(headers, content_type, || Ok(body))
 }
 

@@ -402,12 +402,16 @@ async fn a_job_leaves_the_site_when_unpublished_held_or_closed() {
         .await
         .assert_redirect(&format!("/requirements/{id}"));
     assert_eq!(listed().await, 1);
-    // Its closing date passed: gone.
-    sqlx::query("update postings set closes_on = current_date - 1 where requirement_id = $1")
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    // Its closing date passed (the posting last saved yesterday, the day
+    // now after its closing date): gone.
+    sqlx::query(
+        "update postings set closes_on = current_date - 1, updated_at = now() - interval '1 day'
+          where requirement_id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(listed().await, 0);
     assert_eq!(visitor.get(&job).await.status, StatusCode::NOT_FOUND);
 }
