@@ -7,6 +7,7 @@ use crate::harness::{Client, Page, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
+use uuid::Uuid;
 
 /// An open requirement whose recruiter is signed in.
 async fn open_job(app: &TestApp) -> (Chain, Client) {
@@ -104,6 +105,24 @@ fn xml_texts(xml: &str, path: &str) -> Vec<String> {
             _ => {}
         }
     }
+}
+
+/// The posting's version, as its form holds it.
+async fn posting_version(app: &TestApp, requirement: Uuid) -> String {
+    let version: i32 = sqlx::query_scalar("select version from postings where requirement_id = $1")
+        .bind(requirement)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    version.to_string()
+}
+
+async fn slug_of(app: &TestApp, requirement: Uuid) -> String {
+    sqlx::query_scalar("select slug from postings where requirement_id = $1")
+        .bind(requirement)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
 
 async fn sessions(app: &TestApp) -> i64 {
@@ -213,12 +232,7 @@ async fn a_published_job_is_on_the_careers_site_with_its_json_ld() {
 
     // Remote, retitled: the old address leads to the new one, the old tag
     // no longer holds, and the JSON-LD says where applicants may live.
-    let version: i32 = sqlx::query_scalar("select version from postings where requirement_id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let version = version.to_string();
+    let version = posting_version(&app, id).await;
     recruiter
         .post(
             &path,
@@ -279,11 +293,7 @@ async fn a_job_leaves_the_site_when_unpublished_held_or_closed() {
         .assert_redirect(&path);
     let visitor = app.client();
     let listed = async || visitor.get("/careers").await.texts(".job h3 a").len();
-    let slug: String = sqlx::query_scalar("select slug from postings where requirement_id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let slug = slug_of(&app, id).await;
     let job = format!("/careers/{slug}");
     assert_eq!(listed().await, 1);
 
@@ -379,12 +389,7 @@ async fn a_job_leaves_the_site_when_unpublished_held_or_closed() {
 
     // Published again, then the requirement put on hold: gone; resumed:
     // back.
-    let version: i32 = sqlx::query_scalar("select version from postings where requirement_id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let version = version.to_string();
+    let version = posting_version(&app, id).await;
     recruiter
         .post(
             &path,
@@ -470,11 +475,7 @@ async fn a_candidate_applies_on_the_job_page_and_lands_at_the_first_stage() {
         .post(&path, &posting("Platform engineer", &[]))
         .await
         .assert_redirect(&path);
-    let slug: String = sqlx::query_scalar("select slug from postings where requirement_id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let slug = slug_of(&app, id).await;
     let job = format!("/careers/{slug}");
     let apply = format!("{job}/application");
     let visitor = app.client();

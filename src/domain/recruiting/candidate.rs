@@ -243,13 +243,7 @@ impl CandidateForm {
             "Enter their name.",
         );
         let emails = emails(&mut e, &self.emails);
-        let phone = optional_text(&mut e, "phone", &self.phone, PHONE_MAX);
-        if !phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
-        {
-            e.add("phone", "Use digits, spaces and + - ( ) . / only.");
-        }
+        let phone = phone(&mut e, &self.phone);
         let location = optional_text(&mut e, "location", &self.location, LOCATION_MAX);
         let links = links(&mut e, &self.links);
         let source = Source::parse(&self.source);
@@ -312,6 +306,18 @@ fn emails(e: &mut FieldErrors, input: &str) -> Vec<Email> {
         e.add("emails", format!("Give at most {EMAILS_MAX} addresses."));
     }
     list
+}
+
+/// A phone number as typed: digits and the marks people write them with.
+pub(crate) fn phone(e: &mut FieldErrors, input: &str) -> String {
+    let phone = optional_text(e, "phone", input, PHONE_MAX);
+    if !phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+    {
+        e.add("phone", "Use digits, spaces and + - ( ) . / only.");
+    }
+    phone
 }
 
 /// Web addresses, one per line, each http(s).

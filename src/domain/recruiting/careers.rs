@@ -773,13 +773,7 @@ impl ApplyForm {
                 None
             }
         };
-        let phone = optional_text(&mut e, "phone", &self.phone, super::candidate::PHONE_MAX);
-        if !phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
-        {
-            e.add("phone", "Use digits, spaces and + - ( ) . / only.");
-        }
+        let phone = super::candidate::phone(&mut e, &self.phone);
         let links = super::candidate::links(&mut e, &self.links);
         let cover_letter =
             optional_text(&mut e, "cover_letter", &self.cover_letter, COVER_LETTER_MAX);
