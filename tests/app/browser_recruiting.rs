@@ -6,7 +6,7 @@
 
 use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, full_page_screenshot, set_width};
 use crate::harness::documents;
-use crate::harness::fixtures::{Chain, approve_all, candidate_in, open, submitted};
+use crate::harness::fixtures::{Chain, candidate_in, opened};
 use crate::harness::{PASSWORD, TestApp};
 use fantoccini::actions::{InputSource as _, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use hiring_hare::domain::access::Role;
@@ -17,9 +17,7 @@ const RECRUITER: &str = "rita@example.com";
 
 /// An open requirement (two openings) and a recruiter who signs in.
 async fn recruiting(app: &TestApp) -> (Chain, Uuid) {
-    let chain = submitted(app).await;
-    approve_all(app, chain.requirement).await;
-    open(app, &chain.hm, chain.requirement).await;
+    let chain = opened(app).await;
     let recruiter = app
         .user(RECRUITER, "Rita Recruiter", &[Role::Recruiter])
         .await;

@@ -2,7 +2,7 @@
 //! job page with its JSON-LD, conditional requests, old slugs, and a job
 //! leaving every page at once.
 
-use crate::harness::fixtures::{Chain, act, approve_all, open, submitted};
+use crate::harness::fixtures::{Chain, act, opened};
 use crate::harness::{Client, Page, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -11,9 +11,7 @@ use uuid::Uuid;
 
 /// An open requirement whose recruiter is signed in.
 async fn open_job(app: &TestApp) -> (Chain, Client) {
-    let chain = submitted(app).await;
-    approve_all(app, chain.requirement).await;
-    open(app, &chain.hm, chain.requirement).await;
+    let chain = opened(app).await;
     let (recruiter, recruiter_id) = app.signed_in(Role::Recruiter).await;
     sqlx::query("update requirements set recruiter_id = $2 where id = $1")
         .bind(chain.requirement)

@@ -2,7 +2,7 @@
 //! back while neither has changed.
 
 use crate::harness::documents;
-use crate::harness::fixtures::{approve_all, open, submitted};
+use crate::harness::fixtures::opened;
 use crate::harness::{Client, Page, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -43,9 +43,7 @@ async fn details(recruiter: &Client, id: Uuid) -> Vec<String> {
 #[tokio::test]
 async fn two_records_merge_as_previewed_and_split_back_exactly() {
     let app = TestApp::spawn().await;
-    let chain = submitted(&app).await;
-    approve_all(&app, chain.requirement).await;
-    open(&app, &chain.hm, chain.requirement).await;
+    let chain = opened(&app).await;
     let (recruiter, _) = app.signed_in(Role::Recruiter).await;
     let requirement = chain.requirement.to_string();
     let ana = add(
@@ -273,9 +271,7 @@ async fn application_of(app: &TestApp, candidate: Uuid) -> Uuid {
 #[tokio::test]
 async fn a_merge_waits_while_both_are_active_in_one_pipeline() {
     let app = TestApp::spawn().await;
-    let chain = submitted(&app).await;
-    approve_all(&app, chain.requirement).await;
-    open(&app, &chain.hm, chain.requirement).await;
+    let chain = opened(&app).await;
     let (recruiter, _) = app.signed_in(Role::Recruiter).await;
     let requirement = chain.requirement.to_string();
     let one = add(

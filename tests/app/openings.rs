@@ -4,21 +4,11 @@
 //! refused, and the headcount never drops below the hires.
 
 use crate::change_approval::edit;
-use crate::harness::fixtures::{
-    Chain, approve_all, candidate_in, hire, move_to, open, status, submitted,
-};
+use crate::harness::fixtures::{approve_all, candidate_in, hire, move_to, opened, status};
 use crate::harness::{Page, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
-
-/// A requirement approved and opened: two openings.
-async fn opened(app: &TestApp) -> Chain {
-    let chain = submitted(app).await;
-    approve_all(app, chain.requirement).await;
-    open(app, &chain.hm, chain.requirement).await;
-    chain
-}
 
 /// The requirement's openings, oldest first.
 async fn openings(app: &TestApp, requirement: Uuid) -> Vec<Uuid> {

@@ -3,7 +3,7 @@
 //! two moves at once), rejecting with a reason and un-rejecting, the board,
 //! search and the export.
 
-use crate::harness::fixtures::{Chain, approve_all, candidate_in, move_to, open, submitted};
+use crate::harness::fixtures::{Chain, candidate_in, move_to, opened};
 use crate::harness::{Client, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -11,9 +11,7 @@ use uuid::Uuid;
 
 /// A requirement approved and opened (two openings), and a recruiter.
 async fn recruiting(app: &TestApp) -> (Chain, Client, Uuid) {
-    let chain = submitted(app).await;
-    approve_all(app, chain.requirement).await;
-    open(app, &chain.hm, chain.requirement).await;
+    let chain = opened(app).await;
     let (recruiter, recruiter_id) = app.signed_in(Role::Recruiter).await;
     (chain, recruiter, recruiter_id)
 }

@@ -2,7 +2,7 @@
 //! until it goes (by hand, or by un-rejecting).
 
 use crate::harness::TestApp;
-use crate::harness::fixtures::{approve_all, candidate_in, open, submitted};
+use crate::harness::fixtures::{candidate_in, opened};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -41,9 +41,7 @@ async fn profile_of(app: &TestApp, application: Uuid) -> String {
 async fn a_rejection_email_waits_visibly_and_can_be_cancelled_until_it_goes() {
     let app = TestApp::spawn_with(|c| c.rejection_mail_delay = WAIT).await;
     app.run_workers();
-    let chain = submitted(&app).await;
-    approve_all(&app, chain.requirement).await;
-    open(&app, &chain.hm, chain.requirement).await;
+    let chain = opened(&app).await;
     let (recruiter, _) = app.signed_in(Role::Recruiter).await;
     let reason: Uuid =
         sqlx::query_scalar("select id from rejection_reasons order by position limit 1")

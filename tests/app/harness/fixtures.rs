@@ -143,6 +143,15 @@ pub async fn submit(app: &TestApp, client: &Client, id: Uuid) {
 }
 
 /// Opens the (approved) requirement for recruiting.
+/// [`submitted`], approved by every approver and opened by its hiring
+/// manager: a requirement that recruits.
+pub async fn opened(app: &TestApp) -> Chain {
+    let chain = submitted(app).await;
+    approve_all(app, chain.requirement).await;
+    open(app, &chain.hm, chain.requirement).await;
+    chain
+}
+
 pub async fn open(app: &TestApp, hm: &Client, id: Uuid) {
     act(app, hm, id, "open")
         .await
