@@ -441,4 +441,20 @@ async fn a_candidate_applies_without_javascript_and_the_board_shows_them_live() 
     watching.goto(&app.url(&format!("/careers/{slug}"))).await;
     check_layout(&watching, "careers-job", WIDTHS[1]).await;
     watching.close().await;
+
+    // The publishing form and the company's settings, as an admin sees
+    // them, at both widths.
+    let admin = crate::browser::admin_browser(&app, &posting).await;
+    for width in WIDTHS {
+        set_width(&admin, width).await;
+        for (name, path) in [
+            ("posting", posting.as_str()),
+            ("admin-careers", "/admin/careers"),
+        ] {
+            admin.goto(&app.url(path)).await;
+            check_layout(&admin, name, width).await;
+            full_page_screenshot(&admin, &format!("{name}-{width}-full"), width).await;
+        }
+    }
+    admin.close().await;
 }
