@@ -276,7 +276,7 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(filled, 1);
+    assert_eq!(filled, 1, "Ana Costa's hire fills one opening");
 }
 
 /// The application of the candidate named `name` (one each here).
@@ -333,6 +333,7 @@ async fn a_board_open_in_two_browsers_moves_together() {
     wait_for_texts(&watching, &column(1), &["Ana Costa"]).await;
     let moving = Browser::start().await;
     signed_in(&app, &moving, RECRUITER, &board).await;
+    app.wait_for_streams(2).await;
     drag(&moving, "Ana Costa", 3).await;
     wait_for_texts(&moving, &column(3), &["Ana Costa"]).await;
     // Without reloading: the same page, its columns re-read live.
@@ -384,6 +385,7 @@ async fn a_candidate_applies_without_javascript_and_the_board_shows_them_live() 
     let watching = Browser::start().await;
     signed_in(&app, &watching, RECRUITER, &board).await;
     watching.js("document.body.dataset.untouched = 'yes'").await;
+    app.wait_for_streams(1).await;
 
     // A phone without JavaScript: the list, the job, the form.
     let phone = Browser::without_javascript().await;

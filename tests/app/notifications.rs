@@ -366,19 +366,8 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
         finance.texts(".main-nav .badge").await.is_empty(),
         "nothing waiting"
     );
-    // The page's stream is connected before the head decides (up to 30 s:
-    // a loaded machine, other browser tests running beside this one, starts
-    // a browser's stream slowly).
-    for _ in 0..1200 {
-        if app.live.streams() > 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert!(
-        app.live.streams() > 1,
-        "both pages opened their event stream"
-    );
+    // The page's stream is connected before the head decides.
+    app.wait_for_streams(2).await;
 
     let task = pending_task(&app, "head@example.com").await;
     let head = signed_in_as(&app, "head@example.com").await;
@@ -570,12 +559,7 @@ async fn a_confidential_requirements_live_events_reach_only_who_may_see_it() {
     let mut hm_stream = hm.stream("/events").await;
     let mut other_stream = other.stream("/events").await;
     assert_eq!(other_stream.status(), StatusCode::OK);
-    for _ in 0..200 {
-        if app.live.streams() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    app.wait_for_streams(2).await;
     // A change to the confidential one, then to the public one: events
     // arrive in order, so the second one heard means the first was not.
     for id in [confidential, public] {

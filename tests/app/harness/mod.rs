@@ -290,6 +290,21 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Waits until `n` event streams are open, so that what a test does
+    /// next is heard live (a page opens its stream after it loads; on a
+    /// loaded machine, with browsers starting beside it, that takes a while).
+    pub async fn wait_for_streams(&self, n: usize) {
+        let began = std::time::Instant::now();
+        while self.live.streams() < n {
+            assert!(
+                began.elapsed() < std::time::Duration::from_secs(30),
+                "{} of {n} pages opened their event stream",
+                self.live.streams()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     /// Runs the background workers (mail delivery, reminders) until the
     /// test ends.
     pub fn run_workers(&self) {
