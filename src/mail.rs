@@ -107,6 +107,45 @@ struct ReceivedHtml<'a> {
     company: &'a str,
 }
 
+/// What the consent renewal mail says, as text and as HTML.
+struct RenewalPage<'a> {
+    name: &'a str,
+    company: &'a str,
+    until: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/candidates/consent_renewal.txt")]
+struct RenewalText<'a> {
+    page: &'a RenewalPage<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/candidates/consent_renewal.html")]
+struct RenewalHtml<'a> {
+    page: &'a RenewalPage<'a>,
+}
+
+/// What the "your data" mail says; `link` empty when nothing is held.
+struct YourDataPage<'a> {
+    name: &'a str,
+    company: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/candidates/your_data.txt")]
+struct YourDataText<'a> {
+    page: &'a YourDataPage<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/candidates/your_data.html")]
+struct YourDataHtml<'a> {
+    page: &'a YourDataPage<'a>,
+}
+
 #[derive(Template)]
 #[template(path = "emails/candidates/rejection.txt")]
 struct RejectionText<'a> {
@@ -506,6 +545,67 @@ impl Letters for MailRenderer {
             template: "candidate.rejection",
             sealed_token: None,
         })
+    }
+
+    fn consent_renewal(
+        &self,
+        to: &str,
+        name: &str,
+        company: &str,
+        until: chrono::NaiveDate,
+        token: &str,
+    ) -> Result<Mail, LetterError> {
+        let (link, sealed_token) = self.candidate_link(to, "/consent", token)?;
+        let until = until.format("%-d %B %Y").to_string();
+        let page = RenewalPage {
+            name,
+            company,
+            until: &until,
+            link: &link,
+        };
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: format!("Shall {company} keep your details?"),
+            text: RenewalText { page: &page }.render()?,
+            html: RenewalHtml { page: &page }.render()?,
+            template: "candidate.consent_renewal",
+            sealed_token,
+        })
+    }
+
+    fn your_data(
+        &self,
+        to: &str,
+        company: &str,
+        held: Option<(&str, &str)>,
+    ) -> Result<Mail, LetterError> {
+        let (name, link, sealed_token) = match held {
+            Some((name, token)) => {
+                let (link, sealed) = self.candidate_link(to, "/your-data", token)?;
+                (name, link, sealed)
+            }
+            None => ("", String::new(), None),
+        };
+        let page = YourDataPage {
+            name,
+            company,
+            link: &link,
+        };
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: format!("Your data at {company}"),
+            text: YourDataText { page: &page }.render()?,
+            html: YourDataHtml { page: &page }.render()?,
+            template: "candidate.your_data",
+            sealed_token,
+        })
+    }
+}
+
+impl MailRenderer {
+    fn candidate_link(&self, to: &str, path: &str, token: &str) -> Result<(String, Option<Vec<u8>>), LetterError> {
+        let (token, sealed_token) = sealed(&self.secret, to, token)?;
+        Ok((self.link(&format!("{path}/{token}")), sealed_token))
     }
 }
 

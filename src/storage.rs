@@ -65,4 +65,11 @@ impl Store for Storage {
     async fn get(&self, key: &str) -> Result<Bytes, BoxError> {
         Ok(self.0.get(&Path::from(key)).await?.bytes().await?)
     }
+
+    async fn delete(&self, key: &str) -> Result<(), BoxError> {
+        match self.0.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
 }

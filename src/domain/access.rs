@@ -98,6 +98,9 @@ pub enum Permission {
     Comment,
     /// Edit or delete anyone's comment (authors may always change their own).
     ModerateComments,
+    /// Candidates' personal data: export, erase, legal holds, their
+    /// requests, and how long data is kept.
+    HandlePersonalData,
 }
 
 /// The table. `super_admin` is handled in [`allows`]: it may do everything.
@@ -129,6 +132,7 @@ const TABLE: &[(Permission, &[Role])] = {
             &[Interviewer, Approver, Recruiter, HiringManager, Admin],
         ),
         (Permission::ModerateComments, &[Admin]),
+        (Permission::HandlePersonalData, &[Admin]),
     ]
 };
 

@@ -28,10 +28,11 @@ pub enum Entity {
     PipelineStage,
     RejectionReason,
     CareersSettings,
+    PrivacySettings,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 14] = [
+    pub const ALL: [Entity; 15] = [
         Entity::Requirement,
         Entity::Opening,
         Entity::Offer,
@@ -46,6 +47,7 @@ impl Entity {
         Entity::PipelineStage,
         Entity::RejectionReason,
         Entity::CareersSettings,
+        Entity::PrivacySettings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Entity {
             Entity::PipelineStage => "pipeline_stage",
             Entity::RejectionReason => "rejection_reason",
             Entity::CareersSettings => "careers_settings",
+            Entity::PrivacySettings => "privacy_settings",
         }
     }
 
@@ -133,6 +136,25 @@ impl Changes {
             .insert(name, json!({ "before": null, "after": value }));
         self
     }
+
+    /// A field holding a candidate's personal data (their name, contacts,
+    /// what is said about them): the log records that it changed, never
+    /// its values, so anonymising the person leaves nothing of them in a
+    /// log that refuses updates.
+    pub fn personal(mut self, name: &'static str, changed: bool) -> Self {
+        if changed {
+            self.0.insert(name, json!({ "personal": true }));
+        }
+        self
+    }
+}
+
+/// How a log entry shows a value it did not keep (see [`Changes::personal`]).
+pub const NOT_KEPT: &str = "(personal data, not kept in the log)";
+
+/// Whether a recorded change is one of [`Changes::personal`]'s.
+pub fn is_personal(change: &Value) -> bool {
+    change.get("personal").is_some()
 }
 
 /// Defines [`Action`]: each variant and the text the audit log keeps.
@@ -217,6 +239,13 @@ actions! {
     CandidateMerged = "candidate.merged",
     CandidateMergedAway = "candidate.merged_away",
     CandidateSplit = "candidate.split",
+    CandidateAnonymised = "candidate.anonymised",
+    CandidateExported = "candidate.exported",
+    CandidateHoldSet = "candidate.hold_set",
+    CandidateConsentRenewed = "candidate.consent_renewed",
+    CandidateConsentWithdrawn = "candidate.consent_withdrawn",
+    CandidateDataRequested = "candidate.data_requested",
+    PrivacySettingsUpdated = "privacy_settings.updated",
     ApplicationCreated = "application.created",
     ApplicationMoved = "application.moved",
     ApplicationRejected = "application.rejected",
@@ -279,7 +308,14 @@ impl Entry {
         self.changes
             .0
             .iter()
-            .map(|(k, v)| (k.clone(), show(v.get("before")), show(v.get("after"))))
+            .map(|(k, v)| {
+                let after = if is_personal(v) {
+                    NOT_KEPT.to_owned()
+                } else {
+                    show(v.get("after"))
+                };
+                (k.clone(), show(v.get("before")), after)
+            })
             .collect()
     }
 }

@@ -141,11 +141,15 @@ pub async fn add(
     .bind(body.as_str())
     .fetch_one(&mut *conn)
     .await?;
-    let changes = Changes::new()
-        .created("subject_type", &subject.kind.as_str())
-        .created("subject_id", &subject.id)
-        .created("body", &body.as_str())
-        .created("version", &1);
+    let changes = body_change(
+        Changes::new()
+            .created("subject_type", &subject.kind.as_str())
+            .created("subject_id", &subject.id),
+        subject,
+        None,
+        Some(body.as_str()),
+    )
+    .created("version", &1);
     audit::record(
         conn,
         actor,
@@ -184,9 +188,13 @@ pub async fn edit(
     if done.rows_affected() == 0 {
         return Err(Error::stale(conn, audit::Entity::Comment, before.id, version).await);
     }
-    let changes = Changes::new()
-        .field("body", &before.body.as_str(), &body.as_str())
-        .field("version", &version, &(version + 1));
+    let changes = body_change(
+        Changes::new(),
+        subject,
+        Some(before.body.as_str()),
+        Some(body.as_str()),
+    )
+    .field("version", &version, &(version + 1));
     audit::record(
         conn,
         actor,
@@ -215,7 +223,7 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Resu
     if done.rows_affected() == 0 {
         return Err(Error::NotFound);
     }
-    let changes = Changes::new().field("body", &Some(c.body.as_str()), &None);
+    let changes = body_change(Changes::new(), c.subject(), Some(c.body.as_str()), None);
     audit::record(
         conn,
         actor,
@@ -226,6 +234,21 @@ pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Resu
     )
     .await?;
     Ok(())
+}
+
+/// What the log keeps of a comment's text: of one about a candidate, only
+/// that it changed (see [`Changes::personal`]).
+fn body_change(
+    changes: Changes,
+    subject: SubjectRef,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Changes {
+    if subject.kind == SubjectKind::Candidate {
+        changes.personal("body", before != after)
+    } else {
+        changes.field("body", &before, &after)
+    }
 }
 
 /// Tells the active people behind `handles` who may see the subject, but

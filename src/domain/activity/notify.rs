@@ -35,6 +35,8 @@ pub enum Event {
     ApplicationStageChanged,
     ApplicationRejected,
     Mention,
+    /// A candidate asked to see, withdraw or erase their data.
+    DataRequested,
 }
 
 /// How a person wants to hear of an event by mail. In the app they always
@@ -71,7 +73,7 @@ impl Delivery {
 }
 
 impl Event {
-    pub const ALL: [Event; 13] = [
+    pub const ALL: [Event; 14] = [
         Event::ApprovalPending,
         Event::ApprovalReminder,
         Event::ApprovalStepApproved,
@@ -85,6 +87,7 @@ impl Event {
         Event::ApplicationStageChanged,
         Event::ApplicationRejected,
         Event::Mention,
+        Event::DataRequested,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +105,7 @@ impl Event {
             Event::ApplicationStageChanged => "application.stage_changed",
             Event::ApplicationRejected => "application.rejected",
             Event::Mention => "mention",
+            Event::DataRequested => "privacy.data_requested",
         }
     }
 
@@ -127,6 +131,7 @@ impl Event {
             Event::ApplicationStageChanged => "A candidate of mine moves to another stage",
             Event::ApplicationRejected => "A candidate of mine is rejected or withdraws",
             Event::Mention => "Someone mentions me",
+            Event::DataRequested => "A candidate asks about their data (admins)",
         }
     }
 
@@ -148,7 +153,7 @@ impl Event {
     /// Whether mail may be switched off altogether. A waiting approval
     /// blocks someone else's work: at least the digest must say so.
     pub fn may_be_off(self) -> bool {
-        self != Event::ApprovalPending
+        !matches!(self, Event::ApprovalPending | Event::DataRequested)
     }
 
     /// `wanted` as far as this event allows.

@@ -101,4 +101,24 @@ pub trait Letters: Send + Sync {
         job: &str,
         withdrawn: bool,
     ) -> Result<Mail, LetterError>;
+
+    /// To a candidate whose consent to be kept lapses on `until`: a link
+    /// to renew it.
+    fn consent_renewal(
+        &self,
+        to: &str,
+        name: &str,
+        company: &str,
+        until: chrono::NaiveDate,
+        token: &str,
+    ) -> Result<Mail, LetterError>;
+
+    /// To whoever asked on the "your data" page: a link (valid a day) to
+    /// what is held about them, or (`held` None) that nothing is.
+    fn your_data(
+        &self,
+        to: &str,
+        company: &str,
+        held: Option<(&str, &str)>,
+    ) -> Result<Mail, LetterError>;
 }

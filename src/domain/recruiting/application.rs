@@ -508,7 +508,7 @@ pub async fn reject(
     let mut c = Changes::new()
         .field("stage", &a.stage_name, &end.name)
         .created("reason", &reason.label)
-        .created("note", &rejection.note);
+        .personal("note", !rejection.note.is_empty());
     if let Some(delay) = rejection.mail_in {
         let to: String = sqlx::query_scalar(
             "select email from candidate_emails where candidate_id = $1 order by position, email limit 1",

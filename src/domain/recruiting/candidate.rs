@@ -428,9 +428,9 @@ pub async fn add(
     reindex(&mut *conn, id).await?;
     let emails: Vec<&str> = f.emails.iter().map(Email::as_str).collect();
     let c = Changes::new()
-        .created("full_name", &f.full_name)
-        .created("emails", &emails)
-        .created("phone", &f.phone)
+        .personal("full_name", true)
+        .personal("emails", !emails.is_empty())
+        .personal("phone", !f.phone.is_empty())
         .created("source", &f.source.as_str())
         .created("owner_id", &f.owner_id.or(actor.user_id));
     audit::record(
@@ -517,14 +517,14 @@ pub async fn update(
     reindex(&mut *conn, before.id).await?;
     let emails: Vec<String> = f.emails.iter().map(|e| e.as_str().to_owned()).collect();
     let c = Changes::new()
-        .field("full_name", &before.full_name, &f.full_name)
-        .field("emails", &before.emails, &emails)
-        .field("phone", &before.phone, &f.phone)
-        .field("location", &before.location, &f.location)
-        .field("links", &before.links, &f.links)
+        .personal("full_name", before.full_name != f.full_name)
+        .personal("emails", before.emails != emails)
+        .personal("phone", before.phone != f.phone)
+        .personal("location", before.location != f.location)
+        .personal("links", before.links != f.links)
         .field("source", &before.source.as_str(), &f.source.as_str())
         .field("referrer_id", &before.referrer_id, &f.referrer_id)
-        .field("source_detail", &before.source_detail, &f.source_detail)
+        .personal("source_detail", before.source_detail != f.source_detail)
         .field("tags", &before.tags, &f.tags)
         .field("skills", &before.skills, &f.skills)
         .field("owner_id", &before.owner_id, &f.owner_id)

@@ -21,6 +21,8 @@ use uuid::Uuid;
 pub trait Store: Send + Sync {
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), crate::BoxError>;
     async fn get(&self, key: &str) -> Result<Bytes, crate::BoxError>;
+    /// Deletes the content; one already gone is no error.
+    async fn delete(&self, key: &str) -> Result<(), crate::BoxError>;
 }
 
 /// Whether a file's text has been read.
@@ -248,7 +250,7 @@ pub async fn attach(
     .fetch_one(&mut *conn)
     .await?;
     if let Some(c) = candidate {
-        added(conn, actor, c, &upload.name).await?;
+        added(conn, actor, c).await?;
     }
     Ok(id)
 }
@@ -287,26 +289,21 @@ pub async fn give(
     .fetch_optional(&mut *conn)
     .await?;
     match name {
-        Some(name) => {
+        Some(_) => {
             let sha256: String =
                 sqlx::query_scalar("select sha256 from file_attachments where id = $1")
                     .bind(file)
                     .fetch_one(&mut *conn)
                     .await?;
             share(&mut *conn, &sha256).await?;
-            added(conn, actor, to, &name).await
+            added(conn, actor, to).await
         }
         // Theirs already (the candidate was known and had it).
         None => Ok(()),
     }
 }
 
-async fn added(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    candidate: CandidateId,
-    name: &str,
-) -> Result<(), Error> {
+async fn added(conn: &mut PgConnection, actor: &Actor, candidate: CandidateId) -> Result<(), Error> {
     candidate::reindex(&mut *conn, candidate).await?;
     audit::record(
         conn,
@@ -314,7 +311,7 @@ async fn added(
         audit::Action::CandidateFileAdded,
         audit::Entity::Candidate,
         Some(candidate.uuid()),
-        Changes::new().created("file", &name),
+        Changes::new().personal("file", true),
     )
     .await?;
     Ok(())

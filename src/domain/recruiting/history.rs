@@ -2,6 +2,7 @@
 //! their applications' (joined a pipeline, moved, rejected, un-rejected).
 
 use super::candidate::CandidateId;
+use crate::domain::activity::audit;
 use crate::domain::activity::history::{self, Event, FieldChange, Names, Told, after};
 use crate::domain::approval::subject::{SubjectKind, SubjectRef};
 use serde_json::Value;
@@ -52,13 +53,7 @@ fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told 
         }
         "candidate.merged_away" => ("merged this record into another".into(), String::new()),
         "candidate.split" => ("split a merge back into two records".into(), String::new()),
-        "candidate.file_added" => (
-            format!(
-                "added the file {}",
-                after(changes, "file").unwrap_or_default()
-            ),
-            String::new(),
-        ),
+        "candidate.file_added" => ("added a file".to_owned(), String::new()),
         "application.created" => (
             format!("added them to {} at {}", requirement(), stage()),
             String::new(),
@@ -94,7 +89,11 @@ fn in_words(changes: &BTreeMap<String, Value>, names: &Names) -> Vec<FieldChange
             Some(FieldChange {
                 label,
                 before: show(change.get("before"), names),
-                after: show(change.get("after"), names),
+                after: if audit::is_personal(change) {
+                    audit::NOT_KEPT.to_owned()
+                } else {
+                    show(change.get("after"), names)
+                },
             })
         })
         .filter(|c| c.before != c.after)

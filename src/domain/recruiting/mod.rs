@@ -11,6 +11,7 @@ pub mod duplicates;
 pub mod files;
 pub mod history;
 pub mod merge;
+pub mod privacy;
 pub mod search;
 pub mod stage;
 

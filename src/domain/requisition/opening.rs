@@ -246,7 +246,7 @@ async fn settle(
         .created("requirement_id", &requirement_id)
         .created("opening", &opening.number)
         .field("status", &"open", &state)
-        .created("hire", &hire)
+        .personal("hire", hire.is_some())
         .created("reason", &reason);
     let action = if hire.is_some() {
         audit::Action::OpeningFilled
