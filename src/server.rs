@@ -52,7 +52,7 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
     let workers = tokio::spawn(jobs::run_workers(
         background.clone(),
         delivery,
-        Arc::new(Periodic::new(background.clone(), &config)),
+        Arc::new(Periodic::new(background.clone(), &config)?),
         Arc::new(Extraction::new(background.clone(), &config)?),
         stopped(stop_rx.clone()),
     ));
@@ -145,14 +145,16 @@ async fn greet(pool: &sqlx::PgPool, config: &Config) {
 pub struct Periodic {
     pool: sqlx::PgPool,
     mail: MailRenderer,
+    files: Storage,
 }
 
 impl Periodic {
-    pub fn new(pool: sqlx::PgPool, config: &Config) -> Self {
-        Periodic {
+    pub fn new(pool: sqlx::PgPool, config: &Config) -> Result<Self, BoxError> {
+        Ok(Periodic {
             pool,
             mail: MailRenderer::new(config),
-        }
+            files: Storage::open(&config.file_store, &config.file_store_options)?,
+        })
     }
 }
 
@@ -171,6 +173,14 @@ impl jobs::Periodic for Periodic {
         tx.commit().await?;
         crate::nudge::send(&self.pool).await?;
         Ok(sent)
+    }
+
+    async fn privacy(&self) -> Result<usize, jobs::BoxError> {
+        let anonymised =
+            crate::domain::recruiting::privacy::requests::daily(&self.pool, &self.mail, &self.files)
+                .await?;
+        crate::nudge::send(&self.pool).await?;
+        Ok(anonymised)
     }
 }
 

@@ -1,6 +1,7 @@
-//! Periodic jobs (apalis-cron): approval reminders every ten minutes, and
-//! the hourly look for people whose local morning it is, for their daily
-//! digest.
+//! Periodic jobs (apalis-cron): approval reminders every ten minutes, the
+//! hourly look for people whose local morning it is, for their daily
+//! digest, and the daily privacy run (ticked hourly; the first tick of a
+//! day claims it).
 //!
 //! Why every process runs them: a cron tick is not a stored task, so each
 //! process ticks on its own; the main crate claims each reminder and each
@@ -23,6 +24,11 @@ const REMIND_SCHEDULE: &str = "0 */10 * * * *";
 /// and time zones are whole or half hours apart.
 const DIGEST_SCHEDULE: &str = "0 0 * * * *";
 
+/// At half past every hour: the privacy run is daily, but a process that
+/// was down at one moment still runs it that day (the main crate claims
+/// each day once, whichever process ticks first).
+const PRIVACY_SCHEDULE: &str = "0 30 * * * *";
+
 /// Periodic work of the main crate.
 pub trait Periodic: Send + Sync + 'static {
     /// Sends the reminders due at `now`; returns how many mails went out.
@@ -30,9 +36,13 @@ pub trait Periodic: Send + Sync + 'static {
 
     /// Sends the daily digests due at `now`; returns how many went out.
     fn digest(&self, now: DateTime<Utc>) -> impl Future<Output = Result<usize, BoxError>> + Send;
+
+    /// Runs the day's privacy work unless another tick ran it today;
+    /// returns how many candidates were anonymised.
+    fn privacy(&self) -> impl Future<Output = Result<usize, BoxError>> + Send;
 }
 
-/// Adds both ticks to `monitor`.
+/// Adds the ticks to `monitor`.
 pub(crate) fn register<M, P: Periodic>(monitor: Monitor, env: &Env<M>, work: Arc<P>) -> Monitor {
     let monitor = tick_on(
         monitor,
@@ -42,13 +52,21 @@ pub(crate) fn register<M, P: Periodic>(monitor: Monitor, env: &Env<M>, work: Arc
         Arc::clone(&work),
         remind::<P>,
     );
-    tick_on(
+    let monitor = tick_on(
         monitor,
         env,
         "hh.digest",
         DIGEST_SCHEDULE,
-        work,
+        Arc::clone(&work),
         digest::<P>,
+    );
+    tick_on(
+        monitor,
+        env,
+        "hh.privacy",
+        PRIVACY_SCHEDULE,
+        work,
+        privacy::<P>,
     )
 }
 
@@ -98,13 +116,25 @@ async fn digest<P: Periodic>(_: Tick, work: Data<Arc<P>>) -> Result<(), BoxDynEr
     Ok(())
 }
 
+async fn privacy<P: Periodic>(_: Tick, work: Data<Arc<P>>) -> Result<(), BoxDynError> {
+    let anonymised = work.privacy().await?;
+    if anonymised > 0 {
+        tracing::info!(anonymised, "candidates past their date anonymised");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_schedules_parse_and_tick_as_said() {
-        for (expression, minutes) in [(REMIND_SCHEDULE, 10), (DIGEST_SCHEDULE, 60)] {
+        for (expression, minutes) in [
+            (REMIND_SCHEDULE, 10),
+            (DIGEST_SCHEDULE, 60),
+            (PRIVACY_SCHEDULE, 60),
+        ] {
             let schedule = cron::Schedule::from_str(expression).unwrap();
             let ticks: Vec<_> = schedule.upcoming(Utc).take(2).collect();
             assert_eq!((ticks[1] - ticks[0]).num_minutes(), minutes, "{expression}");

@@ -18,6 +18,8 @@ use crate::domain::recruiting::duplicates;
 use crate::domain::recruiting::files::{self, File, FileId};
 use crate::domain::recruiting::history;
 use crate::domain::recruiting::merge;
+use crate::domain::recruiting::privacy::requests::{self, Waiting};
+use crate::domain::recruiting::privacy::{self, Basis};
 use crate::domain::recruiting::search::{self, Filter, PAGE_SIZE, Row};
 use crate::domain::recruiting::stage::{self, Reason, Stage};
 use crate::domain::requisition::requirement::{self, RequirementId};
@@ -539,6 +541,15 @@ struct ShowPage {
     problems: Problems,
     thread: super::comments::Thread,
     now: DateTime<Utc>,
+    /// Why their data is kept, and until when.
+    keeping: Basis,
+    retention_months: i32,
+    /// What they asked of their data, waiting for an answer.
+    requests: Vec<Waiting>,
+    /// May export, erase and hold their data.
+    handles_data: bool,
+    /// The legal hold's reason, as saved or as typed.
+    hold_typed: String,
 }
 
 impl ShowPage {
@@ -578,6 +589,21 @@ pub(super) async fn page_with_thread(
 ) -> Result<Response, AppError> {
     let mut page = profile_page(state, conn, me, c, Problems::default(), String::new()).await?;
     page.thread = thread;
+    render::status(status, &page)
+}
+
+/// The profile with the legal hold's form as a failed save left it.
+pub(super) async fn page_with_hold(
+    state: &AppState,
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    c: Candidate,
+    problems: Problems,
+    typed: String,
+) -> Result<Response, AppError> {
+    let status = problems.status();
+    let mut page = profile_page(state, conn, me, c, problems, String::new()).await?;
+    page.hold_typed = typed;
     render::status(status, &page)
 }
 
@@ -628,7 +654,7 @@ async fn profile_page(
         reasons: stage::reasons(&mut *conn).await?,
         mail_wait: application::mail_wait(state.config.rejection_mail_delay),
         history: history::timeline(&mut *conn, c.id).await?,
-        can_edit: can_manage_any,
+        can_edit: can_manage_any && !c.anonymised(),
         requirements: if can_manage_any {
             requirement::recruiting_for(&mut *conn, me.id).await?
         } else {
@@ -638,6 +664,11 @@ async fn profile_page(
         problems,
         thread: super::comments::thread(&mut *conn, me, &on).await?,
         now: Utc::now(),
+        keeping: privacy::basis(&mut *conn, c.id).await?,
+        retention_months: privacy::settings(&mut *conn).await?.retention_months,
+        requests: requests::waiting(&mut *conn, Some(c.id)).await?,
+        handles_data: me.can(Permission::HandlePersonalData),
+        hold_typed: c.legal_hold.clone().unwrap_or_default(),
         c,
     };
     Ok(page)

@@ -272,16 +272,16 @@ async fn job(
 /// app's key. A post shows how long the form was open (a person takes
 /// more than a few seconds; a script that posts at once does not) and
 /// that it came from our page.
-struct Stamp {
-    issued: i64,
-    token: String,
+pub(super) struct Stamp {
+    pub(super) issued: i64,
+    pub(super) token: String,
 }
 
 /// Less time than this between the form given out and sent is a script's.
 const MIN_FILL_SECONDS: i64 = 3;
 
 impl Stamp {
-    fn new(secret: &[u8], slug: &str) -> Stamp {
+    pub(super) fn new(secret: &[u8], slug: &str) -> Stamp {
         let issued = Utc::now().timestamp();
         Stamp {
             issued,
@@ -299,7 +299,7 @@ impl Stamp {
     }
 
     /// The posted stamp is ours, for this job, and old enough.
-    fn holds(secret: &[u8], slug: &str, issued: &str, token: &str) -> bool {
+    pub(super) fn holds(secret: &[u8], slug: &str, issued: &str, token: &str) -> bool {
         let Ok(at) = issued.trim().parse::<i64>() else {
             return false;
         };
@@ -383,7 +383,7 @@ async fn apply(
         return html(StatusCode::UNPROCESSABLE_ENTITY, &again(problems));
     }
     let today = Utc::now().date_naive();
-    let checked = typed.check(today);
+    let checked = typed.check(today, company.future_roles_months);
     let resume = file.check();
     let (fields, resume) = match (checked, resume) {
         (Ok(f), Ok(r)) => (f, r),
@@ -478,7 +478,7 @@ async fn applied(mut db: Db, Path(slug): Path<String>) -> Result<Response, AppEr
     }
 }
 
-fn html(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
+pub(super) fn html(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
     Ok((status, [(header::CONTENT_TYPE, HTML)], page.render()?).into_response())
 }
 

@@ -18,6 +18,7 @@ pub mod merges;
 pub mod middleware;
 pub mod notifications;
 pub mod people;
+pub mod personal_data;
 pub mod pipeline;
 pub mod postings;
 pub mod problems;
@@ -29,6 +30,7 @@ pub mod routes;
 pub mod session;
 pub mod state;
 pub mod upload;
+pub mod your_data;
 
 pub use state::{AppState, Db};
 
@@ -91,6 +93,7 @@ fn session_routes() -> Routes {
         .merge(requirements::routes())
         .merge(candidates::routes())
         .merge(merges::routes())
+        .merge(personal_data::routes())
         .merge(pipeline::routes())
         .merge(postings::routes())
         .merge(comments::routes())
@@ -107,6 +110,7 @@ fn plain_routes(metrics: bool) -> Routes {
     health::routes(metrics)
         .merge(careers::routes())
         .merge(feeds::routes())
+        .merge(your_data::routes())
         .serve(route!(GET "/static/{name}"), assets::serve)
         .serve(route!(GET "/favicon.ico"), assets::favicon)
 }

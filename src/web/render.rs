@@ -221,6 +221,7 @@ fn admin_nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
             "Careers site",
             Permission::ConfigureRecruiting,
         ),
+        ("/admin/privacy", "Privacy", Permission::HandlePersonalData),
         ("/admin/audit", "Audit log", Permission::ViewAuditLog),
         ("/admin/outbox", "Outbox", Permission::ViewAuditLog),
     ]

@@ -27,6 +27,16 @@ pub struct RequestMeta {
     slot: UserSlot,
 }
 
+/// For the pages outside the session (the careers site, candidates' own
+/// links), which record who asked without anyone signed in.
+impl axum::extract::FromRequestParts<AppState> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(RequestMeta::from_parts(parts, state))
+    }
+}
+
 impl RequestMeta {
     pub fn from_parts(parts: &Parts, state: &AppState) -> Self {
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());

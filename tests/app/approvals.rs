@@ -764,10 +764,9 @@ async fn overdue_approvals_are_reminded_then_escalated_once() {
         .await
         .unwrap();
     // What the reminder job's tick runs, as each process would.
-    let job = std::sync::Arc::new(hiring_hare::server::Periodic::new(
-        app.pool.clone(),
-        &app.config,
-    ));
+    let job = std::sync::Arc::new(
+        hiring_hare::server::Periodic::new(app.pool.clone(), &app.config).unwrap(),
+    );
     let run = |days: i64| {
         let job = std::sync::Arc::clone(&job);
         async move {

@@ -82,12 +82,20 @@ pub struct Candidate {
     pub owner_name: Option<String>,
     pub consent_given_at: Option<DateTime<Utc>>,
     pub consent_until: Option<NaiveDate>,
+    pub legal_hold: Option<String>,
+    pub anonymised_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
 }
 
 impl Candidate {
+    /// Only ids, stages and dates are left of them (see
+    /// `privacy::anonymise`): nothing to edit, export or erase.
+    pub fn anonymised(&self) -> bool {
+        self.anonymised_at.is_some()
+    }
+
     /// "Referral (Rita Referrer)", "Agency: Northwind Talent", "Sourced".
     pub fn source_line(&self) -> String {
         match (&self.referrer_name, self.source_detail.as_str()) {
@@ -107,7 +115,8 @@ macro_rules! candidate_select {
                        order by e.position, e.email) as emails,
                 c.phone, c.location, c.links, c.source, c.referrer_id, rf.full_name as referrer_name,
                 c.source_detail, c.tags, c.skills, c.owner_id, ow.full_name as owner_name,
-                c.consent_given_at, c.consent_until, c.created_at, c.updated_at, c.version
+                c.consent_given_at, c.consent_until, c.legal_hold, c.anonymised_at,
+                c.created_at, c.updated_at, c.version
            from candidates c
            left join users rf on rf.id = c.referrer_id
            left join users ow on ow.id = c.owner_id "
@@ -487,6 +496,11 @@ pub async fn update(
     version: i32,
     f: &CandidateFields,
 ) -> Result<(), Error> {
+    if before.anonymised() {
+        return Err(Error::refused(
+            "They are anonymised: nothing is left of them to edit.",
+        ));
+    }
     let saved = sqlx::query(
         "update candidates set full_name = $3, phone = $4, location = $5, links = $6, source = $7,
                 referrer_id = $8, source_detail = $9, tags = $10, skills = $11, owner_id = $12,

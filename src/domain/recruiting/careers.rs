@@ -235,23 +235,31 @@ pub async fn last_change(conn: &mut PgConnection) -> Result<DateTime<Utc>, sqlx:
     sqlx::query_scalar(
         "select greatest((select max(updated_at) from postings),
                          date_trunc('day', now()),
-                         (select updated_at from careers_settings))",
+                         (select updated_at from careers_settings),
+                         (select updated_at from privacy_settings))",
     )
     .fetch_one(conn)
     .await
 }
 
-/// What the company says of itself on the careers site.
+/// What the company says of itself on the careers site, and what it asks
+/// applicants to agree to (the privacy settings).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Company {
     pub company_name: String,
     pub intro: String,
+    pub consent_text: String,
+    pub future_roles_text: String,
+    pub future_roles_months: i32,
 }
 
 pub async fn company(conn: &mut PgConnection) -> Result<Company, sqlx::Error> {
-    sqlx::query_as("select company_name, intro from careers_settings")
-        .fetch_one(conn)
-        .await
+    sqlx::query_as(
+        "select c.company_name, c.intro, p.consent_text, p.future_roles_text, p.future_roles_months
+           from careers_settings c cross join privacy_settings p",
+    )
+    .fetch_one(conn)
+    .await
 }
 
 pub const COMPANY_NAME_MAX: usize = 120;
@@ -747,13 +755,14 @@ pub struct ApplyFields {
     pub cover_letter: String,
 }
 
-/// How long data kept for future roles is kept, from the day of consent.
-pub const FUTURE_ROLES_DAYS: u64 = 365;
-
 impl ApplyForm {
-    /// Checks every field, each problem beside its field. `today` dates the
-    /// consent to keep the data for future roles.
-    pub fn check(&self, today: NaiveDate) -> Result<ApplyFields, FieldErrors> {
+    /// Checks every field, each problem beside its field. Consent to keep
+    /// the data for future roles lasts `future_roles_months` from `today`.
+    pub fn check(
+        &self,
+        today: NaiveDate,
+        future_roles_months: i32,
+    ) -> Result<ApplyFields, FieldErrors> {
         let mut e = FieldErrors::default();
         let full_name = required_text(
             &mut e,
@@ -785,7 +794,7 @@ impl ApplyForm {
         }
         let consent_until = self
             .future_roles
-            .then(|| today.checked_add_days(chrono::Days::new(FUTURE_ROLES_DAYS)))
+            .then(|| today.checked_add_months(chrono::Months::new(future_roles_months.unsigned_abs())))
             .flatten();
         e.into_result(|| ApplyFields {
             candidate: super::candidate::CandidateFields {

@@ -24,7 +24,7 @@ pub fn routes() -> Routes {
 #[template(path = "pages/admin/careers.html")]
 struct SettingsPage {
     layout: Layout,
-    company: Company,
+    form: SettingsForm,
     problems: Problems,
 }
 
@@ -33,7 +33,7 @@ async fn show(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     let page = SettingsPage {
         layout: Layout::new(&me, "Careers site").await?,
-        company: careers::company(conn).await?,
+        form: SettingsForm::of(careers::company(conn).await?),
         problems: Problems::default(),
     };
     render::ok(&page)
@@ -44,6 +44,15 @@ async fn show(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
 struct SettingsForm {
     company_name: String,
     intro: String,
+}
+
+impl SettingsForm {
+    fn of(company: Company) -> SettingsForm {
+        SettingsForm {
+            company_name: company.company_name,
+            intro: company.intro,
+        }
+    }
 }
 
 async fn save(
@@ -64,10 +73,7 @@ async fn save(
     tx.rollback().await?;
     let page = SettingsPage {
         layout: Layout::new(&me, "Careers site").await?,
-        company: Company {
-            company_name: f.company_name,
-            intro: f.intro,
-        },
+        form: f,
         problems,
     };
     render::status(page.problems.status(), &page)

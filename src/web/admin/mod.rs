@@ -8,6 +8,7 @@ pub mod departments;
 pub mod levels;
 pub mod outbox;
 pub mod pipeline;
+pub mod privacy;
 pub mod users;
 pub mod workflows;
 
@@ -23,4 +24,5 @@ pub fn routes() -> Routes {
         .merge(workflows::routes())
         .merge(pipeline::routes())
         .merge(careers::routes())
+        .merge(privacy::routes())
 }

@@ -313,10 +313,9 @@ impl TestApp {
         tokio::spawn(jobs::run_workers(
             background.clone(),
             std::sync::Arc::new(delivery),
-            std::sync::Arc::new(hiring_hare::server::Periodic::new(
-                background.clone(),
-                &self.config,
-            )),
+            std::sync::Arc::new(
+                hiring_hare::server::Periodic::new(background.clone(), &self.config).unwrap(),
+            ),
             std::sync::Arc::new(
                 hiring_hare::server::Extraction::new(background.clone(), &self.config).unwrap(),
             ),
