@@ -88,6 +88,9 @@ update audit_logs
    set changes = changes || '{"note": {"personal": true}}'::jsonb
  where entity_type = 'application' and changes ? 'note';
 update audit_logs
+   set changes = changes || '{"mail_to": {"personal": true}}'::jsonb
+ where entity_type = 'application' and changes ? 'mail_to';
+update audit_logs
    set changes = changes || '{"hire": {"personal": true}}'::jsonb
  where entity_type = 'opening' and changes ? 'hire';
 alter table audit_logs enable trigger audit_logs_no_update_delete;

@@ -603,7 +603,12 @@ impl Letters for MailRenderer {
 }
 
 impl MailRenderer {
-    fn candidate_link(&self, to: &str, path: &str, token: &str) -> Result<(String, Option<Vec<u8>>), LetterError> {
+    fn candidate_link(
+        &self,
+        to: &str,
+        path: &str,
+        token: &str,
+    ) -> Result<(String, Option<Vec<u8>>), LetterError> {
         let (token, sealed_token) = sealed(&self.secret, to, token)?;
         Ok((self.link(&format!("{path}/{token}")), sealed_token))
     }

@@ -176,9 +176,12 @@ impl jobs::Periodic for Periodic {
     }
 
     async fn privacy(&self) -> Result<usize, jobs::BoxError> {
-        let anonymised =
-            crate::domain::recruiting::privacy::requests::daily(&self.pool, &self.mail, &self.files)
-                .await?;
+        let anonymised = crate::domain::recruiting::privacy::requests::daily(
+            &self.pool,
+            &self.mail,
+            &self.files,
+        )
+        .await?;
         crate::nudge::send(&self.pool).await?;
         Ok(anonymised)
     }

@@ -141,8 +141,13 @@ async fn erase(
     let mut tx = conn.begin().await?;
     requests::erase(&mut tx, &me.actor(), id).await?;
     let to = format!("/candidates/{id}");
-    let saved = render::saved(tx, &me.session, "Erased: only ids, stages and dates are left.", &to)
-        .await?;
+    let saved = render::saved(
+        tx,
+        &me.session,
+        "Erased: only ids, stages and dates are left.",
+        &to,
+    )
+    .await?;
     // The stored files go once the rows are gone for good.
     anonymise::forget_files(&mut *db.conn().await?, &state.files).await?;
     Ok(saved)

@@ -6,10 +6,10 @@
 //! the key, and the proof that a post comes from the mailed link.
 
 use super::AppState;
+use super::Db;
 use super::careers::{Stamp, html};
 use super::problems::Problems;
 use super::render::filters;
-use super::Db;
 use crate::domain::kernel::FieldErrors;
 use crate::domain::messaging::Letters as _;
 use crate::domain::recruiting::Reach;
@@ -97,7 +97,9 @@ async fn send_link(
     };
     if !Stamp::holds(&state.config.secret_key, ASK, &f.issued, &f.token) {
         let problems = Problems {
-            refusal: Some("That was sent faster than a person fills a form in: send it again.".into()),
+            refusal: Some(
+                "That was sent faster than a person fills a form in: send it again.".into(),
+            ),
             ..Problems::default()
         };
         return html(StatusCode::UNPROCESSABLE_ENTITY, &again(problems));
@@ -144,13 +146,6 @@ async fn gone(conn: &mut PgConnection, again: &'static str) -> Result<Response, 
     html(StatusCode::NOT_FOUND, &GonePage { company, again })
 }
 
-/// Pages reached by a token keep it out of `Referer` headers.
-fn private(mut res: Response) -> Response {
-    res.headers_mut()
-        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    res
-}
-
 #[derive(Template)]
 #[template(path = "careers/your_data.html")]
 struct DataPage {
@@ -188,7 +183,14 @@ async fn show(
     Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let Some(id) = requests::holder(&mut *conn, state.mail.token_key(), &token, Purpose::DataAccess).await? else {
+    let Some(id) = requests::holder(
+        &mut *conn,
+        state.mail.token_key(),
+        &token,
+        Purpose::DataAccess,
+    )
+    .await?
+    else {
         return gone(conn, "/your-data").await;
     };
     let c = candidate::find(&mut *conn, whole(), id)
@@ -204,13 +206,15 @@ async fn show(
         keeping: privacy::basis(&mut *conn, id).await?,
         done: match done.done.as_str() {
             "withdrawal" => Some("Done: your consent to be kept for future roles is withdrawn."),
-            "erasure" => Some("We have your request, and will erase your data within a month. We will not contact you about jobs meanwhile."),
+            "erasure" => Some(
+                "We have your request, and will erase your data within a month. We will not contact you about jobs meanwhile.",
+            ),
             _ => None,
         },
         token,
         c,
     };
-    Ok(private(html(StatusCode::OK, &page)?))
+    html(StatusCode::OK, &page)
 }
 
 /// The link's holder, or the page saying it no longer works.
@@ -219,7 +223,14 @@ async fn holder_of(
     conn: &mut PgConnection,
     token: &str,
 ) -> Result<Result<CandidateId, Response>, AppError> {
-    match requests::holder(&mut *conn, state.mail.token_key(), token, Purpose::DataAccess).await? {
+    match requests::holder(
+        &mut *conn,
+        state.mail.token_key(),
+        token,
+        Purpose::DataAccess,
+    )
+    .await?
+    {
         Some(id) => Ok(Ok(id)),
         None => Ok(Err(gone(conn, "/your-data").await?)),
     }
@@ -236,8 +247,7 @@ async fn download(
         Ok(id) => id,
         Err(res) => return Ok(res),
     };
-    let res = super::personal_data::archive_response(&state, conn, &meta.actor(None), id).await?;
-    Ok(private(res))
+    super::personal_data::archive_response(&state, conn, &meta.actor(None), id).await
 }
 
 async fn withdraw(
@@ -254,9 +264,9 @@ async fn withdraw(
     let mut tx = conn.begin().await?;
     requests::withdraw(&mut tx, &state.mail, &meta.actor(None), id).await?;
     tx.commit().await?;
-    Ok(private(super::render::see_other(&format!(
+    Ok(super::render::see_other(&format!(
         "/your-data/{token}?done=withdrawal"
-    ))))
+    )))
 }
 
 async fn ask_erasure(
@@ -273,9 +283,9 @@ async fn ask_erasure(
     let mut tx = conn.begin().await?;
     requests::ask_erasure(&mut tx, &state.mail, &meta.actor(None), id).await?;
     tx.commit().await?;
-    Ok(private(super::render::see_other(&format!(
+    Ok(super::render::see_other(&format!(
         "/your-data/{token}?done=erasure"
-    ))))
+    )))
 }
 
 #[derive(Template)]
@@ -295,7 +305,14 @@ async fn consent(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let Some(id) = requests::holder(&mut *conn, state.mail.token_key(), &token, Purpose::ConsentRenewal).await? else {
+    let Some(id) = requests::holder(
+        &mut *conn,
+        state.mail.token_key(),
+        &token,
+        Purpose::ConsentRenewal,
+    )
+    .await?
+    else {
         return gone(conn, "/your-data").await;
     };
     let c = candidate::find(&mut *conn, whole(), id)
@@ -309,7 +326,7 @@ async fn consent(
         name: c.full_name,
         renewed: None,
     };
-    Ok(private(html(StatusCode::OK, &page)?))
+    html(StatusCode::OK, &page)
 }
 
 async fn renew(
@@ -338,5 +355,5 @@ async fn renew(
         name: String::new(),
         renewed: Some(until),
     };
-    Ok(private(html(StatusCode::OK, &page)?))
+    html(StatusCode::OK, &page)
 }

@@ -22,7 +22,7 @@ async fn open_job(app: &TestApp) -> (Chain, Client) {
     (chain, recruiter)
 }
 
-fn posting<'a>(title: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn posting<'a>(title: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut form = vec![
         ("title", title),
         (
@@ -115,7 +115,7 @@ async fn posting_version(app: &TestApp, requirement: Uuid) -> String {
     version.to_string()
 }
 
-async fn slug_of(app: &TestApp, requirement: Uuid) -> String {
+pub(crate) async fn slug_of(app: &TestApp, requirement: Uuid) -> String {
     sqlx::query_scalar("select slug from postings where requirement_id = $1")
         .bind(requirement)
         .fetch_one(&app.pool)
@@ -123,7 +123,7 @@ async fn slug_of(app: &TestApp, requirement: Uuid) -> String {
         .unwrap()
 }
 
-async fn sessions(app: &TestApp) -> i64 {
+pub(crate) async fn sessions(app: &TestApp) -> i64 {
     sqlx::query_scalar("select count(*) from sessions")
         .fetch_one(&app.pool)
         .await

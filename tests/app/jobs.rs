@@ -114,6 +114,10 @@ impl Periodic for RecordingMailer {
     async fn digest(&self, _now: chrono::DateTime<chrono::Utc>) -> Result<usize, BoxError> {
         Ok(0)
     }
+
+    async fn privacy(&self) -> Result<usize, BoxError> {
+        Ok(0)
+    }
 }
 
 type Workers = (

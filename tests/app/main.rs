@@ -27,6 +27,7 @@ mod nudges;
 mod openings;
 mod people;
 mod platform;
+mod privacy;
 mod problems;
 mod recruiting;
 mod rejection_mail;

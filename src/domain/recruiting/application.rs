@@ -525,7 +525,7 @@ pub async fn reject(
         let withdrawn = reason.side == Side::TheyWithdrew;
         let letter = mail.rejection(&to, &a.candidate_name, &a.title, withdrawn)?;
         outbox::queue_later(&mut *conn, &letter, delay, Some(id.uuid())).await?;
-        c = c.created("mail_to", &to);
+        c = c.personal("mail_to", true);
     }
     audit::record(
         &mut *conn,

@@ -794,7 +794,9 @@ impl ApplyForm {
         }
         let consent_until = self
             .future_roles
-            .then(|| today.checked_add_months(chrono::Months::new(future_roles_months.unsigned_abs())))
+            .then(|| {
+                today.checked_add_months(chrono::Months::new(future_roles_months.unsigned_abs()))
+            })
             .flatten();
         e.into_result(|| ApplyFields {
             candidate: super::candidate::CandidateFields {

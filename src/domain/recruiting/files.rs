@@ -303,7 +303,11 @@ pub async fn give(
     }
 }
 
-async fn added(conn: &mut PgConnection, actor: &Actor, candidate: CandidateId) -> Result<(), Error> {
+async fn added(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    candidate: CandidateId,
+) -> Result<(), Error> {
     candidate::reindex(&mut *conn, candidate).await?;
     audit::record(
         conn,

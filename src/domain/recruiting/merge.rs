@@ -483,6 +483,8 @@ mod tests {
             owner_name: None,
             consent_given_at: None,
             consent_until: None,
+            legal_hold: None,
+            anonymised_at: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
             version: 1,

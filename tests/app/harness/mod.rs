@@ -438,6 +438,11 @@ impl Page {
             .collect()
     }
 
+    /// The texts of the elements matching `css`, as one line.
+    pub fn text(&self, css: &str) -> String {
+        self.texts(css).join(" ")
+    }
+
     pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
         let sel = Selector::parse(css).unwrap();
         self.html()

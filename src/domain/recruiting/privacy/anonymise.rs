@@ -117,9 +117,9 @@ pub async fn anonymise(
             .await?;
     // Mail first: it is found by their addresses.
     sqlx::query(concat!(records!(), "delete from outbox o where ", about!()))
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "delete from apply_attempts where lower(email) in
            (select lower(email) from candidate_emails where candidate_id = any($1))",

@@ -76,10 +76,11 @@ const TABLES: &[(&str, &str)] = &[
 
 /// Every row about the candidate, by table.
 pub async fn rows(conn: &mut PgConnection, id: CandidateId) -> Result<Map<String, Value>, Error> {
-    let records: Vec<uuid::Uuid> = sqlx::query_scalar(concat!(records!(), "select id from records"))
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let records: Vec<uuid::Uuid> =
+        sqlx::query_scalar(concat!(records!(), "select id from records"))
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
     let applications: Vec<uuid::Uuid> =
         sqlx::query_scalar("select id from applications where candidate_id = any($1)")
             .bind(&records)
@@ -184,14 +185,16 @@ pub async fn archive(
     let options = zip::write::SimpleFileOptions::default();
     let zipped = |e: zip::result::ZipError| Error::Internal(e.into());
     zip.start_file("data.json", options).map_err(zipped)?;
-    zip.write_all(&json).map_err(|e| Error::Internal(e.into()))?;
+    zip.write_all(&json)
+        .map_err(|e| Error::Internal(e.into()))?;
     zip.start_file("summary.html", options).map_err(zipped)?;
     zip.write_all(summary.as_bytes())
         .map_err(|e| Error::Internal(e.into()))?;
     for (path, sha256) in files {
         let bytes = store.get(&sha256).await.map_err(Error::Internal)?;
         zip.start_file(path, options).map_err(zipped)?;
-        zip.write_all(&bytes).map_err(|e| Error::Internal(e.into()))?;
+        zip.write_all(&bytes)
+            .map_err(|e| Error::Internal(e.into()))?;
     }
     let bytes = zip.finish().map_err(zipped)?.into_inner();
     audit::record(

@@ -54,11 +54,21 @@ pub struct SettingsForm {
 
 pub const TEXT_MAX: usize = 1000;
 
-fn whole(e: &mut FieldErrors, field: &'static str, input: &str, min: i32, max: i32, unit: &str) -> i32 {
+fn whole(
+    e: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+    min: i32,
+    max: i32,
+    unit: &str,
+) -> i32 {
     match input.trim().parse::<i32>() {
         Ok(n) if (min..=max).contains(&n) => n,
         _ => {
-            e.add(field, format!("Give a whole number of {unit} from {min} to {max}."));
+            e.add(
+                field,
+                format!("Give a whole number of {unit} from {min} to {max}."),
+            );
             min
         }
     }
@@ -78,9 +88,22 @@ impl SettingsForm {
 
     fn check(&self) -> Result<Settings, FieldErrors> {
         let mut e = FieldErrors::default();
-        let retention_months = whole(&mut e, "retention_months", &self.retention_months, 1, 120, "months");
-        let future_roles_months =
-            whole(&mut e, "future_roles_months", &self.future_roles_months, 1, 60, "months");
+        let retention_months = whole(
+            &mut e,
+            "retention_months",
+            &self.retention_months,
+            1,
+            120,
+            "months",
+        );
+        let future_roles_months = whole(
+            &mut e,
+            "future_roles_months",
+            &self.future_roles_months,
+            1,
+            60,
+            "months",
+        );
         let renewal_days = whole(&mut e, "renewal_days", &self.renewal_days, 1, 180, "days");
         let consent_text = required_text(
             &mut e,
@@ -141,11 +164,23 @@ pub async fn save_settings(
         .await);
     }
     let c = Changes::new()
-        .field("retention_months", &before.retention_months, &new.retention_months)
-        .field("future_roles_months", &before.future_roles_months, &new.future_roles_months)
+        .field(
+            "retention_months",
+            &before.retention_months,
+            &new.retention_months,
+        )
+        .field(
+            "future_roles_months",
+            &before.future_roles_months,
+            &new.future_roles_months,
+        )
         .field("renewal_days", &before.renewal_days, &new.renewal_days)
         .field("consent_text", &before.consent_text, &new.consent_text)
-        .field("future_roles_text", &before.future_roles_text, &new.future_roles_text)
+        .field(
+            "future_roles_text",
+            &before.future_roles_text,
+            &new.future_roles_text,
+        )
         .field("version", &before.version, &(before.version + 1));
     audit::record(
         conn,
@@ -319,7 +354,10 @@ mod tests {
                 until: d(7, 31)
             }
         );
-        assert_eq!(keeping(Some(d(9, 1)), false).basis(6), Basis::Consent(d(9, 1)));
+        assert_eq!(
+            keeping(Some(d(9, 1)), false).basis(6),
+            Basis::Consent(d(9, 1))
+        );
         assert_eq!(
             keeping(Some(d(3, 1)), false).basis(6).until(),
             Some(d(7, 31))

@@ -111,7 +111,14 @@ pub async fn ask_renewals(
             .and_hms_opt(0, 0, 0)
             .unwrap_or_default()
             .and_utc();
-        let token = issue(&mut *conn, mail.token_key(), id, Purpose::ConsentRenewal, expires).await?;
+        let token = issue(
+            &mut *conn,
+            mail.token_key(),
+            id,
+            Purpose::ConsentRenewal,
+            expires,
+        )
+        .await?;
         outbox::queue(
             &mut *conn,
             &mail.consent_renewal(&to, &name, company, until, &token)?,
@@ -152,10 +159,12 @@ pub async fn renew(
     .bind(until)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("delete from candidate_tokens where candidate_id = $1 and purpose = 'consent_renewal'")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "delete from candidate_tokens where candidate_id = $1 and purpose = 'consent_renewal'",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     audit::record(
         conn,
         actor,
@@ -189,7 +198,14 @@ pub async fn send_access_link(
     let letter = match found {
         Some((id, name)) => {
             let expires = Utc::now() + chrono::Duration::hours(ACCESS_HOURS);
-            let token = issue(&mut *conn, mail.token_key(), id, Purpose::DataAccess, expires).await?;
+            let token = issue(
+                &mut *conn,
+                mail.token_key(),
+                id,
+                Purpose::DataAccess,
+                expires,
+            )
+            .await?;
             mail.your_data(email, company, Some((&name, &token)))?
         }
         None => mail.your_data(email, company, None)?,
@@ -300,14 +316,18 @@ pub async fn withdraw(
     actor: &Actor,
     id: CandidateId,
 ) -> Result<(), Error> {
-    let before: Option<NaiveDate> = sqlx::query_scalar(
-        "update candidates c set consent_until = null, consent_asked_at = null,
+    let before: Option<NaiveDate> =
+        sqlx::query_scalar("select consent_until from candidates where id = $1 for update")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    sqlx::query(
+        "update candidates set consent_until = null, consent_asked_at = null,
                 version = version + 1, updated_at = now()
-           from candidates old where old.id = c.id and c.id = $1
-         returning old.consent_until",
+          where id = $1",
     )
     .bind(id)
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await?;
     audit::record(
         &mut *conn,
@@ -378,17 +398,12 @@ pub async fn erase(conn: &mut PgConnection, actor: &Actor, id: CandidateId) -> R
 /// claim the day runs it), asks for renewals, anonymises whoever is past
 /// their date (each in a transaction of their own), deletes the files that
 /// frees and the links that expired. Returns how many were anonymised.
-pub async fn daily(
-    pool: &PgPool,
-    mail: &dyn Letters,
-    store: &dyn Store,
-) -> Result<usize, Error> {
-    let claimed = sqlx::query(
-        "insert into privacy_runs (day) values (current_date) on conflict do nothing",
-    )
-    .execute(pool)
-    .await?
-    .rows_affected();
+pub async fn daily(pool: &PgPool, mail: &dyn Letters, store: &dyn Store) -> Result<usize, Error> {
+    let claimed =
+        sqlx::query("insert into privacy_runs (day) values (current_date) on conflict do nothing")
+            .execute(pool)
+            .await?
+            .rows_affected();
     if claimed == 0 {
         return Ok(0);
     }
