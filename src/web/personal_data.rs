@@ -19,7 +19,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde_json::{Map, Value};
 use sqlx::{Connection as _, PgConnection};
+use std::io::Write as _;
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -42,7 +44,47 @@ async fn handled(
         .ok_or(AppError::NotFound)
 }
 
-/// The archive of everything held about them.
+/// A page to read what the archive holds, without tools.
+#[derive(Template)]
+#[template(path = "exports/summary.html")]
+struct Summary<'a> {
+    name: &'a str,
+    company: &'a str,
+    exported_on: String,
+    rows: &'a Map<String, Value>,
+}
+
+impl Summary<'_> {
+    /// Each table, with its heading.
+    fn tables(&self) -> Vec<(&'static str, String)> {
+        export::tables().map(|t| (t, t.replace('_', " "))).collect()
+    }
+
+    /// The rows of `table`, each a list of (field, value) to show.
+    fn of(&self, table: &str) -> Vec<Vec<(String, String)>> {
+        let rows = self.rows.get(table).and_then(Value::as_array);
+        rows.into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .map(|row| {
+                row.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| {
+                        let shown = match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        (k.replace('_', " "), shown)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Everything held about them as one zip archive: `data.json` with their
+/// rows of every table, their files under `files/`, and `summary.html`.
+/// Taking it is audited.
 pub(super) async fn archive_response(
     state: &AppState,
     conn: &mut PgConnection,
@@ -51,12 +93,48 @@ pub(super) async fn archive_response(
 ) -> Result<Response, AppError> {
     let mut tx = conn.begin().await?;
     let company = careers::company(&mut tx).await?.company_name;
-    let zip = export::archive(&mut tx, &state.files, actor, id, &company).await?;
+    let rows = export::rows(&mut tx, id).await?;
+    export::exported(&mut tx, actor, id).await?;
     tx.commit().await?;
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let name = rows["candidates"]
+        .get(0)
+        .and_then(|c| text(c, "full_name"))
+        .unwrap_or_default();
+    let summary = Summary {
+        name: &name,
+        company: &company,
+        exported_on: chrono::Utc::now().date_naive().to_string(),
+        rows: &rows,
+    }
+    .render()?;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let packed = |e: zip::result::ZipError| AppError::Internal(e.into());
+    zip.start_file("data.json", options).map_err(packed)?;
+    serde_json::to_writer_pretty(&mut zip, &rows).map_err(|e| AppError::Internal(e.into()))?;
+    zip.start_file("summary.html", options).map_err(packed)?;
+    zip.write_all(summary.as_bytes())
+        .map_err(|e| AppError::Internal(e.into()))?;
+    for file in rows["file_attachments"].as_array().into_iter().flatten() {
+        let (Some(file_id), Some(file_name), Some(sha256)) =
+            (text(file, "id"), text(file, "name"), text(file, "sha256"))
+        else {
+            continue;
+        };
+        let bytes = crate::domain::recruiting::files::Store::get(&state.files, &sha256)
+            .await
+            .map_err(AppError::Internal)?;
+        let path = format!("files/{file_id}-{}", file_name.replace(['/', '\\'], "_"));
+        zip.start_file(path, options).map_err(packed)?;
+        zip.write_all(&bytes)
+            .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    let bytes = zip.finish().map_err(packed)?.into_inner();
     Ok(render::attachment(
         &format!("candidate-{id}.zip"),
         "application/zip",
-        zip.into(),
+        bytes.into(),
     ))
 }
 

@@ -458,6 +458,22 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
                 })
             })
             .collect(),
+        // A candidate's own links: a wrong token leads nowhere, for anyone.
+        (_, p) if p.starts_with("/your-data/{token}") || p == "/consent/{token}" => {
+            vec![Case::new(p.replace("{token}", "not-a-token"), Unknown)]
+        }
+        // Their data, for who handles it: the erasure unconfirmed (so
+        // refused, nothing erased), the hold set to none.
+        (
+            _,
+            "/candidates/{id}/export" | "/candidates/{id}/erasure" | "/candidates/{id}/legal-hold",
+        ) => on(
+            &[Candidate(f.candidate), Candidate(f.loner), Unknown],
+            &|id| route.path.replace("{id}", &id.to_string()),
+        )
+        .into_iter()
+        .map(|c| c.form(&[("legal_hold", "")]))
+        .collect(),
         // No job has this address, for anyone.
         (_, p) if p.starts_with("/careers/{slug}") => {
             vec![Case::new(p.replace("{slug}", "no-such-job-hh-0"), Unknown)]

@@ -1,16 +1,13 @@
-//! Everything held about a candidate, as one zip archive: `data.json` with
-//! their rows of every table that holds any, their files under `files/`,
-//! and `summary.html` to read it without tools.
+//! Everything held about a candidate: their rows of every table that holds
+//! any (the web layer packs them, with their files and a page to read, as
+//! one archive).
 
 use super::super::candidate::CandidateId;
-use super::super::files::Store;
 use super::anonymise::records;
 use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
-use askama::Template;
 use serde_json::{Map, Value};
 use sqlx::PgConnection;
-use std::io::Write as _;
 
 /// Each table holding rows about the person, and how to read them: `$1` is
 /// their records (the candidate and those merged into it), `$2` their
@@ -98,105 +95,13 @@ pub async fn rows(conn: &mut PgConnection, id: CandidateId) -> Result<Map<String
     Ok(all)
 }
 
-#[derive(Template)]
-#[template(path = "exports/summary.html")]
-struct Summary<'a> {
-    name: &'a str,
-    company: &'a str,
-    exported_on: String,
-    rows: &'a Map<String, Value>,
-}
-
-impl Summary<'_> {
-    /// The rows of `table`, each a list of (field, value) to show.
-    fn of(&self, table: &str) -> Vec<Vec<(String, String)>> {
-        let rows = self.rows.get(table).and_then(Value::as_array);
-        rows.map(|rows| {
-            rows.iter()
-                .filter_map(Value::as_object)
-                .map(|row| {
-                    row.iter()
-                        .filter(|(_, v)| !v.is_null())
-                        .map(|(k, v)| {
-                            let shown = match v {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            (k.replace('_', " "), shown)
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-    }
-
-    /// Each table, with its heading.
-    fn tables(&self) -> Vec<(&'static str, String)> {
-        TABLES
-            .iter()
-            .map(|(t, _)| (*t, t.replace('_', " ")))
-            .collect()
-    }
-}
-
-/// The archive, audited as an export by `actor` (an admin, or the
-/// candidate by their mailed link).
-pub async fn archive(
+/// Records that `actor` (an admin, or the candidate by their mailed link)
+/// took the archive of everything held about them.
+pub async fn exported(
     conn: &mut PgConnection,
-    store: &dyn Store,
     actor: &Actor,
     id: CandidateId,
-    company: &str,
-) -> Result<Vec<u8>, Error> {
-    let rows = rows(&mut *conn, id).await?;
-    let name = rows["candidates"]
-        .as_array()
-        .and_then(|c| c.first())
-        .and_then(|c| c.get("full_name"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let files: Vec<(String, String)> = rows["file_attachments"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| {
-            Some((
-                format!(
-                    "files/{}-{}",
-                    f.get("id")?.as_str()?,
-                    f.get("name")?.as_str()?.replace(['/', '\\'], "_")
-                ),
-                f.get("sha256")?.as_str()?.to_owned(),
-            ))
-        })
-        .collect();
-    let summary = Summary {
-        name: &name,
-        company,
-        exported_on: chrono::Utc::now().date_naive().to_string(),
-        rows: &rows,
-    }
-    .render()
-    .map_err(|e| Error::Internal(e.into()))?;
-    let json = serde_json::to_vec_pretty(&rows).map_err(|e| Error::Internal(e.into()))?;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    let zipped = |e: zip::result::ZipError| Error::Internal(e.into());
-    zip.start_file("data.json", options).map_err(zipped)?;
-    zip.write_all(&json)
-        .map_err(|e| Error::Internal(e.into()))?;
-    zip.start_file("summary.html", options).map_err(zipped)?;
-    zip.write_all(summary.as_bytes())
-        .map_err(|e| Error::Internal(e.into()))?;
-    for (path, sha256) in files {
-        let bytes = store.get(&sha256).await.map_err(Error::Internal)?;
-        zip.start_file(path, options).map_err(zipped)?;
-        zip.write_all(&bytes)
-            .map_err(|e| Error::Internal(e.into()))?;
-    }
-    let bytes = zip.finish().map_err(zipped)?.into_inner();
+) -> Result<(), Error> {
     audit::record(
         conn,
         actor,
@@ -206,5 +111,10 @@ pub async fn archive(
         Changes::new(),
     )
     .await?;
-    Ok(bytes)
+    Ok(())
+}
+
+/// The tables [`rows`] reads, in its order.
+pub fn tables() -> impl Iterator<Item = &'static str> {
+    TABLES.iter().map(|(t, _)| *t)
 }
