@@ -224,7 +224,12 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
     let res = admin.post(&erasure, &[]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.texts("#confirm-error")[0].contains("Tick the box"));
-    assert_eq!(holding(&app, &["%quist%"]).await.is_empty(), false);
+    let name: String = sqlx::query_scalar("select full_name from candidates where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, NAME, "nothing was erased unconfirmed");
     admin
         .post(&erasure, &[("confirm", "erase")])
         .await
