@@ -26,6 +26,32 @@ pub fn routes() -> Routes {
         .serve(route!(GET "/careers/{slug}"), job)
         .serve(route!(POST "/careers/{slug}/application"), apply)
         .serve(route!(GET "/careers/{slug}/applied"), applied)
+        .serve(route!(GET "/logo/{name}"), logo)
+}
+
+/// The company's logo. Its name is its content's digest, so a browser may
+/// keep it for good: a new logo has a new name.
+async fn logo(
+    State(state): State<AppState>,
+    mut db: Db,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let Some((key, content_type)) = careers::logo(&mut *conn, &name).await? else {
+        return missing(conn).await;
+    };
+    db.release();
+    let bytes = files::Store::get(&state.files, &key)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -487,6 +513,16 @@ async fn missing(conn: &mut sqlx::PgConnection) -> Result<Response, AppError> {
     html(StatusCode::NOT_FOUND, &MissingPage { company })
 }
 
+/// The company as schema.org's `Organization`: its name, and its logo
+/// when it has one (the page's header shows it).
+fn organization(public_url: &str, company: &Company) -> serde_json::Value {
+    let mut org = serde_json::json!({"@type": "Organization", "name": company.company_name});
+    if let Some(logo) = &company.logo {
+        org["logo"] = format!("{public_url}/logo/{logo}").into();
+    }
+    org
+}
+
 /// The job as schema.org's `JobPosting`, with what Google requires and
 /// recommends: only what the page itself shows.
 fn posting_json(public_url: &str, company: &Company, job: &Job) -> serde_json::Value {
@@ -511,8 +547,9 @@ fn posting_json(public_url: &str, company: &Company, job: &Job) -> serde_json::V
         "datePosted": job.published_at.date_naive().to_string(),
         "employmentType": employment,
         "identifier": {"@type": "PropertyValue", "name": company.company_name, "value": job.reference},
-        "hiringOrganization": {"@type": "Organization", "name": company.company_name},
-        "directApply": false,
+        "hiringOrganization": organization(public_url, company),
+        // The page itself holds the whole application form.
+        "directApply": true,
         "url": format!("{public_url}/careers/{}", crate::error::urlencode(&job.slug)),
         "baseSalary": {
             "@type": "MonetaryAmount",

@@ -376,6 +376,16 @@ pub const TABLE: &[Route] = {
         r(Post, "/admin/careers", Permission(P::ConfigureRecruiting)),
         r(
             Post,
+            "/admin/careers/logo",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
+            "/admin/careers/logo/deletion",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
             "/admin/pipeline/stages",
             Permission(P::ConfigureRecruiting),
         ),
@@ -445,6 +455,7 @@ pub const TABLE: &[Route] = {
         r(Post, "/your-data/{token}/erasure", Anyone),
         r(Get, "/consent/{token}", Anyone),
         r(Post, "/consent/{token}", Anyone),
+        r(Get, "/logo/{name}", Anyone),
         r(Get, "/careers.rss", Anyone),
         r(Get, "/careers.xml", Anyone),
         r(Get, "/sitemap.xml", Anyone),

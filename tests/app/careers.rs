@@ -203,7 +203,7 @@ async fn a_published_job_is_on_the_careers_site_with_its_json_ld() {
     assert_eq!(ld["validThrough"], "2099-01-31T23:59:59Z");
     assert_eq!(ld["employmentType"], "FULL_TIME");
     assert_eq!(ld["identifier"]["value"], reference.as_str());
-    assert_eq!(ld["directApply"], false);
+    assert_eq!(ld["directApply"], true);
     assert_eq!(ld["baseSalary"]["currency"], "EUR");
     assert_eq!(ld["baseSalary"]["value"]["minValue"], 60000);
     assert_eq!(ld["baseSalary"]["value"]["maxValue"], 80000);
@@ -603,4 +603,86 @@ async fn a_candidate_applies_on_the_job_page_and_lands_at_the_first_stage() {
     assert_eq!(count("select count(*) from applications").await, 1);
     // And no visitor got a session.
     assert_eq!(sessions(&app).await, sessions_before);
+}
+
+/// A valid 1×1 PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+#[tokio::test]
+async fn the_logo_is_an_image_judged_by_its_bytes_shown_on_every_careers_page() {
+    use base64::Engine as _;
+    let app = TestApp::spawn().await;
+    let (chain, recruiter) = open_job(&app).await;
+    let path = format!("/requirements/{}/posting", chain.requirement);
+    recruiter
+        .post(&path, &posting("Platform engineer", &[]))
+        .await
+        .assert_redirect(&path);
+    let slug = slug_of(&app, chain.requirement).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    admin.get("/admin/careers").await;
+    // Not an image, whatever its name says: refused beside the field.
+    let res = admin
+        .post_file(
+            "/admin/careers/logo",
+            "logo.png",
+            b"<svg onload=alert(1)>".to_vec(),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.field_error("file").as_deref(),
+        Some("The logo must be a PNG, JPEG or WebP image.")
+    );
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(PNG)
+        .unwrap();
+    admin
+        .post_file("/admin/careers/logo", "anything.bin", png.clone(), None)
+        .await
+        .assert_redirect("/admin/careers");
+    let page = app.client().get(&format!("/careers/{slug}")).await;
+    let src = page.attr(".brand img.logo", "src").unwrap();
+    assert_eq!(page.attr(".brand img.logo", "width").as_deref(), Some("1"));
+    assert_eq!(page.attr(".brand img.logo", "height").as_deref(), Some("1"));
+    assert_eq!(
+        json_ld(&page)["hiringOrganization"]["logo"],
+        app.config.public_url.clone() + &src
+    );
+    let (status, headers, bytes) = app.client().get_bytes(&src).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/png");
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(headers.get("set-cookie").is_none());
+    assert_eq!(bytes, png);
+    assert_eq!(
+        app.client()
+            .get("/careers")
+            .await
+            .attr(".brand img.logo", "src"),
+        Some(src.clone())
+    );
+    // Taken off: off every page, its address gone.
+    admin.get("/admin/careers").await;
+    admin
+        .post("/admin/careers/logo/deletion", &[])
+        .await
+        .assert_redirect("/admin/careers");
+    let page = app.client().get(&format!("/careers/{slug}")).await;
+    assert!(page.attr(".brand img", "src").is_none());
+    assert!(json_ld(&page)["hiringOrganization"]["logo"].is_null());
+    assert_eq!(app.client().get_bytes(&src).await.0, StatusCode::NOT_FOUND);
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_logs where action = 'careers_settings.updated' and changes ? 'logo'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
 }

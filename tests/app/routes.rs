@@ -474,6 +474,7 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
         .into_iter()
         .map(|c| c.form(&[("legal_hold", "")]))
         .collect(),
+        (_, "/logo/{name}") => vec![Case::new("/logo/no-such-logo.png", Unknown)],
         // No job has this address, for anyone.
         (_, p) if p.starts_with("/careers/{slug}") => {
             vec![Case::new(p.replace("{slug}", "no-such-job-hh-0"), Unknown)]

@@ -248,6 +248,10 @@ pub async fn last_change(conn: &mut PgConnection) -> Result<DateTime<Utc>, sqlx:
 pub struct Company {
     pub company_name: String,
     pub intro: String,
+    /// The logo's file name (`<sha256>.<type>`, served at `/logo/…`).
+    pub logo: Option<String>,
+    pub logo_width: Option<i32>,
+    pub logo_height: Option<i32>,
     pub consent_text: String,
     pub future_roles_text: String,
     pub future_roles_months: i32,
@@ -255,11 +259,129 @@ pub struct Company {
 
 pub async fn company(conn: &mut PgConnection) -> Result<Company, sqlx::Error> {
     sqlx::query_as(
-        "select c.company_name, c.intro, p.consent_text, p.future_roles_text, p.future_roles_months
+        "select c.company_name, c.intro, c.logo_sha256 || '.' || c.logo_type as logo,
+                c.logo_width, c.logo_height,
+                p.consent_text, p.future_roles_text, p.future_roles_months
            from careers_settings c cross join privacy_settings p",
     )
     .fetch_one(conn)
     .await
+}
+
+/// The most a logo may weigh: it is on every careers page.
+pub const LOGO_MAX: usize = 256 * 1024;
+
+/// A logo as uploaded: one of the image types every browser shows, its
+/// type and size read from its bytes (never from its name).
+#[derive(Debug, Clone)]
+pub struct Logo {
+    pub bytes: bytes::Bytes,
+    pub sha256: String,
+    pub kind: &'static str,
+    pub width: i32,
+    pub height: i32,
+}
+
+impl Logo {
+    pub fn parse(bytes: bytes::Bytes) -> Result<Logo, FieldErrors> {
+        let refuse = |m: &str| Err(FieldErrors::one("file", m.to_owned()));
+        if bytes.is_empty() {
+            return refuse("Choose the logo's file: a PNG, JPEG or WebP image.");
+        }
+        if bytes.len() > LOGO_MAX {
+            return refuse("The logo is larger than the limit of 256 KB: make it smaller.");
+        }
+        let kind = match imagesize::image_type(&bytes) {
+            Ok(imagesize::ImageType::Png) => "png",
+            Ok(imagesize::ImageType::Jpeg) => "jpeg",
+            Ok(imagesize::ImageType::Webp) => "webp",
+            _ => return refuse("The logo must be a PNG, JPEG or WebP image."),
+        };
+        let size = match imagesize::blob_size(&bytes) {
+            Ok(s) if (1..=4000).contains(&s.width) && (1..=4000).contains(&s.height) => s,
+            _ => return refuse("This image cannot be read, or is larger than 4000 pixels a side."),
+        };
+        use sha2::Digest as _;
+        Ok(Logo {
+            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+            kind,
+            width: size.width as i32,
+            height: size.height as i32,
+            bytes,
+        })
+    }
+
+    /// Its place in the file store.
+    pub fn key(sha256: &str) -> String {
+        format!("logos/{sha256}")
+    }
+}
+
+/// Puts the logo in the store and on the careers site, or (None) takes it
+/// off; audited. Returns the store key of the logo it replaced, for the
+/// caller to delete once this commits.
+pub async fn set_logo(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    store: &dyn super::files::Store,
+    logo: Option<&Logo>,
+) -> Result<Option<String>, Error> {
+    if let Some(logo) = logo {
+        store
+            .put(&Logo::key(&logo.sha256), logo.bytes.clone())
+            .await
+            .map_err(Error::Internal)?;
+    }
+    let before: Option<String> =
+        sqlx::query_scalar("select logo_sha256 from careers_settings for update")
+            .fetch_one(&mut *conn)
+            .await?;
+    sqlx::query(
+        "update careers_settings set logo_sha256 = $1, logo_type = $2, logo_width = $3,
+                logo_height = $4, updated_at = now()",
+    )
+    .bind(logo.map(|l| &l.sha256))
+    .bind(logo.map(|l| l.kind))
+    .bind(logo.map(|l| l.width))
+    .bind(logo.map(|l| l.height))
+    .execute(&mut *conn)
+    .await?;
+    let after = logo.map(|l| l.sha256.clone());
+    audit::record(
+        conn,
+        actor,
+        audit::Action::CareersSettingsUpdated,
+        audit::Entity::CareersSettings,
+        None,
+        Changes::new().field("logo", &before, &after),
+    )
+    .await?;
+    Ok(before
+        .filter(|b| Some(b) != after.as_ref())
+        .map(|b| Logo::key(&b)))
+}
+
+/// The logo named `name` (`<sha256>.<type>`) while it is the company's:
+/// its store key and content type.
+pub async fn logo(
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<Option<(String, &'static str)>, sqlx::Error> {
+    let found: Option<(String, String)> = sqlx::query_as(
+        "select logo_sha256, logo_type from careers_settings
+          where logo_sha256 || '.' || logo_type = $1",
+    )
+    .bind(name)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.map(|(sha, kind)| {
+        let content_type = match kind.as_str() {
+            "png" => "image/png",
+            "jpeg" => "image/jpeg",
+            _ => "image/webp",
+        };
+        (Logo::key(&sha), content_type)
+    }))
 }
 
 pub const COMPANY_NAME_MAX: usize = 120;
