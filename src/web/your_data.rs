@@ -136,14 +136,12 @@ async fn send_link(
 #[template(path = "careers/link_gone.html")]
 struct GonePage {
     company: Company,
-    /// Where to ask again.
-    again: &'static str,
 }
 
 /// The answer to a link that does not work (any more).
-async fn gone(conn: &mut PgConnection, again: &'static str) -> Result<Response, AppError> {
+async fn gone(conn: &mut PgConnection) -> Result<Response, AppError> {
     let company = careers::company(conn).await?;
-    html(StatusCode::NOT_FOUND, &GonePage { company, again })
+    html(StatusCode::NOT_FOUND, &GonePage { company })
 }
 
 #[derive(Template)]
@@ -183,15 +181,9 @@ async fn show(
     Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let Some(id) = requests::holder(
-        &mut *conn,
-        state.mail.token_key(),
-        &token,
-        Purpose::DataAccess,
-    )
-    .await?
-    else {
-        return gone(conn, "/your-data").await;
+    let id = match holder_of(&state, conn, &token, Purpose::DataAccess).await? {
+        Ok(id) => id,
+        Err(res) => return Ok(res),
     };
     let c = candidate::find(&mut *conn, whole(), id)
         .await?
@@ -222,17 +214,11 @@ async fn holder_of(
     state: &AppState,
     conn: &mut PgConnection,
     token: &str,
+    purpose: Purpose,
 ) -> Result<Result<CandidateId, Response>, AppError> {
-    match requests::holder(
-        &mut *conn,
-        state.mail.token_key(),
-        token,
-        Purpose::DataAccess,
-    )
-    .await?
-    {
+    match requests::holder(&mut *conn, state.mail.token_key(), token, purpose).await? {
         Some(id) => Ok(Ok(id)),
-        None => Ok(Err(gone(conn, "/your-data").await?)),
+        None => Ok(Err(gone(conn).await?)),
     }
 }
 
@@ -243,7 +229,7 @@ async fn download(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let id = match holder_of(&state, conn, &token).await? {
+    let id = match holder_of(&state, conn, &token, Purpose::DataAccess).await? {
         Ok(id) => id,
         Err(res) => return Ok(res),
     };
@@ -257,7 +243,7 @@ async fn withdraw(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let id = match holder_of(&state, conn, &token).await? {
+    let id = match holder_of(&state, conn, &token, Purpose::DataAccess).await? {
         Ok(id) => id,
         Err(res) => return Ok(res),
     };
@@ -276,7 +262,7 @@ async fn ask_erasure(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let id = match holder_of(&state, conn, &token).await? {
+    let id = match holder_of(&state, conn, &token, Purpose::DataAccess).await? {
         Ok(id) => id,
         Err(res) => return Ok(res),
     };
@@ -305,15 +291,9 @@ async fn consent(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let Some(id) = requests::holder(
-        &mut *conn,
-        state.mail.token_key(),
-        &token,
-        Purpose::ConsentRenewal,
-    )
-    .await?
-    else {
-        return gone(conn, "/your-data").await;
+    let id = match holder_of(&state, conn, &token, Purpose::ConsentRenewal).await? {
+        Ok(id) => id,
+        Err(res) => return Ok(res),
     };
     let c = candidate::find(&mut *conn, whole(), id)
         .await?
@@ -342,7 +322,7 @@ async fn renew(
         Ok(until) => until,
         Err(crate::domain::Error::NotFound) => {
             tx.rollback().await?;
-            return gone(conn, "/your-data").await;
+            return gone(conn).await;
         }
         Err(e) => return Err(e.into()),
     };
