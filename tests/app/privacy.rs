@@ -572,6 +572,15 @@ async fn a_candidate_sees_downloads_withdraws_and_asks_to_erase_by_their_link() 
     );
     // No visit wrote a session.
     assert_eq!(sessions(&app).await, sessions_before);
+    // Opened twice, the page is one look logged that day.
+    let looks: i64 = sqlx::query_scalar(
+        "select count(*) from data_requests where candidate_id = $1 and kind = 'access'",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(looks, 1);
     // Logged, with its deadline, and the admins told.
     let due: chrono::NaiveDate = sqlx::query_scalar(
         "select due_on from data_requests where candidate_id = $1 and kind = 'erasure' and answered_at is null",

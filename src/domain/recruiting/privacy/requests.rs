@@ -239,7 +239,8 @@ impl Ask {
 
 /// Logs the request (answered at once, or waiting with its deadline a
 /// month on) and tells the admins. An erasure asked for twice is one
-/// request.
+/// request; one answered at once (a look, a withdrawal) is logged once a
+/// day, however often the page is opened.
 async fn log(
     conn: &mut PgConnection,
     mail: &dyn Letters,
@@ -251,8 +252,10 @@ async fn log(
     let due: Option<NaiveDate> = sqlx::query_scalar(
         "insert into data_requests (candidate_id, kind, due_on, answered_at)
          select $1, $2, (current_date + interval '1 month')::date, case when $3 then now() end
-          where $3 or not exists (select from data_requests
-                                   where candidate_id = $1 and kind = $2 and answered_at is null)
+          where not exists (select from data_requests
+                             where candidate_id = $1 and kind = $2
+                               and (answered_at is null
+                                    or ($3 and requested_at > now() - interval '1 day')))
          returning due_on",
     )
     .bind(id)
