@@ -358,7 +358,13 @@ pub async fn read_text(
             (TextState::Failed, None, None)
         }
     };
-    sqlx::query("update file_blobs set text_state = $2, text = $3, pages = $4 where sha256 = $1")
+    // Its words for candidate search, once per content (see
+    // `candidate_search` in the migrations).
+    sqlx::query(
+        "update file_blobs set text_state = $2, text = $3, pages = $4,
+                search = setweight(to_tsvector('simple', left($3, 400000)), 'D')
+          where sha256 = $1",
+    )
         .bind(sha256)
         .bind(state)
         .bind(text)
