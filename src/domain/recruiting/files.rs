@@ -365,12 +365,12 @@ pub async fn read_text(
                 search = setweight(to_tsvector('simple', left($3, 400000)), 'D')
           where sha256 = $1",
     )
-        .bind(sha256)
-        .bind(state)
-        .bind(text)
-        .bind(pages)
-        .execute(&mut *conn)
-        .await?;
+    .bind(sha256)
+    .bind(state)
+    .bind(text)
+    .bind(pages)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "update candidates set search = candidate_search(id)
           where id in (select candidate_id from file_attachments where sha256 = $1 and candidate_id is not null)",
