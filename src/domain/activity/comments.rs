@@ -213,7 +213,8 @@ pub async fn edit(
     Ok(())
 }
 
-/// Deletes (softly) a comment; the audit row keeps what it said.
+/// Deletes (softly) a comment; the audit row keeps what it said (but of
+/// a comment about a candidate, see `body_change`).
 pub async fn delete(conn: &mut PgConnection, actor: &Actor, c: &Comment) -> Result<(), Error> {
     let done =
         sqlx::query("update comments set deleted_at = now() where id = $1 and deleted_at is null")

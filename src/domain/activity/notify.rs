@@ -151,7 +151,8 @@ impl Event {
     }
 
     /// Whether mail may be switched off altogether. A waiting approval
-    /// blocks someone else's work: at least the digest must say so.
+    /// blocks someone else's work, and a candidate's data request has a
+    /// legal deadline: at least the digest must say so.
     pub fn may_be_off(self) -> bool {
         !matches!(self, Event::ApprovalPending | Event::DataRequested)
     }
