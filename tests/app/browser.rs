@@ -429,6 +429,37 @@ pub(crate) async fn level(app: &TestApp, name: &str, rank: i32, min: i64, max: i
         .unwrap()
 }
 
+/// Waits until the pages of `browsers` have their event streams open (`n`
+/// in all in the app); if they do not, says what each page's stream is
+/// doing, as the page sees it.
+pub(crate) async fn wait_for_streams(app: &TestApp, n: usize, browsers: &[&Browser]) {
+    let began = std::time::Instant::now();
+    while app.live.streams() < n {
+        if began.elapsed() > Duration::from_secs(30) {
+            let mut seen = Vec::new();
+            for b in browsers {
+                seen.push(
+                    b.js(
+                        "const t = document.getElementById('toasts'); const s = t && t._htmx && t._htmx.sse;
+                         return JSON.stringify({path: location.pathname, ready: document.readyState,
+                           visibility: document.visibilityState, htmx: typeof htmx,
+                           sse: s ? {attempt: s.attempt, status: s.status, reading: !!s.reader} : null,
+                           requests: performance.getEntriesByType('resource')
+                             .filter(e => e.name.includes('/events'))
+                             .map(e => [Math.round(e.startTime), Math.round(e.duration), e.responseStatus])})",
+                    )
+                    .await,
+                );
+            }
+            panic!(
+                "{} of {n} pages opened their event stream: {seen:?}",
+                app.live.streams()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// A browser signed in as a new admin, on `path`.
 pub(crate) async fn admin_browser(app: &TestApp, path: &str) -> Browser {
     let email = format!("admin-{}@example.com", Uuid::new_v4().simple());

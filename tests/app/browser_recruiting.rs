@@ -333,7 +333,7 @@ async fn a_board_open_in_two_browsers_moves_together() {
     wait_for_texts(&watching, &column(1), &["Ana Costa"]).await;
     let moving = Browser::start().await;
     signed_in(&app, &moving, RECRUITER, &board).await;
-    app.wait_for_streams(2).await;
+    crate::browser::wait_for_streams(&app, 2, &[&watching, &moving]).await;
     drag(&moving, "Ana Costa", 3).await;
     wait_for_texts(&moving, &column(3), &["Ana Costa"]).await;
     // Without reloading: the same page, its columns re-read live.
@@ -385,7 +385,7 @@ async fn a_candidate_applies_without_javascript_and_the_board_shows_them_live() 
     let watching = Browser::start().await;
     signed_in(&app, &watching, RECRUITER, &board).await;
     watching.js("document.body.dataset.untouched = 'yes'").await;
-    app.wait_for_streams(1).await;
+    crate::browser::wait_for_streams(&app, 1, &[&watching]).await;
 
     // A phone without JavaScript: the list, the job, the form.
     let phone = Browser::without_javascript().await;

@@ -367,7 +367,7 @@ async fn an_open_inbox_and_its_bell_update_when_the_step_before_approves() {
         "nothing waiting"
     );
     // The page's stream is connected before the head decides.
-    app.wait_for_streams(2).await;
+    crate::browser::wait_for_streams(&app, 2, &[&hm, &finance]).await;
 
     let task = pending_task(&app, "head@example.com").await;
     let head = signed_in_as(&app, "head@example.com").await;
