@@ -17,7 +17,7 @@ use crate::domain::recruiting::application::{self, Application};
 use crate::domain::recruiting::candidate::{self, Candidate, CandidateId};
 use crate::domain::recruiting::careers::{self, Company};
 use crate::domain::recruiting::files::{self, File};
-use crate::domain::recruiting::privacy::requests::{self, Purpose};
+use crate::domain::recruiting::privacy::requests::{self, Ask, Purpose};
 use crate::domain::recruiting::privacy::{self, Basis};
 use crate::error::AppError;
 use crate::web::request::RequestMeta;
@@ -238,39 +238,53 @@ async fn download(
 
 async fn withdraw(
     State(state): State<AppState>,
-    mut db: Db,
+    db: Db,
     meta: RequestMeta,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let conn = db.conn().await?;
-    let id = match holder_of(&state, conn, &token, Purpose::DataAccess).await? {
-        Ok(id) => id,
-        Err(res) => return Ok(res),
-    };
-    let mut tx = conn.begin().await?;
-    requests::withdraw(&mut tx, &state.mail, &meta.actor(None), id).await?;
-    tx.commit().await?;
-    Ok(super::render::see_other(&format!(
-        "/your-data/{token}?done=withdrawal"
-    )))
+    asked(&state, db, &meta, &token, Ask::Withdrawal).await
 }
 
 async fn ask_erasure(
     State(state): State<AppState>,
-    mut db: Db,
+    db: Db,
     meta: RequestMeta,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
+    asked(&state, db, &meta, &token, Ask::Erasure).await
+}
+
+/// Does what the link's holder asked, then shows their page saying so.
+async fn asked(
+    state: &AppState,
+    mut db: Db,
+    meta: &RequestMeta,
+    token: &str,
+    ask: Ask,
+) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let id = match holder_of(&state, conn, &token, Purpose::DataAccess).await? {
+    let id = match holder_of(state, conn, token, Purpose::DataAccess).await? {
         Ok(id) => id,
         Err(res) => return Ok(res),
     };
     let mut tx = conn.begin().await?;
-    requests::ask_erasure(&mut tx, &state.mail, &meta.actor(None), id).await?;
+    let done = match ask {
+        Ask::Withdrawal => {
+            requests::withdraw(&mut tx, &state.mail, &meta.actor(None), id).await?;
+            "withdrawal"
+        }
+        Ask::Erasure => {
+            requests::ask_erasure(&mut tx, &state.mail, &meta.actor(None), id).await?;
+            "erasure"
+        }
+        Ask::Access => {
+            requests::accessed(&mut tx, &state.mail, &meta.actor(None), id).await?;
+            "access"
+        }
+    };
     tx.commit().await?;
     Ok(super::render::see_other(&format!(
-        "/your-data/{token}?done=erasure"
+        "/your-data/{token}?done={done}"
     )))
 }
 
