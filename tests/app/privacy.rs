@@ -409,6 +409,16 @@ async fn the_daily_run_asks_to_renew_once_and_anonymises_whoever_is_past_their_d
         .execute(&app.pool)
         .await
         .unwrap();
+    // A NUL byte or too long a reason is a problem beside the field.
+    for bad in ["Claim\0", &"x".repeat(10_000)] {
+        let res = admin
+            .post(
+                &format!("/candidates/{bea}/legal-hold"),
+                &[("legal_hold", bad)],
+            )
+            .await;
+        assert!(res.field_error("legal_hold").is_some(), "{}", res.status);
+    }
     admin
         .post(
             &format!("/candidates/{bea}/legal-hold"),

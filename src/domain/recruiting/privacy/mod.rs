@@ -10,7 +10,7 @@ pub mod requests;
 use super::candidate::CandidateId;
 use crate::domain::Error;
 use crate::domain::activity::audit::{self, Actor, Changes};
-use crate::domain::kernel::{FieldErrors, required_text};
+use crate::domain::kernel::{FieldErrors, optional_text, required_text};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use sqlx::PgConnection;
 
@@ -292,14 +292,10 @@ pub async fn hold(
     id: CandidateId,
     reason: &str,
 ) -> Result<(), Error> {
-    let reason = reason.trim();
-    if reason.chars().count() > HOLD_MAX {
-        return Err(Error::field(
-            "legal_hold",
-            format!("Keep the reason to {HOLD_MAX} characters."),
-        ));
-    }
-    let reason = (!reason.is_empty()).then_some(reason);
+    let mut e = FieldErrors::default();
+    let reason = optional_text(&mut e, "legal_hold", reason, HOLD_MAX);
+    e.into_result(|| ())?;
+    let reason = (!reason.is_empty()).then_some(reason.as_str());
     let before: Option<Option<String>> = sqlx::query_scalar(
         "select legal_hold from candidates where id = $1 and anonymised_at is null for update",
     )
