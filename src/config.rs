@@ -31,6 +31,12 @@ pub struct Config {
     pub secret_key: Vec<u8>,
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// The ORGANIZER of interview invitations, where calendar replies go
+    /// (`SCHEDULING_ADDRESS`, default `MAIL_FROM`).
+    pub scheduling_address: String,
+    /// Signs what the mail server posts to the calendar-reply hook
+    /// (`INBOUND_MAIL_SECRET`; unset, the hook is off).
+    pub inbound_mail_secret: Option<String>,
     /// Holds the embedded cluster, the file-transport mail and the secret.
     pub data_dir: PathBuf,
     pub session_idle: Duration,
@@ -90,6 +96,10 @@ impl Config {
             public_url,
             secret_key,
             smtp_url: var("SMTP_URL"),
+            scheduling_address: var("SCHEDULING_ADDRESS")
+                .or_else(|| var("MAIL_FROM"))
+                .unwrap_or_else(|| "Hiring Hare <no-reply@hiringhare.test>".into()),
+            inbound_mail_secret: var("INBOUND_MAIL_SECRET"),
             mail_from: var("MAIL_FROM")
                 .unwrap_or_else(|| "Hiring Hare <no-reply@hiringhare.test>".into()),
             data_dir,

@@ -12,10 +12,13 @@
 //! once, and over the same `.eml` file.
 
 use crate::domain::approval::subject::About;
+use crate::domain::interviewing::calendar::{Method, Person};
+use crate::domain::interviewing::schedule::Invitation;
 use crate::domain::messaging::outbox::{self, Mail, PUBLIC_URL_MARK, TOKEN_MASK};
 use crate::domain::messaging::{LetterError, Letters};
 use askama::Template;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
 use std::path::PathBuf;
@@ -30,6 +33,8 @@ use uuid::Uuid;
 pub struct MailRenderer {
     /// Keys the single-use tokens carried by links in mail.
     secret: Arc<[u8]>,
+    /// The ORGANIZER of interview invitations.
+    organizer: Person,
 }
 
 /// A token for the outbox: the masked form for the stored bodies' links,
@@ -125,6 +130,26 @@ struct RenewalText<'a> {
 #[template(path = "emails/candidates/consent_renewal.html")]
 struct RenewalHtml<'a> {
     page: &'a RenewalPage<'a>,
+}
+
+/// What an interview invitation says, as text and as HTML.
+struct InterviewPage<'a> {
+    name: &'a str,
+    i: &'a Invitation,
+    /// The kit's link, for the panel ("" for the candidate).
+    kit: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/interviews/invitation.txt")]
+struct InterviewText<'a> {
+    page: &'a InterviewPage<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/interviews/invitation.html")]
+struct InterviewHtml<'a> {
+    page: &'a InterviewPage<'a>,
 }
 
 /// What the "your data" mail says; `link` empty when nothing is held.
@@ -243,15 +268,22 @@ struct NoticesHtml<'a> {
 
 impl MailRenderer {
     pub fn new(config: &crate::config::Config) -> Self {
+        // Checked at start-up with MAIL_FROM's rules; an address that does
+        // not parse is used as it is.
+        let organizer = match config.scheduling_address.parse::<Mailbox>() {
+            Ok(m) => Person {
+                name: m.name.unwrap_or_default(),
+                email: m.email.to_string(),
+            },
+            Err(_) => Person {
+                name: String::new(),
+                email: config.scheduling_address.clone(),
+            },
+        };
         MailRenderer {
             secret: config.secret_key.clone().into(),
+            organizer,
         }
-    }
-
-    /// A stored link: the delivering process puts its `PUBLIC_URL` in place
-    /// of the mark.
-    pub fn link(&self, path: &str) -> String {
-        format!("{PUBLIC_URL_MARK}{path}")
     }
 }
 
@@ -264,6 +296,44 @@ impl From<askama::Error> for LetterError {
 impl Letters for MailRenderer {
     fn token_key(&self) -> &[u8] {
         &self.secret
+    }
+
+    /// A stored link: the delivering process puts its `PUBLIC_URL` in place
+    /// of the mark.
+    fn link(&self, path: &str) -> String {
+        format!("{PUBLIC_URL_MARK}{path}")
+    }
+
+    fn organizer(&self) -> Person {
+        self.organizer.clone()
+    }
+
+    fn interview(
+        &self,
+        to: &str,
+        name: &str,
+        invitation: &Invitation,
+    ) -> Result<Mail, LetterError> {
+        let kit = invitation.kit.as_deref().map(|k| self.link(k));
+        let page = InterviewPage {
+            name,
+            i: invitation,
+            kit: kit.as_deref().unwrap_or(""),
+        };
+        let subject = match (invitation.method, invitation.update) {
+            (Method::Cancel, _) => format!("Cancelled: {}", invitation.what),
+            (_, true) => format!("Updated invitation: {}", invitation.what),
+            _ => format!("Invitation: {}", invitation.what),
+        };
+        Ok(Mail {
+            to: to.to_owned(),
+            subject,
+            text: InterviewText { page: &page }.render()?,
+            html: InterviewHtml { page: &page }.render()?,
+            template: "interviews.invitation",
+            sealed_token: None,
+            calendar: Some((invitation.method, invitation.ics.clone())),
+        })
     }
 
     /// `approval.pending`: to an approver whose step has started. `token`
@@ -296,6 +366,7 @@ impl Letters for MailRenderer {
             .render()?,
             template: "approval.pending",
             sealed_token,
+            calendar: None,
         })
     }
 
@@ -346,6 +417,7 @@ impl Letters for MailRenderer {
             .render()?,
             template: "approval.reminder",
             sealed_token: None,
+            calendar: None,
         })
     }
 
@@ -383,6 +455,7 @@ impl Letters for MailRenderer {
             .render()?,
             template: "requirement.decided",
             sealed_token: None,
+            calendar: None,
         })
     }
 
@@ -427,6 +500,7 @@ impl Letters for MailRenderer {
             subject,
             template: if digest { "digest" } else { "notice" },
             sealed_token: None,
+            calendar: None,
         })
     }
 
@@ -461,6 +535,7 @@ impl Letters for MailRenderer {
             .render()?,
             template: "invitation",
             sealed_token,
+            calendar: None,
         })
     }
 
@@ -487,6 +562,7 @@ impl Letters for MailRenderer {
             .render()?,
             template: "password_reset",
             sealed_token,
+            calendar: None,
         })
     }
 
@@ -500,6 +576,7 @@ impl Letters for MailRenderer {
             html: EmailChangedHtml { name, new_email }.render()?,
             template: "email_changed",
             sealed_token: None,
+            calendar: None,
         })
     }
 
@@ -517,6 +594,7 @@ impl Letters for MailRenderer {
             html: ReceivedHtml { name, job, company }.render()?,
             template: "candidate.received",
             sealed_token: None,
+            calendar: None,
         })
     }
 
@@ -544,6 +622,7 @@ impl Letters for MailRenderer {
             .render()?,
             template: "candidate.rejection",
             sealed_token: None,
+            calendar: None,
         })
     }
 
@@ -570,6 +649,7 @@ impl Letters for MailRenderer {
             html: RenewalHtml { page: &page }.render()?,
             template: "candidate.consent_renewal",
             sealed_token,
+            calendar: None,
         })
     }
 
@@ -598,6 +678,7 @@ impl Letters for MailRenderer {
             html: YourDataHtml { page: &page }.render()?,
             template: "candidate.your_data",
             sealed_token,
+            calendar: None,
         })
     }
 }
@@ -674,7 +755,30 @@ impl Delivery {
             .to(msg.to_address.parse()?)
             .subject(msg.subject.clone())
             .message_id(Some(format!("<{}@hiringhare>", msg.id)))
-            .multipart(MultiPart::alternative_plain_html(text, html))?)
+            .multipart(match msg.calendar_as_sent(&self.public_url) {
+                None => MultiPart::alternative_plain_html(text, html),
+                // What calendars expect of an invitation (RFC 6047): the
+                // object as an alternative of the message, with its method,
+                // and, for clients that only offer attachments, as a file.
+                Some((method, ics)) => {
+                    let calendar = ContentType::parse(&format!(
+                        "text/calendar; charset=UTF-8; method={method}"
+                    ))?;
+                    MultiPart::mixed()
+                        .multipart(
+                            MultiPart::alternative()
+                                .singlepart(SinglePart::plain(text))
+                                .singlepart(SinglePart::html(html))
+                                .singlepart(
+                                    SinglePart::builder().header(calendar).body(ics.clone()),
+                                ),
+                        )
+                        .singlepart(
+                            Attachment::new("invite.ics".into())
+                                .body(ics, ContentType::parse("application/ics")?),
+                        )
+                }
+            })?)
     }
 
     async fn transmit(&self, id: Uuid, email: Message) -> Result<(), String> {

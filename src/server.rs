@@ -161,7 +161,8 @@ impl Periodic {
 impl jobs::Periodic for Periodic {
     async fn remind(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, jobs::BoxError> {
         let mut tx = self.pool.begin().await?;
-        let sent = crate::domain::approval::remind_overdue(&mut tx, &self.mail, now).await?;
+        let sent = crate::domain::approval::remind_overdue(&mut tx, &self.mail, now).await?
+            + crate::domain::interviewing::reminders::send_due(&mut tx, &self.mail, now).await?;
         tx.commit().await?;
         crate::nudge::send(&self.pool).await?;
         Ok(sent)

@@ -1,4 +1,5 @@
-//! Periodic jobs (apalis-cron): approval reminders every ten minutes, the
+//! Periodic jobs (apalis-cron): reminders (of overdue approvals and of
+//! missing scorecards) every ten minutes, the
 //! hourly look for people whose local morning it is, for their daily
 //! digest, and the daily privacy run (ticked hourly; the first tick of a
 //! day claims it).
@@ -31,7 +32,8 @@ const PRIVACY_SCHEDULE: &str = "0 30 * * * *";
 
 /// Periodic work of the main crate.
 pub trait Periodic: Send + Sync + 'static {
-    /// Sends the reminders due at `now`; returns how many mails went out.
+    /// Sends the reminders due at `now` (overdue approvals, missing
+    /// scorecards); returns how many went out.
     fn remind(&self, now: DateTime<Utc>) -> impl Future<Output = Result<usize, BoxError>> + Send;
 
     /// Sends the daily digests due at `now`; returns how many went out.
@@ -103,7 +105,7 @@ where
 async fn remind<P: Periodic>(_: Tick, work: Data<Arc<P>>) -> Result<(), BoxDynError> {
     let sent = work.remind(Utc::now()).await?;
     if sent > 0 {
-        tracing::info!(sent, "approval reminders queued");
+        tracing::info!(sent, "reminders queued");
     }
     Ok(())
 }

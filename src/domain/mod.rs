@@ -10,6 +10,7 @@ pub mod activity;
 pub mod approval;
 pub mod error;
 pub mod id;
+pub mod interviewing;
 pub mod kernel;
 pub mod messaging;
 pub mod org;

@@ -8,6 +8,7 @@ use super::problems::Problems;
 use super::render::{self, Hx, Layout, filters};
 use crate::domain::access::Permission;
 use crate::domain::activity::history::Event;
+use crate::domain::interviewing::{self, Interview, Seat, scorecard};
 use crate::domain::kernel::NameOf;
 use crate::domain::recruiting::Reach;
 use crate::domain::recruiting::application::{self, Application, Move, Who};
@@ -21,7 +22,7 @@ use crate::domain::recruiting::merge;
 use crate::domain::recruiting::privacy::requests::{self, Waiting};
 use crate::domain::recruiting::privacy::{self, Basis};
 use crate::domain::recruiting::search::{self, Filter, PAGE_SIZE, Row};
-use crate::domain::recruiting::stage::{self, Reason, Stage};
+use crate::domain::recruiting::stage::{self, Reason, Stage, StageKind};
 use crate::domain::requisition::requirement::{self, RequirementId};
 use crate::domain::{Error, kernel::After};
 use crate::error::AppError;
@@ -515,6 +516,12 @@ pub struct ApplicationView {
     pub stages: Vec<Stage>,
     pub moves: Vec<Move>,
     pub can_manage: bool,
+    /// Its interviews that `me` has a seat at.
+    pub interviews: Vec<Interview>,
+    /// May schedule its interviews.
+    pub can_schedule: bool,
+    /// The panel's ratings side by side, for the hiring team.
+    pub summary: Option<scorecard::Summary>,
 }
 
 #[derive(Template)]
@@ -633,13 +640,42 @@ async fn profile_page(
         .collect();
     let requirements: Vec<RequirementId> = visible.iter().map(|a| a.requirement_id).collect();
     let mut pipelines = stage::pipelines(&mut *conn, &requirements).await?;
+    let seated = interviewing::of_candidate_for(&mut *conn, c.id, me.id, &me.roles).await?;
+    let cards = scorecard::visible(
+        &mut *conn,
+        &seated
+            .iter()
+            .map(|(i, seat)| (i.id, *seat))
+            .collect::<Vec<_>>(),
+        me.id,
+    )
+    .await?;
     let mut applications = Vec::new();
     for a in visible {
         let (mine, rest) = moves.into_iter().partition(|m| m.application_id == a.id);
         moves = rest;
+        let interviews: Vec<Interview> = seated
+            .iter()
+            .filter(|(i, _)| i.application_id == a.id)
+            .map(|(i, _)| i.clone())
+            .collect();
+        // The summary is the hiring team's: a panel member reads the
+        // scorecards of an interview on its page, once theirs is in.
+        let team = seated.iter().any(|(i, seat)| {
+            i.application_id == a.id && matches!(seat, Seat::Manager | Seat::Reader)
+        });
+        let theirs: Vec<scorecard::Scorecard> = cards
+            .iter()
+            .filter(|s| interviews.iter().any(|i| i.id.uuid() == s.interview_id))
+            .cloned()
+            .collect();
         applications.push(ApplicationView {
             stages: pipelines.remove(&a.requirement_id).unwrap_or_default(),
             can_manage: a.managed_by(me.id, &me.roles),
+            can_schedule: me.can(Permission::ManageInterviews)
+                && !matches!(a.stage_kind, StageKind::Rejected | StageKind::Withdrawn),
+            summary: (team && !theirs.is_empty()).then(|| scorecard::summary(&theirs)),
+            interviews,
             moves: mine,
             a,
         });

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod approvals;
 pub mod assets;
+pub mod calendar;
 pub mod candidates;
 pub mod careers;
 pub mod comments;
@@ -13,6 +14,7 @@ pub mod events;
 pub mod feeds;
 pub mod health;
 pub mod home;
+pub mod interviews;
 pub mod markdown;
 pub mod merges;
 pub mod middleware;
@@ -95,6 +97,7 @@ fn session_routes() -> Routes {
         .merge(merges::routes())
         .merge(personal_data::routes())
         .merge(pipeline::routes())
+        .merge(interviews::routes())
         .merge(postings::routes())
         .merge(comments::routes())
         .merge(approvals::routes())
@@ -110,6 +113,7 @@ fn plain_routes(metrics: bool) -> Routes {
     health::routes(metrics)
         .merge(careers::routes())
         .merge(feeds::routes())
+        .merge(calendar::routes())
         .merge(your_data::routes())
         .serve(route!(GET "/static/{name}"), assets::serve)
         .serve(route!(GET "/favicon.ico"), assets::favicon)

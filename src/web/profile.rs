@@ -1,10 +1,12 @@
 //! A user's own profile: name, time zone and password.
 
+use super::AppState;
 use super::people::Shown;
 use super::problems::Problems;
 use super::render::{self, Layout, filters};
 use crate::auth::{password, throttle};
 use crate::domain::Error;
+use crate::domain::interviewing;
 use crate::domain::kernel::{FieldErrors, required_text};
 use crate::domain::org::user;
 use crate::error::AppError;
@@ -13,6 +15,7 @@ use crate::web::current_user::CurrentUser;
 use crate::web::routes::{Routes, route};
 use askama::Template;
 use axum::Form;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -23,6 +26,7 @@ pub fn routes() -> Routes {
         .serve(route!(POST "/profile"), save)
         .serve(route!(POST "/profile/password"), change_password)
         .serve(route!(POST "/profile/delegation"), delegate)
+        .serve(route!(POST "/profile/calendar"), calendar)
 }
 
 #[derive(Template)]
@@ -41,16 +45,40 @@ struct ProfilePage {
     delegation_errors: FieldErrors,
     /// Who the stand-in field names.
     people: Shown,
+    /// Their private calendar feed's address (https), to subscribe to.
+    feed: String,
+    weekly_limit: String,
+    calendar_errors: FieldErrors,
+}
+
+impl ProfilePage {
+    /// The feed's address for calendar apps (`webcal://`).
+    fn webcal(&self) -> String {
+        match self.feed.split_once("://") {
+            Some((_, rest)) => format!("webcal://{rest}"),
+            None => self.feed.clone(),
+        }
+    }
 }
 
 impl ProfilePage {
     /// The page with the stand-in saved, or with `delegation` as sent.
     async fn new(
+        state: &AppState,
         db: &mut Db,
         user: &CurrentUser,
         delegation: Option<user::DelegationForm>,
     ) -> Result<Self, AppError> {
         let conn = db.conn().await?;
+        let feed = format!(
+            "{}{}",
+            state.config.public_url,
+            interviewing::feed::path(&mut *conn, &state.config.secret_key, user.id).await?
+        );
+        let weekly_limit = interviewing::weekly_limit(&mut *conn, user.id)
+            .await?
+            .map(|n| n.to_string())
+            .unwrap_or_default();
         let delegation = match delegation {
             Some(sent) => sent,
             None => match user::delegation(conn, user.id).await? {
@@ -68,6 +96,9 @@ impl ProfilePage {
             .map(|u| u.handle)
             .unwrap_or_default();
         Ok(ProfilePage {
+            feed,
+            weekly_limit,
+            calendar_errors: FieldErrors::default(),
             handle,
             delegation,
             delegation_errors: FieldErrors::default(),
@@ -83,8 +114,12 @@ impl ProfilePage {
     }
 }
 
-async fn show(mut db: Db, user: CurrentUser) -> Result<Response, AppError> {
-    render::ok(&ProfilePage::new(&mut db, &user, None).await?)
+async fn show(
+    State(state): State<AppState>,
+    mut db: Db,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    render::ok(&ProfilePage::new(&state, &mut db, &user, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -96,6 +131,7 @@ pub struct ProfileForm {
 }
 
 async fn save(
+    State(state): State<AppState>,
     mut db: Db,
     user: CurrentUser,
     Form(form): Form<ProfileForm>,
@@ -112,7 +148,7 @@ async fn save(
         .map_err(|m| errors.add("time_zone", m))
         .ok();
     let (false, Some(tz)) = (!errors.is_empty(), tz) else {
-        let mut page = ProfilePage::new(&mut db, &user, None).await?;
+        let mut page = ProfilePage::new(&state, &mut db, &user, None).await?;
         page.full_name = form.full_name;
         page.time_zone = form.time_zone;
         page.errors = errors;
@@ -136,6 +172,7 @@ pub struct PasswordForm {
 }
 
 async fn change_password(
+    State(state): State<AppState>,
     mut db: Db,
     user: CurrentUser,
     Form(form): Form<PasswordForm>,
@@ -164,7 +201,7 @@ async fn change_password(
         Ok(hash) => hash,
         Err(errors) => {
             tx.commit().await?;
-            let mut page = ProfilePage::new(&mut db, &user, None).await?;
+            let mut page = ProfilePage::new(&state, &mut db, &user, None).await?;
             page.password_errors = errors;
             return render::status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
@@ -177,6 +214,7 @@ async fn change_password(
 
 /// Out of office: who decides approvals in my name, and when.
 async fn delegate(
+    State(state): State<AppState>,
     mut db: Db,
     user: CurrentUser,
     Form(mut form): Form<user::DelegationForm>,
@@ -201,7 +239,58 @@ async fn delegate(
         Err(e) => Problems::try_from(e)?.fields,
     };
     tx.rollback().await?;
-    let mut page = ProfilePage::new(&mut db, &user, Some(form)).await?;
+    let mut page = ProfilePage::new(&state, &mut db, &user, Some(form)).await?;
     page.delegation_errors = errors;
     render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CalendarForm {
+    /// "reset" for a new feed address; otherwise the weekly limit is saved.
+    action: String,
+    weekly_interview_limit: String,
+}
+
+/// The calendar section: a new feed address (the old one stops working),
+/// or how many interviews a week they take.
+async fn calendar(
+    State(state): State<AppState>,
+    mut db: Db,
+    user: CurrentUser,
+    Form(form): Form<CalendarForm>,
+) -> Result<Response, AppError> {
+    let mut tx = db.begin().await?;
+    let actor = user.actor();
+    if form.action == "reset" {
+        interviewing::feed::reset(&mut tx, &actor, user.id).await?;
+        return render::saved(
+            tx,
+            &user.session,
+            "Your calendar feed has a new address: subscribe again; the old one no longer works.",
+            "/profile#calendar",
+        )
+        .await;
+    }
+    match interviewing::set_weekly_limit(&mut tx, &actor, user.id, &form.weekly_interview_limit)
+        .await
+    {
+        Ok(()) => {
+            render::saved(
+                tx,
+                &user.session,
+                "Your interview limit is saved.",
+                "/profile",
+            )
+            .await
+        }
+        Err(Error::Invalid(errors)) => {
+            tx.rollback().await?;
+            let mut page = ProfilePage::new(&state, &mut db, &user, None).await?;
+            page.weekly_limit = form.weekly_interview_limit;
+            page.calendar_errors = errors;
+            render::status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -35,6 +35,10 @@ pub enum Access {
     /// Anyone who sends `Authorization: Bearer <METRICS_TOKEN>` (401 to
     /// others); served only when the token is configured.
     MetricsToken,
+    /// The mail server, which signs what it posts with
+    /// `INBOUND_MAIL_SECRET` (401 to others); served only when the secret
+    /// is configured.
+    MailServer,
     /// Anyone signed in.
     SignedIn,
     /// Someone signed in whose role allows it (the role × permission table
@@ -101,6 +105,17 @@ pub enum Rule {
     /// Sees the requirement (404), then may publish it
     /// (`careers::may_publish`: its recruiter and admins); 403.
     PublishesJob,
+    /// Sees the application's requirement (404), then manages interviews
+    /// (recruiters, admins); 403.
+    SchedulesInterview,
+    /// Has a seat at the interview (`Interview::seat`: its panel, its
+    /// requirement's hiring manager, recruiters and admins who see it);
+    /// 404 to others.
+    SeesInterview,
+    /// Has a seat (404), then manages it (recruiters and admins); 403.
+    ManagesInterview,
+    /// Has a seat (404), then is on its panel; 403.
+    ScoresInterview,
 }
 
 impl Rule {
@@ -112,7 +127,8 @@ impl Rule {
             | Rule::OwnNotification
             | Rule::SeesCandidate
             | Rule::SeesCommented
-            | Rule::SeesFile => StatusCode::NOT_FOUND,
+            | Rule::SeesFile
+            | Rule::SeesInterview => StatusCode::NOT_FOUND,
             Rule::EditsRequirement
             | Rule::ActsOnRequirement
             | Rule::RecruitsFor
@@ -123,7 +139,10 @@ impl Rule {
             | Rule::SeesPipeline
             | Rule::ManagesPipeline
             | Rule::ManagesApplication
-            | Rule::PublishesJob => StatusCode::FORBIDDEN,
+            | Rule::PublishesJob
+            | Rule::SchedulesInterview
+            | Rule::ManagesInterview
+            | Rule::ScoresInterview => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -167,6 +186,7 @@ pub const TABLE: &[Route] = {
         r(Post, "/profile", SignedIn),
         r(Post, "/profile/password", SignedIn),
         r(Post, "/profile/delegation", SignedIn),
+        r(Post, "/profile/calendar", SignedIn),
         r(Get, "/profile/notifications", SignedIn),
         r(Post, "/profile/notifications", SignedIn),
         // Requirements.
@@ -274,6 +294,27 @@ pub const TABLE: &[Route] = {
             "/applications/{id}/rejection-mail/deletion",
             Row(ManagesApplication),
         ),
+        // Interviews and scorecards.
+        r(
+            Get,
+            "/applications/{id}/interviews/new",
+            Row(SchedulesInterview),
+        ),
+        r(
+            Post,
+            "/applications/{id}/interviews",
+            Row(SchedulesInterview),
+        ),
+        r(Get, "/interviews/{id}", Row(SeesInterview)),
+        r(Post, "/interviews/{id}", Row(ManagesInterview)),
+        r(Get, "/interviews/{id}/edit", Row(ManagesInterview)),
+        r(Post, "/interviews/{id}/cancellation", Row(ManagesInterview)),
+        r(Post, "/interviews/{id}/status", Row(ManagesInterview)),
+        r(Post, "/interviews/{id}/scorecard", Row(ScoresInterview)),
+        // A person's calendar feed: its token is the key (404 otherwise).
+        r(Get, "/calendar/{user}/{token}", Anyone),
+        // Calendar replies the mail server posts.
+        r(Post, "/hooks/calendar-replies", MailServer),
         // Comments.
         r(Post, "/requirements/{id}/comments", Row(CommentsOn)),
         r(Post, "/comments/{id}", Row(ChangesComment)),

@@ -382,6 +382,7 @@ fn a_mail(to: &str, subject: &str) -> Mail {
         html: "<p>Hello,</p><p>this is a test.</p>".into(),
         template: "invitation",
         sealed_token: None,
+        calendar: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod comments;
 mod connections;
 mod files;
 mod home;
+mod interviews;
 mod jobs;
 mod layers;
 mod live_regions;

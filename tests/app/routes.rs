@@ -14,6 +14,7 @@ use hiring_hare::domain::activity::audit::Actor;
 use hiring_hare::domain::activity::comments;
 use hiring_hare::domain::approval::TaskId;
 use hiring_hare::domain::approval::{self, SubjectKind, SubjectRef};
+use hiring_hare::domain::interviewing;
 use hiring_hare::domain::org::user::{self, Email, UserFields};
 use hiring_hare::domain::recruiting::{self, Reach, application, candidate, files};
 use hiring_hare::domain::requisition::lifecycle::Action;
@@ -80,6 +81,10 @@ struct Fixture {
     workflow: Uuid,
     /// A static file's hashed name.
     asset: String,
+    /// Of `application`, with the interviewer on its panel.
+    interview: Uuid,
+    /// The interviewer's calendar feed.
+    feed: String,
     unknown: Uuid,
 }
 
@@ -96,6 +101,7 @@ enum Subject {
     Candidate(Uuid),
     Application(Uuid),
     File(Uuid),
+    Interview(Uuid),
 }
 
 /// One request of a route.
@@ -322,6 +328,40 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
         .await
         .attr("link[rel=stylesheet]", "href")
         .unwrap();
+    let (interviewer, _) = who(Role::Interviewer);
+    let round: Uuid = sqlx::query_scalar("select id from interview_rounds limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = recruiter_client
+        .post(
+            &format!("/applications/{application}/interviews"),
+            &[
+                ("round_id", &round.to_string()),
+                ("date", "2027-06-07"),
+                ("start", "10:00"),
+                ("time_zone", "UTC"),
+                ("panel", &interviewer.to_string()),
+            ],
+        )
+        .await;
+    let interview: Uuid = res
+        .location()
+        .strip_prefix("/interviews/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("{}", res.body));
+    let feed = visitors
+        .iter()
+        .find(|v| v.user.is_some_and(|(_, r)| r == Role::Interviewer))
+        .unwrap()
+        .client
+        .get("/profile")
+        .await
+        .attr("#feed", "value")
+        .unwrap()
+        .split_once("/calendar/")
+        .map(|(_, rest)| format!("/calendar/{rest}"))
+        .unwrap();
 
     Fixture {
         org,
@@ -345,6 +385,8 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
         level,
         workflow,
         asset,
+        interview,
+        feed,
         unknown: Uuid::new_v4(),
     }
 }
@@ -391,8 +433,14 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             .iter()
             .map(|s| {
                 let id = match *s {
-                    Requirement(id) | Comment(id) | Task(id) | Notification(id) | Candidate(id)
-                    | Application(id) | File(id) => id,
+                    Requirement(id)
+                    | Comment(id)
+                    | Task(id)
+                    | Notification(id)
+                    | Candidate(id)
+                    | Application(id)
+                    | File(id)
+                    | Subject::Interview(id) => id,
                     _ => u,
                 };
                 Case::new(path(id), *s)
@@ -523,6 +571,19 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             .map(|c| c.form(&[("name", "")]))
             .collect()
         }
+        (_, p) if p.starts_with("/interviews/{id}") => on(
+            &[Subject::Interview(f.interview), Unknown],
+            &|id| p.replace("{id}", &id.to_string()),
+        )
+        .into_iter()
+        // Nothing that passes: a NUL in the reason, no recommendation, a
+        // stale version, no status.
+        .map(|c| c.form(&[("reason", "\0"), ("version", "0"), ("status", "")]))
+        .collect(),
+        (_, "/calendar/{user}/{token}") => vec![
+            Case::new(f.feed.clone(), Subject::None),
+            Case::new(format!("/calendar/{u}/0123456789abcdef.ics"), Unknown),
+        ],
         (_, "/files/{id}") => on(&[File(f.file), File(f.upload), Unknown], &|id| {
             format!("/files/{id}")
         }),
@@ -757,7 +818,7 @@ async fn expect(app: &TestApp, route: &Route, case: &Case, v: &Visitor) -> Expec
         (Access::Anyone, _) if case.subject == Subject::Unknown => not_found,
         (Access::Anyone, _) => Expect::Allowed,
         (Access::MetricsToken, _) if case.bearer == Some(METRICS_TOKEN) => Expect::Allowed,
-        (Access::MetricsToken, _) => Expect::Refused(StatusCode::UNAUTHORIZED),
+        (Access::MetricsToken | Access::MailServer, _) => Expect::Refused(StatusCode::UNAUTHORIZED),
         (_, None) => Expect::SignIn,
         (Access::SignedIn, Some(_)) => Expect::Allowed,
         (Access::Permission(p), Some((_, role))) if !allows(&[role], p) => {
@@ -908,6 +969,30 @@ async fn row_allows(
                 return Err(StatusCode::NOT_FOUND);
             }
             refused(a.managed_by(user, &roles))
+        }
+        (Rule::SchedulesInterview, Subject::Application(id)) => {
+            let a = application::find(conn, application::ApplicationId::new(id))
+                .await
+                .unwrap()
+                .unwrap();
+            if !a.visible_to(user, &roles) {
+                return Err(StatusCode::NOT_FOUND);
+            }
+            refused(allows(&roles, Permission::ManageInterviews))
+        }
+        (
+            Rule::SeesInterview | Rule::ManagesInterview | Rule::ScoresInterview,
+            Subject::Interview(id),
+        ) => {
+            let (_, seat, panel) =
+                interviewing::seen_by(conn, interviewing::InterviewId::new(id), user, &roles)
+                    .await
+                    .map_err(|_| StatusCode::NOT_FOUND)?;
+            refused(match rule {
+                Rule::SeesInterview => true,
+                Rule::ManagesInterview => seat == interviewing::Seat::Manager,
+                _ => panel.iter().any(|p| p.user_id == user),
+            })
         }
         (Rule::SeesFile, Subject::File(id)) => {
             let file = files::find(conn, files::FileId::new(id))

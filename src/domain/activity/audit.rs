@@ -29,10 +29,12 @@ pub enum Entity {
     RejectionReason,
     CareersSettings,
     PrivacySettings,
+    Interview,
+    Scorecard,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 15] = [
+    pub const ALL: [Entity; 17] = [
         Entity::Requirement,
         Entity::Opening,
         Entity::Offer,
@@ -48,6 +50,8 @@ impl Entity {
         Entity::RejectionReason,
         Entity::CareersSettings,
         Entity::PrivacySettings,
+        Entity::Interview,
+        Entity::Scorecard,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +71,8 @@ impl Entity {
             Entity::RejectionReason => "rejection_reason",
             Entity::CareersSettings => "careers_settings",
             Entity::PrivacySettings => "privacy_settings",
+            Entity::Interview => "interview",
+            Entity::Scorecard => "scorecard",
         }
     }
 
@@ -258,6 +264,13 @@ actions! {
     ReasonAdded = "pipeline.reason_added",
     ReasonRenamed = "pipeline.reason_renamed",
     ReasonArchived = "pipeline.reason_archived",
+    InterviewScheduled = "interview.scheduled",
+    InterviewChanged = "interview.changed",
+    InterviewCancelled = "interview.cancelled",
+    InterviewAnswered = "interview.answered",
+    ScorecardSubmitted = "scorecard.submitted",
+    ScorecardAmended = "scorecard.amended",
+    CalendarFeedReset = "user.calendar_feed_reset",
 }
 
 pub async fn record(

@@ -37,6 +37,13 @@ pub enum Event {
     Mention,
     /// A candidate asked to see, withdraw or erase their data.
     DataRequested,
+    InterviewScheduled,
+    InterviewChanged,
+    InterviewCancelled,
+    FeedbackSubmitted,
+    /// A scorecard is late: to its interviewer, and after two business
+    /// days to the recruiter.
+    FeedbackOverdue,
 }
 
 /// How a person wants to hear of an event by mail. In the app they always
@@ -73,7 +80,7 @@ impl Delivery {
 }
 
 impl Event {
-    pub const ALL: [Event; 14] = [
+    pub const ALL: [Event; 19] = [
         Event::ApprovalPending,
         Event::ApprovalReminder,
         Event::ApprovalStepApproved,
@@ -86,6 +93,11 @@ impl Event {
         Event::CandidateAdded,
         Event::ApplicationStageChanged,
         Event::ApplicationRejected,
+        Event::InterviewScheduled,
+        Event::InterviewChanged,
+        Event::InterviewCancelled,
+        Event::FeedbackSubmitted,
+        Event::FeedbackOverdue,
         Event::Mention,
         Event::DataRequested,
     ];
@@ -106,6 +118,11 @@ impl Event {
             Event::ApplicationRejected => "application.rejected",
             Event::Mention => "mention",
             Event::DataRequested => "privacy.data_requested",
+            Event::InterviewScheduled => "interview.scheduled",
+            Event::InterviewChanged => "interview.changed",
+            Event::InterviewCancelled => "interview.cancelled",
+            Event::FeedbackSubmitted => "feedback.submitted",
+            Event::FeedbackOverdue => "feedback.overdue",
         }
     }
 
@@ -132,6 +149,11 @@ impl Event {
             Event::ApplicationRejected => "A candidate of mine is rejected or withdraws",
             Event::Mention => "Someone mentions me",
             Event::DataRequested => "A candidate asks about their data (admins)",
+            Event::InterviewScheduled => "An interview I am on or recruit for is scheduled",
+            Event::InterviewChanged => "An interview I am on or recruit for changes",
+            Event::InterviewCancelled => "An interview I am on or recruit for is cancelled",
+            Event::FeedbackSubmitted => "A scorecard comes in for a candidate of mine",
+            Event::FeedbackOverdue => "A scorecard is overdue",
         }
     }
 
@@ -145,16 +167,20 @@ impl Event {
             | Event::CandidateAdded
             | Event::ApplicationStageChanged
             | Event::ApplicationRejected
-            | Event::ApprovalStepApproved => Delivery::Digest,
+            | Event::ApprovalStepApproved
+            | Event::FeedbackSubmitted => Delivery::Digest,
             _ => Delivery::Immediately,
         }
     }
 
     /// Whether mail may be switched off altogether. A waiting approval
-    /// blocks someone else's work, and a candidate's data request has a
-    /// legal deadline: at least the digest must say so.
+    /// or a late scorecard blocks someone else's work, and a candidate's
+    /// data request has a legal deadline: at least the digest must say so.
     pub fn may_be_off(self) -> bool {
-        !matches!(self, Event::ApprovalPending | Event::DataRequested)
+        !matches!(
+            self,
+            Event::ApprovalPending | Event::DataRequested | Event::FeedbackOverdue
+        )
     }
 
     /// `wanted` as far as this event allows.

@@ -21,6 +21,23 @@ pub trait Letters: Send + Sync {
     /// them.
     fn token_key(&self) -> &[u8];
 
+    /// A local path as a link in mail (and in calendar objects): what the
+    /// delivering process makes a full address.
+    fn link(&self, path: &str) -> String;
+
+    /// Who sends interview invitations (the iCalendar ORGANIZER): the
+    /// scheduling address, where replies go.
+    fn organizer(&self) -> crate::domain::interviewing::calendar::Person;
+
+    /// An interview invitation (or its update, or cancellation) to one
+    /// panel member or the candidate, with its calendar object.
+    fn interview(
+        &self,
+        to: &str,
+        name: &str,
+        invitation: &crate::domain::interviewing::schedule::Invitation,
+    ) -> Result<Mail, LetterError>;
+
     /// To an approver whose step has started; `token` opens the approval
     /// page once without a password.
     fn approval_pending(

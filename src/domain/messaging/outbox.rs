@@ -13,6 +13,7 @@
 //! links to the server that sends it.
 
 use crate::domain::Error;
+use crate::domain::interviewing::calendar::Method;
 use chrono::{DateTime, Utc};
 use ring::aead;
 use sqlx::PgConnection;
@@ -30,6 +31,9 @@ pub struct Mail {
     /// The token its links carry, sealed by [`seal`] for `to`; the bodies
     /// hold [`TOKEN_MASK`] in its place.
     pub sealed_token: Option<Vec<u8>>,
+    /// An invitation's iCalendar object and its method (sent as the
+    /// `text/calendar` alternative and as an `.ics` attachment).
+    pub calendar: Option<(Method, String)>,
 }
 
 /// What stored links start with instead of an address (see the module doc).
@@ -104,8 +108,8 @@ pub async fn queue_later(
 ) -> Result<Uuid, Error> {
     let id: Uuid = sqlx::query_scalar(
         "insert into outbox (to_address, subject, body_text, body_html, template, sealed_token,
-                             send_at, application_id)
-         values ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8) returning id",
+                             send_at, application_id, calendar_method, calendar)
+         values ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8, $9, $10) returning id",
     )
     .bind(&mail.to)
     .bind(&mail.subject)
@@ -115,6 +119,8 @@ pub async fn queue_later(
     .bind(&mail.sealed_token)
     .bind(delay.as_secs_f64())
     .bind(application)
+    .bind(mail.calendar.as_ref().map(|(m, _)| m.as_str()))
+    .bind(mail.calendar.as_ref().map(|(_, ics)| ics))
     .fetch_one(&mut *conn)
     .await?;
     jobs::enqueue_mail_in(conn, id, delay).await?;
@@ -149,6 +155,8 @@ pub struct Message {
     /// Stopped before its time came: never sent.
     pub cancelled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    pub calendar_method: Option<String>,
+    pub calendar: Option<String>,
 }
 
 impl Message {
@@ -194,11 +202,20 @@ impl Message {
         };
         Ok((fill(&self.body_text), fill(&self.body_html)))
     }
+
+    /// The invitation's method and iCalendar object as handed to the
+    /// transport (links start with `public_url`; they carry no token).
+    pub fn calendar_as_sent(&self, public_url: &str) -> Option<(&str, String)> {
+        let method = self.calendar_method.as_deref()?;
+        let ics = self.calendar.as_deref()?;
+        Some((method, ics.replace(PUBLIC_URL_MARK, public_url)))
+    }
 }
 
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<Message>, sqlx::Error> {
     sqlx::query_as(
-        "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, cancelled_at, created_at
+        "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, cancelled_at, created_at,
+                calendar_method, calendar
            from outbox where id = $1",
     )
     .bind(id)
@@ -215,7 +232,8 @@ pub async fn recent(
     after: Option<crate::domain::kernel::After>,
 ) -> Result<Vec<Message>, sqlx::Error> {
     sqlx::query_as(
-        "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, cancelled_at, created_at
+        "select id, to_address, subject, body_text, body_html, template, sealed_token, attempts, last_error, sent_at, cancelled_at, created_at,
+                calendar_method, calendar
            from outbox
           where (created_at, id) < (coalesce($1, 'infinity'), coalesce($2, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
           order by created_at desc, id desc limit $3",

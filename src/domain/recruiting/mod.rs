@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 /// Whose candidates a person may see (DOMAIN.md, the candidate row):
 /// recruiters and admins all; a hiring manager those of the requirements
-/// they manage; an interviewer those they interview (interviews arrive with
-/// their own area: until then, none); others none.
+/// they manage; an interviewer those they interview (on the panel of one of
+/// their interviews); others none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reach {
     pub user: Uuid,
@@ -58,7 +58,10 @@ macro_rules! within_reach {
         "($2 or ($3 and exists (
             select from applications ra join requirements rr on rr.id = ra.requirement_id
              where ra.candidate_id = c.id and rr.deleted_at is null
-               and (rr.hiring_manager_id = $1 or rr.created_by = $1))))"
+               and (rr.hiring_manager_id = $1 or rr.created_by = $1
+                    or exists (select from interviews ri
+                                 join interview_panel rp on rp.interview_id = ri.id
+                                where ri.application_id = ra.id and rp.user_id = $1)))))"
     };
 }
 pub(crate) use within_reach;
@@ -83,15 +86,22 @@ pub fn sees_candidate(user: Uuid, roles: &[Role], own: &[Uuid]) -> bool {
     reach.all || (reach.own && own.contains(&user))
 }
 
-/// The people who see the candidate through the requirements they run:
-/// the hiring managers and requesters of those they are in the pipeline of.
+/// The people who see the candidate through the requirements they run
+/// (the hiring managers and requesters of those they are in the pipeline
+/// of) or their interviews (the panels).
 pub async fn own_people(
     conn: &mut sqlx::PgConnection,
     candidate: candidate::CandidateId,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
-        "select distinct unnest(array[r.hiring_manager_id, r.created_by])
+        "select unnest(array[r.hiring_manager_id, r.created_by])
            from applications a join requirements r on r.id = a.requirement_id
+          where a.candidate_id = $1 and r.deleted_at is null
+         union
+         select p.user_id
+           from applications a join requirements r on r.id = a.requirement_id
+           join interviews i on i.application_id = a.id
+           join interview_panel p on p.interview_id = i.id
           where a.candidate_id = $1 and r.deleted_at is null",
     )
     .bind(candidate)

@@ -219,6 +219,8 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
         secret_key: b"test-secret-key-test-secret-key-test".to_vec(),
         smtp_url: None,
         mail_from: "Hiring Hare <no-reply@hiringhare.test>".into(),
+        scheduling_address: "Hiring Hare Scheduling <interviews@hiringhare.test>".into(),
+        inbound_mail_secret: Some("test-inbound-secret".into()),
         data_dir: data_dir.to_owned(),
         session_idle: Duration::from_secs(8 * 3600),
         session_absolute: Duration::from_secs(7 * 24 * 3600),

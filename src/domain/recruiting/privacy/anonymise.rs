@@ -1,8 +1,8 @@
 //! Anonymising a candidate: on the daily run when their data is past its
 //! date, or at once when an admin erases them on request. What identifies
 //! them goes (name, contacts, links, tags, files and their text, cover
-//! letters, comments, notifications and mails about them, merges that could
-//! bring it back); ids, stages and dates stay, so reports stay correct. The
+//! letters, comments, scorecards and interview notes, notifications and
+//! mails about them, merges that could bring it back); ids, stages and dates stay, so reports stay correct. The
 //! audit log never held their personal data (`Changes::personal`).
 
 use super::super::candidate::CandidateId;
@@ -136,10 +136,19 @@ pub async fn anonymise(
     ] {
         sqlx::query(sql).bind(&records).execute(&mut *conn).await?;
     }
-    sqlx::query("delete from notifications where subject_id = any($1)")
-        .bind(&applications)
-        .execute(&mut *conn)
-        .await?;
+    for sql in [
+        "delete from notifications where subject_id = any($1)
+            or subject_id in (select id from interviews where application_id = any($1))",
+        // What the panel wrote about them, and for them.
+        "delete from scorecards where interview_id in
+            (select id from interviews where application_id = any($1))",
+        "update interviews set notes = '' where application_id = any($1)",
+    ] {
+        sqlx::query(sql)
+            .bind(&applications)
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query(
         "update applications set cover_letter = '', rejection_note = null,
                 version = version + 1, updated_at = now()

@@ -49,7 +49,9 @@ const TABLES: &[(&str, &str)] = &[
     ("data_requests", "select to_jsonb(t) from data_requests t where candidate_id = any($1)"),
     (
         "notifications",
-        "select to_jsonb(t) from notifications t where subject_id = any($1) or subject_id = any($2)",
+        "select to_jsonb(t) from notifications t
+          where subject_id = any($1) or subject_id = any($2)
+             or subject_id in (select id from interviews where application_id = any($2))",
     ),
     (
         "outbox",
@@ -58,6 +60,25 @@ const TABLES: &[(&str, &str)] = &[
              or application_id = any($2)",
     ),
     ("openings", "select to_jsonb(t) from openings t where application_id = any($2)"),
+    ("interviews", "select to_jsonb(t) from interviews t where application_id = any($2)"),
+    (
+        "interview_panel",
+        "select to_jsonb(t) || jsonb_build_object('name', u.full_name)
+           from interview_panel t join users u on u.id = t.user_id
+           join interviews i on i.id = t.interview_id where i.application_id = any($2)",
+    ),
+    (
+        "scorecards",
+        "select to_jsonb(t) || jsonb_build_object('author', u.full_name)
+           from scorecards t join users u on u.id = t.author_id
+           join interviews i on i.id = t.interview_id where i.application_id = any($2)",
+    ),
+    (
+        "scorecard_versions",
+        "select to_jsonb(t) from scorecard_versions t
+           join scorecards s on s.id = t.scorecard_id
+           join interviews i on i.id = s.interview_id where i.application_id = any($2)",
+    ),
     (
         "apply_attempts",
         "select to_jsonb(t) from apply_attempts t where lower(email) in
