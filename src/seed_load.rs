@@ -695,6 +695,7 @@ pub async fn load(
     publish_jobs(pool).await?;
     let started = Instant::now();
     let summary = load_candidates(pool, candidates).await?;
+    load_interviews(pool).await?;
     let loaded = started.elapsed();
     if !added && summary.is_none() {
         return Ok(());
@@ -723,6 +724,72 @@ pub async fn load(
         ),
         None => println!("Vacuum analyze took {:.1} s.", vacuumed.as_secs_f64()),
     }
+    Ok(())
+}
+
+/// Interviews on the demo interviewer's panels: 500 in their calendar
+/// feed's window (the last 30 days and the next 180), each with four more
+/// interviewers (a 5-person panel, for the scheduling form's conflicts),
+/// and 3,000 that ended over a month ago, each awaiting their scorecard.
+/// Once: a database that has them keeps them.
+async fn load_interviews(pool: &PgPool) -> Result<(), BoxError> {
+    let mut tx = pool.begin().await?;
+    let present: bool = sqlx::query_scalar("select exists (select from interviews)")
+        .fetch_one(&mut *tx)
+        .await?;
+    let interviewer: Option<Uuid> =
+        sqlx::query_scalar("select id from users where email = 'interviewer@' || $1")
+            .bind(crate::seed::DEMO_DOMAIN)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(interviewer) = interviewer.filter(|_| !present) else {
+        return Ok(());
+    };
+    sqlx::query(
+        "insert into users (email, full_name, roles, time_zone)
+         select 'panel-' || i || '@' || $1, 'Panel Member ' || i, '{interviewer}', 'Europe/Berlin'
+           from generate_series(1, 4) i
+         on conflict (email) do nothing",
+    )
+    .bind(LOAD_DOMAIN)
+    .execute(&mut *tx)
+    .await?;
+    let added = sqlx::query(
+        "with apps as (
+           select a.id, row_number() over (order by a.created_at, a.id) as n
+             from applications a join requirements r on r.id = a.requirement_id
+            where r.deleted_at is null and not r.confidential
+            limit 3500),
+         round as (
+           select id, name, kind, minutes from interview_rounds
+            where requirement_id is null and archived_at is null order by position limit 1),
+         made as (
+           insert into interviews (application_id, round_id, round_name, kind, starts_at, ends_at, time_zone)
+           select a.id, r.id, r.name, r.kind, t.starts_at, t.starts_at + make_interval(mins => r.minutes),
+                  'Europe/Berlin'
+             from apps a cross join round r
+            cross join lateral (
+              select case when a.n <= 500
+                          then date_trunc('hour', now()) - interval '29 days' + a.n * interval '9 hours'
+                          else date_trunc('hour', now()) - interval '40 days' - (a.n - 500) * interval '1 hour'
+                     end as starts_at) t
+           returning id, starts_at > now() - interval '30 days' as in_feed)
+         insert into interview_panel (interview_id, user_id)
+         select m.id, $1 from made m
+         union all
+         select m.id, u.id from made m cross join users u
+          where m.in_feed and u.email like 'panel-%@' || $2",
+    )
+    .bind(interviewer)
+    .bind(LOAD_DOMAIN)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    println!(
+        "Added interviews for interviewer@{}: {} panel places.",
+        crate::seed::DEMO_DOMAIN,
+        added.rows_affected()
+    );
     Ok(())
 }
 

@@ -10,12 +10,13 @@ use super::render::{self, Layout, filters};
 use crate::domain::Error;
 use crate::domain::activity::audit::Actor;
 use crate::domain::interviewing::calendar::Response as Answer;
-use crate::domain::interviewing::plan::{self, Round};
+use crate::domain::interviewing::plan::{self, Round, RoundForm};
 use crate::domain::interviewing::schedule::{self, Conflict, Outcome, ScheduleForm};
 use crate::domain::interviewing::scorecard::{self, Recommendation, Scorecard, ScorecardForm};
 use crate::domain::interviewing::{self, Interview, InterviewId, Kind, Panelist, Seat, Status};
 use crate::domain::recruiting::application::{self, Application, ApplicationId, Who};
 use crate::domain::recruiting::files::{self, File};
+use crate::domain::requisition::requirement::{Requirement, RequirementId};
 use crate::error::AppError;
 use crate::web::Db;
 use crate::web::current_user::CurrentUser;
@@ -37,6 +38,8 @@ pub fn routes() -> Routes {
         .serve(route!(POST "/interviews/{id}/cancellation"), cancel)
         .serve(route!(POST "/interviews/{id}/status"), set_status)
         .serve(route!(POST "/interviews/{id}/scorecard"), score)
+        .serve(route!(GET "/requirements/{id}/interview-plan"), plan_page)
+        .serve(route!(POST "/requirements/{id}/interview-plan"), save_plan)
 }
 
 /// Someone who may take part in an interview panel.
@@ -629,6 +632,125 @@ async fn score(
             tx.rollback().await?;
             problems.rebase(&mut form.version);
             page(&state, conn, &me, id, problems, Some(form)).await
+        }
+    }
+}
+
+// ---- the interview plan -----------------------------------------------------
+
+/// How many empty rounds the plan's form offers to add.
+const BLANK_ROUNDS: usize = 2;
+
+#[derive(Template)]
+#[template(path = "pages/interviews/plan.html")]
+struct PlanPage {
+    layout: Layout,
+    r: Requirement,
+    /// Whether it has a plan of its own (else the company's shows).
+    own: bool,
+    rounds: Vec<RoundForm>,
+    problems: Problems,
+}
+
+impl PlanPage {
+    fn kinds(&self) -> [Kind; 4] {
+        Kind::ALL
+    }
+
+    fn error(&self, n: &usize, field: &str) -> Option<&str> {
+        self.problems.get(&format!("round-{n}-{field}"))
+    }
+}
+
+/// The requirement, if `me` may keep its interview plan: 404 unless they
+/// see it, 403 unless they manage interviews.
+async fn planned(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: RequirementId,
+) -> Result<Requirement, AppError> {
+    let r = super::requirements::visible(conn, me, id).await?;
+    me.require(crate::domain::access::Permission::ManageInterviews)?;
+    Ok(r)
+}
+
+async fn plan_page(
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<RequirementId>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let r = planned(conn, &me, id).await?;
+    let mut rounds: Vec<RoundForm> = plan::rounds(&mut *conn, id)
+        .await?
+        .iter()
+        .map(RoundForm::of)
+        .collect();
+    rounds.extend((0..BLANK_ROUNDS).map(|_| RoundForm::default()));
+    let page = PlanPage {
+        layout: Layout::new(&me, format!("{} {}: interview plan", r.reference, r.title)).await?,
+        own: plan::has_own(&mut *conn, id).await?,
+        r,
+        rounds,
+        problems: Problems::default(),
+    };
+    render::ok(&page)
+}
+
+async fn save_plan(
+    mut db: Db,
+    me: CurrentUser,
+    Path(id): Path<RequirementId>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let r = planned(conn, &me, id).await?;
+    let mut rounds: Vec<RoundForm> = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        let Some((n, field)) = k
+            .strip_prefix("round-")
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(n, f)| Some((n.parse::<usize>().ok().filter(|n| *n < 50)?, f)))
+        else {
+            continue;
+        };
+        if rounds.len() <= n {
+            rounds.resize(n + 1, RoundForm::default());
+        }
+        let v = v.into_owned();
+        match field {
+            "name" => rounds[n].name = v,
+            "kind" => rounds[n].kind = v,
+            "minutes" => rounds[n].minutes = v,
+            "attributes" => rounds[n].attributes = v,
+            "questions" => rounds[n].questions = v,
+            _ => {}
+        }
+    }
+    let mut tx = conn.begin().await?;
+    match plan::save(&mut tx, &me.actor(), id, &rounds).await {
+        Ok(()) => {
+            render::saved(
+                tx,
+                &me.session,
+                "Interview plan saved: new interviews use it.",
+                &format!("/requirements/{id}/interview-plan"),
+            )
+            .await
+        }
+        Err(e) => {
+            let problems = Problems::try_from(e)?;
+            tx.rollback().await?;
+            let status = problems.status();
+            let page = PlanPage {
+                layout: Layout::new(&me, format!("{} {}: interview plan", r.reference, r.title))
+                    .await?,
+                own: plan::has_own(&mut *conn, id).await?,
+                r,
+                rounds,
+                problems,
+            };
+            render::status(status, &page)
         }
     }
 }

@@ -493,6 +493,8 @@ struct ShowPage {
     can_settle: bool,
     /// Whether `me` sees its pipeline: the board is linked.
     sees_pipeline: bool,
+    /// May keep its interview plan.
+    manages_interviews: bool,
     /// May publish it on the careers site (its recruiter, admins; while
     /// it is open).
     publishes: bool,
@@ -588,6 +590,7 @@ async fn show_page(
         openings: opening::of(&mut *conn, r.id).await?,
         publishes: crate::domain::recruiting::careers::may_publish(&r, me.id, &me.roles)
             && r.status == Status::Open,
+        manages_interviews: me.can(crate::domain::access::Permission::ManageInterviews),
         sees_pipeline: crate::domain::recruiting::sees_pipeline(&r, me.id, &me.roles)
             && matches!(r.status, Status::Open | Status::OnHold | Status::Filled),
         can_settle: r.recruited_by(me.id, &me.roles)

@@ -311,6 +311,16 @@ pub const TABLE: &[Route] = {
         r(Post, "/interviews/{id}/cancellation", Row(ManagesInterview)),
         r(Post, "/interviews/{id}/status", Row(ManagesInterview)),
         r(Post, "/interviews/{id}/scorecard", Row(ScoresInterview)),
+        r(
+            Get,
+            "/requirements/{id}/interview-plan",
+            Row(ManagesPipeline),
+        ),
+        r(
+            Post,
+            "/requirements/{id}/interview-plan",
+            Row(ManagesPipeline),
+        ),
         // A person's calendar feed: its token is the key (404 otherwise).
         r(Get, "/calendar/{user}/{token}", Anyone),
         // Calendar replies the mail server posts.

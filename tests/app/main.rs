@@ -9,6 +9,7 @@ mod admin;
 mod approvals;
 mod auth;
 mod browser;
+mod browser_interviews;
 mod browser_privacy;
 mod browser_recruiting;
 mod browser_requirements;

@@ -535,7 +535,12 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             .map(|c| c.form(&[("title", "")]))
             .collect()
         }
-        (_, "/requirements/{id}/pipeline" | "/requirements/{id}/pipeline/stages") => {
+        (
+            _,
+            "/requirements/{id}/pipeline"
+            | "/requirements/{id}/pipeline/stages"
+            | "/requirements/{id}/interview-plan",
+        ) => {
             on(&requirements, &|id| {
                 route.path.replace("{id}", &id.to_string())
             })

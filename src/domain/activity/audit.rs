@@ -271,6 +271,7 @@ actions! {
     ScorecardSubmitted = "scorecard.submitted",
     ScorecardAmended = "scorecard.amended",
     CalendarFeedReset = "user.calendar_feed_reset",
+    InterviewPlanSaved = "requirement.interview_plan_saved",
 }
 
 pub async fn record(

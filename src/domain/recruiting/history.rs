@@ -72,6 +72,27 @@ fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told 
             format!("un-rejected them, back to {}", stage()),
             String::new(),
         ),
+        "interview.scheduled" => (
+            format!(
+                "scheduled an interview: {}",
+                after(changes, "round").unwrap_or_default()
+            ),
+            String::new(),
+        ),
+        "interview.changed" => ("changed an interview".into(), String::new()),
+        "interview.cancelled" => (
+            "cancelled an interview".into(),
+            after(changes, "reason").unwrap_or_default().to_owned(),
+        ),
+        "interview.answered" => (
+            format!(
+                "{} an interview invitation (by calendar)",
+                after(changes, "response").unwrap_or("answered")
+            ),
+            String::new(),
+        ),
+        "scorecard.submitted" => ("sent a scorecard".into(), String::new()),
+        "scorecard.amended" => ("amended a scorecard".into(), String::new()),
         other => (other.replace(['.', '_'], " "), String::new()),
     };
     Told {
