@@ -107,7 +107,7 @@ async fn a_recruiter_schedules_a_panel_that_scores_it_blind() {
     let ines = browser_as(&app, "ines@example.com", &format!("/interviews/{id}")).await;
     let paul = browser_as(&app, "paul@example.com", &format!("/interviews/{id}")).await;
     for b in [&ines, &paul] {
-        assert_eq!(feed_uids(&app, b).await, [uid.clone()]);
+        assert_eq!(feed_uids(&app, b).await, std::slice::from_ref(&uid));
         b.goto(&app.url(&format!("/interviews/{id}"))).await;
     }
 
