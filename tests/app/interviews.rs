@@ -1011,3 +1011,118 @@ async fn calendar_replies_posted_by_the_mail_server_record_each_answer() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_requirement_takes_a_plan_of_its_own_and_interviews_follow_it() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let plan = format!("/requirements/{}/interview-plan", s.chain.requirement);
+    // The company's plan to start from, and two empty rounds to add.
+    let page = s.recruiter.get(&plan).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.attr("#round-0-name", "value").as_deref(),
+        Some("Phone screen")
+    );
+    assert_eq!(page.attr("#round-3-name", "value").as_deref(), Some(""));
+    // A hiring manager reads the requirement but does not keep its plan.
+    assert_eq!(s.chain.hm.get(&plan).await.status, StatusCode::FORBIDDEN);
+
+    // A bad length is shown beside its field, the input kept.
+    let bad = s
+        .recruiter
+        .post(
+            &plan,
+            &[
+                ("round-0-name", "Case study"),
+                ("round-0-kind", "onsite"),
+                ("round-0-minutes", "9999"),
+                ("round-0-attributes", "Structure\nJudgement"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text("#round-0-minutes-error")
+            .contains("between 5 and 480")
+    );
+    assert_eq!(
+        bad.attr("#round-0-name", "value").as_deref(),
+        Some("Case study")
+    );
+
+    let res = s
+        .recruiter
+        .post(
+            &plan,
+            &[
+                ("round-0-name", "Case study"),
+                ("round-0-kind", "onsite"),
+                ("round-0-minutes", "90"),
+                ("round-0-attributes", "Structure\nJudgement"),
+                ("round-0-questions", "Walk us through your approach."),
+                ("round-1-name", ""),
+            ],
+        )
+        .await;
+    res.assert_redirect(&plan);
+    // Scheduling offers its round alone; the scorecard rates its attributes.
+    let form = s
+        .recruiter
+        .get(&format!("/applications/{}/interviews/new", s.application))
+        .await;
+    assert_eq!(
+        form.texts("#round_id option"),
+        ["Case study (On site, 90 min)"]
+    );
+    let round = form.attr("#round_id option", "value").unwrap();
+    let res = s
+        .recruiter
+        .post(
+            &format!("/applications/{}/interviews", s.application),
+            &[
+                ("round_id", &round),
+                ("date", "2027-06-07"),
+                ("start", "10:00"),
+                ("time_zone", "UTC"),
+                ("panel", &s.ines.to_string()),
+            ],
+        )
+        .await;
+    let id = created_id(&res);
+    let ines = signed_in_as(&app, "ines@example.com").await;
+    let kit = ines.get(&format!("/interviews/{id}")).await;
+    assert_eq!(
+        kit.texts("fieldset.rating legend"),
+        ["Structure", "Judgement"]
+    );
+    assert!(kit.text("ol").contains("Walk us through your approach."));
+    // The length came from the round; Ines reads Lisbon time.
+    assert!(
+        kit.text("dl.meta").contains("11:00–12:30 (Europe/Lisbon)"),
+        "{}",
+        kit.text("dl.meta")
+    );
+
+    // Every round cleared: back to the company's plan; the interview keeps
+    // its round.
+    s.recruiter
+        .post(&plan, &[("round-0-name", "")])
+        .await
+        .assert_redirect(&plan);
+    let form = s
+        .recruiter
+        .get(&format!("/applications/{}/interviews/new", s.application))
+        .await;
+    assert!(form.text("#round_id").contains("Phone screen"));
+    let kit = ines.get(&format!("/interviews/{id}")).await;
+    assert_eq!(
+        kit.texts("fieldset.rating legend"),
+        ["Structure", "Judgement"]
+    );
+    assert_eq!(
+        app.audit_count("requirement.interview_plan_saved", s.chain.requirement)
+            .await,
+        2
+    );
+}
