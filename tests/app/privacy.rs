@@ -21,7 +21,8 @@ const TRACES: [&str; 4] = ["%quist%", "%zelda%", "%79460001%", "%7946 0001%"];
 
 /// Zelda applies on the careers site (a cover letter, a resume naming her,
 /// her phone and links) for the requirement its recruiter published; the
-/// recruiter then comments on her and rejects her with a note and a mail.
+/// recruiter then comments on her, Ivy interviews and scores her, and the
+/// recruiter rejects her with a note and a mail.
 /// Returns the recruiter and her candidate id.
 async fn zelda_everywhere(app: &TestApp, requirement: Uuid) -> (Client, Uuid) {
     let rob = app
@@ -81,6 +82,47 @@ async fn zelda_everywhere(app: &TestApp, requirement: Uuid) -> (Client, Uuid) {
             .fetch_one(&app.pool)
             .await
             .unwrap();
+    // Interviewed by Ivy, who scores her.
+    let ivy = app
+        .user("ivy@example.com", "Ivy Interviewer", &[Role::Interviewer])
+        .await;
+    let round: Uuid = sqlx::query_scalar("select id from interview_rounds limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = recruiter
+        .post(
+            &format!("/applications/{application}/interviews"),
+            &[
+                ("round_id", &round.to_string()),
+                ("date", "2027-06-07"),
+                ("start", "10:00"),
+                ("time_zone", "UTC"),
+                ("notes", "Zelda Quist prefers mornings."),
+                ("panel", &ivy.to_string()),
+            ],
+        )
+        .await;
+    let interview = res
+        .location()
+        .strip_prefix("/interviews/")
+        .unwrap()
+        .to_owned();
+    signed_in_as(app, "ivy@example.com")
+        .await
+        .post(
+            &format!("/interviews/{interview}/scorecard"),
+            &[
+                ("rating-0", "4"),
+                ("note-0", "Zelda Quist explains well."),
+                ("recommendation", "yes"),
+                ("takeaways", "Zelda Quist was sharp."),
+                ("private_notes", "Zelda Quist asked about pay."),
+                ("version", "0"),
+            ],
+        )
+        .await
+        .assert_redirect(&format!("/interviews/{interview}"));
     let reason: Uuid =
         sqlx::query_scalar("select id from rejection_reasons order by position limit 1")
             .fetch_one(&app.pool)
@@ -194,7 +236,12 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
         "applications.cover_letter",
         "notifications.text",
         "outbox.body_text",
+        "outbox.calendar",
         "apply_attempts.email",
+        "interviews.notes",
+        "scorecards.ratings",
+        "scorecards.takeaways",
+        "scorecards.private_notes",
     ] {
         assert!(
             before.contains(&place.to_owned()),
@@ -319,6 +366,9 @@ async fn the_export_holds_every_row_about_them_their_files_and_a_readable_summar
         ("outbox", 2),
         ("notifications", 1),
         ("audit_logs", 3),
+        ("interviews", 1),
+        ("interview_panel", 1),
+        ("scorecards", 1),
     ] {
         let n = data[table].as_array().map_or(0, Vec::len);
         assert!(n >= at_least, "{table}: {n}");

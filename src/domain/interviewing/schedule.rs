@@ -50,6 +50,11 @@ pub struct Slot {
 
 pub const PANEL_MAX: usize = 20;
 
+/// The longest interview, in minutes (the database checks it too): what
+/// overlaps a span started at most this long before it, which keeps the
+/// conflicts' read to a range of starts.
+pub const LONGEST_MINUTES: i64 = 480;
+
 impl ScheduleForm {
     /// The form filled from an interview, to change it.
     pub fn of(i: &Interview, panel: &[Panelist]) -> ScheduleForm {
@@ -104,10 +109,16 @@ impl ScheduleForm {
         }
         let minutes = match self.minutes.trim() {
             "" => round.map(|r| i64::from(r.minutes)),
-            m => m.parse::<i64>().ok().filter(|m| (5..=480).contains(m)),
+            m => m
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (5..=LONGEST_MINUTES).contains(m)),
         };
         if minutes.is_none() {
-            e.add("minutes", "Enter a length between 5 and 480 minutes.");
+            e.add(
+                "minutes",
+                format!("Enter a length between 5 and {LONGEST_MINUTES} minutes."),
+            );
         }
         let tz = self.time_zone.trim().parse::<Tz>().ok();
         if tz.is_none() {
@@ -230,7 +241,9 @@ pub async fn conflicts(
            from interview_panel p join interviews i on i.id = p.interview_id
           where p.user_id = any($1) and i.status in ('scheduled', 'completed')
             and i.id is distinct from $2
-            and i.starts_at < greatest($4, $6::timestamptz) and i.ends_at > least($3, $5::timestamptz)
+            and i.starts_at < greatest($4, $6::timestamptz)
+            and i.starts_at >= least($3, $5::timestamptz) - make_interval(mins => $7)
+            and i.ends_at > least($3, $5::timestamptz)
           order by i.starts_at",
     )
     .bind(&slot.panel)
@@ -239,6 +252,7 @@ pub async fn conflicts(
     .bind(week_to)
     .bind(day_from)
     .bind(day_to)
+    .bind(LONGEST_MINUTES as i32)
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::new();
@@ -561,7 +575,9 @@ pub async fn cancel(
     .await?;
     let i = super::find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     let panel = super::panel(&mut *conn, id).await?;
-    let mut c = Changes::new().field("status", &before.status.as_str(), &i.status.as_str());
+    let mut c = Changes::new()
+        .field("status", &before.status.as_str(), &i.status.as_str())
+        .created("version", &i.version);
     if !reason.is_empty() {
         c = c.created("reason", &reason);
     }
@@ -618,7 +634,9 @@ pub async fn set_status(
         Action::InterviewChanged,
         Entity::Interview,
         Some(id.uuid()),
-        Changes::new().field("status", &before.status.as_str(), &status.as_str()),
+        Changes::new()
+            .field("status", &before.status.as_str(), &status.as_str())
+            .created("version", &(before.version + 1)),
     )
     .await?;
     Ok(())

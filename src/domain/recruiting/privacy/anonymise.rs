@@ -55,14 +55,18 @@ macro_rules! records {
 pub(super) use records;
 
 /// Mail about the person (`o`): sent to one of their addresses, about one
-/// of their applications, or linking to one of their records.
+/// of their applications, or linking to one of their records or their
+/// interviews (the notices about those name them).
 macro_rules! about {
     () => {
         "(lower(o.to_address) in (select lower(email) from candidate_emails
                                    where candidate_id in (select id from records))
           or o.application_id in (select id from applications
                                    where candidate_id in (select id from records))
-          or exists (select from records r where strpos(o.body_text, r.id::text) > 0))"
+          or exists (select from records r where strpos(o.body_text, r.id::text) > 0)
+          or exists (select from interviews i join applications a on a.id = i.application_id
+                      where a.candidate_id in (select id from records)
+                        and strpos(o.body_text, i.id::text) > 0))"
     };
 }
 
