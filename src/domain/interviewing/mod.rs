@@ -180,15 +180,22 @@ impl Interview {
     /// The invitation's title for the panel: "Technical interview: Ann Lee
     /// (HH-2026-0042 Platform engineer)".
     pub fn summary(&self) -> String {
-        format!(
-            "{}: {} ({} {})",
-            self.round_name, self.candidate_name, self.reference, self.title
+        summary(
+            &self.round_name,
+            &self.candidate_name,
+            &self.reference,
+            &self.title,
         )
     }
 
     pub fn is_over(&self, now: DateTime<Utc>) -> bool {
         self.ends_at <= now
     }
+}
+
+/// An interview's title in the panel's calendars.
+fn summary(round: &str, candidate: &str, reference: &str, title: &str) -> String {
+    format!("{round}: {candidate} ({reference} {title})")
 }
 
 /// One panel member.
@@ -218,7 +225,6 @@ macro_rules! interview_select {
            join requirements r on r.id = a.requirement_id "
     };
 }
-pub(crate) use interview_select;
 
 pub async fn find(
     conn: &mut PgConnection,
