@@ -11,7 +11,7 @@ use crate::domain::activity::history::Event;
 use crate::domain::interviewing::{self, Interview, Seat, scorecard};
 use crate::domain::kernel::NameOf;
 use crate::domain::recruiting::Reach;
-use crate::domain::recruiting::application::{self, Application, Move, Who};
+use crate::domain::recruiting::application::{self, Application, Move};
 use crate::domain::recruiting::candidate::{
     self, Added, Candidate, CandidateForm, CandidateId, Source,
 };
@@ -400,11 +400,7 @@ async fn create(
     let conn = db.conn().await?;
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    let who = Who {
-        actor: &actor,
-        user: me.id,
-        roles: &me.roles,
-    };
+    let who = me.who(&actor);
     let added =
         async {
             let fields = form.read(&mut tx).await?;
@@ -748,11 +744,7 @@ async fn add_application(
     me.require(Permission::ManageCandidates)?;
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    let who = Who {
-        actor: &actor,
-        user: me.id,
-        roles: &me.roles,
-    };
+    let who = me.who(&actor);
     let added = async {
         let r: RequirementId = requirement::by_reference(&mut tx, &form.requirement_id)
             .await?

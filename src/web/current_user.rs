@@ -71,6 +71,16 @@ impl CurrentUser {
         self.meta.actor(Some(self.id))
     }
 
+    /// This person as the recruiting areas' rules see them, acting as
+    /// `actor` (their [`CurrentUser::actor`]).
+    pub fn who<'a>(&'a self, actor: &'a Actor) -> crate::domain::recruiting::application::Who<'a> {
+        crate::domain::recruiting::application::Who {
+            actor,
+            user: self.id,
+            roles: &self.roles,
+        }
+    }
+
     /// This person, asking the domain for a change its rules decide.
     pub fn asker(&self) -> Asker<'_> {
         Asker::Person {

@@ -8,7 +8,6 @@ use super::AppState;
 use super::problems::Problems;
 use super::render::{self, Layout, filters};
 use crate::domain::Error;
-use crate::domain::activity::audit::Actor;
 use crate::domain::interviewing::calendar::Response as Answer;
 use crate::domain::interviewing::plan::{self, Round, RoundForm};
 use crate::domain::interviewing::schedule::{self, Conflict, Outcome, ScheduleForm};
@@ -191,14 +190,6 @@ fn read_form(body: &[u8]) -> (ScheduleForm, i32) {
     (form, version)
 }
 
-fn who<'a>(me: &'a CurrentUser, actor: &'a Actor) -> Who<'a> {
-    Who {
-        actor,
-        user: me.id,
-        roles: &me.roles,
-    }
-}
-
 async fn create(
     State(state): State<AppState>,
     mut db: Db,
@@ -211,7 +202,7 @@ async fn create(
     let (form, _) = read_form(&body);
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    let done = schedule::schedule(&mut tx, who(&me, &actor), &state.mail, id, &form).await;
+    let done = schedule::schedule(&mut tx, me.who(&actor), &state.mail, id, &form).await;
     let next = finish(tx, &me, false, done).await?;
     again(conn, &me, a, None, form, 0, next).await
 }
@@ -329,8 +320,7 @@ async fn update(
     let (form, version) = read_form(&body);
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    let done =
-        schedule::reschedule(&mut tx, who(&me, &actor), &state.mail, id, version, &form).await;
+    let done = schedule::reschedule(&mut tx, me.who(&actor), &state.mail, id, version, &form).await;
     let next = finish(tx, &me, true, done).await?;
     again(conn, &me, a, Some(i), form, version, next).await
 }
@@ -343,31 +333,16 @@ struct CancelForm {
 
 async fn cancel(
     State(state): State<AppState>,
-    mut db: Db,
+    db: Db,
     me: CurrentUser,
     Path(id): Path<InterviewId>,
     axum::Form(form): axum::Form<CancelForm>,
 ) -> Result<Response, AppError> {
-    let conn = db.conn().await?;
-    managed(conn, &me, id).await?;
-    let mut tx = conn.begin().await?;
-    let actor = me.actor();
-    match schedule::cancel(&mut tx, who(&me, &actor), &state.mail, id, &form.reason).await {
-        Ok(()) => {
-            render::saved(
-                tx,
-                &me.session,
-                "Interview cancelled: the panel and the candidate are told.",
-                &format!("/interviews/{id}"),
-            )
-            .await
-        }
-        Err(e) => {
-            let problems = Problems::try_from(e)?;
-            tx.rollback().await?;
-            page(&state, conn, &me, id, problems, None).await
-        }
-    }
+    change(&state, db, &me, id, async |conn, who| {
+        schedule::cancel(conn, who, &state.mail, id, &form.reason).await?;
+        Ok("Interview cancelled: the panel and the candidate are told.".to_owned())
+    })
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -378,26 +353,40 @@ struct StatusForm {
 
 async fn set_status(
     State(state): State<AppState>,
-    mut db: Db,
+    db: Db,
     me: CurrentUser,
     Path(id): Path<InterviewId>,
     axum::Form(form): axum::Form<StatusForm>,
 ) -> Result<Response, AppError> {
+    change(&state, db, &me, id, async |conn, who| {
+        let status = Status::parse(form.status.trim())
+            .ok_or_else(|| Error::field("status", "Choose what happened."))?;
+        schedule::set_status(conn, who, id, status).await?;
+        Ok(format!("Marked {}.", status.label().to_lowercase()))
+    })
+    .await
+}
+
+/// One change of interview `id` by `me`, who must manage it: `run` in a
+/// transaction, then back to the interview with its message; or, refused,
+/// the interview's page with why.
+async fn change(
+    state: &AppState,
+    mut db: Db,
+    me: &CurrentUser,
+    id: InterviewId,
+    run: impl AsyncFnOnce(&mut PgConnection, Who<'_>) -> Result<String, Error>,
+) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    managed(conn, &me, id).await?;
-    let status = Status::parse(form.status.trim())
-        .ok_or_else(|| AppError::Refused("Choose what happened.".into()))?;
+    managed(conn, me, id).await?;
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    match schedule::set_status(&mut tx, who(&me, &actor), id, status).await {
-        Ok(()) => {
-            let message = format!("Marked {}.", status.label().to_lowercase());
-            render::saved(tx, &me.session, message, &format!("/interviews/{id}")).await
-        }
+    match run(&mut tx, me.who(&actor)).await {
+        Ok(message) => render::saved(tx, &me.session, message, &format!("/interviews/{id}")).await,
         Err(e) => {
             let problems = Problems::try_from(e)?;
             tx.rollback().await?;
-            page(&state, conn, &me, id, problems, None).await
+            page(state, conn, me, id, problems, None).await
         }
     }
 }
@@ -618,7 +607,7 @@ async fn score(
     }
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    match scorecard::submit(&mut tx, who(&me, &actor), &state.mail, id, &form).await {
+    match scorecard::submit(&mut tx, me.who(&actor), &state.mail, id, &form).await {
         Ok(()) => {
             let message = if form.version == 0 {
                 "Scorecard sent: you can now read the panel's."

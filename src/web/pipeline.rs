@@ -291,7 +291,7 @@ async fn change(
     managed(conn, me, id).await?;
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    match run(&mut tx, who(me, &actor)).await {
+    match run(&mut tx, me.who(&actor)).await {
         Ok(message) => done(tx, me, id, back, message).await,
         Err(e) => {
             let problems = Problems::try_from(e)?;
@@ -318,14 +318,6 @@ async fn managed(
         return Err(AppError::Forbidden);
     }
     Ok(())
-}
-
-fn who<'a>(me: &'a CurrentUser, actor: &'a crate::domain::activity::audit::Actor) -> Who<'a> {
-    Who {
-        actor,
-        user: me.id,
-        roles: &me.roles,
-    }
 }
 
 /// Commits and goes back where the form came from, with `message`.
@@ -476,7 +468,7 @@ async fn bulk(
         .collect();
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    let who = who(&me, &actor);
+    let who = me.who(&actor);
     let done = async {
         if chosen.is_empty() {
             return Err(Error::refused("Choose at least one candidate first."));

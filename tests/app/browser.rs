@@ -460,19 +460,25 @@ pub(crate) async fn wait_for_streams(app: &TestApp, n: usize, browsers: &[&Brows
     }
 }
 
-/// A browser signed in as a new admin, on `path`.
-pub(crate) async fn admin_browser(app: &TestApp, path: &str) -> Browser {
-    let email = format!("admin-{}@example.com", Uuid::new_v4().simple());
-    app.user(&email, "Alex Admin", &[Role::Admin]).await;
-    let browser = Browser::start().await;
+/// Signs `browser` in as `email` through a deep link to `path`, and
+/// waits until it lands there.
+pub(crate) async fn signed_in(app: &TestApp, browser: &Browser, email: &str, path: &str) {
     browser
         .goto(&app.url(&format!(
             "/sign-in?next={}",
             hiring_hare::error::urlencode(path)
         )))
         .await;
-    browser.sign_in(&email, PASSWORD).await;
+    browser.sign_in(email, PASSWORD).await;
     browser.wait_for_path(path).await;
+}
+
+/// A browser signed in as a new admin, on `path`.
+pub(crate) async fn admin_browser(app: &TestApp, path: &str) -> Browser {
+    let email = format!("admin-{}@example.com", Uuid::new_v4().simple());
+    app.user(&email, "Alex Admin", &[Role::Admin]).await;
+    let browser = Browser::start().await;
+    signed_in(app, &browser, &email, path).await;
     browser
 }
 

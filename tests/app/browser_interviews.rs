@@ -3,9 +3,9 @@
 //! two interviewers score it, each seeing the other's scorecard only after
 //! sending their own. Pages checked at phone and laptop widths.
 
-use crate::browser::{Browser, WIDTHS, check_layout, full_page_screenshot, set_width};
+use crate::browser::{Browser, WIDTHS, check_layout, full_page_screenshot, set_width, signed_in};
+use crate::harness::TestApp;
 use crate::harness::fixtures::{candidate_in, opened};
-use crate::harness::{PASSWORD, TestApp};
 use hiring_hare::domain::access::Role;
 use icalendar::parser::{read_calendar, unfold};
 use uuid::Uuid;
@@ -13,14 +13,7 @@ use uuid::Uuid;
 /// A browser signed in as `email`, on `path`.
 async fn browser_as(app: &TestApp, email: &str, path: &str) -> Browser {
     let browser = Browser::start().await;
-    browser
-        .goto(&app.url(&format!(
-            "/sign-in?next={}",
-            hiring_hare::error::urlencode(path)
-        )))
-        .await;
-    browser.sign_in(email, PASSWORD).await;
-    browser.wait_for_path(path).await;
+    signed_in(app, &browser, email, path).await;
     browser
 }
 

@@ -4,10 +4,12 @@
 //! form alone without JavaScript, and two browsers showing it move
 //! together.
 
-use crate::browser::{Browser, TIMEOUT, WIDTHS, check_layout, full_page_screenshot, set_width};
+use crate::browser::{
+    Browser, TIMEOUT, WIDTHS, check_layout, full_page_screenshot, set_width, signed_in,
+};
+use crate::harness::TestApp;
 use crate::harness::documents;
 use crate::harness::fixtures::{Chain, candidate_in, opened};
-use crate::harness::{PASSWORD, TestApp};
 use fantoccini::actions::{InputSource as _, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use hiring_hare::domain::access::Role;
 use std::time::{Duration, Instant};
@@ -22,17 +24,6 @@ async fn recruiting(app: &TestApp) -> (Chain, Uuid) {
         .user(RECRUITER, "Rita Recruiter", &[Role::Recruiter])
         .await;
     (chain, recruiter)
-}
-
-async fn signed_in(app: &TestApp, browser: &Browser, email: &str, path: &str) {
-    browser
-        .goto(&app.url(&format!(
-            "/sign-in?next={}",
-            hiring_hare::error::urlencode(path)
-        )))
-        .await;
-    browser.sign_in(email, PASSWORD).await;
-    browser.wait_for_path(path).await;
 }
 
 /// Waits until the texts of `css` are `expected`.

@@ -383,24 +383,20 @@ pub async fn schedule(
         .created("location", &slot.location)
         .personal("notes", !slot.notes.is_empty())
         .created("panel", &names(&panel));
-    audit::record(
+    announce(
         &mut *conn,
-        who.actor,
-        Action::InterviewScheduled,
-        Entity::Interview,
-        Some(id.uuid()),
-        c,
-    )
-    .await?;
-    invite(&mut *conn, mail, &i, &panel, &[], Method::Request).await?;
-    tell(
-        &mut *conn,
+        who,
         mail,
         &i,
         &panel,
-        Event::InterviewScheduled,
-        "was scheduled",
-        who.user,
+        Announce {
+            action: Action::InterviewScheduled,
+            changes: c,
+            removed: &[],
+            method: Method::Request,
+            event: Event::InterviewScheduled,
+            what: "was scheduled",
+        },
     )
     .await?;
     Ok(Outcome::Done(id))
@@ -529,24 +525,20 @@ pub async fn reschedule(
         .personal("notes", before.notes != i.notes)
         .field("panel", &panel_before, &names(&panel))
         .created("version", &i.version);
-    audit::record(
+    announce(
         &mut *conn,
-        who.actor,
-        Action::InterviewChanged,
-        Entity::Interview,
-        Some(id.uuid()),
-        c,
-    )
-    .await?;
-    invite(&mut *conn, mail, &i, &panel, &removed, Method::Request).await?;
-    tell(
-        &mut *conn,
+        who,
         mail,
         &i,
         &panel,
-        Event::InterviewChanged,
-        "was changed",
-        who.user,
+        Announce {
+            action: Action::InterviewChanged,
+            changes: c,
+            removed: &removed,
+            method: Method::Request,
+            event: Event::InterviewChanged,
+            what: "was changed",
+        },
     )
     .await?;
     Ok(Outcome::Done(id))
@@ -581,24 +573,20 @@ pub async fn cancel(
     if !reason.is_empty() {
         c = c.created("reason", &reason);
     }
-    audit::record(
+    announce(
         &mut *conn,
-        who.actor,
-        Action::InterviewCancelled,
-        Entity::Interview,
-        Some(id.uuid()),
-        c,
-    )
-    .await?;
-    invite(&mut *conn, mail, &i, &panel, &[], Method::Cancel).await?;
-    tell(
-        &mut *conn,
+        who,
         mail,
         &i,
         &panel,
-        Event::InterviewCancelled,
-        "was cancelled",
-        who.user,
+        Announce {
+            action: Action::InterviewCancelled,
+            changes: c,
+            removed: &[],
+            method: Method::Cancel,
+            event: Event::InterviewCancelled,
+            what: "was cancelled",
+        },
     )
     .await
 }
@@ -640,6 +628,42 @@ pub async fn set_status(
     )
     .await?;
     Ok(())
+}
+
+/// What a change of an interview tells, besides the change itself.
+struct Announce<'a> {
+    action: Action,
+    changes: Changes,
+    /// Taken off the panel: each gets a cancellation.
+    removed: &'a [Panelist],
+    /// Of the invitations to the panel and the candidate.
+    method: Method,
+    event: Event,
+    /// "was scheduled", for the news.
+    what: &'a str,
+}
+
+/// The audit row of a change of interview `i` (its `panel` as it now is),
+/// the invitations it mails, and the news it tells.
+async fn announce(
+    conn: &mut PgConnection,
+    who: Who<'_>,
+    mail: &dyn Letters,
+    i: &Interview,
+    panel: &[Panelist],
+    a: Announce<'_>,
+) -> Result<(), Error> {
+    audit::record(
+        &mut *conn,
+        who.actor,
+        a.action,
+        Entity::Interview,
+        Some(i.id.uuid()),
+        a.changes,
+    )
+    .await?;
+    invite(&mut *conn, mail, i, panel, a.removed, a.method).await?;
+    tell(conn, mail, i, panel, a.event, a.what, who.user).await
 }
 
 /// "Tue 3 Mar 2026, 10:00–11:00 (Europe/Warsaw)".
