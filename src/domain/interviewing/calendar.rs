@@ -119,7 +119,8 @@ pub fn uid(interview: Uuid) -> String {
 /// A VCALENDAR of `events` with `method`, lines folded and ended as
 /// RFC 5545 wants (CRLF, at most 75 octets).
 pub fn calendar(method: Method, name: &str, events: &[Event]) -> String {
-    let mut out = String::new();
+    // About half a kilobyte an event: a feed of hundreds grows once.
+    let mut out = String::with_capacity(256 + events.len() * 512);
     let mut line = |s: &str| fold_into(&mut out, s);
     line("BEGIN:VCALENDAR");
     line("VERSION:2.0");
@@ -182,7 +183,10 @@ fn utc(t: DateTime<Utc>) -> String {
 
 /// A TEXT value: backslash, semicolon, comma and newlines escaped.
 fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    if !s.contains(['\\', ';', ',']) && !s.contains(char::is_control) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -207,6 +211,11 @@ fn param(s: &str) -> String {
 /// Appends `line` folded at 75 octets (never inside a character), CRLF
 /// ended.
 fn fold_into(out: &mut String, line: &str) {
+    if line.len() <= 75 {
+        out.push_str(line);
+        out.push_str("\r\n");
+        return;
+    }
     let mut width = 0;
     for c in line.chars() {
         if width + c.len_utf8() > 75 {
@@ -320,6 +329,12 @@ mod tests {
         fold_into(&mut out, &line);
         assert!(out.split("\r\n").all(|l| l.len() <= 75));
         assert_eq!(out.replace("\r\n ", ""), format!("{line}\r\n"));
+    }
+
+    #[test]
+    fn text_values_escape_what_ends_or_splits_them() {
+        assert_eq!(text("Room 4"), "Room 4");
+        assert_eq!(text("a,b;c\\d\r\ne\u{7}"), "a\\,b\\;c\\\\d\\ne");
     }
 
     #[test]
