@@ -13,6 +13,7 @@ use crate::domain::interviewing::plan::{self, Round, RoundForm};
 use crate::domain::interviewing::schedule::{self, Conflict, Outcome, ScheduleForm};
 use crate::domain::interviewing::scorecard::{self, Recommendation, Scorecard, ScorecardForm};
 use crate::domain::interviewing::{self, Interview, InterviewId, Kind, Panelist, Seat, Status};
+use crate::domain::kernel::NameOf;
 use crate::domain::recruiting::application::{self, Application, ApplicationId, Who};
 use crate::domain::recruiting::files::{self, File};
 use crate::domain::requisition::requirement::{Requirement, RequirementId};
@@ -41,24 +42,6 @@ pub fn routes() -> Routes {
         .serve(route!(POST "/requirements/{id}/interview-plan"), save_plan)
 }
 
-/// Someone who may take part in an interview panel.
-#[derive(Debug, sqlx::FromRow)]
-pub struct Person {
-    pub id: Uuid,
-    pub full_name: String,
-}
-
-async fn people(conn: &mut PgConnection) -> Result<Vec<Person>, sqlx::Error> {
-    sqlx::query_as(
-        "select id, full_name from users
-          where deactivated_at is null
-            and roles && array['interviewer', 'hiring_manager', 'recruiter', 'admin']
-          order by full_name, id",
-    )
-    .fetch_all(conn)
-    .await
-}
-
 #[derive(Template)]
 #[template(path = "pages/interviews/schedule.html")]
 struct SchedulePage {
@@ -70,7 +53,8 @@ struct SchedulePage {
     /// The version the change applies over.
     version: i32,
     rounds: Vec<Round>,
-    people: Vec<Person>,
+    /// Who may sit on the panel.
+    people: Vec<NameOf>,
     time_zones: &'static [chrono_tz::Tz],
     conflicts: Vec<Conflict>,
     problems: Problems,
@@ -133,7 +117,7 @@ async fn schedule_page(
     }
     Ok(SchedulePage {
         layout: Layout::new(me, title).await?,
-        people: people(&mut *conn).await?,
+        people: schedule::panel_choices(&mut *conn).await?,
         rounds,
         a,
         editing,

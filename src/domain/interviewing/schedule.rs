@@ -8,7 +8,7 @@ use crate::domain::Error;
 use crate::domain::access::{Permission, allows};
 use crate::domain::activity::audit::{self, Action, Changes, Entity};
 use crate::domain::activity::notify::{self, Event, Notice};
-use crate::domain::kernel::{FieldErrors, optional_text};
+use crate::domain::kernel::{FieldErrors, NameOf, optional_text};
 use crate::domain::messaging::{Letters, outbox};
 use crate::domain::recruiting::application::{self, ApplicationId, Who};
 use crate::domain::recruiting::stage::StageKind;
@@ -297,6 +297,19 @@ pub enum Outcome {
     /// Nothing yet: these conflicts want a second look (send again with
     /// `confirmed`).
     Warned(Vec<Conflict>),
+}
+
+/// Who may sit on a panel, by name: the active people whose roles take
+/// part in hiring.
+pub async fn panel_choices(conn: &mut PgConnection) -> Result<Vec<NameOf>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, full_name as name from users
+          where deactivated_at is null
+            and roles && array['interviewer', 'hiring_manager', 'recruiter', 'admin']
+          order by full_name, id",
+    )
+    .fetch_all(conn)
+    .await
 }
 
 /// Checks the people chosen: active users, every one.
