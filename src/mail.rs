@@ -132,6 +132,61 @@ struct RenewalHtml<'a> {
     page: &'a RenewalPage<'a>,
 }
 
+/// A candidate's offer mail.
+struct OfferPage<'a> {
+    name: &'a str,
+    job: &'a str,
+    company: &'a str,
+    expires: &'a str,
+    link: &'a str,
+    reminder: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/offers/offer.txt")]
+struct OfferText<'a> {
+    page: &'a OfferPage<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/offers/offer.html")]
+struct OfferHtml<'a> {
+    page: &'a OfferPage<'a>,
+}
+
+/// A candidate's answer confirmed, or their offer withdrawn.
+struct AnsweredPage<'a> {
+    name: &'a str,
+    job: &'a str,
+    company: &'a str,
+    accepted: bool,
+    start: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/offers/answered.txt")]
+struct AnsweredText<'a> {
+    page: &'a AnsweredPage<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/offers/answered.html")]
+struct AnsweredHtml<'a> {
+    page: &'a AnsweredPage<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/offers/withdrawn.txt")]
+struct WithdrawnText<'a> {
+    page: &'a AnsweredPage<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/offers/withdrawn.html")]
+struct WithdrawnHtml<'a> {
+    page: &'a AnsweredPage<'a>,
+}
+
 /// What an interview invitation says, as text and as HTML.
 struct InterviewPage<'a> {
     name: &'a str,
@@ -621,6 +676,96 @@ impl Letters for MailRenderer {
             }
             .render()?,
             template: "candidate.rejection",
+            sealed_token: None,
+            calendar: None,
+        })
+    }
+
+    fn offer(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        company: &str,
+        expires: chrono::NaiveDate,
+        token: &str,
+        reminder: bool,
+    ) -> Result<Mail, LetterError> {
+        let (link, sealed_token) = self.candidate_link(to, "/offer", token)?;
+        let page = OfferPage {
+            name,
+            job,
+            company,
+            expires: &expires.format("%-d %B %Y").to_string(),
+            link: &link,
+            reminder,
+        };
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: if reminder {
+                format!("Your offer for {job} expires soon")
+            } else {
+                format!("Your offer from {company}: {job}")
+            },
+            text: OfferText { page: &page }.render()?,
+            html: OfferHtml { page: &page }.render()?,
+            template: "candidate.offer",
+            sealed_token,
+            calendar: None,
+        })
+    }
+
+    fn offer_answered(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        company: &str,
+        accepted: bool,
+        start: chrono::NaiveDate,
+    ) -> Result<Mail, LetterError> {
+        let page = AnsweredPage {
+            name,
+            job,
+            company,
+            accepted,
+            start: &start.format("%-d %B %Y").to_string(),
+        };
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: if accepted {
+                format!("Welcome to {company}: your acceptance is recorded")
+            } else {
+                format!("Your answer to the offer for {job}")
+            },
+            text: AnsweredText { page: &page }.render()?,
+            html: AnsweredHtml { page: &page }.render()?,
+            template: "candidate.offer_answered",
+            sealed_token: None,
+            calendar: None,
+        })
+    }
+
+    fn offer_withdrawn(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        company: &str,
+    ) -> Result<Mail, LetterError> {
+        let page = AnsweredPage {
+            name,
+            job,
+            company,
+            accepted: false,
+            start: "",
+        };
+        Ok(Mail {
+            to: to.to_owned(),
+            subject: format!("The offer for {job} is withdrawn"),
+            text: WithdrawnText { page: &page }.render()?,
+            html: WithdrawnHtml { page: &page }.render()?,
+            template: "candidate.offer_withdrawn",
             sealed_token: None,
             calendar: None,
         })

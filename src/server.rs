@@ -160,9 +160,14 @@ impl Periodic {
 
 impl jobs::Periodic for Periodic {
     async fn remind(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, jobs::BoxError> {
+        let today = now.date_naive();
         let mut tx = self.pool.begin().await?;
         let sent = crate::domain::approval::remind_overdue(&mut tx, &self.mail, now).await?
-            + crate::domain::interviewing::reminders::send_due(&mut tx, &self.mail, now).await?;
+            + crate::domain::interviewing::reminders::send_due(&mut tx, &self.mail, now).await?
+            + crate::domain::offering::answer::expire_and_remind(&mut tx, &self.mail, today)
+                .await?
+            + crate::domain::offering::onboarding::remind_overdue(&mut tx, &self.mail, today)
+                .await?;
         tx.commit().await?;
         crate::nudge::send(&self.pool).await?;
         Ok(sent)

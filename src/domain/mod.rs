@@ -13,6 +13,7 @@ pub mod id;
 pub mod interviewing;
 pub mod kernel;
 pub mod messaging;
+pub mod offering;
 pub mod org;
 pub mod recruiting;
 pub mod reporting;
@@ -25,12 +26,13 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// The area that answers to the approval engine for each kind of subject
-/// (offers join when their area exists). Here, above the areas, so the
+/// (the candidate has none). Here, above the areas, so the
 /// engine never names one.
 pub fn approval_subject(kind: SubjectKind) -> Option<&'static dyn Subject> {
     match kind {
         SubjectKind::Requirement => Some(&requisition::approval_subject::Requirements),
-        SubjectKind::Offer | SubjectKind::Candidate => None,
+        SubjectKind::Offer => Some(&offering::approval_subject::Offers),
+        SubjectKind::Candidate => None,
     }
 }
 
@@ -47,8 +49,11 @@ pub async fn seen_by(
             let id = requisition::requirement::RequirementId::new(subject.id);
             requisition::requirement::seen_by(conn, id, users).await
         }
-        // Nothing sends live updates about them yet: the board's come
-        // through its requirement.
-        SubjectKind::Offer | SubjectKind::Candidate => Ok(Vec::new()),
+        SubjectKind::Offer => {
+            offering::seen_by(conn, offering::OfferId::new(subject.id), users).await
+        }
+        // Nothing sends live updates about them: the board's come through
+        // its requirement.
+        SubjectKind::Candidate => Ok(Vec::new()),
     }
 }

@@ -153,6 +153,19 @@ struct DecisionPage {
 /// never needs the subject's own page. An offer adds its own.
 enum Shown {
     Requirement(ShownRequirement),
+    Offer(Box<ShownOffer>),
+}
+
+/// An offer as its approver reads it: the terms and the letter.
+struct ShownOffer {
+    o: crate::domain::offering::Offer,
+    letter: String,
+}
+
+impl ShownOffer {
+    fn terms(&self) -> Vec<(&'static str, String)> {
+        self.o.terms.listed()
+    }
 }
 
 struct ShownRequirement {
@@ -173,6 +186,7 @@ impl Shown {
     fn own_people(&self) -> Vec<Uuid> {
         match self {
             Shown::Requirement(s) => s.r.own_people(),
+            Shown::Offer(s) => s.o.own_people(),
         }
     }
 
@@ -184,6 +198,7 @@ impl Shown {
                 &s.r.title,
                 format!("/requirements/{}", s.r.id),
             ),
+            Shown::Offer(s) => (&s.o.reference, &s.o.title, s.o.path()),
         }
     }
 }
@@ -240,7 +255,18 @@ async fn subject_seen_by(
             let r = r.ok_or(AppError::NotFound)?;
             Ok(Shown::Requirement(ShownRequirement { r }))
         }
-        SubjectKind::Offer | SubjectKind::Candidate => Err(AppError::NotFound),
+        SubjectKind::Offer => {
+            let id = crate::domain::offering::OfferId::new(task.subject_id);
+            let o = crate::domain::offering::find(conn, id).await?;
+            let o = o.filter(|o| seen(o.visible_to(viewer.id, &viewer.roles)));
+            let o = o.ok_or(AppError::NotFound)?;
+            let (letter, _) = crate::domain::offering::letter(conn, id, o.terms_version)
+                .await?
+                .unwrap_or_default();
+            let letter = super::markdown::to_safe_html(&letter);
+            Ok(Shown::Offer(Box::new(ShownOffer { o, letter })))
+        }
+        SubjectKind::Candidate => Err(AppError::NotFound),
     }
 }
 

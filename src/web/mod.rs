@@ -19,6 +19,9 @@ pub mod markdown;
 pub mod merges;
 pub mod middleware;
 pub mod notifications;
+pub mod offer_answers;
+pub mod offers;
+pub mod onboarding;
 pub mod people;
 pub mod personal_data;
 pub mod pipeline;
@@ -98,6 +101,8 @@ fn session_routes() -> Routes {
         .merge(personal_data::routes())
         .merge(pipeline::routes())
         .merge(interviews::routes())
+        .merge(offers::routes())
+        .merge(onboarding::routes())
         .merge(postings::routes())
         .merge(comments::routes())
         .merge(approvals::routes())
@@ -115,6 +120,7 @@ fn plain_routes(metrics: bool) -> Routes {
         .merge(feeds::routes())
         .merge(calendar::routes())
         .merge(your_data::routes())
+        .merge(offer_answers::routes())
         .serve(route!(GET "/static/{name}"), assets::serve)
         .serve(route!(GET "/favicon.ico"), assets::favicon)
 }

@@ -116,6 +116,21 @@ pub enum Rule {
     ManagesInterview,
     /// Has a seat (404), then is on its panel; 403.
     ScoresInterview,
+    /// Sees the application's requirement (404), then manages offers
+    /// (recruiters, admins); 403.
+    DraftsOffer,
+    /// Sees the offer (`Offer::visible_to`: recruiters and admins who see
+    /// its requirement, its hiring manager and requester); 404.
+    SeesOffer,
+    /// Sees the offer (404), then manages it (`Offer::managed_by`); 403.
+    ManagesOffer,
+    /// Sees the onboarding (`onboarding::seen_by`: who sees its offer, and
+    /// its tasks' owners); 404.
+    SeesOnboarding,
+    /// Sees the task's onboarding (404), then may tick it
+    /// (`onboarding::tick`: its owners, the offer's managers, the hiring
+    /// manager); 403.
+    TicksOnboardingTask,
 }
 
 impl Rule {
@@ -128,7 +143,9 @@ impl Rule {
             | Rule::SeesCandidate
             | Rule::SeesCommented
             | Rule::SeesFile
-            | Rule::SeesInterview => StatusCode::NOT_FOUND,
+            | Rule::SeesInterview
+            | Rule::SeesOffer
+            | Rule::SeesOnboarding => StatusCode::NOT_FOUND,
             Rule::EditsRequirement
             | Rule::ActsOnRequirement
             | Rule::RecruitsFor
@@ -142,7 +159,10 @@ impl Rule {
             | Rule::PublishesJob
             | Rule::SchedulesInterview
             | Rule::ManagesInterview
-            | Rule::ScoresInterview => StatusCode::FORBIDDEN,
+            | Rule::ScoresInterview
+            | Rule::DraftsOffer
+            | Rule::ManagesOffer
+            | Rule::TicksOnboardingTask => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -321,6 +341,21 @@ pub const TABLE: &[Route] = {
             "/requirements/{id}/interview-plan",
             Row(ManagesPipeline),
         ),
+        // Offers and onboarding.
+        r(Get, "/applications/{id}/offers/new", Row(DraftsOffer)),
+        r(Post, "/applications/{id}/offers", Row(DraftsOffer)),
+        r(Get, "/offers/{id}", Row(SeesOffer)),
+        r(Post, "/offers/{id}", Row(ManagesOffer)),
+        r(Get, "/offers/{id}/edit", Row(ManagesOffer)),
+        r(Post, "/offers/{id}/submission", Row(ManagesOffer)),
+        r(Post, "/offers/{id}/sending", Row(ManagesOffer)),
+        r(Post, "/offers/{id}/withdrawal", Row(ManagesOffer)),
+        r(Post, "/offers/{id}/answer", Row(ManagesOffer)),
+        r(Get, "/offers/{id}/letter", Row(SeesOffer)),
+        r(Get, "/offers/{id}/letter.pdf", Row(SeesOffer)),
+        r(Get, "/onboarding", SignedIn),
+        r(Get, "/onboarding/{id}", Row(SeesOnboarding)),
+        r(Post, "/onboarding/tasks/{id}", Row(TicksOnboardingTask)),
         // A person's calendar feed: its token is the key (404 otherwise).
         r(Get, "/calendar/{user}/{token}", Anyone),
         // Calendar replies the mail server posts.
@@ -465,6 +500,32 @@ pub const TABLE: &[Route] = {
             "/admin/pipeline/reasons/{id}/archive",
             Permission(P::ConfigureRecruiting),
         ),
+        r(
+            Get,
+            "/admin/offer-letter",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
+            "/admin/offer-letter",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(Get, "/admin/onboarding", Permission(P::ConfigureRecruiting)),
+        r(
+            Post,
+            "/admin/onboarding",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Get,
+            "/admin/onboarding/{id}",
+            Permission(P::ConfigureRecruiting),
+        ),
+        r(
+            Post,
+            "/admin/onboarding/{id}",
+            Permission(P::ConfigureRecruiting),
+        ),
         r(Get, "/admin/privacy", Permission(P::HandlePersonalData)),
         r(Post, "/admin/privacy", Permission(P::HandlePersonalData)),
         r(Get, "/admin/audit", Permission(P::ViewAuditLog)),
@@ -504,6 +565,10 @@ pub const TABLE: &[Route] = {
         r(Get, "/your-data/{token}/export", Anyone),
         r(Post, "/your-data/{token}/withdrawal", Anyone),
         r(Post, "/your-data/{token}/erasure", Anyone),
+        // A candidate's offer: the mailed token is the key (404 otherwise).
+        r(Get, "/offer/{token}", Anyone),
+        r(Post, "/offer/{token}", Anyone),
+        r(Get, "/offer/{token}/letter.pdf", Anyone),
         r(Get, "/consent/{token}", Anyone),
         r(Post, "/consent/{token}", Anyone),
         r(Get, "/logo/{name}", Anyone),

@@ -31,10 +31,13 @@ pub enum Entity {
     PrivacySettings,
     Interview,
     Scorecard,
+    OfferLetter,
+    OnboardingTemplate,
+    OnboardingTask,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 17] = [
+    pub const ALL: [Entity; 20] = [
         Entity::Requirement,
         Entity::Opening,
         Entity::Offer,
@@ -52,6 +55,9 @@ impl Entity {
         Entity::PrivacySettings,
         Entity::Interview,
         Entity::Scorecard,
+        Entity::OfferLetter,
+        Entity::OnboardingTemplate,
+        Entity::OnboardingTask,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +79,9 @@ impl Entity {
             Entity::PrivacySettings => "privacy_settings",
             Entity::Interview => "interview",
             Entity::Scorecard => "scorecard",
+            Entity::OfferLetter => "offer_letter",
+            Entity::OnboardingTemplate => "onboarding_template",
+            Entity::OnboardingTask => "onboarding_task",
         }
     }
 
@@ -272,6 +281,21 @@ actions! {
     ScorecardAmended = "scorecard.amended",
     CalendarFeedReset = "user.calendar_feed_reset",
     InterviewPlanSaved = "requirement.interview_plan_saved",
+    OfferCreated = "offer.created",
+    OfferChanged = "offer.changed",
+    OfferSubmitted = "offer.submitted",
+    OfferApproved = "offer.approved",
+    OfferReturned = "offer.returned",
+    OfferSent = "offer.sent",
+    OfferAccepted = "offer.accepted",
+    OfferDeclined = "offer.declined",
+    OfferExpired = "offer.expired",
+    OfferWithdrawn = "offer.withdrawn",
+    OfferLetterSaved = "offer_letter.saved",
+    OnboardingTemplateSaved = "onboarding_template.saved",
+    OnboardingStarted = "onboarding.started",
+    OnboardingTaskDone = "onboarding_task.done",
+    OnboardingTaskReopened = "onboarding_task.reopened",
 }
 
 pub async fn record(

@@ -44,6 +44,16 @@ pub enum Event {
     /// A scorecard is late: to its interviewer, and after two business
     /// days to the recruiter.
     FeedbackOverdue,
+    OfferPendingApproval,
+    OfferApproved,
+    OfferSent,
+    OfferAccepted,
+    OfferDeclined,
+    /// Two days before a sent offer expires unanswered.
+    OfferExpiring,
+    OfferExpired,
+    /// Onboarding tasks given to someone, and overdue ones.
+    OnboardingTaskDue,
 }
 
 /// How a person wants to hear of an event by mail. In the app they always
@@ -80,7 +90,7 @@ impl Delivery {
 }
 
 impl Event {
-    pub const ALL: [Event; 19] = [
+    pub const ALL: [Event; 27] = [
         Event::ApprovalPending,
         Event::ApprovalReminder,
         Event::ApprovalStepApproved,
@@ -98,6 +108,14 @@ impl Event {
         Event::InterviewCancelled,
         Event::FeedbackSubmitted,
         Event::FeedbackOverdue,
+        Event::OfferPendingApproval,
+        Event::OfferApproved,
+        Event::OfferSent,
+        Event::OfferAccepted,
+        Event::OfferDeclined,
+        Event::OfferExpiring,
+        Event::OfferExpired,
+        Event::OnboardingTaskDue,
         Event::Mention,
         Event::DataRequested,
     ];
@@ -123,6 +141,14 @@ impl Event {
             Event::InterviewCancelled => "interview.cancelled",
             Event::FeedbackSubmitted => "feedback.submitted",
             Event::FeedbackOverdue => "feedback.overdue",
+            Event::OfferPendingApproval => "offer.pending_approval",
+            Event::OfferApproved => "offer.approved",
+            Event::OfferSent => "offer.sent",
+            Event::OfferAccepted => "offer.accepted",
+            Event::OfferDeclined => "offer.declined",
+            Event::OfferExpiring => "offer.expiring",
+            Event::OfferExpired => "offer.expired",
+            Event::OnboardingTaskDue => "onboarding.task_due",
         }
     }
 
@@ -154,6 +180,14 @@ impl Event {
             Event::InterviewCancelled => "An interview I am on or recruit for is cancelled",
             Event::FeedbackSubmitted => "A scorecard comes in for a candidate of mine",
             Event::FeedbackOverdue => "A scorecard is overdue",
+            Event::OfferPendingApproval => "An offer for a requirement of mine goes for approval",
+            Event::OfferApproved => "An offer of mine is approved",
+            Event::OfferSent => "An offer for a requirement of mine is sent",
+            Event::OfferAccepted => "An offer of mine is accepted",
+            Event::OfferDeclined => "An offer of mine is declined",
+            Event::OfferExpiring => "An offer of mine expires in two days unanswered",
+            Event::OfferExpired => "An offer of mine expires unanswered",
+            Event::OnboardingTaskDue => "Onboarding tasks are mine, or overdue",
         }
     }
 
@@ -168,7 +202,9 @@ impl Event {
             | Event::ApplicationStageChanged
             | Event::ApplicationRejected
             | Event::ApprovalStepApproved
-            | Event::FeedbackSubmitted => Delivery::Digest,
+            | Event::FeedbackSubmitted
+            | Event::OfferPendingApproval
+            | Event::OfferSent => Delivery::Digest,
             _ => Delivery::Immediately,
         }
     }

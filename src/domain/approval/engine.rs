@@ -316,17 +316,11 @@ async fn advance(
             .await?;
         end(conn, actor, subject, approval_id, r, Outcome::Approved, "").await?;
         let name = name_of(conn, actor.user_id).await?;
-        tell_requester(
-            conn,
-            actor,
-            mail,
-            r,
-            Event::ApprovalApproved,
-            "approved",
-            "",
-            &name,
-        )
-        .await?;
+        let event = match r.subject.kind {
+            SubjectKind::Offer => Event::OfferApproved,
+            _ => Event::ApprovalApproved,
+        };
+        tell_requester(conn, actor, mail, r, event, "approved", "", &name).await?;
         return Ok(true);
     };
     #[derive(sqlx::FromRow)]

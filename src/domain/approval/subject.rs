@@ -89,6 +89,8 @@ pub struct Facts {
     pub above_band: Option<bool>,
     pub employment_type: Option<String>,
     pub reason: Option<String>,
+    /// An offer's salary over a year, in whole units.
+    pub amount: Option<i64>,
 }
 
 /// A subject as the engine needs it, read in the caller's transaction.

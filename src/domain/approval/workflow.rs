@@ -37,6 +37,9 @@ pub struct Conditions {
     pub employment_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// An offer's yearly salary over this (whole units).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_amount: Option<i64>,
 }
 
 impl Conditions {
@@ -60,6 +63,9 @@ impl Conditions {
                 .reason
                 .as_ref()
                 .is_none_or(|t| f.reason.as_ref() == Some(t))
+            && self
+                .min_amount
+                .is_none_or(|n| f.amount.is_some_and(|a| a > n))
     }
 
     /// How specific: the number of conditions set. The most specific
@@ -72,6 +78,7 @@ impl Conditions {
             self.above_band.is_some(),
             self.employment_type.is_some(),
             self.reason.is_some(),
+            self.min_amount.is_some(),
         ]
         .into_iter()
         .filter(|set| *set)
@@ -106,8 +113,14 @@ impl Conditions {
         if let Some(r) = &self.reason {
             parts.push(label(&REASONS, r).to_lowercase());
         }
+        if let Some(n) = self.min_amount {
+            parts.push(format!(
+                "amount over {} a year",
+                crate::domain::kernel::amount(&n)
+            ));
+        }
         if parts.is_empty() {
-            "Every requirement".into()
+            "Every one".into()
         } else {
             let s = parts.join(", ");
             let mut chars = s.chars();
@@ -235,7 +248,7 @@ macro_rules! steps_json {
 macro_rules! workflow_select {
     () => {
         concat!(
-            "select w.id, w.name, w.is_default, w.conditions, w.version, w.archived_at, w.updated_at, ",
+            "select w.id, w.subject, w.name, w.is_default, w.conditions, w.version, w.archived_at, w.updated_at, ",
             steps_json!(),
             " as steps from approval_workflows w "
         )
@@ -245,6 +258,8 @@ macro_rules! workflow_select {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Workflow {
     pub id: Uuid,
+    /// What it approves.
+    pub subject: SubjectKind,
     pub name: String,
     /// Applies when no other workflow matches; exactly one live per subject.
     pub is_default: bool,
@@ -312,12 +327,16 @@ pub struct WorkflowForm {
     pub department_id: String,
     pub min_level_rank: String,
     pub min_headcount: String,
+    /// Offers: a yearly salary over this.
+    pub min_amount: String,
     /// "", "true" or "false".
     pub above_band: String,
     pub employment_type: String,
     pub reason: String,
     pub steps: Vec<StepForm>,
     pub version: i32,
+    /// What it approves: "requirement" (also when empty) or "offer".
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -358,10 +377,19 @@ impl StepForm {
 }
 
 impl WorkflowForm {
-    pub fn blank() -> Self {
+    pub fn blank(subject: SubjectKind) -> Self {
         WorkflowForm {
             steps: vec![StepForm::blank()],
+            subject: subject.as_str().to_owned(),
             ..Default::default()
+        }
+    }
+
+    /// What the workflow approves: an offer, or else a requirement.
+    pub fn subject(&self) -> SubjectKind {
+        match SubjectKind::parse(&self.subject) {
+            Some(SubjectKind::Offer) => SubjectKind::Offer,
+            _ => SubjectKind::Requirement,
         }
     }
 
@@ -373,11 +401,13 @@ impl WorkflowForm {
             department_id: c.department_id.map(|d| d.to_string()).unwrap_or_default(),
             min_level_rank: text(c.min_level_rank),
             min_headcount: text(c.min_headcount),
+            min_amount: c.min_amount.map(|n| n.to_string()).unwrap_or_default(),
             above_band: c.above_band.map(|b| b.to_string()).unwrap_or_default(),
             employment_type: c.employment_type.clone().unwrap_or_default(),
             reason: c.reason.clone().unwrap_or_default(),
             steps: w.steps.iter().map(StepForm::from_step).collect(),
             version: w.version,
+            subject: w.subject.as_str().to_owned(),
         }
     }
 }
@@ -497,6 +527,13 @@ async fn parse(
             &EMPLOYMENT_TYPES,
         ),
         reason: choice(&mut e, "reason", &form.reason, &REASONS),
+        min_amount: at_least_one(
+            &mut e,
+            "min_amount",
+            &form.min_amount,
+            "Enter a yearly amount of at least 1, or leave it empty.",
+        )
+        .map(i64::from),
     };
     if is_default && conditions != Conditions::default() {
         e.add(

@@ -130,6 +130,40 @@ pub trait Letters: Send + Sync {
         token: &str,
     ) -> Result<Mail, LetterError>;
 
+    /// To a candidate: their offer for `job` (or, with `reminder`, word
+    /// that it expires soon), with a link to read and answer it.
+    #[allow(clippy::too_many_arguments)] // the letter's parts
+    fn offer(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        company: &str,
+        expires: chrono::NaiveDate,
+        token: &str,
+        reminder: bool,
+    ) -> Result<Mail, LetterError>;
+
+    /// To a candidate who answered their offer: it is recorded.
+    fn offer_answered(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        company: &str,
+        accepted: bool,
+        start: chrono::NaiveDate,
+    ) -> Result<Mail, LetterError>;
+
+    /// To a candidate whose sent offer was withdrawn.
+    fn offer_withdrawn(
+        &self,
+        to: &str,
+        name: &str,
+        job: &str,
+        company: &str,
+    ) -> Result<Mail, LetterError>;
+
     /// To whoever asked on the "your data" page: a link (valid a day) to
     /// what is held about them, or (`held` None) that nothing is.
     fn your_data(

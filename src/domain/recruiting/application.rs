@@ -391,13 +391,14 @@ pub async fn move_to(
             a.requirement_id,
             a.id.uuid(),
             &a.candidate_name,
+            None,
         )
         .await?;
         outcome = Moved::Hired {
             requirement_filled: now == Status::Filled,
         };
     }
-    set_stage(&mut *conn, who, &a, &target, None).await?;
+    set_stage(&mut *conn, Some(who.user), &a, &target, None).await?;
     let c = Changes::new().field("stage", &a.stage_name, &target.name);
     audit::record(
         &mut *conn,
@@ -415,11 +416,83 @@ pub async fn move_to(
     Ok(outcome)
 }
 
+/// Hires the application into `opening`, its accepted offer's: to its
+/// pipeline's hired stage, the opening filled (and the requirement, when it
+/// was the last open). `by` is who recorded the answer, None when the
+/// candidate did from their link. Refused, with nothing changed, when the
+/// application has ended or that opening is settled meanwhile.
+pub async fn hire_by_offer(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    by: Option<Uuid>,
+    mail: &dyn Letters,
+    id: ApplicationId,
+    opening: opening::OpeningId,
+) -> Result<Moved, Error> {
+    sqlx::query("select from applications where id = $1 for update")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let a = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
+    if a.stage_kind != StageKind::Active {
+        return Err(Error::refused(format!(
+            "{} is {} already: nothing was changed.",
+            a.candidate_name,
+            a.stage_name.to_lowercase()
+        )));
+    }
+    let hired = stage::pipeline(&mut *conn, a.requirement_id)
+        .await?
+        .into_iter()
+        .find(|s| s.kind == StageKind::Hired)
+        .ok_or_else(|| Error::refused("This requirement's pipeline has no hired stage."))?;
+    let now = opening::hire(
+        &mut *conn,
+        actor,
+        a.requirement_id,
+        a.id.uuid(),
+        &a.candidate_name,
+        Some(opening),
+    )
+    .await?;
+    set_stage(&mut *conn, by, &a, &hired, None).await?;
+    let c = Changes::new().field("stage", &a.stage_name, &hired.name);
+    audit::record(
+        &mut *conn,
+        actor,
+        audit::Action::ApplicationMoved,
+        audit::Entity::Application,
+        Some(id.uuid()),
+        c,
+    )
+    .await?;
+    let what = format!("accepted the offer: moved to {}", hired.name);
+    let notice = notice(&a, Event::ApplicationStageChanged, &what, by);
+    notify::tell(&mut *conn, mail, &notice, &a.people_but(by)).await?;
+    notify::changed(conn, board_subject(a.requirement_id)).await?;
+    Ok(Moved::Hired {
+        requirement_filled: now == Status::Filled,
+    })
+}
+
+/// The application's pipeline stage where offers are made: the last
+/// active one ("Offer" by default).
+pub async fn offer_stage(
+    conn: &mut PgConnection,
+    requirement: RequirementId,
+) -> Result<Option<Stage>, sqlx::Error> {
+    Ok(stage::pipeline(conn, requirement)
+        .await?
+        .into_iter()
+        .filter(|s| s.kind == StageKind::Active)
+        .max_by_key(|s| s.position))
+}
+
 /// Puts the application in `to`, with the move's row; `reason` is set on
 /// a rejection and cleared otherwise.
 async fn set_stage(
     conn: &mut PgConnection,
-    who: Who<'_>,
+    by: Option<Uuid>,
     a: &Application,
     to: &Stage,
     reason: Option<(&Reason, &str)>,
@@ -435,7 +508,7 @@ async fn set_stage(
     .bind(reason.map(|(_, note)| note).filter(|n| !n.is_empty()))
     .execute(&mut *conn)
     .await?;
-    record_move(conn, Some(who.user), a.id, Some(a.stage_id), to.id).await
+    record_move(conn, by, a.id, Some(a.stage_id), to.id).await
 }
 
 /// The longest note kept with a rejection.
@@ -504,7 +577,14 @@ pub async fn reject(
         .into_iter()
         .find(|s| s.kind == reason.side.end())
         .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to end in."))?;
-    set_stage(&mut *conn, who, &a, &end, Some((&reason, &rejection.note))).await?;
+    set_stage(
+        &mut *conn,
+        Some(who.user),
+        &a,
+        &end,
+        Some((&reason, &rejection.note)),
+    )
+    .await?;
     let mut c = Changes::new()
         .field("stage", &a.stage_name, &end.name)
         .created("reason", &reason.label)
@@ -574,7 +654,7 @@ pub async fn unreject(
         .find(|s| Some(s.id) == before && s.kind == StageKind::Active)
         .or_else(|| pipeline.iter().find(|s| s.kind == StageKind::Active))
         .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to return to."))?;
-    set_stage(&mut *conn, who, &a, back, None).await?;
+    set_stage(&mut *conn, Some(who.user), &a, back, None).await?;
     // The rejection mail, if it is still waiting, goes no more.
     let cancelled = outbox::cancel(&mut *conn, id.uuid()).await?;
     let c = Changes::new()

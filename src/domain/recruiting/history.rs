@@ -93,7 +93,11 @@ fn tell(action: &str, changes: &BTreeMap<String, Value>, names: &Names) -> Told 
         ),
         "scorecard.submitted" => ("sent a scorecard".into(), String::new()),
         "scorecard.amended" => ("amended a scorecard".into(), String::new()),
-        other => (other.replace(['.', '_'], " "), String::new()),
+        other => (
+            crate::domain::offering::history::words(other, changes)
+                .unwrap_or_else(|| other.replace(['.', '_'], " ")),
+            after(changes, "reason").unwrap_or_default().to_owned(),
+        ),
     };
     Told {
         what,

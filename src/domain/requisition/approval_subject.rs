@@ -82,6 +82,7 @@ impl Requirement {
                 above_band: Some(self.above_band()),
                 employment_type: Some(self.employment_type.clone()),
                 reason: Some(self.reason.clone()),
+                amount: None,
             },
             snapshot: serde_json::to_value(self.fields()).unwrap_or_default(),
         }

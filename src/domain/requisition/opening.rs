@@ -164,16 +164,18 @@ pub async fn close(
     settle(conn, actor, requirement_id, &opening, outcome, status).await
 }
 
-/// Fills the first open opening of an open (or on hold) requirement with
-/// the hire of `application`, and the requirement when it was the last
-/// one open; refused when none is open. Returns the requirement's status
-/// after it.
+/// Fills an opening of an open (or on hold) requirement with the hire of
+/// `application`: `into` (an accepted offer's), or else the first open
+/// one; and the requirement when it was the last one open. Refused when
+/// that opening (or every one) is settled. Returns the requirement's
+/// status after it.
 pub async fn hire(
     conn: &mut PgConnection,
     actor: &Actor,
     requirement_id: RequirementId,
     application: Uuid,
     name: &str,
+    into: Option<OpeningId>,
 ) -> Result<Status, Error> {
     let every_one_settled = || {
         Error::refused(
@@ -188,10 +190,19 @@ pub async fn hire(
         other => other?,
     };
     let openings = of(&mut *conn, requirement_id).await?;
-    let opening = openings
-        .iter()
-        .find(|o| o.is_open())
-        .ok_or_else(every_one_settled)?;
+    let opening = match into {
+        Some(id) => openings
+            .iter()
+            .find(|o| o.id == id)
+            .filter(|o| o.is_open())
+            .ok_or_else(|| {
+                Error::refused("This position was filled or closed meanwhile: nothing was changed.")
+            })?,
+        None => openings
+            .iter()
+            .find(|o| o.is_open())
+            .ok_or_else(every_one_settled)?,
+    };
     let outcome = Outcome::Filled {
         hire: name,
         application,

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod careers;
 pub mod departments;
 pub mod levels;
+pub mod offer_letter;
+pub mod onboarding;
 pub mod outbox;
 pub mod pipeline;
 pub mod privacy;
@@ -25,4 +27,6 @@ pub fn routes() -> Routes {
         .merge(pipeline::routes())
         .merge(careers::routes())
         .merge(privacy::routes())
+        .merge(offer_letter::routes())
+        .merge(onboarding::routes())
 }

@@ -42,6 +42,19 @@ pub fn routes() -> Routes {
 struct ListQuery {
     #[serde(default)]
     archived: String,
+    /// "offer" for the offer workflows.
+    #[serde(default)]
+    subject: String,
+}
+
+impl ListQuery {
+    fn subject(&self) -> SubjectKind {
+        WorkflowForm {
+            subject: self.subject.clone(),
+            ..WorkflowForm::default()
+        }
+        .subject()
+    }
 }
 
 /// A workflow as a row of the list, in words.
@@ -55,6 +68,7 @@ struct Row {
 #[template(path = "pages/admin/workflows.html")]
 struct ListPage {
     layout: Layout,
+    subject: SubjectKind,
     archived: bool,
     rows: Vec<Row>,
 }
@@ -68,7 +82,8 @@ async fn list(
     let archived = q.archived == "true";
     let conn = db.conn().await?;
     let names = workflow::names(conn).await?;
-    let rows = workflow::list(conn, SubjectKind::Requirement, archived)
+    let subject = q.subject();
+    let rows = workflow::list(conn, subject, archived)
         .await?
         .into_iter()
         .map(|w| Row {
@@ -79,6 +94,7 @@ async fn list(
         .collect();
     render::ok(&ListPage {
         layout: Layout::new(&user, "Approval workflows").await?,
+        subject,
         archived,
         rows,
     })
@@ -147,6 +163,8 @@ fn from_body(body: &[u8]) -> (WorkflowForm, Option<Edit>) {
             "department_id" => f.department_id = v,
             "min_level_rank" => f.min_level_rank = v,
             "min_headcount" => f.min_headcount = v,
+            "min_amount" => f.min_amount = v,
+            "subject" => f.subject = v,
             "above_band" => f.above_band = v,
             "employment_type" => f.employment_type = v,
             "reason" => f.reason = v,
@@ -332,14 +350,19 @@ async fn form_response(
     render::with_status(status, hx, &page, page.as_form())
 }
 
-async fn new(mut db: Db, user: CurrentUser, hx: Hx) -> Result<Response, AppError> {
+async fn new(
+    mut db: Db,
+    user: CurrentUser,
+    hx: Hx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     user.require(Permission::ManageWorkflows)?;
     form_response(
         &mut db,
         &user,
         hx,
         None,
-        WorkflowForm::blank(),
+        WorkflowForm::blank(q.subject()),
         Feedback::default(),
     )
     .await
@@ -355,7 +378,7 @@ async fn create(mut db: Db, user: CurrentUser, hx: Hx, body: Bytes) -> Result<Re
     }
     let mut tx = db.begin().await?;
     let actor = user.actor();
-    let created = workflow::create(&mut tx, &actor, SubjectKind::Requirement, &mut form);
+    let created = workflow::create(&mut tx, &actor, form.subject(), &mut form);
     let problems = match created.await {
         Ok(id) => {
             let message = format!("Workflow “{}” created.", form.name.trim());
