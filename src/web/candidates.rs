@@ -10,6 +10,7 @@ use crate::domain::access::Permission;
 use crate::domain::activity::history::Event;
 use crate::domain::interviewing::{self, Interview, Seat, scorecard};
 use crate::domain::kernel::NameOf;
+use crate::domain::offering::{self, Offer, onboarding};
 use crate::domain::recruiting::Reach;
 use crate::domain::recruiting::application::{self, Application, Move};
 use crate::domain::recruiting::candidate::{
@@ -518,6 +519,10 @@ pub struct ApplicationView {
     pub can_schedule: bool,
     /// The panel's ratings side by side, for the hiring team.
     pub summary: Option<scorecard::Summary>,
+    /// Its offers `me` may see, newest first, with their onboarding.
+    pub offers: Vec<(Offer, Option<onboarding::Progress>)>,
+    /// May draft an offer now: it is at the offer stage with none under way.
+    pub can_offer: bool,
 }
 
 #[derive(Template)]
@@ -646,8 +651,33 @@ async fn profile_page(
         me.id,
     )
     .await?;
+    let mut offers = offering::of_candidate(&mut *conn, c.id).await?;
+    let mut onboardings = onboarding::of_candidate(&mut *conn, c.id).await?;
     let mut applications = Vec::new();
     for a in visible {
+        let (theirs, rest): (Vec<Offer>, Vec<Offer>) =
+            offers.into_iter().partition(|o| o.application_id == a.id);
+        offers = rest;
+        let stages = pipelines.remove(&a.requirement_id).unwrap_or_default();
+        let offer_stage = stages
+            .iter()
+            .filter(|s| s.kind == StageKind::Active)
+            .max_by_key(|s| s.position)
+            .map(|s| s.id);
+        let can_offer = me.can(Permission::ManageOffers)
+            && offer_stage == Some(a.stage_id)
+            && !theirs.iter().any(|o| o.status.is_live());
+        let their_offers = theirs
+            .into_iter()
+            .filter(|o| o.visible_to(me.id, &me.roles))
+            .map(|o| {
+                let b = onboardings
+                    .iter()
+                    .position(|b| b.offer_id == o.id)
+                    .map(|i| onboardings.swap_remove(i));
+                (o, b)
+            })
+            .collect();
         let (mine, rest) = moves.into_iter().partition(|m| m.application_id == a.id);
         moves = rest;
         let interviews: Vec<Interview> = seated
@@ -666,7 +696,9 @@ async fn profile_page(
             .cloned()
             .collect();
         applications.push(ApplicationView {
-            stages: pipelines.remove(&a.requirement_id).unwrap_or_default(),
+            stages,
+            offers: their_offers,
+            can_offer,
             can_manage: a.managed_by(me.id, &me.roles),
             can_schedule: me.can(Permission::ManageInterviews)
                 && !matches!(a.stage_kind, StageKind::Rejected | StageKind::Withdrawn),

@@ -312,7 +312,11 @@ async fn page(
         o,
         problems,
     };
-    render::status(page.problems.status(), &page)
+    if page.problems.is_empty() {
+        render::ok(&page)
+    } else {
+        render::status(page.problems.status(), &page)
+    }
 }
 
 async fn show(mut db: Db, me: CurrentUser, Path(id): Path<OfferId>) -> Result<Response, AppError> {

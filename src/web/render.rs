@@ -182,6 +182,7 @@ fn nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
     ];
     if user.can(Permission::ViewCandidates) {
         links.insert(2, link(user, path, "/candidates", "Candidates"));
+        links.push(link(user, path, "/onboarding", "Onboarding"));
     }
     // The admin pages share one entry (leading to the first the user may
     // see), so the header keeps to one row; they list each other below it.
@@ -219,6 +220,16 @@ fn admin_nav(user: &CurrentUser, path: &str) -> Vec<NavLink> {
         (
             "/admin/careers",
             "Careers site",
+            Permission::ConfigureRecruiting,
+        ),
+        (
+            "/admin/offer-letter",
+            "Offer letter",
+            Permission::ConfigureRecruiting,
+        ),
+        (
+            "/admin/onboarding",
+            "Onboarding",
             Permission::ConfigureRecruiting,
         ),
         ("/admin/privacy", "Privacy", Permission::HandlePersonalData),

@@ -489,6 +489,10 @@ struct ShowPage {
     /// Look-alikes already in flight, warned about before submitting.
     duplicates: Vec<(Uuid, String)>,
     openings: Vec<opening::Opening>,
+    /// Headcount, openings, offers out and hires, read together.
+    headcount: crate::domain::offering::Headcount,
+    /// Its hires' onboarding, for those who see its pipeline.
+    onboardings: Vec<crate::domain::offering::onboarding::Progress>,
     /// Whether `me` may fill or close its open openings now.
     can_settle: bool,
     /// Whether `me` sees its pipeline: the board is linked.
@@ -550,13 +554,6 @@ impl ShowPage {
             _ => Vec::new(),
         }
     }
-
-    fn filled_openings(&self) -> usize {
-        self.openings
-            .iter()
-            .filter(|o| o.status == opening::OpeningStatus::Filled)
-            .count()
-    }
 }
 
 async fn show_page(
@@ -588,6 +585,12 @@ async fn show_page(
         )
         .await?,
         openings: opening::of(&mut *conn, r.id).await?,
+        headcount: crate::domain::offering::headcount(&mut *conn, r.id).await?,
+        onboardings: if crate::domain::recruiting::sees_pipeline(&r, me.id, &me.roles) {
+            crate::domain::offering::onboarding::of_requirement(&mut *conn, r.id).await?
+        } else {
+            Vec::new()
+        },
         publishes: crate::domain::recruiting::careers::may_publish(&r, me.id, &me.roles)
             && r.status == Status::Open,
         manages_interviews: me.can(crate::domain::access::Permission::ManageInterviews),

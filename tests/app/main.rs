@@ -27,6 +27,7 @@ mod mail;
 mod merges;
 mod notifications;
 mod nudges;
+mod offers;
 mod openings;
 mod people;
 mod platform;

@@ -955,6 +955,7 @@ mod tests {
             above_band: Some(false),
             employment_type: Some("full_time".into()),
             reason: Some("new".into()),
+            amount: None,
         };
         let senior_hiring = Conditions {
             department_id: Some(department),
@@ -973,5 +974,18 @@ mod tests {
             ..requirement.clone()
         }));
         assert!(Conditions::default().matches(&Facts::default()));
+        // An offer's amount: over the threshold, not at it.
+        let large = Conditions {
+            min_amount: Some(100_000),
+            ..Conditions::default()
+        };
+        let offer = |amount| Facts {
+            amount: Some(amount),
+            ..Facts::default()
+        };
+        assert!(large.matches(&offer(100_001)));
+        assert!(!large.matches(&offer(100_000)));
+        assert!(!large.matches(&requirement));
+        assert_eq!(large.specificity(), 1);
     }
 }

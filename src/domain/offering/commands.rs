@@ -136,6 +136,7 @@ pub async fn draft(
     insert_version(&mut *conn, id, 1, &terms, who.user).await?;
     write_letter(&mut *conn, id, 1).await?;
     let c = Changes::new()
+        .created("version", &1)
         .created("application_id", &application)
         .created("salary", &terms.salary())
         .created("start_date", &terms.start_date)

@@ -581,32 +581,53 @@ pub fn progress(tasks: &[Task]) -> (usize, usize) {
     )
 }
 
-/// The onboardings of a requirement's hires, with their progress.
+/// A hire's onboarding with its progress.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Progress {
     pub id: OnboardingId,
+    pub offer_id: OfferId,
     pub candidate_name: String,
     pub start_date: NaiveDate,
     pub done: i64,
     pub total: i64,
 }
 
-pub async fn of_requirement(
-    conn: &mut PgConnection,
-    requirement: RequirementId,
-) -> Result<Vec<Progress>, sqlx::Error> {
-    sqlx::query_as(
-        "select b.id, c.full_name as candidate_name, b.start_date,
+macro_rules! progress_select {
+    () => {
+        "select b.id, b.offer_id, c.full_name as candidate_name, b.start_date,
                 (select count(*) from onboarding_tasks k where k.onboarding_id = b.id and k.done_at is not null) as done,
                 (select count(*) from onboarding_tasks k where k.onboarding_id = b.id) as total
            from onboardings b
            join offers o on o.id = b.offer_id
            join applications a on a.id = o.application_id
-           join candidates c on c.id = a.candidate_id
-          where a.requirement_id = $1
-          order by b.start_date",
-    )
+           join candidates c on c.id = a.candidate_id "
+    };
+}
+
+/// The onboardings of a requirement's hires.
+pub async fn of_requirement(
+    conn: &mut PgConnection,
+    requirement: RequirementId,
+) -> Result<Vec<Progress>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        progress_select!(),
+        "where a.requirement_id = $1 order by b.start_date"
+    ))
     .bind(requirement)
+    .fetch_all(conn)
+    .await
+}
+
+/// The onboardings of a candidate (one per accepted offer).
+pub async fn of_candidate(
+    conn: &mut PgConnection,
+    candidate: crate::domain::recruiting::candidate::CandidateId,
+) -> Result<Vec<Progress>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        progress_select!(),
+        "where a.candidate_id = $1 order by b.start_date"
+    ))
+    .bind(candidate)
     .fetch_all(conn)
     .await
 }

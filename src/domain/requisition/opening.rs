@@ -177,11 +177,13 @@ pub async fn hire(
     name: &str,
     into: Option<OpeningId>,
 ) -> Result<Status, Error> {
-    let every_one_settled = || {
-        Error::refused(
+    // An accepted offer's answer is read by the candidate.
+    let every_one_settled = || match into {
+        Some(_) => Error::refused("This position was filled meanwhile: nothing was changed."),
+        None => Error::refused(
             "Every opening is filled or closed already: raise the requirement's headcount \
              to hire one more.",
-        )
+        ),
     };
     let status = match lock_recruiting(&mut *conn, requirement_id, "Candidates are hired").await {
         Err(Error::Refused(_)) if is_filled(&mut *conn, requirement_id).await? => {
@@ -195,9 +197,7 @@ pub async fn hire(
             .iter()
             .find(|o| o.id == id)
             .filter(|o| o.is_open())
-            .ok_or_else(|| {
-                Error::refused("This position was filled or closed meanwhile: nothing was changed.")
-            })?,
+            .ok_or_else(every_one_settled)?,
         None => openings
             .iter()
             .find(|o| o.is_open())
