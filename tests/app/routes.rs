@@ -15,6 +15,7 @@ use hiring_hare::domain::activity::comments;
 use hiring_hare::domain::approval::TaskId;
 use hiring_hare::domain::approval::{self, SubjectKind, SubjectRef};
 use hiring_hare::domain::interviewing;
+use hiring_hare::domain::offering::{self, onboarding};
 use hiring_hare::domain::org::user::{self, Email, UserFields};
 use hiring_hare::domain::recruiting::{self, Reach, application, candidate, files};
 use hiring_hare::domain::requisition::lifecycle::Action;
@@ -85,6 +86,13 @@ struct Fixture {
     interview: Uuid,
     /// The interviewer's calendar feed.
     feed: String,
+    /// Accepted (recorded by the recruiter), for another candidate of `open`.
+    offer: Uuid,
+    /// Its onboarding, and a task of it owned by the recruiter.
+    onboarding: Uuid,
+    onboarding_task: Uuid,
+    /// The default onboarding checklist.
+    checklist: Uuid,
     unknown: Uuid,
 }
 
@@ -102,6 +110,9 @@ enum Subject {
     Application(Uuid),
     File(Uuid),
     Interview(Uuid),
+    Offer(Uuid),
+    Onboarding(Uuid),
+    OnboardingTask(Uuid),
 }
 
 /// One request of a route.
@@ -362,6 +373,13 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
         .split_once("/calendar/")
         .map(|(_, rest)| format!("/calendar/{rest}"))
         .unwrap();
+    let (offer, onboarding, onboarding_task) =
+        accepted_offer(app, recruiter_client, open, opening).await;
+    let checklist = new_row(
+        app,
+        "select id from onboarding_templates where department_id is null",
+    )
+    .await;
 
     Fixture {
         org,
@@ -387,8 +405,86 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
         asset,
         interview,
         feed,
+        offer,
+        onboarding,
+        onboarding_task,
+        checklist,
         unknown: Uuid::new_v4(),
     }
+}
+
+/// An offer to a new candidate of `requirement` for an opening other than
+/// `kept`, drafted, approved and accepted (recorded by the recruiter): the
+/// offer, its onboarding, and the onboarding's first task.
+async fn accepted_offer(
+    app: &TestApp,
+    recruiter: &Client,
+    requirement: Uuid,
+    kept: Uuid,
+) -> (Uuid, Uuid, Uuid) {
+    let application = candidate_in(app, recruiter, requirement, "Olga Offer").await;
+    fixtures::move_to(app, recruiter, application, "Offer").await;
+    let opening: Uuid = sqlx::query_scalar(
+        "select id from openings where requirement_id = $1 and id <> $2 and status = 'open' limit 1",
+    )
+    .bind(requirement)
+    .bind(kept)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let day = |n| (chrono::Utc::now().date_naive() + chrono::Duration::days(n)).to_string();
+    let res = recruiter
+        .post(
+            &format!("/applications/{application}/offers"),
+            &[
+                ("opening_id", &opening.to_string()),
+                ("salary", "70000"),
+                ("currency", "EUR"),
+                ("period", "year"),
+                ("start_date", &day(40)),
+                ("expires_on", &day(10)),
+                ("employment_type", "full_time"),
+            ],
+        )
+        .await;
+    let offer: Uuid = res
+        .location()
+        .strip_prefix("/offers/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("{}", res.body));
+    let version = async || -> String {
+        let v: i32 = sqlx::query_scalar("select version from offers where id = $1")
+            .bind(offer)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        v.to_string()
+    };
+    let path = format!("/offers/{offer}");
+    recruiter
+        .post(
+            &format!("{path}/submission"),
+            &[("version", &version().await)],
+        )
+        .await
+        .assert_redirect(&path);
+    approve_all(app, offer).await;
+    recruiter
+        .post(
+            &format!("{path}/answer"),
+            &[("version", &version().await), ("answer", "accepted")],
+        )
+        .await
+        .assert_redirect(&path);
+    let (onboarding, task) = sqlx::query_as(
+        "select b.id, k.id from onboardings b join onboarding_tasks k on k.onboarding_id = b.id
+          where b.offer_id = $1 order by k.position limit 1",
+    )
+    .bind(offer)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    (offer, onboarding, task)
 }
 
 /// The id a statement returns: a row made (or found) for the walk.
@@ -440,7 +536,10 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
                     | Candidate(id)
                     | Application(id)
                     | File(id)
-                    | Subject::Interview(id) => id,
+                    | Subject::Interview(id)
+                    | Subject::Offer(id)
+                    | Subject::Onboarding(id)
+                    | Subject::OnboardingTask(id) => id,
                     _ => u,
                 };
                 Case::new(path(id), *s)
@@ -507,7 +606,11 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             })
             .collect(),
         // A candidate's own links: a wrong token leads nowhere, for anyone.
-        (_, p) if p.starts_with("/your-data/{token}") || p == "/consent/{token}" => {
+        (_, p)
+            if p.starts_with("/your-data/{token}")
+                || p == "/consent/{token}"
+                || p.starts_with("/offer/{token}") =>
+        {
             vec![Case::new(p.replace("{token}", "not-a-token"), Unknown)]
         }
         // Their data, for who handles it: the erasure unconfirmed (so
@@ -585,6 +688,27 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
         // stale version, no status.
         .map(|c| c.form(&[("reason", "\0"), ("version", "0"), ("status", "")]))
         .collect(),
+        // A stale version: nothing passes, nothing changes.
+        (_, p) if p.starts_with("/offers/{id}") => on(&[Subject::Offer(f.offer), Unknown], &|id| {
+            p.replace("{id}", &id.to_string())
+        })
+        .into_iter()
+        .map(|c| c.form(&[("version", "0"), ("answer", "")]))
+        .collect(),
+        (_, "/onboarding/{id}") => on(&[Subject::Onboarding(f.onboarding), Unknown], &|id| {
+            format!("/onboarding/{id}")
+        }),
+        (_, "/onboarding/tasks/{id}") => on(
+            &[Subject::OnboardingTask(f.onboarding_task), Unknown],
+            &|id| format!("/onboarding/tasks/{id}"),
+        )
+        .into_iter()
+        .map(|c| c.form(&[("version", "0"), ("done", "true")]))
+        .collect(),
+        (_, p) if p.starts_with("/admin/onboarding/{id}") => admin_row(f.checklist, p)
+            .into_iter()
+            .map(|c| c.form(&[("name", "")]))
+            .collect(),
         (_, "/calendar/{user}/{token}") => vec![
             Case::new(f.feed.clone(), Subject::None),
             Case::new(format!("/calendar/{u}/0123456789abcdef.ics"), Unknown),
@@ -974,6 +1098,44 @@ async fn row_allows(
                 return Err(StatusCode::NOT_FOUND);
             }
             refused(a.managed_by(user, &roles))
+        }
+        (Rule::DraftsOffer, Subject::Application(id)) => {
+            let a = application::find(conn, application::ApplicationId::new(id))
+                .await
+                .unwrap()
+                .unwrap();
+            if !a.visible_to(user, &roles) {
+                return Err(StatusCode::NOT_FOUND);
+            }
+            refused(allows(&roles, Permission::ManageOffers))
+        }
+        (Rule::SeesOffer | Rule::ManagesOffer, Subject::Offer(id)) => {
+            let o = offering::find(conn, offering::OfferId::new(id))
+                .await
+                .unwrap()
+                .unwrap();
+            if !o.visible_to(user, &roles) {
+                return Err(StatusCode::NOT_FOUND);
+            }
+            refused(rule == Rule::SeesOffer || o.managed_by(user, &roles))
+        }
+        (Rule::SeesOnboarding, Subject::Onboarding(id)) => {
+            let id = onboarding::OnboardingId::new(id);
+            let seen = onboarding::seen_by(conn, id, user, &roles).await.unwrap();
+            if seen {
+                Ok(())
+            } else {
+                Err(StatusCode::NOT_FOUND)
+            }
+        }
+        (Rule::TicksOnboardingTask, Subject::OnboardingTask(id)) => {
+            let id = onboarding::TaskId::new(id);
+            match onboarding::tickable(conn, id, user, &roles).await {
+                Ok(_) => Ok(()),
+                Err(hiring_hare::domain::Error::NotFound) => Err(StatusCode::NOT_FOUND),
+                Err(hiring_hare::domain::Error::Forbidden) => Err(StatusCode::FORBIDDEN),
+                Err(e) => panic!("{e}"),
+            }
         }
         (Rule::SchedulesInterview, Subject::Application(id)) => {
             let a = application::find(conn, application::ApplicationId::new(id))

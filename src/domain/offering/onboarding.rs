@@ -503,17 +503,15 @@ pub async fn seen_by(
         .any(|t| t.owned_by(user, roles)))
 }
 
-/// Ticks a task off (or, `done` false, opens it again): its owners, the
-/// hire's recruiter and hiring manager, and admins may.
-pub async fn tick(
+/// Task `id` (locked) with its offer, if `user` may tick it: not found
+/// unless they see its offer or own it; forbidden unless they own it,
+/// manage the offer, are its hiring manager or an admin.
+pub async fn tickable(
     conn: &mut PgConnection,
-    actor: &Actor,
+    id: TaskId,
     user: Uuid,
     roles: &[Role],
-    id: TaskId,
-    done: bool,
-    version: i32,
-) -> Result<OnboardingId, Error> {
+) -> Result<(Task, Offer), Error> {
     let t: Task = sqlx::query_as(concat!(task_select!(), "where k.id = $1 for update of k"))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -525,8 +523,7 @@ pub async fn tick(
     let offer = super::find(&mut *conn, b.offer_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let sees = offer.visible_to(user, roles) || t.owned_by(user, roles);
-    if !sees {
+    if !offer.visible_to(user, roles) && !t.owned_by(user, roles) {
         return Err(Error::NotFound);
     }
     let may = t.owned_by(user, roles)
@@ -536,6 +533,21 @@ pub async fn tick(
     if !may {
         return Err(Error::Forbidden);
     }
+    Ok((t, offer))
+}
+
+/// Ticks a task off (or, `done` false, opens it again), as [`tickable`]
+/// allows.
+pub async fn tick(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    user: Uuid,
+    roles: &[Role],
+    id: TaskId,
+    done: bool,
+    version: i32,
+) -> Result<OnboardingId, Error> {
+    let (t, offer) = tickable(&mut *conn, id, user, roles).await?;
     if t.version != version {
         return Err(Error::stale(conn, Entity::OnboardingTask, id.uuid(), version).await);
     }
