@@ -164,12 +164,24 @@ pub async fn demo(pool: &PgPool, mail: &MailRenderer) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Salaries above the level's band need an executive too: the default's
-/// two steps, then the super admin. Made through the workflow engine, so it
-/// has its first version on record like one made on the admin pages.
+/// Salaries above the level's band need an executive too, for a
+/// requirement and for an offer: the default's two steps, then the super
+/// admin. Made through the workflow engine, so it has its first version on
+/// record like one made on the admin pages.
 async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<(), BoxError> {
+    for subject in [SubjectKind::Requirement, SubjectKind::Offer] {
+        above_band_workflow_of(&mut *conn, actor, subject).await?;
+    }
+    Ok(())
+}
+
+async fn above_band_workflow_of(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    subject: SubjectKind,
+) -> Result<(), BoxError> {
     const NAME: &str = "Above the band";
-    let existing = workflow::list(&mut *conn, SubjectKind::Requirement, false).await?;
+    let existing = workflow::list(&mut *conn, subject, false).await?;
     if existing.iter().any(|w| w.name == NAME) {
         return Ok(());
     }
@@ -189,7 +201,7 @@ async fn above_band_workflow(conn: &mut sqlx::PgConnection, actor: &Actor) -> Re
         ],
         ..WorkflowForm::default()
     };
-    workflow::create(conn, actor, SubjectKind::Requirement, &mut form).await?;
+    workflow::create(conn, actor, subject, &mut form).await?;
     Ok(())
 }
 

@@ -696,6 +696,7 @@ pub async fn load(
     let started = Instant::now();
     let summary = load_candidates(pool, candidates).await?;
     load_interviews(pool).await?;
+    load_offers(pool).await?;
     let loaded = started.elapsed();
     if !added && summary.is_none() {
         return Ok(());
@@ -789,6 +790,69 @@ async fn load_interviews(pool: &PgPool) -> Result<(), BoxError> {
         "Added interviews for interviewer@{}: {} panel places.",
         crate::seed::DEMO_DOMAIN,
         added.rows_affected()
+    );
+    Ok(())
+}
+
+/// Approved offers, ready to send, drafted by the demo recruiter: one per
+/// open opening of up to 3,000 open requirements (so every one can be
+/// accepted), each for another application, moved to the offer stage.
+/// Once: a database that has offers keeps them.
+async fn load_offers(pool: &PgPool) -> Result<(), BoxError> {
+    let mut tx = pool.begin().await?;
+    let present: bool = sqlx::query_scalar("select exists (select from offers)")
+        .fetch_one(&mut *tx)
+        .await?;
+    let recruiter: Option<Uuid> =
+        sqlx::query_scalar("select id from users where email = 'recruiter@' || $1")
+            .bind(crate::seed::DEMO_DOMAIN)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(recruiter) = recruiter.filter(|_| !present) else {
+        return Ok(());
+    };
+    let added = sqlx::query(
+        "with reqs as (
+           select r.id from requirements r
+            where r.status = 'open' and r.deleted_at is null and not r.confidential
+              and not exists (select from pipeline_stages s where s.requirement_id = r.id)),
+         ops as (
+           select o.id, o.requirement_id, row_number() over (partition by o.requirement_id order by o.id) as n
+             from openings o join reqs r on r.id = o.requirement_id where o.status = 'open'),
+         apps as (
+           select a.id, a.requirement_id, row_number() over (partition by a.requirement_id order by a.id) as n
+             from applications a join reqs r on r.id = a.requirement_id
+             join pipeline_stages s on s.id = a.stage_id where s.kind = 'active'),
+         picks as (
+           select ops.id as opening_id, apps.id as application_id
+             from ops join apps on apps.requirement_id = ops.requirement_id and apps.n = ops.n
+            limit 3000),
+         offer_stage as (
+           select id from pipeline_stages
+            where requirement_id is null and archived_at is null and kind = 'active'
+            order by position desc limit 1),
+         moved as (
+           update applications a set stage_id = (select id from offer_stage), stage_entered_at = now()
+             from picks p where a.id = p.application_id returning a.id),
+         made as (
+           insert into offers (application_id, opening_id, status, created_by)
+           select p.application_id, p.opening_id, 'approved', $1 from picks p
+            where p.application_id in (select id from moved)
+           returning id)
+         insert into offer_versions (offer_id, number, salary_minor, currency, period, bonus, start_date,
+                                     expires_on, location, employment_type, created_by)
+         select id, 1, 8500000, 'EUR', 'year', '10% on target', current_date + 60, current_date + 30,
+                'Berlin', 'full_time', $1
+           from made",
+    )
+    .bind(recruiter)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    println!(
+        "Added {} approved offers, ready to send, for recruiter@{}.",
+        added.rows_affected(),
+        crate::seed::DEMO_DOMAIN
     );
     Ok(())
 }

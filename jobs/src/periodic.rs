@@ -1,5 +1,6 @@
-//! Periodic jobs (apalis-cron): reminders (of overdue approvals and of
-//! missing scorecards) every ten minutes, the
+//! Periodic jobs (apalis-cron): reminders (of overdue approvals, missing
+//! scorecards, offers about to expire, overdue onboarding tasks) and the
+//! expiry of offers past their date every ten minutes, the
 //! hourly look for people whose local morning it is, for their daily
 //! digest, and the daily privacy run (ticked hourly; the first tick of a
 //! day claims it).
@@ -33,7 +34,8 @@ const PRIVACY_SCHEDULE: &str = "0 30 * * * *";
 /// Periodic work of the main crate.
 pub trait Periodic: Send + Sync + 'static {
     /// Sends the reminders due at `now` (overdue approvals, missing
-    /// scorecards); returns how many went out.
+    /// scorecards, offers about to expire, overdue onboarding tasks) and
+    /// expires the offers past their date; returns how many it acted on.
     fn remind(&self, now: DateTime<Utc>) -> impl Future<Output = Result<usize, BoxError>> + Send;
 
     /// Sends the daily digests due at `now`; returns how many went out.

@@ -152,7 +152,7 @@ struct DecisionPage {
 /// everything needed to decide, so an approver who came by a mailed link
 /// never needs the subject's own page. An offer adds its own.
 enum Shown {
-    Requirement(ShownRequirement),
+    Requirement(Box<ShownRequirement>),
     Offer(Box<ShownOffer>),
 }
 
@@ -253,7 +253,7 @@ async fn subject_seen_by(
             let r = requirement::find(conn, RequirementId::new(task.subject_id)).await?;
             let r = r.filter(|r| seen(r.visible_to(viewer.id, &viewer.roles)));
             let r = r.ok_or(AppError::NotFound)?;
-            Ok(Shown::Requirement(ShownRequirement { r }))
+            Ok(Shown::Requirement(Box::new(ShownRequirement { r })))
         }
         SubjectKind::Offer => {
             let id = crate::domain::offering::OfferId::new(task.subject_id);

@@ -1280,7 +1280,7 @@ async fn both_inbox_tabs_page_through_every_task_once_in_order() {
         "with a as (
            insert into approvals (subject_type, subject_id, workflow_id, workflow_version, requester_id)
            select 'requirement', $1, w.id, w.version, $2 from approval_workflows w, generate_series(1, 240)
-            where w.is_default returning id),
+            where w.is_default and w.subject = 'requirement' returning id),
          n as (select id, row_number() over (order by id) as i from a)
          insert into approval_tasks (approval_id, step, step_name, approver_id, status, started_at, decided_by, decided_at)
          select id, 1, 'Finance', $3,
@@ -1602,7 +1602,7 @@ async fn an_inbox_page_ending_on_a_hidden_task_goes_on_after_it_and_each_row_nam
         "insert into approvals (subject_type, subject_id, workflow_id, workflow_version, requester_id, created_at)
          select 'requirement', case when i in (50, 71) then $3 when i % 2 = 0 then $2 else $1 end, w.id, w.version, $4,
                 timestamptz '2026-11-02 09:00Z' + i * interval '1 minute'
-           from approval_workflows w, generate_series(1, 120) i where w.is_default",
+           from approval_workflows w, generate_series(1, 120) i where w.is_default and w.subject = 'requirement'",
     )
     .bind(odd)
     .bind(even)

@@ -10,6 +10,7 @@ mod approvals;
 mod auth;
 mod browser;
 mod browser_interviews;
+mod browser_offers;
 mod browser_privacy;
 mod browser_recruiting;
 mod browser_requirements;

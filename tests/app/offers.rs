@@ -7,7 +7,10 @@
 use crate::harness::fixtures::{Chain, approve_all, candidate_in, move_to, opened, signed_in_as};
 use crate::harness::{Client, Page, TestApp};
 use hiring_hare::domain::access::Role;
+use hiring_hare::domain::activity::audit::Actor;
 use hiring_hare::domain::offering::{answer, onboarding};
+use hiring_hare::domain::recruiting::candidate::CandidateId;
+use hiring_hare::domain::recruiting::privacy::{export, requests};
 use hiring_hare::mail::MailRenderer;
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -704,10 +707,43 @@ async fn a_phone_answer_is_recorded_by_the_recruiter_and_a_decline_frees_the_ope
         "{history}"
     );
     let id = hiring_hare::domain::offering::OfferId::new(offer);
-    let onboarding_none = onboarding::of_offer(&mut app.pool.acquire().await.unwrap(), id)
+    let mut conn = app.pool.acquire().await.unwrap();
+    assert!(onboarding::of_offer(&mut conn, id).await.unwrap().is_none());
+
+    // Their offers are in their data, and erasing them clears the letters.
+    let candidate = CandidateId::new(candidate_id(&app, s.application).await);
+    let rows = export::rows(&mut conn, candidate).await.unwrap();
+    assert_eq!(rows["offers"].as_array().unwrap().len(), 1);
+    let versions = rows["offer_versions"].as_array().unwrap();
+    assert!(
+        versions[0]["letter"]
+            .as_str()
+            .unwrap()
+            .contains("Ana Costa")
+    );
+    assert!(
+        versions[0].get("letter_pdf").is_none(),
+        "the PDF is the letter again"
+    );
+    let mut tx = app.pool.begin().await.unwrap();
+    requests::erase(&mut tx, &Actor::system(), candidate)
         .await
         .unwrap();
-    assert!(onboarding_none.is_none());
+    tx.commit().await.unwrap();
+    let (letter, pdf): (String, Option<Vec<u8>>) =
+        sqlx::query_as("select letter, letter_pdf from offer_versions where offer_id = $1")
+            .bind(offer)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((letter.as_str(), pdf), ("", None));
+    let salary: i64 =
+        sqlx::query_scalar("select salary_minor from offer_versions where offer_id = $1")
+            .bind(offer)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(salary, 8_500_000, "the terms stay for the reports");
 }
 
 #[tokio::test]

@@ -329,10 +329,12 @@ async fn fixture(app: &TestApp, visitors: &[Visitor]) -> Fixture {
     .unwrap();
     let department = new_department(app).await;
     let level = new_level(app).await;
-    let workflow: Uuid = sqlx::query_scalar("select id from approval_workflows where is_default")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let workflow: Uuid = sqlx::query_scalar(
+        "select id from approval_workflows where is_default and subject = 'requirement'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     let asset = app
         .client()
         .get("/sign-in")

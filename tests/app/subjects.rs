@@ -2,7 +2,7 @@
 //! before subjects existed keep their meaning through the migration, the
 //! requirement answers the engine through the `Subject` trait as the view
 //! the inbox reads says, and a subject that is no requirement (a test-only
-//! offer) runs through submit and decide on the same engine.
+//! offer, kept in memory) runs through submit and decide on the same engine.
 
 use crate::harness::fixtures::{draft, org};
 use crate::harness::{TestApp, empty_database};
@@ -280,12 +280,18 @@ async fn a_subject_that_is_no_requirement_runs_through_submit_and_decide() {
     let approver = app
         .user("fin@example.com", "Finn Approver", &[Role::Approver])
         .await;
-    // Offers' own default workflow: one step, Finn.
+    // Offers' own default workflow, made one step: Finn.
     sqlx::query(
-        "with w as (insert into approval_workflows (subject, name, is_default)
-                    values ('offer', 'Offer approval', true) returning id)
-         insert into workflow_steps (workflow_id, position, name, approver_kind, approver_ids)
-         select id, 1, 'Finance', 'users', array[$1::uuid] from w",
+        "delete from workflow_steps
+          where workflow_id = (select id from approval_workflows where subject = 'offer' and is_default)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into workflow_steps (workflow_id, position, name, approver_kind, approver_ids)
+         select id, 1, 'Finance', 'users', array[$1::uuid] from approval_workflows
+          where subject = 'offer' and is_default",
     )
     .bind(approver)
     .execute(&app.pool)

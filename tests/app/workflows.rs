@@ -63,7 +63,7 @@ async fn create(client: &Client, fields: Fields) -> Uuid {
 }
 
 async fn default_workflow(app: &TestApp) -> Uuid {
-    sqlx::query_scalar("select id from approval_workflows where is_default and archived_at is null")
+    sqlx::query_scalar("select id from approval_workflows where is_default and subject = 'requirement' and archived_at is null")
         .fetch_one(&app.pool)
         .await
         .unwrap()
@@ -266,10 +266,11 @@ async fn the_form_keeps_input_beside_its_errors_and_edits_steps_without_saving()
             .is_some_and(|t| !t.is_empty()),
         "the swapped form can still be posted without JavaScript"
     );
-    let count: i64 = sqlx::query_scalar("select count(*) from approval_workflows")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count: i64 =
+        sqlx::query_scalar("select count(*) from approval_workflows where subject = 'requirement'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(count, 1, "only the default");
 
     let id = create(&admin, form).await;

@@ -55,8 +55,8 @@ macro_rules! records {
 pub(super) use records;
 
 /// Mail about the person (`o`): sent to one of their addresses, about one
-/// of their applications, or linking to one of their records or their
-/// interviews (the notices about those name them).
+/// of their applications, or linking to one of their records, their
+/// interviews, offers or onboardings (the notices about those name them).
 macro_rules! about {
     () => {
         "(lower(o.to_address) in (select lower(email) from candidate_emails
@@ -66,7 +66,12 @@ macro_rules! about {
           or exists (select from records r where strpos(o.body_text, r.id::text) > 0)
           or exists (select from interviews i join applications a on a.id = i.application_id
                       where a.candidate_id in (select id from records)
-                        and strpos(o.body_text, i.id::text) > 0))"
+                        and strpos(o.body_text, i.id::text) > 0)
+          or exists (select from offers f join applications a on a.id = f.application_id
+                       left join onboardings b on b.offer_id = f.id
+                      where a.candidate_id in (select id from records)
+                        and (strpos(o.body_text, f.id::text) > 0
+                             or strpos(o.body_text, b.id::text) > 0)))"
     };
 }
 
@@ -147,6 +152,13 @@ pub async fn anonymise(
         "delete from scorecards where interview_id in
             (select id from interviews where application_id = any($1))",
         "update interviews set notes = '' where application_id = any($1)",
+        // Their offers keep their terms (reports count them), not what
+        // names them: the letters, the name they signed, where from.
+        "delete from notifications where subject_id in (select id from offers where application_id = any($1))",
+        "update offer_versions v set letter = '', letter_pdf = null
+           from offers o where o.id = v.offer_id and o.application_id = any($1)",
+        "update offers set signed_name = null, answer_reason = null, answer_ip = null, answer_agent = null
+          where application_id = any($1)",
     ] {
         sqlx::query(sql)
             .bind(&applications)

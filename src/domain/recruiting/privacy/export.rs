@@ -51,7 +51,8 @@ const TABLES: &[(&str, &str)] = &[
         "notifications",
         "select to_jsonb(t) from notifications t
           where subject_id = any($1) or subject_id = any($2)
-             or subject_id in (select id from interviews where application_id = any($2))",
+             or subject_id in (select id from interviews where application_id = any($2))
+             or subject_id in (select id from offers where application_id = any($2))",
     ),
     (
         "outbox",
@@ -78,6 +79,23 @@ const TABLES: &[(&str, &str)] = &[
         "select to_jsonb(t) from scorecard_versions t
            join scorecards s on s.id = t.scorecard_id
            join interviews i on i.id = s.interview_id where i.application_id = any($2)",
+    ),
+    ("offers", "select to_jsonb(t) from offers t where application_id = any($2)"),
+    (
+        "offer_versions",
+        "select to_jsonb(t) - 'letter_pdf' from offer_versions t
+           join offers o on o.id = t.offer_id where o.application_id = any($2)",
+    ),
+    (
+        "offer_links",
+        "select to_jsonb(t) - 'digest' from offer_links t
+           join offers o on o.id = t.offer_id where o.application_id = any($2)",
+    ),
+    (
+        "onboarding_tasks",
+        "select to_jsonb(t) from onboarding_tasks t
+           join onboardings b on b.id = t.onboarding_id
+           join offers o on o.id = b.offer_id where o.application_id = any($2)",
     ),
     (
         "apply_attempts",
