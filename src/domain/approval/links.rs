@@ -132,7 +132,7 @@ pub async fn check_link(
         subject_id: Uuid,
         sent: DateTime<Utc>,
     }
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = sqlx::query_as(concat!(
         "select l.voided_at is not null as cancelled,
                 l.used_at is not null as used, l.expires_at <= now() as expired,
                 (l.approver_id <> t.approver_id or u.deactivated_at is not null
@@ -141,11 +141,11 @@ pub async fn check_link(
                 l.approver_id, a.subject_type, a.subject_id, l.created_at as sent
            from approval_links l
            join approval_tasks t on t.id = l.task_id
-           join approvals a on a.id = t.approval_id
-           join approval_subjects s on s.kind = a.subject_type and s.id = a.subject_id
-           join users u on u.id = l.approver_id
+           join approvals a on a.id = t.approval_id",
+        super::subject::subject_of!("a"),
+        "join users u on u.id = l.approver_id
           where l.digest = $1 and l.task_id = $2",
-    )
+    ))
     .bind(crate::tokens::token_digest(secret, token))
     .bind(task)
     .fetch_optional(conn)

@@ -13,6 +13,25 @@
 //! `approval_pending_people` (`20261203600003`): a new kind adds a branch
 //! to both.
 
+/// Joins `s`, the `approval_subjects` row of the rows aliased `$t` (which
+/// have `subject_type` and `subject_id`). As a lateral subquery behind an
+/// `offset 0` fence: a plain join to the union view cannot pass the row's
+/// kind and id into its branches, so it read every subject (all the
+/// requirements and offers) to find a page's few; fenced, each branch is
+/// one index lookup per row, and the other kinds' branches are skipped.
+macro_rules! subject_of {
+    ($t:literal) => {
+        concat!(
+            " cross join lateral (select * from approval_subjects s where s.kind = ",
+            $t,
+            ".subject_type and s.id = ",
+            $t,
+            ".subject_id offset 0) s "
+        )
+    };
+}
+pub(crate) use subject_of;
+
 use crate::domain::Error;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::Actor;

@@ -96,15 +96,17 @@ pub struct Task {
 
 macro_rules! task_select {
     () => {
+        concat!(
         "select t.id, t.approval_id, a.subject_type, a.subject_id, s.reference, s.title, t.step, t.step_name, t.approver_id,
                 u.full_name as approver_name, t.status, t.comment,
                 case when t.decided_by <> t.approver_id then d.full_name end as decided_by_name,
                 t.created_at, t.started_at, t.decided_at
            from approval_tasks t
-           join approvals a on a.id = t.approval_id
-           join approval_subjects s on s.kind = a.subject_type and s.id = a.subject_id
-           join users u on u.id = t.approver_id
+           join approvals a on a.id = t.approval_id",
+        crate::domain::approval::subject::subject_of!("a"),
+        "join users u on u.id = t.approver_id
            left join users d on d.id = t.decided_by "
+        )
     };
 }
 
@@ -193,9 +195,11 @@ macro_rules! inbox_start {
 /// The end of one inbox tab's statement, after its keys.
 macro_rules! inbox_end {
     () => {
-        ") k
-           join approval_subjects s on s.kind = k.subject_type and s.id = k.subject_id
-          order by "
+        concat!(
+            ") k",
+            crate::domain::approval::subject::subject_of!("k"),
+            "order by "
+        )
     };
 }
 

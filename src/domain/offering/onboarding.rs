@@ -336,55 +336,53 @@ pub async fn start(
     mail: &dyn Letters,
     o: &Offer,
 ) -> Result<OnboardingId, Error> {
-    let template: Option<Template> = sqlx::query_as(concat!(
-        template_select!(),
-        "where t.department_id = $1 or t.department_id is null
-         order by t.department_id is null limit 1"
-    ))
-    .bind(o.department_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let id: OnboardingId = sqlx::query_scalar(
-        "insert into onboardings (offer_id, template_id, start_date) values ($1, $2, $3) returning id",
+    // The department's template (or the default), its tasks copied in one
+    // statement: the hire's own hiring manager and recruiter by name (the
+    // recruiter, when it has none, is who drafted the offer), other roles
+    // as roles. Returns the onboarding and who owns its tasks, people in
+    // those roles included.
+    #[derive(sqlx::FromRow)]
+    struct Started {
+        id: OnboardingId,
+        tasks: i64,
+        owners: Vec<Uuid>,
+    }
+    let started: Started = sqlx::query_as(
+        "with template as (
+           select id from onboarding_templates
+            where department_id = $2 or department_id is null
+            order by department_id is null limit 1),
+         made as (
+           insert into onboardings (offer_id, template_id, start_date)
+           select $1, (select id from template), $3 returning id),
+         tasks as (
+           insert into onboarding_tasks (onboarding_id, position, title, owner_id, owner_role, due_on)
+           select m.id, k.position, k.title,
+                  case when k.owner_id is not null then k.owner_id
+                       when k.owner_role = 'hiring_manager' then $4
+                       when k.owner_role = 'recruiter' then $5 end,
+                  case when k.owner_id is null and k.owner_role not in ('hiring_manager', 'recruiter')
+                       then k.owner_role end,
+                  $3 + k.due_days
+             from made m cross join onboarding_template_tasks k
+            where k.template_id = (select id from template)
+           returning owner_id, owner_role)
+         select (select id from made) as id, (select count(*) from tasks) as tasks,
+                array(select owner_id from tasks where owner_id is not null
+                      union
+                      select u.id from users u
+                       where u.deactivated_at is null
+                         and u.roles && array(select owner_role from tasks where owner_role is not null))
+                  as owners",
     )
     .bind(o.id)
-    .bind(template.as_ref().map(|t| t.id))
+    .bind(o.department_id)
     .bind(o.terms.start_date)
+    .bind(o.hiring_manager_id)
+    .bind(o.recruiter_id.unwrap_or(o.created_by))
     .fetch_one(&mut *conn)
     .await?;
-    let tasks = template.map(|t| t.tasks.0).unwrap_or_default();
-    let mut owners: Vec<Uuid> = Vec::new();
-    for (n, t) in tasks.iter().enumerate() {
-        // The hire's own hiring manager and recruiter, by name.
-        let (owner_id, owner_role) = match (t.owner_id, t.owner_role.as_deref()) {
-            (Some(u), _) => (Some(u), None),
-            (None, Some("hiring_manager")) => (Some(o.hiring_manager_id), None),
-            (None, Some("recruiter")) => match o.recruiter_id {
-                Some(r) => (Some(r), None),
-                None => (Some(o.created_by), None),
-            },
-            (None, role) => (None, role.map(str::to_owned)),
-        };
-        let due = o.terms.start_date + chrono::Duration::days(i64::from(t.due_days));
-        sqlx::query(
-            "insert into onboarding_tasks (onboarding_id, position, title, owner_id, owner_role, due_on)
-             values ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(n as i32 + 1)
-        .bind(&t.title)
-        .bind(owner_id)
-        .bind(&owner_role)
-        .bind(due)
-        .execute(&mut *conn)
-        .await?;
-        owners.extend(owner_id);
-        if let Some(role) = owner_role {
-            owners.extend(with_role(&mut *conn, &role).await?);
-        }
-    }
-    owners.sort();
-    owners.dedup();
+    let (id, owners) = (started.id, started.owners);
     let notice = Notice {
         event: Event::OnboardingTaskDue,
         subject_type: "offer",
@@ -400,7 +398,7 @@ pub async fn start(
     notify::tell(&mut *conn, mail, &notice, &owners).await?;
     let c = Changes::new()
         .created("offer_id", &o.id)
-        .created("tasks", &tasks.len());
+        .created("tasks", &started.tasks);
     audit::record(
         conn,
         actor,

@@ -49,9 +49,9 @@ pub async fn waiting(conn: &mut PgConnection, user: Uuid) -> Result<Vec<Waiting>
         crate::domain::approval::waiting_for!("$1", "order by t.started_at, t.id limit $2"),
         "order by p.started_at, p.id limit $2) w
            join approval_tasks t on t.id = w.id
-           join approvals a on a.id = t.approval_id
-           join approval_subjects s on s.kind = a.subject_type and s.id = a.subject_id
-           join users u on u.id = t.approver_id
+           join approvals a on a.id = t.approval_id",
+        crate::domain::approval::subject::subject_of!("a"),
+        "join users u on u.id = t.approver_id
           order by w.started_at, w.id"
     ))
     .bind(user)
