@@ -136,9 +136,10 @@ struct DecisionPage {
     /// approval).
     since: Option<approval::Since>,
     mine: bool,
-    /// Signed in (not let in by a mailed link): the rest of the app is a
-    /// link away.
-    signed_in: bool,
+    /// Signed in (not let in by a mailed link) and allowed the subject's
+    /// own page: it is a link away. (An approver sees an offer here, not
+    /// on the offer's page.)
+    whole: bool,
     /// Admins may hand a waiting task to someone else.
     can_reassign: bool,
     /// Who to hand it to, as typed.
@@ -182,6 +183,14 @@ impl ShownRequirement {
 }
 
 impl Shown {
+    /// Whether `user` may open its own page.
+    fn visible_to(&self, user: Uuid, roles: &[crate::domain::access::Role]) -> bool {
+        match self {
+            Shown::Requirement(s) => s.r.visible_to(user, roles),
+            Shown::Offer(s) => s.o.visible_to(user, roles),
+        }
+    }
+
     /// Who requested it or works on it: never the ones to decide on it.
     fn own_people(&self) -> Vec<Uuid> {
         match self {
@@ -315,7 +324,7 @@ async fn page(
     Ok(DecisionPage {
         layout: viewer.layout,
         mine,
-        signed_in: viewer.signed_in,
+        whole: viewer.signed_in && subject.visible_to(viewer.id, &viewer.roles),
         can_reassign: viewer.admin && task.status == approval::TaskStatus::Pending,
         reassign_to: String::new(),
         task,
