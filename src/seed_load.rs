@@ -834,6 +834,11 @@ async fn load_offers(pool: &PgPool) -> Result<(), BoxError> {
          moved as (
            update applications a set stage_id = (select id from offer_stage), stage_entered_at = now()
              from picks p where a.id = p.application_id returning a.id),
+         -- Each move with its row, as a recruiter's makes one.
+         history as (
+           insert into application_stage_changes (application_id, from_stage_id, to_stage_id, moved_by)
+           select a.id, a.stage_id, (select id from offer_stage), $1
+             from applications a join picks p on p.application_id = a.id),
          made as (
            insert into offers (application_id, opening_id, status, created_by)
            select p.application_id, p.opening_id, 'approved', $1 from picks p
