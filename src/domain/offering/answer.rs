@@ -307,8 +307,7 @@ async fn settle(
         )
     };
     if answer.accept {
-        application::hire_by_offer(&mut *conn, actor, by, mail, o.application_id, o.opening_id)
-            .await?;
+        application::hire_by_offer(&mut *conn, actor, by, o.application_id, o.opening_id).await?;
     }
     set_status(&mut *conn, actor, o, to, action, &answer.reason)
         .await

@@ -425,7 +425,6 @@ pub async fn hire_by_offer(
     conn: &mut PgConnection,
     actor: &Actor,
     by: Option<Uuid>,
-    mail: &dyn Letters,
     id: ApplicationId,
     opening: opening::OpeningId,
 ) -> Result<Moved, Error> {
@@ -466,9 +465,8 @@ pub async fn hire_by_offer(
         c,
     )
     .await?;
-    let what = format!("accepted the offer: moved to {}", hired.name);
-    let notice = notice(&a, Event::ApplicationStageChanged, &what, by);
-    notify::tell(&mut *conn, mail, &notice, &a.people_but(by)).await?;
+    // Its people hear of the acceptance itself (`offer.accepted`); the
+    // board moves the card.
     notify::changed(conn, board_subject(a.requirement_id)).await?;
     Ok(Moved::Hired {
         requirement_filled: now == Status::Filled,
