@@ -14,7 +14,6 @@ pub mod onboarding;
 pub mod terms;
 
 use crate::domain::access::{Permission, Role, allows};
-use crate::domain::activity::notify::Named;
 use crate::domain::approval::subject::{SubjectKind, SubjectRef};
 use crate::domain::id::Id;
 use crate::domain::recruiting::application::ApplicationId;
@@ -175,16 +174,6 @@ impl Offer {
 
     pub fn path(&self) -> String {
         format!("/offers/{}", self.id)
-    }
-
-    /// How notices name it and where they lead.
-    pub fn named(&self) -> Named<'_> {
-        Named {
-            subject: self.subject(),
-            reference: &self.reference,
-            title: &self.title,
-            path: self.path(),
-        }
     }
 
     /// Who works on it and so never decides on it: who drafted it and the

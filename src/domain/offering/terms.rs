@@ -18,7 +18,7 @@ pub const PERIODS: [(&str, &str); 3] = [
 /// The longest free text of a term (bonus, equity, location).
 const TERM_MAX: usize = 300;
 /// The longest note.
-pub const NOTES_MAX: usize = 5_000;
+const NOTES_MAX: usize = 5_000;
 /// The largest amount a form takes, in whole units: more is a typo.
 const LARGEST: i64 = 1_000_000_000;
 
