@@ -235,6 +235,43 @@ pub trait Subject: Send + Sync {
     ) -> BoxFuture<'a, Result<Applied, Error>>;
 }
 
+/// Of `users`, the active ones whom `visible` (the subject's own rule, given
+/// a person and their roles) lets see `subject`, and the approvers of its
+/// tasks, whose decision page shows it: who may hear live that it changed.
+pub async fn seen_by(
+    conn: &mut PgConnection,
+    subject: SubjectRef,
+    users: &[Uuid],
+    visible: impl Fn(Uuid, &[Role]) -> bool,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Person {
+        id: Uuid,
+        roles: Vec<String>,
+        approver: bool,
+    }
+    let people: Vec<Person> = sqlx::query_as(
+        "select u.id, u.roles,
+                exists (select 1 from approval_tasks t join approvals a on a.id = t.approval_id
+                         where a.subject_type = $2 and a.subject_id = $3
+                           and t.approver_id = u.id) as approver
+           from users u where u.id = any($1) and u.deactivated_at is null",
+    )
+    .bind(users)
+    .bind(subject.kind)
+    .bind(subject.id)
+    .fetch_all(conn)
+    .await?;
+    Ok(people
+        .into_iter()
+        .filter(|p| {
+            let roles: Vec<Role> = p.roles.iter().filter_map(|r| Role::parse(r)).collect();
+            p.approver || visible(p.id, &roles)
+        })
+        .map(|p| p.id)
+        .collect())
+}
+
 /// The area that answers for a kind of subject, if one does yet.
 pub type Areas = fn(SubjectKind) -> Option<&'static dyn Subject>;
 

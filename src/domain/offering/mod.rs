@@ -331,32 +331,11 @@ pub async fn seen_by(
     id: OfferId,
     users: &[Uuid],
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Person {
-        id: Uuid,
-        roles: Vec<String>,
-        approver: bool,
-    }
     let Some(o) = find(&mut *conn, id).await? else {
         return Ok(Vec::new());
     };
-    let people: Vec<Person> = sqlx::query_as(
-        "select u.id, u.roles,
-                exists (select 1 from approval_tasks t join approvals a on a.id = t.approval_id
-                         where a.subject_type = 'offer' and a.subject_id = $2
-                           and t.approver_id = u.id) as approver
-           from users u where u.id = any($1) and u.deactivated_at is null",
-    )
-    .bind(users)
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
-    Ok(people
-        .into_iter()
-        .filter(|p| {
-            let roles: Vec<Role> = p.roles.iter().filter_map(|r| Role::parse(r)).collect();
-            p.approver || o.visible_to(p.id, &roles)
-        })
-        .map(|p| p.id)
-        .collect())
+    crate::domain::approval::subject::seen_by(conn, subject(id), users, |user, roles| {
+        o.visible_to(user, roles)
+    })
+    .await
 }

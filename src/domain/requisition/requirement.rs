@@ -249,37 +249,20 @@ pub async fn seen_by(
     id: RequirementId,
     users: &[Uuid],
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Person {
-        id: Uuid,
-        roles: Vec<String>,
-        approver: bool,
-    }
     let Some(r) = find(&mut *conn, id).await? else {
         return Ok(Vec::new());
     };
     if !r.confidential {
         return Ok(users.to_vec());
     }
-    let people: Vec<Person> = sqlx::query_as(
-        "select u.id, u.roles,
-                exists (select 1 from approval_tasks t join approvals a on a.id = t.approval_id
-                         where a.subject_type = 'requirement' and a.subject_id = $2
-                           and t.approver_id = u.id) as approver
-           from users u where u.id = any($1) and u.deactivated_at is null",
-    )
-    .bind(users)
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
-    Ok(people
-        .into_iter()
-        .filter(|p| {
-            let roles: Vec<Role> = p.roles.iter().filter_map(|r| Role::parse(r)).collect();
-            p.approver || r.visible_to(p.id, &roles)
-        })
-        .map(|p| p.id)
-        .collect())
+    let subject = crate::domain::approval::SubjectRef::new(
+        crate::domain::approval::SubjectKind::Requirement,
+        id.uuid(),
+    );
+    crate::domain::approval::subject::seen_by(conn, subject, users, |user, roles| {
+        r.visible_to(user, roles)
+    })
+    .await
 }
 
 /// The next reference code of this year, e.g. HH-2026-0042.
