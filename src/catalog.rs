@@ -1,6 +1,6 @@
-//! The departments and job levels the requirement pages offer, cached in
-//! each process: reading them took a quarter of a list page's time, and
-//! they change a few times a year.
+//! The departments and job levels the requirement pages offer, and the
+//! reasons an application ends, cached in each process: reading them took
+//! a quarter of a list page's time, and they change a few times a year.
 //!
 //! A trigger counts every committed change in the `catalog_version` row,
 //! which the signed-in user's query brings along on every request
@@ -10,14 +10,17 @@
 //! own while nothing changes.
 
 use crate::domain::org::{self, JobLevel, TreeRow};
+use crate::domain::recruiting::stage;
 use sqlx::PgConnection;
 use std::sync::{Arc, Mutex};
 
-/// Active departments in tree order, and active job levels by rank.
+/// Active departments in tree order, active job levels by rank, and the
+/// rejection reasons in use.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub departments: Vec<TreeRow>,
     pub levels: Vec<JobLevel>,
+    pub reasons: Vec<stage::Reason>,
 }
 
 /// A snapshot and the catalog version it was read at.
@@ -43,8 +46,9 @@ impl Catalog {
         // Read after `version` was, so at least that new: keeping it under
         // `version` can only cause one more read, never a stale page.
         let snapshot = Arc::new(Snapshot {
-            departments: org::tree(org::departments(conn).await?),
-            levels: org::levels(conn).await?,
+            departments: org::tree(org::departments(&mut *conn).await?),
+            levels: org::levels(&mut *conn).await?,
+            reasons: stage::reasons(conn).await?,
         });
         *self.lock() = Some((version, Arc::clone(&snapshot)));
         Ok(snapshot)

@@ -152,8 +152,16 @@ async fn list(
             let pipeline = stage::pipeline(&mut *conn, r.id).await?;
             let list = query(&filter, String::new());
             Some(
-                super::pipeline::BulkForm::new(&state, conn, r.id, pipeline, Some(list), false)
-                    .await?,
+                super::pipeline::BulkForm::new(
+                    &state,
+                    conn,
+                    me.catalog_version,
+                    r.id,
+                    pipeline,
+                    Some(list),
+                    false,
+                )
+                .await?,
             )
         }
         None => None,
@@ -652,7 +660,15 @@ async fn profile_page(
     )
     .await?;
     let mut offers = offering::of_candidate(&mut *conn, c.id).await?;
-    let mut onboardings = onboarding::of_candidate(&mut *conn, c.id).await?;
+    // A checklist is made when an offer is accepted: none without one.
+    let mut onboardings = if offers
+        .iter()
+        .any(|o| o.status == offering::Status::Accepted)
+    {
+        onboarding::of_candidate(&mut *conn, c.id).await?
+    } else {
+        Vec::new()
+    };
     let mut applications = Vec::new();
     for a in visible {
         let (theirs, rest): (Vec<Offer>, Vec<Offer>) =
@@ -708,6 +724,7 @@ async fn profile_page(
             a,
         });
     }
+    let kept = privacy::basis(&mut *conn, c.id).await?;
     let page = ShowPage {
         layout: Layout::new(me, c.full_name.clone()).await?,
         applications,
@@ -715,7 +732,12 @@ async fn profile_page(
         merges: merge::into(&mut *conn, c.id).await?,
         files: files::of_candidate(&mut *conn, c.id).await?,
         file_max: files::size_label(state.config.file_max_bytes as i64),
-        reasons: stage::reasons(&mut *conn).await?,
+        reasons: state
+            .catalog
+            .get(&mut *conn, me.catalog_version)
+            .await?
+            .reasons
+            .clone(),
         mail_wait: application::mail_wait(state.config.rejection_mail_delay),
         history: history::timeline(&mut *conn, c.id).await?,
         can_edit: can_manage_any && !c.anonymised(),
@@ -728,8 +750,8 @@ async fn profile_page(
         problems,
         thread: super::comments::thread(&mut *conn, me, &on).await?,
         now: Utc::now(),
-        keeping: privacy::basis(&mut *conn, c.id).await?,
-        retention_months: privacy::settings(&mut *conn).await?.retention_months,
+        keeping: kept.basis,
+        retention_months: kept.retention_months,
         requests: requests::waiting(&mut *conn, Some(c.id)).await?,
         handles_data: me.can(Permission::HandlePersonalData),
         hold_typed: c.legal_hold.clone().unwrap_or_default(),

@@ -352,8 +352,9 @@ async fn apply(
     let meta = super::request::RequestMeta::from_parts(&parts, &state);
     let max = state.config.file_max_bytes;
     let request = axum::extract::Request::from_parts(parts, body);
+    let hint = super::upload::size_hint(&request);
     let (fields, file) = match axum::extract::Multipart::from_request(request, &state).await {
-        Ok(form) => super::upload::read_form(form, max).await?,
+        Ok(form) => super::upload::read_form(form, max, hint).await?,
         Err(_) => (Vec::new(), super::upload::Uploaded::none(max)),
     };
     let conn = db.conn().await?;

@@ -9,7 +9,9 @@ use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
 use crate::domain::Error;
 use crate::domain::kernel::FieldErrors;
-use crate::domain::recruiting::application::{self, ApplicationId, Moved, Rejection, Who};
+use crate::domain::recruiting::application::{
+    self, Application, ApplicationId, Moved, Rejection, Who,
+};
 use crate::domain::recruiting::board::{self, Column};
 use crate::domain::recruiting::candidate;
 use crate::domain::recruiting::search::Filter;
@@ -104,7 +106,18 @@ async fn board_page(
     let columns = board::board(&mut *conn, r.id).await?;
     let bulk = if can_manage {
         let targets = columns.iter().map(|c| c.stage.clone()).collect();
-        Some(BulkForm::new(state, conn, r.id, targets, None, !problems.is_empty()).await?)
+        Some(
+            BulkForm::new(
+                state,
+                conn,
+                me.catalog_version,
+                r.id,
+                targets,
+                None,
+                !problems.is_empty(),
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -288,11 +301,11 @@ async fn change(
     run: impl AsyncFnOnce(&mut PgConnection, Who<'_>) -> Result<String, Error>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    managed(conn, me, id).await?;
+    let a = managed(conn, me, id).await?;
     let mut tx = conn.begin().await?;
     let actor = me.actor();
     match run(&mut tx, me.who(&actor)).await {
-        Ok(message) => done(tx, me, id, back, message).await,
+        Ok(message) => done(tx, me, &a, back, message).await,
         Err(e) => {
             let problems = Problems::try_from(e)?;
             tx.rollback().await?;
@@ -309,7 +322,7 @@ async fn managed(
     conn: &mut PgConnection,
     me: &CurrentUser,
     id: ApplicationId,
-) -> Result<(), AppError> {
+) -> Result<Application, AppError> {
     let a = application::find(conn, id)
         .await?
         .filter(|a| a.visible_to(me.id, &me.roles))
@@ -317,20 +330,18 @@ async fn managed(
     if !a.managed_by(me.id, &me.roles) {
         return Err(AppError::Forbidden);
     }
-    Ok(())
+    Ok(a)
 }
 
-/// Commits and goes back where the form came from, with `message`.
+/// Commits and goes back where the form came from (the board or the
+/// profile of `a`, which no change moves), with `message`.
 async fn done(
-    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
     me: &CurrentUser,
-    id: ApplicationId,
+    a: &Application,
     back: Back,
     message: String,
 ) -> Result<Response, AppError> {
-    let a = application::find(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let to = match back {
         Back::Board => format!("/requirements/{}/board", a.requirement_id),
         Back::Profile => format!("/candidates/{}", a.candidate_id),
@@ -388,6 +399,7 @@ impl BulkForm {
     pub async fn new(
         state: &AppState,
         conn: &mut PgConnection,
+        catalog_version: i64,
         requirement: RequirementId,
         pipeline: Vec<stage::Stage>,
         list: Option<String>,
@@ -396,7 +408,12 @@ impl BulkForm {
         Ok(BulkForm {
             requirement,
             targets: pipeline.into_iter().filter(|s| !s.kind.is_end()).collect(),
-            reasons: stage::reasons(conn).await?,
+            reasons: state
+                .catalog
+                .get(conn, catalog_version)
+                .await?
+                .reasons
+                .clone(),
             mail_wait: application::mail_wait(state.config.rejection_mail_delay),
             list,
             open,

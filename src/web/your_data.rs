@@ -195,7 +195,7 @@ async fn show(
         company: careers::company(&mut *conn).await?,
         applications: application::of_candidate(&mut *conn, id).await?,
         files: files::of_candidate(&mut *conn, id).await?,
-        keeping: privacy::basis(&mut *conn, id).await?,
+        keeping: privacy::basis(&mut *conn, id).await?.basis,
         done: match done.done.as_str() {
             "withdrawal" => Some("Done: your consent to be kept for future roles is withdrawn."),
             "erasure" => Some(

@@ -261,6 +261,9 @@ pub async fn of_candidate_for(
     roles: &[Role],
 ) -> Result<Vec<(Interview, Seat)>, sqlx::Error> {
     let all = of_candidate(&mut *conn, candidate).await?;
+    if all.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<Uuid> = all.iter().map(|i| i.id.uuid()).collect();
     let mine: Vec<Uuid> = sqlx::query_scalar(
         "select interview_id from interview_panel where user_id = $1 and interview_id = any($2)",

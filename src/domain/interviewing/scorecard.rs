@@ -206,6 +206,9 @@ pub async fn visible(
     interviews: &[(InterviewId, Seat)],
     user: Uuid,
 ) -> Result<Vec<Scorecard>, sqlx::Error> {
+    if interviews.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<Uuid> = interviews.iter().map(|(i, _)| i.uuid()).collect();
     let all: Vec<Scorecard> = sqlx::query_as(concat!(
         scorecard_select!(),

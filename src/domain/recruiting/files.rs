@@ -11,7 +11,7 @@ use crate::domain::kernel::FieldErrors;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::PgConnection;
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 /// Where files' contents live (a directory, or an S3 bucket), named by
@@ -358,6 +358,15 @@ pub async fn read_text(
             (TextState::Failed, None, None)
         }
     };
+    // The text and the search it feeds change together. Without waiting
+    // for the disk: both can be read again from the file, and the job's
+    // acknowledgement, committed after and waited for, makes them durable
+    // with it (the log is flushed in order). Each upload's own commit then
+    // no longer queues behind two more flushes.
+    let mut tx = conn.begin().await?;
+    sqlx::query("set local synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
     // Its words for candidate search, once per content (see
     // `candidate_search` in the migrations).
     sqlx::query(
@@ -369,15 +378,16 @@ pub async fn read_text(
     .bind(state)
     .bind(text)
     .bind(pages)
-    .execute(&mut *conn)
+    .execute(&mut *tx)
     .await?;
     sqlx::query(
         "update candidates set search = candidate_search(id)
           where id in (select candidate_id from file_attachments where sha256 = $1 and candidate_id is not null)",
     )
     .bind(sha256)
-    .execute(conn)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -268,18 +268,36 @@ impl Keeping {
     }
 }
 
-/// Why the candidate's data is kept, and until when.
-pub async fn basis(conn: &mut PgConnection, id: CandidateId) -> Result<Basis, Error> {
-    let retention = settings(&mut *conn).await?.retention_months;
-    let k: Option<Keeping> = sqlx::query_as(concat!(
+/// Why the candidate's data is kept and until when, with the retention
+/// period that date was reckoned with (the profile names it).
+pub struct Kept {
+    pub basis: Basis,
+    pub retention_months: i32,
+}
+
+/// Why the candidate's data is kept, and until when: one statement, the
+/// settings' retention read with the candidate.
+pub async fn basis(conn: &mut PgConnection, id: CandidateId) -> Result<Kept, Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        keeping: Keeping,
+        retention_months: i32,
+    }
+    let row: Option<Row> = sqlx::query_as(concat!(
         "select ",
         keeping_columns!(),
-        " from candidates c where c.id = $1"
+        ", (select retention_months from privacy_settings) as retention_months
+           from candidates c where c.id = $1"
     ))
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    Ok(k.ok_or(Error::NotFound)?.basis(retention))
+    let row = row.ok_or(Error::NotFound)?;
+    Ok(Kept {
+        basis: row.keeping.basis(row.retention_months),
+        retention_months: row.retention_months,
+    })
 }
 
 pub const HOLD_MAX: usize = 500;
