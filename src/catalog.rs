@@ -54,6 +54,15 @@ impl Catalog {
         Ok(snapshot)
     }
 
+    /// The rejection reasons in use, as of `version`.
+    pub async fn reasons(
+        &self,
+        conn: &mut PgConnection,
+        version: i64,
+    ) -> Result<Vec<stage::Reason>, sqlx::Error> {
+        Ok(self.get(conn, version).await?.reasons.clone())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Versioned> {
         // Replacing the value is one assignment: a poisoned lock still holds
         // a whole one.

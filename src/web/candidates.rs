@@ -734,10 +734,8 @@ async fn profile_page(
         file_max: files::size_label(state.config.file_max_bytes as i64),
         reasons: state
             .catalog
-            .get(&mut *conn, me.catalog_version)
-            .await?
-            .reasons
-            .clone(),
+            .reasons(&mut *conn, me.catalog_version)
+            .await?,
         mail_wait: application::mail_wait(state.config.rejection_mail_delay),
         history: history::timeline(&mut *conn, c.id).await?,
         can_edit: can_manage_any && !c.anonymised(),

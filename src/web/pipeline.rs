@@ -408,12 +408,7 @@ impl BulkForm {
         Ok(BulkForm {
             requirement,
             targets: pipeline.into_iter().filter(|s| !s.kind.is_end()).collect(),
-            reasons: state
-                .catalog
-                .get(conn, catalog_version)
-                .await?
-                .reasons
-                .clone(),
+            reasons: state.catalog.reasons(conn, catalog_version).await?,
             mail_wait: application::mail_wait(state.config.rejection_mail_delay),
             list,
             open,
