@@ -218,7 +218,10 @@ async fn list(
     Query(filter): Query<JobFilter>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let at = careers::last_change(&mut *conn).await?;
+    let careers::Site {
+        company,
+        changed_at: at,
+    } = careers::site(&mut *conn).await?;
     let v = Validators::new(
         at,
         &serde_urlencoded::to_string(&filter).unwrap_or_default(),
@@ -232,7 +235,6 @@ async fn list(
         state.config.public_url
     );
     let html = rendered(&key, at, async || {
-        let company = careers::company(&mut *conn).await?;
         let mut jobs = careers::jobs(&mut *conn, &filter, Some(careers::PAGE_SIZE + 1)).await?;
         let (departments, locations) = careers::facets(&mut *conn).await?;
         let next_page = (jobs.len() as i64 > careers::PAGE_SIZE).then(|| {
@@ -286,8 +288,10 @@ async fn job(
         }
         None => return missing(conn).await,
     };
-    let at = careers::last_change(&mut *conn).await?;
-    let company = careers::company(&mut *conn).await?;
+    let careers::Site {
+        company,
+        changed_at: at,
+    } = careers::site(&mut *conn).await?;
     db.release();
     Validators::new(at, &slug).answer(&headers, HTML, || {
         Ok(JobPage::new(&state.config, company, job).render()?)

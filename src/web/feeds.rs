@@ -34,15 +34,15 @@ async fn feed(
     render: impl FnOnce(&Validators, &Company, &[Job]) -> String,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let v = Validators::new(careers::last_change(&mut *conn).await?, variant);
+    let site = careers::site(&mut *conn).await?;
+    let v = Validators::new(site.changed_at, variant);
     if v.fresh(headers) {
         return v.answer(headers, content_type, || Ok(String::new()));
     }
     let key = format!("{variant} {base}");
     let body = super::careers::rendered(&key, v.at, async || {
-        let company = careers::company(&mut *conn).await?;
         let jobs = careers::jobs(&mut *conn, &JobFilter::default(), None).await?;
-        Ok(render(&v, &company, &jobs))
+        Ok(render(&v, &site.company, &jobs))
     })
     .await?;
     db.release();

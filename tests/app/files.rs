@@ -192,7 +192,7 @@ async fn the_same_file_is_stored_once_and_attached_once_per_person() {
         .post_file(
             &format!("/candidates/{ana}/files"),
             "again.docx",
-            docx,
+            docx.clone(),
             None,
         )
         .await;
@@ -211,6 +211,18 @@ async fn the_same_file_is_stored_once_and_attached_once_per_person() {
     read_all(&app).await;
     let found = recruiter.get("/candidates?q=quaternion").await;
     assert_eq!(found.texts("tbody th a"), ["Ben Dahl", "Ana Costa"]);
+    // Content read already: its words find the next person at once.
+    let cleo = another(&recruiter, "Cleo Park", "cleo@example.com").await;
+    let path = format!("/candidates/{cleo}");
+    recruiter
+        .post_file(&format!("{path}/files"), "cv.docx", docx, None)
+        .await
+        .assert_redirect(&path);
+    let found = recruiter.get("/candidates?q=quaternion").await;
+    assert_eq!(
+        found.texts("tbody th a"),
+        ["Cleo Park", "Ben Dahl", "Ana Costa"]
+    );
 
     // The other kinds are read too; a scan holds no text, and says so.
     let odt = documents::odt(&["Ben Dahl", "Heliotrope gardener"]);

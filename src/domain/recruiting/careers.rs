@@ -226,22 +226,6 @@ pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<Found
     Ok(moved.map(Found::MovedTo))
 }
 
-/// When the public jobs last changed (for `Last-Modified` and the
-/// validators of every public page): the newest change of a posting (a
-/// requirement's change of state touches its posting), the company's
-/// settings, and today's date (a closing date passing changes the list
-/// overnight).
-pub async fn last_change(conn: &mut PgConnection) -> Result<DateTime<Utc>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select greatest((select max(updated_at) from postings),
-                         date_trunc('day', now()),
-                         (select updated_at from careers_settings),
-                         (select updated_at from privacy_settings))",
-    )
-    .fetch_one(conn)
-    .await
-}
-
 /// What the company says of itself on the careers site, and what it asks
 /// applicants to agree to (the privacy settings).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -257,13 +241,47 @@ pub struct Company {
     pub future_roles_months: i32,
 }
 
+/// [`Company`]'s columns, from `careers_settings c cross join
+/// privacy_settings p`.
+macro_rules! company_columns {
+    () => {
+        "c.company_name, c.intro, c.logo_sha256 || '.' || c.logo_type as logo,
+         c.logo_width, c.logo_height,
+         p.consent_text, p.future_roles_text, p.future_roles_months"
+    };
+}
+
 pub async fn company(conn: &mut PgConnection) -> Result<Company, sqlx::Error> {
-    sqlx::query_as(
-        "select c.company_name, c.intro, c.logo_sha256 || '.' || c.logo_type as logo,
-                c.logo_width, c.logo_height,
-                p.consent_text, p.future_roles_text, p.future_roles_months
-           from careers_settings c cross join privacy_settings p",
-    )
+    sqlx::query_as(concat!(
+        "select ",
+        company_columns!(),
+        " from careers_settings c cross join privacy_settings p"
+    ))
+    .fetch_one(conn)
+    .await
+}
+
+/// What every public page reads first: the company, and when the public
+/// jobs last changed (for `Last-Modified` and the validators).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Site {
+    #[sqlx(flatten)]
+    pub company: Company,
+    /// The newest change of a posting (a requirement's change of state
+    /// touches its posting), of the company's settings, and today's date (a
+    /// closing date passing changes the list overnight).
+    pub changed_at: DateTime<Utc>,
+}
+
+/// The [`Site`], in one statement: the public pages are read most.
+pub async fn site(conn: &mut PgConnection) -> Result<Site, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "select ",
+        company_columns!(),
+        ", greatest((select max(updated_at) from postings), date_trunc('day', now()),
+                    c.updated_at, p.updated_at) as changed_at
+           from careers_settings c cross join privacy_settings p"
+    ))
     .fetch_one(conn)
     .await
 }
@@ -947,29 +965,29 @@ pub const PER_ADDRESS: i64 = 10;
 pub const PER_EMAIL: i64 = 3;
 
 /// Whether another application from `ip` for `email` is within the limits;
-/// counted when it is.
+/// counted when it is (in one statement: every application asks).
 pub async fn within_limits(
     conn: &mut PgConnection,
     ip: Option<std::net::IpAddr>,
     email: &str,
 ) -> Result<bool, sqlx::Error> {
-    let (from_ip, for_email): (i64, i64) = sqlx::query_as(
-        "select (select count(*) from apply_attempts where ip = $1 and at > now() - interval '1 hour'),
-                (select count(*) from apply_attempts where lower(email) = lower($2) and at > now() - interval '1 hour')",
+    sqlx::query_scalar(
+        "with counted as (
+             insert into apply_attempts (ip, email)
+             select $1, $2
+              where ($1 is null
+                     or (select count(*) from apply_attempts where ip = $1 and at > now() - interval '1 hour') < $3)
+                and (select count(*) from apply_attempts
+                      where lower(email) = lower($2) and at > now() - interval '1 hour') < $4
+             returning 1)
+         select exists (select from counted)",
     )
     .bind(ip)
     .bind(email)
-    .fetch_one(&mut *conn)
-    .await?;
-    if (ip.is_some() && from_ip >= PER_ADDRESS) || for_email >= PER_EMAIL {
-        return Ok(false);
-    }
-    sqlx::query("insert into apply_attempts (ip, email) values ($1, $2)")
-        .bind(ip)
-        .bind(email)
-        .execute(conn)
-        .await?;
-    Ok(true)
+    .bind(PER_ADDRESS)
+    .bind(PER_EMAIL)
+    .fetch_one(conn)
+    .await
 }
 
 /// What applying did.

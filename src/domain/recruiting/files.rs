@@ -203,8 +203,10 @@ pub async fn attach(
     candidate: Option<CandidateId>,
     upload: &Upload,
 ) -> Result<FileId, Error> {
-    let known = share(&mut *conn, &upload.sha256).await?;
-    if !known {
+    // Whether this upload brings the content first, its text job queued
+    // here: that job indexes the words for every candidate with the file.
+    let mut first = false;
+    if !share(&mut *conn, &upload.sha256).await? {
         // Stored before the row that names it is committed: a content
         // stored for an upload that then failed is only unused, never
         // missing.
@@ -220,8 +222,12 @@ pub async fn attach(
         .bind(upload.kind)
         .execute(&mut *conn)
         .await?;
-        if new.rows_affected() == 1 {
+        first = new.rows_affected() == 1;
+        if first {
             jobs::enqueue_extract(&mut *conn, &upload.sha256).await?;
+        } else {
+            // Another upload of it committed meanwhile: locked as above.
+            share(&mut *conn, &upload.sha256).await?;
         }
     }
     if let Some(c) = candidate {
@@ -250,6 +256,9 @@ pub async fn attach(
     .fetch_one(&mut *conn)
     .await?;
     if let Some(c) = candidate {
+        if !first {
+            candidate::reindex(&mut *conn, c).await?;
+        }
         added(conn, actor, c).await?;
     }
     Ok(id)
@@ -296,6 +305,7 @@ pub async fn give(
                     .fetch_one(&mut *conn)
                     .await?;
             share(&mut *conn, &sha256).await?;
+            candidate::reindex(&mut *conn, to).await?;
             added(conn, actor, to).await
         }
         // Theirs already (the candidate was known and had it).
@@ -303,12 +313,12 @@ pub async fn give(
     }
 }
 
+/// Records that the candidate has a new file.
 async fn added(
     conn: &mut PgConnection,
     actor: &Actor,
     candidate: CandidateId,
 ) -> Result<(), Error> {
-    candidate::reindex(&mut *conn, candidate).await?;
     audit::record(
         conn,
         actor,

@@ -57,21 +57,27 @@ pub(super) use records;
 /// Mail about the person (`o`): sent to one of their addresses, about one
 /// of their applications, or linking to one of their records, their
 /// interviews, offers or onboardings (the notices about those name them).
+/// Each list is read once, not per mail: checking every mail against the
+/// interviews and offers row by row read 120,000 buffers for one person
+/// with 6,000 mails kept (0.75 s).
 macro_rules! about {
     () => {
         "(lower(o.to_address) in (select lower(email) from candidate_emails
                                    where candidate_id in (select id from records))
           or o.application_id in (select id from applications
                                    where candidate_id in (select id from records))
-          or exists (select from records r where strpos(o.body_text, r.id::text) > 0)
-          or exists (select from interviews i join applications a on a.id = i.application_id
-                      where a.candidate_id in (select id from records)
-                        and strpos(o.body_text, i.id::text) > 0)
-          or exists (select from offers f join applications a on a.id = f.application_id
-                       left join onboardings b on b.offer_id = f.id
-                      where a.candidate_id in (select id from records)
-                        and (strpos(o.body_text, f.id::text) > 0
-                             or strpos(o.body_text, b.id::text) > 0)))"
+          or o.body_text like any (array(
+                 select '%' || id::text || '%' from records
+                 union all
+                 select '%' || i.id::text || '%' from interviews i join applications a on a.id = i.application_id
+                  where a.candidate_id in (select id from records)
+                 union all
+                 select '%' || f.id::text || '%' from offers f join applications a on a.id = f.application_id
+                  where a.candidate_id in (select id from records)
+                 union all
+                 select '%' || b.id::text || '%' from onboardings b join offers f on f.id = b.offer_id
+                   join applications a on a.id = f.application_id
+                  where a.candidate_id in (select id from records))))"
     };
 }
 
