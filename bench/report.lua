@@ -10,7 +10,8 @@
 -- With $BENCH_APPLY (the same PDF) each request is an application from
 -- the careers site: the job page's stamp ($BENCH_STAMP, "issued token"),
 -- a name, an address never used before, the consent and that file, from
--- an address of its own (X-Forwarded-For: the app trusts its proxy then).
+-- an address of its own, never used by an earlier run (X-Forwarded-For:
+-- the app trusts its proxy then; its limit per address is per hour).
 -- Prints one RESULT line with requests/s, p50/p95/p99 (ms) and failures
 -- (non-2xx/3xx, socket errors).
 local count = 0
@@ -97,7 +98,8 @@ function request()
       local who = string.format("%010d%03d%019d", started, index, uploaded)
       return wrk.format("POST", path,
          { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
-           ["X-Forwarded-For"] = string.format("10.%d.%d.%d", index % 256, math.floor(uploaded / 256) % 256, uploaded % 256) },
+           ["X-Forwarded-For"] = string.format("fd00::%x:%x:%x:%x", math.floor(started / 65536) % 65536,
+                                               started % 65536, index, uploaded % 65536) },
          apply_fields .. field("email", "bench-" .. who .. "@apply.hiringhare.test") .. apply_file .. who .. upload_tail)
    end
    if upload_head then
