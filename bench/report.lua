@@ -72,7 +72,8 @@ function init(args)
    end
    mine = {}
    local paths = os.getenv("BENCH_PATHS")
-   if paths and paths ~= "" then
+   listed = paths and paths ~= ""
+   if listed then
       k = 0
       for line in io.lines(paths) do
          if k % threads == index then table.insert(mine, line) end
@@ -84,9 +85,11 @@ end
 
 function request()
    local path = wrk.path
-   if #mine > 0 then
+   if listed and (post or #mine > 0) then
       if post and nxt > #mine then
-         -- Out of waiting approvals: stop rather than decide one twice.
+         -- Out of waiting approvals (or given none, with fewer lines than
+         -- threads): stop rather than decide one twice or post to the
+         -- placeholder path.
          wrk.thread:stop()
          return wrk.format("GET", "/health/live")
       end
