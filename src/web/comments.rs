@@ -6,6 +6,7 @@
 use super::AppState;
 use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
+use crate::domain::Error;
 use crate::domain::access::Permission;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::Entry;
@@ -295,7 +296,20 @@ async fn post(
     me.require(Permission::Comment)?;
     let mentioning = on.mentioning(state);
     let mut tx = conn.begin().await?;
-    let added = comments::add(&mut tx, &me.actor(), on.subject(), &form.body, &mentioning).await;
+    let added = match &on {
+        // Said beside the comment box, where it was typed.
+        On::Candidate(c, _) => candidate::takes_data(&mut tx, c.id)
+            .await
+            .map_err(|e| match e {
+                Error::Refused(m) => Error::field("body", m),
+                e => e,
+            }),
+        On::Requirement(_) => Ok(()),
+    };
+    let added = match added {
+        Ok(()) => comments::add(&mut tx, &me.actor(), on.subject(), &form.body, &mentioning).await,
+        Err(e) => Err(e),
+    };
     let problems = match added {
         Ok(comment) => {
             tx.commit().await?;

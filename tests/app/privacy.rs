@@ -306,6 +306,55 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
     // Nothing left to edit or erase.
     assert!(page.texts("a[href$='/edit']").is_empty());
     assert!(page.texts("#privacy form").is_empty());
+
+    // Nor anything new about her taken: a file, a comment, a scorecard.
+    let res = recruiter
+        .post_file(
+            &format!("{profile}/files"),
+            "zelda.pdf",
+            documents::pdf(&["Zelda Quist, again"]),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(res.body.contains("nothing more is kept about them"));
+    let res = recruiter
+        .post(
+            &format!("{profile}/comments"),
+            &[("body", "Zelda Quist called back.")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.texts("#body-error")
+            .iter()
+            .any(|e| e.contains("nothing more is kept about them")),
+        "{:?}",
+        res.texts("[id$='-error']")
+    );
+    let interview: Uuid = sqlx::query_scalar(
+        "select i.id from interviews i join applications a on a.id = i.application_id
+          where a.candidate_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let res = signed_in_as(&app, "ivy@example.com")
+        .await
+        .post(
+            &format!("/interviews/{interview}/scorecard"),
+            &[
+                ("rating-0", "4"),
+                ("takeaways", "Zelda Quist, remembered."),
+                ("recommendation", "yes"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    let left = holding(&app, &TRACES).await;
+    assert!(left.is_empty(), "she came back in {left:?}");
 }
 
 #[tokio::test]

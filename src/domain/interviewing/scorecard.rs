@@ -315,6 +315,7 @@ pub async fn submit(
     if !panel.iter().any(|p| p.user_id == who.user) {
         return Err(Error::Forbidden);
     }
+    crate::domain::recruiting::candidate::takes_data(&mut *conn, i.candidate_id).await?;
     if !i.status.is_on() {
         return Err(Error::refused(
             "This interview did not take place: there is nothing to score.",

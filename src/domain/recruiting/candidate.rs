@@ -488,6 +488,26 @@ async fn set_emails(
     Ok(())
 }
 
+/// Refuses anything new about an anonymised person (a file, a comment, a
+/// scorecard): what anonymising took must not come back. Their row is
+/// locked until the caller commits, so an anonymising at the same moment
+/// comes first or after, never between.
+pub async fn takes_data(conn: &mut PgConnection, id: CandidateId) -> Result<(), Error> {
+    let anonymised: Option<bool> = sqlx::query_scalar(
+        "select anonymised_at is not null from candidates where id = $1 for share",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    match anonymised {
+        None => Err(Error::NotFound),
+        Some(true) => Err(Error::refused(
+            "They are anonymised: nothing more is kept about them.",
+        )),
+        Some(false) => Ok(()),
+    }
+}
+
 /// Saves the fields over the candidate as loaded at `version`.
 pub async fn update(
     conn: &mut PgConnection,

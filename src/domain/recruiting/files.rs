@@ -203,6 +203,9 @@ pub async fn attach(
     candidate: Option<CandidateId>,
     upload: &Upload,
 ) -> Result<FileId, Error> {
+    if let Some(c) = candidate {
+        candidate::takes_data(&mut *conn, c).await?;
+    }
     // Whether this upload brings the content first, its text job queued
     // here: that job indexes the words for every candidate with the file.
     let mut first = false;
