@@ -489,16 +489,15 @@ async fn set_emails(
 }
 
 /// Refuses anything new about an anonymised person (a file, a comment, a
-/// scorecard): what anonymising took must not come back. Their row is
-/// locked until the caller commits, so an anonymising at the same moment
-/// comes first or after, never between.
+/// scorecard): what anonymising took must not come back. Not locked: the
+/// text job locks a content and then its candidates, an upload the other
+/// way round would deadlock with it.
 pub async fn takes_data(conn: &mut PgConnection, id: CandidateId) -> Result<(), Error> {
-    let anonymised: Option<bool> = sqlx::query_scalar(
-        "select anonymised_at is not null from candidates where id = $1 for share",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
+    let anonymised: Option<bool> =
+        sqlx::query_scalar("select anonymised_at is not null from candidates where id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     match anonymised {
         None => Err(Error::NotFound),
         Some(true) => Err(Error::refused(

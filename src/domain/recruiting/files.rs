@@ -203,6 +203,7 @@ pub async fn attach(
     candidate: Option<CandidateId>,
     upload: &Upload,
 ) -> Result<FileId, Error> {
+    // Before the content is stored: none of it is kept for them.
     if let Some(c) = candidate {
         candidate::takes_data(&mut *conn, c).await?;
     }
