@@ -431,18 +431,21 @@ pub async fn send_digests(
 /// may see it hear of it (`crate::live`). What a page re-reads is checked
 /// like any request.
 pub async fn changed(conn: &mut PgConnection, subject: SubjectRef) -> Result<(), sqlx::Error> {
-    let confidential: Option<bool> = sqlx::query_scalar(
-        "select confidential from approval_subjects where kind = $1 and id = $2",
+    // A nudge (`crate::nudge`), its payload made where it is stored: one
+    // statement on every change.
+    sqlx::query(
+        "insert into nudges (channel, payload)
+         select $3, jsonb_build_object(
+                  'subject', jsonb_build_object('kind', $1::text, 'id', $2::uuid),
+                  'confidential', coalesce((select confidential from approval_subjects
+                                             where kind = $1 and id = $2), true))::text",
     )
     .bind(subject.kind)
     .bind(subject.id)
-    .fetch_optional(&mut *conn)
+    .bind(CHANNEL)
+    .execute(conn)
     .await?;
-    let payload = serde_json::json!({
-        "subject": subject,
-        "confidential": confidential.unwrap_or(true),
-    });
-    crate::nudge::nudge(conn, CHANNEL, &payload.to_string()).await
+    Ok(())
 }
 
 /// Every event with the user's choice, for the preferences form.
