@@ -6,7 +6,6 @@
 use super::AppState;
 use super::render::{self, Hx, Layout, filters};
 use super::requirements::visible;
-use crate::domain::Error;
 use crate::domain::access::Permission;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::Entry;
@@ -298,12 +297,7 @@ async fn post(
     let mut tx = conn.begin().await?;
     let added = match &on {
         // Said beside the comment box, where it was typed.
-        On::Candidate(c, _) => candidate::takes_data(&mut tx, c.id)
-            .await
-            .map_err(|e| match e {
-                Error::Refused(m) => Error::field("body", m),
-                e => e,
-            }),
+        On::Candidate(c, _) => candidate::takes_text(&mut tx, c.id, "body").await,
         On::Requirement(_) => Ok(()),
     };
     let added = match added {

@@ -353,6 +353,108 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
         )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
+    // Nor a tag, another application, an interview or a rejection note:
+    // her application, un-rejected (which keeps nothing about her), may
+    // still be moved and rejected, for the reports.
+    let (application, stage): (Uuid, Uuid) =
+        sqlx::query_as("select id, stage_id from applications where candidate_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    recruiter
+        .post(
+            &format!("/applications/{application}/rejection/deletion"),
+            &[("from", &stage.to_string())],
+        )
+        .await
+        .assert_redirect(&profile);
+    let applied: Uuid = sqlx::query_scalar("select stage_id from applications where id = $1")
+        .bind(application)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let board = format!("/requirements/{}/board", chain.requirement);
+    let res = recruiter
+        .post(
+            &board,
+            &[
+                ("chosen", &format!("{application}:{applied}")),
+                ("action", "tag"),
+                ("tag", "Zelda Quist"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("nothing more is kept about them"));
+    let reference: String = sqlx::query_scalar("select reference from requirements where id = $1")
+        .bind(chain.requirement)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = recruiter
+        .post(
+            &format!("{profile}/applications"),
+            &[("requirement_id", &reference)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    let round: Uuid = sqlx::query_scalar("select id from interview_rounds limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let ivy: Uuid = sqlx::query_scalar("select id from users where email = 'ivy@example.com'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = recruiter
+        .post(
+            &format!("/applications/{application}/interviews"),
+            &[
+                ("round_id", &round.to_string()),
+                ("date", "2027-07-07"),
+                ("start", "10:00"),
+                ("time_zone", "UTC"),
+                ("notes", "Zelda Quist, once more."),
+                ("panel", &ivy.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    let reason: Uuid =
+        sqlx::query_scalar("select id from rejection_reasons order by position limit 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let rejection = format!("/applications/{application}/rejection");
+    let res = recruiter
+        .post(
+            &rejection,
+            &[
+                ("reason_id", &reason.to_string()),
+                ("from", &applied.to_string()),
+                ("note", "Zelda Quist, declined again."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.texts("[role=alert]")
+            .iter()
+            .any(|e| e.contains("nothing more is kept about them")),
+        "{:?}",
+        res.texts("[role=alert]")
+    );
+    recruiter
+        .post(
+            &rejection,
+            &[
+                ("reason_id", &reason.to_string()),
+                ("from", &applied.to_string()),
+            ],
+        )
+        .await
+        .assert_redirect(&profile);
     let left = holding(&app, &TRACES).await;
     assert!(left.is_empty(), "she came back in {left:?}");
 }

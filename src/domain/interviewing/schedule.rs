@@ -348,6 +348,7 @@ pub async fn schedule(
             "This application has ended: un-reject it before scheduling an interview.",
         ));
     }
+    crate::domain::recruiting::candidate::takes_data(&mut *conn, a.candidate_id).await?;
     let rounds = plan::rounds(&mut *conn, a.requirement_id).await?;
     let slot = form.check(&rounds)?;
     check_panel(&mut *conn, &slot.panel).await?;

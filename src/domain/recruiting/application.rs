@@ -150,6 +150,8 @@ async fn lock(
     user: Uuid,
     roles: &[Role],
 ) -> Result<Application, Error> {
+    // Locked first, then read: a join read `for update of a` rechecks a
+    // row changed meanwhile against the old stage's row, and finds none.
     sqlx::query("select from applications where id = $1 for update")
         .bind(id)
         .execute(&mut *conn)
@@ -186,6 +188,7 @@ pub async fn add(
     if !allows(who.roles, Permission::ManageCandidates) {
         return Err(Error::Forbidden);
     }
+    super::candidate::takes_data(&mut *conn, candidate).await?;
     let r = crate::domain::requisition::requirement::find(&mut *conn, requirement)
         .await?
         .filter(|r| r.visible_to(who.user, who.roles))
@@ -566,6 +569,9 @@ pub async fn reject(
             a.candidate_name,
             a.stage_name.to_lowercase()
         )));
+    }
+    if !rejection.note.is_empty() {
+        super::candidate::takes_text(&mut *conn, a.candidate_id, "note").await?;
     }
     let reason = stage::reason(&mut *conn, rejection.reason)
         .await?

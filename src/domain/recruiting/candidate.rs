@@ -488,10 +488,13 @@ async fn set_emails(
     Ok(())
 }
 
+const ANONYMISED: &str = "They are anonymised: nothing more is kept about them.";
+
 /// Refuses anything new about an anonymised person (a file, a comment, a
-/// scorecard): what anonymising took must not come back. Not locked: the
-/// text job locks a content and then its candidates, an upload the other
-/// way round would deadlock with it.
+/// scorecard, a tag, an interview, an offer, an application, a rejection
+/// note): what anonymising took must not come back. Not locked: the text
+/// job locks a content and then its candidates, an upload the other way
+/// round would deadlock with it.
 pub async fn takes_data(conn: &mut PgConnection, id: CandidateId) -> Result<(), Error> {
     let anonymised: Option<bool> =
         sqlx::query_scalar("select anonymised_at is not null from candidates where id = $1")
@@ -500,11 +503,22 @@ pub async fn takes_data(conn: &mut PgConnection, id: CandidateId) -> Result<(), 
             .await?;
     match anonymised {
         None => Err(Error::NotFound),
-        Some(true) => Err(Error::refused(
-            "They are anonymised: nothing more is kept about them.",
-        )),
+        Some(true) => Err(Error::refused(ANONYMISED)),
         Some(false) => Ok(()),
     }
+}
+
+/// As [`takes_data`], for text typed into `field` (a comment, a note): the
+/// refusal is said beside it.
+pub async fn takes_text(
+    conn: &mut PgConnection,
+    id: CandidateId,
+    field: &'static str,
+) -> Result<(), Error> {
+    takes_data(conn, id).await.map_err(|e| match e {
+        Error::Refused(m) => Error::field(field, m),
+        e => e,
+    })
 }
 
 /// Saves the fields over the candidate as loaded at `version`.
@@ -588,9 +602,11 @@ pub async fn tag(
     struct Tags {
         tags: Vec<String>,
         version: i32,
+        anonymised: bool,
     }
     let row: Option<Tags> = sqlx::query_as(
-        "select tags, version from candidates where id = $1 and deleted_at is null for update",
+        "select tags, version, anonymised_at is not null as anonymised
+           from candidates where id = $1 and deleted_at is null for update",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -598,7 +614,11 @@ pub async fn tag(
     let Tags {
         tags: before,
         version,
+        anonymised,
     } = row.ok_or(Error::NotFound)?;
+    if anonymised {
+        return Err(Error::refused(ANONYMISED));
+    }
     if before.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
         return Ok(());
     }
