@@ -459,6 +459,70 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
     assert!(left.is_empty(), "she came back in {left:?}");
 }
 
+/// The text job takes a content and then the candidates who have it: an
+/// erasure in the middle of it waits for the job and then goes ahead (it
+/// took the person first and then waited for the content, and the two
+/// deadlocked).
+#[tokio::test]
+async fn an_erasure_while_their_file_is_read_waits_for_the_reading() {
+    let app = TestApp::spawn().await;
+    app.run_workers();
+    let chain = opened(&app).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (_, id) = zelda_everywhere(&app, chain.requirement).await;
+    let sha: String =
+        sqlx::query_scalar("select sha256 from file_attachments where candidate_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    // As `files::read_text` does it: the content, then her record.
+    let mut reading = app.pool.begin().await.unwrap();
+    sqlx::query("update file_blobs set pages = pages where sha256 = $1")
+        .bind(&sha)
+        .execute(&mut *reading)
+        .await
+        .unwrap();
+    let profile = format!("/candidates/{id}");
+    let erasure = format!("{profile}/erasure");
+    let erase = admin.post(&erasure, &[("confirm", "erase")]);
+    let read = async {
+        let began = Instant::now();
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "select count(*) from pg_stat_activity
+                  where datname = current_database() and wait_event_type = 'Lock'",
+            )
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                began.elapsed() < Duration::from_secs(10),
+                "the erasure never waited"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        sqlx::query("update candidates set search = candidate_search(id) where id = $1")
+            .bind(id)
+            .execute(&mut *reading)
+            .await?;
+        reading.commit().await
+    };
+    let (res, read) = tokio::join!(erase, read);
+    read.expect("the reading went through");
+    res.assert_redirect(&profile);
+    let anonymised: bool =
+        sqlx::query_scalar("select anonymised_at is not null from candidates where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(anonymised);
+}
+
 #[tokio::test]
 async fn the_export_holds_every_row_about_them_their_files_and_a_readable_summary() {
     let app = TestApp::spawn().await;

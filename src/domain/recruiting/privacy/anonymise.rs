@@ -110,6 +110,18 @@ pub async fn anonymise(
     id: CandidateId,
     why: Why,
 ) -> Result<(), Error> {
+    // Their files' contents first, then them: the order the text job takes
+    // them in (`files::read_text`). The other way round, anonymising while
+    // one of their files was read deadlocked with it.
+    sqlx::query(concat!(
+        records!(),
+        "select from file_blobs
+          where sha256 in (select sha256 from file_attachments where candidate_id in (select id from records))
+          order by sha256 for update"
+    ))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     let found: Option<bool> = sqlx::query_scalar(
         "select anonymised_at is not null from candidates where id = $1 for update",
     )
