@@ -681,6 +681,7 @@ async fn profile_page(
             .max_by_key(|s| s.position)
             .map(|s| s.id);
         let can_offer = me.can(Permission::ManageOffers)
+            && !c.anonymised()
             && offer_stage == Some(a.stage_id)
             && !theirs.iter().any(|o| o.status.is_live());
         let their_offers = theirs
@@ -717,6 +718,7 @@ async fn profile_page(
             can_offer,
             can_manage: a.managed_by(me.id, &me.roles),
             can_schedule: me.can(Permission::ManageInterviews)
+                && !c.anonymised()
                 && !matches!(a.stage_kind, StageKind::Rejected | StageKind::Withdrawn),
             summary: (team && !theirs.is_empty()).then(|| scorecard::summary(&theirs)),
             interviews,

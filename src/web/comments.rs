@@ -66,6 +66,8 @@ pub struct Thread {
     pub mentions_url: String,
     pub csrf: String,
     pub comments: Vec<Shown>,
+    /// Whether the box is offered (it is shown anyway with a refused
+    /// comment's draft and why, so nothing typed is lost).
     pub can_comment: bool,
     /// The new comment's text, kept when it could not be saved.
     pub draft: String,
@@ -192,7 +194,9 @@ pub async fn thread(
         mentions_url: on.mentions_url(),
         csrf: crate::auth::csrf::token(&me.session).await?,
         comments,
-        can_comment: me.can(Permission::Comment),
+        // Nothing more is kept about an anonymised person.
+        can_comment: me.can(Permission::Comment)
+            && !matches!(on, On::Candidate(c, _) if c.anonymised()),
         draft: String::new(),
         errors: FieldErrors::default(),
         editing: None,

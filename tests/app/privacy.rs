@@ -369,6 +369,18 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
         )
         .await
         .assert_redirect(&profile);
+    // Her page offers none of it; her application can still be moved.
+    let page = recruiter.get(&profile).await;
+    for form in [
+        "textarea[name=body]",
+        "textarea[name=note]",
+        "a[href$='/interviews/new']",
+        "input[name=requirement_id]",
+        "input[type=file]",
+    ] {
+        assert!(page.texts(form).is_empty(), "{form} is offered");
+    }
+    assert!(!page.texts("select[name=stage_id]").is_empty());
     let applied: Uuid = sqlx::query_scalar("select stage_id from applications where id = $1")
         .bind(application)
         .fetch_one(&app.pool)
