@@ -793,3 +793,28 @@ async fn admins_keep_onboarding_templates_per_department() {
         .unwrap();
     assert_eq!(titles, ["IT: laptop"], "the department's own checklist");
 }
+
+#[tokio::test]
+async fn no_offer_is_drafted_for_an_anonymised_candidate() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let candidate = candidate_id(&app, s.application).await;
+    let profile = format!("/candidates/{candidate}");
+    let page = s.recruiter.get(&profile).await;
+    assert!(!page.texts("a[href$='/offers/new']").is_empty());
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    admin
+        .post(&format!("{profile}/erasure"), &[("confirm", "erase")])
+        .await
+        .assert_redirect(&profile);
+    let page = s.recruiter.get(&profile).await;
+    assert!(page.texts("a[href$='/offers/new']").is_empty());
+    let res = post_draft(&app, &s, s.application, "60000").await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("nothing more is kept about them"));
+    let offers: i64 = sqlx::query_scalar("select count(*) from offers")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(offers, 0);
+}
