@@ -46,6 +46,15 @@ impl Error {
         Error::Refused(why.into())
     }
 
+    /// A refusal said beside `field`, where the text it refuses was typed;
+    /// any other error as it is.
+    pub fn beside(self, field: &'static str) -> Error {
+        match self {
+            Error::Refused(why) => Error::field(field, why),
+            e => e,
+        }
+    }
+
     /// The row of `entity` changed past `version`: reads who changed what
     /// since, for the page to show beside the person's own input.
     pub async fn stale(conn: &mut PgConnection, entity: Entity, id: Uuid, version: i32) -> Error {

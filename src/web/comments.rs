@@ -301,7 +301,9 @@ async fn post(
     let mut tx = conn.begin().await?;
     let added = match &on {
         // Said beside the comment box, where it was typed.
-        On::Candidate(c, _) => candidate::takes_text(&mut tx, c.id, "body").await,
+        On::Candidate(c, _) => candidate::takes_data(&mut tx, c.id)
+            .await
+            .map_err(|e| e.beside("body")),
         On::Requirement(_) => Ok(()),
     };
     let added = match added {

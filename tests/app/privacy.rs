@@ -471,6 +471,71 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
     assert!(left.is_empty(), "she came back in {left:?}");
 }
 
+/// Whether a statement of the app's came to wait for a lock (within 5 s).
+async fn lock_awaited(app: &TestApp) -> bool {
+    let began = Instant::now();
+    while began.elapsed() < Duration::from_secs(5) {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// A comment sent while the person is being anonymised waits for it and
+/// is refused: it never outlives the anonymising (it was checked before
+/// and saved after, and stayed).
+#[tokio::test]
+async fn a_comment_sent_while_they_are_anonymised_waits_and_is_refused() {
+    let app = TestApp::spawn().await;
+    let chain = opened(&app).await;
+    let (recruiter, _) = app.signed_in(Role::Recruiter).await;
+    let application =
+        crate::harness::fixtures::candidate_in(&app, &recruiter, chain.requirement, "Zelda Quist")
+            .await;
+    let id: Uuid = sqlx::query_scalar("select candidate_id from applications where id = $1")
+        .bind(application)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // As `anonymise` holds her, until it commits.
+    let mut anonymising = app.pool.begin().await.unwrap();
+    sqlx::query("select from candidates where id = $1 for update")
+        .bind(id)
+        .execute(&mut *anonymising)
+        .await
+        .unwrap();
+    let comments = format!("/candidates/{id}/comments");
+    let comment = recruiter.post(&comments, &[("body", "Zelda Quist called back.")]);
+    let anonymise = async {
+        let waited = lock_awaited(&app).await;
+        sqlx::query("update candidates set anonymised_at = now() where id = $1")
+            .bind(id)
+            .execute(&mut *anonymising)
+            .await
+            .unwrap();
+        anonymising.commit().await.unwrap();
+        waited
+    };
+    let (res, waited) = tokio::join!(comment, anonymise);
+    assert!(waited, "the comment did not wait: {}", res.status);
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let kept: i64 = sqlx::query_scalar("select count(*) from comments where subject_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+}
+
 /// The text job takes a content and then the candidates who have it: an
 /// erasure in the middle of it waits for the job and then goes ahead (it
 /// took the person first and then waited for the content, and the two
@@ -499,24 +564,7 @@ async fn an_erasure_while_their_file_is_read_waits_for_the_reading() {
     let erasure = format!("{profile}/erasure");
     let erase = admin.post(&erasure, &[("confirm", "erase")]);
     let read = async {
-        let began = Instant::now();
-        loop {
-            let waiting: i64 = sqlx::query_scalar(
-                "select count(*) from pg_stat_activity
-                  where datname = current_database() and wait_event_type = 'Lock'",
-            )
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-            if waiting > 0 {
-                break;
-            }
-            assert!(
-                began.elapsed() < Duration::from_secs(10),
-                "the erasure never waited"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        assert!(lock_awaited(&app).await, "the erasure never waited");
         sqlx::query("update candidates set search = candidate_search(id) where id = $1")
             .bind(id)
             .execute(&mut *reading)

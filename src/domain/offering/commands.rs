@@ -77,7 +77,7 @@ pub async fn draft(
     if !allows(who.roles, Permission::ManageOffers) {
         return Err(Error::Forbidden);
     }
-    crate::domain::recruiting::candidate::takes_data(&mut *conn, a.candidate_id).await?;
+    crate::domain::recruiting::candidate::takes_data_unheld(&mut *conn, a.candidate_id).await?;
     let stage = application::offer_stage(&mut *conn, a.requirement_id).await?;
     if stage.as_ref().map(|s| s.id) != Some(a.stage_id) {
         return Err(Error::refused(format!(

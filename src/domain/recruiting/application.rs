@@ -571,7 +571,9 @@ pub async fn reject(
         )));
     }
     if !rejection.note.is_empty() {
-        super::candidate::takes_text(&mut *conn, a.candidate_id, "note").await?;
+        super::candidate::takes_data_unheld(&mut *conn, a.candidate_id)
+            .await
+            .map_err(|e| e.beside("note"))?;
     }
     let reason = stage::reason(&mut *conn, rejection.reason)
         .await?

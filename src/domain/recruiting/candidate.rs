@@ -490,35 +490,46 @@ async fn set_emails(
 
 const ANONYMISED: &str = "They are anonymised: nothing more is kept about them.";
 
-/// Refuses anything new about an anonymised person (a file, a comment, a
-/// scorecard, a tag, an interview, an offer, an application, a rejection
-/// note): what anonymising took must not come back. Not locked: the text
-/// job locks a content and then its candidates, an upload the other way
-/// round would deadlock with it.
+/// Refuses anything new about an anonymised person (a comment, a
+/// scorecard, an interview, an application): what anonymising took must
+/// not come back. Holds the person (`for key share`) until the caller
+/// commits, so an anonymising at the same moment either waits and then
+/// removes what the caller added, or comes first and the caller sees it.
+/// Call it before the transaction locks anything else: anonymising takes
+/// the person's file contents, then the person, then their applications
+/// and interviews. (The text job's update of the person does not conflict
+/// with this hold.)
 pub async fn takes_data(conn: &mut PgConnection, id: CandidateId) -> Result<(), Error> {
-    let anonymised: Option<bool> =
+    anonymised(
+        sqlx::query_scalar(
+            "select anonymised_at is not null from candidates where id = $1 for key share",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await?,
+    )
+}
+
+/// As [`takes_data`], without holding the person: for a caller that has
+/// locked what anonymising takes first (an upload its content, a
+/// rejection or an offer its application), where holding the person too
+/// could deadlock with it. A person anonymised between this check and the
+/// caller's commit keeps what the caller added.
+pub async fn takes_data_unheld(conn: &mut PgConnection, id: CandidateId) -> Result<(), Error> {
+    anonymised(
         sqlx::query_scalar("select anonymised_at is not null from candidates where id = $1")
             .bind(id)
             .fetch_optional(conn)
-            .await?;
-    match anonymised {
+            .await?,
+    )
+}
+
+fn anonymised(found: Option<bool>) -> Result<(), Error> {
+    match found {
         None => Err(Error::NotFound),
         Some(true) => Err(Error::refused(ANONYMISED)),
         Some(false) => Ok(()),
     }
-}
-
-/// As [`takes_data`], for text typed into `field` (a comment, a note): the
-/// refusal is said beside it.
-pub async fn takes_text(
-    conn: &mut PgConnection,
-    id: CandidateId,
-    field: &'static str,
-) -> Result<(), Error> {
-    takes_data(conn, id).await.map_err(|e| match e {
-        Error::Refused(m) => Error::field(field, m),
-        e => e,
-    })
 }
 
 /// Saves the fields over the candidate as loaded at `version`.

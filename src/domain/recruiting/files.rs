@@ -205,7 +205,7 @@ pub async fn attach(
 ) -> Result<FileId, Error> {
     // Before the content is stored: none of it is kept for them.
     if let Some(c) = candidate {
-        candidate::takes_data(&mut *conn, c).await?;
+        candidate::takes_data_unheld(&mut *conn, c).await?;
     }
     // Whether this upload brings the content first, its text job queued
     // here: that job indexes the words for every candidate with the file.
