@@ -433,6 +433,27 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
         )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    let version: i32 = sqlx::query_scalar("select version from interviews where id = $1")
+        .bind(interview)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = recruiter
+        .post(
+            &format!("/interviews/{interview}"),
+            &[
+                ("round_id", &round.to_string()),
+                ("date", "2027-07-08"),
+                ("start", "11:00"),
+                ("time_zone", "UTC"),
+                ("notes", "Zelda Quist, moved."),
+                ("panel", &ivy.to_string()),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("nothing more is kept about them"));
     let reason: Uuid =
         sqlx::query_scalar("select id from rejection_reasons order by position limit 1")
             .fetch_one(&app.pool)

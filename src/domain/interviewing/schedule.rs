@@ -459,6 +459,8 @@ pub async fn reschedule(
     form: &ScheduleForm,
 ) -> Result<Outcome, Error> {
     let (before, before_panel) = lock(&mut *conn, who, id, Some(version)).await?;
+    crate::domain::recruiting::candidate::takes_data_unheld(&mut *conn, before.candidate_id)
+        .await?;
     let panel_before = names(&before_panel);
     let rounds = plan::rounds(&mut *conn, before.requirement_id).await?;
     // The round it was scheduled in stays choosable, even if the plan

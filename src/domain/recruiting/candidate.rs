@@ -512,7 +512,8 @@ pub async fn takes_data(conn: &mut PgConnection, id: CandidateId) -> Result<(), 
 
 /// As [`takes_data`], without holding the person: for a caller that has
 /// locked what anonymising takes first (an upload its content, a
-/// rejection or an offer its application), where holding the person too
+/// rejection or an offer its application, a rescheduling its interview),
+/// where holding the person too
 /// could deadlock with it. A person anonymised between this check and the
 /// caller's commit keeps what the caller added.
 pub async fn takes_data_unheld(conn: &mut PgConnection, id: CandidateId) -> Result<(), Error> {
