@@ -5,8 +5,8 @@
 
 use crate::careers::{posting, sessions, slug_of};
 use crate::harness::documents;
-use crate::harness::fixtures::{opened, signed_in_as};
-use crate::harness::{Client, TestApp, link_in};
+use crate::harness::fixtures::{candidate_in, opened, signed_in_as};
+use crate::harness::{Client, Page, TestApp, link_in};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use std::io::Read as _;
@@ -83,26 +83,17 @@ async fn zelda_everywhere(app: &TestApp, requirement: Uuid) -> (Client, Uuid) {
             .await
             .unwrap();
     // Interviewed by Ivy, who scores her.
-    let ivy = app
-        .user("ivy@example.com", "Ivy Interviewer", &[Role::Interviewer])
+    app.user("ivy@example.com", "Ivy Interviewer", &[Role::Interviewer])
         .await;
-    let round: Uuid = sqlx::query_scalar("select id from interview_rounds limit 1")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let res = recruiter
-        .post(
-            &format!("/applications/{application}/interviews"),
-            &[
-                ("round_id", &round.to_string()),
-                ("date", "2027-06-07"),
-                ("start", "10:00"),
-                ("time_zone", "UTC"),
-                ("notes", "Zelda Quist prefers mornings."),
-                ("panel", &ivy.to_string()),
-            ],
-        )
-        .await;
+    let res = post_interview(
+        app,
+        recruiter,
+        &format!("/applications/{application}/interviews"),
+        "2027-06-07 10:00",
+        "Zelda Quist prefers mornings.",
+        &[],
+    )
+    .await;
     let interview = res
         .location()
         .strip_prefix("/interviews/")
@@ -141,6 +132,38 @@ async fn zelda_everywhere(app: &TestApp, requirement: Uuid) -> (Client, Uuid) {
         .await
         .assert_redirect(&profile);
     (signed_in_as(app, "rob@example.com").await, id)
+}
+
+/// Posts the interview form to `path` (scheduling or moving one): the
+/// first round, Ivy on the panel, at `when` ("2027-06-07 10:00", UTC),
+/// with `notes` and any `more` fields.
+async fn post_interview(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    when: &str,
+    notes: &str,
+    more: &[(&str, &str)],
+) -> Page {
+    let (round, ivy): (Uuid, Uuid) = sqlx::query_as(
+        "select (select id from interview_rounds limit 1),
+                (select id from users where email = 'ivy@example.com')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (round, ivy) = (round.to_string(), ivy.to_string());
+    let (date, start) = when.split_once(' ').unwrap();
+    let mut form = vec![
+        ("round_id", round.as_str()),
+        ("date", date),
+        ("start", start),
+        ("time_zone", "UTC"),
+        ("notes", notes),
+        ("panel", ivy.as_str()),
+    ];
+    form.extend_from_slice(more);
+    client.post(path, &form).await
 }
 
 async fn candidate_by_email(app: &TestApp, email: &str) -> Uuid {
@@ -411,47 +434,30 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
         )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
-    let round: Uuid = sqlx::query_scalar("select id from interview_rounds limit 1")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let ivy: Uuid = sqlx::query_scalar("select id from users where email = 'ivy@example.com'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let res = recruiter
-        .post(
-            &format!("/applications/{application}/interviews"),
-            &[
-                ("round_id", &round.to_string()),
-                ("date", "2027-07-07"),
-                ("start", "10:00"),
-                ("time_zone", "UTC"),
-                ("notes", "Zelda Quist, once more."),
-                ("panel", &ivy.to_string()),
-            ],
-        )
-        .await;
+    let res = post_interview(
+        &app,
+        &recruiter,
+        &format!("/applications/{application}/interviews"),
+        "2027-07-07 10:00",
+        "Zelda Quist, once more.",
+        &[],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
     let version: i32 = sqlx::query_scalar("select version from interviews where id = $1")
         .bind(interview)
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let res = recruiter
-        .post(
-            &format!("/interviews/{interview}"),
-            &[
-                ("round_id", &round.to_string()),
-                ("date", "2027-07-08"),
-                ("start", "11:00"),
-                ("time_zone", "UTC"),
-                ("notes", "Zelda Quist, moved."),
-                ("panel", &ivy.to_string()),
-                ("version", &version.to_string()),
-            ],
-        )
-        .await;
+    let res = post_interview(
+        &app,
+        &recruiter,
+        &format!("/interviews/{interview}"),
+        "2027-07-08 11:00",
+        "Zelda Quist, moved.",
+        &[("version", &version.to_string())],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
     assert!(res.body.contains("nothing more is kept about them"));
     let reason: Uuid =
@@ -519,9 +525,7 @@ async fn a_comment_sent_while_they_are_anonymised_waits_and_is_refused() {
     let app = TestApp::spawn().await;
     let chain = opened(&app).await;
     let (recruiter, _) = app.signed_in(Role::Recruiter).await;
-    let application =
-        crate::harness::fixtures::candidate_in(&app, &recruiter, chain.requirement, "Zelda Quist")
-            .await;
+    let application = candidate_in(&app, &recruiter, chain.requirement, "Zelda Quist").await;
     let id: Uuid = sqlx::query_scalar("select candidate_id from applications where id = $1")
         .bind(application)
         .fetch_one(&app.pool)
@@ -729,8 +733,7 @@ async fn the_daily_run_asks_to_renew_once_and_anonymises_whoever_is_past_their_d
         "Di Renewing",
         "Ed Applying",
     ] {
-        let a =
-            crate::harness::fixtures::candidate_in(&app, &recruiter, chain.requirement, name).await;
+        let a = candidate_in(&app, &recruiter, chain.requirement, name).await;
         let id: Uuid = sqlx::query_scalar("select candidate_id from applications where id = $1")
             .bind(a)
             .fetch_one(&app.pool)
