@@ -280,18 +280,18 @@ async fn job(
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     let found = careers::by_slug(&mut *conn, &slug).await?;
-    let job = match found {
-        Some(Found::Job(job)) => *job,
+    let careers::Posted {
+        job,
+        company,
+        changed_at: at,
+    } = match found {
+        Some(Found::Job(posted)) => *posted,
         Some(Found::MovedTo(slug)) => {
             let to = format!("/careers/{}", crate::error::urlencode(&slug));
             return Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response());
         }
         None => return missing(conn).await,
     };
-    let careers::Site {
-        company,
-        changed_at: at,
-    } = careers::site(&mut *conn).await?;
     db.release();
     Validators::new(at, &slug).answer(&headers, HTML, || {
         Ok(JobPage::new(&state.config, company, job).render()?)
@@ -362,8 +362,8 @@ async fn apply(
         Err(_) => (Vec::new(), super::upload::Uploaded::none(max)),
     };
     let conn = db.conn().await?;
-    let job = match careers::by_slug(&mut *conn, &slug).await? {
-        Some(Found::Job(job)) => *job,
+    let careers::Posted { job, company, .. } = match careers::by_slug(&mut *conn, &slug).await? {
+        Some(Found::Job(posted)) => *posted,
         _ => return missing(conn).await,
     };
     if fields.is_empty() {
@@ -390,7 +390,6 @@ async fn apply(
         consent: !field("consent").is_empty(),
         future_roles: !field("future_roles").is_empty(),
     };
-    let company = careers::company(&mut *conn).await?;
     let again = |problems: Problems| {
         let mut page = JobPage::new(&state.config, company.clone(), job.clone());
         page.form = typed.clone();
@@ -494,17 +493,14 @@ async fn apply(
 async fn applied(mut db: Db, Path(slug): Path<String>) -> Result<Response, AppError> {
     let conn = db.conn().await?;
     match careers::by_slug(&mut *conn, &slug).await? {
-        Some(Found::Job(job)) => {
-            let company = careers::company(&mut *conn).await?;
-            html(
-                StatusCode::OK,
-                &AppliedPage {
-                    company,
-                    job: *job,
-                    again: false,
-                },
-            )
-        }
+        Some(Found::Job(posted)) => html(
+            StatusCode::OK,
+            &AppliedPage {
+                company: posted.company,
+                job: posted.job,
+                again: false,
+            },
+        ),
         _ => missing(conn).await,
     }
 }

@@ -38,47 +38,70 @@ pub struct Card {
     pub tags: Vec<String>,
 }
 
+/// One stage's count with one of its cards (none: a stage whose cards
+/// are not shown, or an empty one).
 #[derive(sqlx::FromRow)]
-struct Count {
+struct Row {
     stage_id: StageId,
     count: i64,
+    id: Option<ApplicationId>,
+    candidate_id: Option<CandidateId>,
+    full_name: Option<String>,
+    stage_entered_at: Option<DateTime<Utc>>,
+    tags: Option<Vec<String>>,
 }
 
 /// The board of the requirement. The ends (rejected, withdrawn) are
-/// counted; their cards are not shown (the list shows them).
+/// counted; their cards are not shown (the list shows them). The counts
+/// and the cards in one statement: the board is the recruiters' most
+/// used page.
 pub async fn board(
     conn: &mut PgConnection,
     requirement: RequirementId,
 ) -> Result<Vec<Column>, sqlx::Error> {
     let stages = stage::pipeline(&mut *conn, requirement).await?;
-    let counts: Vec<Count> = sqlx::query_as(
-        "select stage_id, count(*) as count from applications
-          where requirement_id = $1 and not hidden group by stage_id",
-    )
-    .bind(requirement)
-    .fetch_all(&mut *conn)
-    .await?;
-    let counts: HashMap<StageId, i64> = counts.into_iter().map(|c| (c.stage_id, c.count)).collect();
-    let open: Vec<StageId> = stages
-        .iter()
-        .filter(|s| !s.kind.is_end() && counts.contains_key(&s.id))
-        .map(|s| s.id)
-        .collect();
-    let mut cards: Vec<Card> = sqlx::query_as(
-        "select a.id, s.id as stage_id, a.candidate_id, a.full_name, a.stage_entered_at, a.tags
-           from unnest($2::uuid[]) as s(id)
+    let ids: Vec<StageId> = stages.iter().map(|s| s.id).collect();
+    let shown: Vec<bool> = stages.iter().map(|s| !s.kind.is_end()).collect();
+    let rows: Vec<Row> = sqlx::query_as(
+        "select s.id as stage_id, n.count, a.id, a.candidate_id, a.full_name, a.stage_entered_at, a.tags
+           from unnest($2::uuid[], $3::bool[]) as s(id, shown)
            cross join lateral (
+             select count(*) as count from applications
+              where requirement_id = $1 and stage_id = s.id and not hidden) n
+           left join lateral (
              select a.id, a.candidate_id, c.full_name, a.stage_entered_at, c.tags
                from applications a join candidates c on c.id = a.candidate_id
-              where a.requirement_id = $1 and a.stage_id = s.id and not a.hidden
+              where s.shown and a.requirement_id = $1 and a.stage_id = s.id and not a.hidden
               order by a.stage_entered_at, a.id
-              limit $3) a",
+              limit $4) a on true",
     )
     .bind(requirement)
-    .bind(&open)
+    .bind(&ids)
+    .bind(&shown)
     .bind(CARDS_SHOWN)
     .fetch_all(&mut *conn)
     .await?;
+    let mut counts: HashMap<StageId, i64> = HashMap::new();
+    let mut cards: Vec<Card> = Vec::new();
+    for row in rows {
+        counts.insert(row.stage_id, row.count);
+        if let (Some(id), Some(candidate_id), Some(full_name), Some(stage_entered_at), Some(tags)) = (
+            row.id,
+            row.candidate_id,
+            row.full_name,
+            row.stage_entered_at,
+            row.tags,
+        ) {
+            cards.push(Card {
+                id,
+                stage_id: row.stage_id,
+                candidate_id,
+                full_name,
+                stage_entered_at,
+                tags,
+            });
+        }
+    }
     Ok(stages
         .into_iter()
         .map(|stage| {

@@ -96,14 +96,37 @@ impl Job {
     }
 }
 
-macro_rules! job_select {
+/// [`Company`]'s columns, from `careers_settings c cross join
+/// privacy_settings p`.
+macro_rules! company_columns {
     () => {
-        "select r.id as requirement_id, r.reference, p.slug, p.title, p.description_html, d.name as department,
-                p.location, p.remote_policy, p.countries, p.employment_type, p.pay_min, p.pay_max,
-                p.currency::text as currency, p.pay_period, p.closes_on, p.published_at, p.updated_at
-           from postings p
+        "c.company_name, c.intro, c.logo_sha256 || '.' || c.logo_type as logo,
+         c.logo_width, c.logo_height,
+         p.consent_text, p.future_roles_text, p.future_roles_months"
+    };
+}
+
+/// [`Job`]'s columns, from `postings p` with its requirement `r` and
+/// department `d`.
+macro_rules! job_columns {
+    () => {
+        "r.id as requirement_id, r.reference, p.slug, p.title, p.description_html, d.name as department,
+         p.location, p.remote_policy, p.countries, p.employment_type, p.pay_min, p.pay_max,
+         p.currency::text as currency, p.pay_period, p.closes_on, p.published_at, p.updated_at "
+    };
+}
+
+macro_rules! job_from {
+    () => {
+        "from postings p
            join requirements r on r.id = p.requirement_id
            join departments d on d.id = p.department_id "
+    };
+}
+
+macro_rules! job_select {
+    () => {
+        concat!("select ", job_columns!(), job_from!())
     };
 }
 
@@ -197,7 +220,7 @@ pub async fn facets(conn: &mut PgConnection) -> Result<(Vec<String>, Vec<String>
 
 /// What a slug leads to: the job, or the job under its new slug.
 pub enum Found {
-    Job(Box<Job>),
+    Job(Box<Posted>),
     MovedTo(String),
 }
 
@@ -206,11 +229,23 @@ pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<Found
         // No slug holds one (and PostgreSQL text cannot).
         return Ok(None);
     }
-    let job: Option<Job> =
-        sqlx::query_as(concat!(job_select!(), "where p.slug = $1 and ", public!()))
-            .bind(slug)
-            .fetch_optional(&mut *conn)
-            .await?;
+    // The company's settings in the same statement: every page of a job
+    // shows them, and this is the careers site's most read page.
+    let job: Option<Posted> = sqlx::query_as(concat!(
+        "select ",
+        job_columns!(),
+        ", s.*, greatest(p.updated_at, s.settings_at, date_trunc('day', now())) as changed_at ",
+        job_from!(),
+        "cross join lateral (select ",
+        company_columns!(),
+        ", greatest(c.updated_at, p.updated_at) as settings_at
+                from careers_settings c cross join privacy_settings p) s
+          where p.slug = $1 and ",
+        public!()
+    ))
+    .bind(slug)
+    .fetch_optional(&mut *conn)
+    .await?;
     if let Some(job) = job {
         return Ok(Some(Found::Job(Box::new(job))));
     }
@@ -241,16 +276,6 @@ pub struct Company {
     pub future_roles_months: i32,
 }
 
-/// [`Company`]'s columns, from `careers_settings c cross join
-/// privacy_settings p`.
-macro_rules! company_columns {
-    () => {
-        "c.company_name, c.intro, c.logo_sha256 || '.' || c.logo_type as logo,
-         c.logo_width, c.logo_height,
-         p.consent_text, p.future_roles_text, p.future_roles_months"
-    };
-}
-
 pub async fn company(conn: &mut PgConnection) -> Result<Company, sqlx::Error> {
     sqlx::query_as(concat!(
         "select ",
@@ -270,6 +295,17 @@ pub struct Site {
     /// The newest change of a posting (a requirement's change of state
     /// touches its posting), of the company's settings, and today's date (a
     /// closing date passing changes the list overnight).
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A job as its own pages show it: with the company, and when either
+/// last changed (for their validators; today's date too, as for [`Site`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Posted {
+    #[sqlx(flatten)]
+    pub job: Job,
+    #[sqlx(flatten)]
+    pub company: Company,
     pub changed_at: DateTime<Utc>,
 }
 
