@@ -227,6 +227,16 @@ async fn a_published_job_is_on_the_careers_site_with_its_json_ld() {
         .get_with(&job, &[("If-Modified-Since", &modified)])
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    // The company's name is on it too (read in the same statement as the
+    // job): renamed, the old tag no longer holds.
+    sqlx::query("update careers_settings set company_name = 'Hare Works', updated_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let renamed = visitor.get_with(&job, &[("If-None-Match", &etag)]).await;
+    assert_eq!(renamed.status, StatusCode::OK);
+    assert_eq!(renamed.texts(".brand"), ["Hare Works careers"]);
+    let etag = renamed.headers["etag"].to_str().unwrap().to_owned();
 
     // Remote, retitled: the old address leads to the new one, the old tag
     // no longer holds, and the JSON-LD says where applicants may live.

@@ -230,7 +230,8 @@ pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<Found
         return Ok(None);
     }
     // The company's settings in the same statement: every page of a job
-    // shows them, and this is the careers site's most read page.
+    // shows them, and this is the careers site's most read page. Inside
+    // the lateral, `p` is `company_columns`' privacy_settings.
     let job: Option<Posted> = sqlx::query_as(concat!(
         "select ",
         job_columns!(),
