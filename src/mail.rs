@@ -968,15 +968,20 @@ impl Delivery {
 
 /// Writes one message, readable by the app's user only: it holds the
 /// working link. A repeat (a retry after a crash) overwrites the same file.
+/// Written beside it and then renamed, so whoever reads the directory
+/// never finds a message half written (a test read one, and failed to
+/// parse it).
 async fn write_eml(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt as _;
+    let part = path.with_extension("eml.part");
     let mut options = tokio::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut file = options.open(path).await?;
+    let mut file = options.open(&part).await?;
     file.write_all(bytes).await?;
-    file.flush().await
+    file.flush().await?;
+    tokio::fs::rename(&part, path).await
 }
 
 impl jobs::Mailer for Delivery {
