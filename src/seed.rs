@@ -397,11 +397,8 @@ async fn hire(
         .into_iter()
         .find(|s| s.kind == StageKind::Hired)
         .ok_or("a pipeline has a hired stage")?;
-    let from = application::find(&mut *conn, a)
-        .await?
-        .ok_or("the application just added")?
-        .stage_id;
-    application::move_to(&mut *conn, who, mail, a, from, hired.id).await?;
+    let a = application::lock(&mut *conn, who, a).await?;
+    application::move_to(&mut *conn, who, mail, &a, a.stage_id, hired.id).await?;
     Ok(())
 }
 

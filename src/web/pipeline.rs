@@ -10,7 +10,7 @@ use super::requirements::visible;
 use crate::domain::Error;
 use crate::domain::kernel::FieldErrors;
 use crate::domain::recruiting::application::{
-    self, Application, ApplicationId, Moved, Rejection, Who,
+    self, Application, ApplicationId, Locked, Moved, Rejection, Who,
 };
 use crate::domain::recruiting::board::{self, Column};
 use crate::domain::recruiting::candidate;
@@ -207,7 +207,7 @@ async fn move_to(
         }
     }
     let back = form.back;
-    change(&state, db, &me, id, back, async |conn, who| {
+    change(&state, db, &me, id, back, async |conn, who, a| {
         let from = form.from()?;
         let to: StageId = form
             .stage_id
@@ -215,7 +215,7 @@ async fn move_to(
             .parse()
             .map_err(|_| Error::field("stage_id", "Choose a stage."))?;
         Ok(
-            match application::move_to(conn, who, &state.mail, id, from, to).await? {
+            match application::move_to(conn, who, &state.mail, a, from, to).await? {
                 Moved::To(stage) => format!("Moved to {stage}."),
                 Moved::Hired {
                     requirement_filled: true,
@@ -237,14 +237,14 @@ async fn reject(
     Form(form): Form<MoveForm>,
 ) -> Result<Response, AppError> {
     let back = form.back;
-    change(&state, db, &me, id, back, async |conn, who| {
+    change(&state, db, &me, id, back, async |conn, who, a| {
         let from = form.from()?;
         let mail_in = form
             .notify
             .is_some()
             .then_some(state.config.rejection_mail_delay);
         let rejection = Rejection::parse(&form.reason_id, &form.note, mail_in)?;
-        application::reject(conn, who, &state.mail, id, from, &rejection).await?;
+        application::reject(conn, who, &state.mail, a, from, &rejection).await?;
         Ok(rejected(mail_in))
     })
     .await
@@ -257,8 +257,8 @@ async fn unreject(
     Path(id): Path<ApplicationId>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, AppError> {
-    change(&state, db, &me, id, form.back, async |conn, who| {
-        let stage = application::unreject(conn, who, id).await?;
+    change(&state, db, &me, id, form.back, async |conn, who, a| {
+        let stage = application::unreject(conn, who, a).await?;
         Ok(format!("Un-rejected: back to {stage}."))
     })
     .await
@@ -282,8 +282,8 @@ async fn cancel_mail(
     Path(id): Path<ApplicationId>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, AppError> {
-    change(&state, db, &me, id, form.back, async |conn, who| {
-        application::cancel_mail(conn, who, id).await?;
+    change(&state, db, &me, id, form.back, async |conn, who, a| {
+        application::cancel_mail(conn, who, a).await?;
         Ok("The rejection email is cancelled: it will not be sent.".to_owned())
     })
     .await
@@ -298,13 +298,16 @@ async fn change(
     me: &CurrentUser,
     id: ApplicationId,
     back: Back,
-    run: impl AsyncFnOnce(&mut PgConnection, Who<'_>) -> Result<String, Error>,
+    run: impl AsyncFnOnce(&mut PgConnection, Who<'_>, &Locked) -> Result<String, Error>,
 ) -> Result<Response, AppError> {
     let conn = db.conn().await?;
-    let a = managed(conn, me, id).await?;
     let mut tx = conn.begin().await?;
     let actor = me.actor();
-    match run(&mut tx, me.who(&actor)).await {
+    let who = me.who(&actor);
+    // Checked before the form is read, so a refusal never depends on what
+    // was posted.
+    let a = application::lock(&mut tx, who, id).await?;
+    match run(&mut tx, who, &a).await {
         Ok(message) => done(tx, me, &a, back, message).await,
         Err(e) => {
             let problems = Problems::try_from(e)?;
@@ -312,25 +315,6 @@ async fn change(
             refused(state, conn, me, id, back, problems).await
         }
     }
-}
-
-/// The application, if `me` may change it: "not found" unless they see
-/// its requirement, 403 unless they manage candidates. Checked before the
-/// form is read, so a refusal never depends on what was posted (the
-/// domain checks again).
-async fn managed(
-    conn: &mut PgConnection,
-    me: &CurrentUser,
-    id: ApplicationId,
-) -> Result<Application, AppError> {
-    let a = application::find(conn, id)
-        .await?
-        .filter(|a| a.visible_to(me.id, &me.roles))
-        .ok_or(AppError::NotFound)?;
-    if !a.managed_by(me.id, &me.roles) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(a)
 }
 
 /// Commits and goes back where the form came from (the board or the
@@ -487,16 +471,17 @@ async fn bulk(
         }
         let bulk = Bulk::parse(&fields, state.config.rejection_mail_delay)?;
         for (a, from) in &chosen {
-            let found = application::find(&mut tx, *a).await?;
-            let Some(found) = found.filter(|f| f.requirement_id == id) else {
+            let found = application::lock(&mut tx, who, *a).await?;
+            if found.requirement_id != id {
                 return Err(Error::NotFound);
-            };
+            }
             match &bulk {
                 Bulk::Move(to) => {
-                    application::move_to(&mut tx, who, &state.mail, *a, *from, *to).await?;
+                    application::move_to(&mut tx, who, &state.mail, &found, *from, *to).await?;
                 }
                 Bulk::Reject(rejection) => {
-                    application::reject(&mut tx, who, &state.mail, *a, *from, rejection).await?;
+                    application::reject(&mut tx, who, &state.mail, &found, *from, rejection)
+                        .await?;
                 }
                 Bulk::Tag(tag) => candidate::tag(&mut tx, &actor, found.candidate_id, tag).await?,
             }

@@ -84,6 +84,17 @@ async fn a_resume_is_read_in_the_background_and_its_words_find_the_candidate() {
         page.texts("ol.timeline > li > p")
     );
 
+    // Its words went into the search index proper, not into a pending
+    // list that every search would read until a vacuum merged it.
+    let without = count(
+        &app,
+        "select count(*) from pg_class
+          where relname in ('candidates_search_idx', 'requirements_search_idx', 'postings_search_idx')
+            and 'fastupdate=off' = any(reloptions)",
+    )
+    .await;
+    assert_eq!(without, 3, "a search index keeps a pending list");
+
     // Found by a word that is only in the resume.
     let found = recruiter.get("/candidates?q=zanzibar").await;
     assert_eq!(found.texts("tbody th a"), ["Ana Costa"]);

@@ -142,14 +142,26 @@ pub async fn find(
     .await
 }
 
-/// The application, locked for a change by `user`: refused unless they
-/// may manage it.
-async fn lock(
+/// An application locked for a change, in the transaction that locked
+/// it, by someone who may manage it: what each change here takes, so that
+/// none skips the lock or the check, and the handler reads it once.
+#[derive(Debug)]
+pub struct Locked(Application);
+
+impl std::ops::Deref for Locked {
+    type Target = Application;
+    fn deref(&self) -> &Application {
+        &self.0
+    }
+}
+
+/// The application, locked for a change by `who`: not found unless they
+/// see it, refused unless they may manage it.
+pub async fn lock(
     conn: &mut PgConnection,
+    who: Who<'_>,
     id: ApplicationId,
-    user: Uuid,
-    roles: &[Role],
-) -> Result<Application, Error> {
+) -> Result<Locked, Error> {
     // Locked first, then read: a join read `for update of a` rechecks a
     // row changed meanwhile against the old stage's row, and finds none.
     sqlx::query("select from applications where id = $1 for update")
@@ -157,13 +169,13 @@ async fn lock(
         .execute(&mut *conn)
         .await?;
     let a = find(conn, id).await?.ok_or(Error::NotFound)?;
-    if !a.visible_to(user, roles) {
+    if !a.visible_to(who.user, who.roles) {
         return Err(Error::NotFound);
     }
-    if !a.managed_by(user, roles) {
+    if !a.managed_by(who.user, who.roles) {
         return Err(Error::Forbidden);
     }
-    Ok(a)
+    Ok(Locked(a))
 }
 
 /// Who is asking: the person and their roles, checked by every change
@@ -348,16 +360,15 @@ pub async fn move_to(
     conn: &mut PgConnection,
     who: Who<'_>,
     mail: &dyn Letters,
-    id: ApplicationId,
+    a: &Locked,
     from: StageId,
     to: StageId,
 ) -> Result<Moved, Error> {
-    let a = lock(&mut *conn, id, who.user, who.roles).await?;
     if a.stage_id == to {
         return Ok(Moved::Unchanged);
     }
     if a.stage_id != from {
-        return Err(moved_meanwhile(conn, &a).await);
+        return Err(moved_meanwhile(conn, a).await);
     }
     match a.stage_kind {
         StageKind::Hired => {
@@ -401,19 +412,19 @@ pub async fn move_to(
             requirement_filled: now == Status::Filled,
         };
     }
-    set_stage(&mut *conn, Some(who.user), &a, &target, None).await?;
+    set_stage(&mut *conn, Some(who.user), a, &target, None).await?;
     let c = Changes::new().field("stage", &a.stage_name, &target.name);
     audit::record(
         &mut *conn,
         who.actor,
         audit::Action::ApplicationMoved,
         audit::Entity::Application,
-        Some(id.uuid()),
+        Some(a.id.uuid()),
         c,
     )
     .await?;
     let what = format!("moved to {}", target.name);
-    let notice = notice(&a, Event::ApplicationStageChanged, &what, Some(who.user));
+    let notice = notice(a, Event::ApplicationStageChanged, &what, Some(who.user));
     notify::tell(&mut *conn, mail, &notice, &a.people_but(Some(who.user))).await?;
     notify::changed(conn, board_subject(a.requirement_id)).await?;
     Ok(outcome)
@@ -555,13 +566,12 @@ pub async fn reject(
     conn: &mut PgConnection,
     who: Who<'_>,
     mail: &dyn Letters,
-    id: ApplicationId,
+    a: &Locked,
     from: StageId,
     rejection: &Rejection,
 ) -> Result<(), Error> {
-    let a = lock(&mut *conn, id, who.user, who.roles).await?;
     if a.stage_id != from {
-        return Err(moved_meanwhile(conn, &a).await);
+        return Err(moved_meanwhile(conn, a).await);
     }
     if a.stage_kind == StageKind::Hired || a.stage_kind.is_end() {
         return Err(Error::refused(format!(
@@ -586,7 +596,7 @@ pub async fn reject(
     set_stage(
         &mut *conn,
         Some(who.user),
-        &a,
+        a,
         &end,
         Some((&reason, &rejection.note)),
     )
@@ -610,7 +620,7 @@ pub async fn reject(
         })?;
         let withdrawn = reason.side == Side::TheyWithdrew;
         let letter = mail.rejection(&to, &a.candidate_name, &a.title, withdrawn)?;
-        outbox::queue_later(&mut *conn, &letter, delay, Some(id.uuid())).await?;
+        outbox::queue_later(&mut *conn, &letter, delay, Some(a.id.uuid())).await?;
         c = c.personal("mail_to", true);
     }
     audit::record(
@@ -618,12 +628,12 @@ pub async fn reject(
         who.actor,
         audit::Action::ApplicationRejected,
         audit::Entity::Application,
-        Some(id.uuid()),
+        Some(a.id.uuid()),
         c,
     )
     .await?;
     let what = format!("{}: {}", end.name.to_lowercase(), reason.label);
-    let notice = notice(&a, Event::ApplicationRejected, &what, Some(who.user));
+    let notice = notice(a, Event::ApplicationRejected, &what, Some(who.user));
     notify::tell(&mut *conn, mail, &notice, &a.people_but(Some(who.user))).await?;
     notify::changed(conn, board_subject(a.requirement_id)).await?;
     Ok(())
@@ -631,12 +641,7 @@ pub async fn reject(
 
 /// Undoes a rejection (or a withdrawal): back to the stage it ended from.
 /// Returns that stage's name.
-pub async fn unreject(
-    conn: &mut PgConnection,
-    who: Who<'_>,
-    id: ApplicationId,
-) -> Result<String, Error> {
-    let a = lock(&mut *conn, id, who.user, who.roles).await?;
+pub async fn unreject(conn: &mut PgConnection, who: Who<'_>, a: &Locked) -> Result<String, Error> {
     if !a.stage_kind.is_end() {
         return Err(Error::refused(format!(
             "{} is not rejected: they are at {}.",
@@ -649,7 +654,7 @@ pub async fn unreject(
         "select from_stage_id from application_stage_changes
           where application_id = $1 and to_stage_id = $2 order by id desc limit 1",
     )
-    .bind(id)
+    .bind(a.id)
     .bind(a.stage_id)
     .fetch_optional(&mut *conn)
     .await?
@@ -660,9 +665,9 @@ pub async fn unreject(
         .find(|s| Some(s.id) == before && s.kind == StageKind::Active)
         .or_else(|| pipeline.iter().find(|s| s.kind == StageKind::Active))
         .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to return to."))?;
-    set_stage(&mut *conn, Some(who.user), &a, back, None).await?;
+    set_stage(&mut *conn, Some(who.user), a, back, None).await?;
     // The rejection mail, if it is still waiting, goes no more.
-    let cancelled = outbox::cancel(&mut *conn, id.uuid()).await?;
+    let cancelled = outbox::cancel(&mut *conn, a.id.uuid()).await?;
     let c = Changes::new()
         .field("stage", &a.stage_name, &back.name)
         .field("reason", &a.rejection, &None)
@@ -672,7 +677,7 @@ pub async fn unreject(
         who.actor,
         audit::Action::ApplicationUnrejected,
         audit::Entity::Application,
-        Some(id.uuid()),
+        Some(a.id.uuid()),
         c,
     )
     .await?;
@@ -689,13 +694,8 @@ pub fn mail_wait(delay: std::time::Duration) -> String {
 }
 
 /// Stops the rejection mail waiting to go to the application's candidate.
-pub async fn cancel_mail(
-    conn: &mut PgConnection,
-    who: Who<'_>,
-    id: ApplicationId,
-) -> Result<(), Error> {
-    lock(&mut *conn, id, who.user, who.roles).await?;
-    if !outbox::cancel(&mut *conn, id.uuid()).await? {
+pub async fn cancel_mail(conn: &mut PgConnection, who: Who<'_>, a: &Locked) -> Result<(), Error> {
+    if !outbox::cancel(&mut *conn, a.id.uuid()).await? {
         return Err(Error::refused(
             "The email is no longer waiting: it has gone, or was cancelled.",
         ));
@@ -705,7 +705,7 @@ pub async fn cancel_mail(
         who.actor,
         audit::Action::ApplicationMailCancelled,
         audit::Entity::Application,
-        Some(id.uuid()),
+        Some(a.id.uuid()),
         Changes::new().field("mail_cancelled", &false, &true),
     )
     .await?;

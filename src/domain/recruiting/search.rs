@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-pub const PAGE_SIZE: i64 = 50;
+/// As many as the requirements list shows.
+pub const PAGE_SIZE: i64 = 25;
 
 /// The list's filters as the URL holds them: every one optional, anything
 /// that does not parse ignored.
@@ -171,10 +172,21 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
             .push(") as chosen"),
         None => q.push(", null::text as chosen"),
     };
-    q.push(
-        " from candidates c left join users ow on ow.id = c.owner_id
-          where c.deleted_at is null",
-    );
+    // The page is found by id and date alone, then its rows read whole: a
+    // search sorts its thousand matches to keep the newest, and carrying
+    // their names, tags and skills through that sort cost a sixth of the
+    // statement. Searching, the matches come from the text index first
+    // (`offset 0` keeps them apart from the sort): a generic plan cannot
+    // tell how rare the words are and, for a page of 25, would walk the
+    // newest candidates testing each (5,000 for a word in 1 % of them).
+    let searching = !text.is_empty();
+    q.push(if searching {
+        " from (select id, created_at from (select c.id, c.created_at from candidates c
+          where c.deleted_at is null"
+    } else {
+        " from (select c.id, c.created_at from candidates c
+          where c.deleted_at is null"
+    });
     if !reach.all {
         // Those of the requirements they manage (none for someone who
         // sees no candidates: the handler refuses them first).
@@ -187,7 +199,7 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
         .push_bind(reach.user)
         .push(" in (rr.hiring_manager_id, rr.created_by))");
     }
-    if !text.is_empty() {
+    if searching {
         q.push(" and c.search @@ (select websearch_to_tsquery('simple', ")
             .push_bind(text.to_owned())
             .push("))");
@@ -233,10 +245,18 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
             .push_bind(after.id)
             .push(")");
     }
-    q.push(" order by c.created_at desc, c.id desc");
+    q.push(if searching {
+        " offset 0) c order by c.created_at desc, c.id desc"
+    } else {
+        " order by c.created_at desc, c.id desc"
+    });
     if let Some(limit) = limit {
         q.push(" limit ").push(limit);
     }
+    q.push(
+        ") page join candidates c on c.id = page.id left join users ow on ow.id = c.owner_id
+          order by page.created_at desc, page.id desc",
+    );
     q
 }
 
