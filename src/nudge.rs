@@ -3,8 +3,10 @@
 //! changes that NOTIFY commit one after another instead of sharing their
 //! WAL flushes: under load each waits for all the flushes queued before it.
 //!
-//! So a change writes its NOTIFYs to the unlogged `nudges` table ([`nudge`];
-//! apalis' job-insert trigger does the same, see the migration), and [`send`]
+//! So a change writes its NOTIFYs to the unlogged `nudges` table (a row of
+//! channel and payload, inserted by the statement that makes the change
+//! where it can be: `notify::notify`, `notify::changed`; apalis' job-insert
+//! trigger does the same, see the migration), and [`send`]
 //! turns them into NOTIFYs in a transaction of its own. That transaction
 //! writes no WAL, so it commits without waiting for the disk. A rolled-back
 //! change never nudges, as before.
@@ -14,20 +16,10 @@
 //! commit and send delays a nudge instead of losing it); the jobs and
 //! commands that change data send themselves when they commit.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
-
-/// Queues `payload` for `channel` in the caller's transaction.
-pub async fn nudge(conn: &mut PgConnection, channel: &str, payload: &str) -> sqlx::Result<()> {
-    sqlx::query("insert into nudges (channel, payload) values ($1, $2)")
-        .bind(channel)
-        .bind(payload)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
 
 /// Nudges sent per transaction: a bounded NOTIFY queue entry per send.
 const BATCH: i64 = 500;

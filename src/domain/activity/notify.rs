@@ -309,11 +309,22 @@ pub async fn notify(
         .filter(|d| now(*d))
         .map(Delivery::as_str)
         .collect();
+    // The streams hear of it with a nudge (`crate::nudge`) made in the same
+    // statement: sent after commit, dropped on rollback. NOTIFY payloads
+    // are limited to 8000 bytes: a line of text and at most 100
+    // recipients each.
+    let text: String = notice.text.chars().take(200).collect();
     let recipients = sqlx::query_as(
         "with told as (
            insert into notifications (user_id, event, subject_type, subject_id, text, link, actor_id)
            select unnest($1::uuid[]), $2, $3, $4, $5, $6, $7
-           returning user_id)
+           returning user_id),
+         nudged as (
+           insert into nudges (channel, payload)
+           select $10, jsonb_build_object('users', jsonb_agg(user_id), 'event', $2::text,
+                                          'text', $11::text, 'link', $6::text)::text
+             from (select user_id, (row_number() over () - 1) / 100 as chunk from told) t
+            group by chunk)
          select u.email, u.full_name
            from told join users u on u.id = told.user_id
            left join notification_preferences p on p.user_id = u.id and p.event = $2
@@ -328,21 +339,10 @@ pub async fn notify(
     .bind(notice.actor)
     .bind(&now_if_chosen)
     .bind(now(event.default_delivery()))
+    .bind(CHANNEL)
+    .bind(&text)
     .fetch_all(&mut *conn)
     .await?;
-    // Sent after commit, dropped on rollback: the streams only hear of what
-    // happened. NOTIFY payloads are limited to 8000 bytes: a line of text
-    // and at most 100 recipients each.
-    let text: String = notice.text.chars().take(200).collect();
-    for users in to.chunks(100) {
-        let payload = serde_json::json!({
-            "users": users,
-            "event": event.as_str(),
-            "text": text,
-            "link": notice.link,
-        });
-        crate::nudge::nudge(&mut *conn, CHANNEL, &payload.to_string()).await?;
-    }
     Ok(recipients)
 }
 

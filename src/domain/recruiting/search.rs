@@ -147,15 +147,18 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
         q.push(", null as snippet");
     } else {
         // Where the words are in their files: a few words around them,
-        // from the start of the first file that has them.
+        // from the start of the first file that has them. Only files whose
+        // own words match are read for it (a headline parses the text).
         q.push(
-            ", (select h from (select ts_headline('simple', left(b.text, 20000), websearch_to_tsquery('simple', ",
+            ", (select h from (select ts_headline('simple', left(b.text, 20000), words.q,
+                      'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=\u{27e6}, StopSel=\u{27e7}') as h
+                  from file_attachments fa join file_blobs b on b.sha256 = fa.sha256,
+                       (select websearch_to_tsquery('simple', ",
         )
         .push_bind(text.to_owned())
         .push(
-            "), 'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=\u{27e6}, StopSel=\u{27e7}') as h
-                  from file_attachments fa join file_blobs b on b.sha256 = fa.sha256
-                 where fa.candidate_id = c.id and fa.deleted_at is null and b.text <> '') x
+            ") as q) words
+                 where fa.candidate_id = c.id and fa.deleted_at is null and b.search @@ words.q) x
                where h like '%\u{27e6}%' limit 1) as snippet",
         );
     }
