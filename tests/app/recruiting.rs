@@ -558,6 +558,49 @@ async fn candidates_are_found_by_their_words_and_exported() {
 }
 
 #[tokio::test]
+async fn the_candidate_list_and_a_search_page_through_every_match_once() {
+    let app = TestApp::spawn().await;
+    let (_, recruiter, _) = recruiting(&app).await;
+    // 27 who match, and one who does not, newest last.
+    for n in 1..=28 {
+        let (name, email) = (format!("Person {n:02}"), format!("person{n}@example.com"));
+        let tags = if n == 28 { "cobol" } else { "kotlin" };
+        let form = [
+            ("full_name", name.as_str()),
+            ("emails", email.as_str()),
+            ("source", "sourced"),
+            ("tags", tags),
+        ];
+        let res = recruiter.post("/candidates", &form).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let walk = async |first: &str| -> Vec<Vec<String>> {
+        let mut pages = Vec::new();
+        let mut next = Some(first.to_owned());
+        while let Some(url) = next {
+            let page = recruiter.get(&url).await;
+            assert_eq!(page.status, StatusCode::OK);
+            pages.push(page.texts("tbody th"));
+            next = page.attr("nav.pagination a[rel=next]", "href");
+            assert!(pages.len() <= 3, "the pages never end");
+        }
+        pages
+    };
+    let newest_first = |from: u32, to: u32| -> Vec<String> {
+        (from..=to)
+            .rev()
+            .map(|n| format!("Person {n:02}"))
+            .collect()
+    };
+    // Searching, the matches come from the text index, newest first.
+    let found = walk("/candidates?q=kotlin").await;
+    assert_eq!(found, [newest_first(3, 27), newest_first(1, 2)]);
+    // Listing, every candidate, in the same order.
+    let all = walk("/candidates").await;
+    assert_eq!(all, [newest_first(4, 28), newest_first(1, 3)]);
+}
+
+#[tokio::test]
 async fn a_bulk_change_applies_to_every_card_chosen_or_to_none() {
     let app = TestApp::spawn().await;
     let (chain, recruiter, _) = recruiting(&app).await;
