@@ -59,6 +59,8 @@ impl Message {
 pub struct Live {
     users: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Arc<Message>>>>>,
     listening: Arc<AtomicBool>,
+    /// The process is stopping: no stream stays open (see [`Live::close`]).
+    closed: Arc<AtomicBool>,
 }
 
 /// Messages a slow stream may fall behind by before it is told to resync.
@@ -75,6 +77,7 @@ impl Live {
         let live = Live {
             users: Arc::default(),
             listening: Arc::new(AtomicBool::new(false)),
+            closed: Arc::new(AtomicBool::new(false)),
         };
         tokio::spawn(listen(pool, queries, live.clone()));
         live
@@ -86,10 +89,26 @@ impl Live {
     }
 
     pub fn subscribe(&self, user: Uuid) -> broadcast::Receiver<Arc<Message>> {
-        self.lock()
+        let mut users = self.lock();
+        if self.closed.load(Ordering::Relaxed) {
+            // Its sender is dropped here: the stream ends at once.
+            return broadcast::channel(1).1;
+        }
+        users
             .entry(user)
             .or_insert_with(|| broadcast::channel(BACKLOG).0)
             .subscribe()
+    }
+
+    /// Ends every stream, and any opened after: the process is stopping,
+    /// and its graceful shutdown waits for every response to end (a live
+    /// stream never does by itself). The browsers reconnect, to another
+    /// process or to this one restarted.
+    pub fn close(&self) {
+        // Under the lock, so that no stream subscribes between the two.
+        let mut users = self.lock();
+        self.closed.store(true, Ordering::Relaxed);
+        users.clear();
     }
 
     /// Streams open in this process (for the bench and tests).

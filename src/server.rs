@@ -63,18 +63,33 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         greet(&db.pools.requests, &config).await;
-        let app = router(state(&db.pools, config)?);
-        axum::serve(
+        let state = state(&db.pools, config)?;
+        let live = state.live.clone();
+        let stop = stop_rx.clone();
+        let served = axum::serve(
             listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(stopped(stop_rx))
-        .await?;
+        .with_graceful_shutdown(async move {
+            stopped(stop).await;
+            live.close();
+        });
+        tokio::select! {
+            served = std::future::IntoFuture::into_future(served) => served?,
+            () = past_grace(stop_rx.clone()) => {
+                tracing::warn!("requests still running {GRACE:?} after the stop signal: stopping anyway");
+            }
+        }
     } else {
         println!("Hiring Hare workers are running. Press Ctrl-C to stop.");
-        stopped(stop_rx).await;
+        stopped(stop_rx.clone()).await;
     }
-    workers.await??;
+    tokio::select! {
+        done = workers => done??,
+        () = past_grace(stop_rx) => {
+            tracing::warn!("background jobs still running {GRACE:?} after the stop signal: stopping anyway");
+        }
+    }
     db.pools.close().await;
     if let Some(pg) = db.embedded {
         pg.stop().await?;
@@ -84,6 +99,17 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
 
 async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// How long a stopping process waits for the requests and jobs it has
+/// started (within the 30 s a container platform gives before SIGKILL): a
+/// request stuck past it must not keep the process, and the PostgreSQL it
+/// runs for `cargo run`, alive.
+const GRACE: Duration = Duration::from_secs(10);
+
+async fn past_grace(rx: watch::Receiver<bool>) {
+    stopped(rx).await;
+    tokio::time::sleep(GRACE).await;
 }
 
 async fn shutdown_signal() {

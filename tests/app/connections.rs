@@ -146,3 +146,43 @@ async fn readiness_fails_while_no_request_connection_is_free() {
     drop(held);
     assert_eq!(ready().await.status(), StatusCode::OK);
 }
+
+/// A request dropped while its transaction begins (the client hung up,
+/// BEGIN sent, its answer not yet read) must not hand its connection back
+/// inside that transaction: the next request's writes would run in it, and
+/// be lost or committed with whatever that request did. sqlx 0.9.0 counted
+/// the transaction only once BEGIN was answered, so its drop guard rolled
+/// back nothing (PostgreSQL then logged "there is already a transaction in
+/// progress"); 0.9.1 counts it before.
+#[tokio::test]
+async fn a_transaction_dropped_while_it_begins_is_not_left_open_for_the_next_request() {
+    use futures::FutureExt;
+    use sqlx::Connection;
+    let app = TestApp::spawn_with(|c| c.database_pool_size = 1).await;
+    let pool = &app.pools.requests;
+    for _ in 0..10 {
+        let mut conn = pool.acquire().await.unwrap();
+        // Polled once: BEGIN is written and its answer awaited; then dropped.
+        if let Some(begun) = conn.begin().now_or_never() {
+            begun.unwrap().rollback().await.unwrap();
+        }
+        drop(conn);
+        // The pool holds one connection: the next request gets this one.
+        // Outside a transaction each statement has a transaction id of its
+        // own; inside one both would read the same.
+        let mut conn = pool.acquire().await.unwrap();
+        let xact = "select pg_current_xact_id()::text";
+        let first: String = sqlx::query_scalar(xact)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let second: String = sqlx::query_scalar(xact)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_ne!(
+            first, second,
+            "the next request ran inside the dropped transaction"
+        );
+    }
+}

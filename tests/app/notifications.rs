@@ -270,6 +270,48 @@ async fn second_process(app: &TestApp) -> Process {
     panic!("the second process did not become ready");
 }
 
+/// Stopping a process (SIGTERM, as a deploy or Ctrl-C does) ends its live
+/// streams, so it exits at once and its browsers reconnect to another. It
+/// waited for them instead, forever: one open tab kept a stopped process
+/// (and the PostgreSQL it runs for `cargo run`) alive.
+#[tokio::test]
+async fn a_stopped_process_ends_its_live_streams_and_exits() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let mut other = second_process(&app).await;
+    let email: String = sqlx::query_scalar("select email from users where id = $1")
+        .bind(chain.hm_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let hm = Client::at(&other.base);
+    hm.sign_in(&email, PASSWORD, "/").await.assert_redirect("/");
+    let mut stream = hm.stream("/events").await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    let pid = i32::try_from(other.child.id()).unwrap();
+    // SAFETY: kill(2) on our own child, with a valid signal.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    // The stream ends (its last chunk, then none)...
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(_chunk) = stream.chunk().await.unwrap_or(None) {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the live stream stayed open after SIGTERM");
+    // ...and the process is gone, having stopped cleanly.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = other.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the process still runs 5 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}");
+}
+
 #[tokio::test]
 async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
     let app = TestApp::spawn().await;
