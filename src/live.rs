@@ -158,7 +158,7 @@ async fn listen(pool: PgPool, queries: PgPool, live: Live) {
                     live.listening.store(true, Ordering::Relaxed);
                     // Anything may have happened while not listening.
                     live.publish(Message::resync());
-                    hear(&mut listener, &queries, &live).await;
+                    hear(&pool, &mut listener, &queries, &live).await;
                     live.listening.store(false, Ordering::Relaxed);
                 }
             }
@@ -172,8 +172,9 @@ async fn listen(pool: PgPool, queries: PgPool, live: Live) {
     }
 }
 
-/// Passes notifications on until the connection drops.
-async fn hear(listener: &mut PgListener, queries: &PgPool, live: &Live) {
+/// Passes notifications on until the connection drops (or `pool`, the
+/// listener's, closes: the process is stopping).
+async fn hear(pool: &PgPool, listener: &mut PgListener, queries: &PgPool, live: &Live) {
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) => match serde_json::from_str::<Message>(n.payload()) {
@@ -185,6 +186,7 @@ async fn hear(listener: &mut PgListener, queries: &PgPool, live: &Live) {
                 Err(e) => tracing::warn!(error = %e, "unreadable live update"),
             },
             Ok(None) => return,
+            Err(_) if pool.is_closed() => return,
             Err(e) => {
                 tracing::warn!(error = %e, "live updates connection failed");
                 return;
