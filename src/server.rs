@@ -58,7 +58,7 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
     ));
     tokio::spawn(housekeeping(background.clone()));
 
-    if web {
+    let served = if web {
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -66,32 +66,39 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
         let state = state(&db.pools, config)?;
         let live = state.live.clone();
         let stop = stop_rx.clone();
-        let served = axum::serve(
-            listener,
-            router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        Some(
+            axum::serve(
+                listener,
+                router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                stopped(stop).await;
+                live.close();
+            }),
         )
-        .with_graceful_shutdown(async move {
-            stopped(stop).await;
-            live.close();
-        });
-        tokio::select! {
-            served = std::future::IntoFuture::into_future(served) => served?,
-            () = past_grace(stop_rx.clone()) => {
-                tracing::warn!("requests still running {GRACE:?} after the stop signal: stopping anyway");
-            }
-        }
     } else {
         println!("Hiring Hare workers are running. Press Ctrl-C to stop.");
-        stopped(stop_rx.clone()).await;
-    }
+        None
+    };
+    let pools = &db.pools;
+    let stop = stop_rx.clone();
+    let finished = async move {
+        match served {
+            Some(served) => served.await?,
+            None => stopped(stop).await,
+        }
+        workers.await??;
+        // Waits for every connection to come back.
+        pools.close().await;
+        Ok::<(), BoxError>(())
+    };
     tokio::select! {
-        done = workers => done??,
+        finished = finished => finished?,
         () = past_grace(stop_rx) => {
-            tracing::warn!("background jobs still running {GRACE:?} after the stop signal: stopping anyway");
+            tracing::warn!("requests or jobs still running {GRACE:?} after the stop signal: stopping anyway");
         }
     }
-    db.pools.close().await;
-    if let Some(pg) = db.embedded {
+    if let Some(pg) = &db.embedded {
         pg.stop().await?;
     }
     Ok(())
@@ -101,10 +108,10 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
 }
 
-/// How long a stopping process waits for the requests and jobs it has
-/// started (within the 30 s a container platform gives before SIGKILL): a
-/// request stuck past it must not keep the process, and the PostgreSQL it
-/// runs for `cargo run`, alive.
+/// How long a stopping process waits, all told, for the requests and jobs
+/// it has started (within the 30 s a container platform gives before
+/// SIGKILL): a request stuck past it (on a lock, say) must not keep the
+/// process, and the PostgreSQL it runs for `cargo run`, alive.
 const GRACE: Duration = Duration::from_secs(10);
 
 async fn past_grace(rx: watch::Receiver<bool>) {

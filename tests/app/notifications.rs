@@ -312,6 +312,76 @@ async fn a_stopped_process_ends_its_live_streams_and_exits() {
     assert!(status.success(), "{status}");
 }
 
+/// A request still running when the grace after SIGTERM is over (here, a
+/// submit waiting for a row another transaction holds) does not keep the
+/// process: it exits anyway, its request unanswered.
+#[tokio::test]
+async fn a_stopped_process_exits_after_its_grace_whatever_still_runs() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let id = draft(&app, &chain.hm, &chain.org, chain.hm_id, "Held role").await;
+    let mut other = second_process(&app).await;
+    let email: String = sqlx::query_scalar("select email from users where id = $1")
+        .bind(chain.hm_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let hm = Client::at(&other.base);
+    hm.sign_in(&email, PASSWORD, "/").await.assert_redirect("/");
+    hm.csrf_token().await;
+    let mut held = app.pool.begin().await.unwrap();
+    sqlx::query("select from requirements where id = $1 for update")
+        .bind(id)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let submit = tokio::spawn(async move {
+        hm.post(
+            &format!("/requirements/{id}/transitions"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await
+    });
+    // The submit waits for the row.
+    let waiting = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from pg_stat_activity where wait_event_type = 'Lock'
+              and query like '%requirements%'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while waiting().await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the submit never waited"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = i32::try_from(other.child.id()).unwrap();
+    // SAFETY: kill(2) on our own child, with a valid signal.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = other.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the process still runs 20 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}");
+    held.rollback().await.unwrap();
+    // Its request was never answered (the client's send failed), and
+    // changed nothing.
+    assert!(submit.await.is_err(), "the submit was answered");
+    assert_eq!(app.audit_count("requirement.submit", id).await, 0);
+}
+
 #[tokio::test]
 async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
     let app = TestApp::spawn().await;
