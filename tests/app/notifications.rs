@@ -237,6 +237,46 @@ impl Drop for Process {
     }
 }
 
+impl Process {
+    /// A browser on this process, signed in as `user`.
+    async fn signed_in(&self, app: &TestApp, user: Uuid) -> Client {
+        let email: String = sqlx::query_scalar("select email from users where id = $1")
+            .bind(user)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let client = Client::at(&self.base);
+        client
+            .sign_in(&email, PASSWORD, "/")
+            .await
+            .assert_redirect("/");
+        client
+    }
+
+    /// SIGTERM, as a deploy or Ctrl-C sends.
+    fn terminate(&self) {
+        let pid = i32::try_from(self.child.id()).unwrap();
+        // SAFETY: kill(2) on our own child, with a valid signal.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    }
+
+    /// Waits for the process to exit, successfully, within `limit`.
+    async fn exits_cleanly_within(&mut self, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the process still runs {limit:?} after SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(status.success(), "{status}");
+    }
+}
+
 async fn second_process(app: &TestApp) -> Process {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -279,18 +319,10 @@ async fn a_stopped_process_ends_its_live_streams_and_exits() {
     let app = TestApp::spawn().await;
     let chain = submitted(&app).await;
     let mut other = second_process(&app).await;
-    let email: String = sqlx::query_scalar("select email from users where id = $1")
-        .bind(chain.hm_id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let hm = Client::at(&other.base);
-    hm.sign_in(&email, PASSWORD, "/").await.assert_redirect("/");
+    let hm = other.signed_in(&app, chain.hm_id).await;
     let mut stream = hm.stream("/events").await;
     assert_eq!(stream.status(), StatusCode::OK);
-    let pid = i32::try_from(other.child.id()).unwrap();
-    // SAFETY: kill(2) on our own child, with a valid signal.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    other.terminate();
     // The stream ends (its last chunk, then none)...
     let ended = tokio::time::timeout(Duration::from_secs(5), async {
         while let Some(_chunk) = stream.chunk().await.unwrap_or(None) {}
@@ -298,18 +330,7 @@ async fn a_stopped_process_ends_its_live_streams_and_exits() {
     .await;
     assert!(ended.is_ok(), "the live stream stayed open after SIGTERM");
     // ...and the process is gone, having stopped cleanly.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(status) = other.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the process still runs 5 s after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(status.success(), "{status}");
+    other.exits_cleanly_within(Duration::from_secs(5)).await;
 }
 
 /// A request still running when the grace after SIGTERM is over (here, a
@@ -321,13 +342,7 @@ async fn a_stopped_process_exits_after_its_grace_whatever_still_runs() {
     let chain = submitted(&app).await;
     let id = draft(&app, &chain.hm, &chain.org, chain.hm_id, "Held role").await;
     let mut other = second_process(&app).await;
-    let email: String = sqlx::query_scalar("select email from users where id = $1")
-        .bind(chain.hm_id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let hm = Client::at(&other.base);
-    hm.sign_in(&email, PASSWORD, "/").await.assert_redirect("/");
+    let hm = other.signed_in(&app, chain.hm_id).await;
     hm.csrf_token().await;
     let mut held = app.pool.begin().await.unwrap();
     sqlx::query("select from requirements where id = $1 for update")
@@ -360,21 +375,8 @@ async fn a_stopped_process_exits_after_its_grace_whatever_still_runs() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let pid = i32::try_from(other.child.id()).unwrap();
-    // SAFETY: kill(2) on our own child, with a valid signal.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = other.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the process still runs 20 s after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(status.success(), "{status}");
+    other.terminate();
+    other.exits_cleanly_within(Duration::from_secs(20)).await;
     held.rollback().await.unwrap();
     // Its request was never answered (the client's send failed), and
     // changed nothing.
@@ -388,13 +390,7 @@ async fn an_approval_in_one_process_reaches_a_stream_held_by_another() {
     let chain = submitted(&app).await;
     let other = second_process(&app).await;
     // The hiring manager's browser is connected to the other process.
-    let email: String = sqlx::query_scalar("select email from users where id = $1")
-        .bind(chain.hm_id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let hm = Client::at(&other.base);
-    hm.sign_in(&email, PASSWORD, "/").await.assert_redirect("/");
+    let hm = other.signed_in(&app, chain.hm_id).await;
     let mut stream = hm.stream("/events").await;
     assert_eq!(stream.status(), StatusCode::OK);
     assert_eq!(
