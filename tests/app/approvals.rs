@@ -1316,12 +1316,12 @@ async fn both_inbox_tabs_page_through_every_task_once_in_order() {
     .await;
     assert_eq!((waiting.len(), decided.len()), (120, 120));
     let client = signed_in_as(&app, "fin1@example.com").await;
-    assert_eq!(walk_tab(&client, "waiting").await, (waiting, 3));
-    assert_eq!(walk_tab(&client, "decided").await, (decided, 3));
+    assert_eq!(walk_tab(&client, "waiting").await, (waiting, 5));
+    assert_eq!(walk_tab(&client, "decided").await, (decided, 5));
     // The inbox shows the first page of each.
     let both = client.get("/approvals").await;
-    assert_eq!(both.texts("#waiting tbody tr").len(), 50);
-    assert_eq!(both.texts("#decided tbody tr").len(), 50);
+    assert_eq!(both.texts("#waiting tbody tr").len(), 25);
+    assert_eq!(both.texts("#decided tbody tr").len(), 25);
     // A cursor that is not one is refused, not guessed at.
     assert_eq!(
         client
@@ -1595,12 +1595,12 @@ async fn an_inbox_page_ending_on_a_hidden_task_goes_on_after_it_and_each_row_nam
     let gone = draft(&app, &hm, &org, hm_id, "Site reliability engineer").await;
     let fin = user_id(&app, "fin1@example.com").await;
     // 60 waiting (the longest waiting first) and 60 decided (the newest
-    // first), on two requirements in turn, each row naming its own. The 50th of each tab, the last
+    // first), on two requirements in turn, each row naming its own. The 25th of each tab, the last
     // of its first page, is on a requirement deleted since: the page shows
-    // 49, and the next page starts after it rather than on it or before.
+    // 24, and the next page starts after it rather than on it or before.
     sqlx::query(
         "insert into approvals (subject_type, subject_id, workflow_id, workflow_version, requester_id, created_at)
-         select 'requirement', case when i in (50, 71) then $3 when i % 2 = 0 then $2 else $1 end, w.id, w.version, $4,
+         select 'requirement', case when i in (25, 96) then $3 when i % 2 = 0 then $2 else $1 end, w.id, w.version, $4,
                 timestamptz '2026-11-02 09:00Z' + i * interval '1 minute'
            from approval_workflows w, generate_series(1, 120) i where w.is_default and w.subject = 'requirement'",
     )
@@ -1659,9 +1659,9 @@ async fn an_inbox_page_ending_on_a_hidden_task_goes_on_after_it_and_each_row_nam
     let client = signed_in_as(&app, "fin1@example.com").await;
     for (tab, tasks) in [("waiting", waiting), ("decided", decided)] {
         let ids: Vec<Uuid> = tasks.iter().map(|(id, _)| *id).collect();
-        assert_eq!(walk_tab(&client, tab).await, (ids, 2), "{tab}");
+        assert_eq!(walk_tab(&client, tab).await, (ids, 3), "{tab}");
         let first = client.get(&format!("/approvals?tab={tab}")).await;
-        let names: Vec<String> = tasks[..49].iter().map(|(_, name)| name.clone()).collect();
+        let names: Vec<String> = tasks[..24].iter().map(|(_, name)| name.clone()).collect();
         assert_eq!(first.texts(&format!("#{tab} tbody th a")), names, "{tab}");
     }
 }

@@ -145,8 +145,11 @@ pub async fn task_with_trail(
     Ok(Some((task, trail)))
 }
 
-/// How many tasks one page of the inbox shows.
-pub const INBOX_PAGE: i64 = 50;
+/// How many tasks one page of the inbox shows: as many as a page of
+/// requirements or candidates. Each row costs a look-up of its subject and
+/// a line of HTML on every view of the inbox, and an approver with
+/// thousands waiting reads the oldest few, not fifty at a glance.
+pub const INBOX_PAGE: i64 = 25;
 
 /// One row of an inbox tab: only what the row shows.
 #[derive(Debug, Clone, sqlx::FromRow)]
