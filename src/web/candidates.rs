@@ -632,6 +632,7 @@ async fn profile_page(
     adding: String,
 ) -> Result<ShowPage, AppError> {
     let can_manage_any = me.can(Permission::ManageCandidates);
+    let panels = candidate::panels(&mut *conn, c.id).await?;
     let all = application::of_candidate(&mut *conn, c.id).await?;
     // Those who see them through the requirements they run (as
     // `recruiting::own_people` reads them), for the comment thread.
@@ -649,7 +650,11 @@ async fn profile_page(
         .collect();
     let requirements: Vec<RequirementId> = visible.iter().map(|a| a.requirement_id).collect();
     let mut pipelines = stage::pipelines(&mut *conn, &requirements).await?;
-    let seated = interviewing::of_candidate_for(&mut *conn, c.id, me.id, &me.roles).await?;
+    let seated = if panels.interviews {
+        interviewing::of_candidate_for(&mut *conn, c.id, me.id, &me.roles).await?
+    } else {
+        Vec::new()
+    };
     let cards = scorecard::visible(
         &mut *conn,
         &seated
@@ -659,7 +664,11 @@ async fn profile_page(
         me.id,
     )
     .await?;
-    let mut offers = offering::of_candidate(&mut *conn, c.id).await?;
+    let mut offers = if panels.offers {
+        offering::of_candidate(&mut *conn, c.id).await?
+    } else {
+        Vec::new()
+    };
     // A checklist is made when an offer is accepted: none without one.
     let mut onboardings = if offers
         .iter()
@@ -731,8 +740,16 @@ async fn profile_page(
         layout: Layout::new(me, c.full_name.clone()).await?,
         applications,
         duplicates: duplicates::of(&mut *conn, Reach::of(me.id, &me.roles), c.id).await?,
-        merges: merge::into(&mut *conn, c.id).await?,
-        files: files::of_candidate(&mut *conn, c.id).await?,
+        merges: if panels.merges {
+            merge::into(&mut *conn, c.id).await?
+        } else {
+            Vec::new()
+        },
+        files: if panels.files {
+            files::of_candidate(&mut *conn, c.id).await?
+        } else {
+            Vec::new()
+        },
         file_max: files::size_label(state.config.file_max_bytes as i64),
         reasons: state
             .catalog
@@ -752,7 +769,11 @@ async fn profile_page(
         now: Utc::now(),
         keeping: kept.basis,
         retention_months: kept.retention_months,
-        requests: requests::waiting(&mut *conn, Some(c.id)).await?,
+        requests: if panels.requests {
+            requests::waiting(&mut *conn, Some(c.id)).await?
+        } else {
+            Vec::new()
+        },
         handles_data: me.can(Permission::HandlePersonalData),
         hold_typed: c.legal_hold.clone().unwrap_or_default(),
         c,

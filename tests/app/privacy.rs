@@ -962,6 +962,13 @@ async fn a_candidate_sees_downloads_withdraws_and_asks_to_erase_by_their_link() 
         "{}",
         page.text("main")
     );
+    // Her profile shows it waiting, with its deadline.
+    let profile = admin.get(&format!("/candidates/{id}")).await;
+    assert!(
+        profile.text("#data-requests").contains(&due.to_string()),
+        "{}",
+        profile.body
+    );
 
     // The admin erases her: the request is answered, the link dead.
     admin
