@@ -623,6 +623,15 @@ pub(super) async fn page_with_hold(
     render::status(status, &page)
 }
 
+/// A panel's rows, read only when [`candidate::panels`] says it has any
+/// (the read is a future: it runs only when awaited).
+async fn unless_empty<T, E>(
+    has_rows: bool,
+    read: impl std::future::Future<Output = Result<Vec<T>, E>>,
+) -> Result<Vec<T>, E> {
+    if has_rows { read.await } else { Ok(Vec::new()) }
+}
+
 async fn profile_page(
     state: &AppState,
     conn: &mut PgConnection,
@@ -650,11 +659,11 @@ async fn profile_page(
         .collect();
     let requirements: Vec<RequirementId> = visible.iter().map(|a| a.requirement_id).collect();
     let mut pipelines = stage::pipelines(&mut *conn, &requirements).await?;
-    let seated = if panels.interviews {
-        interviewing::of_candidate_for(&mut *conn, c.id, me.id, &me.roles).await?
-    } else {
-        Vec::new()
-    };
+    let seated = unless_empty(
+        panels.interviews,
+        interviewing::of_candidate_for(&mut *conn, c.id, me.id, &me.roles),
+    )
+    .await?;
     let cards = scorecard::visible(
         &mut *conn,
         &seated
@@ -664,11 +673,7 @@ async fn profile_page(
         me.id,
     )
     .await?;
-    let mut offers = if panels.offers {
-        offering::of_candidate(&mut *conn, c.id).await?
-    } else {
-        Vec::new()
-    };
+    let mut offers = unless_empty(panels.offers, offering::of_candidate(&mut *conn, c.id)).await?;
     // A checklist is made when an offer is accepted: none without one.
     let mut onboardings = if offers
         .iter()
@@ -740,16 +745,8 @@ async fn profile_page(
         layout: Layout::new(me, c.full_name.clone()).await?,
         applications,
         duplicates: duplicates::of(&mut *conn, Reach::of(me.id, &me.roles), c.id).await?,
-        merges: if panels.merges {
-            merge::into(&mut *conn, c.id).await?
-        } else {
-            Vec::new()
-        },
-        files: if panels.files {
-            files::of_candidate(&mut *conn, c.id).await?
-        } else {
-            Vec::new()
-        },
+        merges: unless_empty(panels.merges, merge::into(&mut *conn, c.id)).await?,
+        files: unless_empty(panels.files, files::of_candidate(&mut *conn, c.id)).await?,
         file_max: files::size_label(state.config.file_max_bytes as i64),
         reasons: state
             .catalog
@@ -769,11 +766,7 @@ async fn profile_page(
         now: Utc::now(),
         keeping: kept.basis,
         retention_months: kept.retention_months,
-        requests: if panels.requests {
-            requests::waiting(&mut *conn, Some(c.id)).await?
-        } else {
-            Vec::new()
-        },
+        requests: unless_empty(panels.requests, requests::waiting(&mut *conn, Some(c.id))).await?,
         handles_data: me.can(Permission::HandlePersonalData),
         hold_typed: c.legal_hold.clone().unwrap_or_default(),
         c,
