@@ -29,9 +29,12 @@ const BATCH: i64 = 500;
 pub async fn send(pool: &PgPool) -> sqlx::Result<()> {
     loop {
         let sent: i64 = sqlx::query_scalar(
+            // `= any(array(…))`, not `in (…)`: with `in`, the planner
+            // joins the claimed ids to a scan of the whole table, dead rows
+            // of this constant churn included (three times the time).
             "with sent as (
                delete from nudges
-                where id in (select id from nudges order by id limit $1 for update skip locked)
+                where id = any(array(select id from nudges order by id limit $1 for update skip locked))
                returning id, channel, payload)
              select count(pg_notify(channel, payload)) from (select * from sent order by id) s",
         )
@@ -46,6 +49,12 @@ pub async fn send(pool: &PgPool) -> sqlx::Result<()> {
 
 /// How long a nudge whose sender was not woken waits at most.
 const SWEEP: Duration = Duration::from_secs(2);
+
+/// How long a woken sender waits for more changes to commit before it
+/// sends: under load, the changes of these milliseconds share one send
+/// (one transaction, one round of NOTIFY signals to every listener)
+/// instead of each paying for its own. Nobody sees 10 ms on a live update.
+const GATHER: Duration = Duration::from_millis(10);
 
 /// This process's sender: one task, so many changes committed at once
 /// share one send.
@@ -71,7 +80,9 @@ impl Sender {
 
 async fn run(pool: PgPool, wake: Arc<Notify>) {
     loop {
-        let _ = tokio::time::timeout(SWEEP, wake.notified()).await;
+        if tokio::time::timeout(SWEEP, wake.notified()).await.is_ok() {
+            tokio::time::sleep(GATHER).await;
+        }
         if pool.is_closed() {
             return;
         }
