@@ -642,23 +642,20 @@ async fn profile_page(
 ) -> Result<ShowPage, AppError> {
     let can_manage_any = me.can(Permission::ManageCandidates);
     let panels = candidate::panels(&mut *conn, c.id).await?;
-    let all = application::of_candidate(&mut *conn, c.id).await?;
+    let all = application::of_candidate_in_full(&mut *conn, c.id).await?;
     // Those who see them through the requirements they run (as
     // `recruiting::own_people` reads them), for the comment thread.
     let mut own: Vec<uuid::Uuid> = all
         .iter()
-        .flat_map(|a| [a.hiring_manager_id, a.requested_by])
+        .flat_map(|a| [a.application.hiring_manager_id, a.application.requested_by])
         .collect();
     own.sort_unstable();
     own.dedup();
     let on = super::comments::On::Candidate(c.clone(), own);
-    let mut moves = application::moves(&mut *conn, c.id).await?;
-    let visible: Vec<Application> = all
+    let visible: Vec<application::InFull> = all
         .into_iter()
-        .filter(|a| a.visible_to(me.id, &me.roles))
+        .filter(|a| a.application.visible_to(me.id, &me.roles))
         .collect();
-    let requirements: Vec<RequirementId> = visible.iter().map(|a| a.requirement_id).collect();
-    let mut pipelines = stage::pipelines(&mut *conn, &requirements).await?;
     let seated = unless_empty(
         panels.interviews,
         interviewing::of_candidate_for(&mut *conn, c.id, me.id, &me.roles),
@@ -684,11 +681,16 @@ async fn profile_page(
         Vec::new()
     };
     let mut applications = Vec::new();
-    for a in visible {
+    for full in visible {
+        let application::InFull {
+            application: a,
+            moves,
+            stages,
+        } = full;
+        let stages = stages.0;
         let (theirs, rest): (Vec<Offer>, Vec<Offer>) =
             offers.into_iter().partition(|o| o.application_id == a.id);
         offers = rest;
-        let stages = pipelines.remove(&a.requirement_id).unwrap_or_default();
         let offer_stage = stages
             .iter()
             .filter(|s| s.kind == StageKind::Active)
@@ -709,8 +711,6 @@ async fn profile_page(
                 (o, b)
             })
             .collect();
-        let (mine, rest) = moves.into_iter().partition(|m| m.application_id == a.id);
-        moves = rest;
         let interviews: Vec<Interview> = seated
             .iter()
             .filter(|(i, _)| i.application_id == a.id)
@@ -736,11 +736,11 @@ async fn profile_page(
                 && !matches!(a.stage_kind, StageKind::Rejected | StageKind::Withdrawn),
             summary: (team && !theirs.is_empty()).then(|| scorecard::summary(&theirs)),
             interviews,
-            moves: mine,
+            moves: moves.0,
             a,
         });
     }
-    let kept = privacy::basis(&mut *conn, c.id).await?;
+    let kept: privacy::Kept = panels.kept.into();
     let page = ShowPage {
         layout: Layout::new(me, c.full_name.clone()).await?,
         applications,

@@ -143,33 +143,38 @@ pub async fn find(
     .await
 }
 
-/// Which of the profile's side panels have anything to show. Most
-/// candidates have no offer, interview, file, merge or open data request
-/// yet, and each panel is a statement of its own: asking once which are
-/// empty saves the profile four round trips. Each test is as wide as its
-/// panel's own read or wider, so a panel is never skipped while it has rows.
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+/// Which of the profile's side panels have anything to show, and why the
+/// candidate's data is kept. Most candidates have no offer, interview,
+/// file, merge or open data request yet, and each panel is a statement of
+/// its own: asking once which are empty saves the profile four round
+/// trips. Each test is as wide as its panel's own read or wider, so a panel
+/// is never skipped while it has rows.
+#[derive(sqlx::FromRow)]
 pub struct Panels {
     pub offers: bool,
     pub interviews: bool,
     pub files: bool,
     pub merges: bool,
     pub requests: bool,
+    #[sqlx(flatten)]
+    pub kept: super::privacy::KeptRow,
 }
 
 pub async fn panels(conn: &mut PgConnection, id: CandidateId) -> Result<Panels, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(concat!(
         "select exists (select from offers o join applications a on a.id = o.application_id
-                         where a.candidate_id = $1) as offers,
+                         where a.candidate_id = c.id) as offers,
                 exists (select from interviews i join applications a on a.id = i.application_id
-                         where a.candidate_id = $1) as interviews,
-                exists (select from file_attachments
-                         where candidate_id = $1 and deleted_at is null) as files,
-                exists (select from candidate_merges
-                         where kept_id = $1 and split_at is null) as merges,
-                exists (select from data_requests
-                         where candidate_id = $1 and answered_at is null) as requests",
-    )
+                         where a.candidate_id = c.id) as interviews,
+                exists (select from file_attachments f
+                         where f.candidate_id = c.id and f.deleted_at is null) as files,
+                exists (select from candidate_merges m
+                         where m.kept_id = c.id and m.split_at is null) as merges,
+                exists (select from data_requests d
+                         where d.candidate_id = c.id and d.answered_at is null) as requests, ",
+        super::privacy::kept_columns!(),
+        " from candidates c where c.id = $1"
+    ))
     .bind(id)
     .fetch_one(conn)
     .await

@@ -10,7 +10,8 @@ use crate::domain::requisition::requirement::RequirementId;
 use sqlx::PgConnection;
 
 /// What a stage means to the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StageKind {
     /// The pipeline proper: applied, screening, interview, offer…
     Active,
@@ -53,7 +54,7 @@ crate::text_enum!(StageKind);
 
 pub type StageId = Id<Stage>;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct Stage {
     pub id: StageId,
     pub name: String,
@@ -61,58 +62,40 @@ pub struct Stage {
     pub position: i32,
 }
 
+/// The condition on `pipeline_stages s` that keeps the stages of the
+/// pipeline of requirement `$r` (SQL naming it): its own copy when it has
+/// one, else the template. One definition for every statement reading one.
+macro_rules! in_pipeline {
+    ($r:literal) => {
+        concat!(
+            "s.archived_at is null
+             and (s.requirement_id = ",
+            $r,
+            "
+                  or (s.requirement_id is null
+                      and not exists (select from pipeline_stages o
+                                       where o.requirement_id = ",
+            $r,
+            " and o.archived_at is null)))"
+        )
+    };
+}
+pub(crate) use in_pipeline;
+
 /// The stages of the requirement's pipeline in order: its own copy when it
 /// has one, else the template.
 pub async fn pipeline(
     conn: &mut PgConnection,
     requirement: RequirementId,
 ) -> Result<Vec<Stage>, sqlx::Error> {
-    sqlx::query_as(
-        "select id, name, kind, position from pipeline_stages s
-          where s.archived_at is null
-            and (s.requirement_id = $1
-                 or (s.requirement_id is null
-                     and not exists (select from pipeline_stages o
-                                      where o.requirement_id = $1 and o.archived_at is null)))
-          order by position",
-    )
+    sqlx::query_as(concat!(
+        "select id, name, kind, position from pipeline_stages s where ",
+        in_pipeline!("$1"),
+        " order by position"
+    ))
     .bind(requirement)
     .fetch_all(conn)
     .await
-}
-
-/// The pipelines of several requirements at once (a candidate's
-/// applications'), each as [`pipeline`] reads it.
-pub async fn pipelines(
-    conn: &mut PgConnection,
-    requirements: &[RequirementId],
-) -> Result<std::collections::HashMap<RequirementId, Vec<Stage>>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        requirement_id: RequirementId,
-        #[sqlx(flatten)]
-        stage: Stage,
-    }
-    let ids: Vec<uuid::Uuid> = requirements.iter().map(|r| r.uuid()).collect();
-    let rows: Vec<Row> = sqlx::query_as(
-        "select r.id as requirement_id, s.id, s.name, s.kind, s.position
-           from unnest($1::uuid[]) as r(id)
-           join pipeline_stages s
-             on s.archived_at is null
-            and (s.requirement_id = r.id
-                 or (s.requirement_id is null
-                     and not exists (select from pipeline_stages o
-                                      where o.requirement_id = r.id and o.archived_at is null)))
-          order by r.id, s.position",
-    )
-    .bind(&ids)
-    .fetch_all(conn)
-    .await?;
-    let mut all: std::collections::HashMap<RequirementId, Vec<Stage>> = Default::default();
-    for row in rows {
-        all.entry(row.requirement_id).or_default().push(row.stage);
-    }
-    Ok(all)
 }
 
 /// The names of the stages of every pipeline, in template order, for the

@@ -275,29 +275,47 @@ pub struct Kept {
     pub retention_months: i32,
 }
 
+/// [`Kept`] as a statement reads it, over `candidates c`: the columns of
+/// [`kept_columns!`]. The profile reads it beside its other checks.
+#[derive(sqlx::FromRow)]
+pub struct KeptRow {
+    #[sqlx(flatten)]
+    keeping: Keeping,
+    retention_months: i32,
+}
+
+impl From<KeptRow> for Kept {
+    fn from(row: KeptRow) -> Kept {
+        Kept {
+            basis: row.keeping.basis(row.retention_months),
+            retention_months: row.retention_months,
+        }
+    }
+}
+
+/// The columns of a [`KeptRow`], for one candidate `c`.
+macro_rules! kept_columns {
+    () => {
+        concat!(
+            $crate::domain::recruiting::privacy::keeping_columns!(),
+            ", (select retention_months from privacy_settings) as retention_months"
+        )
+    };
+}
+pub(crate) use kept_columns;
+
 /// Why the candidate's data is kept, and until when: one statement, the
 /// settings' retention read with the candidate.
 pub async fn basis(conn: &mut PgConnection, id: CandidateId) -> Result<Kept, Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        keeping: Keeping,
-        retention_months: i32,
-    }
-    let row: Option<Row> = sqlx::query_as(concat!(
+    let row: Option<KeptRow> = sqlx::query_as(concat!(
         "select ",
-        keeping_columns!(),
-        ", (select retention_months from privacy_settings) as retention_months
-           from candidates c where c.id = $1"
+        kept_columns!(),
+        " from candidates c where c.id = $1"
     ))
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    let row = row.ok_or(Error::NotFound)?;
-    Ok(Kept {
-        basis: row.keeping.basis(row.retention_months),
-        retention_months: row.retention_months,
-    })
+    Ok(row.ok_or(Error::NotFound)?.into())
 }
 
 pub const HOLD_MAX: usize = 500;
