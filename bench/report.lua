@@ -23,6 +23,22 @@ function setup(thread)
    count = count + 1
 end
 
+-- A multipart POST of the body `parts`, made as wrk.format makes one but
+-- in one concatenation: a megabyte's body is copied once per request
+-- instead of twice (the client shares the cores with the app it measures).
+function multipart(path, headers, parts)
+   local length = 0
+   for _, part in ipairs(parts) do length = length + #part end
+   local head = { "POST " .. path .. " HTTP/1.1",
+                  "Host: " .. (wrk.headers["Host"] or (wrk.host .. ":" .. wrk.port)),
+                  "Content-Type: multipart/form-data; boundary=" .. boundary,
+                  "Content-Length: " .. length }
+   for name, value in pairs(headers) do head[#head + 1] = name .. ": " .. value end
+   local all = { table.concat(head, "\r\n") .. "\r\n\r\n" }
+   for _, part in ipairs(parts) do all[#all + 1] = part end
+   return table.concat(all)
+end
+
 -- One text field of a multipart form.
 function field(name, value)
    return "--" .. boundary .. "\r\n"
@@ -99,18 +115,16 @@ function request()
    if apply_fields then
       uploaded = uploaded + 1
       local who = string.format("%010d%03d%019d", started, index, uploaded)
-      return wrk.format("POST", path,
-         { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
-           ["X-Forwarded-For"] = string.format("fd00::%x:%x:%x:%x", math.floor(started / 65536) % 65536,
+      return multipart(path,
+         { ["X-Forwarded-For"] = string.format("fd00::%x:%x:%x:%x", math.floor(started / 65536) % 65536,
                                                started % 65536, index, uploaded % 65536) },
-         apply_fields .. field("email", "bench-" .. who .. "@apply.hiringhare.test") .. apply_file .. who .. upload_tail)
+         { apply_fields, field("email", "bench-" .. who .. "@apply.hiringhare.test"), apply_file, who, upload_tail })
    end
    if upload_head then
       -- A file no upload sent before: this run, this thread, this request.
       uploaded = uploaded + 1
-      return wrk.format("POST", path,
-         { ["Cookie"] = cookie, ["Content-Type"] = "multipart/form-data; boundary=" .. boundary },
-         upload_head .. string.format("%010d%03d%019d", started, index, uploaded) .. upload_tail)
+      return multipart(path, { ["Cookie"] = cookie },
+         { upload_head, string.format("%010d%03d%019d", started, index, uploaded), upload_tail })
    end
    if post then
       local target, form = path:match("^([^\t]*)\t(.*)$")
