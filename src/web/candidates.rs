@@ -36,6 +36,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::{Connection as _, PgConnection};
 
 pub fn routes() -> Routes {
@@ -681,13 +682,12 @@ async fn profile_page(
         Vec::new()
     };
     let mut applications = Vec::new();
-    for full in visible {
-        let application::InFull {
-            application: a,
-            moves,
-            stages,
-        } = full;
-        let stages = stages.0;
+    for application::InFull {
+        application: a,
+        moves: Json(moves),
+        stages: Json(stages),
+    } in visible
+    {
         let (theirs, rest): (Vec<Offer>, Vec<Offer>) =
             offers.into_iter().partition(|o| o.application_id == a.id);
         offers = rest;
@@ -736,7 +736,7 @@ async fn profile_page(
                 && !matches!(a.stage_kind, StageKind::Rejected | StageKind::Withdrawn),
             summary: (team && !theirs.is_empty()).then(|| scorecard::summary(&theirs)),
             interviews,
-            moves: moves.0,
+            moves,
             a,
         });
     }
