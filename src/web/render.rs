@@ -35,6 +35,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Hx {
     }
 }
 
+/// An id prints as hex digits and hyphens only: nothing to escape. A board
+/// prints a dozen on each of its 125 cards, and escaping scanned each one
+/// character by character (a tenth of the app's time on that page).
+impl<T> askama::filters::HtmlSafe for crate::domain::id::Id<T> {}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
     /// "success", "error" or "info": also the CSS class.

@@ -281,11 +281,17 @@ pub async fn enter(
         .into_iter()
         .find(|s| s.kind == StageKind::Active)
         .ok_or_else(|| Error::refused("This requirement's pipeline has no stage to start in."))?;
+    // The application and the first line of its history in one statement.
     let id: Option<ApplicationId> = sqlx::query_scalar(
-        "insert into applications (candidate_id, requirement_id, stage_id, owner_id, source, created_by)
-         values ($1, $2, $3, coalesce($4, (select owner_id from candidates where id = $1)), $5, $6)
-         on conflict (candidate_id, requirement_id) do nothing
-         returning id",
+        "with added as (
+           insert into applications (candidate_id, requirement_id, stage_id, owner_id, source, created_by)
+           values ($1, $2, $3, coalesce($4, (select owner_id from candidates where id = $1)), $5, $6)
+           on conflict (candidate_id, requirement_id) do nothing
+           returning id),
+         history as (
+           insert into application_stage_changes (application_id, to_stage_id, moved_by)
+           select id, $3, $6 from added)
+         select id from added",
     )
     .bind(candidate)
     .bind(requirement)
@@ -301,7 +307,6 @@ pub async fn enter(
             format!("They are in the pipeline of {} already.", r.reference),
         ));
     };
-    record_move(&mut *conn, by, id, None, first.id).await?;
     let a = find(&mut *conn, id).await?.ok_or(Error::NotFound)?;
     let c = Changes::new()
         .created("requirement", &r.reference)
@@ -343,26 +348,6 @@ fn notice(a: &Application, event: Event, what: &str, actor: Option<Uuid>) -> Not
         link: format!("/candidates/{}", a.candidate_id),
         actor,
     }
-}
-
-async fn record_move(
-    conn: &mut PgConnection,
-    by: Option<Uuid>,
-    id: ApplicationId,
-    from: Option<StageId>,
-    to: StageId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into application_stage_changes (application_id, from_stage_id, to_stage_id, moved_by)
-         values ($1, $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(from)
-    .bind(to)
-    .bind(by)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Why a move did not happen when another came first: who moved it where,
@@ -554,18 +539,26 @@ async fn set_stage(
     to: &Stage,
     reason: Option<(&Reason, &str)>,
 ) -> Result<(), sqlx::Error> {
+    // The move and its line in the history in one statement: a round trip
+    // less on the recruiters' most frequent change.
     sqlx::query(
-        "update applications set stage_id = $2, stage_entered_at = now(), rejection_reason_id = $3,
-                rejection_note = $4, version = version + 1, updated_at = now()
-          where id = $1",
+        "with moved as (
+           update applications set stage_id = $2, stage_entered_at = now(), rejection_reason_id = $3,
+                  rejection_note = $4, version = version + 1, updated_at = now()
+            where id = $1
+           returning id)
+         insert into application_stage_changes (application_id, from_stage_id, to_stage_id, moved_by)
+         select id, $5, $2, $6 from moved",
     )
     .bind(a.id)
     .bind(to.id)
     .bind(reason.map(|(r, _)| r.id))
     .bind(reason.map(|(_, note)| note).filter(|n| !n.is_empty()))
+    .bind(a.stage_id)
+    .bind(by)
     .execute(&mut *conn)
     .await?;
-    record_move(conn, by, a.id, Some(a.stage_id), to.id).await
+    Ok(())
 }
 
 /// The longest note kept with a rejection.

@@ -3,11 +3,10 @@
 
 use super::application::ApplicationId;
 use super::candidate::CandidateId;
-use super::stage::{self, Stage, StageId};
+use super::stage::{self, Stage};
 use crate::domain::requisition::requirement::RequirementId;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
-use std::collections::HashMap;
 
 /// The cards a column shows: the longest in the stage first. A stage with
 /// more links to the candidate list filtered to it, so a column of
@@ -28,23 +27,23 @@ impl Column {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct Card {
     pub id: ApplicationId,
-    pub stage_id: StageId,
     pub candidate_id: CandidateId,
     pub full_name: String,
     pub stage_entered_at: DateTime<Utc>,
     pub tags: Vec<String>,
 }
 
-/// One stage's count with one of its cards (none: a stage whose cards
-/// are not shown, or an empty one).
+/// One stage with its count and one of its cards (none: a stage whose
+/// cards are not shown, or an empty one).
 #[derive(sqlx::FromRow)]
 struct Row {
-    stage_id: StageId,
+    #[sqlx(flatten)]
+    stage: Stage,
     count: i64,
-    id: Option<ApplicationId>,
+    card_id: Option<ApplicationId>,
     candidate_id: Option<CandidateId>,
     full_name: Option<String>,
     stage_entered_at: Option<DateTime<Utc>>,
@@ -52,49 +51,61 @@ struct Row {
 }
 
 /// The board of the requirement. The ends (rejected, withdrawn) are
-/// counted; their cards are not shown (the list shows them). The counts
-/// and the cards in one statement: the board is the recruiters' most
-/// used page.
+/// counted; their cards are not shown (the list shows them). The stages,
+/// the counts and the cards in one statement: the board is the
+/// recruiters' most used page.
 pub async fn board(
     conn: &mut PgConnection,
     requirement: RequirementId,
 ) -> Result<Vec<Column>, sqlx::Error> {
-    let stages = stage::pipeline(&mut *conn, requirement).await?;
-    let ids: Vec<StageId> = stages.iter().map(|s| s.id).collect();
-    let shown: Vec<bool> = stages.iter().map(|s| !s.kind.is_end()).collect();
-    let rows: Vec<Row> = sqlx::query_as(
-        "select s.id as stage_id, n.count, a.id, a.candidate_id, a.full_name, a.stage_entered_at, a.tags
-           from unnest($2::uuid[], $3::bool[]) as s(id, shown)
-           cross join lateral (
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        "select s.id, s.name, s.kind, s.position, n.count,
+                a.id as card_id, a.candidate_id, a.full_name, a.stage_entered_at, a.tags
+           from pipeline_stages s
+          cross join lateral (
              select count(*) as count from applications
               where requirement_id = $1 and stage_id = s.id and not hidden) n
            left join lateral (
              select a.id, a.candidate_id, c.full_name, a.stage_entered_at, c.tags
                from applications a join candidates c on c.id = a.candidate_id
-              where s.shown and a.requirement_id = $1 and a.stage_id = s.id and not a.hidden
+              where s.kind not in ('rejected', 'withdrawn') -- StageKind::is_end
+                and a.requirement_id = $1 and a.stage_id = s.id and not a.hidden
               order by a.stage_entered_at, a.id
-              limit $4) a on true",
-    )
+              limit $2) a on true
+          where ",
+        stage::in_pipeline!("$1"),
+        " order by s.position, a.stage_entered_at, a.id"
+    ))
     .bind(requirement)
-    .bind(&ids)
-    .bind(&shown)
     .bind(CARDS_SHOWN)
     .fetch_all(&mut *conn)
     .await?;
-    let mut counts: HashMap<StageId, i64> = HashMap::new();
-    let mut cards: Vec<Card> = Vec::new();
+    let mut columns: Vec<Column> = Vec::new();
     for row in rows {
-        counts.insert(row.stage_id, row.count);
-        if let (Some(id), Some(candidate_id), Some(full_name), Some(stage_entered_at), Some(tags)) = (
-            row.id,
+        if columns.last().is_none_or(|c| c.stage.id != row.stage.id) {
+            columns.push(Column {
+                stage: row.stage,
+                count: row.count,
+                cards: Vec::new(),
+            });
+        }
+        if let (
+            Some(column),
+            Some(id),
+            Some(candidate_id),
+            Some(full_name),
+            Some(stage_entered_at),
+            Some(tags),
+        ) = (
+            columns.last_mut(),
+            row.card_id,
             row.candidate_id,
             row.full_name,
             row.stage_entered_at,
             row.tags,
         ) {
-            cards.push(Card {
+            column.cards.push(Card {
                 id,
-                stage_id: row.stage_id,
                 candidate_id,
                 full_name,
                 stage_entered_at,
@@ -102,18 +113,5 @@ pub async fn board(
             });
         }
     }
-    Ok(stages
-        .into_iter()
-        .map(|stage| {
-            let (mine, rest) = std::mem::take(&mut cards)
-                .into_iter()
-                .partition(|c| c.stage_id == stage.id);
-            cards = rest;
-            Column {
-                count: counts.get(&stage.id).copied().unwrap_or(0),
-                cards: mine,
-                stage,
-            }
-        })
-        .collect())
+    Ok(columns)
 }
