@@ -733,7 +733,7 @@ async fn profile_page(
             can_manage: a.managed_by(me.id, &me.roles),
             can_schedule: me.can(Permission::ManageInterviews)
                 && !c.anonymised()
-                && !matches!(a.stage_kind, StageKind::Rejected | StageKind::Withdrawn),
+                && !a.stage_kind.is_end(),
             summary: (team && !theirs.is_empty()).then(|| scorecard::summary(&theirs)),
             interviews,
             moves,

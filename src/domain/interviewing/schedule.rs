@@ -11,7 +11,6 @@ use crate::domain::activity::notify::{self, Event, Notice};
 use crate::domain::kernel::{FieldErrors, NameOf, optional_text};
 use crate::domain::messaging::{Letters, outbox};
 use crate::domain::recruiting::application::{self, ApplicationId, Who};
-use crate::domain::recruiting::stage::StageKind;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
@@ -343,7 +342,7 @@ pub async fn schedule(
     if !allows(who.roles, Permission::ManageInterviews) {
         return Err(Error::Forbidden);
     }
-    if matches!(a.stage_kind, StageKind::Rejected | StageKind::Withdrawn) {
+    if a.stage_kind.is_end() {
         return Err(Error::refused(
             "This application has ended: un-reject it before scheduling an interview.",
         ));
