@@ -1078,13 +1078,10 @@ pub async fn apply(
         Err(e) => return Err(e),
     }
     let source = super::candidate::Source::CareersPage;
-    let id =
-        super::application::enter(&mut *conn, actor, None, mail, candidate, &r, source).await?;
-    sqlx::query("update applications set cover_letter = $2 where id = $1")
-        .bind(id)
-        .bind(&f.cover_letter)
-        .execute(&mut *conn)
-        .await?;
+    let entry = super::application::Entry::Applied {
+        cover_letter: &f.cover_letter,
+    };
+    super::application::enter(&mut *conn, actor, entry, mail, candidate, &r, source).await?;
     if let Some(to) = f.candidate.emails.first() {
         let letter =
             mail.application_received(to.as_str(), &f.candidate.full_name, &job.title, company)?;
