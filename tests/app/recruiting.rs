@@ -300,6 +300,22 @@ async fn moves_keep_a_history_and_a_rejection_can_be_undone() {
     assert!(history[0].contains("Applied"), "{history:?}");
     assert!(history[1].contains("Applied → Screening"), "{history:?}");
     assert!(history[2].contains("Screening → Interview"), "{history:?}");
+    // Each line's time in stage runs until the next move: five days ago
+    // applied, three days ago screened, interviewing since.
+    sqlx::query(
+        "update application_stage_changes m set at = now() - make_interval(days => d)
+           from (select id, (array[5, 3, 0])[row_number() over (order by id)] as d
+                   from application_stage_changes where application_id = $1) o
+          where m.id = o.id",
+    )
+    .bind(application)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let history = recruiter.get(&profile).await.texts(".stage-history li");
+    assert!(history[0].ends_with(", 2 d there"), "{history:?}");
+    assert!(history[1].ends_with(", 3 d there"), "{history:?}");
+    assert!(history[2].ends_with(", 0 min there"), "{history:?}");
     // The hiring manager hears of each move (not the recruiter, who made it).
     let told: i64 = sqlx::query_scalar(
         "select count(*) from notifications where user_id = $1 and event = 'application.stage_changed'",
