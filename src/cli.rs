@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `worker`, `migrate`,
+//! The command line: `serve` (the default), `web`, `worker`, `migrate`,
 //! `admin create-user`, `seed-demo` and `seed-load`.
 
 use crate::BoxError;
@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::domain::access::Role;
 use crate::domain::activity::audit::Actor;
 use crate::domain::org::user::{self, Email, UserFields};
+use crate::server::Runs;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -24,6 +25,9 @@ struct Cli {
 enum Command {
     /// Serve the web app and run the background workers (the default).
     Serve,
+    /// Serve only the web app (to scale it out: `worker` processes, here
+    /// or elsewhere, do the background work).
+    Web,
     /// Run only the background workers (to scale them out).
     Worker,
     /// Apply database migrations and exit.
@@ -78,8 +82,9 @@ pub async fn run() -> Result<(), BoxError> {
     let config = Config::from_env()?;
     crate::server::init_logging();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => crate::server::serve(config, true).await,
-        Command::Worker => crate::server::serve(config, false).await,
+        Command::Serve => crate::server::serve(config, Runs::WebAndWorkers).await,
+        Command::Web => crate::server::serve(config, Runs::Web).await,
+        Command::Worker => crate::server::serve(config, Runs::Workers).await,
         Command::Migrate => {
             let db = crate::db::connect(&config, 2).await?;
             crate::db::migrate(&db.pools.requests).await?;

@@ -1,6 +1,6 @@
 //! Starting and stopping: the web server and the workers in one process
-//! (`serve`), or the workers alone (`worker`), with a graceful shutdown on
-//! Ctrl-C or SIGTERM.
+//! (`serve`), the web server alone (`web`) or the workers alone
+//! (`worker`), with a graceful shutdown on Ctrl-C or SIGTERM.
 
 use crate::BoxError;
 use crate::config::Config;
@@ -38,7 +38,16 @@ pub fn state(pools: &Pools, config: Config) -> Result<AppState, BoxError> {
     ))
 }
 
-pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
+/// What a process runs: both halves (`serve`), or one of them, for
+/// scaling each out on its own machines (`web`, `worker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    WebAndWorkers,
+    Web,
+    Workers,
+}
+
+pub async fn serve(config: Config, runs: Runs) -> Result<(), BoxError> {
     let db = crate::db::connect(&config, config.database_pool_size).await?;
     crate::db::migrate(&db.pools.requests).await?;
     crate::web::health::install_metrics();
@@ -48,17 +57,21 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
         let _ = stop_tx.send(true);
     });
     let background = &db.pools.background;
-    let delivery = Arc::new(Delivery::new(background.clone(), &config)?);
-    let workers = tokio::spawn(jobs::run_workers(
-        background.clone(),
-        delivery,
-        Arc::new(Periodic::new(background.clone(), &config)?),
-        Arc::new(Extraction::new(background.clone(), &config)?),
-        stopped(stop_rx.clone()),
-    ));
+    let workers = if runs == Runs::Web {
+        None
+    } else {
+        let delivery = Arc::new(Delivery::new(background.clone(), &config)?);
+        Some(tokio::spawn(jobs::run_workers(
+            background.clone(),
+            delivery,
+            Arc::new(Periodic::new(background.clone(), &config)?),
+            Arc::new(Extraction::new(background.clone(), &config)?),
+            stopped(stop_rx.clone()),
+        )))
+    };
     tokio::spawn(housekeeping(background.clone()));
 
-    let served = if web {
+    let served = if runs != Runs::Workers {
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -87,7 +100,9 @@ pub async fn serve(config: Config, web: bool) -> Result<(), BoxError> {
             Some(served) => served.await?,
             None => stopped(stop).await,
         }
-        workers.await??;
+        if let Some(workers) = workers {
+            workers.await??;
+        }
         // Waits for every connection to come back.
         pools.close().await;
         Ok::<(), BoxError>(())

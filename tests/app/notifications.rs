@@ -278,36 +278,84 @@ impl Process {
 }
 
 async fn second_process(app: &TestApp) -> Process {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hiring-hare"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.database_url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("PUBLIC_URL", &base)
-        .env("DATA_DIR", app.data_dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let process = Process { child, base };
-    let probe = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(res) = probe
-            .get(format!("{}/health/ready", process.base))
-            .send()
-            .await
-            && res.status().is_success()
-        {
-            return process;
+    Process::start(app, "serve").ready().await
+}
+
+impl Process {
+    /// `hiring-hare <command>` on the test's database, listening (if it
+    /// serves) on a port of its own.
+    fn start(app: &TestApp, command: &str) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_hiring-hare"))
+            .arg(command)
+            .env("DATABASE_URL", &app.database_url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("PUBLIC_URL", &base)
+            .env("DATA_DIR", app.data_dir.path())
+            .env("RUST_LOG", "warn")
+            // The mail queued by the test's app seals its links with its key.
+            .env(
+                "SECRET_KEY",
+                String::from_utf8(app.config.secret_key.clone()).unwrap(),
+            )
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Process { child, base }
+    }
+
+    /// Once it answers `/health/ready`.
+    async fn ready(self) -> Process {
+        let probe = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(res) = probe
+                .get(format!("{}/health/ready", self.base))
+                .send()
+                .await
+                && res.status().is_success()
+            {
+                return self;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        panic!("the process did not become ready");
+    }
+}
+
+/// `web` serves requests and leaves the background work to `worker`
+/// processes: the approver's mail, queued when the requirement was
+/// submitted, waits while only a web process runs (a `serve` would have
+/// sent it within its one-second poll), and goes out once a worker runs.
+#[tokio::test]
+async fn a_web_process_leaves_the_mail_to_a_worker_process() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    let unsent = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from outbox where sent_at is null")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    assert!(unsent().await > 0, "submitting queued no mail");
+    let web = Process::start(&app, "web").ready().await;
+    let hm = web.signed_in(&app, chain.hm_id).await;
+    assert_eq!(hm.get("/approvals").await.status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(unsent().await > 0, "the web process sent the mail");
+    let _worker = Process::start(&app, "worker");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while unsent().await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker process sent no mail"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the second process did not become ready");
 }
 
 /// Stopping a process (SIGTERM, as a deploy or Ctrl-C does) ends its live
