@@ -47,8 +47,12 @@ impl Storage {
         }
         std::fs::create_dir_all(file_store)
             .map_err(|e| format!("cannot use the file store {file_store}: {e}"))?;
+        // Synced to disk before the row naming it commits (as the database
+        // syncs that row, and as a bucket keeps what it acknowledged): else
+        // a crash in the next half minute leaves an uploaded resume listed
+        // on its candidate and missing, or empty, on disk.
         Ok(Storage(Arc::new(
-            object_store::local::LocalFileSystem::new_with_prefix(file_store)?,
+            object_store::local::LocalFileSystem::new_with_prefix(file_store)?.with_fsync(true),
         )))
     }
 }

@@ -470,7 +470,7 @@ pub async fn add(
     .bind(actor.user_id)
     .fetch_one(&mut *conn)
     .await?;
-    set_emails(&mut *conn, id, &f.emails).await?;
+    insert_emails(&mut *conn, id, &f.emails).await?;
     reindex(&mut *conn, id).await?;
     let emails: Vec<&str> = f.emails.iter().map(Email::as_str).collect();
     let c = Changes::new()
@@ -506,6 +506,16 @@ async fn set_emails(
     .bind(&list)
     .execute(&mut *conn)
     .await?;
+    insert_emails(conn, id, emails).await
+}
+
+/// Adds the candidate's addresses, or puts those they have in this order.
+async fn insert_emails(
+    conn: &mut PgConnection,
+    id: CandidateId,
+    emails: &[Email],
+) -> Result<(), Error> {
+    let list: Vec<&str> = emails.iter().map(Email::as_str).collect();
     sqlx::query(
         "insert into candidate_emails (candidate_id, email, position)
          select $1, e, n from unnest($2::text[]) with ordinality as t(e, n)

@@ -1054,8 +1054,8 @@ pub async fn apply(
     let r = crate::domain::requisition::requirement::find(&mut *conn, job.requirement_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let candidate = match super::candidate::by_email(&mut *conn, &f.candidate.emails).await? {
-        Some(known) => {
+    let candidate = match super::candidate::add(&mut *conn, actor, &f.candidate).await? {
+        super::candidate::Added::Known(known) => {
             let already: bool = sqlx::query_scalar(
                 "select exists (select from applications where candidate_id = $1 and requirement_id = $2)",
             )
@@ -1068,9 +1068,7 @@ pub async fn apply(
             }
             known
         }
-        None => super::candidate::add(&mut *conn, actor, &f.candidate)
-            .await?
-            .id(),
+        super::candidate::Added::New(id) => id,
     };
     match super::files::attach(&mut *conn, store, actor, Some(candidate), resume).await {
         // The resume they sent before: kept once.

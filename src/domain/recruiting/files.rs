@@ -207,58 +207,76 @@ pub async fn attach(
     if let Some(c) = candidate {
         candidate::takes_data_unheld(&mut *conn, c).await?;
     }
-    // Whether this upload brings the content first, its text job queued
-    // here: that job indexes the words for every candidate with the file.
-    let mut first = false;
-    if !share(&mut *conn, &upload.sha256).await? {
-        // Stored before the row that names it is committed: a content
-        // stored for an upload that then failed is only unused, never
-        // missing.
-        store
-            .put(&upload.sha256, upload.bytes.clone())
-            .await
-            .map_err(Error::Internal)?;
-        let new = sqlx::query(
-            "insert into file_blobs (sha256, size, kind) values ($1, $2, $3) on conflict do nothing",
-        )
-        .bind(&upload.sha256)
-        .bind(upload.bytes.len() as i64)
-        .bind(upload.kind)
-        .execute(&mut *conn)
-        .await?;
-        first = new.rows_affected() == 1;
+    // Whether this upload brings the content first: its row is inserted
+    // (and its text job queued) here, and the content stored before that
+    // row is committed, so a content stored for an upload that then failed
+    // is only unused, never missing. Else it is shared as below.
+    let first = sqlx::query(
+        "insert into file_blobs (sha256, size, kind) values ($1, $2, $3) on conflict do nothing",
+    )
+    .bind(&upload.sha256)
+    .bind(upload.bytes.len() as i64)
+    .bind(upload.kind)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    // Stored while the rest is recorded: storing waits on the disk (the
+    // store syncs), recording on the database, and the caller commits
+    // only once both are done. Both run to their end (a statement cut off
+    // halfway would leave the connection mid-answer).
+    let stored = async {
         if first {
-            jobs::enqueue_extract(&mut *conn, &upload.sha256).await?;
+            store.put(&upload.sha256, upload.bytes.clone()).await
         } else {
-            // Another upload of it committed meanwhile: locked as above.
-            share(&mut *conn, &upload.sha256).await?;
+            Ok(())
         }
+    };
+    let (stored, recorded) = tokio::join!(stored, record(conn, actor, candidate, upload, first));
+    stored.map_err(Error::Internal)?;
+    recorded
+}
+
+/// The rest of [`attach`]'s rows, once the content's row is in (`first`:
+/// inserted by this upload).
+async fn record(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    candidate: Option<CandidateId>,
+    upload: &Upload,
+    first: bool,
+) -> Result<FileId, Error> {
+    if first {
+        jobs::enqueue_extract(&mut *conn, &upload.sha256).await?;
+    } else {
+        share(&mut *conn, &upload.sha256).await?;
     }
-    if let Some(c) = candidate {
-        let already: Option<String> = sqlx::query_scalar(
-            "select name from file_attachments where candidate_id = $1 and sha256 = $2 and deleted_at is null",
-        )
-        .bind(c)
-        .bind(&upload.sha256)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(name) = already {
-            return Err(Error::field(
-                "file",
-                format!("This file is attached already, as “{name}”."),
-            ));
-        }
-    }
-    let id: FileId = sqlx::query_scalar(
+    let id: Option<FileId> = sqlx::query_scalar(
         "insert into file_attachments (sha256, candidate_id, name, uploaded_by)
-         values ($1, $2, $3, $4) returning id",
+         values ($1, $2, $3, $4)
+         on conflict (candidate_id, sha256) where candidate_id is not null and deleted_at is null
+         do nothing
+         returning id",
     )
     .bind(&upload.sha256)
     .bind(candidate)
     .bind(&upload.name)
     .bind(actor.user_id)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
+    let Some(id) = id else {
+        let name: String = sqlx::query_scalar(
+            "select name from file_attachments where candidate_id = $1 and sha256 = $2 and deleted_at is null",
+        )
+        .bind(candidate)
+        .bind(&upload.sha256)
+        .fetch_one(&mut *conn)
+        .await?;
+        return Err(Error::field(
+            "file",
+            format!("This file is attached already, as “{name}”."),
+        ));
+    };
     if let Some(c) = candidate {
         if !first {
             candidate::reindex(&mut *conn, c).await?;
@@ -266,20 +284,6 @@ pub async fn attach(
         added(conn, actor, c).await?;
     }
     Ok(id)
-}
-
-/// Whether the content is stored already; if so, locked against the text
-/// job's update until the caller commits. A candidate's search is computed
-/// from their files' text: locked, either the job saves the text first
-/// (and the caller's reindex reads it), or it waits and then reindexes
-/// every candidate with the file, this one included.
-async fn share(conn: &mut PgConnection, sha256: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<i32> =
-        sqlx::query_scalar("select 1 from file_blobs where sha256 = $1 for share")
-            .bind(sha256)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.is_some())
 }
 
 /// Gives a file uploaded before its candidate existed to that candidate.
@@ -315,6 +319,19 @@ pub async fn give(
         // Theirs already (the candidate was known and had it).
         None => Ok(()),
     }
+}
+
+/// Locks the stored content against the text job's update until the
+/// caller commits. A candidate's search is computed from their files'
+/// text: locked, either the job saved the text first (and the caller's
+/// reindex reads it), or it waits and then reindexes every candidate with
+/// the file, this one included.
+async fn share(conn: &mut PgConnection, sha256: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("select from file_blobs where sha256 = $1 for share")
+        .bind(sha256)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Records that the candidate has a new file.
