@@ -470,9 +470,9 @@ pub async fn add(
     .bind(actor.user_id)
     .fetch_one(&mut *conn)
     .await?;
-    insert_emails(&mut *conn, id, &f.emails).await?;
-    reindex(&mut *conn, id).await?;
     let emails: Vec<&str> = f.emails.iter().map(Email::as_str).collect();
+    insert_emails(&mut *conn, id, &emails).await?;
+    reindex(&mut *conn, id).await?;
     let c = Changes::new()
         .personal("full_name", true)
         .personal("emails", !emails.is_empty())
@@ -491,8 +491,7 @@ pub async fn add(
     Ok(Added::New(id))
 }
 
-/// Replaces the candidate's addresses. An address that is someone else's
-/// is a problem beside the field.
+/// Replaces the candidate's addresses (see [`insert_emails`]).
 async fn set_emails(
     conn: &mut PgConnection,
     id: CandidateId,
@@ -506,23 +505,23 @@ async fn set_emails(
     .bind(&list)
     .execute(&mut *conn)
     .await?;
-    insert_emails(conn, id, emails).await
+    insert_emails(conn, id, &list).await
 }
 
 /// Adds the candidate's addresses, or puts those they have in this order.
+/// An address that is someone else's is a problem beside the field.
 async fn insert_emails(
     conn: &mut PgConnection,
     id: CandidateId,
-    emails: &[Email],
+    list: &[&str],
 ) -> Result<(), Error> {
-    let list: Vec<&str> = emails.iter().map(Email::as_str).collect();
     sqlx::query(
         "insert into candidate_emails (candidate_id, email, position)
          select $1, e, n from unnest($2::text[]) with ordinality as t(e, n)
          on conflict (candidate_id, email) do update set position = excluded.position",
     )
     .bind(id)
-    .bind(&list)
+    .bind(list)
     .execute(conn)
     .await
     .map_err(|e| {
