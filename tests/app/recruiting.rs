@@ -525,6 +525,32 @@ async fn candidates_are_found_by_their_words_and_exported() {
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     }
+    let res = recruiter
+        .post(
+            "/candidates",
+            &[
+                ("full_name", "Dana Eze"),
+                ("emails", "dana@example.com\ndana.eze@work.test"),
+                ("phone", "+44 20 7946 0958"),
+                ("source", "sourced"),
+                ("skills", "kotlin, fortran"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // A new candidate's words are written with them: what recomputing
+    // them gives.
+    let differ: i64 = sqlx::query_scalar(
+        "select count(*) from candidates where search is distinct from candidate_search(id)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(differ, 0);
+    for q in ["dana.eze%40work.test", "442079460958", "fortran", "eze"] {
+        let found = recruiter.get(&format!("/candidates?q={q}")).await;
+        assert_eq!(found.texts("tbody th"), ["Dana Eze"], "{q}");
+    }
     let ben: Uuid = sqlx::query_scalar("select id from candidates where full_name = 'Ben Dahl'")
         .fetch_one(&app.pool)
         .await

@@ -449,10 +449,15 @@ pub async fn add(
     if let Some(known) = by_email(&mut *conn, &f.emails).await? {
         return Ok(Added::Known(known));
     }
+    let emails: Vec<&str> = f.emails.iter().map(Email::as_str).collect();
+    // With their search words (as `reindex` would compute them: a new
+    // candidate has no files yet), not updated to them after.
     let id: CandidateId = sqlx::query_scalar(
         "insert into candidates (full_name, phone, location, links, source, referrer_id, source_detail,
-                                 tags, skills, owner_id, consent_given_at, consent_until, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, case when $11 then now() end, $12, $13)
+                                 tags, skills, owner_id, consent_given_at, consent_until, created_by,
+                                 search)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, case when $11 then now() end, $12, $13,
+                 candidate_words($1, $14, $2, $8, $9))
          returning id",
     )
     .bind(&f.full_name)
@@ -468,11 +473,10 @@ pub async fn add(
     .bind(f.consent)
     .bind(f.consent_until)
     .bind(actor.user_id)
+    .bind(&emails)
     .fetch_one(&mut *conn)
     .await?;
-    let emails: Vec<&str> = f.emails.iter().map(Email::as_str).collect();
     insert_emails(&mut *conn, id, &emails).await?;
-    reindex(&mut *conn, id).await?;
     let c = Changes::new()
         .personal("full_name", true)
         .personal("emails", !emails.is_empty())
