@@ -438,3 +438,89 @@ async fn files_live_in_an_s3_compatible_store_when_configured() {
         .unwrap();
     assert_eq!(recruiter.get_bytes(&link).await.2, pdf);
 }
+
+/// An erasure queues a content for deletion from the store once nobody
+/// holds it. The same file uploaded again meanwhile takes it off that
+/// queue: an upload waits for a deletion under way and stores the file
+/// afresh, and a deletion waits for an upload under way and then leaves
+/// the file. (Checked only against the content's row, a deletion could
+/// remove the file an upload was storing: listed, with nothing behind it.)
+#[tokio::test]
+async fn a_file_uploaded_again_while_its_content_is_forgotten_stays() {
+    use hiring_hare::domain::recruiting::files::Store as _;
+    use hiring_hare::domain::recruiting::privacy::anonymise;
+    use sha2::Digest as _;
+    let app = TestApp::spawn().await;
+    let (recruiter, id) = candidate(&app).await;
+    let profile = format!("/candidates/{id}");
+    let store =
+        hiring_hare::storage::Storage::open(&app.config.file_store, &app.config.file_store_options)
+            .unwrap();
+    let pdf = documents::pdf(&["Ana Costa", "Quince orchards"]);
+    let sha = hex::encode(sha2::Sha256::digest(&pdf));
+    let run = |sql: &'static str| {
+        let (pool, sha) = (app.pool.clone(), sha.clone());
+        async move { sqlx::query(sql).bind(sha).execute(&pool).await.unwrap() }
+    };
+
+    // Erased, as an erasure leaves it: in the store, held by nobody, queued.
+    store.put(&sha, pdf.clone().into()).await.unwrap();
+    run("insert into forgotten_files (sha256) values ($1)").await;
+    // A deletion under way (as `forget_files` holds it), then an upload.
+    let mut forgetting = app.pool.begin().await.unwrap();
+    sqlx::query("select from forgotten_files where sha256 = $1 for update")
+        .bind(&sha)
+        .execute(&mut *forgetting)
+        .await
+        .unwrap();
+    let files = format!("{profile}/files");
+    let upload = recruiter.post_file(&files, "cv.pdf", pdf.clone(), None);
+    let forget = async {
+        let waited = app.lock_awaited().await;
+        store.delete(&sha).await.unwrap();
+        sqlx::query("delete from forgotten_files where sha256 = $1")
+            .bind(&sha)
+            .execute(&mut *forgetting)
+            .await
+            .unwrap();
+        forgetting.commit().await.unwrap();
+        waited
+    };
+    let (res, waited) = tokio::join!(upload, forget);
+    assert!(waited, "the upload did not wait for the deletion");
+    res.assert_redirect(&profile);
+    assert_eq!(
+        store.get(&sha).await.unwrap().to_vec(),
+        pdf,
+        "stored afresh"
+    );
+
+    // Erased again; this time an upload under way (as `files::attach`
+    // takes it off the queue), then the deletion.
+    run("delete from file_attachments where sha256 = $1").await;
+    run("delete from file_blobs where sha256 = $1").await;
+    run("insert into forgotten_files (sha256) values ($1)").await;
+    let mut uploading = app.pool.begin().await.unwrap();
+    sqlx::query(
+        "with unqueued as (delete from forgotten_files where sha256 = $1)
+         insert into file_blobs (sha256, size, kind) values ($1, $2, 'pdf')",
+    )
+    .bind(&sha)
+    .bind(pdf.len() as i64)
+    .execute(&mut *uploading)
+    .await
+    .unwrap();
+    let forget = async {
+        let mut conn = app.pool.acquire().await.unwrap();
+        anonymise::forget_files(&mut conn, &store).await.unwrap()
+    };
+    let upload = async {
+        let waited = app.lock_awaited().await;
+        uploading.commit().await.unwrap();
+        waited
+    };
+    let (forgotten, waited) = tokio::join!(forget, upload);
+    assert!(waited, "the deletion did not wait for the upload");
+    assert_eq!(forgotten, 0);
+    assert_eq!(store.get(&sha).await.unwrap().to_vec(), pdf, "kept");
+}

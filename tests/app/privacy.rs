@@ -498,25 +498,6 @@ async fn erasing_leaves_no_trace_of_them_in_any_table_or_the_file_store() {
     assert!(left.is_empty(), "she came back in {left:?}");
 }
 
-/// Whether a statement of the app's came to wait for a lock (within 5 s).
-async fn lock_awaited(app: &TestApp) -> bool {
-    let began = Instant::now();
-    while began.elapsed() < Duration::from_secs(5) {
-        let waiting: i64 = sqlx::query_scalar(
-            "select count(*) from pg_stat_activity
-              where datname = current_database() and wait_event_type = 'Lock'",
-        )
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-        if waiting > 0 {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
-}
-
 /// A comment sent while the person is being anonymised waits for it and
 /// is refused: it never outlives the anonymising (it was checked before
 /// and saved after, and stayed).
@@ -541,7 +522,7 @@ async fn a_comment_sent_while_they_are_anonymised_waits_and_is_refused() {
     let comments = format!("/candidates/{id}/comments");
     let comment = recruiter.post(&comments, &[("body", "Zelda Quist called back.")]);
     let anonymise = async {
-        let waited = lock_awaited(&app).await;
+        let waited = app.lock_awaited().await;
         sqlx::query("update candidates set anonymised_at = now() where id = $1")
             .bind(id)
             .execute(&mut *anonymising)
@@ -589,7 +570,7 @@ async fn an_erasure_while_their_file_is_read_waits_for_the_reading() {
     let erasure = format!("{profile}/erasure");
     let erase = admin.post(&erasure, &[("confirm", "erase")]);
     let read = async {
-        assert!(lock_awaited(&app).await, "the erasure never waited");
+        assert!(app.lock_awaited().await, "the erasure never waited");
         sqlx::query("update candidates set search = candidate_search(id) where id = $1")
             .bind(id)
             .execute(&mut *reading)

@@ -210,9 +210,13 @@ pub async fn attach(
     // Whether this upload brings the content first: its row is inserted
     // (and its text job queued) here, and the content stored before that
     // row is committed, so a content stored for an upload that then failed
-    // is only unused, never missing. Else it is shared as below.
+    // is only unused, never missing. Else it is shared as below. A content
+    // an erasure queued for deletion is taken off the queue with it:
+    // holding that row, a deletion under way finishes first, and none
+    // starts (see `anonymise::forget_files`).
     let first = sqlx::query(
-        "insert into file_blobs (sha256, size, kind) values ($1, $2, $3) on conflict do nothing",
+        "with unqueued as (delete from forgotten_files where sha256 = $1)
+         insert into file_blobs (sha256, size, kind) values ($1, $2, $3) on conflict do nothing",
     )
     .bind(&upload.sha256)
     .bind(upload.bytes.len() as i64)

@@ -235,6 +235,25 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
 }
 
 impl TestApp {
+    /// Whether a statement of the app's came to wait for a lock (within 5 s).
+    pub async fn lock_awaited(&self) -> bool {
+        let began = std::time::Instant::now();
+        while began.elapsed() < Duration::from_secs(5) {
+            let waiting: i64 = sqlx::query_scalar(
+                "select count(*) from pg_stat_activity
+                  where datname = current_database() and wait_event_type = 'Lock'",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
     }

@@ -249,24 +249,48 @@ async fn drop_files(conn: &mut PgConnection, records: &[Uuid]) -> Result<(), sql
 /// file was uploaded again since. Run after the anonymising transaction
 /// commits, and by the daily run for what a crash left. A store that
 /// fails keeps the rest queued for the next time.
+///
+/// Each content is deleted holding its queue row: an upload of the same
+/// file takes that row off the queue in the transaction that stores it
+/// again (see `files::attach`), so it waits for a deletion under way, or
+/// the deletion waits for it and then finds it no longer queued. Checked
+/// only for its row, an upload could store the file between the check
+/// and the deletion, and be left listed with nothing behind it.
 pub async fn forget_files(conn: &mut PgConnection, store: &dyn Store) -> Result<usize, Error> {
+    use sqlx::Connection as _;
     let keys: Vec<String> = sqlx::query_scalar(
         "select f.sha256 from forgotten_files f
           where not exists (select from file_blobs b where b.sha256 = f.sha256)",
     )
     .fetch_all(&mut *conn)
     .await?;
+    let mut forgotten = 0;
     for key in &keys {
+        let mut tx = conn.begin().await?;
+        let queued: Option<String> = sqlx::query_scalar(
+            "select f.sha256 from forgotten_files f
+              where f.sha256 = $1 and not exists (select from file_blobs b where b.sha256 = f.sha256)
+                for update of f",
+        )
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if queued.is_none() {
+            tx.rollback().await?;
+            continue;
+        }
         store.delete(key).await.map_err(Error::Internal)?;
         sqlx::query("delete from forgotten_files where sha256 = $1")
             .bind(key)
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
+        forgotten += 1;
     }
     sqlx::query(
         "delete from forgotten_files f where exists (select from file_blobs b where b.sha256 = f.sha256)",
     )
     .execute(&mut *conn)
     .await?;
-    Ok(keys.len())
+    Ok(forgotten)
 }
