@@ -111,10 +111,15 @@ const STAGED_BLOCKS: usize = 64;
 #[repr(C, align(4096))]
 struct Block([u8; BLOCK]);
 
+/// Direct writes, where the system has them (Linux: the server's).
+#[cfg(target_os = "linux")]
+const DIRECT: libc::c_int = libc::O_DIRECT;
+#[cfg(not(target_os = "linux"))]
+const DIRECT: libc::c_int = 0;
+
 thread_local! {
-    /// Each blocking thread keeps its staging: a fresh megabyte for each
-    /// upload cost a page fault per page, and the page cache copy this
-    /// avoids was exactly that.
+    /// Each blocking thread keeps its staging: a fresh aligned megabyte
+    /// for each upload would be faulted in page by page every time.
     static STAGING: std::cell::RefCell<Vec<Block>> =
         std::cell::RefCell::new(vec![Block([0; BLOCK]); STAGED_BLOCKS]);
 }
@@ -133,7 +138,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
             .custom_flags(flags)
             .open(path)
     };
-    let direct = open(libc::O_DIRECT).and_then(|mut file| {
+    let direct = open(DIRECT).and_then(|mut file| {
         STAGING.with_borrow_mut(|blocks| {
             // SAFETY: `Block` is a plain byte array (repr(C), no padding),
             // so the vector's memory is `len * BLOCK` initialised bytes.
