@@ -44,6 +44,7 @@ pub fn routes() -> Routes {
         .serve(route!(GET "/candidates"), list)
         .serve(route!(POST "/candidates"), create)
         .serve(route!(GET "/candidates/new"), new)
+        .serve(route!(GET "/candidates/requirements"), requirement_choices)
         .serve(route!(GET "/candidates.csv"), export)
         .serve(route!(GET "/candidates/{id}"), show)
         .serve(route!(POST "/candidates/{id}"), update)
@@ -225,6 +226,24 @@ fn csv_fields(r: &Row) -> Vec<String> {
 // ---- the form ---------------------------------------------------------------
 
 #[derive(Template)]
+#[template(path = "fragments/candidates/_requirement_choices.html")]
+struct RequirementChoices {
+    requirements: Vec<NameOf>,
+}
+
+/// The suggestions of a "requirement" field (the requirements `me`
+/// recruits for), which htmx loads into its `<datalist>` when the field
+/// is first focused: read for every profile shown, they were one of its
+/// dearest statements, for a field seldom used. Without JavaScript the
+/// field takes a typed reference.
+async fn requirement_choices(mut db: Db, me: CurrentUser) -> Result<Response, AppError> {
+    me.require(Permission::ManageCandidates)?;
+    let conn = db.conn().await?;
+    let requirements = requirement::recruiting_for(conn, me.id).await?;
+    render::ok(&RequirementChoices { requirements })
+}
+
+#[derive(Template)]
 #[template(path = "pages/candidates/form.html")]
 struct FormPage {
     layout: Layout,
@@ -234,8 +253,6 @@ struct FormPage {
     problems: Problems,
     people: Shown,
     sources: [Source; 6],
-    /// Suggestions for the requirement to add a new one to.
-    requirements: Vec<NameOf>,
     /// The resume a new one is being added from.
     resume: Option<File>,
     /// The largest file accepted, in words.
@@ -287,11 +304,6 @@ async fn form_page(
         None => "Add a candidate".into(),
     };
     let people = Shown::of(&mut *conn, [&*form.referrer_id, &*form.owner_id]).await?;
-    let requirements = if candidate.is_none() {
-        requirement::recruiting_for(&mut *conn, me.id).await?
-    } else {
-        Vec::new()
-    };
     let resume = match form.file_id.trim().parse() {
         Ok(id) => own_upload(&mut *conn, me, id).await?,
         Err(_) => None,
@@ -303,7 +315,6 @@ async fn form_page(
         problems,
         people,
         sources: Source::ALL,
-        requirements,
         resume,
         file_max: files::size_label(state.config.file_max_bytes as i64),
     })
@@ -551,8 +562,6 @@ struct ShowPage {
     mail_wait: String,
     history: Vec<Event>,
     can_edit: bool,
-    /// Requirements to add them to (those `me` recruits for).
-    requirements: Vec<NameOf>,
     /// The add-to-requirement form as typed, when it failed.
     adding: String,
     problems: Problems,
@@ -755,11 +764,6 @@ async fn profile_page(
         mail_wait: application::mail_wait(state.config.rejection_mail_delay),
         history: history::timeline(&mut *conn, c.id).await?,
         can_edit: can_manage_any && !c.anonymised(),
-        requirements: if can_manage_any {
-            requirement::recruiting_for(&mut *conn, me.id).await?
-        } else {
-            Vec::new()
-        },
         adding,
         problems,
         thread: super::comments::thread(&mut *conn, me, &on).await?,

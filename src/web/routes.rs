@@ -237,6 +237,11 @@ pub const TABLE: &[Route] = {
         r(Get, "/candidates", Permission(P::ViewCandidates)),
         r(Post, "/candidates", Permission(P::ManageCandidates)),
         r(Get, "/candidates/new", Permission(P::ManageCandidates)),
+        r(
+            Get,
+            "/candidates/requirements",
+            Permission(P::ManageCandidates),
+        ),
         r(Get, "/candidates.csv", Permission(P::ViewCandidates)),
         r(Get, "/candidates/{id}", Row(SeesCandidate)),
         r(Post, "/candidates/{id}", Row(ManagesCandidate)),

@@ -271,6 +271,45 @@ async fn who_sees_candidates_follows_the_roles_and_the_requirement() {
     );
 }
 
+/// The "add to a requirement" field suggests, once focused, the open
+/// requirements its user recruits for; the profile itself reads none.
+#[tokio::test]
+async fn a_requirement_field_suggests_the_requirements_one_recruits_for() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, recruiter_id) = recruiting(&app).await;
+    let application = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    let profile = format!("/candidates/{}", candidate_of(&app, application).await);
+    let reference: String = sqlx::query_scalar(
+        "update requirements set recruiter_id = $1 where id = $2 returning reference",
+    )
+    .bind(recruiter_id)
+    .bind(chain.requirement)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
+    let page = recruiter.get(&profile).await;
+    assert_eq!(
+        page.attr("#requirement_id", "hx-get").as_deref(),
+        Some("/candidates/requirements")
+    );
+    assert!(page.texts("#requirement-choices option").is_empty());
+
+    let options = |page: crate::harness::Page| -> Vec<String> {
+        page.html()
+            .select(&scraper::Selector::parse("option").unwrap())
+            .filter_map(|o| o.value().attr("value").map(str::to_owned))
+            .collect()
+    };
+    let suggested = recruiter.get_hx("/candidates/requirements").await;
+    assert_eq!(suggested.status, StatusCode::OK);
+    assert_eq!(options(suggested), [reference]);
+    let (other, _) = app.signed_in(Role::Recruiter).await;
+    assert!(options(other.get_hx("/candidates/requirements").await).is_empty());
+    let refused = chain.hm.get_hx("/candidates/requirements").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
 #[tokio::test]
 async fn moves_keep_a_history_and_a_rejection_can_be_undone() {
     let app = TestApp::spawn().await;
