@@ -102,13 +102,16 @@ async fn drag(browser: &Browser, name: &str, n: usize) {
 async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
     let app = TestApp::spawn().await;
     app.run_workers();
-    let (chain, _) = recruiting(&app).await;
+    let (chain, recruiter) = recruiting(&app).await;
     let id = chain.requirement;
-    let reference: String = sqlx::query_scalar("select reference from requirements where id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let reference: String = sqlx::query_scalar(
+        "update requirements set recruiter_id = $1 where id = $2 returning reference",
+    )
+    .bind(recruiter)
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     // Two others already in the pipeline, to reject together.
     let (other, _) = app.signed_in(Role::Recruiter).await;
     for name in ["Ben Dahl", "Cleo Marsh"] {
@@ -139,6 +142,15 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
     assert_eq!(browser.value("#phone").await, "+351 912 345 678");
     browser.fill("#full_name", "Ana Costa").await;
     browser.fill("#requirement_id", &reference).await;
+    // Focused, the field loaded its suggestions: the requirements Rita
+    // recruits for.
+    let began = Instant::now();
+    let suggested =
+        "return [...document.querySelectorAll('#requirement-choices option')].map(o => o.value)";
+    while browser.js(suggested).await != serde_json::json!([reference]) {
+        assert!(began.elapsed() < TIMEOUT, "no suggestions loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     browser.click_button("Add candidate").await;
     browser.wait_for(".flash.success").await;
     assert_eq!(browser.text("h1").await, "Ana Costa");
