@@ -63,22 +63,22 @@ struct Row {
 /// parameter starts (all eleven) at every execution.
 fn timeline_sql(kind: SubjectKind) -> &'static str {
     macro_rules! of_kind {
-    ($kind:literal) => {
-        concat!(
-            "select a.at, actor.full_name as actor, behalf.full_name as on_behalf_of, a.action,
-                    a.changes, t.step_name as step
-               from subject_audit s
-               join audit_logs a on a.id = s.audit_id
-               left join users actor on actor.id = a.actor_id
-               left join users behalf on behalf.id = a.on_behalf_of_id
-               left join approval_tasks t on a.entity_type = 'approval_task' and t.id = a.entity_id
-              where s.subject_type = '",
-            $kind,
-            "' and s.subject_id = $1
-              order by a.id desc"
-        )
-    };
-}
+        ($kind:literal) => {
+            concat!(
+                "select a.at, actor.full_name as actor, behalf.full_name as on_behalf_of, a.action,
+                        a.changes, t.step_name as step
+                   from subject_audit s
+                   join audit_logs a on a.id = s.audit_id
+                   left join users actor on actor.id = a.actor_id
+                   left join users behalf on behalf.id = a.on_behalf_of_id
+                   left join approval_tasks t on a.entity_type = 'approval_task' and t.id = a.entity_id
+                  where s.subject_type = '",
+                $kind,
+                "' and s.subject_id = $1
+                  order by a.id desc"
+            )
+        };
+    }
     match kind {
         SubjectKind::Requirement => of_kind!("requirement"),
         SubjectKind::Offer => of_kind!("offer"),
