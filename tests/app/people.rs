@@ -98,11 +98,7 @@ async fn suggestions_are_few_permission_checked_and_take_wildcards_literally() {
         .get_hx("/people?field=recruiter_id&recruiter_id=person")
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    let options: Vec<String> = page
-        .html()
-        .select(&scraper::Selector::parse("option").unwrap())
-        .filter_map(|o| o.value().attr("value").map(str::to_owned))
-        .collect();
+    let options = page.attrs("option", "value");
     assert_eq!(options.len(), 20, "at most 20: {options:?}");
     assert!(
         options
@@ -110,12 +106,7 @@ async fn suggestions_are_few_permission_checked_and_take_wildcards_literally() {
             .all(|o| o.starts_with("Person ") && o.ends_with("@people.test>"))
     );
 
-    let values = |page: Page| -> Vec<String> {
-        page.html()
-            .select(&scraper::Selector::parse("option").unwrap())
-            .filter_map(|o| o.value().attr("value").map(str::to_owned))
-            .collect()
-    };
+    let values = |page: Page| page.attrs("option", "value");
     assert_eq!(
         values(hm.get_hx("/people?q=n_L").await),
         vec!["Ann_Lee <ann_lee@example.com>"],

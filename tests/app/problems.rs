@@ -91,12 +91,7 @@ async fn status_of(app: &TestApp, id: uuid::Uuid) -> String {
 
 /// The distinct versions the page's action forms send.
 fn version_in_forms(page: &Page) -> Vec<String> {
-    let html = page.html();
-    let selector = scraper::Selector::parse("form input[name=version]").unwrap();
-    let mut versions: Vec<String> = html
-        .select(&selector)
-        .filter_map(|e| e.value().attr("value").map(str::to_owned))
-        .collect();
+    let mut versions = page.attrs("form input[name=version]", "value");
     versions.dedup();
     versions
 }

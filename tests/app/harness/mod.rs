@@ -465,11 +465,16 @@ impl Page {
     }
 
     pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        self.attrs(css, attr).into_iter().next()
+    }
+
+    /// `attr` of each element matching `css` that has it.
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
         let sel = Selector::parse(css).unwrap();
         self.html()
             .select(&sel)
-            .next()
-            .and_then(|e| e.value().attr(attr).map(str::to_owned))
+            .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+            .collect()
     }
 
     pub fn location(&self) -> &str {
