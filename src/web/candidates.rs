@@ -49,6 +49,7 @@ pub fn routes() -> Routes {
         .serve(route!(GET "/candidates/{id}"), show)
         .serve(route!(POST "/candidates/{id}"), update)
         .serve(route!(GET "/candidates/{id}/edit"), edit)
+        .serve(route!(GET "/candidates/{id}/history"), history_page)
         .serve(
             route!(POST "/candidates/{id}/applications"),
             add_application,
@@ -560,7 +561,6 @@ struct ShowPage {
     reasons: Vec<Reason>,
     /// How long a rejection mail waits, in words.
     mail_wait: String,
-    history: Vec<Event>,
     can_edit: bool,
     /// The add-to-requirement form as typed, when it failed.
     adding: String,
@@ -762,7 +762,6 @@ async fn profile_page(
             .reasons(&mut *conn, me.catalog_version)
             .await?,
         mail_wait: application::mail_wait(state.config.rejection_mail_delay),
-        history: history::timeline(&mut *conn, c.id).await?,
         can_edit: can_manage_any && !c.anonymised(),
         adding,
         problems,
@@ -776,6 +775,41 @@ async fn profile_page(
         c,
     };
     Ok(page)
+}
+
+/// A candidate's history, newest first: a page of its own, and the
+/// fragment the profile loads when its History section comes into view
+/// (read on demand: most views of a profile never scroll to it).
+#[derive(Template)]
+#[template(path = "pages/candidates/history.html", blocks = ["events"])]
+struct HistoryPage {
+    layout: Layout,
+    c: Candidate,
+    history: Vec<Event>,
+}
+
+async fn history_page(
+    mut db: Db,
+    me: CurrentUser,
+    hx: Hx,
+    Path(id): Path<CandidateId>,
+) -> Result<Response, AppError> {
+    let conn = db.conn().await?;
+    let reach = Reach::of(me.id, &me.roles);
+    let c = candidate::find(&mut *conn, reach, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let layout = if hx.0 {
+        Layout::bare()
+    } else {
+        Layout::new(&me, format!("History of {}", c.full_name)).await?
+    };
+    let page = HistoryPage {
+        layout,
+        history: history::timeline(conn, c.id).await?,
+        c,
+    };
+    render::page_or_fragment(hx, &page, page.as_events())
 }
 
 async fn show(

@@ -246,6 +246,7 @@ pub const TABLE: &[Route] = {
         r(Get, "/candidates/{id}", Row(SeesCandidate)),
         r(Post, "/candidates/{id}", Row(ManagesCandidate)),
         r(Get, "/candidates/{id}/edit", Row(ManagesCandidate)),
+        r(Get, "/candidates/{id}/history", Row(SeesCandidate)),
         r(Post, "/candidates/{id}/applications", Row(ManagesCandidate)),
         r(Post, "/candidates/{id}/comments", Row(CommentsOn)),
         // Files: multipart forms whose CSRF token is their first field.

@@ -155,6 +155,18 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
     browser.wait_for(".flash.success").await;
     assert_eq!(browser.text("h1").await, "Ana Costa");
     assert_eq!(browser.texts(".files li > a").await, ["ana-costa.pdf"]);
+    // Scrolled to, the history section reads the timeline in.
+    browser
+        .js("document.getElementById('history-heading').scrollIntoView(); return null")
+        .await;
+    browser
+        .wait_for("#history-heading + div ol.timeline > li")
+        .await;
+    let events = browser.texts("ol.timeline > li > p").await;
+    assert!(
+        events.iter().any(|e| e.contains("added a file")),
+        "{events:?}"
+    );
 
     // Found by a word of the resume, as it is typed.
     browser.goto(&app.url("/candidates")).await;
@@ -250,6 +262,7 @@ async fn a_recruiter_takes_a_requirement_from_open_to_filled_in_the_browser() {
                 format!("/candidates?requirement={id}"),
             ),
             ("candidate", profile.clone()),
+            ("candidate-history", format!("{profile}/history")),
             ("candidate-new", "/candidates/new".to_owned()),
             ("merge", format!("{profile}/merge?with={ben}")),
             (

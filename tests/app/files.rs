@@ -78,11 +78,11 @@ async fn a_resume_is_read_in_the_background_and_its_words_find_the_candidate() {
     assert!(about.starts_with("PDF, "), "{about}");
     assert!(about.contains("2 pages"), "{about}");
     assert!(page.texts(".file-preview pre")[0].contains("Zanzibar"));
-    assert!(
-        page.texts("ol.timeline > li > p")[0].contains("added a file"),
-        "{:?}",
-        page.texts("ol.timeline > li > p")
-    );
+    let events = recruiter
+        .get(&format!("{profile}/history"))
+        .await
+        .texts("ol.timeline > li > p");
+    assert!(events[0].contains("added a file"), "{events:?}");
 
     // Its words went into the search index proper, not into a pending
     // list that every search would read until a vacuum merged it.

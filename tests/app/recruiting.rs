@@ -135,12 +135,15 @@ async fn a_candidate_is_added_by_hand_and_found_again_by_their_address() {
     assert_eq!(page.texts("h1"), ["Ana Costa"]);
     assert_eq!(page.texts(".flash.success"), ["Candidate added."]);
     assert_eq!(page.texts(".application .status"), ["Applied"]);
+    let events = recruiter
+        .get(&format!("{profile}/history"))
+        .await
+        .texts("ol.timeline > li > p");
     assert!(
-        page.texts("ol.timeline > li > p")
+        events
             .iter()
             .any(|e| e.contains(&format!("added them to {reference} at Applied"))),
-        "{:?}",
-        page.texts("ol.timeline > li > p")
+        "{events:?}"
     );
 
     // The same address, whatever its case: the same person, left as they
@@ -207,11 +210,11 @@ async fn a_candidate_is_added_by_hand_and_found_again_by_their_address() {
     );
     let page = recruiter.get(&profile).await;
     assert_eq!(page.texts("h1"), ["Ana María Costa"]);
-    assert!(
-        page.texts("ol.timeline > li > p")[0].contains("edited their details"),
-        "{:?}",
-        page.texts("ol.timeline > li > p")
-    );
+    let events = recruiter
+        .get(&format!("{profile}/history"))
+        .await
+        .texts("ol.timeline > li > p");
+    assert!(events[0].contains("edited their details"), "{events:?}");
 }
 
 #[tokio::test]
@@ -303,6 +306,50 @@ async fn a_requirement_field_suggests_the_requirements_one_recruits_for() {
     assert!(theirs.attrs("option", "value").is_empty());
     let refused = chain.hm.get_hx("/candidates/requirements").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_profile_reads_its_history_when_it_is_wanted() {
+    let app = TestApp::spawn().await;
+    let (chain, recruiter, _) = recruiting(&app).await;
+    let application = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
+    let profile = format!("/candidates/{}", candidate_of(&app, application).await);
+    let history = format!("{profile}/history");
+
+    // The profile holds no timeline: htmx reads it once the section comes
+    // into view, and without JavaScript a link leads to it.
+    let page = recruiter.get(&profile).await;
+    assert!(page.texts("ol.timeline").is_empty());
+    let section = "#history-heading + [hx-get]";
+    assert_eq!(page.attr(section, "hx-get"), Some(history.clone()));
+    assert_eq!(
+        page.attr(section, "hx-trigger").as_deref(),
+        Some("revealed")
+    );
+    assert_eq!(
+        page.attr(&format!("{section} a"), "href"),
+        Some(history.clone())
+    );
+
+    let full = recruiter.get(&history).await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(full.texts("h1"), ["History of Ana Costa"]);
+    assert_eq!(full.attr("main a", "href"), Some(profile.clone()));
+    let events = full.texts("ol.timeline > li > p");
+    assert!(
+        events.iter().any(|e| e.contains("added them to")),
+        "{events:?}"
+    );
+    // For htmx, the timeline alone.
+    let part = recruiter.get_hx(&history).await;
+    assert_eq!(part.status, StatusCode::OK);
+    assert!(part.texts("h1").is_empty(), "{}", part.body);
+    assert_eq!(part.texts("ol.timeline > li > p"), events);
+    // Those who may not see the candidate see no history of them.
+    let (other, _) = app.signed_in(Role::Viewer).await;
+    assert_eq!(other.get(&history).await.status, StatusCode::NOT_FOUND);
+    let missing = format!("/candidates/{}/history", Uuid::new_v4());
+    assert_eq!(recruiter.get(&missing).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -413,7 +460,10 @@ async fn moves_keep_a_history_and_a_rejection_can_be_undone() {
             .await
             .unwrap();
     assert_eq!(reason_left, None);
-    let events = recruiter.get(&profile).await.texts("ol.timeline > li > p");
+    let events = recruiter
+        .get(&format!("{profile}/history"))
+        .await
+        .texts("ol.timeline > li > p");
     assert!(
         events[0].contains("un-rejected them, back to Interview"),
         "{events:?}"

@@ -93,12 +93,16 @@ async fn a_rejection_email_waits_visibly_and_can_be_cancelled_until_it_goes() {
         .post(&cancel, &[])
         .await
         .assert_redirect(&profile_of(&app, ben).await);
-    let page = recruiter.get(&profile_of(&app, ben).await).await;
+    let profile = profile_of(&app, ben).await;
+    let page = recruiter.get(&profile).await;
     assert!(page.texts(".mail-waiting").is_empty());
+    let events = recruiter
+        .get(&format!("{profile}/history"))
+        .await
+        .texts("ol.timeline > li > p");
     assert!(
-        page.texts("ol.timeline > li > p")[0].contains("cancelled the rejection email"),
-        "{:?}",
-        page.texts("ol.timeline > li > p")
+        events[0].contains("cancelled the rejection email"),
+        "{events:?}"
     );
     let again = recruiter.post(&cancel, &[]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);

@@ -722,6 +722,7 @@ async fn cases(app: &TestApp, f: &Fixture, visitors: &[Visitor], route: &Route) 
             _,
             "/candidates/{id}"
             | "/candidates/{id}/edit"
+            | "/candidates/{id}/history"
             | "/candidates/{id}/applications"
             | "/candidates/{id}/files"
             | "/candidates/{id}/comments",
