@@ -3,6 +3,7 @@
 //! a new candidate filled in from their resume.
 
 use crate::harness::documents;
+use crate::harness::fixtures::history_of;
 use crate::harness::{Client, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -78,10 +79,7 @@ async fn a_resume_is_read_in_the_background_and_its_words_find_the_candidate() {
     assert!(about.starts_with("PDF, "), "{about}");
     assert!(about.contains("2 pages"), "{about}");
     assert!(page.texts(".file-preview pre")[0].contains("Zanzibar"));
-    let events = recruiter
-        .get(&format!("{profile}/history"))
-        .await
-        .texts("ol.timeline > li > p");
+    let events = history_of(&recruiter, &profile).await;
     assert!(events[0].contains("added a file"), "{events:?}");
 
     // Its words went into the search index proper, not into a pending

@@ -2,7 +2,7 @@
 //! back while neither has changed.
 
 use crate::harness::documents;
-use crate::harness::fixtures::opened;
+use crate::harness::fixtures::{history_of, opened};
 use crate::harness::{Client, Page, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -172,10 +172,7 @@ async fn two_records_merge_as_previewed_and_split_back_exactly() {
     assert!(page.texts("#comments .comment .prose")[0].contains("RustConf"));
     assert_eq!(page.texts(".application h3").len(), 1);
     assert!(page.texts("#duplicates li").is_empty());
-    let events = recruiter
-        .get(&format!("/candidates/{ana}/history"))
-        .await
-        .texts("ol.timeline > li > p");
+    let events = history_of(&recruiter, &format!("/candidates/{ana}")).await;
     assert!(events[0].contains("merged another record"), "{events:?}");
     // The other record's links lead here; search finds one person.
     recruiter

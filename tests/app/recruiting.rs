@@ -3,7 +3,7 @@
 //! two moves at once), rejecting with a reason and un-rejecting, the board,
 //! search and the export.
 
-use crate::harness::fixtures::{Chain, candidate_in, move_to, opened};
+use crate::harness::fixtures::{Chain, candidate_in, history_of, move_to, opened};
 use crate::harness::{Client, TestApp};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
@@ -135,10 +135,7 @@ async fn a_candidate_is_added_by_hand_and_found_again_by_their_address() {
     assert_eq!(page.texts("h1"), ["Ana Costa"]);
     assert_eq!(page.texts(".flash.success"), ["Candidate added."]);
     assert_eq!(page.texts(".application .status"), ["Applied"]);
-    let events = recruiter
-        .get(&format!("{profile}/history"))
-        .await
-        .texts("ol.timeline > li > p");
+    let events = history_of(&recruiter, &profile).await;
     assert!(
         events
             .iter()
@@ -210,10 +207,7 @@ async fn a_candidate_is_added_by_hand_and_found_again_by_their_address() {
     );
     let page = recruiter.get(&profile).await;
     assert_eq!(page.texts("h1"), ["Ana María Costa"]);
-    let events = recruiter
-        .get(&format!("{profile}/history"))
-        .await
-        .texts("ol.timeline > li > p");
+    let events = history_of(&recruiter, &profile).await;
     assert!(events[0].contains("edited their details"), "{events:?}");
 }
 
@@ -460,10 +454,7 @@ async fn moves_keep_a_history_and_a_rejection_can_be_undone() {
             .await
             .unwrap();
     assert_eq!(reason_left, None);
-    let events = recruiter
-        .get(&format!("{profile}/history"))
-        .await
-        .texts("ol.timeline > li > p");
+    let events = history_of(&recruiter, &profile).await;
     assert!(
         events[0].contains("un-rejected them, back to Interview"),
         "{events:?}"

@@ -2,7 +2,7 @@
 //! until it goes (by hand, or by un-rejecting).
 
 use crate::harness::TestApp;
-use crate::harness::fixtures::{candidate_in, opened};
+use crate::harness::fixtures::{candidate_in, history_of, opened};
 use hiring_hare::domain::access::Role;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -96,10 +96,7 @@ async fn a_rejection_email_waits_visibly_and_can_be_cancelled_until_it_goes() {
     let profile = profile_of(&app, ben).await;
     let page = recruiter.get(&profile).await;
     assert!(page.texts(".mail-waiting").is_empty());
-    let events = recruiter
-        .get(&format!("{profile}/history"))
-        .await
-        .texts("ol.timeline > li > p");
+    let events = history_of(&recruiter, &profile).await;
     assert!(
         events[0].contains("cancelled the rejection email"),
         "{events:?}"

@@ -247,6 +247,14 @@ pub async fn comment(client: &Client, requirement: Uuid, body: &str) -> Uuid {
     anchor.parse().unwrap()
 }
 
+/// The events of a candidate's history as `client` reads them (from
+/// `profile`'s history page), newest first.
+pub async fn history_of(client: &Client, profile: &str) -> Vec<String> {
+    let page = client.get(&format!("{profile}/history")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.texts("ol.timeline > li > p")
+}
+
 /// Adds `name` as a candidate of the requirement through the form, as a
 /// recruiter does; the application's id.
 pub async fn candidate_in(
