@@ -3,8 +3,8 @@
 //! deciding at the same moment.
 
 use crate::harness::fixtures::{
-    act, approval_path, approvers, draft, mailed_link, org, signed_in_as, status, submit,
-    submitted, user_id,
+    act, approval_path, approvers, badge, draft, inbox_waiting, mailed_link, org, signed_in_as,
+    status, submit, submitted, user_id,
 };
 use crate::harness::{Client, PASSWORD, TestApp, link_in};
 use hiring_hare::domain::access::Role;
@@ -1333,20 +1333,6 @@ async fn both_inbox_tabs_page_through_every_task_once_in_order() {
 }
 
 /// The count beside "Approvals" in the navigation (0 when none shows).
-async fn badge(client: &Client) -> usize {
-    let page = client.get("/").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    page.texts("#approvals-waiting .badge")
-        .first()
-        .map_or(0, |t| t.trim_end_matches(" waiting").parse().unwrap())
-}
-
-async fn inbox_waiting(client: &Client) -> usize {
-    let page = client.get("/approvals?tab=waiting").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    page.texts("#waiting tbody tr").len()
-}
-
 #[tokio::test]
 async fn the_navigation_counts_what_the_inbox_lists() {
     let app = TestApp::spawn().await;
@@ -1392,6 +1378,14 @@ async fn the_navigation_counts_what_the_inbox_lists() {
     assert_eq!(inbox_waiting(&deputy).await, 0);
     assert_eq!(badge(&deputy).await, 0);
     assert_eq!(badge(&head).await, 1);
+    // Named off it again, theirs to decide again.
+    sqlx::query("update requirements set recruiter_id = null where id = $1")
+        .bind(chain.requirement)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(inbox_waiting(&deputy).await, 1);
+    assert_eq!(badge(&deputy).await, 1);
 }
 
 /// The approvals the home page lists as waiting for the person.

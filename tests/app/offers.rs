@@ -4,7 +4,9 @@
 //! real PDF parser), the headcount ledger and its race, expiry once, and
 //! the onboarding checklist an acceptance starts.
 
-use crate::harness::fixtures::{Chain, approve_all, candidate_in, move_to, opened, signed_in_as};
+use crate::harness::fixtures::{
+    Chain, approve_all, badge, candidate_in, inbox_waiting, move_to, opened, signed_in_as, user_id,
+};
 use crate::harness::{Client, Page, TestApp};
 use hiring_hare::domain::access::Role;
 use hiring_hare::domain::activity::audit::Actor;
@@ -408,6 +410,36 @@ async fn approve_step_and_look(app: &TestApp, offer: Uuid) {
         since.contains("85,000 EUR a year") && since.contains("90,000 EUR a year"),
         "{since}"
     );
+}
+
+#[tokio::test]
+async fn an_offer_waits_for_no_approver_named_on_its_requirement() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let offer = offer_id(&post_draft(&app, &s, s.application, "85000").await);
+    act(&app, &s.recruiter, offer, "submission", &[])
+        .await
+        .assert_redirect(&format!("/offers/{offer}"));
+    let head = signed_in_as(&app, "head@example.com").await;
+    assert_eq!(inbox_waiting(&head).await, 1);
+    assert_eq!(badge(&head).await, 1);
+    // Named the requirement's recruiter while the offer waits (an admin's
+    // mend), the head recruits for it: neither lists nor counts it.
+    let recruit = |who: Uuid| {
+        sqlx::query("update requirements set recruiter_id = $1 where id = $2")
+            .bind(who)
+            .bind(s.chain.requirement)
+            .execute(&app.pool)
+    };
+    recruit(user_id(&app, "head@example.com").await)
+        .await
+        .unwrap();
+    assert_eq!(inbox_waiting(&head).await, 0);
+    assert_eq!(badge(&head).await, 0);
+    // Named off it again, theirs to decide again.
+    recruit(s.recruiter_id).await.unwrap();
+    assert_eq!(inbox_waiting(&head).await, 1);
+    assert_eq!(badge(&head).await, 1);
 }
 
 #[tokio::test]

@@ -8,10 +8,10 @@
 //! call a trait per row: they join the `approval_subjects` view instead, in
 //! which each kind has one branch with the same columns (see the migration
 //! `20261203500001_approval_subjects.sql`; its `confidential` column, which
-//! live events read, came with `20261203600002`). What waits for a person
-//! leaves out the subjects they are named on through a second view,
-//! `approval_pending_people` (`20261203600003`): a new kind adds a branch
-//! to both.
+//! live events read, came with `20261203600002`): a new kind adds a branch
+//! to it. Its `people` are copied onto each waiting task, and kept there by
+//! triggers on the subjects' tables (`20261215000001`): a new kind's table
+//! takes such a trigger too.
 
 /// Joins `s`, the `approval_subjects` row of the rows aliased `$t` (which
 /// have `subject_type` and `subject_id`). As a lateral subquery behind an

@@ -233,11 +233,10 @@ impl InboxPage {
 /// (`crate::web::current_user`) and the home page lists it: one definition,
 /// so the count is what the inbox lists.
 ///
-/// The count runs on every page, so neither part costs a probe per task:
-/// the walk reads the waiting index alone (it holds each task's subject,
-/// migration 20261203700001), and the subjects the person is named on are
-/// found from their side, through the `approval_pending_people` view and the
-/// indexes under it (migration 20261203600003), once per statement.
+/// The count runs on every page, so the walk reads the waiting index alone:
+/// it holds each task's subject and that subject's people (kept by
+/// triggers as they change, migration 20261215000001), so leaving out the
+/// person's own subjects is a comparison on the row in hand.
 macro_rules! waiting_for {
     ($who:literal, $walk:literal) => {
         concat!(
@@ -255,11 +254,9 @@ macro_rules! waiting_for {
                      select t.id, t.started_at, t.subject_type, t.subject_id, t.step_name
                        from approval_tasks t
                       where t.approver_id = me.id and t.status = 'pending'
-                        and (t.subject_type, t.subject_id) not in (
-                            select s.kind, s.id from approval_pending_people s
-                             where s.person = ",
+                        and ",
             $who,
-            ") ",
+            " <> all (t.subject_people) ",
             $walk,
             ") p "
         )

@@ -322,3 +322,19 @@ pub async fn hire(app: &TestApp, recruiter: &Client, requirement: Uuid, name: &s
     let application = candidate_in(app, recruiter, requirement, name).await;
     move_to(app, recruiter, application, "Hired").await
 }
+
+/// The number of approvals the navigation's badge says wait for the client.
+pub async fn badge(client: &Client) -> usize {
+    let page = client.get("/").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.texts("#approvals-waiting .badge")
+        .first()
+        .map_or(0, |t| t.trim_end_matches(" waiting").parse().unwrap())
+}
+
+/// The number of approvals the client's inbox lists as waiting.
+pub async fn inbox_waiting(client: &Client) -> usize {
+    let page = client.get("/approvals?tab=waiting").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.texts("#waiting tbody tr").len()
+}
