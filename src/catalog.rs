@@ -1,6 +1,7 @@
-//! The departments and job levels the requirement pages offer, and the
-//! reasons an application ends, cached in each process: reading them took
-//! a quarter of a list page's time, and they change a few times a year.
+//! The departments and job levels the requirement pages offer, the
+//! reasons an application ends, the template pipeline and the names of
+//! every pipeline's stages, cached in each process: reading them took a quarter of a list page's time, and they
+//! change a few times a year.
 //!
 //! A trigger counts every committed change in the `catalog_version` row,
 //! which the signed-in user's query brings along on every request
@@ -14,13 +15,16 @@ use crate::domain::recruiting::stage;
 use sqlx::PgConnection;
 use std::sync::{Arc, Mutex};
 
-/// Active departments in tree order, active job levels by rank, and the
-/// rejection reasons in use.
+/// Active departments in tree order, active job levels by rank, the
+/// rejection reasons in use, the template pipeline's stages, and the names
+/// of every pipeline's stages (see [`stage::names`]).
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub departments: Vec<TreeRow>,
     pub levels: Vec<JobLevel>,
     pub reasons: Vec<stage::Reason>,
+    pub pipeline: Vec<stage::Stage>,
+    pub stage_names: Vec<String>,
 }
 
 /// A snapshot and the catalog version it was read at.
@@ -48,7 +52,9 @@ impl Catalog {
         let snapshot = Arc::new(Snapshot {
             departments: org::tree(org::departments(&mut *conn).await?),
             levels: org::levels(&mut *conn).await?,
-            reasons: stage::reasons(conn).await?,
+            reasons: stage::reasons(&mut *conn).await?,
+            pipeline: stage::template(&mut *conn).await?,
+            stage_names: stage::names(conn).await?,
         });
         *self.lock() = Some((version, Arc::clone(&snapshot)));
         Ok(snapshot)

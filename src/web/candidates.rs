@@ -36,7 +36,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use sqlx::types::Json;
 use sqlx::{Connection as _, PgConnection};
 
 pub fn routes() -> Routes {
@@ -175,7 +174,12 @@ async fn list(
         export: format!("/candidates.csv?{}", query(&filter, String::new())),
         filter,
         rows,
-        stages: stage::names(conn).await?,
+        stages: state
+            .catalog
+            .get(conn, me.catalog_version)
+            .await?
+            .stage_names
+            .clone(),
         sources: Source::ALL,
         can_add: me.can(Permission::ManageCandidates),
         next_page,
@@ -652,7 +656,8 @@ async fn profile_page(
 ) -> Result<ShowPage, AppError> {
     let can_manage_any = me.can(Permission::ManageCandidates);
     let panels = candidate::panels(&mut *conn, c.id).await?;
-    let all = application::of_candidate_in_full(&mut *conn, c.id).await?;
+    let catalog = state.catalog.get(&mut *conn, me.catalog_version).await?;
+    let all = application::of_candidate_in_full(&mut *conn, c.id, &catalog.pipeline).await?;
     // Those who see them through the requirements they run (as
     // `recruiting::own_people` reads them), for the comment thread.
     let mut own: Vec<uuid::Uuid> = all
@@ -693,8 +698,8 @@ async fn profile_page(
     let mut applications = Vec::new();
     for application::InFull {
         application: a,
-        moves: Json(moves),
-        stages: Json(stages),
+        moves,
+        stages,
     } in visible
     {
         let (theirs, rest): (Vec<Offer>, Vec<Offer>) =
@@ -757,10 +762,7 @@ async fn profile_page(
         merges: unless_empty(panels.merges, merge::into(&mut *conn, c.id)).await?,
         files: unless_empty(panels.files, files::of_candidate(&mut *conn, c.id)).await?,
         file_max: files::size_label(state.config.file_max_bytes as i64),
-        reasons: state
-            .catalog
-            .reasons(&mut *conn, me.catalog_version)
-            .await?,
+        reasons: catalog.reasons.clone(),
         mail_wait: application::mail_wait(state.config.rejection_mail_delay),
         can_edit: can_manage_any && !c.anonymised(),
         adding,

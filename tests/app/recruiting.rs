@@ -967,11 +967,38 @@ async fn admins_keep_the_stages_and_the_reasons() {
     let (admin, _) = app.signed_in(Role::Admin).await;
     let ana = candidate_in(&app, &recruiter, chain.requirement, "Ana Costa").await;
     let board = format!("/requirements/{}/board", chain.requirement);
+    // The profile's move form offers the pipeline's stages (the template's
+    // come from each process's cache: a change must reach it).
+    let profile = format!("/candidates/{}", candidate_of(&app, ana).await);
+    let moves_offered = async || {
+        recruiter
+            .get(&profile)
+            .await
+            .texts(&format!("#stage-{ana} option"))
+    };
+    assert_eq!(
+        moves_offered().await,
+        ["Applied", "Screening", "Interview", "Offer", "Hired"]
+    );
 
     let res = admin
         .post("/admin/pipeline/stages", &[("name", "Take-home task")])
         .await;
     res.assert_redirect("/admin/pipeline");
+    assert_eq!(
+        moves_offered().await,
+        [
+            "Applied",
+            "Screening",
+            "Interview",
+            "Offer",
+            "Take-home task",
+            "Hired"
+        ]
+    );
+    // So does the list's filter by stage (its names are cached likewise).
+    let filtered_by = async || recruiter.get("/candidates").await.texts("#stage option");
+    assert!(filtered_by().await.contains(&"Take-home task".to_owned()));
     let res = admin
         .post("/admin/pipeline/stages", &[("name", "take-home TASK")])
         .await;
@@ -1014,6 +1041,7 @@ async fn admins_keep_the_stages_and_the_reasons() {
         )
         .await;
     res.assert_redirect("/admin/pipeline");
+    assert!(filtered_by().await.contains(&"Case study".to_owned()));
     let res = admin
         .post(&format!("/admin/pipeline/stages/{task}/archive"), &[])
         .await;
@@ -1022,6 +1050,11 @@ async fn admins_keep_the_stages_and_the_reasons() {
         recruiter.get(&board).await.texts(".board-column h2").len(),
         7
     );
+    assert_eq!(
+        moves_offered().await,
+        ["Applied", "Screening", "Interview", "Offer", "Hired"]
+    );
+    assert!(!filtered_by().await.contains(&"Case study".to_owned()));
     assert_eq!(app.audit_count("pipeline.stage_renamed", task).await, 1);
 
     // A reason added is offered; one archived is not, and the applications

@@ -472,7 +472,7 @@ pub async fn has_own(
 }
 
 /// The template's stages in order (what a requirement without a copy of its
-/// own uses).
+/// own uses; cached in the catalog, `crate::catalog`).
 pub async fn template(conn: &mut PgConnection) -> Result<Vec<Stage>, sqlx::Error> {
     sqlx::query_as(
         "select id, name, kind, position from pipeline_stages
