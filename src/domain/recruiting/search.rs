@@ -59,27 +59,17 @@ pub struct Row {
     pub created_at: DateTime<Utc>,
     /// Their applications, "HH-2026-0042 (Interview)", newest first.
     pub applications: Vec<String>,
-    /// Searching: the words found in their files, with some around them.
-    pub snippet: Option<String>,
+    /// Searching, a page: the text of their first file whose words match
+    /// (its start), read into [`Row::snippet`] by [`list`].
+    pub file_text: Option<String>,
+    /// Searching: the words found in their files, with some around them,
+    /// cut into the words found (true) and the rest.
+    #[sqlx(skip)]
+    pub snippet: Vec<(bool, String)>,
     /// Filtered to a requirement: their application there, as the bulk
     /// form takes it ("application:the stage it is in"), while it is in
     /// the pipeline proper.
     pub chosen: Option<String>,
-}
-
-impl Row {
-    /// The snippet cut into the words found (true) and those around them.
-    pub fn snippet_parts(&self) -> Vec<(bool, String)> {
-        let Some(snippet) = &self.snippet else {
-            return Vec::new();
-        };
-        snippet
-            .split(['\u{27e6}', '\u{27e7}'])
-            .enumerate()
-            .filter(|(_, piece)| !piece.is_empty())
-            .map(|(i, piece)| (i % 2 == 1, piece.to_owned()))
-            .collect()
-    }
 }
 
 /// Up to `limit` candidates `reach` sees, newest first, after the
@@ -90,10 +80,17 @@ pub async fn list(
     f: &Filter,
     limit: i64,
 ) -> Result<Vec<Row>, sqlx::Error> {
-    query(reach, f, Some(limit))
+    let mut rows: Vec<Row> = query(reach, f, Some(limit))
         .build_query_as()
         .fetch_all(conn)
-        .await
+        .await?;
+    let words = f.words();
+    for row in &mut rows {
+        if let Some(text) = row.file_text.take() {
+            row.snippet = snippet(&text, &words);
+        }
+    }
+    Ok(rows)
 }
 
 /// Every candidate of the filter, from its start, sent to `out` as the
@@ -143,24 +140,20 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
         );
     let text = f.q.replace('\0', " ");
     let text = text.trim();
-    if text.is_empty() {
-        q.push(", null as snippet");
+    if text.is_empty() || limit.is_none() {
+        // An export has no column for it.
+        q.push(", null as file_text");
     } else {
-        // Where the words are in their files: a few words around them,
-        // from the start of the first file that has them. Only files whose
-        // own words match are read for it (a headline parses the text).
+        // The start of the first file whose own words match, for the
+        // snippet, found in it here rather than by `ts_headline`, which
+        // parsed each page's files whole (two fifths of the statement).
         q.push(
-            ", (select h from (select ts_headline('simple', left(b.text, 20000), words.q,
-                      'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=\u{27e6}, StopSel=\u{27e7}') as h
-                  from file_attachments fa join file_blobs b on b.sha256 = fa.sha256,
-                       (select websearch_to_tsquery('simple', ",
+            ", (select left(b.text, 20000) from file_attachments fa join file_blobs b on b.sha256 = fa.sha256
+                 where fa.candidate_id = c.id and fa.deleted_at is null
+                   and b.search @@ (select websearch_to_tsquery('simple', ",
         )
         .push_bind(text.to_owned())
-        .push(
-            ") as q) words
-                 where fa.candidate_id = c.id and fa.deleted_at is null and b.search @@ words.q) x
-               where h like '%\u{27e6}%' limit 1) as snippet",
-        );
+        .push(")) limit 1) as file_text");
     }
     let id = |v: &str| v.trim().parse::<Uuid>().ok();
     let requirement = id(&f.requirement);
@@ -263,6 +256,32 @@ fn query(reach: Reach, f: &Filter, limit: Option<i64>) -> QueryBuilder<Postgres>
     q
 }
 
+/// The words of `text` as the search reads text, as byte ranges: letters
+/// and digits, with an email address (or a dotted name) kept whole.
+fn words_in(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let in_word = |c: char| c.is_alphanumeric() || "@._+".contains(c);
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let rest = &text[at..];
+        let start = at + rest.find(char::is_alphanumeric)?;
+        let rest = &text[start..];
+        let mut end = rest.find(|c: char| !in_word(c)).unwrap_or(rest.len());
+        // A word ends with a letter or digit: "Rust." is "Rust" and ".".
+        while !rest[..end].ends_with(char::is_alphanumeric) {
+            end -= rest[..end].chars().next_back().map_or(1, char::len_utf8);
+        }
+        at = start + end;
+        Some(start..at)
+    })
+}
+
+/// Whether `word` is one of `words` (lower-cased), ignoring its case.
+fn is_one_of(word: &str, words: &[String]) -> bool {
+    words
+        .iter()
+        .any(|w| w.chars().eq(word.chars().flat_map(char::to_lowercase)))
+}
+
 /// A text cut into the parts that match one of `words` (for `<mark>`) and
 /// those that do not, in order.
 pub fn highlight(text: &str, words: &[String]) -> Vec<(bool, String)> {
@@ -272,25 +291,40 @@ pub fn highlight(text: &str, words: &[String]) -> Vec<(bool, String)> {
         Some((h, last)) if *h == hit => last.push_str(s),
         _ => parts.push((hit, s.to_owned())),
     };
-    // Word by word as the search reads text: letters and digits, with an
-    // email address (or a dotted name) kept whole; a word matches when it
-    // is one of the words searched, ignoring case.
-    let in_word = |c: char| c.is_alphanumeric() || "@._+".contains(c);
-    let mut rest = text;
-    while !rest.is_empty() {
-        let start = rest.find(char::is_alphanumeric).unwrap_or(rest.len());
-        push(false, &rest[..start]);
-        rest = &rest[start..];
-        let mut end = rest.find(|c: char| !in_word(c)).unwrap_or(rest.len());
-        // A word ends with a letter or digit: "Rust." is "Rust" and ".".
-        while end > 0 && !rest[..end].ends_with(char::is_alphanumeric) {
-            end -= rest[..end].chars().next_back().map_or(1, char::len_utf8);
-        }
-        let word = &rest[..end];
-        push(words.contains(&word.to_lowercase()), word);
-        rest = &rest[end..];
+    let mut at = 0;
+    for word in words_in(text) {
+        push(false, &text[at..word.start]);
+        push(is_one_of(&text[word.clone()], words), &text[word.clone()]);
+        at = word.end;
     }
+    push(false, &text[at..]);
     parts
+}
+
+/// Words shown before the first word found, and in all, in a snippet.
+const SNIPPET_BEFORE: usize = 6;
+const SNIPPET_WORDS: usize = 16;
+
+/// A few words of `text` around the first of `words` in it, cut as
+/// [`highlight`] cuts a text; none when none of them is in it.
+pub fn snippet(text: &str, words: &[String]) -> Vec<(bool, String)> {
+    let mut before = std::collections::VecDeque::with_capacity(SNIPPET_BEFORE + 1);
+    let mut all = words_in(text);
+    let Some(found) = all.by_ref().find(|w| {
+        before.push_back(w.start);
+        if before.len() > SNIPPET_BEFORE + 1 {
+            before.pop_front();
+        }
+        is_one_of(&text[w.clone()], words)
+    }) else {
+        return Vec::new();
+    };
+    let from = before.front().copied().unwrap_or(found.start);
+    let to = all
+        .take(SNIPPET_WORDS - before.len())
+        .last()
+        .map_or(found.end, |w| w.end);
+    highlight(&text[from..to], words)
 }
 
 #[cfg(test)]
@@ -323,5 +357,30 @@ mod tests {
             ]
         );
         assert_eq!(highlight("", &words), []);
+    }
+
+    #[test]
+    fn a_snippet_is_the_words_around_the_first_found() {
+        let words = vec!["fortran".to_owned()];
+        let text = "Curriculum vitae. Ana Costa, engineer: ten years of numerical code in C, \
+                    FORTRAN and Python at a weather service; FORTRAN again later, and more \
+                    words that the snippet leaves out.";
+        assert_eq!(
+            snippet(text, &words),
+            [
+                (false, "years of numerical code in C, ".to_owned()),
+                (true, "FORTRAN".to_owned()),
+                (false, " and Python at a weather service; ".to_owned()),
+                (true, "FORTRAN".to_owned()),
+                (false, " again later".to_owned()),
+            ]
+        );
+        // At the start, fewer words before; none found, no snippet.
+        assert_eq!(
+            snippet("Fortran, mostly.", &words),
+            [(true, "Fortran".to_owned()), (false, ", mostly".to_owned())]
+        );
+        assert_eq!(snippet("Fortrans and fortran77.", &words), []);
+        assert_eq!(snippet("", &words), []);
     }
 }
