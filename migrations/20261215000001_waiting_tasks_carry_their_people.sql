@@ -9,8 +9,10 @@
 --
 -- The people are the `approval_subjects` view's (one definition for every
 -- kind), copied when a task is made and again whenever they change on a
--- subject with tasks waiting: triggers, so that every write, the app's,
--- seed-load's or a test's, keeps them right without naming them.
+-- subject with tasks open (pending, or waiting for an earlier step, which
+-- become pending as they are): triggers, so that every write, the app's,
+-- seed-load's or a test's, keeps them right without naming them. A task
+-- made decided (seed-load's history) needs none.
 alter table approval_tasks add column subject_people uuid[] not null default '{}';
 
 create function approval_subject_people(kind text, subject uuid) returns uuid[]
@@ -23,15 +25,17 @@ create or replace function approval_tasks_subject() returns trigger
 begin
     select subject_type, subject_id into strict new.subject_type, new.subject_id
       from approvals where id = new.approval_id;
-    new.subject_people := approval_subject_people(new.subject_type, new.subject_id);
+    if new.status in ('pending', 'waiting') then
+        new.subject_people := approval_subject_people(new.subject_type, new.subject_id);
+    end if;
     return new;
 end $$;
 
--- The waiting tasks on one subject take its people again.
+-- The open tasks on one subject take its people again.
 create function approval_tasks_people_of(kind text, subject uuid) returns void
     language sql as $$
     update approval_tasks t set subject_people = approval_subject_people($1, $2)
-     where t.status = 'pending'
+     where t.status in ('pending', 'waiting')
        and t.approval_id in (select a.id from approvals a where a.subject_type = $1 and a.subject_id = $2)
 $$;
 
@@ -66,7 +70,7 @@ create trigger offers_approval_people
     execute function offers_approval_people();
 
 update approval_tasks t set subject_people = approval_subject_people(t.subject_type, t.subject_id)
- where t.status = 'pending';
+ where t.status in ('pending', 'waiting');
 
 drop index approval_tasks_waiting_idx;
 create index approval_tasks_waiting_idx on approval_tasks (approver_id, started_at, id)

@@ -1388,6 +1388,33 @@ async fn the_navigation_counts_what_the_inbox_lists() {
     assert_eq!(badge(&deputy).await, 1);
 }
 
+#[tokio::test]
+async fn an_approver_named_on_the_requirement_before_their_step_starts_is_passed_over() {
+    let app = TestApp::spawn().await;
+    let chain = submitted(&app).await;
+    // While the head decides step 1, a finance approver of step 2 becomes
+    // the requirement's recruiter.
+    sqlx::query("update requirements set recruiter_id = $1 where id = $2")
+        .bind(user_id(&app, "fin1@example.com").await)
+        .bind(chain.requirement)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let task = approval_path(&app, "head@example.com").await;
+    signed_in_as(&app, "head@example.com")
+        .await
+        .post(&format!("{task}/decision"), &[("decision", "approve")])
+        .await
+        .assert_redirect("/approvals");
+    // Step 2 started: the other finance approver decides it, not the recruiter.
+    let fin1 = signed_in_as(&app, "fin1@example.com").await;
+    let fin2 = signed_in_as(&app, "fin2@example.com").await;
+    assert_eq!(inbox_waiting(&fin2).await, 1);
+    assert_eq!(badge(&fin2).await, 1);
+    assert_eq!(inbox_waiting(&fin1).await, 0);
+    assert_eq!(badge(&fin1).await, 0);
+}
+
 /// The approvals the home page lists as waiting for the person.
 async fn home_waiting(client: &Client) -> usize {
     let page = client.get("/").await;
