@@ -35,15 +35,22 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// The words searched for, lower-cased, for highlighting.
+    /// The words searched for, lower-cased, for highlighting: the first
+    /// [`HIGHLIGHTED_WORDS`] of them.
     pub fn words(&self) -> Vec<String> {
         self.q
             .split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '+')
             .map(|w| w.trim_matches('.').to_lowercase())
             .filter(|w| !w.is_empty())
+            .take(HIGHLIGHTED_WORDS)
             .collect()
     }
 }
+
+/// A search is a few words; each row's text is compared with every word
+/// highlighted, so a query of thousands (a URL holds 64 KB) would cost
+/// seconds for a page.
+pub const HIGHLIGHTED_WORDS: usize = 32;
 
 /// One row of the list.
 #[derive(Debug, sqlx::FromRow)]
@@ -382,5 +389,20 @@ mod tests {
         );
         assert_eq!(snippet("Fortrans and fortran77.", &words), []);
         assert_eq!(snippet("", &words), []);
+    }
+
+    #[test]
+    fn a_huge_query_highlights_its_first_words_only() {
+        let q = (0..10_000)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words = Filter {
+            q,
+            ..Filter::default()
+        }
+        .words();
+        assert_eq!(words.len(), HIGHLIGHTED_WORDS);
+        assert_eq!(words[0], "w0");
     }
 }
