@@ -92,7 +92,8 @@ async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(&form.next).to_owned();
-    let email = form.email.trim().to_lowercase();
+    // PostgreSQL refuses NUL in text; no address holds one.
+    let email = form.email.replace('\0', "").trim().to_lowercase();
     let account = {
         let conn = db.conn().await?;
         throttle::check(conn, &email, who.meta.ip).await?;

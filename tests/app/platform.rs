@@ -516,6 +516,43 @@ async fn seed_load_tops_up_to_n_with_consistent_references_and_decidable_approva
     tx.commit().await.unwrap();
 }
 
+/// Found by sending back every form with a NUL byte in each field in turn
+/// (`routes::every_form_takes_a_nul_byte_in_any_field_without_a_500`) and
+/// every route with one in its path: PostgreSQL refuses NUL in text, and
+/// these passed it on (a 500 each).
+#[tokio::test]
+async fn a_nul_byte_in_a_logo_name_or_a_sign_in_address_is_no_500() {
+    let app = TestApp::spawn().await;
+    // No logo's name holds one.
+    let page = app.client().get("/logo/%00x.png").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    app.user("victor@example.com", "Victor Viewer", &[Role::Viewer])
+        .await;
+    // No address holds one: the address without it is tried, and
+    // refused with the wrong password as any other.
+    let client = app.client();
+    client.get("/sign-in").await;
+    let email = "victor@exa\0mple.com";
+    let res = client
+        .post(
+            "/sign-in",
+            &[("email", email), ("password", "not it"), ("next", "/")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.texts("#sign-in-error").len(), 1, "{}", res.body);
+    let res = client
+        .post(
+            "/sign-in",
+            &[("email", email), ("password", PASSWORD), ("next", "/")],
+        )
+        .await;
+    res.assert_redirect("/");
+    let home = client.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Victor Viewer"), "signed in as Victor");
+}
+
 #[tokio::test]
 async fn malformed_input_gets_the_app_error_page_with_the_right_status() {
     let app = TestApp::spawn().await;

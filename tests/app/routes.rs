@@ -4,6 +4,8 @@
 //! (never a refusal, never sent to sign in), sent to sign in, refused (403)
 //! or not found (404) — and never a 500. Row rules are asked of the domain
 //! functions that decide them, on the very rows the walk requests.
+//! The same walk then sends back every form it meets with a NUL byte in
+//! each field in turn: no answer may be a 500.
 
 use crate::harness::fixtures::{
     self, Org, approve_all, candidate_in, comment, create, draft, form, org, submit, waiting_task,
@@ -1227,4 +1229,163 @@ fn check(route: &Route, variant: Variant, expected: Expect, page: &Page) -> Opti
         }
     };
     (!ok).then_some(got)
+}
+
+/// Every form on every page the walk reaches, as every role, sent back as
+/// the page filled it but for one field, which holds a NUL byte: each field
+/// in turn. PostgreSQL refuses NUL in text, so a field that reaches it
+/// unchecked is a 500 (three did, found this way); the answer must be the
+/// form again with the problem beside the field, a refusal, or the field
+/// read as noise.
+#[tokio::test]
+async fn every_form_takes_a_nul_byte_in_any_field_without_a_500() {
+    let app = TestApp::spawn().await;
+    let mut visitors = vec![Visitor {
+        client: app.client(),
+        user: None,
+    }];
+    for role in Role::ALL {
+        let (client, id) = app.signed_in(role).await;
+        visitors.push(Visitor {
+            client,
+            user: Some((id, role)),
+        });
+    }
+    let f = fixture(&app, &visitors).await;
+    let mut sent = std::collections::HashSet::new();
+    let mut wrong = Vec::new();
+    for route in TABLE.iter().filter(|r| matches!(r.method, Method::Get)) {
+        for v in &visitors {
+            for case in cases(&app, &f, &visitors, route).await {
+                if case.subject == Subject::Unknown || case.bearer.is_some() {
+                    continue;
+                }
+                let page = v.client.get(&case.path).await;
+                let html = page
+                    .headers
+                    .get("content-type")
+                    .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+                if page.status != StatusCode::OK || !html {
+                    continue;
+                }
+                for form in forms_of(&page, &case.path) {
+                    // Each form once per person (a page's forms repeat on
+                    // its siblings); never the one that ends the walk.
+                    let names: Vec<String> = form.fields.iter().map(|(k, _)| k.clone()).collect();
+                    if form.action.contains("sign-out")
+                        || !sent.insert((v.name(), form.post, form.action.clone(), names))
+                    {
+                        continue;
+                    }
+                    for at in 0..form.fields.len() {
+                        if form.fields[at].0 == "csrf_token" {
+                            continue;
+                        }
+                        let mut fields = form.fields.clone();
+                        fields[at].1 = format!("a\0{}", fields[at].1);
+                        let fields: Vec<(&str, &str)> = fields
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                            .collect();
+                        let answer = match (form.post, form.multipart) {
+                            (false, _) => {
+                                let query = url::form_urlencoded::Serializer::new(String::new())
+                                    .extend_pairs(&fields)
+                                    .finish();
+                                v.client.get(&format!("{}?{query}", form.action)).await
+                            }
+                            (true, false) => v.client.post_raw(&form.action, &fields).await,
+                            (true, true) => {
+                                let file = ("cv.txt", b"Ana Costa, Rust and SQL".to_vec());
+                                v.client
+                                    .post_multipart(&form.action, &fields, Some(file))
+                                    .await
+                            }
+                        };
+                        if answer.status.is_server_error() {
+                            wrong.push(format!(
+                                "{} {} {} (on {}), NUL in {}: {}",
+                                v.name(),
+                                if form.post { "POST" } else { "GET" },
+                                form.action,
+                                case.path,
+                                form.fields[at].0,
+                                answer.status
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "sent {} forms back, a NUL in each field in turn",
+        sent.len()
+    );
+    assert!(sent.len() > 100, "only {} forms found", sent.len());
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A form as the page fills it: where it goes, how, and its fields with
+/// the values a browser would send untouched.
+struct Form {
+    action: String,
+    post: bool,
+    multipart: bool,
+    fields: Vec<(String, String)>,
+}
+
+fn forms_of(page: &Page, path: &str) -> Vec<Form> {
+    let select = |css| scraper::Selector::parse(css).unwrap();
+    let (forms, controls, option) = (
+        select("form"),
+        select("input[name], select[name], textarea[name]"),
+        select("option"),
+    );
+    let html = page.html();
+    html.select(&forms)
+        .map(|form| {
+            let attr = |name| form.value().attr(name).unwrap_or_default();
+            let action = match attr("action") {
+                "" => path.to_owned(),
+                a => a.to_owned(),
+            };
+            let fields = form
+                .select(&controls)
+                .filter_map(|c| {
+                    let e = c.value();
+                    let name = e.attr("name")?.to_owned();
+                    let value = match (e.name(), e.attr("type").unwrap_or_default()) {
+                        ("input", "file" | "submit" | "button" | "image") => return None,
+                        ("input", "checkbox" | "radio") => {
+                            e.attr("checked")?;
+                            e.attr("value").unwrap_or("on").to_owned()
+                        }
+                        ("input", _) => e.attr("value").unwrap_or_default().to_owned(),
+                        ("textarea", _) => c.text().collect(),
+                        _ => {
+                            let options: Vec<_> = c.select(&option).collect();
+                            options
+                                .iter()
+                                .find(|o| o.value().attr("selected").is_some())
+                                .or(options.first())
+                                .map(|o| {
+                                    o.value()
+                                        .attr("value")
+                                        .map_or_else(|| o.text().collect(), str::to_owned)
+                                })
+                                .unwrap_or_default()
+                        }
+                    };
+                    Some((name, value))
+                })
+                .collect();
+            Form {
+                post: attr("method").eq_ignore_ascii_case("post"),
+                multipart: attr("enctype") == "multipart/form-data",
+                action,
+                fields,
+            }
+        })
+        .collect()
 }

@@ -326,6 +326,10 @@ pub async fn mentionable(
     prefix: &str,
     limit: i64,
 ) -> Result<Vec<Mentionable>, sqlx::Error> {
+    if prefix.contains('\0') {
+        // No handle or name holds one (and PostgreSQL text cannot).
+        return Ok(Vec::new());
+    }
     let escaped = crate::domain::kernel::like_escaped(&prefix.to_lowercase());
     sqlx::query_as(
         "select id, full_name, handle, roles from users

@@ -131,6 +131,13 @@ pub async fn list(
         .filter(|q| !q.is_empty())
         .map(crate::domain::kernel::like_escaped);
     let role = Role::parse(&f.role).map(Role::as_str);
+    // Only these three are bound: any other text (a NUL in it, which
+    // PostgreSQL refuses) means the active ones, as an empty one does.
+    let status = match f.status.as_str() {
+        "all" => "all",
+        "deactivated" => "deactivated",
+        _ => "active",
+    };
     sqlx::query_as(concat!(
         user_select!(),
         "where ($1::text is null or u.full_name ilike '%' || $1 || '%' or u.email ilike '%' || $1 || '%')
@@ -144,7 +151,7 @@ pub async fn list(
     ))
     .bind(q)
     .bind(role)
-    .bind(f.status.as_str())
+    .bind(status)
     .bind(f.after.trim().parse::<Uuid>().ok())
     .bind(limit)
     .fetch_all(conn)

@@ -422,6 +422,10 @@ pub async fn logo(
     conn: &mut PgConnection,
     name: &str,
 ) -> Result<Option<(String, &'static str)>, sqlx::Error> {
+    if name.contains('\0') {
+        // No logo's name holds one (and PostgreSQL text cannot).
+        return Ok(None);
+    }
     let found: Option<(String, String)> = sqlx::query_as(
         "select logo_sha256, logo_type from careers_settings
           where logo_sha256 || '.' || logo_type = $1",
