@@ -47,6 +47,22 @@ impl Visitor {
     }
 }
 
+/// A stranger, then one person of each role, signed in.
+async fn visitors(app: &TestApp) -> Vec<Visitor> {
+    let mut visitors = vec![Visitor {
+        client: app.client(),
+        user: None,
+    }];
+    for role in Role::ALL {
+        let (client, id) = app.signed_in(role).await;
+        visitors.push(Visitor {
+            client,
+            user: Some((id, role)),
+        });
+    }
+    visitors
+}
+
 /// The rows the walk requests.
 struct Fixture {
     org: Org,
@@ -159,17 +175,7 @@ enum Variant {
 #[tokio::test]
 async fn every_route_as_every_role_answers_as_the_table_says() {
     let app = TestApp::spawn_with(|c| c.metrics_token = Some(METRICS_TOKEN.into())).await;
-    let mut visitors = vec![Visitor {
-        client: app.client(),
-        user: None,
-    }];
-    for role in Role::ALL {
-        let (client, id) = app.signed_in(role).await;
-        visitors.push(Visitor {
-            client,
-            user: Some((id, role)),
-        });
-    }
+    let visitors = visitors(&app).await;
     let f = fixture(&app, &visitors).await;
 
     let started = Instant::now();
@@ -1240,17 +1246,7 @@ fn check(route: &Route, variant: Variant, expected: Expect, page: &Page) -> Opti
 #[tokio::test]
 async fn every_form_takes_a_nul_byte_in_any_field_without_a_500() {
     let app = TestApp::spawn().await;
-    let mut visitors = vec![Visitor {
-        client: app.client(),
-        user: None,
-    }];
-    for role in Role::ALL {
-        let (client, id) = app.signed_in(role).await;
-        visitors.push(Visitor {
-            client,
-            user: Some((id, role)),
-        });
-    }
+    let visitors = visitors(&app).await;
     let f = fixture(&app, &visitors).await;
     let mut sent = std::collections::HashSet::new();
     let mut wrong = Vec::new();
