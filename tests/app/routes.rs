@@ -1277,27 +1277,7 @@ async fn every_form_takes_a_nul_byte_in_any_field_without_a_500() {
                         if form.fields[at].0 == "csrf_token" {
                             continue;
                         }
-                        let mut fields = form.fields.clone();
-                        fields[at].1 = format!("a\0{}", fields[at].1);
-                        let fields: Vec<(&str, &str)> = fields
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), v.as_str()))
-                            .collect();
-                        let answer = match (form.post, form.multipart) {
-                            (false, _) => {
-                                let query = url::form_urlencoded::Serializer::new(String::new())
-                                    .extend_pairs(&fields)
-                                    .finish();
-                                v.client.get(&format!("{}?{query}", form.action)).await
-                            }
-                            (true, false) => v.client.post_raw(&form.action, &fields).await,
-                            (true, true) => {
-                                let file = ("cv.txt", b"Ana Costa, Rust and SQL".to_vec());
-                                v.client
-                                    .post_multipart(&form.action, &fields, Some(file))
-                                    .await
-                            }
-                        };
+                        let answer = form.send_back(&v.client, at, "a\0").await;
                         if answer.status.is_server_error() {
                             wrong.push(format!(
                                 "{} {} {} (on {}), NUL in {}: {}",
@@ -1329,6 +1309,34 @@ struct Form {
     post: bool,
     multipart: bool,
     fields: Vec<(String, String)>,
+}
+
+impl Form {
+    /// Sends the form as a browser would (a query, urlencoded, or multipart
+    /// with a small text file), field `at` with `prefix` put before its value.
+    async fn send_back(&self, client: &Client, at: usize, prefix: &str) -> Page {
+        let mut fields = self.fields.clone();
+        fields[at].1.insert_str(0, prefix);
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        match (self.post, self.multipart) {
+            (false, _) => {
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&fields)
+                    .finish();
+                client.get(&format!("{}?{query}", self.action)).await
+            }
+            (true, false) => client.post_raw(&self.action, &fields).await,
+            (true, true) => {
+                let file = ("cv.txt", b"Ana Costa, Rust and SQL".to_vec());
+                client
+                    .post_multipart(&self.action, &fields, Some(file))
+                    .await
+            }
+        }
+    }
 }
 
 fn forms_of(page: &Page, path: &str) -> Vec<Form> {
