@@ -15,6 +15,9 @@
 -- Prints one RESULT line with requests/s, p50/p95/p99 (ms) and failures
 -- (non-2xx/3xx, socket errors).
 local count = 0
+-- What Chrome (and Firefox) ask for: the pages come compressed as a
+-- browser gets them (zstd), not as plain text no browser receives.
+local accept = "gzip, deflate, br, zstd"
 local boundary = "----hiring-hare-bench-7f3a9c"
 local nonce = "HHNONCE0000000000000000000000000"
 
@@ -31,6 +34,7 @@ function multipart(path, headers, parts)
    for _, part in ipairs(parts) do length = length + #part end
    local head = { "POST " .. path .. " HTTP/1.1",
                   "Host: " .. (wrk.headers["Host"] or (wrk.host .. ":" .. wrk.port)),
+                  "Accept-Encoding: " .. accept,
                   "Content-Type: multipart/form-data; boundary=" .. boundary,
                   "Content-Length: " .. length }
    for name, value in pairs(headers) do head[#head + 1] = name .. ": " .. value end
@@ -130,10 +134,11 @@ function request()
       local target, form = path:match("^([^\t]*)\t(.*)$")
       if target then path = target else form = "decision=approve" end
       return wrk.format("POST", path,
-         { ["Cookie"] = cookie, ["Content-Type"] = "application/x-www-form-urlencoded" },
+         { ["Cookie"] = cookie, ["Content-Type"] = "application/x-www-form-urlencoded",
+           ["Accept-Encoding"] = accept },
          form .. "&csrf_token=" .. csrf)
    end
-   return wrk.format("GET", path, { ["Cookie"] = cookie })
+   return wrk.format("GET", path, { ["Cookie"] = cookie, ["Accept-Encoding"] = accept })
 end
 
 function done(summary, latency, requests)

@@ -98,6 +98,60 @@ async fn static_files_have_hashed_names_and_are_cached_forever() {
     );
 }
 
+/// Pages are compressed as browsers ask, and decode to the page itself:
+/// zstd for what Chrome and Firefox send, brotli for Safari, gzip else.
+#[tokio::test]
+async fn pages_come_compressed_as_the_browser_asks_and_decode_whole() {
+    use std::io::Read as _;
+    let app = TestApp::spawn().await;
+    let fetch = |encoding: &'static str| {
+        let url = app.url("/careers");
+        async move {
+            let res = reqwest::Client::new()
+                .get(url)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let used = res
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (used, res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (used, page) = fetch("identity").await;
+    assert_eq!(used, None);
+    assert!(String::from_utf8_lossy(&page).contains("</html>"));
+    let (used, _) = fetch("gzip, deflate, br, zstd").await;
+    assert_eq!(used.as_deref(), Some("zstd"), "Chrome's header");
+    for encoding in ["zstd", "br", "gzip"] {
+        let (used, body) = fetch(encoding).await;
+        assert_eq!(used.as_deref(), Some(encoding));
+        assert!(
+            body.len() < page.len() / 2,
+            "{encoding}: {} bytes",
+            body.len()
+        );
+        let mut decoded = Vec::new();
+        match encoding {
+            "zstd" => decoded = zstd::decode_all(&body[..]).unwrap(),
+            "br" => {
+                brotli_decompressor::Decompressor::new(&body[..], 4096)
+                    .read_to_end(&mut decoded)
+                    .unwrap();
+            }
+            _ => {
+                flate2::read::GzDecoder::new(&body[..])
+                    .read_to_end(&mut decoded)
+                    .unwrap();
+            }
+        }
+        assert!(decoded == page, "{encoding} decodes to another page");
+    }
+}
+
 fn regex_like(s: &str, prefix: &str, suffix: &str) -> bool {
     s.strip_prefix(prefix)
         .and_then(|rest| rest.strip_suffix(suffix))
