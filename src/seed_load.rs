@@ -646,10 +646,11 @@ const REBUILT_INDEXES: [&str; 7] = [
 pub const PUBLISHED_JOBS: i64 = 2_000;
 
 /// Publishes the newest open, non-confidential requirements, up to
-/// [`PUBLISHED_JOBS`] in all, as their recruiter would: a public title and
+/// [`PUBLISHED_JOBS`] public in all (a run tops up those that filled or
+/// closed since), as their recruiter would: a public title and
 /// description, their place and pay.
 async fn publish_jobs(pool: &PgPool) -> Result<(), BoxError> {
-    let published = sqlx::query(
+    let published = sqlx::query(concat!(
         "insert into postings (requirement_id, slug, title, description, description_html, location,
                                remote_policy, employment_type, pay_min, pay_max, currency, pay_period,
                                published_at, published_by, updated_at, live, department_id)
@@ -667,8 +668,10 @@ async fn publish_jobs(pool: &PgPool) -> Result<(), BoxError> {
           where r.status = 'open' and r.deleted_at is null and not r.confidential
             and not exists (select from postings p where p.requirement_id = r.id)
           order by r.created_at desc
-          limit greatest(0, $1 - (select count(*) from postings where published_at is not null))",
-    )
+          limit greatest(0, $1 - (select count(*) from postings p where ",
+        crate::domain::recruiting::careers::public!(),
+        "))"
+    ))
     .bind(PUBLISHED_JOBS)
     .execute(pool)
     .await?;

@@ -34,6 +34,7 @@ macro_rules! public {
          and (p.closes_on is null or p.closes_on >= current_date)"
     };
 }
+pub(crate) use public;
 
 /// A job as the public pages and feeds show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
